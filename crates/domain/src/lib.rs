@@ -1,0 +1,26 @@
+//! Beatbook's domain: records, areas, officers and teams, 3x5x2 grading, the hybrid logical clock,
+//! ops and their merge rules. Pure: no I/O, no async, no database or web types.
+//!
+//! Every record kind converts to and from a map of fields (see [`record::Record`]), which is what
+//! ops carry and what the merge rules in [`merge`] combine.
+#![forbid(unsafe_code)]
+
+pub mod area;
+pub mod concern;
+pub mod hlc;
+pub mod ids;
+pub mod intel;
+pub mod meeting;
+pub mod merge;
+pub mod op;
+pub mod patrol;
+pub mod people;
+pub mod record;
+pub mod reference;
+pub mod validation;
+
+pub use hlc::{Hlc, HlcClock};
+pub use ids::{AreaId, DeviceId, OfficerId, RecordId, TeamId};
+pub use op::{FieldWrite, Op, OpAction, Stamp};
+pub use record::{Record, RecordKind};
+pub use validation::{FieldError, ValidationErrors};

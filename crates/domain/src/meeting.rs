@@ -1,0 +1,378 @@
+//! Ward panels and community meetings, and the priorities they agree, worked with SARA.
+
+use crate::record::{check_retention, review_after, Record, RecordKind};
+use crate::validation::ValidationErrors;
+use crate::{AreaId, RecordId};
+use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum MeetingType {
+    WardPanel,
+    CommunityMeeting,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum AttendeeRole {
+    Resident,
+    Councillor,
+    Business,
+    Partner,
+    Police,
+    Other,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
+pub struct AttendanceCount {
+    pub role: AttendeeRole,
+    pub count: u32,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
+pub struct PriorityVote {
+    pub title: String,
+    pub votes: u32,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
+pub struct Meeting {
+    pub meeting_type: MeetingType,
+    pub area_id: AreaId,
+    pub held_on: NaiveDate,
+    pub venue: Option<String>,
+    /// Attendance by role, where it was counted that way.
+    pub attendance: Vec<AttendanceCount>,
+    /// A head count, where only that was taken (or to include people not counted by role).
+    pub total_attendance: Option<u32>,
+    pub issues_raised: Vec<String>,
+    pub votes: Vec<PriorityVote>,
+    /// The priorities agreed, usually three; each becomes a Priority record.
+    pub agreed_priorities: Vec<String>,
+    pub review_date: NaiveDate,
+    pub notes: String,
+    pub retention_review: NaiveDate,
+}
+
+/// A priority not reviewed within this many months is overdue.
+pub const PRIORITY_REVIEW_MONTHS: u32 = 3;
+/// Default retention review for meetings and priorities.
+pub const MEETING_RETENTION_MONTHS: u32 = 24;
+
+fn midday(d: NaiveDate) -> DateTime<Utc> {
+    d.and_time(NaiveTime::from_hms_opt(12, 0, 0).unwrap_or_default())
+        .and_utc()
+}
+
+impl Record for Meeting {
+    const KIND: RecordKind = RecordKind::Meeting;
+    const NARRATIVE: &'static [&'static str] = &["notes"];
+
+    fn validate(&self) -> Result<(), ValidationErrors> {
+        let mut errs = ValidationErrors::new();
+        errs.require_text("area_id", self.area_id.as_str(), "The area");
+        if self.attendance.is_empty() && self.total_attendance.is_none() {
+            errs.add(
+                "attendance",
+                "required",
+                "record attendance by role or as a head count",
+            );
+        }
+        let by_role: u32 = self.attendance.iter().map(|a| a.count).sum();
+        if let Some(total) = self.total_attendance {
+            if total < by_role {
+                errs.add(
+                    "total_attendance",
+                    "less_than_roles",
+                    format!("the head count ({total}) is less than the count by role ({by_role})"),
+                );
+            }
+        }
+        for (i, issue) in self.issues_raised.iter().enumerate() {
+            errs.require_text(&format!("issues_raised[{i}]"), issue, "An issue");
+            errs.max_len(&format!("issues_raised[{i}]"), issue, 500);
+        }
+        for (i, v) in self.votes.iter().enumerate() {
+            errs.require_text(&format!("votes[{i}].title"), &v.title, "A priority title");
+        }
+        if self.agreed_priorities.len() > 10 {
+            errs.add(
+                "agreed_priorities",
+                "too_many",
+                "agree at most 10 priorities",
+            );
+        }
+        for (i, p) in self.agreed_priorities.iter().enumerate() {
+            errs.require_text(&format!("agreed_priorities[{i}]"), p, "A priority");
+            errs.max_len(&format!("agreed_priorities[{i}]"), p, 200);
+        }
+        if self.review_date <= self.held_on {
+            errs.add(
+                "review_date",
+                "not_after_meeting",
+                "the review date must be after the meeting",
+            );
+        }
+        errs.max_len("notes", &self.notes, 20_000);
+        check_retention(&mut errs, self.retention_review, self.held_on);
+        errs.into_result()
+    }
+
+    fn search_text(&self) -> String {
+        let mut parts = vec![self.notes.clone()];
+        parts.extend(self.venue.clone());
+        parts.extend(self.issues_raised.iter().cloned());
+        parts.extend(self.agreed_priorities.iter().cloned());
+        parts.join(" ")
+    }
+
+    fn areas(&self) -> Vec<AreaId> {
+        vec![self.area_id.clone()]
+    }
+
+    fn occurred_at(&self) -> DateTime<Utc> {
+        midday(self.held_on)
+    }
+
+    fn title(&self) -> String {
+        let kind = match self.meeting_type {
+            MeetingType::WardPanel => "Ward panel",
+            MeetingType::CommunityMeeting => "Community meeting",
+        };
+        format!("{kind} {}", self.held_on)
+    }
+
+    fn retention_review(&self) -> NaiveDate {
+        self.retention_review
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum PriorityStatus {
+    Active,
+    Achieved,
+    Closed,
+}
+
+/// A response action in a SARA plan.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
+pub struct ResponseAction {
+    pub action: String,
+    /// Who owns it: an officer, or a partner ("Council ASB team").
+    pub owner: String,
+    pub due_on: NaiveDate,
+    pub done: bool,
+}
+
+/// Problem solving: Scanning, Analysis, Response, Assessment.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, TS)]
+pub struct SaraPlan {
+    /// Scanning: the evidence that there is a problem.
+    pub scanning: String,
+    pub analysis: String,
+    pub responses: Vec<ResponseAction>,
+    pub assessment: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
+pub struct Priority {
+    pub area_id: AreaId,
+    pub title: String,
+    pub description: String,
+    /// The meeting that agreed it.
+    pub meeting_id: Option<RecordId>,
+    pub agreed_on: NaiveDate,
+    pub last_reviewed_on: Option<NaiveDate>,
+    pub status: PriorityStatus,
+    #[serde(flatten)]
+    pub sara: SaraPlan,
+    pub retention_review: NaiveDate,
+}
+
+/// A "You said, we did" update: appended to a priority, never edited.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
+pub struct YouSaidWeDid {
+    pub you_said: String,
+    pub we_did: String,
+    pub on: NaiveDate,
+}
+
+impl YouSaidWeDid {
+    pub fn validate(&self) -> Result<(), ValidationErrors> {
+        let mut errs = ValidationErrors::new();
+        errs.require_text("you_said", &self.you_said, "What residents said");
+        errs.require_text("we_did", &self.we_did, "What was done");
+        errs.max_len("you_said", &self.you_said, 2_000);
+        errs.max_len("we_did", &self.we_did, 2_000);
+        errs.into_result()
+    }
+}
+
+impl Priority {
+    /// When the next review is due: three months after the last review (or agreement).
+    pub fn review_due(&self) -> NaiveDate {
+        let from = self.last_reviewed_on.unwrap_or(self.agreed_on);
+        review_after(from, PRIORITY_REVIEW_MONTHS)
+    }
+
+    pub fn is_review_overdue(&self, today: NaiveDate) -> bool {
+        self.status == PriorityStatus::Active && today > self.review_due()
+    }
+}
+
+impl Record for Priority {
+    const KIND: RecordKind = RecordKind::Priority;
+    const NARRATIVE: &'static [&'static str] =
+        &["description", "scanning", "analysis", "assessment"];
+
+    fn validate(&self) -> Result<(), ValidationErrors> {
+        let mut errs = ValidationErrors::new();
+        errs.require_text("area_id", self.area_id.as_str(), "The area");
+        errs.require_text("title", &self.title, "A title");
+        errs.max_len("title", &self.title, 200);
+        for (field, text) in [
+            ("description", &self.description),
+            ("scanning", &self.sara.scanning),
+            ("analysis", &self.sara.analysis),
+            ("assessment", &self.sara.assessment),
+        ] {
+            errs.max_len(field, text, 20_000);
+        }
+        for (i, r) in self.sara.responses.iter().enumerate() {
+            errs.require_text(&format!("responses[{i}].action"), &r.action, "An action");
+            errs.require_text(&format!("responses[{i}].owner"), &r.owner, "An owner");
+        }
+        if let Some(r) = self.last_reviewed_on {
+            if r < self.agreed_on {
+                errs.add(
+                    "last_reviewed_on",
+                    "before_agreed",
+                    "a review cannot be before the priority was agreed",
+                );
+            }
+        }
+        check_retention(&mut errs, self.retention_review, self.agreed_on);
+        errs.into_result()
+    }
+
+    fn search_text(&self) -> String {
+        let mut parts = vec![
+            self.title.clone(),
+            self.description.clone(),
+            self.sara.scanning.clone(),
+            self.sara.analysis.clone(),
+            self.sara.assessment.clone(),
+        ];
+        parts.extend(
+            self.sara
+                .responses
+                .iter()
+                .map(|r| format!("{} {}", r.action, r.owner)),
+        );
+        parts.join(" ")
+    }
+
+    fn areas(&self) -> Vec<AreaId> {
+        vec![self.area_id.clone()]
+    }
+
+    fn occurred_at(&self) -> DateTime<Utc> {
+        midday(self.agreed_on)
+    }
+
+    fn title(&self) -> String {
+        self.title.clone()
+    }
+
+    fn status(&self) -> Option<String> {
+        Some(
+            match self.status {
+                PriorityStatus::Active => "active",
+                PriorityStatus::Achieved => "achieved",
+                PriorityStatus::Closed => "closed",
+            }
+            .to_owned(),
+        )
+    }
+
+    fn retention_review(&self) -> NaiveDate {
+        self.retention_review
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> NaiveDate {
+        s.parse().unwrap()
+    }
+
+    fn priority() -> Priority {
+        Priority {
+            area_id: AreaId::new("E05013655"),
+            title: "Street drinking on the High Street".into(),
+            description: String::new(),
+            meeting_id: None,
+            agreed_on: d("2026-06-10"),
+            last_reviewed_on: None,
+            status: PriorityStatus::Active,
+            sara: SaraPlan::default(),
+            retention_review: d("2028-06-10"),
+        }
+    }
+
+    #[test]
+    fn a_priority_not_reviewed_in_three_months_is_overdue() {
+        let mut p = priority();
+        assert_eq!(p.review_due(), d("2026-09-10"));
+        assert!(!p.is_review_overdue(d("2026-09-10")));
+        assert!(p.is_review_overdue(d("2026-09-11")));
+        p.last_reviewed_on = Some(d("2026-09-01"));
+        assert!(!p.is_review_overdue(d("2026-11-30")));
+        p.status = PriorityStatus::Achieved;
+        assert!(!p.is_review_overdue(d("2027-11-30")));
+    }
+
+    #[test]
+    fn sara_fields_sit_at_the_top_level_so_each_merges_on_its_own() {
+        let v = serde_json::to_value(priority()).unwrap();
+        assert!(
+            v.get("scanning").is_some() && v.get("sara").is_none(),
+            "{v}"
+        );
+    }
+
+    #[test]
+    fn a_meeting_needs_attendance_and_a_later_review_date() {
+        let m = Meeting {
+            meeting_type: MeetingType::WardPanel,
+            area_id: AreaId::new("E05013655"),
+            held_on: d("2026-10-01"),
+            venue: Some("Camden Town Library".into()),
+            attendance: vec![],
+            total_attendance: None,
+            issues_raised: vec!["Noise from late venues".into()],
+            votes: vec![],
+            agreed_priorities: vec![],
+            review_date: d("2026-10-01"),
+            notes: String::new(),
+            retention_review: d("2028-10-01"),
+        };
+        let errs = m.validate().unwrap_err();
+        assert!(errs.has("attendance") && errs.has("review_date"), "{errs}");
+        let ok = Meeting {
+            attendance: vec![AttendanceCount {
+                role: AttendeeRole::Resident,
+                count: 14,
+            }],
+            total_attendance: Some(17),
+            review_date: d("2027-01-01"),
+            ..m
+        };
+        ok.validate().unwrap();
+    }
+}

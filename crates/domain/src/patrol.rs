@@ -1,0 +1,191 @@
+//! Hotspot patrols and community engagement.
+
+use crate::area::Location;
+use crate::record::{check_retention, Record, RecordKind};
+use crate::validation::ValidationErrors;
+use crate::AreaId;
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
+pub struct PatrolLog {
+    pub area_id: AreaId,
+    /// The hotspot patrolled, where it was one ("Kingsland High St, north end").
+    pub hotspot: Option<String>,
+    pub started_at: DateTime<Utc>,
+    /// Empty while the patrol is under way.
+    pub ended_at: Option<DateTime<Utc>>,
+    pub notes: String,
+    pub retention_review: NaiveDate,
+}
+
+/// Longest believable patrol; anything longer is a forgotten stop.
+pub const MAX_PATROL_HOURS: i64 = 16;
+
+impl PatrolLog {
+    /// Time spent in the area; `None` while the patrol is under way.
+    pub fn time_in_area(&self) -> Option<Duration> {
+        self.ended_at.map(|end| end - self.started_at)
+    }
+}
+
+impl Record for PatrolLog {
+    const KIND: RecordKind = RecordKind::PatrolLog;
+    const NARRATIVE: &'static [&'static str] = &["notes"];
+
+    fn validate(&self) -> Result<(), ValidationErrors> {
+        let mut errs = ValidationErrors::new();
+        errs.require_text("area_id", self.area_id.as_str(), "The area");
+        if let Some(h) = &self.hotspot {
+            errs.max_len("hotspot", h, 200);
+        }
+        if let Some(end) = self.ended_at {
+            if end < self.started_at {
+                errs.add(
+                    "ended_at",
+                    "before_start",
+                    "a patrol cannot end before it starts",
+                );
+            } else if end - self.started_at > Duration::hours(MAX_PATROL_HOURS) {
+                errs.add(
+                    "ended_at",
+                    "too_long",
+                    format!("a patrol cannot last more than {MAX_PATROL_HOURS} hours"),
+                );
+            }
+        }
+        errs.max_len("notes", &self.notes, 10_000);
+        check_retention(
+            &mut errs,
+            self.retention_review,
+            self.started_at.date_naive(),
+        );
+        errs.into_result()
+    }
+
+    fn search_text(&self) -> String {
+        format!(
+            "{} {}",
+            self.hotspot.clone().unwrap_or_default(),
+            self.notes
+        )
+    }
+
+    fn areas(&self) -> Vec<AreaId> {
+        vec![self.area_id.clone()]
+    }
+
+    fn occurred_at(&self) -> DateTime<Utc> {
+        self.started_at
+    }
+
+    fn title(&self) -> String {
+        match &self.hotspot {
+            Some(h) => format!("Hotspot patrol: {h}"),
+            None => "Patrol".to_owned(),
+        }
+    }
+
+    fn status(&self) -> Option<String> {
+        Some(
+            if self.ended_at.is_some() {
+                "ended"
+            } else {
+                "under_way"
+            }
+            .to_owned(),
+        )
+    }
+
+    fn retention_review(&self) -> NaiveDate {
+        self.retention_review
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum EngagementType {
+    StreetBriefing,
+    Surgery,
+    Event,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
+pub struct Engagement {
+    pub engagement_type: EngagementType,
+    pub area_id: AreaId,
+    pub held_at: DateTime<Utc>,
+    pub location: Option<Location>,
+    pub attendees: u32,
+    pub notes: String,
+    pub retention_review: NaiveDate,
+}
+
+impl Record for Engagement {
+    const KIND: RecordKind = RecordKind::Engagement;
+    const NARRATIVE: &'static [&'static str] = &["notes"];
+
+    fn validate(&self) -> Result<(), ValidationErrors> {
+        let mut errs = ValidationErrors::new();
+        errs.require_text("area_id", self.area_id.as_str(), "The area");
+        if let Some(l) = &self.location {
+            errs.nest("location", l.validate());
+        }
+        errs.max_len("notes", &self.notes, 10_000);
+        check_retention(&mut errs, self.retention_review, self.held_at.date_naive());
+        errs.into_result()
+    }
+
+    fn search_text(&self) -> String {
+        let place = self.location.as_ref().and_then(|l| l.place.clone());
+        format!("{} {}", place.unwrap_or_default(), self.notes)
+    }
+
+    fn areas(&self) -> Vec<AreaId> {
+        vec![self.area_id.clone()]
+    }
+
+    fn occurred_at(&self) -> DateTime<Utc> {
+        self.held_at
+    }
+
+    fn title(&self) -> String {
+        let kind = match self.engagement_type {
+            EngagementType::StreetBriefing => "Street briefing",
+            EngagementType::Surgery => "Surgery",
+            EngagementType::Event => "Engagement event",
+        };
+        format!("{kind}, {} attending", self.attendees)
+    }
+
+    fn retention_review(&self) -> NaiveDate {
+        self.retention_review
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn time_in_area_and_its_limits() {
+        let start: DateTime<Utc> = "2026-11-20T20:00:00Z".parse().unwrap();
+        let mut p = PatrolLog {
+            area_id: AreaId::new("tc-camden-town"),
+            hotspot: Some("Camden High St by the station".into()),
+            started_at: start,
+            ended_at: None,
+            notes: String::new(),
+            retention_review: "2028-11-20".parse().unwrap(),
+        };
+        assert_eq!(p.time_in_area(), None);
+        p.ended_at = Some(start + Duration::minutes(95));
+        assert_eq!(p.time_in_area(), Some(Duration::minutes(95)));
+        p.validate().unwrap();
+        p.ended_at = Some(start - Duration::minutes(1));
+        assert_eq!(p.validate().unwrap_err().errors[0].code, "before_start");
+        p.ended_at = Some(start + Duration::hours(17));
+        assert_eq!(p.validate().unwrap_err().errors[0].code, "too_long");
+    }
+}

@@ -1,0 +1,171 @@
+//! The merge rules form a join-semilattice: merging is commutative, associative and idempotent,
+//! and replicas that received the same ops in any order, grouping or repetition agree.
+
+use beatbook_domain::merge::RecordState;
+use beatbook_domain::op::{FieldWrite, Op, OpAction, Stamp};
+use beatbook_domain::{DeviceId, Hlc, OfficerId, RecordId, RecordKind};
+use proptest::prelude::*;
+use serde_json::json;
+use uuid::Uuid;
+
+const FIELDS: [&str; 3] = ["status", "priority", "contact"];
+const TEXTS: [&str; 2] = ["description", "notes"];
+
+#[derive(Clone, Debug)]
+enum Gen {
+    Set(usize, i64),
+    Text(usize, String, Vec<usize>),
+    Append(i64),
+    Delete,
+}
+
+fn gen_op() -> impl Strategy<Value = (u8, u16, Gen)> {
+    let action = prop_oneof![
+        4 => (0..FIELDS.len(), 0..4i64).prop_map(|(f, v)| Gen::Set(f, v)),
+        4 => (0..TEXTS.len(), "[a-c]{0,3}", proptest::collection::vec(0..12usize, 0..3))
+            .prop_map(|(f, t, b)| Gen::Text(f, t, b)),
+        2 => (0..5i64).prop_map(Gen::Append),
+        1 => Just(Gen::Delete),
+    ];
+    // device 0..3, wall clock 0..8 (so same-millisecond stamps from different devices occur)
+    (0..3u8, 0..8u16, action)
+}
+
+/// Turn generated descriptions into ops with distinct stamps. Text bases refer to earlier ops'
+/// stamps by index, so concurrent and sequential edits both occur.
+fn build_ops(gens: Vec<(u8, u16, Gen)>) -> Vec<Op> {
+    let mut ops: Vec<Op> = Vec::new();
+    let mut seq = [0u64; 3];
+    for (i, (dev, ms, g)) in gens.into_iter().enumerate() {
+        let d = usize::from(dev);
+        seq[d] += 1;
+        let device_id = DeviceId(Uuid::from_u128(u128::from(dev) + 1));
+        // counter = index keeps every (hlc, device) distinct
+        let hlc = Hlc::new(u64::from(ms), u32::try_from(i).unwrap());
+        let action = match g {
+            Gen::Set(f, v) => OpAction::Put {
+                fields: [(FIELDS[f].to_owned(), FieldWrite::Set(json!(v)))].into(),
+            },
+            Gen::Text(f, t, bases) => {
+                let bases: Vec<Stamp> = bases
+                    .iter()
+                    .filter_map(|b| ops.get(*b))
+                    .map(Op::stamp)
+                    .collect();
+                OpAction::Put {
+                    fields: [(TEXTS[f].to_owned(), FieldWrite::Text { value: t, bases })].into(),
+                }
+            }
+            Gen::Append(v) => OpAction::Append {
+                entry: json!({ "n": v }),
+            },
+            Gen::Delete => OpAction::Delete,
+        };
+        ops.push(Op {
+            device_id,
+            device_seq: seq[d],
+            record_id: RecordId(Uuid::from_u128(7)),
+            kind: RecordKind::Priority,
+            author: OfficerId::new(format!("PC{dev}")),
+            hlc,
+            action,
+        });
+    }
+    ops
+}
+
+fn fold(ops: &[Op]) -> Option<RecordState> {
+    let (first, rest) = ops.split_first()?;
+    let mut s = RecordState::from_op(first);
+    for op in rest {
+        s.apply(op);
+    }
+    Some(s)
+}
+
+fn merged(a: &RecordState, b: &RecordState) -> RecordState {
+    let mut m = a.clone();
+    m.merge(b);
+    m
+}
+
+fn ops_strategy() -> impl Strategy<Value = Vec<Op>> {
+    proptest::collection::vec(gen_op(), 1..14).prop_map(build_ops)
+}
+
+/// Three non-empty replicas drawn from one history (overlapping subsets).
+fn three_replicas() -> impl Strategy<Value = (RecordState, RecordState, RecordState)> {
+    ops_strategy().prop_flat_map(|ops| {
+        let n = ops.len();
+        let pick = proptest::collection::vec(any::<bool>(), n);
+        (Just(ops), pick.clone(), pick.clone(), pick).prop_map(|(ops, a, b, c)| {
+            let subset = |mask: &[bool]| {
+                let mut chosen: Vec<Op> = ops
+                    .iter()
+                    .zip(mask)
+                    .filter(|(_, m)| **m)
+                    .map(|(o, _)| o.clone())
+                    .collect();
+                if chosen.is_empty() {
+                    chosen.push(ops[0].clone());
+                }
+                fold(&chosen).unwrap()
+            };
+            (subset(&a), subset(&b), subset(&c))
+        })
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(512))]
+
+    #[test]
+    fn merge_is_commutative((a, b, _c) in three_replicas()) {
+        prop_assert_eq!(merged(&a, &b), merged(&b, &a));
+    }
+
+    #[test]
+    fn merge_is_associative((a, b, c) in three_replicas()) {
+        prop_assert_eq!(merged(&merged(&a, &b), &c), merged(&a, &merged(&b, &c)));
+    }
+
+    #[test]
+    fn merge_is_idempotent((a, b, _c) in three_replicas()) {
+        prop_assert_eq!(merged(&a, &a), a.clone());
+        let ab = merged(&a, &b);
+        prop_assert_eq!(merged(&ab, &b), ab);
+    }
+
+    #[test]
+    fn order_and_repetition_of_delivery_do_not_matter(
+        ops in ops_strategy(),
+        seed in any::<u64>(),
+        dup in proptest::collection::vec(any::<prop::sample::Index>(), 0..6),
+    ) {
+        let mut shuffled = ops.clone();
+        shuffled.extend(dup.iter().map(|i| ops[i.index(ops.len())].clone()));
+        // Deterministic shuffle from the seed (Fisher-Yates with an LCG).
+        let mut x = seed;
+        for i in (1..shuffled.len()).rev() {
+            x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            let j = usize::try_from(x >> 33).unwrap() % (i + 1);
+            shuffled.swap(i, j);
+        }
+        prop_assert_eq!(fold(&shuffled), fold(&ops));
+    }
+
+    #[test]
+    fn the_newest_write_of_a_plain_field_wins(ops in ops_strategy()) {
+        let state = fold(&ops).unwrap();
+        for f in FIELDS {
+            let newest = ops.iter()
+                .filter_map(|o| match &o.action {
+                    OpAction::Put { fields } => fields.get(f).map(|w| (o.stamp(), w)),
+                    _ => None,
+                })
+                .max_by_key(|(s, _)| *s);
+            let expect = newest.map(|(_, w)| match w { FieldWrite::Set(v) => v.clone(), FieldWrite::Text { .. } => unreachable!() });
+            prop_assert_eq!(state.to_object().get(f).cloned(), expect);
+        }
+    }
+}
