@@ -18,6 +18,7 @@ pub mod people;
 pub mod record;
 pub mod reference;
 pub mod validation;
+pub mod views;
 
 pub use hlc::{Hlc, HlcClock};
 pub use ids::{AreaId, DeviceId, OfficerId, RecordId, TeamId};

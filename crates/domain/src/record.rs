@@ -113,7 +113,8 @@ pub trait Record: Serialize + DeserializeOwned + Clone {
                 let text = value.as_str().unwrap_or_default().to_owned();
                 let live = current.map(|s| s.live_versions(&name)).unwrap_or_default();
                 let unchanged = live.len() == 1 && live[0].value == text;
-                let nothing_to_write = live.is_empty() && text.is_empty();
+                // On creation every field is written, so the state always holds the whole record.
+                let nothing_to_write = current.is_some() && live.is_empty() && text.is_empty();
                 if !unchanged && !nothing_to_write {
                     let bases: Vec<Stamp> = live.iter().map(|v| v.stamp).collect();
                     writes.insert(name, FieldWrite::Text { value: text, bases });

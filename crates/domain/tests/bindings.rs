@@ -30,6 +30,9 @@ fn export_all(dir: &Path) {
         people::Role,
         record::RecordKind,
         validation::ValidationErrors,
+        views::RecordSummary,
+        views::ListFilter,
+        views::ImportReport,
         op::Op,
         merge::RecordState,
     );

@@ -1,1 +1,363 @@
-//! store
+//! The device store: every record an officer holds, encrypted at rest with SQLCipher under a key
+//! that their PIN unlocks, with the outbox of ops waiting for HQ and a full-text index.
+//!
+//! A local write is one SQLite transaction: the record's new state, its op in the outbox, the
+//! device's clock and sequence, and the search index, together. The database runs in WAL mode with
+//! `synchronous=FULL`, so a write that returned survives a power cut.
+#![forbid(unsafe_code)]
+
+mod error;
+mod import;
+pub mod keys;
+mod records;
+mod schema;
+
+pub use error::StoreError;
+pub use keys::{KdfSettings, MAX_PIN_ATTEMPTS, MIN_PIN_LEN};
+pub use records::StoredRecord;
+pub use schema::SCHEMA_VERSION;
+
+use beatbook_domain::area::{areas_containing, Area, GeoPoint};
+use beatbook_domain::{
+    AreaId, DeviceId, Hlc, HlcClock, OfficerId, Op, OpAction, RecordId, RecordKind,
+};
+use rusqlite::{Connection, OpenFlags, OptionalExtension, Transaction};
+use std::path::{Path, PathBuf};
+use zeroize::Zeroizing;
+
+pub const DB_FILE: &str = "beatbook.db";
+pub(crate) const STORE_FILES: &[&str] = &[
+    "beatbook.db",
+    "beatbook.db-wal",
+    "beatbook.db-shm",
+    "beatbook.db-journal",
+];
+
+/// What a new store starts with.
+#[derive(Clone, Debug)]
+pub struct InitSettings {
+    /// The officer whose device this is (until HQ enrolment names them).
+    pub officer: OfficerId,
+    pub kdf: KdfSettings,
+    /// Reference areas for routing locations; HQ replaces them at sync.
+    pub areas: Vec<Area>,
+}
+
+/// The device's identity and counters. Copied before a write and put back only after the
+/// transaction commits, so a failed write leaves no gap in `device_seq`.
+#[derive(Clone, Debug)]
+struct DeviceState {
+    device_id: DeviceId,
+    officer: OfficerId,
+    clock: HlcClock,
+    next_seq: u64,
+}
+
+impl DeviceState {
+    fn next_op(&mut self, record_id: RecordId, kind: RecordKind, action: OpAction) -> Op {
+        let op = Op {
+            device_id: self.device_id,
+            device_seq: self.next_seq,
+            record_id,
+            kind,
+            author: self.officer.clone(),
+            hlc: self.clock.tick(now_ms()),
+            action,
+        };
+        self.next_seq += 1;
+        op
+    }
+
+    fn save(&self, tx: &Transaction<'_>) -> Result<(), StoreError> {
+        let last = self.clock.last();
+        let mut stmt = tx.prepare_cached("INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value")?;
+        stmt.execute(("hlc_wall_ms", last.wall_ms.to_string()))?;
+        stmt.execute(("hlc_counter", last.counter.to_string()))?;
+        stmt.execute(("next_seq", self.next_seq.to_string()))?;
+        Ok(())
+    }
+}
+
+/// The database's settings as SQLite reports them.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct DbSettings {
+    pub journal_mode: String,
+    /// 2 is FULL.
+    pub synchronous: String,
+    pub schema_version: u32,
+    pub cipher_version: String,
+}
+
+pub(crate) fn now_ms() -> u64 {
+    let d = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
+}
+
+pub struct Store {
+    conn: Connection,
+    dir: PathBuf,
+    device: DeviceState,
+    areas: Vec<Area>,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store")
+            .field("dir", &self.dir)
+            .field("device_id", &self.device.device_id)
+            .field("officer", &self.device.officer)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Store {
+    /// Whether `dir` holds a store.
+    pub fn exists(dir: &Path) -> bool {
+        keys::exists(dir)
+    }
+
+    /// Create a new store in `dir` (made if missing), locked by `pin`.
+    pub fn init(dir: &Path, pin: &str, settings: InitSettings) -> Result<Store, StoreError> {
+        std::fs::create_dir_all(dir)?;
+        if keys::exists(dir) || dir.join(DB_FILE).exists() {
+            return Err(StoreError::AlreadyInitialised(dir.to_path_buf()));
+        }
+        for area in &settings.areas {
+            let errs = area.validate();
+            if !errs.is_empty() {
+                return Err(StoreError::Invalid(errs));
+            }
+        }
+        let key = keys::create(dir, pin, settings.kdf)?;
+        let result = (|| {
+            let mut conn = open_connection(dir, &key)?;
+            schema::migrate(&mut conn)?;
+            let device = DeviceState {
+                device_id: DeviceId::new(),
+                officer: settings.officer,
+                clock: HlcClock::default(),
+                next_seq: 1,
+            };
+            let tx = conn.transaction()?;
+            tx.execute(
+                "INSERT INTO meta (key, value) VALUES ('device_id', ?1), ('officer', ?2)",
+                (device.device_id.to_string(), device.officer.as_str()),
+            )?;
+            device.save(&tx)?;
+            records::replace_areas(&tx, &settings.areas)?;
+            tx.commit()?;
+            Ok(Store {
+                conn,
+                dir: dir.to_path_buf(),
+                device,
+                areas: settings.areas,
+            })
+        })();
+        if result.is_err() {
+            // Leave no half-made store behind to confuse the next attempt.
+            let _ = keys::wipe(dir);
+        }
+        result
+    }
+
+    /// Unlock the store in `dir` with `pin`.
+    pub fn open(dir: &Path, pin: &str) -> Result<Store, StoreError> {
+        if !dir.join(DB_FILE).exists() {
+            return Err(StoreError::NotInitialised(dir.to_path_buf()));
+        }
+        let key = keys::unlock(dir, pin)?;
+        let mut conn = open_connection(dir, &key)?;
+        schema::migrate(&mut conn)?;
+        let meta = |k: &str| -> Result<String, StoreError> {
+            conn.query_row("SELECT value FROM meta WHERE key = ?1", [k], |r| r.get(0))
+                .optional()?
+                .ok_or_else(|| StoreError::Corrupt(format!("meta value {k} is missing")))
+        };
+        let parse_u64 = |k: &str| -> Result<u64, StoreError> {
+            meta(k)?
+                .parse()
+                .map_err(|_| StoreError::Corrupt(format!("meta value {k} is not a number")))
+        };
+        let device = DeviceState {
+            device_id: meta("device_id")?
+                .parse()
+                .map_err(|_| StoreError::Corrupt("device id".into()))?,
+            officer: OfficerId::new(meta("officer")?),
+            clock: HlcClock::starting_at(Hlc::new(
+                parse_u64("hlc_wall_ms")?,
+                u32::try_from(parse_u64("hlc_counter")?)
+                    .map_err(|_| StoreError::Corrupt("hlc counter".into()))?,
+            )),
+            next_seq: parse_u64("next_seq")?,
+        };
+        let areas = records::load_areas(&conn)?;
+        Ok(Store {
+            conn,
+            dir: dir.to_path_buf(),
+            device,
+            areas,
+        })
+    }
+
+    /// Destroy the store in `dir`. Nothing in it can be read afterwards.
+    pub fn wipe(dir: &Path) -> Result<(), StoreError> {
+        keys::wipe(dir)
+    }
+
+    /// Close this store and destroy it.
+    pub fn wipe_and_close(self) -> Result<(), StoreError> {
+        let dir = self.dir.clone();
+        drop(self.conn);
+        keys::wipe(&dir)
+    }
+
+    pub fn change_pin(dir: &Path, old: &str, new: &str) -> Result<(), StoreError> {
+        keys::change_pin(dir, old, new)
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    pub fn device_id(&self) -> DeviceId {
+        self.device.device_id
+    }
+
+    pub fn officer(&self) -> &OfficerId {
+        &self.device.officer
+    }
+
+    /// The reference areas used for routing.
+    pub fn areas(&self) -> &[Area] {
+        &self.areas
+    }
+
+    /// Every area a point falls in.
+    pub fn areas_at(&self, point: GeoPoint) -> Vec<AreaId> {
+        areas_containing(point, &self.areas)
+    }
+
+    /// Replace the reference areas (HQ sends them at sync).
+    pub fn set_areas(&mut self, areas: Vec<Area>) -> Result<(), StoreError> {
+        for area in &areas {
+            let errs = area.validate();
+            if !errs.is_empty() {
+                return Err(StoreError::Invalid(errs));
+            }
+        }
+        let tx = self.conn.transaction()?;
+        records::replace_areas(&tx, &areas)?;
+        tx.commit()?;
+        self.areas = areas;
+        Ok(())
+    }
+
+    /// How many ops are waiting to go to HQ.
+    pub fn pending_count(&self) -> Result<u64, StoreError> {
+        let n: i64 = self.conn.query_row(
+            "SELECT count(*) FROM outbox WHERE state = 'pending'",
+            [],
+            |r| r.get(0),
+        )?;
+        Ok(u64::try_from(n).unwrap_or_default())
+    }
+
+    /// The oldest ops waiting to go to HQ, in device_seq order.
+    pub fn pending_ops(&self, limit: usize) -> Result<Vec<Op>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT op FROM outbox WHERE state = 'pending' ORDER BY device_seq LIMIT ?1",
+        )?;
+        let rows = stmt.query_map([i64::try_from(limit).unwrap_or(i64::MAX)], |r| {
+            r.get::<_, String>(0)
+        })?;
+        rows.map(|r| Ok(serde_json::from_str(&r?)?)).collect()
+    }
+
+    /// How the database is set up, for diagnostics (`beatbook device status`).
+    pub fn db_settings(&self) -> Result<DbSettings, StoreError> {
+        let get = |sql: &str| {
+            self.conn
+                .query_row(sql, [], |r| r.get::<_, rusqlite::types::Value>(0))
+        };
+        let text = |v: rusqlite::types::Value| match v {
+            rusqlite::types::Value::Text(t) => t,
+            rusqlite::types::Value::Integer(i) => i.to_string(),
+            other => format!("{other:?}"),
+        };
+        Ok(DbSettings {
+            journal_mode: text(get("PRAGMA journal_mode")?),
+            synchronous: text(get("PRAGMA synchronous")?),
+            schema_version: text(get("PRAGMA user_version")?)
+                .parse()
+                .unwrap_or_default(),
+            cipher_version: text(get("PRAGMA cipher_version")?),
+        })
+    }
+
+    /// Set `PRAGMA user_version`, to test what an older app does with a newer database.
+    #[doc(hidden)]
+    pub fn debug_set_schema_version(&self, v: u32) -> Result<(), StoreError> {
+        self.conn.pragma_update(None, "user_version", v)?;
+        Ok(())
+    }
+
+    /// Run a local write: `f` gets a transaction and a copy of the device state; both are kept
+    /// only if `f` succeeds and the transaction commits.
+    fn write<T>(
+        &mut self,
+        f: impl FnOnce(&Transaction<'_>, &mut DeviceState, &[Area]) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        let mut device = self.device.clone();
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let out = f(&tx, &mut device, &self.areas)?;
+        device.save(&tx)?;
+        tx.commit()?;
+        self.device = device;
+        Ok(out)
+    }
+}
+
+fn open_connection(dir: &Path, key: &keys::DataKey) -> Result<Connection, StoreError> {
+    let conn = Connection::open_with_flags(
+        dir.join(DB_FILE),
+        OpenFlags::SQLITE_OPEN_READ_WRITE
+            | OpenFlags::SQLITE_OPEN_CREATE
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )?;
+    let cipher: Option<String> = conn
+        .query_row("PRAGMA cipher_version", [], |r| r.get(0))
+        .optional()?;
+    if cipher.is_none() {
+        return Err(StoreError::Crypto(
+            "this build's SQLite has no SQLCipher: refusing to store data unencrypted".into(),
+        ));
+    }
+    let key_sql = Zeroizing::new(format!(
+        "PRAGMA key = \"x'{}'\";",
+        hex::encode(key.as_ref())
+    ));
+    conn.execute_batch(&key_sql)?;
+    // The first read proves the key: a wrong one reads as "not a database".
+    conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| {
+        r.get::<_, i64>(0)
+    })
+    .map_err(|e| {
+        StoreError::Corrupt(format!(
+            "the database cannot be decrypted with its key: {e}"
+        ))
+    })?;
+    let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
+    if !mode.eq_ignore_ascii_case("wal") {
+        return Err(StoreError::Corrupt(format!(
+            "could not switch to WAL (journal mode is {mode})"
+        )));
+    }
+    conn.execute_batch(
+        "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;",
+    )?;
+    Ok(conn)
+}

@@ -1,0 +1,460 @@
+//! Writing and reading records.
+
+use crate::{DeviceState, Store, StoreError};
+use beatbook_domain::area::Area;
+use beatbook_domain::concern::{Concern, NewConcern};
+use beatbook_domain::intel::{IntelReport, IntelSource};
+use beatbook_domain::meeting::{Meeting, Priority, YouSaidWeDid};
+use beatbook_domain::merge::{LogEntry, RecordState};
+use beatbook_domain::patrol::{Engagement, PatrolLog};
+use beatbook_domain::views::{ListFilter, RecordSummary};
+use beatbook_domain::{AreaId, Op, OpAction, Record, RecordId, RecordKind};
+use chrono::{DateTime, SecondsFormat, Utc};
+use rusqlite::{params_from_iter, Connection, OptionalExtension, Transaction};
+
+/// A record read back from the store, with what the device knows about it.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct StoredRecord<R> {
+    pub id: RecordId,
+    pub record: R,
+    pub created_by: beatbook_domain::OfficerId,
+    pub conflicts: Vec<String>,
+    pub pending_ops: u32,
+    /// Append-only entries, oldest first (e.g. "You said, we did" updates).
+    pub log: Vec<LogEntry>,
+    pub deleted: bool,
+}
+
+/// The columns lists and search read, worked out from a record's merged state.
+struct Materialized {
+    body: String,
+    title: String,
+    status: Option<String>,
+    occurred_at: DateTime<Utc>,
+    retention_review: String,
+    areas: Vec<AreaId>,
+    search_text: String,
+}
+
+fn materialize_as<R: Record>(state: &RecordState) -> Result<Materialized, StoreError> {
+    let r = R::from_state(state)?;
+    Ok(Materialized {
+        body: serde_json::to_string(&r)?,
+        title: r.title(),
+        status: r.status(),
+        occurred_at: r.occurred_at(),
+        retention_review: r.retention_review().to_string(),
+        areas: r.areas(),
+        search_text: r.search_text(),
+    })
+}
+
+fn materialize(state: &RecordState) -> Result<Materialized, StoreError> {
+    match state.kind {
+        RecordKind::Concern => materialize_as::<Concern>(state),
+        RecordKind::IntelReport => materialize_as::<IntelReport>(state),
+        RecordKind::IntelSource => materialize_as::<IntelSource>(state),
+        RecordKind::Meeting => materialize_as::<Meeting>(state),
+        RecordKind::Priority => materialize_as::<Priority>(state),
+        RecordKind::PatrolLog => materialize_as::<PatrolLog>(state),
+        RecordKind::Engagement => materialize_as::<Engagement>(state),
+    }
+}
+
+fn time_text(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Millis, true)
+}
+
+fn load_state(conn: &Connection, id: RecordId) -> Result<Option<RecordState>, StoreError> {
+    let text: Option<String> = conn
+        .prepare_cached("SELECT state FROM records WHERE id = ?1")?
+        .query_row([id.to_string()], |r| r.get(0))
+        .optional()?;
+    text.map(|t| serde_json::from_str(&t).map_err(StoreError::from))
+        .transpose()
+}
+
+/// Write a record's merged state and everything derived from it.
+pub(crate) fn save_state(tx: &Transaction<'_>, state: &RecordState) -> Result<(), StoreError> {
+    let m = materialize(state)?;
+    let id = state.id.to_string();
+    let conflicts = !state.conflicts().is_empty();
+    let rowid: i64 = tx
+        .prepare_cached(
+            "INSERT INTO records (id, kind, state, body, title, status, occurred_at, retention_review,
+                                  created_by, updated_ms, deleted, conflict)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
+             ON CONFLICT (id) DO UPDATE SET
+                kind = excluded.kind, state = excluded.state, body = excluded.body,
+                title = excluded.title, status = excluded.status, occurred_at = excluded.occurred_at,
+                retention_review = excluded.retention_review, created_by = excluded.created_by,
+                updated_ms = excluded.updated_ms, deleted = excluded.deleted, conflict = excluded.conflict
+             RETURNING rowid",
+        )?
+        .query_row(
+            rusqlite::params![
+                id,
+                state.kind.as_str(),
+                serde_json::to_string(state)?,
+                m.body,
+                m.title,
+                m.status,
+                time_text(m.occurred_at),
+                m.retention_review,
+                state.created_by.as_str(),
+                i64::try_from(state.updated.hlc.wall_ms).unwrap_or(i64::MAX),
+                state.is_deleted(),
+                conflicts,
+            ],
+            |r| r.get(0),
+        )?;
+    tx.prepare_cached("DELETE FROM record_areas WHERE record_id = ?1")?
+        .execute([&id])?;
+    let mut add_area = tx.prepare_cached(
+        "INSERT OR IGNORE INTO record_areas (area_id, record_id) VALUES (?1, ?2)",
+    )?;
+    for area in &m.areas {
+        add_area.execute((area.as_str(), &id))?;
+    }
+    tx.prepare_cached("DELETE FROM records_fts WHERE rowid = ?1")?
+        .execute([rowid])?;
+    if !state.is_deleted() && !m.search_text.trim().is_empty() {
+        tx.prepare_cached("INSERT INTO records_fts (rowid, title, text) VALUES (?1, ?2, ?3)")?
+            .execute((rowid, &m.title, &m.search_text))?;
+    }
+    Ok(())
+}
+
+/// Make an op, put it in the outbox and merge it into the record, all in `tx`.
+pub(crate) fn apply_local(
+    tx: &Transaction<'_>,
+    device: &mut DeviceState,
+    id: RecordId,
+    kind: RecordKind,
+    current: Option<RecordState>,
+    action: OpAction,
+) -> Result<Op, StoreError> {
+    let op = device.next_op(id, kind, action);
+    tx.prepare_cached(
+        "INSERT INTO outbox (device_seq, record_id, op, created_ms) VALUES (?1, ?2, ?3, ?4)",
+    )?
+    .execute((
+        i64::try_from(op.device_seq)
+            .map_err(|_| StoreError::Corrupt("device_seq overflow".into()))?,
+        id.to_string(),
+        serde_json::to_string(&op)?,
+        i64::try_from(op.hlc.wall_ms).unwrap_or(i64::MAX),
+    ))?;
+    let state = match current {
+        Some(mut s) => {
+            s.apply(&op);
+            s
+        }
+        None => RecordState::from_op(&op),
+    };
+    save_state(tx, &state)?;
+    Ok(op)
+}
+
+/// Create a record with `id` inside `tx`. Validates first.
+pub(crate) fn create_in<R: Record>(
+    tx: &Transaction<'_>,
+    device: &mut DeviceState,
+    id: RecordId,
+    record: &R,
+) -> Result<Op, StoreError> {
+    record.validate().map_err(StoreError::Invalid)?;
+    if load_state(tx, id)?.is_some() {
+        return Err(StoreError::AlreadyExists(id));
+    }
+    let fields = record.writes_from(None)?;
+    apply_local(tx, device, id, R::KIND, None, OpAction::Put { fields })
+}
+
+fn existing(conn: &Connection, id: RecordId, kind: RecordKind) -> Result<RecordState, StoreError> {
+    let state = load_state(conn, id)?.ok_or(StoreError::NotFound(id))?;
+    if state.kind != kind {
+        return Err(StoreError::KindMismatch {
+            id,
+            expected: kind,
+            found: state.kind,
+        });
+    }
+    if state.is_deleted() {
+        return Err(StoreError::Deleted(id));
+    }
+    Ok(state)
+}
+
+pub(crate) fn replace_areas(tx: &Transaction<'_>, areas: &[Area]) -> Result<(), StoreError> {
+    tx.execute("DELETE FROM areas", [])?;
+    let mut stmt = tx.prepare("INSERT INTO areas (id, body) VALUES (?1, ?2)")?;
+    for a in areas {
+        stmt.execute((a.id.as_str(), serde_json::to_string(a)?))?;
+    }
+    Ok(())
+}
+
+pub(crate) fn load_areas(conn: &Connection) -> Result<Vec<Area>, StoreError> {
+    let mut stmt = conn.prepare("SELECT body FROM areas ORDER BY id")?;
+    let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
+    rows.map(|r| Ok(serde_json::from_str(&r?)?)).collect()
+}
+
+const SUMMARY_COLUMNS: &str = "r.id, r.kind, r.title, r.status, r.occurred_at, r.state, r.body,
+    (SELECT count(*) FROM outbox o WHERE o.record_id = r.id AND o.state = 'pending'),
+    (SELECT group_concat(area_id, char(31)) FROM record_areas a WHERE a.record_id = r.id)";
+
+fn summary_from_row(
+    row: &rusqlite::Row<'_>,
+) -> rusqlite::Result<Result<RecordSummary, StoreError>> {
+    let id: String = row.get(0)?;
+    let kind: String = row.get(1)?;
+    let title: String = row.get(2)?;
+    let status: Option<String> = row.get(3)?;
+    let occurred: String = row.get(4)?;
+    let state: String = row.get(5)?;
+    let body: String = row.get(6)?;
+    let pending: i64 = row.get(7)?;
+    let areas: Option<String> = row.get(8)?;
+    Ok((|| {
+        let state: RecordState = serde_json::from_str(&state)?;
+        Ok(RecordSummary {
+            id: id
+                .parse()
+                .map_err(|_| StoreError::Corrupt(format!("record id {id}")))?,
+            kind: kind.parse().map_err(StoreError::Corrupt)?,
+            title,
+            status,
+            occurred_at: DateTime::parse_from_rfc3339(&occurred)
+                .map_err(|e| StoreError::Corrupt(format!("time {occurred}: {e}")))?
+                .with_timezone(&Utc),
+            areas: areas
+                .map(|a| a.split('\u{1f}').map(AreaId::new).collect())
+                .unwrap_or_default(),
+            conflicts: state.conflicts(),
+            pending_ops: u32::try_from(pending).unwrap_or(u32::MAX),
+            body: serde_json::from_str(&body)?,
+        })
+    })())
+}
+
+/// The WHERE clauses and parameters for a filter (records alias `r`).
+fn filter_sql(filter: &ListFilter) -> (String, Vec<String>) {
+    let mut clauses = vec!["r.deleted = 0".to_owned()];
+    let mut params = Vec::new();
+    if let Some(kind) = filter.kind {
+        params.push(kind.as_str().to_owned());
+        clauses.push(format!("r.kind = ?{}", params.len()));
+    }
+    if let Some(area) = &filter.area {
+        params.push(area.as_str().to_owned());
+        clauses.push(format!(
+            "EXISTS (SELECT 1 FROM record_areas a WHERE a.record_id = r.id AND a.area_id = ?{})",
+            params.len()
+        ));
+    }
+    if let Some(status) = &filter.status {
+        params.push(status.clone());
+        clauses.push(format!("r.status = ?{}", params.len()));
+    }
+    if let Some(since) = filter.since {
+        params.push(time_text(since));
+        clauses.push(format!("r.occurred_at >= ?{}", params.len()));
+    }
+    if let Some(until) = filter.until {
+        params.push(time_text(until));
+        clauses.push(format!("r.occurred_at < ?{}", params.len()));
+    }
+    (clauses.join(" AND "), params)
+}
+
+const DEFAULT_LIMIT: u32 = 200;
+
+/// Turn what a person typed into an FTS5 query: every word must match, as a prefix, and
+/// nothing they type can be read as query syntax.
+fn fts_query(text: &str) -> Option<String> {
+    let terms: Vec<String> = text
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(|w| format!("\"{w}\"*"))
+        .collect();
+    (!terms.is_empty()).then(|| terms.join(" AND "))
+}
+
+impl Store {
+    /// Save a new record. Validation errors come back field by field; nothing is written then.
+    pub fn create<R: Record>(&mut self, record: &R) -> Result<RecordId, StoreError> {
+        let id = RecordId::new();
+        self.write(|tx, device, _| create_in(tx, device, id, record))?;
+        Ok(id)
+    }
+
+    /// Log a concern from a form: its areas are worked out from its location.
+    pub fn add_concern(&mut self, new: NewConcern) -> Result<RecordId, StoreError> {
+        let areas = self.areas_at(new.location.point);
+        let (id, concern) = new.into_concern(Utc::now(), areas);
+        let id = id.unwrap_or_default();
+        self.write(|tx, device, _| create_in(tx, device, id, &concern))?;
+        Ok(id)
+    }
+
+    /// Save changes to a record. Only the fields that changed become part of the op; returns
+    /// false when nothing changed. Saving narrative text resolves a concurrent-edit conflict.
+    pub fn update<R: Record>(&mut self, id: RecordId, record: &R) -> Result<bool, StoreError> {
+        if !R::KIND.editable_on_device() {
+            return Err(StoreError::NotEditable(R::KIND));
+        }
+        record.validate().map_err(StoreError::Invalid)?;
+        self.write(|tx, device, _| {
+            let state = existing(tx, id, R::KIND)?;
+            let fields = record.writes_from(Some(&state))?;
+            if fields.is_empty() {
+                return Ok(false);
+            }
+            apply_local(
+                tx,
+                device,
+                id,
+                R::KIND,
+                Some(state),
+                OpAction::Put { fields },
+            )?;
+            Ok(true)
+        })
+    }
+
+    /// Save changes to a concern, re-working its areas from its (possibly new) location.
+    pub fn update_concern(
+        &mut self,
+        id: RecordId,
+        mut concern: Concern,
+    ) -> Result<bool, StoreError> {
+        concern.areas = self.areas_at(concern.location.point);
+        self.update(id, &concern)
+    }
+
+    /// Add a "You said, we did" update to a priority.
+    pub fn add_priority_update(
+        &mut self,
+        id: RecordId,
+        update: &YouSaidWeDid,
+    ) -> Result<(), StoreError> {
+        update.validate().map_err(StoreError::Invalid)?;
+        let entry = serde_json::to_value(update)?;
+        self.write(|tx, device, _| {
+            let state = existing(tx, id, RecordKind::Priority)?;
+            apply_local(
+                tx,
+                device,
+                id,
+                RecordKind::Priority,
+                Some(state),
+                OpAction::Append { entry },
+            )?;
+            Ok(())
+        })
+    }
+
+    /// Delete a record (a tombstone, synced like any other change).
+    pub fn delete(&mut self, id: RecordId) -> Result<(), StoreError> {
+        self.write(|tx, device, _| {
+            let state = load_state(tx, id)?.ok_or(StoreError::NotFound(id))?;
+            if !state.kind.editable_on_device() {
+                return Err(StoreError::NotEditable(state.kind));
+            }
+            if state.is_deleted() {
+                return Ok(());
+            }
+            let kind = state.kind;
+            apply_local(tx, device, id, kind, Some(state), OpAction::Delete)?;
+            Ok(())
+        })
+    }
+
+    /// The merged state of a record: every live version of its narrative fields, for merging.
+    pub fn state(&self, id: RecordId) -> Result<RecordState, StoreError> {
+        load_state(&self.conn, id)?.ok_or(StoreError::NotFound(id))
+    }
+
+    pub fn get<R: Record>(&self, id: RecordId) -> Result<StoredRecord<R>, StoreError> {
+        let state = self.state(id)?;
+        if state.kind != R::KIND {
+            return Err(StoreError::KindMismatch {
+                id,
+                expected: R::KIND,
+                found: state.kind,
+            });
+        }
+        let pending: i64 = self.conn.query_row(
+            "SELECT count(*) FROM outbox WHERE record_id = ?1 AND state = 'pending'",
+            [id.to_string()],
+            |r| r.get(0),
+        )?;
+        Ok(StoredRecord {
+            id,
+            record: R::from_state(&state)?,
+            created_by: state.created_by.clone(),
+            conflicts: state.conflicts(),
+            pending_ops: u32::try_from(pending).unwrap_or(u32::MAX),
+            log: state.log_entries().cloned().collect(),
+            deleted: state.is_deleted(),
+        })
+    }
+
+    /// Records matching `filter`, newest first.
+    pub fn list(&self, filter: &ListFilter) -> Result<Vec<RecordSummary>, StoreError> {
+        let (clauses, mut params) = filter_sql(filter);
+        params.push(filter.limit.unwrap_or(DEFAULT_LIMIT).to_string());
+        let sql = format!(
+            "SELECT {SUMMARY_COLUMNS} FROM records r WHERE {clauses}
+             ORDER BY r.occurred_at DESC, r.id DESC LIMIT ?{}",
+            params.len()
+        );
+        let mut stmt = self.conn.prepare_cached(&sql)?;
+        let rows = stmt.query_map(params_from_iter(params.iter()), summary_from_row)?;
+        rows.map(|r| r?).collect()
+    }
+
+    /// Full-text search over the device's records, best match first, narrowed by `filter`.
+    pub fn search(
+        &self,
+        text: &str,
+        filter: &ListFilter,
+    ) -> Result<Vec<RecordSummary>, StoreError> {
+        let Some(query) = fts_query(text) else {
+            return Ok(Vec::new());
+        };
+        let (clauses, mut params) = filter_sql(filter);
+        params.push(query);
+        let match_param = params.len();
+        params.push(filter.limit.unwrap_or(DEFAULT_LIMIT).to_string());
+        let sql = format!(
+            "SELECT {SUMMARY_COLUMNS} FROM records_fts f JOIN records r ON r.rowid = f.rowid
+             WHERE records_fts MATCH ?{match_param} AND {clauses}
+             ORDER BY f.rank LIMIT ?{}",
+            params.len()
+        );
+        let mut stmt = self.conn.prepare_cached(&sql)?;
+        let rows = stmt.query_map(params_from_iter(params.iter()), summary_from_row)?;
+        rows.map(|r| r?).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fts_query;
+
+    #[test]
+    fn search_text_cannot_inject_fts_syntax() {
+        assert_eq!(
+            fts_query("street drink").as_deref(),
+            Some("\"street\"* AND \"drink\"*")
+        );
+        assert_eq!(
+            fts_query("NOT \"x\" OR y*").as_deref(),
+            Some("\"NOT\"* AND \"x\"* AND \"OR\"* AND \"y\"*")
+        );
+        assert_eq!(fts_query("  -- ;"), None);
+    }
+}

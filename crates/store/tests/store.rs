@@ -1,0 +1,578 @@
+use beatbook_domain::concern::{Concern, ConcernStatus, NewConcern};
+use beatbook_domain::meeting::{Priority, PriorityStatus, SaraPlan, YouSaidWeDid};
+use beatbook_domain::op::{FieldWrite, OpAction};
+use beatbook_domain::reference::demo_areas;
+use beatbook_domain::views::ListFilter;
+use beatbook_domain::{AreaId, OfficerId, RecordKind};
+use beatbook_store::{InitSettings, KdfSettings, Store, StoreError, MAX_PIN_ATTEMPTS};
+use serde_json::json;
+use std::path::Path;
+
+const PIN: &str = "482913";
+
+fn settings() -> InitSettings {
+    InitSettings {
+        officer: OfficerId::new("PC4127"),
+        kdf: KdfSettings::INSECURE_FAST,
+        areas: demo_areas(),
+    }
+}
+
+fn new_store(dir: &Path) -> Store {
+    Store::init(dir, PIN, settings()).unwrap()
+}
+
+fn concern(description: &str, lat: f64, lon: f64) -> NewConcern {
+    serde_json::from_value(json!({
+        "category": {"kind": "vawg", "type": "environmental", "heading": "badly_lit"},
+        "description": description,
+        "location": {"lat": lat, "lon": lon, "place": "Pratt Street passage"},
+        "reported_at": "2026-11-20T22:15:00Z",
+    }))
+    .unwrap()
+}
+
+const CAMDEN_TOWN_STATION: (f64, f64) = (51.5392, -0.1426);
+
+#[test]
+fn a_saved_concern_is_routed_listed_and_queued_for_hq_in_one_write() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = new_store(dir.path());
+    let (lat, lon) = CAMDEN_TOWN_STATION;
+    let id = store
+        .add_concern(concern(
+            "Street light out, women avoid the passage",
+            lat,
+            lon,
+        ))
+        .unwrap();
+
+    let got = store.get::<Concern>(id).unwrap();
+    assert_eq!(
+        got.record.areas,
+        vec![AreaId::new("E05013655"), AreaId::new("tc-camden-town")]
+    );
+    assert_eq!(got.created_by, OfficerId::new("PC4127"));
+    assert_eq!(got.pending_ops, 1);
+
+    let ops = store.pending_ops(10).unwrap();
+    assert_eq!(ops.len(), 1);
+    assert_eq!(
+        (ops[0].device_seq, ops[0].record_id, ops[0].kind),
+        (1, id, RecordKind::Concern)
+    );
+    assert_eq!(ops[0].device_id, store.device_id());
+    let OpAction::Put { fields } = &ops[0].action else {
+        panic!("not a put: {:?}", ops[0].action)
+    };
+    assert!(matches!(&fields["description"], FieldWrite::Text { bases, .. } if bases.is_empty()));
+    assert_eq!(store.pending_count().unwrap(), 1);
+}
+
+#[test]
+fn an_invalid_record_writes_nothing_and_leaves_no_gap_in_the_sequence() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = new_store(dir.path());
+    let err = store.add_concern(concern("   ", 95.0, 0.0)).unwrap_err();
+    let StoreError::Invalid(errs) = err else {
+        panic!("expected validation errors, got {err}")
+    };
+    assert!(
+        errs.has("description") && errs.has("location.lat"),
+        "{errs}"
+    );
+    assert_eq!(store.pending_count().unwrap(), 0);
+    assert!(store.list(&ListFilter::default()).unwrap().is_empty());
+
+    store
+        .add_concern(concern("Lights out again", 51.54, -0.143))
+        .unwrap();
+    assert_eq!(store.pending_ops(10).unwrap()[0].device_seq, 1);
+}
+
+#[test]
+fn records_and_the_sequence_survive_reopening() {
+    let dir = tempfile::tempdir().unwrap();
+    let id = {
+        let mut store = new_store(dir.path());
+        store.add_concern(concern("First", 51.54, -0.143)).unwrap()
+    };
+    let mut store = Store::open(dir.path(), PIN).unwrap();
+    assert_eq!(
+        store.get::<Concern>(id).unwrap().record.description,
+        "First"
+    );
+    store.add_concern(concern("Second", 51.54, -0.143)).unwrap();
+    let seqs: Vec<u64> = store
+        .pending_ops(10)
+        .unwrap()
+        .iter()
+        .map(|o| o.device_seq)
+        .collect();
+    assert_eq!(seqs, vec![1, 2]);
+    let hlcs: Vec<_> = store
+        .pending_ops(10)
+        .unwrap()
+        .iter()
+        .map(|o| o.hlc)
+        .collect();
+    assert!(hlcs[0] < hlcs[1]);
+}
+
+#[test]
+fn the_database_on_disk_holds_none_of_the_text_and_sqlite3_cannot_read_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let secret = "Zanzibar-Quokka witness saw the blue Corsa";
+    {
+        let mut store = new_store(dir.path());
+        let mut c = concern(secret, 51.54, -0.143);
+        c.consent_to_contact = true;
+        c.contact = Some("Quokkaville 07700 900555".into());
+        store.add_concern(c).unwrap();
+        // The store is still open: the text may sit in the WAL, which is encrypted too.
+        for entry in std::fs::read_dir(dir.path()).unwrap() {
+            let bytes = std::fs::read(entry.unwrap().path()).unwrap();
+            for needle in [
+                "Zanzibar",
+                "Quokka",
+                "07700",
+                "Pratt Street",
+                "SQLite format 3",
+            ] {
+                assert!(
+                    !bytes.windows(needle.len()).any(|w| w == needle.as_bytes()),
+                    "{needle:?} found in plaintext"
+                );
+            }
+        }
+    }
+    let db = dir.path().join(beatbook_store::DB_FILE);
+    let out = std::process::Command::new("sqlite3")
+        .arg(&db)
+        .arg("SELECT body FROM records;")
+        .output()
+        .expect("the sqlite3 command-line tool must be installed (make test installs it)");
+    assert!(
+        !out.status.success(),
+        "sqlite3 read the database: {}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("not a database"),
+        "unexpected sqlite3 error: {stderr}"
+    );
+
+    // Neither can SQLCipher itself without the key.
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    assert!(conn
+        .query_row("SELECT count(*) FROM records", [], |r| r.get::<_, i64>(0))
+        .is_err());
+}
+
+#[test]
+fn a_wrong_pin_is_a_clear_error_and_too_many_wipe_the_store() {
+    let dir = tempfile::tempdir().unwrap();
+    let id = new_store(dir.path())
+        .add_concern(concern("Kept", 51.54, -0.143))
+        .unwrap();
+
+    let err = Store::open(dir.path(), "000000").unwrap_err();
+    assert!(
+        matches!(err, StoreError::WrongPin { attempts_left } if attempts_left == MAX_PIN_ATTEMPTS - 1),
+        "{err}"
+    );
+    assert_eq!(err.code(), "wrong_pin");
+    // The right PIN still works and resets the count.
+    assert_eq!(
+        Store::open(dir.path(), PIN)
+            .unwrap()
+            .get::<Concern>(id)
+            .unwrap()
+            .record
+            .description,
+        "Kept"
+    );
+    for n in 1..MAX_PIN_ATTEMPTS {
+        let err = Store::open(dir.path(), "111111").unwrap_err();
+        assert!(
+            matches!(err, StoreError::WrongPin { attempts_left } if attempts_left == MAX_PIN_ATTEMPTS - n),
+            "{err}"
+        );
+    }
+    let err = Store::open(dir.path(), "111111").unwrap_err();
+    assert!(
+        matches!(err, StoreError::WipedAfterFailedPins { .. }),
+        "{err}"
+    );
+    assert_eq!(
+        std::fs::read_dir(dir.path()).unwrap().count(),
+        0,
+        "files left after wipe"
+    );
+    assert!(matches!(
+        Store::open(dir.path(), PIN).unwrap_err(),
+        StoreError::NotInitialised(_)
+    ));
+}
+
+#[test]
+fn a_wipe_leaves_nothing_behind() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = new_store(dir.path());
+    store
+        .add_concern(concern("To be wiped", 51.54, -0.143))
+        .unwrap();
+    store.wipe_and_close().unwrap();
+    let left: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert!(left.is_empty(), "left behind: {left:?}");
+    assert!(!Store::exists(dir.path()));
+}
+
+#[test]
+fn a_short_pin_is_refused_and_the_pin_can_be_changed() {
+    let dir = tempfile::tempdir().unwrap();
+    let err = Store::init(dir.path(), "1234", settings()).unwrap_err();
+    assert_eq!(err.code(), "pin_too_short");
+    assert!(!Store::exists(dir.path()));
+    drop(new_store(dir.path()));
+    assert_eq!(
+        Store::init(dir.path(), PIN, settings()).unwrap_err().code(),
+        "already_initialised"
+    );
+    Store::change_pin(dir.path(), PIN, "90210777").unwrap();
+    assert_eq!(
+        Store::open(dir.path(), PIN).unwrap_err().code(),
+        "wrong_pin"
+    );
+    Store::open(dir.path(), "90210777").unwrap();
+}
+
+#[test]
+fn full_text_search_finds_words_and_prefixes_and_respects_filters() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = new_store(dir.path());
+    let camden = store
+        .add_concern(concern(
+            "Group drinking outside the station",
+            51.5392,
+            -0.1426,
+        ))
+        .unwrap();
+    let dalston = store
+        .add_concern(concern(
+            "Drinking and shouting at the bus stop",
+            51.5465,
+            -0.0755,
+        ))
+        .unwrap();
+    store
+        .add_concern(concern("Fly-tipping behind the shops", 51.5465, -0.0755))
+        .unwrap();
+
+    let ids = |rows: Vec<beatbook_domain::views::RecordSummary>| {
+        rows.into_iter().map(|r| r.id).collect::<Vec<_>>()
+    };
+    let mut both = ids(store.search("drink", &ListFilter::default()).unwrap());
+    both.sort();
+    let mut expect = vec![camden, dalston];
+    expect.sort();
+    assert_eq!(both, expect);
+    let in_dalston = ListFilter {
+        area: Some(AreaId::new("tc-dalston")),
+        ..Default::default()
+    };
+    assert_eq!(
+        ids(store.search("drinking", &in_dalston).unwrap()),
+        vec![dalston]
+    );
+    assert!(store
+        .search("burglary", &ListFilter::default())
+        .unwrap()
+        .is_empty());
+    // Query syntax typed by a person is just text.
+    assert!(store
+        .search("\"drinking OR ) NEAR(", &ListFilter::default())
+        .is_ok());
+
+    // A changed description is found by its new words only.
+    let mut c = store.get::<Concern>(camden).unwrap().record;
+    c.description = "Rough sleeper needs outreach referral".into();
+    assert!(store.update_concern(camden, c).unwrap());
+    assert_eq!(
+        ids(store.search("outreach", &ListFilter::default()).unwrap()),
+        vec![camden]
+    );
+    assert_eq!(
+        ids(store.search("drinking", &ListFilter::default()).unwrap()),
+        vec![dalston]
+    );
+
+    // Deleted records are not found.
+    store.delete(dalston).unwrap();
+    assert!(store
+        .search("drinking", &ListFilter::default())
+        .unwrap()
+        .is_empty());
+}
+
+#[test]
+fn lists_filter_by_kind_area_status_and_date() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = new_store(dir.path());
+    let mut old = concern("Old graffiti", 51.5465, -0.0755);
+    old.reported_at = Some("2026-01-05T10:00:00Z".parse().unwrap());
+    old.status = ConcernStatus::Closed;
+    let old = store.add_concern(old).unwrap();
+    let new = store
+        .add_concern(concern("New graffiti", 51.5392, -0.1426))
+        .unwrap();
+    let p = store
+        .create(&Priority {
+            area_id: AreaId::new("E05013655"),
+            title: "Graffiti on the canal bridge".into(),
+            description: String::new(),
+            meeting_id: None,
+            agreed_on: "2026-10-01".parse().unwrap(),
+            last_reviewed_on: None,
+            status: PriorityStatus::Active,
+            sara: SaraPlan::default(),
+            retention_review: "2028-10-01".parse().unwrap(),
+        })
+        .unwrap();
+
+    let ids = |f: ListFilter| {
+        store
+            .list(&f)
+            .unwrap()
+            .into_iter()
+            .map(|r| r.id)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        ids(ListFilter::default()),
+        vec![new, p, old],
+        "newest first"
+    );
+    assert_eq!(
+        ids(ListFilter {
+            kind: Some(RecordKind::Priority),
+            ..Default::default()
+        }),
+        vec![p]
+    );
+    assert_eq!(
+        ids(ListFilter {
+            area: Some(AreaId::new("E05013655")),
+            ..Default::default()
+        }),
+        vec![new, p]
+    );
+    assert_eq!(
+        ids(ListFilter {
+            status: Some("closed".into()),
+            ..Default::default()
+        }),
+        vec![old]
+    );
+    assert_eq!(
+        ids(ListFilter {
+            since: Some("2026-09-01T00:00:00Z".parse().unwrap()),
+            kind: Some(RecordKind::Concern),
+            ..Default::default()
+        }),
+        vec![new]
+    );
+    assert_eq!(
+        ids(ListFilter {
+            until: Some("2026-09-01T00:00:00Z".parse().unwrap()),
+            ..Default::default()
+        }),
+        vec![old]
+    );
+    assert_eq!(
+        ids(ListFilter {
+            limit: Some(1),
+            ..Default::default()
+        }),
+        vec![new]
+    );
+}
+
+#[test]
+fn an_update_sends_only_what_changed_and_appends_never_conflict() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = new_store(dir.path());
+    let id = store
+        .add_concern(concern("Lights out", 51.5392, -0.1426))
+        .unwrap();
+    let mut c = store.get::<Concern>(id).unwrap().record;
+    assert!(
+        !store.update_concern(id, c.clone()).unwrap(),
+        "no change, no op"
+    );
+    c.status = ConcernStatus::InProgress;
+    assert!(store.update_concern(id, c).unwrap());
+    let ops = store.pending_ops(10).unwrap();
+    assert_eq!(ops.len(), 2);
+    let OpAction::Put { fields } = &ops[1].action else {
+        panic!()
+    };
+    assert_eq!(fields.keys().collect::<Vec<_>>(), vec!["status"]);
+
+    // Wrong kind is refused, not silently written.
+    assert_eq!(
+        store.get::<Priority>(id).unwrap_err().code(),
+        "kind_mismatch"
+    );
+    let err = store
+        .add_priority_update(
+            id,
+            &YouSaidWeDid {
+                you_said: "a".into(),
+                we_did: "b".into(),
+                on: "2026-11-01".parse().unwrap(),
+            },
+        )
+        .unwrap_err();
+    assert_eq!(err.code(), "kind_mismatch");
+}
+
+#[test]
+fn you_said_we_did_updates_are_kept_in_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = new_store(dir.path());
+    let p = store
+        .create(&Priority {
+            area_id: AreaId::new("E05009370"),
+            title: "Drug dealing in Gillett Square".into(),
+            description: "Residents report dealing after 8pm".into(),
+            meeting_id: None,
+            agreed_on: "2026-09-01".parse().unwrap(),
+            last_reviewed_on: None,
+            status: PriorityStatus::Active,
+            sara: SaraPlan::default(),
+            retention_review: "2028-09-01".parse().unwrap(),
+        })
+        .unwrap();
+    for (said, did) in [
+        ("Dealing after 8pm", "Evening patrols twice a week"),
+        ("Still dealing", "Dispersal order granted"),
+    ] {
+        store
+            .add_priority_update(
+                p,
+                &YouSaidWeDid {
+                    you_said: said.into(),
+                    we_did: did.into(),
+                    on: "2026-11-01".parse().unwrap(),
+                },
+            )
+            .unwrap();
+    }
+    let log = store.get::<Priority>(p).unwrap().log;
+    let did: Vec<_> = log
+        .iter()
+        .map(|e| e.entry["we_did"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(
+        did,
+        vec!["Evening patrols twice a week", "Dispersal order granted"]
+    );
+    let bad = YouSaidWeDid {
+        you_said: "".into(),
+        we_did: "x".into(),
+        on: "2026-11-01".parse().unwrap(),
+    };
+    assert_eq!(
+        store.add_priority_update(p, &bad).unwrap_err().code(),
+        "invalid"
+    );
+}
+
+#[test]
+fn import_reports_bad_lines_by_number_and_keeps_the_rest() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = new_store(dir.path());
+    let good = |d: &str| {
+        json!({
+            "category": {"kind": "asb", "type": "nuisance", "heading": "noise"},
+            "description": d,
+            "location": {"lat": 51.5465, "lon": -0.0755, "place": null},
+        })
+        .to_string()
+    };
+    let with_id = json!({
+        "id": "01930000-0000-7000-8000-000000000001",
+        "category": {"kind": "other", "label": "Parking"},
+        "description": "Pavement parking",
+        "location": {"lat": 51.5465, "lon": -0.0755, "place": null},
+    })
+    .to_string();
+    let file = [
+        good("Music until 3am"),
+        "{not json".to_owned(),
+        String::new(),
+        json!({"category": {"kind": "asb", "type": "nuisance", "heading": "noise"}, "description": "", "location": {"lat": 51.5, "lon": -0.07, "place": null}}).to_string(),
+        with_id.clone(),
+        json!({"category": {"kind": "asb", "type": "personal", "heading": "noise"}, "description": "x", "location": {"lat": 51.5, "lon": -0.07}}).to_string(),
+        good("Car alarms every night"),
+    ]
+    .join("\n");
+    let report = store.import_concerns(file.as_bytes()).unwrap();
+    assert_eq!(report.imported, 3, "{report:?}");
+    let lines: Vec<u32> = report.failed.iter().map(|f| f.line).collect();
+    assert_eq!(lines, vec![2, 4, 6], "{report:?}");
+    assert_eq!(report.failed[1].field_errors[0].field, "description");
+    assert_eq!(store.list(&ListFilter::default()).unwrap().len(), 3);
+
+    // Importing the line with an id again is harmless.
+    let again = store.import_concerns(with_id.as_bytes()).unwrap();
+    assert_eq!((again.imported, again.skipped), (0, 1));
+
+    // Not UTF-8 is a line error too.
+    let report = store.import_concerns(&b"\xff\xfe\n"[..]).unwrap();
+    assert_eq!(report.failed[0].line, 1);
+    assert!(report.failed[0].message.contains("UTF-8"));
+}
+
+#[test]
+fn the_store_runs_encrypted_in_wal_with_full_sync_at_the_current_schema() {
+    let dir = tempfile::tempdir().unwrap();
+    drop(new_store(dir.path()));
+    let store = Store::open(dir.path(), PIN).unwrap();
+    let s = store.db_settings().unwrap();
+    assert_eq!(s.journal_mode, "wal");
+    assert_eq!(s.synchronous, "2", "synchronous must be FULL");
+    assert_eq!(s.schema_version, beatbook_store::SCHEMA_VERSION);
+    assert!(
+        s.cipher_version.starts_with('4'),
+        "SQLCipher 4 expected, got {:?}",
+        s.cipher_version
+    );
+    drop(store);
+    let key_json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("key.json")).unwrap()).unwrap();
+    assert_eq!(
+        key_json["kdf"]["memory_kib"], 256,
+        "the key file records the KDF cost it was made with"
+    );
+}
+
+#[test]
+fn a_database_from_a_newer_app_is_refused_not_damaged() {
+    let dir = tempfile::tempdir().unwrap();
+    drop(new_store(dir.path()));
+    // Stand in for a newer app: bump the schema version through a keyed connection.
+    {
+        let store = Store::open(dir.path(), PIN).unwrap();
+        store
+            .debug_set_schema_version(beatbook_store::SCHEMA_VERSION + 1)
+            .unwrap();
+    }
+    let err = Store::open(dir.path(), PIN).unwrap_err();
+    assert_eq!(err.code(), "newer_schema", "{err}");
+}
