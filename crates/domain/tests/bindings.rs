@@ -3,7 +3,7 @@
 //! `BEATBOOK_UPDATE_BINDINGS=1 cargo test -p beatbook-domain --test bindings`.
 
 use beatbook_domain::{
-    area, concern, intel, meeting, merge, op, patrol, people, record, validation,
+    area, concern, intel, meeting, merge, op, patrol, people, record, validation, views,
 };
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
