@@ -1,0 +1,428 @@
+//! `beatbook device --data DIR ...`: the headless device.
+
+use anyhow::{bail, Context, Result};
+use beatbook_domain::area::{GeoPoint, Location};
+use beatbook_domain::concern::{ConcernCategory, ConcernPriority, NewConcern};
+use beatbook_domain::people::{PersonInvolved, PersonRole};
+use beatbook_domain::views::{ListFilter, RecordSummary};
+use beatbook_domain::{AreaId, OfficerId, RecordKind};
+use beatbook_store::{InitSettings, KdfSettings, Store};
+use chrono::{DateTime, NaiveDate, Utc};
+use clap::{Args, Subcommand};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+#[derive(Args)]
+pub struct DeviceArgs {
+    /// The device's data directory.
+    #[arg(long, env = "BEATBOOK_DATA", value_name = "DIR")]
+    data: PathBuf,
+    #[command(subcommand)]
+    command: DeviceCommand,
+}
+
+#[derive(Subcommand)]
+enum DeviceCommand {
+    /// Set up a new encrypted store. The PIN comes from BEATBOOK_PIN or a prompt.
+    Init {
+        /// The officer using this device (collar number), until HQ enrolment names them.
+        #[arg(long, default_value = "UNENROLLED")]
+        officer: String,
+        /// Use cheap key derivation: for tests and demos only, never a real device.
+        #[arg(long, hide = true)]
+        insecure_fast_kdf: bool,
+    },
+    /// Community concerns.
+    Concern {
+        #[command(subcommand)]
+        command: ConcernCommand,
+    },
+    /// Import concerns from an NDJSON file (one JSON object a line; see the README).
+    Import {
+        file: PathBuf,
+        #[arg(long)]
+        json: bool,
+    },
+    /// List records, newest first.
+    List {
+        #[command(flatten)]
+        filter: FilterArgs,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Full-text search over this device's records.
+    Search {
+        text: String,
+        #[command(flatten)]
+        filter: FilterArgs,
+        #[arg(long)]
+        json: bool,
+    },
+    /// What this device holds and what is waiting for HQ.
+    Status {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Change the PIN (old from BEATBOOK_PIN or a prompt, new from BEATBOOK_NEW_PIN or a prompt).
+    ChangePin,
+    /// Destroy this device's store. Nothing in it can be read afterwards.
+    Wipe {
+        /// Confirm: records not yet on HQ are lost.
+        #[arg(long)]
+        yes: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum ConcernCommand {
+    /// Log a concern. Its ward and town centre are worked out from the location.
+    Add(ConcernAddArgs),
+}
+
+#[derive(Args)]
+struct ConcernAddArgs {
+    /// `asb:TYPE:HEADING` (asb:nuisance:street_drinking), `vawg:TYPE:HEADING`
+    /// (vawg:environmental:badly_lit) or `other:LABEL`.
+    #[arg(long)]
+    category: String,
+    #[arg(long)]
+    description: String,
+    #[arg(long, allow_hyphen_values = true)]
+    lat: f64,
+    #[arg(long, allow_hyphen_values = true)]
+    lon: f64,
+    /// The place as a person would say it ("outside Camden Town station").
+    #[arg(long)]
+    place: Option<String>,
+    #[arg(long, value_enum, default_value = "medium")]
+    priority: PriorityArg,
+    /// A person involved, `ROLE` or `ROLE:NAME` (victim, witness, suspect, other). Repeatable.
+    #[arg(long = "person")]
+    people: Vec<String>,
+    /// The person raising it agrees to be contacted (then --contact is required).
+    #[arg(long)]
+    consent: bool,
+    #[arg(long)]
+    contact: Option<String>,
+    /// When it was reported (RFC 3339); defaults to now.
+    #[arg(long)]
+    reported_at: Option<DateTime<Utc>>,
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum PriorityArg {
+    Low,
+    Medium,
+    High,
+}
+
+#[derive(Args)]
+struct FilterArgs {
+    /// concern, intel_report, meeting, priority, patrol_log, engagement
+    #[arg(long)]
+    kind: Option<RecordKind>,
+    /// An area id: a ward's ONS code (E05013655) or a town centre (tc-camden-town).
+    #[arg(long)]
+    area: Option<String>,
+    #[arg(long)]
+    status: Option<String>,
+    /// On or after this date (YYYY-MM-DD) or time (RFC 3339).
+    #[arg(long, value_parser = parse_time)]
+    since: Option<DateTime<Utc>>,
+    /// Before this date or time.
+    #[arg(long, value_parser = parse_time)]
+    until: Option<DateTime<Utc>>,
+    #[arg(long, default_value_t = 200)]
+    limit: u32,
+}
+
+fn parse_time(s: &str) -> Result<DateTime<Utc>, String> {
+    if let Ok(t) = DateTime::parse_from_rfc3339(s) {
+        return Ok(t.with_timezone(&Utc));
+    }
+    NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        .map(|d| d.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc())
+        .map_err(|_| format!("{s:?} is not a date (YYYY-MM-DD) or an RFC 3339 time"))
+}
+
+impl FilterArgs {
+    fn to_filter(&self) -> ListFilter {
+        ListFilter {
+            kind: self.kind,
+            area: self.area.as_deref().map(AreaId::new),
+            status: self.status.clone(),
+            since: self.since,
+            until: self.until,
+            limit: Some(self.limit),
+        }
+    }
+}
+
+fn read_pin(var: &str, prompt: &str) -> Result<String> {
+    if let Ok(pin) = std::env::var(var) {
+        return Ok(pin);
+    }
+    rpassword::prompt_password(prompt)
+        .with_context(|| format!("could not read a PIN: set {var} or run in a terminal"))
+}
+
+fn open(dir: &Path) -> Result<Store> {
+    let pin = read_pin("BEATBOOK_PIN", "PIN: ")?;
+    Ok(Store::open(dir, &pin)?)
+}
+
+pub fn run(args: DeviceArgs) -> Result<ExitCode> {
+    let dir = args.data.as_path();
+    match args.command {
+        DeviceCommand::Init {
+            officer,
+            insecure_fast_kdf,
+        } => {
+            let pin = match std::env::var("BEATBOOK_PIN") {
+                Ok(pin) => pin,
+                Err(_) => {
+                    let a = rpassword::prompt_password("Choose a PIN (at least 6 digits): ")
+                        .context("could not read a PIN: set BEATBOOK_PIN or run in a terminal")?;
+                    let b = rpassword::prompt_password("Repeat the PIN: ")?;
+                    if a != b {
+                        bail!("the two PINs differ: nothing was set up");
+                    }
+                    a
+                }
+            };
+            let kdf = if insecure_fast_kdf {
+                KdfSettings::INSECURE_FAST
+            } else {
+                KdfSettings::DEVICE
+            };
+            let store = Store::init(
+                dir,
+                &pin,
+                InitSettings {
+                    officer: OfficerId::new(officer),
+                    kdf,
+                    areas: beatbook_domain::reference::demo_areas(),
+                },
+            )?;
+            println!(
+                "Set up an encrypted store in {} (device {}).",
+                dir.display(),
+                store.device_id()
+            );
+        }
+        DeviceCommand::Concern {
+            command: ConcernCommand::Add(a),
+        } => {
+            let mut store = open(dir)?;
+            let json = a.json;
+            let new = concern_from_args(a)?;
+            let id = store.add_concern(new)?;
+            let saved = store.get::<beatbook_domain::concern::Concern>(id)?;
+            if json {
+                println!("{}", serde_json::to_string(&saved)?);
+            } else {
+                let areas: Vec<&str> = saved.record.areas.iter().map(AreaId::as_str).collect();
+                println!(
+                    "Saved concern {id} (areas: {}). Waiting to go to HQ.",
+                    areas.join(", ")
+                );
+            }
+        }
+        DeviceCommand::Import { file, json } => {
+            let f = std::fs::File::open(&file)
+                .with_context(|| format!("cannot open {}", file.display()))?;
+            let mut store = open(dir)?;
+            let report = store.import_concerns(std::io::BufReader::new(f))?;
+            if json {
+                println!("{}", serde_json::to_string(&report)?);
+            } else {
+                println!(
+                    "Imported {} concern(s) from {}; {} already on this device; {} line(s) not imported.",
+                    report.imported,
+                    file.display(),
+                    report.skipped,
+                    report.failed.len()
+                );
+                for f in &report.failed {
+                    eprintln!("line {}: {}", f.line, f.message);
+                }
+            }
+            if !report.failed.is_empty() {
+                return Ok(ExitCode::from(2));
+            }
+        }
+        DeviceCommand::List { filter, json } => {
+            let store = open(dir)?;
+            print_rows(&store.list(&filter.to_filter())?, json)?;
+        }
+        DeviceCommand::Search { text, filter, json } => {
+            let store = open(dir)?;
+            print_rows(&store.search(&text, &filter.to_filter())?, json)?;
+        }
+        DeviceCommand::Status { json } => {
+            let store = open(dir)?;
+            let status = serde_json::json!({
+                "device_id": store.device_id(),
+                "officer": store.officer(),
+                "pending_ops": store.pending_count()?,
+                "records": store.list(&ListFilter { limit: Some(u32::MAX), ..Default::default() })?.len(),
+                "areas": store.areas().len(),
+                "database": store.db_settings()?,
+            });
+            if json {
+                println!("{status}");
+            } else {
+                println!(
+                    "Device {} ({}): {} record(s), {} change(s) waiting for HQ.",
+                    status["device_id"].as_str().unwrap_or_default(),
+                    status["officer"].as_str().unwrap_or_default(),
+                    status["records"],
+                    status["pending_ops"]
+                );
+            }
+        }
+        DeviceCommand::ChangePin => {
+            let old = read_pin("BEATBOOK_PIN", "Current PIN: ")?;
+            let new = read_pin("BEATBOOK_NEW_PIN", "New PIN (at least 6 digits): ")?;
+            Store::change_pin(dir, &old, &new)?;
+            println!("PIN changed.");
+        }
+        DeviceCommand::Wipe { yes } => {
+            if !yes {
+                bail!("wiping destroys every record on this device, including any not yet on HQ: add --yes to confirm");
+            }
+            Store::wipe(dir)?;
+            println!("Wiped the store in {}.", dir.display());
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn concern_from_args(a: ConcernAddArgs) -> Result<NewConcern> {
+    let category = parse_category(&a.category)?;
+    let people = a
+        .people
+        .iter()
+        .map(|p| {
+            let (role, name) = p
+                .split_once(':')
+                .map_or((p.as_str(), None), |(r, n)| (r, Some(n.to_owned())));
+            let role: PersonRole = serde_json::from_value(serde_json::Value::String(
+                role.to_owned(),
+            ))
+            .map_err(|_| {
+                anyhow::anyhow!(
+                    "--person {p:?}: the role must be victim, witness, suspect or other"
+                )
+            })?;
+            Ok(PersonInvolved {
+                role,
+                name,
+                description: None,
+                statements: vec![],
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    Ok(NewConcern {
+        id: None,
+        category,
+        description: a.description,
+        location: Location {
+            point: GeoPoint {
+                lat: a.lat,
+                lon: a.lon,
+            },
+            place: a.place,
+        },
+        people,
+        consent_to_contact: a.consent,
+        contact: a.contact,
+        priority: match a.priority {
+            PriorityArg::Low => ConcernPriority::Low,
+            PriorityArg::Medium => ConcernPriority::Medium,
+            PriorityArg::High => ConcernPriority::High,
+        },
+        status: beatbook_domain::concern::ConcernStatus::Open,
+        crime_referral: None,
+        reported_at: a.reported_at,
+        retention_review: None,
+    })
+}
+
+/// `asb:nuisance:noise`, `vawg:behavioural:feeling_followed`, `other:Parking`.
+fn parse_category(s: &str) -> Result<ConcernCategory> {
+    let parts: Vec<&str> = s.splitn(3, ':').collect();
+    let value = match parts.as_slice() {
+        ["other", label] => serde_json::json!({"kind": "other", "label": label}),
+        [kind @ ("asb" | "vawg"), ty, heading] => {
+            serde_json::json!({"kind": kind, "type": ty, "heading": heading})
+        }
+        _ => bail!("--category {s:?}: use asb:TYPE:HEADING, vawg:TYPE:HEADING or other:LABEL"),
+    };
+    serde_json::from_value(value)
+        .map_err(|e| anyhow::anyhow!("--category {s:?} is not a known category: {e}"))
+}
+
+fn print_rows(rows: &[RecordSummary], json: bool) -> Result<()> {
+    if json {
+        println!("{}", serde_json::to_string(rows)?);
+        return Ok(());
+    }
+    if rows.is_empty() {
+        println!("No records.");
+    }
+    for r in rows {
+        let areas: Vec<&str> = r.areas.iter().map(AreaId::as_str).collect();
+        let flags = match (r.pending_ops, r.conflicts.is_empty()) {
+            (0, true) => String::new(),
+            (n, true) => format!("  [{n} waiting]"),
+            (n, false) => format!("  [{n} waiting, CONFLICT in {}]", r.conflicts.join(", ")),
+        };
+        println!(
+            "{}  {}  {:<12} {:<11} {}  ({}){flags}",
+            r.occurred_at.format("%Y-%m-%d %H:%M"),
+            r.id,
+            r.kind.as_str(),
+            r.status.as_deref().unwrap_or("-"),
+            r.title,
+            areas.join(", ")
+        );
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn categories_parse_from_the_short_form() {
+        assert!(matches!(
+            parse_category("asb:nuisance:noise").unwrap(),
+            ConcernCategory::Asb(_)
+        ));
+        assert!(matches!(
+            parse_category("vawg:environmental:badly_lit").unwrap(),
+            ConcernCategory::Vawg(_)
+        ));
+        assert_eq!(
+            parse_category("other:Pavement parking").unwrap(),
+            ConcernCategory::Other {
+                label: "Pavement parking".into()
+            }
+        );
+        assert!(parse_category("asb:personal:noise").is_err());
+        assert!(parse_category("noise").is_err());
+    }
+
+    #[test]
+    fn dates_and_times_both_filter() {
+        assert_eq!(
+            parse_time("2026-11-01").unwrap().to_rfc3339(),
+            "2026-11-01T00:00:00+00:00"
+        );
+        assert!(parse_time("yesterday").is_err());
+    }
+}

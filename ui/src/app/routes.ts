@@ -1,0 +1,72 @@
+/** The tablet app's pages, in navigation order. Routing is by URL hash (`#/patrol`). */
+export type PageId =
+  | 'home'
+  | 'log-concern'
+  | 'intelligence'
+  | 'meetings'
+  | 'patrol'
+  | 'records'
+  | 'map'
+  | 'end-of-shift';
+
+export type IconName = PageId;
+
+export interface Page {
+  id: PageId;
+  label: string;
+  /** One line on what the page is for; shown while the page is not yet built. */
+  purpose: string;
+}
+
+export const PAGES: readonly Page[] = [
+  { id: 'home', label: 'Home', purpose: 'This device, your shift and what is waiting to sync.' },
+  {
+    id: 'log-concern',
+    label: 'Log concern',
+    purpose: 'Record a community concern on foot in a few taps: ASB, VAWG, environmental and more.',
+  },
+  {
+    id: 'intelligence',
+    label: 'Intelligence',
+    purpose: 'Submit intelligence graded 3x5x2 for review and sanitisation by the intelligence unit.',
+  },
+  {
+    id: 'meetings',
+    label: 'Meetings',
+    purpose: 'Run ward panel meetings: attendance, issues raised, priorities agreed and review dates.',
+  },
+  {
+    id: 'patrol',
+    label: 'Patrol',
+    purpose: 'Log hotspot patrols and read the briefing cached before you go out.',
+  },
+  {
+    id: 'records',
+    label: 'Records',
+    purpose: 'Find and update the concerns, intelligence and priorities you can see.',
+  },
+  { id: 'map', label: 'Map', purpose: 'See hotspots, open concerns and your areas on an offline map.' },
+  {
+    id: 'end-of-shift',
+    label: 'End of shift',
+    purpose: 'Sync everything with HQ and hand over before you sign off.',
+  },
+];
+
+export const DEFAULT_PAGE: PageId = 'home';
+
+export function hrefFor(id: PageId): string {
+  return `#/${id}`;
+}
+
+/** The page a location hash names; unknown or empty hashes go Home. */
+export function pageFromHash(hash: string): Page {
+  const id = hash.replace(/^#\/?/, '');
+  return PAGES.find((page) => page.id === id) ?? pageById(DEFAULT_PAGE);
+}
+
+export function pageById(id: PageId): Page {
+  const page = PAGES.find((candidate) => candidate.id === id);
+  if (!page) throw new Error(`Unknown page ${id}`);
+  return page;
+}
