@@ -182,7 +182,7 @@ impl RecordState {
             .values()
             .filter(|v| !replaced.contains(&v.stamp))
             .collect();
-        live.sort_by(|a, b| b.stamp.cmp(&a.stamp));
+        live.sort_by_key(|v| std::cmp::Reverse(v.stamp));
         live
     }
 

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Every test: formatting, lints, all Rust tests, and the UI's type check and unit tests.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/deps.sh
+
+# PostgreSQL backs the scaled HQ's tests; start the local cluster if it is down.
+if command -v pg_ctlcluster >/dev/null && ! pg_isready -q -h 127.0.0.1 -p 5432; then
+  pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -n 1)" main start || true
+fi
+
+step() { printf '\n== %s\n' "$*"; }
+logs=$(mktemp -d)
+trap 'rm -rf "$logs"' EXIT
+
+step "UI build (the app embeds ui/dist)"
+(cd ui && npm run build --silent)
+step "cargo fmt"
+cargo fmt --all -- --check
+step "cargo clippy"
+cargo clippy --workspace --all-targets --locked -- -D warnings
+step "cargo test"
+cargo test --workspace --locked 2>&1 | tee "$logs/cargo"
+step "UI type check"
+(cd ui && npm run check --silent)
+step "UI unit tests"
+(cd ui && npm test --silent) 2>&1 | tee "$logs/ui"
+
+# One closing line for CI: every test counted, none failed (a failure stops the script above).
+strip() { sed 's/\x1b\[[0-9;]*m//g' "$1"; }
+rust=$(strip "$logs/cargo" | grep -oE 'test result: ok\. [0-9]+ passed' | awk '{s += $4} END {print s + 0}')
+ui=$(strip "$logs/ui" | grep -oE 'Tests +[0-9]+ passed' | awk '{s += $2} END {print s + 0}')
+echo
+echo "tests: $((rust + ui)) passed, 0 failed"
