@@ -12,7 +12,7 @@ export BEATBOOK_PIN="${BEATBOOK_PIN:-246810}"
 cargo build --locked --bin beatbook
 cargo build --locked -p beatbook-app
 
-if [ ! -f "$DATA/device/key.json" ]; then
+if [ ! -f "$DATA/device/beatbook.db" ]; then
   echo "run: creating a demo device in $DATA/device (PIN $BEATBOOK_PIN) with 100 demo concerns"
   target/debug/beatbook device --data "$DATA/device" init --officer PC4127
   target/debug/beatbook device --data "$DATA/device" import tests/fixtures/concerns.ndjson

@@ -1,7 +1,7 @@
 //! `beatbook bench`: measured figures for BENCHMARKS.md. Timings here, never in tests.
 
 use anyhow::Result;
-use beatbook_domain::area::{GeoPoint, Location};
+use beatbook_domain::area::Location;
 use beatbook_domain::concern::{ConcernPriority, ConcernStatus, NewConcern};
 use beatbook_domain::people::{Basis, PersonInvolved, PersonRole, Statement};
 use beatbook_domain::views::ListFilter;
@@ -61,10 +61,8 @@ pub fn demo_concern(i: usize) -> NewConcern {
         ),
         description,
         location: Location {
-            point: GeoPoint {
-                lat: lat + jitter,
-                lon: lon - jitter,
-            },
+            lat: lat + jitter,
+            lon: lon - jitter,
             place: Some(place.to_owned()),
         },
         people: vec![PersonInvolved {

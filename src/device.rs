@@ -1,7 +1,7 @@
 //! `beatbook device --data DIR ...`: the headless device.
 
 use anyhow::{bail, Context, Result};
-use beatbook_domain::area::{GeoPoint, Location};
+use beatbook_domain::area::Location;
 use beatbook_domain::concern::{ConcernCategory, ConcernPriority, NewConcern};
 use beatbook_domain::people::{PersonInvolved, PersonRole};
 use beatbook_domain::views::{ListFilter, RecordSummary};
@@ -11,6 +11,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use clap::{Args, Subcommand};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use zeroize::Zeroizing;
 
 #[derive(Args)]
 pub struct DeviceArgs {
@@ -160,12 +161,28 @@ impl FilterArgs {
     }
 }
 
-fn read_pin(var: &str, prompt: &str) -> Result<String> {
+type Pin = Zeroizing<String>;
+
+fn read_pin(var: &str, prompt: &str) -> Result<Pin> {
     if let Ok(pin) = std::env::var(var) {
-        return Ok(pin);
+        return Ok(Zeroizing::new(pin));
     }
     rpassword::prompt_password(prompt)
+        .map(Zeroizing::new)
         .with_context(|| format!("could not read a PIN: set {var} or run in a terminal"))
+}
+
+/// A new PIN: from `var`, or asked for twice so a typo cannot lock the officer out.
+fn read_new_pin(var: &str) -> Result<Pin> {
+    if let Ok(pin) = std::env::var(var) {
+        return Ok(Zeroizing::new(pin));
+    }
+    let a = read_pin(var, "New PIN (at least 6 digits): ")?;
+    let b = read_pin(var, "Repeat the new PIN: ")?;
+    if a != b {
+        bail!("the two PINs differ: nothing was changed");
+    }
+    Ok(a)
 }
 
 fn open(dir: &Path) -> Result<Store> {
@@ -180,18 +197,7 @@ pub fn run(args: DeviceArgs) -> Result<ExitCode> {
             officer,
             insecure_fast_kdf,
         } => {
-            let pin = match std::env::var("BEATBOOK_PIN") {
-                Ok(pin) => pin,
-                Err(_) => {
-                    let a = rpassword::prompt_password("Choose a PIN (at least 6 digits): ")
-                        .context("could not read a PIN: set BEATBOOK_PIN or run in a terminal")?;
-                    let b = rpassword::prompt_password("Repeat the PIN: ")?;
-                    if a != b {
-                        bail!("the two PINs differ: nothing was set up");
-                    }
-                    a
-                }
-            };
+            let pin = read_new_pin("BEATBOOK_PIN")?;
             let kdf = if insecure_fast_kdf {
                 KdfSettings::INSECURE_FAST
             } else {
@@ -267,7 +273,7 @@ pub fn run(args: DeviceArgs) -> Result<ExitCode> {
                 "device_id": store.device_id(),
                 "officer": store.officer(),
                 "pending_ops": store.pending_count()?,
-                "records": store.list(&ListFilter { limit: Some(u32::MAX), ..Default::default() })?.len(),
+                "records": store.count()?,
                 "areas": store.areas().len(),
                 "database": store.db_settings()?,
             });
@@ -285,7 +291,7 @@ pub fn run(args: DeviceArgs) -> Result<ExitCode> {
         }
         DeviceCommand::ChangePin => {
             let old = read_pin("BEATBOOK_PIN", "Current PIN: ")?;
-            let new = read_pin("BEATBOOK_NEW_PIN", "New PIN (at least 6 digits): ")?;
+            let new = read_new_pin("BEATBOOK_NEW_PIN")?;
             Store::change_pin(dir, &old, &new)?;
             println!("PIN changed.");
         }
@@ -330,10 +336,8 @@ fn concern_from_args(a: ConcernAddArgs) -> Result<NewConcern> {
         category,
         description: a.description,
         location: Location {
-            point: GeoPoint {
-                lat: a.lat,
-                lon: a.lon,
-            },
+            lat: a.lat,
+            lon: a.lon,
             place: a.place,
         },
         people,

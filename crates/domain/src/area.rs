@@ -31,15 +31,24 @@ impl GeoPoint {
 
 /// Where something happened: a point, and optionally the place as a person would say it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
+#[serde(deny_unknown_fields)]
 pub struct Location {
-    #[serde(flatten)]
-    pub point: GeoPoint,
+    pub lat: f64,
+    pub lon: f64,
+    #[serde(default)]
     pub place: Option<String>,
 }
 
 impl Location {
+    pub fn point(&self) -> GeoPoint {
+        GeoPoint {
+            lat: self.lat,
+            lon: self.lon,
+        }
+    }
+
     pub fn validate(&self) -> ValidationErrors {
-        let mut errs = self.point.validate();
+        let mut errs = self.point().validate();
         if let Some(place) = &self.place {
             errs.max_len("place", place, 200);
         }

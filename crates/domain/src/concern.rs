@@ -115,9 +115,11 @@ pub enum CrimeCategory {
 
 /// A crime reported alongside a concern, referred to the force's crime system.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
+#[serde(deny_unknown_fields)]
 pub struct CrimeReferral {
     pub category: CrimeCategory,
     /// The crime system's reference, once known.
+    #[serde(default)]
     pub reference: Option<String>,
 }
 
@@ -185,6 +187,11 @@ impl Record for Concern {
         errs.nest("location", self.location.validate());
         validate_people(&mut errs, &self.people);
         match (&self.contact, self.consent_to_contact) {
+            (Some(c), true) if c.trim().is_empty() => errs.add(
+                "contact",
+                "required",
+                "give contact details, or untick consent to be contacted",
+            ),
             (Some(c), true) => errs.max_len("contact", c, 200),
             (Some(c), false) if !c.trim().is_empty() => errs.add(
                 "contact",
@@ -361,7 +368,7 @@ mod tests {
             NaiveDate::from_ymd_opt(2028, 11, 20).unwrap()
         );
         assert_eq!(
-            c.location.point,
+            c.location.point(),
             GeoPoint {
                 lat: 51.539,
                 lon: -0.1426
@@ -400,7 +407,7 @@ mod tests {
     fn every_problem_is_reported_against_its_field() {
         let mut c = sample();
         c.description = "  ".into();
-        c.location.point.lat = 123.0;
+        c.location.lat = 123.0;
         c.contact = Some("07700 900123".into());
         c.consent_to_contact = false;
         c.retention_review = NaiveDate::from_ymd_opt(2020, 1, 1).unwrap();
@@ -427,6 +434,23 @@ mod tests {
         assert_eq!(c.validate().unwrap_err().errors[0].code, "required");
         c.contact = Some("resident@example.org".into());
         c.validate().unwrap();
+    }
+
+    #[test]
+    fn a_misspelt_key_anywhere_in_an_import_line_is_an_error() {
+        for line in [
+            json!({"category": {"kind": "other", "label": "x"}, "description": "d", "location": {"lat": 51.5, "lon": -0.1, "plcae": "typo"}}),
+            json!({"category": {"kind": "other", "label": "x"}, "description": "d", "location": {"lat": 51.5, "lon": -0.1},
+                   "people": [{"role": "witness", "nmae": "typo"}]}),
+            json!({"category": {"kind": "other", "label": "x"}, "description": "d", "location": {"lat": 51.5, "lon": -0.1},
+                   "crime_referral": {"category": "drugs", "ref": "typo"}}),
+            json!({"category": {"kind": "other", "label": "x"}, "description": "d", "location": {"lat": 51.5, "lon": -0.1}, "prority": "high"}),
+        ] {
+            assert!(
+                serde_json::from_value::<NewConcern>(line.clone()).is_err(),
+                "{line} was accepted"
+            );
+        }
     }
 
     #[test]

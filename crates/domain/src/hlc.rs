@@ -60,6 +60,9 @@ impl HlcClock {
     pub fn tick(&mut self, now_ms: u64) -> Hlc {
         self.last = if now_ms > self.last.wall_ms {
             Hlc::new(now_ms, 0)
+        } else if self.last.counter == u32::MAX {
+            // Never wrap: borrow the next millisecond instead.
+            Hlc::new(self.last.wall_ms + 1, 0)
         } else {
             Hlc::new(self.last.wall_ms, self.last.counter + 1)
         };
@@ -100,6 +103,14 @@ mod tests {
         c.tick(1_000);
         c.observe(Hlc::new(5_000, 7), 1_100).unwrap();
         assert_eq!(c.tick(1_200), Hlc::new(5_000, 8));
+    }
+
+    #[test]
+    fn a_full_counter_moves_to_the_next_millisecond_instead_of_wrapping() {
+        let mut c = HlcClock::starting_at(Hlc::new(1_000, u32::MAX));
+        let next = c.tick(500);
+        assert_eq!(next, Hlc::new(1_001, 0));
+        assert!(next > Hlc::new(1_000, u32::MAX));
     }
 
     #[test]

@@ -235,6 +235,9 @@ pub struct IntelReport {
     /// The restricted source record, if one was taken.
     pub source_id: Option<RecordId>,
     pub review_state: ReviewState,
+    /// Teams it was disseminated to, as its handling code allows (set by the intelligence unit).
+    #[serde(default)]
+    pub disseminated_to: Vec<crate::TeamId>,
     /// Historic 5x5x5 grade, read only.
     pub legacy_grade: Option<Legacy5x5x5>,
     pub submitted_at: DateTime<Utc>,
@@ -261,6 +264,33 @@ impl Record for IntelReport {
             self.retention_review,
             self.submitted_at.date_naive(),
         );
+        errs.into_result()
+    }
+
+    /// An officer submits a raw report: it starts in review, with a 3x5x2 grade only.
+    fn validate_new_on_device(&self) -> Result<(), ValidationErrors> {
+        let mut errs = ValidationErrors::new();
+        if self.review_state != ReviewState::Submitted {
+            errs.add(
+                "review_state",
+                "not_submitted",
+                "a new report starts as submitted: review happens at HQ",
+            );
+        }
+        if self.legacy_grade.is_some() {
+            errs.add(
+                "legacy_grade",
+                "read_only",
+                "5x5x5 grades are read only: grade new reports 3x5x2",
+            );
+        }
+        if !self.disseminated_to.is_empty() {
+            errs.add(
+                "disseminated_to",
+                "not_submitted",
+                "only the intelligence unit disseminates a report",
+            );
+        }
         errs.into_result()
     }
 

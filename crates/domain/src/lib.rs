@@ -5,6 +5,7 @@
 //! ops carry and what the merge rules in [`merge`] combine.
 #![forbid(unsafe_code)]
 
+pub mod access;
 pub mod area;
 pub mod concern;
 pub mod hlc;
@@ -15,6 +16,7 @@ pub mod merge;
 pub mod op;
 pub mod patrol;
 pub mod people;
+pub mod protocol;
 pub mod record;
 pub mod reference;
 pub mod validation;

@@ -73,6 +73,9 @@ impl Record for Meeting {
     fn validate(&self) -> Result<(), ValidationErrors> {
         let mut errs = ValidationErrors::new();
         errs.require_text("area_id", self.area_id.as_str(), "The area");
+        if let Some(v) = &self.venue {
+            errs.max_len("venue", v, 200);
+        }
         if self.attendance.is_empty() && self.total_attendance.is_none() {
             errs.add(
                 "attendance",
@@ -96,6 +99,7 @@ impl Record for Meeting {
         }
         for (i, v) in self.votes.iter().enumerate() {
             errs.require_text(&format!("votes[{i}].title"), &v.title, "A priority title");
+            errs.max_len(&format!("votes[{i}].title"), &v.title, 200);
         }
         if self.agreed_priorities.len() > 10 {
             errs.add(
@@ -244,6 +248,8 @@ impl Record for Priority {
         for (i, r) in self.sara.responses.iter().enumerate() {
             errs.require_text(&format!("responses[{i}].action"), &r.action, "An action");
             errs.require_text(&format!("responses[{i}].owner"), &r.owner, "An owner");
+            errs.max_len(&format!("responses[{i}].action"), &r.action, 2_000);
+            errs.max_len(&format!("responses[{i}].owner"), &r.owner, 200);
         }
         if let Some(r) = self.last_reviewed_on {
             if r < self.agreed_on {

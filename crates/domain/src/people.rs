@@ -71,6 +71,7 @@ pub enum Basis {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
+#[serde(deny_unknown_fields)]
 pub struct Statement {
     pub text: String,
     pub basis: Basis,
@@ -78,10 +79,13 @@ pub struct Statement {
 
 /// A person a record is about. Capture only what is needed: every field but the role is optional.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
+#[serde(deny_unknown_fields)]
 pub struct PersonInvolved {
     pub role: PersonRole,
+    #[serde(default)]
     pub name: Option<String>,
     /// Appearance, age range, or how to recognise them, when no name is known.
+    #[serde(default)]
     pub description: Option<String>,
     #[serde(default)]
     pub statements: Vec<Statement>,

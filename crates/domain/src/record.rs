@@ -83,6 +83,10 @@ pub trait Record: Serialize + DeserializeOwned + Clone {
     const NARRATIVE: &'static [&'static str];
 
     fn validate(&self) -> Result<(), ValidationErrors>;
+    /// Extra checks for a record made on a device (as opposed to one changed by review at HQ).
+    fn validate_new_on_device(&self) -> Result<(), ValidationErrors> {
+        Ok(())
+    }
     /// The text full-text search should find this record by.
     fn search_text(&self) -> String;
     /// Every area the record belongs to (a point in an overlap belongs to several).
@@ -112,7 +116,10 @@ pub trait Record: Serialize + DeserializeOwned + Clone {
             if Self::NARRATIVE.contains(&name.as_str()) {
                 let text = value.as_str().unwrap_or_default().to_owned();
                 let live = current.map(|s| s.live_versions(&name)).unwrap_or_default();
-                let unchanged = live.len() == 1 && live[0].value == text;
+                // Text equal to a live version is not an edit: in particular, saving another field
+                // of a record whose text is in conflict must not settle the conflict for a person.
+                // Settling it is an explicit choice (`Store::resolve_text`).
+                let unchanged = live.iter().any(|v| v.value == text);
                 // On creation every field is written, so the state always holds the whole record.
                 let nothing_to_write = current.is_some() && live.is_empty() && text.is_empty();
                 if !unchanged && !nothing_to_write {
@@ -142,12 +149,21 @@ pub fn review_after(from: NaiveDate, months: u32) -> NaiveDate {
 }
 
 /// Shared check: a retention review date must not fall before the record's own date.
+/// Latest retention review allowed: a record must come up for review within ten years.
+pub const MAX_RETENTION_MONTHS: u32 = 120;
+
 pub(crate) fn check_retention(errs: &mut ValidationErrors, review: NaiveDate, from: NaiveDate) {
     if review < from {
         errs.add(
             "retention_review",
             "before_record",
             "the retention review date cannot be before the record's date",
+        );
+    } else if review > review_after(from, MAX_RETENTION_MONTHS) {
+        errs.add(
+            "retention_review",
+            "too_late",
+            "the retention review date must be within ten years of the record's date",
         );
     }
 }

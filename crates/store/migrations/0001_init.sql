@@ -13,7 +13,9 @@ CREATE TABLE areas (
 
 -- Current state of every record this device holds: the merge state plus what lists show.
 CREATE TABLE records (
-    id               TEXT PRIMARY KEY,
+    -- An explicit key, so VACUUM can never renumber the rows the search index points at.
+    seq              INTEGER PRIMARY KEY,
+    id               TEXT NOT NULL UNIQUE,
     kind             TEXT NOT NULL,
     state            TEXT NOT NULL,
     body             TEXT NOT NULL,
@@ -24,7 +26,8 @@ CREATE TABLE records (
     created_by       TEXT NOT NULL,
     updated_ms       INTEGER NOT NULL,
     deleted          INTEGER NOT NULL DEFAULT 0,
-    conflict         INTEGER NOT NULL DEFAULT 0
+    -- Narrative fields edited concurrently, comma-separated; empty when there is no conflict.
+    conflicts        TEXT NOT NULL DEFAULT ''
 ) STRICT;
 CREATE INDEX records_by_kind ON records (kind, occurred_at);
 CREATE INDEX records_by_time ON records (occurred_at);
@@ -34,6 +37,7 @@ CREATE TABLE record_areas (
     record_id TEXT NOT NULL REFERENCES records (id) ON DELETE CASCADE,
     PRIMARY KEY (area_id, record_id)
 ) STRICT, WITHOUT ROWID;
+CREATE INDEX record_areas_by_record ON record_areas (record_id);
 
 -- Ops made on this device, in device_seq order, until HQ has them.
 CREATE TABLE outbox (
@@ -47,7 +51,7 @@ CREATE TABLE outbox (
 CREATE INDEX outbox_by_state ON outbox (state, device_seq);
 CREATE INDEX outbox_by_record ON outbox (record_id, state);
 
--- Full-text index over records; rowid = records.rowid. Contentless: the text lives in records.
+-- Full-text index over records; rowid = records.seq. Contentless: the text lives in records.
 CREATE VIRTUAL TABLE records_fts USING fts5 (
     title,
     text,

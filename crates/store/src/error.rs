@@ -27,6 +27,8 @@ pub enum StoreError {
     },
     #[error("a {0} cannot be changed on the device once saved")]
     NotEditable(RecordKind),
+    #[error("record {id} has no text field {field:?} to resolve")]
+    NoSuchText { id: RecordId, field: String },
     #[error("record {0} has been deleted")]
     Deleted(RecordId),
     #[error("the database was written by a newer Beatbook (schema {found}; this version knows up to {supported}): update the app")]
@@ -58,6 +60,7 @@ impl StoreError {
             StoreError::KindMismatch { .. } => "kind_mismatch",
             StoreError::NotEditable(_) => "not_editable",
             StoreError::Deleted(_) => "deleted",
+            StoreError::NoSuchText { .. } => "no_such_text",
             StoreError::NewerSchema { .. } => "newer_schema",
             StoreError::Corrupt(_) => "corrupt",
             StoreError::Crypto(_) => "crypto",

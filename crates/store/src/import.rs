@@ -43,9 +43,8 @@ impl Store {
                         format!("line is longer than {MAX_LINE_BYTES} bytes"),
                         vec![],
                     ));
-                    // Skip the rest of the overlong line.
-                    let mut rest = Vec::new();
-                    reader.read_until(b'\n', &mut rest)?;
+                    // Skip the rest of the overlong line without holding it in memory.
+                    reader.skip_until(b'\n')?;
                     continue;
                 }
                 let Ok(text) = std::str::from_utf8(&buf) else {
@@ -67,7 +66,7 @@ impl Store {
                         continue;
                     }
                 };
-                let routed = beatbook_domain::area::areas_containing(new.location.point, areas);
+                let routed = beatbook_domain::area::areas_containing(new.location.point(), areas);
                 let (id, concern) = new.into_concern(now, routed);
                 match create_in(tx, device, id.unwrap_or_default(), &concern) {
                     Ok(_) => report.imported += 1,

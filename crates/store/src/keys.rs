@@ -68,7 +68,7 @@ struct KeyFile {
 /// A 256-bit key, wiped from memory when dropped.
 pub(crate) type DataKey = Zeroizing<[u8; 32]>;
 
-fn check_pin(pin: &str) -> Result<(), StoreError> {
+pub(crate) fn check_pin(pin: &str) -> Result<(), StoreError> {
     if pin.chars().count() < MIN_PIN_LEN {
         return Err(StoreError::PinTooShort { min: MIN_PIN_LEN });
     }
@@ -85,17 +85,74 @@ fn derive(pin: &str, salt: &[u8], kdf: KdfSettings) -> Result<DataKey, StoreErro
     Ok(out)
 }
 
+pub(crate) fn new_data_key() -> DataKey {
+    let mut data_key = Zeroizing::new([0u8; 32]);
+    rand::rngs::OsRng.fill_bytes(data_key.as_mut());
+    data_key
+}
+
+fn new_salt() -> Vec<u8> {
+    let mut salt = vec![0u8; 16];
+    rand::rngs::OsRng.fill_bytes(&mut salt);
+    salt
+}
+
 /// Make a new data key, wrap it under `pin`, and write the key file. Returns the data key.
 pub(crate) fn create(dir: &Path, pin: &str, kdf: KdfSettings) -> Result<DataKey, StoreError> {
     check_pin(pin)?;
-    let mut rng = rand::rngs::OsRng;
-    let mut data_key = Zeroizing::new([0u8; 32]);
-    rng.fill_bytes(data_key.as_mut());
-    let mut salt = vec![0u8; 16];
-    rng.fill_bytes(&mut salt);
-    let file = wrap(&data_key, pin, salt, kdf)?;
+    let data_key = new_data_key();
+    let file = wrap(&data_key, pin, new_salt(), kdf)?;
     write_key_file(dir, &file)?;
     Ok(data_key)
+}
+
+/// A new key file, written beside the current one until the database has been re-keyed.
+pub(crate) struct Staged(std::path::PathBuf);
+
+pub(crate) fn stage(dir: &Path, data_key: &DataKey, pin: &str) -> Result<Staged, StoreError> {
+    let kdf = read_key_file(dir)?.kdf;
+    let file = wrap(data_key, pin, new_salt(), kdf)?;
+    let path = staged_path(dir);
+    let mut f = std::fs::File::create(&path)?;
+    f.write_all(&serde_json::to_vec_pretty(&file)?)?;
+    f.sync_all()?;
+    Ok(Staged(path))
+}
+
+fn staged_path(dir: &Path) -> std::path::PathBuf {
+    dir.join(format!("{KEY_FILE}.new"))
+}
+
+/// If a PIN change left a staged key file, try `pin` on it (no attempt is counted: the staged
+/// file is only a candidate). `None` when there is none or the PIN does not open it.
+pub(crate) fn unlock_staged(dir: &Path, pin: &str) -> Result<Option<DataKey>, StoreError> {
+    let Ok(text) = std::fs::read_to_string(staged_path(dir)) else {
+        return Ok(None);
+    };
+    let Ok(file) = serde_json::from_str::<KeyFile>(&text) else {
+        discard_staged(dir)?;
+        return Ok(None);
+    };
+    Ok(open_wrapped(&file, pin)?.ok())
+}
+
+pub(crate) fn finish_staged(dir: &Path) -> Result<(), StoreError> {
+    commit_staged(dir, Staged(staged_path(dir)))
+}
+
+pub(crate) fn discard_staged(dir: &Path) -> Result<(), StoreError> {
+    match std::fs::remove_file(staged_path(dir)) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e.into()),
+        _ => Ok(()),
+    }
+}
+
+/// Put the staged key file in place. Between the re-key and this rename a crash leaves the old
+/// key file with a database under the new key; `unlock` then tries the staged file.
+pub(crate) fn commit_staged(dir: &Path, staged: Staged) -> Result<(), StoreError> {
+    std::fs::rename(&staged.0, dir.join(KEY_FILE))?;
+    sync_dir(dir);
+    Ok(())
 }
 
 fn wrap(
@@ -127,36 +184,43 @@ fn wrap(
     })
 }
 
-/// Unwrap the data key with `pin`. A wrong PIN is counted; at the limit the store is wiped.
-pub(crate) fn unlock(dir: &Path, pin: &str) -> Result<DataKey, StoreError> {
-    let mut file = read_key_file(dir)?;
-    let kek = derive(pin, &file.salt, file.kdf)?;
-    let cipher = XChaCha20Poly1305::new(kek.as_ref().into());
+/// Unwrap a key file's data key: `Ok(Err(()))` when the PIN is wrong.
+fn open_wrapped(file: &KeyFile, pin: &str) -> Result<Result<DataKey, ()>, StoreError> {
     if file.nonce.len() != 24 {
         return Err(StoreError::Corrupt(
             "the key file's nonce has the wrong length".into(),
         ));
     }
-    let opened = cipher.decrypt(
+    let kek = derive(pin, &file.salt, file.kdf)?;
+    let cipher = XChaCha20Poly1305::new(kek.as_ref().into());
+    let Ok(bytes) = cipher.decrypt(
         XNonce::from_slice(&file.nonce),
         Payload {
             msg: &file.wrapped_key,
             aad: AAD,
         },
-    );
-    match opened {
-        Ok(bytes) => {
-            let bytes = Zeroizing::new(bytes);
-            let key: [u8; 32] = bytes[..]
-                .try_into()
-                .map_err(|_| StoreError::Corrupt("the data key has the wrong length".into()))?;
+    ) else {
+        return Ok(Err(()));
+    };
+    let bytes = Zeroizing::new(bytes);
+    let key: [u8; 32] = bytes[..]
+        .try_into()
+        .map_err(|_| StoreError::Corrupt("the data key has the wrong length".into()))?;
+    Ok(Ok(Zeroizing::new(key)))
+}
+
+/// Unwrap the data key with `pin`. A wrong PIN is counted; at the limit the store is wiped.
+pub(crate) fn unlock(dir: &Path, pin: &str) -> Result<DataKey, StoreError> {
+    let mut file = read_key_file(dir)?;
+    match open_wrapped(&file, pin)? {
+        Ok(key) => {
             if file.failed_attempts > 0 {
                 file.failed_attempts = 0;
                 write_key_file(dir, &file)?;
             }
-            Ok(Zeroizing::new(key))
+            Ok(key)
         }
-        Err(_) => {
+        Err(()) => {
             file.failed_attempts += 1;
             if file.failed_attempts >= MAX_PIN_ATTEMPTS {
                 wipe(dir)?;
@@ -170,17 +234,6 @@ pub(crate) fn unlock(dir: &Path, pin: &str) -> Result<DataKey, StoreError> {
             })
         }
     }
-}
-
-/// Re-wrap the data key under a new PIN (the old one must be right).
-pub(crate) fn change_pin(dir: &Path, old: &str, new: &str) -> Result<(), StoreError> {
-    check_pin(new)?;
-    let key = unlock(dir, old)?;
-    let current = read_key_file(dir)?;
-    let mut salt = vec![0u8; 16];
-    rand::rngs::OsRng.fill_bytes(&mut salt);
-    let file = wrap(&key, new, salt, current.kdf)?;
-    write_key_file(dir, &file)
 }
 
 pub(crate) fn exists(dir: &Path) -> bool {
@@ -230,7 +283,11 @@ pub fn wipe(dir: &Path) -> Result<(), StoreError> {
         drop(f);
         std::fs::remove_file(&key_path)?;
     }
-    for name in crate::STORE_FILES {
+    for name in crate::STORE_FILES
+        .iter()
+        .copied()
+        .chain([&*format!("{KEY_FILE}.new")])
+    {
         match std::fs::remove_file(dir.join(name)) {
             Ok(()) => {}
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}

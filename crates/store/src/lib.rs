@@ -68,6 +68,33 @@ impl DeviceState {
         op
     }
 
+    /// Take in a stamp seen from HQ. A stamp more than a day ahead of this clock is not taken
+    /// (a device with a wrong clock must not drag everyone into the future); merging still works.
+    fn observe(&mut self, remote: Hlc) {
+        let _ = self.clock.observe(remote, now_ms());
+    }
+
+    /// Re-read the counters inside a write transaction: another handle on the same store (the
+    /// CLI while the app runs, or the sync engine) may have written since this one opened.
+    fn reload(&mut self, tx: &Transaction<'_>) -> Result<(), StoreError> {
+        let mut stmt = tx.prepare_cached("SELECT value FROM meta WHERE key = ?1")?;
+        let mut get = |k: &str| -> Result<u64, StoreError> {
+            let v: String = stmt.query_row([k], |r| r.get(0))?;
+            v.parse()
+                .map_err(|_| StoreError::Corrupt(format!("meta value {k} is not a number")))
+        };
+        self.next_seq = get("next_seq")?;
+        let last = Hlc::new(
+            get("hlc_wall_ms")?,
+            u32::try_from(get("hlc_counter")?)
+                .map_err(|_| StoreError::Corrupt("hlc counter".into()))?,
+        );
+        if last > self.clock.last() {
+            self.clock = HlcClock::starting_at(last);
+        }
+        Ok(())
+    }
+
     fn save(&self, tx: &Transaction<'_>) -> Result<(), StoreError> {
         let last = self.clock.last();
         let mut stmt = tx.prepare_cached("INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value")?;
@@ -121,8 +148,11 @@ impl Store {
     /// Create a new store in `dir` (made if missing), locked by `pin`.
     pub fn init(dir: &Path, pin: &str, settings: InitSettings) -> Result<Store, StoreError> {
         std::fs::create_dir_all(dir)?;
-        if keys::exists(dir) || dir.join(DB_FILE).exists() {
-            return Err(StoreError::AlreadyInitialised(dir.to_path_buf()));
+        match (keys::exists(dir), dir.join(DB_FILE).exists()) {
+            (true, true) => return Err(StoreError::AlreadyInitialised(dir.to_path_buf())),
+            // Half of a store: an earlier init died part way. Nothing in it was ever usable.
+            (true, false) | (false, true) => keys::wipe(dir)?,
+            (false, false) => {}
         }
         for area in &settings.areas {
             let errs = area.validate();
@@ -167,8 +197,20 @@ impl Store {
         if !dir.join(DB_FILE).exists() {
             return Err(StoreError::NotInitialised(dir.to_path_buf()));
         }
-        let key = keys::unlock(dir, pin)?;
-        let mut conn = open_connection(dir, &key)?;
+        let mut conn = match keys::unlock_staged(dir, pin)? {
+            // A PIN change was interrupted after the re-key: finish it.
+            Some(staged_key) => match open_connection(dir, &staged_key) {
+                Ok(conn) => {
+                    keys::finish_staged(dir)?;
+                    conn
+                }
+                Err(_) => {
+                    keys::discard_staged(dir)?;
+                    open_connection(dir, &keys::unlock(dir, pin)?)?
+                }
+            },
+            None => open_connection(dir, &keys::unlock(dir, pin)?)?,
+        };
         schema::migrate(&mut conn)?;
         let meta = |k: &str| -> Result<String, StoreError> {
             conn.query_row("SELECT value FROM meta WHERE key = ?1", [k], |r| r.get(0))
@@ -213,8 +255,16 @@ impl Store {
         keys::wipe(&dir)
     }
 
+    /// Change the PIN. The database is re-encrypted under a new data key, so an old copy of the
+    /// key file and the old PIN no longer open it.
     pub fn change_pin(dir: &Path, old: &str, new: &str) -> Result<(), StoreError> {
-        keys::change_pin(dir, old, new)
+        keys::check_pin(new)?;
+        let store = Store::open(dir, old)?;
+        let new_key = keys::new_data_key();
+        let staged = keys::stage(dir, &new_key, new)?;
+        store.conn.execute_batch(&key_pragma("rekey", &new_key))?;
+        drop(store);
+        keys::commit_staged(dir, staged)
     }
 
     pub fn dir(&self) -> &Path {
@@ -296,10 +346,11 @@ impl Store {
         })
     }
 
-    /// Set `PRAGMA user_version`, to test what an older app does with a newer database.
+    /// Run raw SQL on the store, for tests that need to simulate a newer schema or a failing
+    /// write. Not for application code.
     #[doc(hidden)]
-    pub fn debug_set_schema_version(&self, v: u32) -> Result<(), StoreError> {
-        self.conn.pragma_update(None, "user_version", v)?;
+    pub fn debug_execute(&self, sql: &str) -> Result<(), StoreError> {
+        self.conn.execute_batch(sql)?;
         Ok(())
     }
 
@@ -313,12 +364,27 @@ impl Store {
         let tx = self
             .conn
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        device.reload(&tx)?;
         let out = f(&tx, &mut device, &self.areas)?;
         device.save(&tx)?;
         tx.commit()?;
         self.device = device;
         Ok(out)
     }
+}
+
+/// `PRAGMA key = "x'...'"` (or `rekey`), built without leaving copies of the key in memory.
+fn key_pragma(pragma: &str, key: &keys::DataKey) -> Zeroizing<String> {
+    let mut hex_key = Zeroizing::new([0u8; 64]);
+    // 32 bytes always encode to exactly 64 hex digits.
+    let _ = hex::encode_to_slice(key.as_ref(), hex_key.as_mut());
+    let mut sql = Zeroizing::new(String::with_capacity(100));
+    sql.push_str("PRAGMA ");
+    sql.push_str(pragma);
+    sql.push_str(" = \"x'");
+    sql.push_str(std::str::from_utf8(hex_key.as_ref()).unwrap_or_default());
+    sql.push_str("'\";");
+    sql
 }
 
 fn open_connection(dir: &Path, key: &keys::DataKey) -> Result<Connection, StoreError> {

@@ -78,18 +78,18 @@ fn load_state(conn: &Connection, id: RecordId) -> Result<Option<RecordState>, St
 pub(crate) fn save_state(tx: &Transaction<'_>, state: &RecordState) -> Result<(), StoreError> {
     let m = materialize(state)?;
     let id = state.id.to_string();
-    let conflicts = !state.conflicts().is_empty();
+    let conflicts = state.conflicts().join(",");
     let rowid: i64 = tx
         .prepare_cached(
             "INSERT INTO records (id, kind, state, body, title, status, occurred_at, retention_review,
-                                  created_by, updated_ms, deleted, conflict)
+                                  created_by, updated_ms, deleted, conflicts)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
              ON CONFLICT (id) DO UPDATE SET
                 kind = excluded.kind, state = excluded.state, body = excluded.body,
                 title = excluded.title, status = excluded.status, occurred_at = excluded.occurred_at,
                 retention_review = excluded.retention_review, created_by = excluded.created_by,
-                updated_ms = excluded.updated_ms, deleted = excluded.deleted, conflict = excluded.conflict
-             RETURNING rowid",
+                updated_ms = excluded.updated_ms, deleted = excluded.deleted, conflicts = excluded.conflicts
+             RETURNING seq",
         )?
         .query_row(
             rusqlite::params![
@@ -164,6 +164,9 @@ pub(crate) fn create_in<R: Record>(
     record: &R,
 ) -> Result<Op, StoreError> {
     record.validate().map_err(StoreError::Invalid)?;
+    record
+        .validate_new_on_device()
+        .map_err(StoreError::Invalid)?;
     if load_state(tx, id)?.is_some() {
         return Err(StoreError::AlreadyExists(id));
     }
@@ -201,7 +204,7 @@ pub(crate) fn load_areas(conn: &Connection) -> Result<Vec<Area>, StoreError> {
     rows.map(|r| Ok(serde_json::from_str(&r?)?)).collect()
 }
 
-const SUMMARY_COLUMNS: &str = "r.id, r.kind, r.title, r.status, r.occurred_at, r.state, r.body,
+const SUMMARY_COLUMNS: &str = "r.id, r.kind, r.title, r.status, r.occurred_at, r.conflicts, r.body,
     (SELECT count(*) FROM outbox o WHERE o.record_id = r.id AND o.state = 'pending'),
     (SELECT group_concat(area_id, char(31)) FROM record_areas a WHERE a.record_id = r.id)";
 
@@ -213,12 +216,11 @@ fn summary_from_row(
     let title: String = row.get(2)?;
     let status: Option<String> = row.get(3)?;
     let occurred: String = row.get(4)?;
-    let state: String = row.get(5)?;
+    let conflicts: String = row.get(5)?;
     let body: String = row.get(6)?;
     let pending: i64 = row.get(7)?;
     let areas: Option<String> = row.get(8)?;
     Ok((|| {
-        let state: RecordState = serde_json::from_str(&state)?;
         Ok(RecordSummary {
             id: id
                 .parse()
@@ -232,7 +234,11 @@ fn summary_from_row(
             areas: areas
                 .map(|a| a.split('\u{1f}').map(AreaId::new).collect())
                 .unwrap_or_default(),
-            conflicts: state.conflicts(),
+            conflicts: conflicts
+                .split(',')
+                .filter(|c| !c.is_empty())
+                .map(str::to_owned)
+                .collect(),
             pending_ops: u32::try_from(pending).unwrap_or(u32::MAX),
             body: serde_json::from_str(&body)?,
         })
@@ -246,6 +252,10 @@ fn filter_sql(filter: &ListFilter) -> (String, Vec<String>) {
     if let Some(kind) = filter.kind {
         params.push(kind.as_str().to_owned());
         clauses.push(format!("r.kind = ?{}", params.len()));
+    } else {
+        // Source details are restricted: listed only when asked for by kind.
+        params.push(RecordKind::IntelSource.as_str().to_owned());
+        clauses.push(format!("r.kind <> ?{}", params.len()));
     }
     if let Some(area) = &filter.area {
         params.push(area.as_str().to_owned());
@@ -292,7 +302,7 @@ impl Store {
 
     /// Log a concern from a form: its areas are worked out from its location.
     pub fn add_concern(&mut self, new: NewConcern) -> Result<RecordId, StoreError> {
-        let areas = self.areas_at(new.location.point);
+        let areas = self.areas_at(new.location.point());
         let (id, concern) = new.into_concern(Utc::now(), areas);
         let id = id.unwrap_or_default();
         self.write(|tx, device, _| create_in(tx, device, id, &concern))?;
@@ -330,8 +340,73 @@ impl Store {
         id: RecordId,
         mut concern: Concern,
     ) -> Result<bool, StoreError> {
-        concern.areas = self.areas_at(concern.location.point);
+        concern.areas = self.areas_at(concern.location.point());
         self.update(id, &concern)
+    }
+
+    /// Settle a concurrent-edit conflict: `text` (one of the versions, or a merge a person wrote)
+    /// replaces every live version of `field`.
+    pub fn resolve_text(
+        &mut self,
+        id: RecordId,
+        field: &str,
+        text: &str,
+    ) -> Result<(), StoreError> {
+        self.write(|tx, device, _| {
+            let state = load_state(tx, id)?.ok_or(StoreError::NotFound(id))?;
+            if state.is_deleted() {
+                return Err(StoreError::Deleted(id));
+            }
+            let live = state.live_versions(field);
+            if live.is_empty() {
+                return Err(StoreError::NoSuchText {
+                    id,
+                    field: field.to_owned(),
+                });
+            }
+            let bases = live.iter().map(|v| v.stamp).collect();
+            let fields = [(
+                field.to_owned(),
+                beatbook_domain::FieldWrite::Text {
+                    value: text.to_owned(),
+                    bases,
+                },
+            )]
+            .into();
+            let kind = state.kind;
+            apply_local(tx, device, id, kind, Some(state), OpAction::Put { fields })?;
+            Ok(())
+        })
+    }
+
+    /// Merge records received from HQ (their merged states) in one transaction. Local changes not
+    /// yet on HQ survive: merging is commutative, so their ops still win where they are newer.
+    pub fn merge_remote(&mut self, states: &[RecordState]) -> Result<(), StoreError> {
+        self.write(|tx, device, _| {
+            for remote in states {
+                let merged = match load_state(tx, remote.id)? {
+                    Some(mut local) => {
+                        local.merge(remote);
+                        local
+                    }
+                    None => remote.clone(),
+                };
+                // Later local stamps must sort after everything seen from HQ.
+                device.observe(merged.updated.hlc);
+                save_state(tx, &merged)?;
+            }
+            Ok(())
+        })
+    }
+
+    /// How many records (not deleted) the device holds.
+    pub fn count(&self) -> Result<u64, StoreError> {
+        let n: i64 =
+            self.conn
+                .query_row("SELECT count(*) FROM records WHERE deleted = 0", [], |r| {
+                    r.get(0)
+                })?;
+        Ok(u64::try_from(n).unwrap_or_default())
     }
 
     /// Add a "You said, we did" update to a priority.
@@ -430,7 +505,7 @@ impl Store {
         let match_param = params.len();
         params.push(filter.limit.unwrap_or(DEFAULT_LIMIT).to_string());
         let sql = format!(
-            "SELECT {SUMMARY_COLUMNS} FROM records_fts f JOIN records r ON r.rowid = f.rowid
+            "SELECT {SUMMARY_COLUMNS} FROM records_fts f JOIN records r ON r.seq = f.rowid
              WHERE records_fts MATCH ?{match_param} AND {clauses}
              ORDER BY f.rank LIMIT ?{}",
             params.len()

@@ -67,6 +67,9 @@ fn a_saved_concern_is_routed_listed_and_queued_for_hq_in_one_write() {
     };
     assert!(matches!(&fields["description"], FieldWrite::Text { bases, .. } if bases.is_empty()));
     assert_eq!(store.pending_count().unwrap(), 1);
+    let listed = store.list(&ListFilter::default()).unwrap();
+    assert_eq!(listed.len(), 1);
+    assert_eq!((listed[0].id, listed[0].pending_ops), (id, 1));
 }
 
 #[test]
@@ -403,7 +406,7 @@ fn lists_filter_by_kind_area_status_and_date() {
 }
 
 #[test]
-fn an_update_sends_only_what_changed_and_appends_never_conflict() {
+fn an_update_sends_only_what_changed_and_the_wrong_kind_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     let mut store = new_store(dir.path());
     let id = store
@@ -570,9 +573,244 @@ fn a_database_from_a_newer_app_is_refused_not_damaged() {
     {
         let store = Store::open(dir.path(), PIN).unwrap();
         store
-            .debug_set_schema_version(beatbook_store::SCHEMA_VERSION + 1)
+            .debug_execute(&format!(
+                "PRAGMA user_version = {}",
+                beatbook_store::SCHEMA_VERSION + 1
+            ))
             .unwrap();
     }
     let err = Store::open(dir.path(), PIN).unwrap_err();
     assert_eq!(err.code(), "newer_schema", "{err}");
+}
+
+#[test]
+fn a_write_that_fails_part_way_leaves_no_record_no_op_and_no_gap() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = new_store(dir.path());
+    // Make the last step of a save (the area index, after the outbox insert) fail.
+    store
+        .debug_execute("CREATE TEMP TRIGGER fail_areas BEFORE INSERT ON record_areas BEGIN SELECT RAISE(ABORT, 'disk says no'); END;")
+        .unwrap();
+    let err = store
+        .add_concern(concern("Lost?", 51.5392, -0.1426))
+        .unwrap_err();
+    assert_eq!(err.code(), "database", "{err}");
+    assert_eq!(store.pending_count().unwrap(), 0);
+    assert_eq!(store.count().unwrap(), 0);
+    store.debug_execute("DROP TRIGGER fail_areas;").unwrap();
+    store
+        .add_concern(concern("Saved", 51.5392, -0.1426))
+        .unwrap();
+    assert_eq!(
+        store.pending_ops(10).unwrap()[0].device_seq,
+        1,
+        "the failed write used no sequence number"
+    );
+}
+
+#[test]
+fn two_handles_on_one_store_never_reuse_a_sequence_number() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut a = new_store(dir.path());
+    let mut b = Store::open(dir.path(), PIN).unwrap();
+    a.add_concern(concern("From the app", 51.5392, -0.1426))
+        .unwrap();
+    b.add_concern(concern("From the CLI", 51.5392, -0.1426))
+        .unwrap();
+    a.add_concern(concern("From the app again", 51.5392, -0.1426))
+        .unwrap();
+    let ops = b.pending_ops(10).unwrap();
+    let seqs: Vec<u64> = ops.iter().map(|o| o.device_seq).collect();
+    assert_eq!(seqs, vec![1, 2, 3]);
+    assert!(
+        ops.windows(2).all(|w| w[0].hlc < w[1].hlc),
+        "clock order follows the sequence"
+    );
+}
+
+#[test]
+fn a_concurrent_text_edit_stays_flagged_until_a_person_resolves_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = new_store(dir.path());
+    let id = store
+        .add_concern(concern("Lights out on the passage", 51.5392, -0.1426))
+        .unwrap();
+    let original = store.state(id).unwrap();
+    let base = store.pending_ops(1).unwrap()[0].stamp();
+
+    // Another officer's device edits the description from the same version...
+    let other = beatbook_domain::Op {
+        device_id: beatbook_domain::DeviceId::new(),
+        device_seq: 1,
+        record_id: id,
+        kind: RecordKind::Concern,
+        author: OfficerId::new("PC2290"),
+        hlc: beatbook_domain::Hlc::new(base.hlc.wall_ms + 5, 0),
+        action: OpAction::Put {
+            fields: [(
+                "description".to_owned(),
+                FieldWrite::Text {
+                    value: "Lights out; also broken CCTV".into(),
+                    bases: vec![base],
+                },
+            )]
+            .into(),
+        },
+    };
+    let mut theirs = original.clone();
+    theirs.apply(&other);
+    // ...while this officer edits it too.
+    let mut mine = store.get::<Concern>(id).unwrap().record;
+    mine.description = "Lights out on the passage since Monday".into();
+    store.update_concern(id, mine).unwrap();
+    store.merge_remote(&[theirs]).unwrap();
+
+    let got = store.get::<Concern>(id).unwrap();
+    assert_eq!(got.conflicts, vec!["description".to_owned()]);
+    let listed = store.list(&ListFilter::default()).unwrap();
+    assert_eq!(listed[0].conflicts, vec!["description".to_owned()]);
+    let versions: Vec<String> = store
+        .state(id)
+        .unwrap()
+        .live_versions("description")
+        .iter()
+        .map(|v| v.value.clone())
+        .collect();
+    assert_eq!(versions.len(), 2, "{versions:?}");
+
+    // Saving another field does not settle the conflict behind the officer's back.
+    let mut c = got.record.clone();
+    c.status = ConcernStatus::InProgress;
+    assert!(store.update_concern(id, c).unwrap());
+    assert_eq!(
+        store.get::<Concern>(id).unwrap().conflicts,
+        vec!["description".to_owned()]
+    );
+
+    // A person merges the two.
+    store
+        .resolve_text(
+            id,
+            "description",
+            "Lights out since Monday; CCTV broken too",
+        )
+        .unwrap();
+    let got = store.get::<Concern>(id).unwrap();
+    assert!(got.conflicts.is_empty());
+    assert_eq!(
+        got.record.description,
+        "Lights out since Monday; CCTV broken too"
+    );
+    assert_eq!(got.record.status, ConcernStatus::InProgress);
+    assert_eq!(
+        store.search("cctv", &ListFilter::default()).unwrap().len(),
+        1
+    );
+}
+
+#[test]
+fn changing_the_pin_re_encrypts_so_an_old_key_file_no_longer_opens_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let id = new_store(dir.path())
+        .add_concern(concern("Kept across PIN change", 51.54, -0.143))
+        .unwrap();
+    let old_key_file = std::fs::read(dir.path().join("key.json")).unwrap();
+    Store::change_pin(dir.path(), PIN, "777888999").unwrap();
+    assert_eq!(
+        Store::open(dir.path(), "777888999")
+            .unwrap()
+            .get::<Concern>(id)
+            .unwrap()
+            .record
+            .description,
+        "Kept across PIN change"
+    );
+
+    // Someone kept a copy of the old key file and knows the old PIN: it unwraps the old key,
+    // which no longer decrypts the database.
+    std::fs::write(dir.path().join("key.json"), old_key_file).unwrap();
+    let err = Store::open(dir.path(), PIN).unwrap_err();
+    assert_eq!(err.code(), "corrupt", "{err}");
+}
+
+#[test]
+fn a_store_half_made_by_a_crashed_init_can_be_set_up_again() {
+    let dir = tempfile::tempdir().unwrap();
+    drop(new_store(dir.path()));
+    std::fs::remove_file(dir.path().join(beatbook_store::DB_FILE)).unwrap();
+    assert_eq!(
+        Store::open(dir.path(), PIN).unwrap_err().code(),
+        "not_initialised"
+    );
+    new_store(dir.path())
+        .add_concern(concern("Fresh", 51.54, -0.143))
+        .unwrap();
+}
+
+fn intel_report(state: beatbook_domain::intel::ReviewState) -> beatbook_domain::intel::IntelReport {
+    serde_json::from_value(json!({
+        "grade": {"source": "2", "intelligence": "C", "handling": {"code": "P"}},
+        "security": "official_sensitive",
+        "content": "Male known as 'T' selling cannabis from a grey Golf on Ridley Road, evenings",
+        "checks_made": "PNC check on the partial VRM",
+        "threat_to_life": false,
+        "location": {"lat": 51.5478, "lon": -0.0752, "place": "Ridley Road"},
+        "areas": ["E05009370", "tc-dalston"],
+        "source_id": null,
+        "review_state": state,
+        "legacy_grade": null,
+        "submitted_at": "2026-11-20T20:00:00Z",
+        "retention_review": "2032-11-20",
+    }))
+    .unwrap()
+}
+
+#[test]
+fn a_new_intelligence_report_starts_in_review_and_cannot_be_edited_on_the_device() {
+    use beatbook_domain::intel::{IntelReport, ReviewState};
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = new_store(dir.path());
+    let err = store
+        .create(&intel_report(ReviewState::Disseminated))
+        .unwrap_err();
+    let StoreError::Invalid(errs) = err else {
+        panic!("{err}")
+    };
+    assert!(errs.has("review_state"), "{errs}");
+    let id = store.create(&intel_report(ReviewState::Submitted)).unwrap();
+    let mut r = store.get::<IntelReport>(id).unwrap().record;
+    r.content.push_str(" (edited)");
+    assert_eq!(store.update(id, &r).unwrap_err().code(), "not_editable");
+}
+
+#[test]
+fn source_details_are_listed_only_when_asked_for() {
+    use beatbook_domain::intel::{IntelSource, ReviewState, SourceType};
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = new_store(dir.path());
+    let report = store.create(&intel_report(ReviewState::Submitted)).unwrap();
+    store
+        .create(&IntelSource {
+            report_id: report,
+            source_type: SourceType::MemberOfPublic,
+            name: Some("Stallholder".into()),
+            contact: Some("07700 900777".into()),
+            relationship: None,
+            notes: String::new(),
+            recorded_at: "2026-11-20T20:00:00Z".parse().unwrap(),
+            retention_review: "2032-11-20".parse().unwrap(),
+        })
+        .unwrap();
+    let all = store.list(&ListFilter::default()).unwrap();
+    assert_eq!(
+        all.iter().map(|r| r.kind).collect::<Vec<_>>(),
+        vec![RecordKind::IntelReport]
+    );
+    let sources = store
+        .list(&ListFilter {
+            kind: Some(RecordKind::IntelSource),
+            ..Default::default()
+        })
+        .unwrap();
+    assert_eq!(sources.len(), 1);
 }

@@ -6,6 +6,7 @@ import type { Location } from "./Location";
 import type { RecordId } from "./RecordId";
 import type { ReviewState } from "./ReviewState";
 import type { SecurityMarking } from "./SecurityMarking";
+import type { TeamId } from "./TeamId";
 
 export type IntelReport = { grade: Grade, security: SecurityMarking, 
 /**
@@ -24,6 +25,10 @@ threat_to_life: boolean, location: Location | null, areas: Array<AreaId>,
  * The restricted source record, if one was taken.
  */
 source_id: RecordId | null, review_state: ReviewState, 
+/**
+ * Teams it was disseminated to, as its handling code allows (set by the intelligence unit).
+ */
+disseminated_to: Array<TeamId>, 
 /**
  * Historic 5x5x5 grade, read only.
  */

@@ -3,4 +3,4 @@
 /**
  * Where something happened: a point, and optionally the place as a person would say it.
  */
-export type Location = { place: string | null, lat: number, lon: number, };
+export type Location = { lat: number, lon: number, place: string | null, };

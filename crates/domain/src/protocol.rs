@@ -1,0 +1,128 @@
+//! The wire protocol between devices and HQ, version 1 (`/api/v1`). Shared by both sides so they
+//! cannot drift apart. Bodies are JSON, compressed with zstd or gzip.
+
+use crate::area::Area;
+use crate::merge::RecordState;
+use crate::people::{Officer, Team};
+use crate::{DeviceId, Op, RecordId};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+/// Path prefix of this protocol version.
+pub const API_PREFIX: &str = "/api/v1";
+/// Sent by clients in `Beatbook-Protocol`; HQ refuses versions it does not speak with a clear
+/// `version_not_supported` error rather than anything that could lose data.
+pub const PROTOCOL_VERSION: u32 = 1;
+pub const PROTOCOL_HEADER: &str = "beatbook-protocol";
+
+/// Every error HQ answers has this body.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct ApiErrorBody {
+    /// Stable: clients switch on it.
+    pub code: String,
+    pub message: String,
+}
+
+/// Error codes a device acts on.
+pub mod codes {
+    /// The device was revoked at HQ: wipe the store.
+    pub const DEVICE_REVOKED: &str = "device_revoked";
+    /// The access token expired: refresh it.
+    pub const TOKEN_EXPIRED: &str = "token_expired";
+    pub const UNAUTHORISED: &str = "unauthorised";
+    pub const VERSION_NOT_SUPPORTED: &str = "version_not_supported";
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct EnrolRequest {
+    /// The one-time code HQ gave (typed, or scanned as text).
+    pub code: String,
+    /// A name for the device in HQ's list ("Tablet 14, Camden").
+    pub device_name: String,
+    pub app_version: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct EnrolResponse {
+    pub device_id: DeviceId,
+    /// The device's own secret: with an officer's password it gets tokens. Keep it in the store.
+    pub device_secret: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct LoginRequest {
+    pub device_id: DeviceId,
+    pub device_secret: String,
+    pub collar_number: String,
+    pub password: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct RefreshRequest {
+    pub refresh_token: String,
+}
+
+/// Tokens are bound to one officer on one device.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
+pub struct Session {
+    pub access_token: String,
+    pub access_expires_at: DateTime<Utc>,
+    pub refresh_token: String,
+    pub refresh_expires_at: DateTime<Utc>,
+    pub officer: Officer,
+    pub teams: Vec<Team>,
+    /// The reference areas, for routing locations on the device.
+    pub areas: Vec<Area>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
+pub struct PushRequest {
+    pub ops: Vec<Op>,
+}
+
+/// What HQ did with one op.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(tag = "outcome", rename_all = "snake_case")]
+pub enum OpOutcome {
+    /// Merged and logged; `server_seq` is the record's new position in the change feed.
+    Applied {
+        #[ts(type = "number")]
+        server_seq: u64,
+    },
+    /// HQ already had this op (a retry): nothing changed.
+    Duplicate,
+    /// Refused. The device keeps the op and shows the reason; it is never dropped silently.
+    Rejected { code: String, reason: String },
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct OpResult {
+    #[ts(type = "number")]
+    pub device_seq: u64,
+    #[serde(flatten)]
+    pub outcome: OpOutcome,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct PushResponse {
+    pub results: Vec<OpResult>,
+    /// The next device_seq HQ expects from this device: ops before it are all on HQ. When a
+    /// push starts past it, the ops in between are missing (a gap), and are asked for again.
+    #[ts(type = "number")]
+    pub expected_seq: u64,
+}
+
+/// `GET /api/v1/sync/pull?after=CURSOR&limit=N`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
+pub struct PullResponse {
+    /// Records changed after the cursor that this officer may see, in commit order.
+    pub records: Vec<RecordState>,
+    /// Records this device must delete: access to them was withdrawn.
+    pub purge: Vec<RecordId>,
+    /// Where the next pull starts.
+    #[ts(type = "number")]
+    pub cursor: u64,
+    /// More changes are waiting: pull again straight away.
+    pub more: bool,
+}
