@@ -167,3 +167,31 @@ pub(crate) fn check_retention(errs: &mut ValidationErrors, review: NaiveDate, fr
         );
     }
 }
+
+/// Check a merged state as a whole record of its kind: that it reads as one, and is valid.
+/// `new_on_device` adds the checks for a record an officer creates (e.g. intelligence starts in
+/// review). HQ runs this on every op it merges; the device store runs it before saving.
+pub fn check_state(state: &RecordState, new_on_device: bool) -> Result<(), ValidationErrors> {
+    fn check<R: Record>(state: &RecordState, new_on_device: bool) -> Result<(), ValidationErrors> {
+        let r = R::from_state(state).map_err(|e| {
+            let mut errs = ValidationErrors::new();
+            errs.add("", "unreadable", format!("not a complete {}: {e}", R::KIND));
+            errs
+        })?;
+        r.validate()?;
+        if new_on_device {
+            r.validate_new_on_device()?;
+        }
+        Ok(())
+    }
+    use crate::{concern, intel, meeting, patrol};
+    match state.kind {
+        RecordKind::Concern => check::<concern::Concern>(state, new_on_device),
+        RecordKind::IntelReport => check::<intel::IntelReport>(state, new_on_device),
+        RecordKind::IntelSource => check::<intel::IntelSource>(state, new_on_device),
+        RecordKind::Meeting => check::<meeting::Meeting>(state, new_on_device),
+        RecordKind::Priority => check::<meeting::Priority>(state, new_on_device),
+        RecordKind::PatrolLog => check::<patrol::PatrolLog>(state, new_on_device),
+        RecordKind::Engagement => check::<patrol::Engagement>(state, new_on_device),
+    }
+}

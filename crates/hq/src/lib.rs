@@ -1,4 +1,93 @@
-//! The HQ server. Built in the sync issue; it depends only on `beatbook-domain`.
+//! The Beatbook HQ server: enrolment and sign-in, the sync endpoints, and the op log that is the
+//! audit trail. Storage sits behind one trait with an embedded SQLite backend and a PostgreSQL
+//! backend for running several HQ processes on one database. Depends only on `beatbook-domain`.
 #![forbid(unsafe_code)]
 
-pub use beatbook_domain::op::Op;
+pub mod admin;
+pub mod auth;
+pub mod error;
+pub mod push;
+pub mod routes;
+pub mod settings;
+pub mod storage;
+
+use axum::extract::DefaultBodyLimit;
+use axum::http::{HeaderValue, Request};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use beatbook_domain::protocol::{PROTOCOL_HEADER, PROTOCOL_VERSION};
+pub use settings::HqSettings;
+use std::sync::Arc;
+pub use storage::{Storage, StorageError};
+use tower_http::compression::CompressionLayer;
+use tower_http::decompression::RequestDecompressionLayer;
+
+#[derive(Clone)]
+pub struct HqState {
+    pub storage: Arc<dyn Storage>,
+    pub settings: Arc<HqSettings>,
+}
+
+/// Open the storage a `--db` value names: `sqlite:PATH` or `postgres://...`.
+pub async fn open_storage(db: &str) -> Result<Arc<dyn Storage>, StorageError> {
+    if let Some(path) = db.strip_prefix("sqlite:") {
+        Ok(Arc::new(storage::sqlite::SqliteStorage::open(
+            std::path::Path::new(path),
+        )?))
+    } else if db.starts_with("postgres://") || db.starts_with("postgresql://") {
+        Err(StorageError::Database(
+            "the PostgreSQL backend is not built yet".into(),
+        ))
+    } else {
+        Err(StorageError::Database(format!(
+            "unknown database {:?}: use sqlite:PATH or postgres://...",
+            settings::redact_db_url(db)
+        )))
+    }
+}
+
+/// Refuse clients that speak another protocol version, with a clear code rather than anything
+/// that could make a device drop data.
+async fn check_protocol(req: Request<axum::body::Body>, next: Next) -> Response {
+    if let Some(v) = req.headers().get(PROTOCOL_HEADER) {
+        let theirs = v.to_str().unwrap_or("?").to_owned();
+        if theirs != PROTOCOL_VERSION.to_string() {
+            return error::ApiError::VersionNotSupported(theirs).into_response();
+        }
+    }
+    let mut resp = next.run(req).await;
+    resp.headers_mut()
+        .insert(PROTOCOL_HEADER, HeaderValue::from(PROTOCOL_VERSION));
+    resp
+}
+
+async fn not_found() -> error::ApiError {
+    error::ApiError::NotFound("no such endpoint: this HQ speaks /api/v1".into())
+}
+
+pub fn router(state: HqState) -> Router {
+    let max_body = state.settings.max_body_bytes;
+    let api = Router::new()
+        .route("/health", get(routes::health))
+        .route("/enrol", post(routes::enrol))
+        .route("/login", post(routes::login))
+        .route("/token/refresh", post(routes::refresh))
+        .route("/sync/push", post(routes::push))
+        .route("/sync/pull", get(routes::pull));
+    Router::new()
+        .nest("/api/v1", api)
+        .fallback(not_found)
+        .layer(axum::middleware::from_fn(check_protocol))
+        // The limit applies to the decompressed body, so a small zstd bomb cannot get past it.
+        .layer(DefaultBodyLimit::max(max_body))
+        .layer(RequestDecompressionLayer::new())
+        .layer(CompressionLayer::new())
+        .with_state(state)
+}
+
+/// Serve until the process ends.
+pub async fn serve(listener: tokio::net::TcpListener, state: HqState) -> std::io::Result<()> {
+    axum::serve(listener, router(state)).await
+}

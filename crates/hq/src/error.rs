@@ -1,0 +1,80 @@
+//! One error type for every endpoint: logs the cause, answers `{code, message}` with a stable code.
+
+use crate::storage::StorageError;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use beatbook_domain::protocol::{codes, ApiErrorBody};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("sign in again: {0}")]
+    Unauthorised(String),
+    #[error("the access token has expired: refresh it")]
+    TokenExpired,
+    #[error("this device has been revoked by HQ: its records must be wiped")]
+    DeviceRevoked,
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("{0}")]
+    NotFound(String),
+    #[error("{0}")]
+    Conflict(String),
+    #[error("this app speaks protocol version {0}; HQ speaks version 1: update the app")]
+    VersionNotSupported(String),
+    #[error("HQ could not complete the request; it has been logged. Try again shortly")]
+    Internal(String),
+}
+
+impl ApiError {
+    pub fn code(&self) -> &'static str {
+        match self {
+            ApiError::BadRequest(_) => "bad_request",
+            ApiError::Unauthorised(_) => codes::UNAUTHORISED,
+            ApiError::TokenExpired => codes::TOKEN_EXPIRED,
+            ApiError::DeviceRevoked => codes::DEVICE_REVOKED,
+            ApiError::Forbidden(_) => "forbidden",
+            ApiError::NotFound(_) => "not_found",
+            ApiError::Conflict(_) => "conflict",
+            ApiError::VersionNotSupported(_) => codes::VERSION_NOT_SUPPORTED,
+            ApiError::Internal(_) => "internal",
+        }
+    }
+
+    fn status(&self) -> StatusCode {
+        match self {
+            ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            ApiError::Unauthorised(_) | ApiError::TokenExpired => StatusCode::UNAUTHORIZED,
+            ApiError::DeviceRevoked | ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
+            ApiError::NotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::Conflict(_) => StatusCode::CONFLICT,
+            ApiError::VersionNotSupported(_) => StatusCode::UPGRADE_REQUIRED,
+            ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+}
+
+impl From<StorageError> for ApiError {
+    fn from(e: StorageError) -> Self {
+        match e {
+            StorageError::Conflict(m) => ApiError::Conflict(m),
+            other => ApiError::Internal(other.to_string()),
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        if let ApiError::Internal(cause) = &self {
+            // The cause stays in the log; the client gets a code and a plain message.
+            tracing::error!(%cause, "request failed");
+        }
+        let body = ApiErrorBody {
+            code: self.code().to_owned(),
+            message: self.to_string(),
+        };
+        (self.status(), Json(body)).into_response()
+    }
+}

@@ -1,0 +1,283 @@
+//! The push logic shared by both storage backends: dedupe, gap detection, checks, merge, and the
+//! per-device hash chain of the op log. Pure: a backend loads [`Loaded`], calls [`plan`], and
+//! writes the [`Plan`] in the same transaction.
+
+use crate::storage::LoggedOp;
+use beatbook_domain::access::{device_may_see, AccessFacts, Viewer};
+use beatbook_domain::hlc::MAX_DRIFT_MS;
+use beatbook_domain::merge::RecordState;
+use beatbook_domain::protocol::{OpOutcome, OpResult, PushResponse};
+use beatbook_domain::record::check_state;
+use beatbook_domain::{DeviceId, Op, OpAction, RecordId};
+use chrono::{DateTime, Utc};
+use sha2::{Digest, Sha256};
+use std::collections::{BTreeMap, HashMap};
+
+/// The hash a device's chain starts from.
+pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+/// Who is pushing, as HQ knows them from their token.
+#[derive(Clone, Debug)]
+pub struct PushContext {
+    pub device: DeviceId,
+    pub viewer: Viewer,
+    pub now: DateTime<Utc>,
+}
+
+/// What a backend loads, inside its transaction, before planning a batch.
+#[derive(Clone, Debug, Default)]
+pub struct Loaded {
+    /// The next device_seq expected from this device (1 for a new device).
+    pub next_seq: u64,
+    pub chain_head: String,
+    /// Outcomes already logged for ops of this batch below `next_seq` (retries).
+    pub logged: HashMap<u64, String>,
+    /// Current states of the records the batch touches.
+    pub states: HashMap<RecordId, RecordState>,
+    /// The highest server sequence handed out so far.
+    pub server_head: u64,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct LogRow {
+    pub op: Op,
+    pub op_json: String,
+    pub outcome_json: String,
+    pub prev_hash: String,
+    pub hash: String,
+    pub server_seq: Option<u64>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct RecordRow {
+    pub state: RecordState,
+    pub state_json: String,
+    pub facts: AccessFacts,
+    pub server_seq: u64,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Plan {
+    pub response: PushResponse,
+    pub log: Vec<LogRow>,
+    pub records: Vec<RecordRow>,
+    pub next_seq: u64,
+    pub chain_head: String,
+    pub server_head: u64,
+}
+
+pub fn chain_hash(prev: &str, op_json: &str, outcome_json: &str) -> String {
+    let mut h = Sha256::new();
+    h.update(prev.as_bytes());
+    h.update(b"\n");
+    h.update(op_json.as_bytes());
+    h.update(b"\n");
+    h.update(outcome_json.as_bytes());
+    hex::encode(h.finalize())
+}
+
+fn reject(code: &str, reason: impl Into<String>) -> OpOutcome {
+    OpOutcome::Rejected {
+        code: code.to_owned(),
+        reason: reason.into(),
+    }
+}
+
+/// Check one op against the record as HQ holds it, and merge it if it is acceptable.
+fn check_and_merge(
+    ctx: &PushContext,
+    op: &Op,
+    current: Option<&RecordState>,
+) -> Result<RecordState, OpOutcome> {
+    if op.author != ctx.viewer.officer {
+        return Err(reject(
+            "wrong_author",
+            "the op names another officer as its author",
+        ));
+    }
+    let now_ms = u64::try_from(ctx.now.timestamp_millis()).unwrap_or_default();
+    if op.hlc.wall_ms > now_ms.saturating_add(MAX_DRIFT_MS) {
+        return Err(reject(
+            "clock_ahead",
+            "the device's clock is more than a day ahead: correct its date and time",
+        ));
+    }
+    match current {
+        Some(state) => {
+            if state.kind != op.kind {
+                return Err(reject(
+                    "kind_mismatch",
+                    format!(
+                        "record {} is a {}, not a {}",
+                        op.record_id, state.kind, op.kind
+                    ),
+                ));
+            }
+            if !op.kind.editable_on_device() {
+                return Err(reject(
+                    "not_editable",
+                    format!(
+                        "a {} cannot be changed from a device once submitted",
+                        op.kind
+                    ),
+                ));
+            }
+            if !device_may_see(&ctx.viewer, &AccessFacts::from_state(state)) {
+                return Err(reject(
+                    "forbidden",
+                    "this officer may not change this record",
+                ));
+            }
+            let mut merged = state.clone();
+            merged.apply(op);
+            check_state(&merged, false).map_err(|e| reject("invalid", e.to_string()))?;
+            Ok(merged)
+        }
+        None => {
+            if !matches!(op.action, OpAction::Put { .. }) {
+                return Err(reject(
+                    "unknown_record",
+                    format!("no record {} to change", op.record_id),
+                ));
+            }
+            let state = RecordState::from_op(op);
+            check_state(&state, true).map_err(|e| reject("invalid", e.to_string()))?;
+            Ok(state)
+        }
+    }
+}
+
+/// Plan a batch. Ops are taken in device_seq order; each is a duplicate (already on HQ), the next
+/// one expected (checked, merged, logged), or past a gap (refused, to be sent again in order).
+pub fn plan(ctx: &PushContext, ops: &[Op], mut loaded: Loaded) -> Plan {
+    let mut sorted: Vec<&Op> = ops.iter().collect();
+    sorted.sort_by_key(|o| o.device_seq);
+    let mut results = Vec::with_capacity(sorted.len());
+    let mut log = Vec::new();
+    let mut changed: BTreeMap<RecordId, u64> = BTreeMap::new();
+    let mut next_seq = loaded.next_seq.max(1);
+    let mut head = loaded.chain_head.clone();
+    let mut server_head = loaded.server_head;
+
+    for op in sorted {
+        let seq = op.device_seq;
+        let outcome = if op.device_id != ctx.device {
+            reject(
+                "wrong_device",
+                "the op comes from another device than the one signed in",
+            )
+        } else if seq < next_seq {
+            // A retry. Answer as the first time, so a rejected op stays rejected.
+            match loaded
+                .logged
+                .get(&seq)
+                .map(|o| serde_json::from_str::<OpOutcome>(o))
+            {
+                Some(Ok(OpOutcome::Rejected { code, reason })) => {
+                    OpOutcome::Rejected { code, reason }
+                }
+                _ => OpOutcome::Duplicate,
+            }
+        } else if seq > next_seq {
+            reject(
+                "gap",
+                format!("ops from {next_seq} are missing: send them first"),
+            )
+        } else {
+            let outcome = match check_and_merge(ctx, op, loaded.states.get(&op.record_id)) {
+                Ok(state) => {
+                    server_head += 1;
+                    loaded.states.insert(op.record_id, state);
+                    changed.insert(op.record_id, server_head);
+                    OpOutcome::Applied {
+                        server_seq: server_head,
+                    }
+                }
+                Err(rejected) => rejected,
+            };
+            let op_json = serde_json::to_string(op).unwrap_or_default();
+            let outcome_json = serde_json::to_string(&outcome).unwrap_or_default();
+            let hash = chain_hash(&head, &op_json, &outcome_json);
+            let server_seq = match outcome {
+                OpOutcome::Applied { server_seq } => Some(server_seq),
+                _ => None,
+            };
+            log.push(LogRow {
+                op: op.clone(),
+                op_json,
+                outcome_json,
+                prev_hash: std::mem::replace(&mut head, hash.clone()),
+                hash,
+                server_seq,
+            });
+            loaded.logged.insert(
+                seq,
+                log.last()
+                    .map(|l| l.outcome_json.clone())
+                    .unwrap_or_default(),
+            );
+            next_seq += 1;
+            outcome
+        };
+        results.push(OpResult {
+            device_seq: seq,
+            outcome,
+        });
+    }
+
+    let records = changed
+        .into_iter()
+        .filter_map(|(id, server_seq)| {
+            let state = loaded.states.remove(&id)?;
+            Some(RecordRow {
+                state_json: serde_json::to_string(&state).unwrap_or_default(),
+                facts: AccessFacts::from_state(&state),
+                state,
+                server_seq,
+            })
+        })
+        .collect();
+    Plan {
+        response: PushResponse {
+            results,
+            expected_seq: next_seq,
+        },
+        log,
+        records,
+        next_seq,
+        chain_head: head,
+        server_head,
+    }
+}
+
+/// Where a device's hash chain breaks, if it does.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct ChainReport {
+    pub ops: u64,
+    pub ok: bool,
+    /// The first op whose hash or link does not match, or whose sequence skips.
+    pub broken_at: Option<u64>,
+}
+
+pub fn verify_chain(log: &[LoggedOp]) -> ChainReport {
+    let mut prev = GENESIS.to_owned();
+    for (i, entry) in log.iter().enumerate() {
+        let expected_seq = i as u64 + 1;
+        let ok = entry.device_seq == expected_seq
+            && entry.prev_hash == prev
+            && entry.hash == chain_hash(&prev, &entry.op_json, &entry.outcome_json);
+        if !ok {
+            return ChainReport {
+                ops: log.len() as u64,
+                ok: false,
+                broken_at: Some(entry.device_seq),
+            };
+        }
+        prev = entry.hash.clone();
+    }
+    ChainReport {
+        ops: log.len() as u64,
+        ok: true,
+        broken_at: None,
+    }
+}

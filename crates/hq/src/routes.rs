@@ -1,0 +1,317 @@
+//! The `/api/v1` endpoints.
+
+use crate::auth::{hash_password, new_secret, normalise_code, sha256_hex, verify_password};
+use crate::error::ApiError;
+use crate::push::{plan, PushContext};
+use crate::storage::{DeviceRow, SessionRow};
+use crate::HqState;
+use axum::extract::{FromRequestParts, Query, State};
+use axum::http::request::Parts;
+use axum::Json;
+use beatbook_domain::access::{device_may_see, Viewer};
+use beatbook_domain::people::Officer;
+use beatbook_domain::protocol::{
+    EnrolRequest, EnrolResponse, LoginRequest, PushRequest, PushResponse, RefreshRequest, Session,
+};
+use beatbook_domain::{DeviceId, RecordId};
+use chrono::{Duration, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+/// The officer and device behind a valid access token.
+pub struct Authed {
+    pub device: DeviceId,
+    pub officer: Officer,
+    pub viewer: Viewer,
+}
+
+impl FromRequestParts<HqState> for Authed {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &HqState) -> Result<Self, ApiError> {
+        let token = parts
+            .headers
+            .get(axum::http::header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .ok_or_else(|| ApiError::Unauthorised("no access token".into()))?;
+        let session = state
+            .storage
+            .session_by_access(&sha256_hex(token))
+            .await?
+            .ok_or_else(|| ApiError::Unauthorised("the access token is not valid".into()))?;
+        let device = state
+            .storage
+            .device(session.device_id)
+            .await?
+            .ok_or_else(|| ApiError::Unauthorised("unknown device".into()))?;
+        if device.revoked_at.is_some() {
+            return Err(ApiError::DeviceRevoked);
+        }
+        if session.access_expires_at <= Utc::now() {
+            return Err(ApiError::TokenExpired);
+        }
+        let officer = state
+            .storage
+            .officer(&session.officer_id)
+            .await?
+            .ok_or_else(|| ApiError::Unauthorised("the officer no longer exists".into()))?
+            .officer;
+        let viewer = viewer_for(state, &officer).await?;
+        Ok(Authed {
+            device: session.device_id,
+            officer,
+            viewer,
+        })
+    }
+}
+
+/// What HQ knows the officer may see: their teams and the union of those teams' areas.
+pub async fn viewer_for(state: &HqState, officer: &Officer) -> Result<Viewer, ApiError> {
+    let teams = state.storage.teams().await?;
+    let mine: BTreeSet<_> = officer.teams.iter().cloned().collect();
+    let areas = teams
+        .iter()
+        .filter(|t| mine.contains(&t.id))
+        .flat_map(|t| t.areas.iter().cloned())
+        .collect();
+    Ok(Viewer {
+        officer: officer.id.clone(),
+        role: officer.role,
+        teams: mine,
+        areas,
+    })
+}
+
+fn bad_json(e: axum::extract::rejection::JsonRejection) -> ApiError {
+    ApiError::BadRequest(format!("the request body is not valid: {}", e.body_text()))
+}
+
+pub async fn enrol(
+    State(state): State<HqState>,
+    body: Result<Json<EnrolRequest>, axum::extract::rejection::JsonRejection>,
+) -> Result<Json<EnrolResponse>, ApiError> {
+    let Json(req) = body.map_err(bad_json)?;
+    if req.device_name.trim().is_empty() || req.device_name.chars().count() > 100 {
+        return Err(ApiError::BadRequest(
+            "give the device a name of 1 to 100 characters".into(),
+        ));
+    }
+    let secret = new_secret();
+    let device = DeviceRow {
+        id: DeviceId::new(),
+        name: req.device_name.trim().to_owned(),
+        secret_hash: sha256_hex(&secret),
+        app_version: req.app_version.chars().take(40).collect(),
+        enrolled_at: Utc::now(),
+        revoked_at: None,
+        last_seen_at: None,
+    };
+    let code_hash = sha256_hex(&normalise_code(&req.code));
+    if !state
+        .storage
+        .enrol_device(&code_hash, &device, Utc::now())
+        .await?
+    {
+        return Err(ApiError::Forbidden(
+            "the enrolment code is unknown, already used or expired: ask HQ for a new one".into(),
+        ));
+    }
+    tracing::info!(device = %device.id, name = %device.name, "device enrolled");
+    Ok(Json(EnrolResponse {
+        device_id: device.id,
+        device_secret: secret,
+    }))
+}
+
+async fn new_session(
+    state: &HqState,
+    officer: Officer,
+    device: DeviceId,
+) -> Result<Session, ApiError> {
+    let now = Utc::now();
+    let (access, refresh) = (new_secret(), new_secret());
+    let row = SessionRow {
+        access_hash: sha256_hex(&access),
+        refresh_hash: sha256_hex(&refresh),
+        officer_id: officer.id.clone(),
+        device_id: device,
+        access_expires_at: now + Duration::minutes(state.settings.access_token_minutes),
+        refresh_expires_at: now + Duration::days(state.settings.refresh_token_days),
+    };
+    state.storage.put_session(&row).await?;
+    let teams = state.storage.teams().await?;
+    let areas = state.storage.areas().await?;
+    let mine: Vec<_> = teams
+        .into_iter()
+        .filter(|t| officer.teams.contains(&t.id))
+        .collect();
+    Ok(Session {
+        access_token: access,
+        access_expires_at: row.access_expires_at,
+        refresh_token: refresh,
+        refresh_expires_at: row.refresh_expires_at,
+        officer,
+        teams: mine,
+        areas,
+    })
+}
+
+pub async fn login(
+    State(state): State<HqState>,
+    body: Result<Json<LoginRequest>, axum::extract::rejection::JsonRejection>,
+) -> Result<Json<Session>, ApiError> {
+    let Json(req) = body.map_err(bad_json)?;
+    let device = state.storage.device(req.device_id).await?;
+    let device = device
+        .filter(|d| d.secret_hash == sha256_hex(&req.device_secret))
+        .ok_or_else(|| ApiError::Unauthorised("this device is not enrolled with HQ".into()))?;
+    if device.revoked_at.is_some() {
+        return Err(ApiError::DeviceRevoked);
+    }
+    let wrong = || ApiError::Unauthorised("the collar number or password is wrong".into());
+    let row = state
+        .storage
+        .officer_by_collar(req.collar_number.trim())
+        .await?
+        .ok_or_else(wrong)?;
+    let hash = row.password_hash.clone().ok_or_else(wrong)?;
+    // Argon2 is deliberately slow: keep it off the async workers.
+    let password = req.password.clone();
+    let ok = tokio::task::spawn_blocking(move || verify_password(&password, &hash))
+        .await
+        .map_err(|e| ApiError::Internal(e.to_string()))?;
+    if !ok {
+        return Err(wrong());
+    }
+    tracing::info!(device = %device.id, officer = %row.officer.id, "officer signed in");
+    Ok(Json(new_session(&state, row.officer, device.id).await?))
+}
+
+pub async fn refresh(
+    State(state): State<HqState>,
+    body: Result<Json<RefreshRequest>, axum::extract::rejection::JsonRejection>,
+) -> Result<Json<Session>, ApiError> {
+    let Json(req) = body.map_err(bad_json)?;
+    let old = state
+        .storage
+        .session_by_refresh(&sha256_hex(&req.refresh_token))
+        .await?
+        .ok_or_else(|| ApiError::Unauthorised("the refresh token is not valid".into()))?;
+    let device = state.storage.device(old.device_id).await?;
+    if device.is_none_or(|d| d.revoked_at.is_some()) {
+        return Err(ApiError::DeviceRevoked);
+    }
+    if old.refresh_expires_at <= Utc::now() {
+        return Err(ApiError::Unauthorised("the session has expired".into()));
+    }
+    let officer = state
+        .storage
+        .officer(&old.officer_id)
+        .await?
+        .ok_or_else(|| ApiError::Unauthorised("the officer no longer exists".into()))?
+        .officer;
+    state.storage.delete_session(&old.access_hash).await?;
+    Ok(Json(new_session(&state, officer, old.device_id).await?))
+}
+
+pub async fn push(
+    State(state): State<HqState>,
+    authed: Authed,
+    body: Result<Json<PushRequest>, axum::extract::rejection::JsonRejection>,
+) -> Result<Json<PushResponse>, ApiError> {
+    let Json(req) = body.map_err(bad_json)?;
+    if req.ops.len() > state.settings.max_push_ops {
+        return Err(ApiError::BadRequest(format!(
+            "at most {} ops in one push",
+            state.settings.max_push_ops
+        )));
+    }
+    let ctx = PushContext {
+        device: authed.device,
+        viewer: authed.viewer,
+        now: Utc::now(),
+    };
+    let ops = Arc::new(req.ops);
+    let planner_ops = ops.clone();
+    let result = state
+        .storage
+        .push(
+            authed.device,
+            &ops,
+            Arc::new(move |loaded| plan(&ctx, &planner_ops, loaded)),
+        )
+        .await?;
+    Ok(Json(result.response))
+}
+
+#[derive(Deserialize)]
+pub struct PullQuery {
+    #[serde(default)]
+    after: u64,
+    limit: Option<u32>,
+}
+
+/// The pull answer with each record's state passed through as stored, not re-encoded.
+#[derive(Serialize)]
+pub struct PullBody {
+    records: Vec<Box<RawValue>>,
+    purge: Vec<RecordId>,
+    cursor: u64,
+    more: bool,
+}
+
+pub const MAX_PULL: u32 = 5_000;
+
+pub async fn pull(
+    State(state): State<HqState>,
+    authed: Authed,
+    Query(q): Query<PullQuery>,
+) -> Result<Json<PullBody>, ApiError> {
+    let limit = q.limit.unwrap_or(1_000).clamp(1, MAX_PULL);
+    let changes = state.storage.changes_after(q.after, limit).await?;
+    let more = changes.len() == limit as usize;
+    let cursor = changes.last().map_or(q.after, |c| c.server_seq);
+    let mut records = Vec::new();
+    let mut purge = Vec::new();
+    for c in changes {
+        if device_may_see(&authed.viewer, &c.facts) {
+            records.push(
+                RawValue::from_string(c.state_json)
+                    .map_err(|e| ApiError::Internal(e.to_string()))?,
+            );
+        } else if c.facts.kind != Some(beatbook_domain::RecordKind::IntelSource) {
+            // A device that held it when it was visible must let it go; one that never held it
+            // ignores the id.
+            purge.push(c.record_id);
+        }
+    }
+    Ok(Json(PullBody {
+        records,
+        purge,
+        cursor,
+        more,
+    }))
+}
+
+#[derive(Serialize)]
+pub struct Health {
+    status: &'static str,
+    backend: &'static str,
+    head: u64,
+}
+
+pub async fn health(State(state): State<HqState>) -> Result<Json<Health>, ApiError> {
+    Ok(Json(Health {
+        status: "ok",
+        backend: state.storage.backend(),
+        head: state.storage.head().await?,
+    }))
+}
+
+/// Set an officer's password (admin tooling; not exposed over HTTP yet).
+pub fn password_hash(password: &str) -> Result<String, ApiError> {
+    hash_password(password).map_err(ApiError::BadRequest)
+}

@@ -1,0 +1,147 @@
+//! HQ storage: one trait, two backends (SQLite embedded, PostgreSQL for a force). Both pass the
+//! same storage story (`tests/storage.rs`). The push logic itself is shared (`crate::push`): a
+//! backend loads what a batch needs, takes the plan, and writes it in one transaction.
+
+pub mod sqlite;
+
+use crate::push::{Loaded, Plan};
+use async_trait::async_trait;
+use beatbook_domain::access::AccessFacts;
+use beatbook_domain::area::Area;
+use beatbook_domain::people::{Officer, Team};
+use beatbook_domain::{DeviceId, OfficerId, Op, RecordId};
+use chrono::{DateTime, Utc};
+use std::sync::Arc;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StorageError {
+    #[error("database error: {0}")]
+    Database(String),
+    #[error("stored data is damaged: {0}")]
+    Corrupt(String),
+    #[error("the database schema is newer ({found}) than this HQ knows ({supported}): upgrade HQ")]
+    NewerSchema { found: i64, supported: i64 },
+    #[error("{0}")]
+    Conflict(String),
+}
+
+impl From<rusqlite::Error> for StorageError {
+    fn from(e: rusqlite::Error) -> Self {
+        StorageError::Database(e.to_string())
+    }
+}
+
+impl From<serde_json::Error> for StorageError {
+    fn from(e: serde_json::Error) -> Self {
+        StorageError::Corrupt(e.to_string())
+    }
+}
+
+pub type Result<T> = std::result::Result<T, StorageError>;
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct OfficerRow {
+    pub officer: Officer,
+    /// Argon2id PHC string; `None` until a password is set.
+    pub password_hash: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct DeviceRow {
+    pub id: DeviceId,
+    pub name: String,
+    pub secret_hash: String,
+    pub app_version: String,
+    pub enrolled_at: DateTime<Utc>,
+    pub revoked_at: Option<DateTime<Utc>>,
+    pub last_seen_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct SessionRow {
+    pub access_hash: String,
+    pub refresh_hash: String,
+    pub officer_id: OfficerId,
+    pub device_id: DeviceId,
+    pub access_expires_at: DateTime<Utc>,
+    pub refresh_expires_at: DateTime<Utc>,
+}
+
+/// One row of the change feed: a record's current state at its latest server sequence.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Change {
+    pub server_seq: u64,
+    pub record_id: RecordId,
+    /// The merged `RecordState`, as JSON text (sent on as it is).
+    pub state_json: String,
+    pub facts: AccessFacts,
+}
+
+/// One op as the immutable log holds it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LoggedOp {
+    pub device_seq: u64,
+    /// The op exactly as hashed.
+    pub op_json: String,
+    pub outcome_json: String,
+    pub received_at: DateTime<Utc>,
+    pub prev_hash: String,
+    pub hash: String,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Counts {
+    pub records: u64,
+    pub ops: u64,
+    pub devices: u64,
+    pub officers: u64,
+}
+
+#[async_trait]
+pub trait Storage: Send + Sync + 'static {
+    /// Which backend, for logs and `/api/v1/health`.
+    fn backend(&self) -> &'static str;
+
+    async fn put_area(&self, area: &Area) -> Result<()>;
+    async fn put_team(&self, team: &Team) -> Result<()>;
+    /// Create or update an officer; a `None` password hash keeps the current one.
+    async fn put_officer(&self, officer: &Officer, password_hash: Option<&str>) -> Result<()>;
+    async fn areas(&self) -> Result<Vec<Area>>;
+    async fn teams(&self) -> Result<Vec<Team>>;
+    async fn officer(&self, id: &OfficerId) -> Result<Option<OfficerRow>>;
+    async fn officer_by_collar(&self, collar: &str) -> Result<Option<OfficerRow>>;
+
+    async fn add_enrolment_code(&self, code_hash: &str, expires_at: DateTime<Utc>) -> Result<()>;
+    /// Use up an enrolment code and register the device, atomically. `false` when the code is
+    /// unknown, used or expired.
+    async fn enrol_device(
+        &self,
+        code_hash: &str,
+        device: &DeviceRow,
+        now: DateTime<Utc>,
+    ) -> Result<bool>;
+    async fn device(&self, id: DeviceId) -> Result<Option<DeviceRow>>;
+    async fn devices(&self) -> Result<Vec<DeviceRow>>;
+    /// Revoke a device and end its sessions. `false` when there is no such device.
+    async fn revoke_device(&self, id: DeviceId, now: DateTime<Utc>) -> Result<bool>;
+    async fn touch_device(&self, id: DeviceId, now: DateTime<Utc>) -> Result<()>;
+
+    async fn put_session(&self, session: &SessionRow) -> Result<()>;
+    async fn session_by_access(&self, access_hash: &str) -> Result<Option<SessionRow>>;
+    async fn session_by_refresh(&self, refresh_hash: &str) -> Result<Option<SessionRow>>;
+    async fn delete_session(&self, access_hash: &str) -> Result<()>;
+
+    /// Apply a batch of ops from one device in one transaction, serialised with every other push
+    /// so server sequence numbers are handed out in commit order (even across HQ processes).
+    async fn push(&self, device: DeviceId, ops: &[Op], plan: PushPlanner) -> Result<Plan>;
+    /// Changes with a server sequence after `after`, oldest first.
+    async fn changes_after(&self, after: u64, limit: u32) -> Result<Vec<Change>>;
+    /// The highest server sequence handed out.
+    async fn head(&self) -> Result<u64>;
+    /// A device's op log in device_seq order, for verifying its hash chain.
+    async fn op_log(&self, device: DeviceId) -> Result<Vec<LoggedOp>>;
+    async fn counts(&self) -> Result<Counts>;
+}
+
+/// The shared push logic, handed to a backend (which cannot see the request otherwise).
+pub type PushPlanner = Arc<dyn Fn(Loaded) -> Plan + Send + Sync>;

@@ -1,0 +1,548 @@
+//! The embedded backend: one SQLite file, WAL, `synchronous=FULL`. Writes are serialised by
+//! SQLite itself (one writer), so server sequences are handed out in commit order.
+
+use super::{
+    Change, Counts, DeviceRow, LoggedOp, OfficerRow, PushPlanner, Result, SessionRow, Storage,
+    StorageError,
+};
+use crate::push::{Loaded, Plan, GENESIS};
+use async_trait::async_trait;
+use beatbook_domain::access::AccessFacts;
+use beatbook_domain::area::Area;
+use beatbook_domain::merge::RecordState;
+use beatbook_domain::people::{Officer, Team};
+use beatbook_domain::{DeviceId, OfficerId, Op, RecordId};
+use chrono::{DateTime, SecondsFormat, Utc};
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior};
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+const MIGRATIONS: &[&str] = &[include_str!("../../migrations/sqlite/0001_init.sql")];
+
+#[derive(Clone)]
+pub struct SqliteStorage {
+    conn: Arc<Mutex<Connection>>,
+}
+
+fn t(d: DateTime<Utc>) -> String {
+    d.to_rfc3339_opts(SecondsFormat::Millis, true)
+}
+
+fn parse_t(s: &str) -> Result<DateTime<Utc>> {
+    DateTime::parse_from_rfc3339(s)
+        .map(|d| d.with_timezone(&Utc))
+        .map_err(|e| StorageError::Corrupt(format!("time {s:?}: {e}")))
+}
+
+fn to_i64(n: u64) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
+}
+
+fn to_u64(n: i64) -> u64 {
+    u64::try_from(n).unwrap_or_default()
+}
+
+impl SqliteStorage {
+    pub fn open(path: &Path) -> Result<Self> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir)
+                .map_err(|e| StorageError::Database(format!("{}: {e}", dir.display())))?;
+        }
+        let mut conn = Connection::open(path)?;
+        conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get::<_, String>(0))?;
+        conn.execute_batch(
+            "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;",
+        )?;
+        let found: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+        let supported = MIGRATIONS.len() as i64;
+        if found > supported {
+            return Err(StorageError::NewerSchema { found, supported });
+        }
+        for (i, sql) in MIGRATIONS
+            .iter()
+            .enumerate()
+            .skip(usize::try_from(found).unwrap_or_default())
+        {
+            let tx = conn.transaction()?;
+            tx.execute_batch(sql)?;
+            tx.pragma_update(None, "user_version", i as i64 + 1)?;
+            tx.commit()?;
+        }
+        Ok(Self {
+            conn: Arc::new(Mutex::new(conn)),
+        })
+    }
+
+    /// Run `f` on the connection off the async runtime.
+    async fn call<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut Connection) -> Result<T> + Send + 'static,
+    ) -> Result<T> {
+        let conn = self.conn.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut guard = conn
+                .lock()
+                .map_err(|_| StorageError::Database("connection lock poisoned".into()))?;
+            f(&mut guard)
+        })
+        .await
+        .map_err(|e| StorageError::Database(format!("storage task failed: {e}")))?
+    }
+}
+
+fn officer_row(body: String, hash: Option<String>) -> Result<OfficerRow> {
+    Ok(OfficerRow {
+        officer: serde_json::from_str(&body)?,
+        password_hash: hash,
+    })
+}
+
+type DeviceColumns = (
+    String,
+    String,
+    String,
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+);
+
+fn device_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<DeviceColumns> {
+    Ok((
+        r.get(0)?,
+        r.get(1)?,
+        r.get(2)?,
+        r.get(3)?,
+        r.get(4)?,
+        r.get(5)?,
+        r.get(6)?,
+    ))
+}
+
+fn to_device(row: DeviceColumns) -> Result<DeviceRow> {
+    let (id, name, secret_hash, app_version, enrolled, revoked, seen) = row;
+    Ok(DeviceRow {
+        id: id
+            .parse()
+            .map_err(|_| StorageError::Corrupt(format!("device id {id}")))?,
+        name,
+        secret_hash,
+        app_version,
+        enrolled_at: parse_t(&enrolled)?,
+        revoked_at: revoked.as_deref().map(parse_t).transpose()?,
+        last_seen_at: seen.as_deref().map(parse_t).transpose()?,
+    })
+}
+
+const DEVICE_COLUMNS: &str =
+    "id, name, secret_hash, app_version, enrolled_at, revoked_at, last_seen_at";
+
+fn session_row(
+    r: &rusqlite::Row<'_>,
+) -> rusqlite::Result<(String, String, String, String, String, String)> {
+    Ok((
+        r.get(0)?,
+        r.get(1)?,
+        r.get(2)?,
+        r.get(3)?,
+        r.get(4)?,
+        r.get(5)?,
+    ))
+}
+
+fn to_session(row: (String, String, String, String, String, String)) -> Result<SessionRow> {
+    let (access_hash, refresh_hash, officer, device, access_exp, refresh_exp) = row;
+    Ok(SessionRow {
+        access_hash,
+        refresh_hash,
+        officer_id: OfficerId::new(officer),
+        device_id: device
+            .parse()
+            .map_err(|_| StorageError::Corrupt(format!("device id {device}")))?,
+        access_expires_at: parse_t(&access_exp)?,
+        refresh_expires_at: parse_t(&refresh_exp)?,
+    })
+}
+
+const SESSION_COLUMNS: &str =
+    "access_hash, refresh_hash, officer_id, device_id, access_expires_at, refresh_expires_at";
+
+#[async_trait]
+impl Storage for SqliteStorage {
+    fn backend(&self) -> &'static str {
+        "sqlite"
+    }
+
+    async fn put_area(&self, area: &Area) -> Result<()> {
+        let (id, body) = (area.id.to_string(), serde_json::to_string(area)?);
+        self.call(move |c| {
+            c.execute("INSERT INTO areas (id, body) VALUES (?1, ?2) ON CONFLICT (id) DO UPDATE SET body = excluded.body", (id, body))?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn put_team(&self, team: &Team) -> Result<()> {
+        let (id, body) = (team.id.to_string(), serde_json::to_string(team)?);
+        self.call(move |c| {
+            c.execute("INSERT INTO teams (id, body) VALUES (?1, ?2) ON CONFLICT (id) DO UPDATE SET body = excluded.body", (id, body))?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn put_officer(&self, officer: &Officer, password_hash: Option<&str>) -> Result<()> {
+        let (id, collar, body) = (
+            officer.id.to_string(),
+            officer.collar_number.clone(),
+            serde_json::to_string(officer)?,
+        );
+        let hash = password_hash.map(str::to_owned);
+        self.call(move |c| {
+            c.execute(
+                "INSERT INTO officers (id, collar_number, body, password_hash) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (id) DO UPDATE SET collar_number = excluded.collar_number, body = excluded.body,
+                    password_hash = coalesce(excluded.password_hash, officers.password_hash)",
+                (id, collar, body, hash),
+            )
+            .map_err(|e| match e {
+                rusqlite::Error::SqliteFailure(f, _) if f.code == rusqlite::ErrorCode::ConstraintViolation => {
+                    StorageError::Conflict("another officer already has this collar number".into())
+                }
+                other => other.into(),
+            })?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn areas(&self) -> Result<Vec<Area>> {
+        self.call(|c| {
+            let mut stmt = c.prepare("SELECT body FROM areas ORDER BY id")?;
+            let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
+            rows.map(|r| Ok(serde_json::from_str(&r?)?)).collect()
+        })
+        .await
+    }
+
+    async fn teams(&self) -> Result<Vec<Team>> {
+        self.call(|c| {
+            let mut stmt = c.prepare("SELECT body FROM teams ORDER BY id")?;
+            let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
+            rows.map(|r| Ok(serde_json::from_str(&r?)?)).collect()
+        })
+        .await
+    }
+
+    async fn officer(&self, id: &OfficerId) -> Result<Option<OfficerRow>> {
+        let id = id.to_string();
+        self.call(move |c| {
+            let row: Option<(String, Option<String>)> = c
+                .query_row(
+                    "SELECT body, password_hash FROM officers WHERE id = ?1",
+                    [id],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
+                .optional()?;
+            row.map(|(b, h)| officer_row(b, h)).transpose()
+        })
+        .await
+    }
+
+    async fn officer_by_collar(&self, collar: &str) -> Result<Option<OfficerRow>> {
+        let collar = collar.to_owned();
+        self.call(move |c| {
+            let row: Option<(String, Option<String>)> = c
+                .query_row(
+                    "SELECT body, password_hash FROM officers WHERE collar_number = ?1",
+                    [collar],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
+                .optional()?;
+            row.map(|(b, h)| officer_row(b, h)).transpose()
+        })
+        .await
+    }
+
+    async fn add_enrolment_code(&self, code_hash: &str, expires_at: DateTime<Utc>) -> Result<()> {
+        let (h, e) = (code_hash.to_owned(), t(expires_at));
+        self.call(move |c| {
+            c.execute(
+                "INSERT INTO enrolment_codes (code_hash, expires_at) VALUES (?1, ?2)",
+                (h, e),
+            )?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn enrol_device(
+        &self,
+        code_hash: &str,
+        device: &DeviceRow,
+        now: DateTime<Utc>,
+    ) -> Result<bool> {
+        let (h, d, now) = (code_hash.to_owned(), device.clone(), t(now));
+        self.call(move |c| {
+            let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let used = tx.execute(
+                "UPDATE enrolment_codes SET used_at = ?2, device_id = ?3 WHERE code_hash = ?1 AND used_at IS NULL AND expires_at > ?2",
+                (&h, &now, d.id.to_string()),
+            )?;
+            if used != 1 {
+                return Ok(false);
+            }
+            tx.execute(
+                "INSERT INTO devices (id, name, secret_hash, app_version, enrolled_at, chain_head) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                (d.id.to_string(), d.name, d.secret_hash, d.app_version, t(d.enrolled_at), GENESIS),
+            )?;
+            tx.commit()?;
+            Ok(true)
+        })
+        .await
+    }
+
+    async fn device(&self, id: DeviceId) -> Result<Option<DeviceRow>> {
+        self.call(move |c| {
+            let row = c
+                .query_row(
+                    &format!("SELECT {DEVICE_COLUMNS} FROM devices WHERE id = ?1"),
+                    [id.to_string()],
+                    device_row,
+                )
+                .optional()?;
+            row.map(to_device).transpose()
+        })
+        .await
+    }
+
+    async fn devices(&self) -> Result<Vec<DeviceRow>> {
+        self.call(|c| {
+            let mut stmt = c.prepare(&format!(
+                "SELECT {DEVICE_COLUMNS} FROM devices ORDER BY enrolled_at"
+            ))?;
+            let rows = stmt.query_map([], device_row)?;
+            rows.map(|r| to_device(r?)).collect()
+        })
+        .await
+    }
+
+    async fn revoke_device(&self, id: DeviceId, now: DateTime<Utc>) -> Result<bool> {
+        self.call(move |c| {
+            let tx = c.transaction()?;
+            let n = tx.execute(
+                "UPDATE devices SET revoked_at = coalesce(revoked_at, ?2) WHERE id = ?1",
+                (id.to_string(), t(now)),
+            )?;
+            tx.execute(
+                "DELETE FROM sessions WHERE device_id = ?1",
+                [id.to_string()],
+            )?;
+            tx.commit()?;
+            Ok(n == 1)
+        })
+        .await
+    }
+
+    async fn touch_device(&self, id: DeviceId, now: DateTime<Utc>) -> Result<()> {
+        self.call(move |c| {
+            c.execute(
+                "UPDATE devices SET last_seen_at = ?2 WHERE id = ?1",
+                (id.to_string(), t(now)),
+            )?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn put_session(&self, s: &SessionRow) -> Result<()> {
+        let s = s.clone();
+        self.call(move |c| {
+            c.execute(
+                &format!(
+                    "INSERT INTO sessions ({SESSION_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
+                ),
+                (
+                    s.access_hash,
+                    s.refresh_hash,
+                    s.officer_id.to_string(),
+                    s.device_id.to_string(),
+                    t(s.access_expires_at),
+                    t(s.refresh_expires_at),
+                ),
+            )?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn session_by_access(&self, access_hash: &str) -> Result<Option<SessionRow>> {
+        let h = access_hash.to_owned();
+        self.call(move |c| {
+            let row = c
+                .query_row(
+                    &format!("SELECT {SESSION_COLUMNS} FROM sessions WHERE access_hash = ?1"),
+                    [h],
+                    session_row,
+                )
+                .optional()?;
+            row.map(to_session).transpose()
+        })
+        .await
+    }
+
+    async fn session_by_refresh(&self, refresh_hash: &str) -> Result<Option<SessionRow>> {
+        let h = refresh_hash.to_owned();
+        self.call(move |c| {
+            let row = c
+                .query_row(
+                    &format!("SELECT {SESSION_COLUMNS} FROM sessions WHERE refresh_hash = ?1"),
+                    [h],
+                    session_row,
+                )
+                .optional()?;
+            row.map(to_session).transpose()
+        })
+        .await
+    }
+
+    async fn delete_session(&self, access_hash: &str) -> Result<()> {
+        let h = access_hash.to_owned();
+        self.call(move |c| {
+            c.execute("DELETE FROM sessions WHERE access_hash = ?1", [h])?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn push(&self, device: DeviceId, ops: &[Op], planner: PushPlanner) -> Result<Plan> {
+        let ops = ops.to_vec();
+        self.call(move |c| {
+            let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let dev = device.to_string();
+            let (next_seq, chain_head): (i64, String) =
+                tx.query_row("SELECT next_seq, chain_head FROM devices WHERE id = ?1", [&dev], |r| Ok((r.get(0)?, r.get(1)?)))?;
+            let mut loaded = Loaded { next_seq: to_u64(next_seq), chain_head, ..Loaded::default() };
+            {
+                let mut outcome = tx.prepare_cached("SELECT outcome FROM op_log WHERE device_id = ?1 AND device_seq = ?2")?;
+                let mut state = tx.prepare_cached("SELECT state FROM records WHERE id = ?1")?;
+                for op in &ops {
+                    if op.device_seq < loaded.next_seq {
+                        if let Some(o) = outcome.query_row((&dev, to_i64(op.device_seq)), |r| r.get::<_, String>(0)).optional()? {
+                            loaded.logged.insert(op.device_seq, o);
+                        }
+                    }
+                    if let std::collections::hash_map::Entry::Vacant(e) = loaded.states.entry(op.record_id) {
+                        if let Some(s) = state.query_row([op.record_id.to_string()], |r| r.get::<_, String>(0)).optional()? {
+                            e.insert(serde_json::from_str::<RecordState>(&s)?);
+                        }
+                    }
+                }
+            }
+            let head: String = tx.query_row("SELECT value FROM meta WHERE key = 'server_head'", [], |r| r.get(0))?;
+            loaded.server_head = head.parse().map_err(|_| StorageError::Corrupt("server_head".into()))?;
+
+            let plan = planner(loaded);
+            let now = t(Utc::now());
+            {
+                let mut log = tx.prepare_cached(
+                    "INSERT INTO op_log (device_id, device_seq, record_id, kind, author, op, outcome, received_at, server_seq, prev_hash, hash)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                )?;
+                for row in &plan.log {
+                    log.execute(rusqlite::params![
+                        dev,
+                        to_i64(row.op.device_seq),
+                        row.op.record_id.to_string(),
+                        row.op.kind.as_str(),
+                        row.op.author.as_str(),
+                        row.op_json,
+                        row.outcome_json,
+                        now,
+                        row.server_seq.map(to_i64),
+                        row.prev_hash,
+                        row.hash,
+                    ])?;
+                }
+                let mut rec = tx.prepare_cached(
+                    "INSERT INTO records (id, kind, state, facts, server_seq) VALUES (?1, ?2, ?3, ?4, ?5)
+                     ON CONFLICT (id) DO UPDATE SET kind = excluded.kind, state = excluded.state, facts = excluded.facts, server_seq = excluded.server_seq",
+                )?;
+                for r in &plan.records {
+                    rec.execute((r.state.id.to_string(), r.state.kind.as_str(), &r.state_json, serde_json::to_string(&r.facts)?, to_i64(r.server_seq)))?;
+                }
+            }
+            tx.execute(
+                "UPDATE devices SET next_seq = ?2, chain_head = ?3, last_seen_at = ?4 WHERE id = ?1",
+                (&dev, to_i64(plan.next_seq), &plan.chain_head, &now),
+            )?;
+            tx.execute("UPDATE meta SET value = ?1 WHERE key = 'server_head'", [plan.server_head.to_string()])?;
+            tx.commit()?;
+            Ok(plan)
+        })
+        .await
+    }
+
+    async fn changes_after(&self, after: u64, limit: u32) -> Result<Vec<Change>> {
+        self.call(move |c| {
+            let mut stmt = c.prepare_cached("SELECT server_seq, id, state, facts FROM records WHERE server_seq > ?1 ORDER BY server_seq LIMIT ?2")?;
+            let rows = stmt.query_map((to_i64(after), i64::from(limit)), |r| {
+                Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get::<_, String>(3)?))
+            })?;
+            rows.map(|r| {
+                let (seq, id, state_json, facts) = r?;
+                Ok(Change {
+                    server_seq: to_u64(seq),
+                    record_id: id.parse::<RecordId>().map_err(|_| StorageError::Corrupt(format!("record id {id}")))?,
+                    state_json,
+                    facts: serde_json::from_str::<AccessFacts>(&facts)?,
+                })
+            })
+            .collect()
+        })
+        .await
+    }
+
+    async fn head(&self) -> Result<u64> {
+        self.call(|c| {
+            let v: String = c.query_row(
+                "SELECT value FROM meta WHERE key = 'server_head'",
+                [],
+                |r| r.get(0),
+            )?;
+            v.parse()
+                .map_err(|_| StorageError::Corrupt("server_head".into()))
+        })
+        .await
+    }
+
+    async fn op_log(&self, device: DeviceId) -> Result<Vec<LoggedOp>> {
+        self.call(move |c| {
+            let mut stmt = c.prepare(
+                "SELECT device_seq, op, outcome, received_at, prev_hash, hash FROM op_log WHERE device_id = ?1 ORDER BY device_seq",
+            )?;
+            let rows = stmt.query_map([device.to_string()], |r| {
+                Ok((r.get::<_, i64>(0)?, r.get(1)?, r.get(2)?, r.get::<_, String>(3)?, r.get(4)?, r.get(5)?))
+            })?;
+            rows.map(|r| {
+                let (seq, op_json, outcome_json, at, prev_hash, hash) = r?;
+                Ok(LoggedOp { device_seq: to_u64(seq), op_json, outcome_json, received_at: parse_t(&at)?, prev_hash, hash })
+            })
+            .collect()
+        })
+        .await
+    }
+
+    async fn counts(&self) -> Result<Counts> {
+        self.call(|c| {
+            let n = |sql: &str| c.query_row(sql, [], |r| r.get::<_, i64>(0)).map(to_u64);
+            Ok(Counts {
+                records: n("SELECT count(*) FROM records")?,
+                ops: n("SELECT count(*) FROM op_log")?,
+                devices: n("SELECT count(*) FROM devices")?,
+                officers: n("SELECT count(*) FROM officers")?,
+            })
+        })
+        .await
+    }
+}
