@@ -64,6 +64,27 @@ enum DeviceCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Enrol this device with HQ using a one-time code from HQ.
+    Enrol {
+        /// HQ's address, e.g. http://127.0.0.1:8080
+        #[arg(long)]
+        hq: String,
+        #[arg(long)]
+        code: String,
+        /// A name for the device in HQ's list.
+        #[arg(long, default_value = "headless device")]
+        name: String,
+    },
+    /// Sign in to HQ (online, once). The password comes from BEATBOOK_PASSWORD or a prompt.
+    Login {
+        #[arg(long)]
+        collar: String,
+    },
+    /// Push what is waiting and pull what is new.
+    Sync {
+        #[arg(long)]
+        json: bool,
+    },
     /// Change the PIN (old from BEATBOOK_PIN or a prompt, new from BEATBOOK_NEW_PIN or a prompt).
     ChangePin,
     /// Destroy this device's store. Nothing in it can be read afterwards.
@@ -185,6 +206,19 @@ fn read_new_pin(var: &str) -> Result<Pin> {
     Ok(a)
 }
 
+fn runtime() -> Result<tokio::runtime::Runtime> {
+    Ok(tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?)
+}
+
+fn engine(dir: &Path) -> Result<beatbook_sync::SyncEngine> {
+    let store = open(dir)?;
+    Ok(beatbook_sync::SyncEngine::new(std::sync::Arc::new(
+        std::sync::Mutex::new(store),
+    )))
+}
+
 fn open(dir: &Path) -> Result<Store> {
     let pin = read_pin("BEATBOOK_PIN", "PIN: ")?;
     Ok(Store::open(dir, &pin)?)
@@ -267,15 +301,49 @@ pub fn run(args: DeviceArgs) -> Result<ExitCode> {
             let store = open(dir)?;
             print_rows(&store.search(&text, &filter.to_filter())?, json)?;
         }
+        DeviceCommand::Enrol { hq, code, name } => {
+            let engine = engine(dir)?;
+            runtime()?.block_on(engine.enrol(&hq, &code, &name))?;
+            println!("Enrolled with {hq}. Sign in with `beatbook device login --collar ...`.");
+        }
+        DeviceCommand::Login { collar } => {
+            let password = read_pin("BEATBOOK_PASSWORD", "Password: ")?;
+            let engine = engine(dir)?;
+            let officer = runtime()?.block_on(engine.login(&collar, &password))?;
+            println!("Signed in as {} ({}).", officer.name, officer.id);
+        }
+        DeviceCommand::Sync { json } => {
+            let engine = engine(dir)?;
+            let report = runtime()?.block_on(engine.sync_once(&|_| {}))?;
+            if json {
+                println!("{}", serde_json::to_string(&report)?);
+            } else {
+                println!(
+                    "Sent {} change(s) ({} accepted, {} refused); received {} record(s); {} still waiting.",
+                    report.pushed, report.acked, report.rejected, report.pulled, report.pending
+                );
+            }
+            if report.rejected > 0 {
+                eprintln!("Some changes were refused by HQ: see `beatbook device status`.");
+            }
+        }
         DeviceCommand::Status { json } => {
             let store = open(dir)?;
+            let meta = store.sync_meta()?;
             let status = serde_json::json!({
                 "device_id": store.device_id(),
                 "officer": store.officer(),
                 "pending_ops": store.pending_count()?,
+                "rejected_ops": store.rejected_ops()?,
                 "records": store.count()?,
                 "areas": store.areas().len(),
                 "database": store.db_settings()?,
+                "hq": meta.hq_url,
+                "enrolled": meta.device_secret.is_some(),
+                "signed_in": meta.refresh_token.is_some(),
+                "last_sync": meta.last_success,
+                "last_error": meta.last_error,
+                "cursor": meta.pull_cursor,
             });
             if json {
                 println!("{status}");

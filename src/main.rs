@@ -3,6 +3,7 @@
 
 mod bench;
 mod device;
+mod hq;
 mod output;
 
 use clap::{Parser, Subcommand};
@@ -23,7 +24,9 @@ struct Cli {
 enum Command {
     /// A headless device: the tablet's encrypted store, driven from the command line.
     Device(device::DeviceArgs),
-    /// Measure the store's speed (figures for BENCHMARKS.md).
+    /// The HQ server and its administration.
+    Hq(hq::HqArgs),
+    /// Measure speed (figures for BENCHMARKS.md).
     Bench(bench::BenchArgs),
 }
 
@@ -31,6 +34,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Device(args) => device::run(args),
+        Command::Hq(args) => hq::run(args),
         Command::Bench(args) => bench::run(args),
     };
     match result {

@@ -38,6 +38,8 @@ pub mod codes {
 pub struct EnrolRequest {
     /// The one-time code HQ gave (typed, or scanned as text).
     pub code: String,
+    /// The id the device made for itself when its store was set up: its ops already carry it.
+    pub device_id: DeviceId,
     /// A name for the device in HQ's list ("Tablet 14, Camden").
     pub device_name: String,
     pub app_version: String,

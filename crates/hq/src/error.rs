@@ -10,6 +10,8 @@ use beatbook_domain::protocol::{codes, ApiErrorBody};
 pub enum ApiError {
     #[error("{0}")]
     BadRequest(String),
+    #[error("the request is too large: send fewer records at a time")]
+    TooLarge,
     #[error("sign in again: {0}")]
     Unauthorised(String),
     #[error("the access token has expired: refresh it")]
@@ -32,6 +34,7 @@ impl ApiError {
     pub fn code(&self) -> &'static str {
         match self {
             ApiError::BadRequest(_) => "bad_request",
+            ApiError::TooLarge => "too_large",
             ApiError::Unauthorised(_) => codes::UNAUTHORISED,
             ApiError::TokenExpired => codes::TOKEN_EXPIRED,
             ApiError::DeviceRevoked => codes::DEVICE_REVOKED,
@@ -46,6 +49,7 @@ impl ApiError {
     fn status(&self) -> StatusCode {
         match self {
             ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            ApiError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::Unauthorised(_) | ApiError::TokenExpired => StatusCode::UNAUTHORIZED,
             ApiError::DeviceRevoked | ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,

@@ -86,6 +86,9 @@ pub async fn viewer_for(state: &HqState, officer: &Officer) -> Result<Viewer, Ap
 }
 
 fn bad_json(e: axum::extract::rejection::JsonRejection) -> ApiError {
+    if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+        return ApiError::TooLarge;
+    }
     ApiError::BadRequest(format!("the request body is not valid: {}", e.body_text()))
 }
 
@@ -100,8 +103,13 @@ pub async fn enrol(
         ));
     }
     let secret = new_secret();
+    if state.storage.device(req.device_id).await?.is_some() {
+        return Err(ApiError::Conflict(
+            "a device with this id is already enrolled: wipe and set up the device again".into(),
+        ));
+    }
     let device = DeviceRow {
-        id: DeviceId::new(),
+        id: req.device_id,
         name: req.device_name.trim().to_owned(),
         secret_hash: sha256_hex(&secret),
         app_version: req.app_version.chars().take(40).collect(),
@@ -138,7 +146,7 @@ async fn new_session(
         refresh_hash: sha256_hex(&refresh),
         officer_id: officer.id.clone(),
         device_id: device,
-        access_expires_at: now + Duration::minutes(state.settings.access_token_minutes),
+        access_expires_at: now + Duration::seconds(state.settings.access_token_seconds),
         refresh_expires_at: now + Duration::days(state.settings.refresh_token_days),
     };
     state.storage.put_session(&row).await?;

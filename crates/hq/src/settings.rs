@@ -10,7 +10,7 @@ pub struct HqSettings {
     pub listen: SocketAddr,
     /// `sqlite:PATH` (embedded, the default) or `postgres://...`.
     pub db: String,
-    pub access_token_minutes: i64,
+    pub access_token_seconds: i64,
     pub refresh_token_days: i64,
     pub enrolment_code_hours: i64,
     /// Largest request body accepted, after decompression.
@@ -24,7 +24,7 @@ impl Default for HqSettings {
         Self {
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
             db: "sqlite:beatbook-hq.db".into(),
-            access_token_minutes: 60,
+            access_token_seconds: 3600,
             refresh_token_days: 30,
             enrolment_code_hours: 24,
             max_body_bytes: 64 * 1024 * 1024,
@@ -38,7 +38,7 @@ impl std::fmt::Debug for HqSettings {
         f.debug_struct("HqSettings")
             .field("listen", &self.listen)
             .field("db", &redact_db_url(&self.db))
-            .field("access_token_minutes", &self.access_token_minutes)
+            .field("access_token_seconds", &self.access_token_seconds)
             .field("refresh_token_days", &self.refresh_token_days)
             .finish_non_exhaustive()
     }
@@ -104,12 +104,12 @@ mod tests {
         let f = dir.path().join("hq.toml");
         std::fs::write(
             &f,
-            "listen = \"127.0.0.1:9999\"\naccess_token_minutes = 5\n",
+            "listen = \"127.0.0.1:9999\"\naccess_token_seconds = 300\n",
         )
         .unwrap();
         let s = HqSettings::load(Some(&f)).unwrap();
         assert_eq!(s.listen.port(), 9999);
-        assert_eq!(s.access_token_minutes, 5);
+        assert_eq!(s.access_token_seconds, 300);
         std::fs::write(&f, "listne = \"127.0.0.1:9999\"\n").unwrap();
         assert!(HqSettings::load(Some(&f)).unwrap_err().contains("listne"));
     }

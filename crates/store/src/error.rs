@@ -29,6 +29,11 @@ pub enum StoreError {
     NotEditable(RecordKind),
     #[error("record {id} has no text field {field:?} to resolve")]
     NoSuchText { id: RecordId, field: String },
+    #[error("this device's records belong to {store}, but {signed_in} signed in: sign in as {store}, or wipe the device first")]
+    OtherOfficer {
+        store: beatbook_domain::OfficerId,
+        signed_in: beatbook_domain::OfficerId,
+    },
     #[error("record {0} has been deleted")]
     Deleted(RecordId),
     #[error("the database was written by a newer Beatbook (schema {found}; this version knows up to {supported}): update the app")]
@@ -60,6 +65,7 @@ impl StoreError {
             StoreError::KindMismatch { .. } => "kind_mismatch",
             StoreError::NotEditable(_) => "not_editable",
             StoreError::Deleted(_) => "deleted",
+            StoreError::OtherOfficer { .. } => "other_officer",
             StoreError::NoSuchText { .. } => "no_such_text",
             StoreError::NewerSchema { .. } => "newer_schema",
             StoreError::Corrupt(_) => "corrupt",

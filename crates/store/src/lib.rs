@@ -11,11 +11,13 @@ mod import;
 pub mod keys;
 mod records;
 mod schema;
+pub mod sync_state;
 
 pub use error::StoreError;
 pub use keys::{KdfSettings, MAX_PIN_ATTEMPTS, MIN_PIN_LEN};
 pub use records::StoredRecord;
 pub use schema::SCHEMA_VERSION;
+pub use sync_state::{PushApplied, RejectedOp, SyncMeta, UNENROLLED};
 
 use beatbook_domain::area::{areas_containing, Area, GeoPoint};
 use beatbook_domain::{
@@ -257,6 +259,14 @@ impl Store {
 
     /// Change the PIN. The database is re-encrypted under a new data key, so an old copy of the
     /// key file and the old PIN no longer open it.
+    /// Destroy the store while a handle to it is held (HQ revoked the device mid-sync): the
+    /// handle is left pointing at an empty in-memory database, and every file is removed.
+    pub fn wipe_in_place(&mut self) -> Result<(), StoreError> {
+        let old = std::mem::replace(&mut self.conn, Connection::open_in_memory()?);
+        drop(old);
+        keys::wipe(&self.dir)
+    }
+
     pub fn change_pin(dir: &Path, old: &str, new: &str) -> Result<(), StoreError> {
         keys::check_pin(new)?;
         let store = Store::open(dir, old)?;

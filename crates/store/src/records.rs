@@ -65,6 +65,51 @@ fn time_text(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Millis, true)
 }
 
+/// Merge remote states into the local ones.
+pub(crate) fn merge_states(
+    tx: &Transaction<'_>,
+    device: &mut DeviceState,
+    states: &[RecordState],
+) -> Result<(), StoreError> {
+    for remote in states {
+        let merged = match load_state(tx, remote.id)? {
+            Some(mut local) => {
+                local.merge(remote);
+                local
+            }
+            None => remote.clone(),
+        };
+        // Later local stamps must sort after everything seen from HQ.
+        device.observe(merged.updated.hlc);
+        save_state(tx, &merged)?;
+    }
+    Ok(())
+}
+
+/// Remove a record this device may no longer hold, unless it has changes not yet on HQ.
+/// Returns 1 when removed.
+pub(crate) fn purge(tx: &Transaction<'_>, id: RecordId) -> Result<u32, StoreError> {
+    let key = id.to_string();
+    let pending: i64 = tx.query_row(
+        "SELECT count(*) FROM outbox WHERE record_id = ?1 AND state <> 'acked'",
+        [&key],
+        |r| r.get(0),
+    )?;
+    if pending > 0 {
+        return Ok(0);
+    }
+    let seq: Option<i64> = tx
+        .query_row("SELECT seq FROM records WHERE id = ?1", [&key], |r| {
+            r.get(0)
+        })
+        .optional()?;
+    let Some(seq) = seq else { return Ok(0) };
+    tx.execute("DELETE FROM records_fts WHERE rowid = ?1", [seq])?;
+    tx.execute("DELETE FROM record_areas WHERE record_id = ?1", [&key])?;
+    tx.execute("DELETE FROM records WHERE id = ?1", [&key])?;
+    Ok(1)
+}
+
 fn load_state(conn: &Connection, id: RecordId) -> Result<Option<RecordState>, StoreError> {
     let text: Option<String> = conn
         .prepare_cached("SELECT state FROM records WHERE id = ?1")?
@@ -382,21 +427,7 @@ impl Store {
     /// Merge records received from HQ (their merged states) in one transaction. Local changes not
     /// yet on HQ survive: merging is commutative, so their ops still win where they are newer.
     pub fn merge_remote(&mut self, states: &[RecordState]) -> Result<(), StoreError> {
-        self.write(|tx, device, _| {
-            for remote in states {
-                let merged = match load_state(tx, remote.id)? {
-                    Some(mut local) => {
-                        local.merge(remote);
-                        local
-                    }
-                    None => remote.clone(),
-                };
-                // Later local stamps must sort after everything seen from HQ.
-                device.observe(merged.updated.hlc);
-                save_state(tx, &merged)?;
-            }
-            Ok(())
-        })
+        self.write(|tx, device, _| merge_states(tx, device, states))
     }
 
     /// How many records (not deleted) the device holds.

@@ -1,7 +1,54 @@
-//! The device sync engine. Push the outbox, pull from HQ, retry with backoff.
+//! The device sync engine: enrol with HQ, sign in, push the outbox in batches, pull the changes
+//! this officer may see, and retry on its own timer with backoff and jitter.
 //!
-//! Placeholder until the sync issue: it only names what it will build on.
+//! The store is synchronous (SQLite); every store call runs on a blocking thread so the async
+//! runtime never waits on the disk, and no lock is held across an `.await`.
 #![forbid(unsafe_code)]
 
-pub use beatbook_domain::op::Op;
-pub use beatbook_store::Store;
+mod client;
+mod engine;
+
+pub use client::HqClient;
+pub use engine::{backoff_delay, Progress, SyncEngine, SyncReport, SyncStatus};
+
+use beatbook_store::StoreError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum SyncError {
+    #[error("no connection to HQ ({0}); changes wait on this device and go when it is back")]
+    Offline(String),
+    #[error("this device is not enrolled with HQ: enrol it with a code from HQ")]
+    NotEnrolled,
+    #[error("sign in to HQ again: {0}")]
+    SignInNeeded(String),
+    #[error("HQ has revoked this device; its records have been wiped")]
+    Revoked,
+    #[error("HQ refused the request: {0}")]
+    Refused(String),
+    #[error("HQ speaks another protocol version: update the app")]
+    VersionNotSupported,
+    #[error("HQ answered something unexpected: {0}")]
+    Protocol(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl SyncError {
+    pub fn code(&self) -> &'static str {
+        match self {
+            SyncError::Offline(_) => "offline",
+            SyncError::NotEnrolled => "not_enrolled",
+            SyncError::SignInNeeded(_) => "sign_in_needed",
+            SyncError::Revoked => "revoked",
+            SyncError::Refused(_) => "refused",
+            SyncError::VersionNotSupported => "version_not_supported",
+            SyncError::Protocol(_) => "protocol",
+            SyncError::Store(e) => e.code(),
+        }
+    }
+
+    /// Whether trying again later may succeed without a person doing anything.
+    pub fn is_transient(&self) -> bool {
+        matches!(self, SyncError::Offline(_) | SyncError::Protocol(_))
+    }
+}

@@ -122,7 +122,8 @@ pub trait Storage: Send + Sync + 'static {
     ) -> Result<bool>;
     async fn device(&self, id: DeviceId) -> Result<Option<DeviceRow>>;
     async fn devices(&self) -> Result<Vec<DeviceRow>>;
-    /// Revoke a device and end its sessions. `false` when there is no such device.
+    /// Revoke a device. Its sessions are kept so that its next request is answered
+    /// `device_revoked` (and the device wipes itself). `false` when there is no such device.
     async fn revoke_device(&self, id: DeviceId, now: DateTime<Utc>) -> Result<bool>;
     async fn touch_device(&self, id: DeviceId, now: DateTime<Utc>) -> Result<()>;
 

@@ -329,16 +329,12 @@ impl Storage for SqliteStorage {
 
     async fn revoke_device(&self, id: DeviceId, now: DateTime<Utc>) -> Result<bool> {
         self.call(move |c| {
-            let tx = c.transaction()?;
-            let n = tx.execute(
+            // Sessions stay, so the device's next request is told it was revoked (and wipes),
+            // rather than merely that its token is unknown.
+            let n = c.execute(
                 "UPDATE devices SET revoked_at = coalesce(revoked_at, ?2) WHERE id = ?1",
                 (id.to_string(), t(now)),
             )?;
-            tx.execute(
-                "DELETE FROM sessions WHERE device_id = ?1",
-                [id.to_string()],
-            )?;
-            tx.commit()?;
             Ok(n == 1)
         })
         .await

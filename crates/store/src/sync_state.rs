@@ -1,0 +1,204 @@
+//! What the sync engine keeps in the store: HQ's address and this device's credentials, the pull
+//! cursor, outbox outcomes, and the last sync's result. All inside the encrypted database.
+
+use crate::{Store, StoreError};
+use beatbook_domain::merge::RecordState;
+use beatbook_domain::protocol::{OpOutcome, OpResult};
+use beatbook_domain::{OfficerId, RecordId};
+use rusqlite::OptionalExtension;
+use serde::{Deserialize, Serialize};
+
+/// The officer id a store has before anyone has signed in to HQ on it.
+pub const UNENROLLED: &str = "UNENROLLED";
+
+/// Credentials and sync bookkeeping.
+#[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SyncMeta {
+    pub hq_url: Option<String>,
+    pub device_secret: Option<String>,
+    pub access_token: Option<String>,
+    pub access_expires_at: Option<String>,
+    pub refresh_token: Option<String>,
+    pub pull_cursor: u64,
+    /// RFC 3339 time of the last sync that completed.
+    pub last_success: Option<String>,
+    /// The last sync's error, in words, if it failed.
+    pub last_error: Option<String>,
+}
+
+impl std::fmt::Debug for SyncMeta {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SyncMeta")
+            .field("hq_url", &self.hq_url)
+            .field("enrolled", &self.device_secret.is_some())
+            .field("signed_in", &self.access_token.is_some())
+            .field("pull_cursor", &self.pull_cursor)
+            .field("last_success", &self.last_success)
+            .field("last_error", &self.last_error)
+            .finish()
+    }
+}
+
+/// An op HQ refused, kept on the device and shown to the officer.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RejectedOp {
+    pub device_seq: u64,
+    pub record_id: RecordId,
+    pub reason: String,
+}
+
+/// What applying push results did.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PushApplied {
+    pub acked: u32,
+    pub rejected: u32,
+    /// Ops HQ asked for again (it is missing them), now pending.
+    pub resent: u32,
+}
+
+const SYNC_META_KEY: &str = "sync";
+
+impl Store {
+    pub fn sync_meta(&self) -> Result<SyncMeta, StoreError> {
+        let v: Option<String> = self
+            .conn
+            .query_row(
+                "SELECT value FROM meta WHERE key = ?1",
+                [SYNC_META_KEY],
+                |r| r.get(0),
+            )
+            .optional()?;
+        Ok(v.map(|v| serde_json::from_str(&v))
+            .transpose()?
+            .unwrap_or_default())
+    }
+
+    pub fn set_sync_meta(&mut self, meta: &SyncMeta) -> Result<(), StoreError> {
+        self.conn.execute(
+            "INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            (SYNC_META_KEY, serde_json::to_string(meta)?),
+        )?;
+        Ok(())
+    }
+
+    /// Bind the store to the officer who signed in. A store set up before enrolment takes the
+    /// officer's id if it has made no changes yet; otherwise it must be the same officer, since
+    /// its changes already name them as author.
+    pub fn adopt_officer(&mut self, officer: &OfficerId) -> Result<(), StoreError> {
+        if &self.device.officer == officer {
+            return Ok(());
+        }
+        let made_changes: i64 = self
+            .conn
+            .query_row("SELECT count(*) FROM outbox", [], |r| r.get(0))?;
+        if self.device.officer.as_str() != UNENROLLED || made_changes > 0 {
+            return Err(StoreError::OtherOfficer {
+                store: self.device.officer.clone(),
+                signed_in: officer.clone(),
+            });
+        }
+        self.conn.execute(
+            "UPDATE meta SET value = ?1 WHERE key = 'officer'",
+            [officer.as_str()],
+        )?;
+        self.device.officer = officer.clone();
+        Ok(())
+    }
+
+    /// Record what HQ did with pushed ops, in one transaction.
+    pub fn apply_push_results(
+        &mut self,
+        results: &[OpResult],
+        expected_seq: u64,
+    ) -> Result<PushApplied, StoreError> {
+        let mut applied = PushApplied::default();
+        let tx = self.conn.transaction()?;
+        {
+            let mut ack = tx.prepare_cached(
+                "UPDATE outbox SET state = 'acked', reject_reason = NULL WHERE device_seq = ?1",
+            )?;
+            let mut reject = tx.prepare_cached(
+                "UPDATE outbox SET state = 'rejected', reject_reason = ?2 WHERE device_seq = ?1",
+            )?;
+            for r in results {
+                let seq = i64::try_from(r.device_seq).unwrap_or(i64::MAX);
+                match &r.outcome {
+                    OpOutcome::Applied { .. } | OpOutcome::Duplicate => {
+                        applied.acked += u32::try_from(ack.execute([seq])?).unwrap_or(0)
+                    }
+                    // Past a gap: stays pending and goes again after the missing ops.
+                    OpOutcome::Rejected { code, .. } if code == "gap" => {}
+                    OpOutcome::Rejected { code, reason } => {
+                        applied.rejected +=
+                            u32::try_from(reject.execute((seq, format!("{code}: {reason}")))?)
+                                .unwrap_or(0);
+                    }
+                }
+            }
+            // HQ is missing ops it had acknowledged (restored from a backup): send them again.
+            applied.resent = u32::try_from(tx.execute(
+                "UPDATE outbox SET state = 'pending' WHERE state = 'acked' AND device_seq >= ?1",
+                [i64::try_from(expected_seq).unwrap_or(i64::MAX)],
+            )?)
+            .unwrap_or(0);
+        }
+        tx.commit()?;
+        Ok(applied)
+    }
+
+    /// Ops HQ refused, with the reasons.
+    pub fn rejected_ops(&self) -> Result<Vec<RejectedOp>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT device_seq, record_id, coalesce(reject_reason, '') FROM outbox WHERE state = 'rejected' ORDER BY device_seq")?;
+        let rows = stmt.query_map([], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+            ))
+        })?;
+        rows.map(|r| {
+            let (seq, id, reason) = r?;
+            Ok(RejectedOp {
+                device_seq: u64::try_from(seq).unwrap_or_default(),
+                record_id: id
+                    .parse()
+                    .map_err(|_| StoreError::Corrupt(format!("record id {id}")))?,
+                reason,
+            })
+        })
+        .collect()
+    }
+
+    /// Apply a page pulled from HQ in one transaction: merge the records, drop the ones this
+    /// officer may no longer see (unless they hold changes not yet on HQ), and move the cursor.
+    /// An interrupted pull resumes from the last cursor; repeating a page is harmless.
+    pub fn apply_pull(
+        &mut self,
+        records: &[RecordState],
+        purge: &[RecordId],
+        cursor: u64,
+    ) -> Result<u32, StoreError> {
+        let mut purged = 0;
+        self.write(|tx, device, _| {
+            crate::records::merge_states(tx, device, records)?;
+            for id in purge {
+                purged += crate::records::purge(tx, *id)?;
+            }
+            let mut meta: SyncMeta = tx
+                .query_row("SELECT value FROM meta WHERE key = ?1", [SYNC_META_KEY], |r| r.get::<_, String>(0))
+                .optional()?
+                .map(|v| serde_json::from_str(&v))
+                .transpose()?
+                .unwrap_or_default();
+            meta.pull_cursor = cursor;
+            tx.execute(
+                "INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                (SYNC_META_KEY, serde_json::to_string(&meta)?),
+            )?;
+            Ok(())
+        })?;
+        Ok(purged)
+    }
+}

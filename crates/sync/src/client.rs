@@ -1,0 +1,144 @@
+//! HTTP to HQ: `/api/v1`, JSON bodies, push bodies compressed with zstd, responses decompressed.
+
+use crate::SyncError;
+use beatbook_domain::protocol::{
+    codes, ApiErrorBody, EnrolRequest, EnrolResponse, LoginRequest, PullResponse, PushRequest,
+    PushResponse, RefreshRequest, Session, API_PREFIX, PROTOCOL_HEADER, PROTOCOL_VERSION,
+};
+use reqwest::header::{CONTENT_ENCODING, CONTENT_TYPE};
+use serde::de::DeserializeOwned;
+use std::time::Duration;
+
+#[derive(Clone, Debug)]
+pub struct HqClient {
+    http: reqwest::Client,
+    base: String,
+}
+
+/// Bodies below this size go uncompressed: compressing them costs more than it saves.
+const COMPRESS_OVER: usize = 1024;
+
+impl HqClient {
+    pub fn new(hq_url: &str) -> Result<Self, SyncError> {
+        let base = hq_url.trim_end_matches('/').to_owned();
+        if !(base.starts_with("http://") || base.starts_with("https://")) {
+            return Err(SyncError::Refused(format!(
+                "{hq_url:?} is not an http(s) address"
+            )));
+        }
+        let http = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(10))
+            .timeout(Duration::from_secs(120))
+            .user_agent(concat!("beatbook-device/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| SyncError::Protocol(e.to_string()))?;
+        Ok(Self { http, base })
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{API_PREFIX}{path}", self.base)
+    }
+
+    async fn send<T: DeserializeOwned>(
+        &self,
+        req: reqwest::RequestBuilder,
+    ) -> Result<T, SyncError> {
+        let resp = req
+            .header(PROTOCOL_HEADER, PROTOCOL_VERSION.to_string())
+            .send()
+            .await
+            .map_err(|e| SyncError::Offline(short(&e)))?;
+        let status = resp.status();
+        let bytes = resp
+            .bytes()
+            .await
+            .map_err(|e| SyncError::Offline(short(&e)))?;
+        if status.is_success() {
+            return serde_json::from_slice(&bytes).map_err(|e| SyncError::Protocol(format!("{e}")));
+        }
+        let body: Option<ApiErrorBody> = serde_json::from_slice(&bytes).ok();
+        let (code, message) = body.map_or_else(
+            || (String::new(), format!("HTTP {status}")),
+            |b| (b.code, b.message),
+        );
+        Err(match code.as_str() {
+            codes::DEVICE_REVOKED => SyncError::Revoked,
+            codes::TOKEN_EXPIRED | codes::UNAUTHORISED => SyncError::SignInNeeded(message),
+            codes::VERSION_NOT_SUPPORTED => SyncError::VersionNotSupported,
+            // A proxy or a restarting HQ: try again later.
+            _ if status.is_server_error() || code.is_empty() => SyncError::Offline(message),
+            _ => SyncError::Refused(message),
+        })
+    }
+
+    fn json_body<B: serde::Serialize>(
+        req: reqwest::RequestBuilder,
+        body: &B,
+    ) -> Result<reqwest::RequestBuilder, SyncError> {
+        let json = serde_json::to_vec(body).map_err(|e| SyncError::Protocol(e.to_string()))?;
+        let req = req.header(CONTENT_TYPE, "application/json");
+        if json.len() > COMPRESS_OVER {
+            let packed =
+                zstd::encode_all(&json[..], 3).map_err(|e| SyncError::Protocol(e.to_string()))?;
+            Ok(req.header(CONTENT_ENCODING, "zstd").body(packed))
+        } else {
+            Ok(req.body(json))
+        }
+    }
+
+    pub async fn enrol(&self, req: &EnrolRequest) -> Result<EnrolResponse, SyncError> {
+        self.send(Self::json_body(self.http.post(self.url("/enrol")), req)?)
+            .await
+    }
+
+    pub async fn login(&self, req: &LoginRequest) -> Result<Session, SyncError> {
+        self.send(Self::json_body(self.http.post(self.url("/login")), req)?)
+            .await
+    }
+
+    pub async fn refresh(&self, refresh_token: &str) -> Result<Session, SyncError> {
+        let req = RefreshRequest {
+            refresh_token: refresh_token.to_owned(),
+        };
+        self.send(Self::json_body(
+            self.http.post(self.url("/token/refresh")),
+            &req,
+        )?)
+        .await
+    }
+
+    pub async fn push(&self, token: &str, req: &PushRequest) -> Result<PushResponse, SyncError> {
+        self.send(Self::json_body(
+            self.http.post(self.url("/sync/push")).bearer_auth(token),
+            req,
+        )?)
+        .await
+    }
+
+    pub async fn pull(
+        &self,
+        token: &str,
+        after: u64,
+        limit: u32,
+    ) -> Result<PullResponse, SyncError> {
+        let req = self
+            .http
+            .get(self.url("/sync/pull"))
+            .bearer_auth(token)
+            .query(&[("after", after), ("limit", u64::from(limit))]);
+        self.send(req).await
+    }
+}
+
+/// A network error in words, without the request's internals.
+fn short(e: &reqwest::Error) -> String {
+    if e.is_timeout() {
+        "timed out".into()
+    } else if e.is_connect() {
+        "cannot connect".into()
+    } else if e.is_body() || e.is_decode() {
+        "the connection broke mid-transfer".into()
+    } else {
+        "network error".into()
+    }
+}

@@ -1,0 +1,408 @@
+//! One sync: refresh the token if needed, push the outbox in batches, pull every change since the
+//! cursor. And a loop that runs syncs on its own timer, backing off with jitter when offline.
+
+use crate::client::HqClient;
+use crate::SyncError;
+use beatbook_domain::people::Officer;
+use beatbook_domain::protocol::{EnrolRequest, LoginRequest, PushRequest, Session};
+use beatbook_store::{Store, StoreError, SyncMeta};
+use chrono::{DateTime, Duration as ChronoDuration, SecondsFormat, Utc};
+use rand::Rng;
+use serde::Serialize;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::sync::{watch, Notify};
+
+/// Ops per push request.
+pub const PUSH_BATCH: usize = 1_000;
+/// Records per pull page.
+pub const PULL_PAGE: u32 = 2_000;
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "phase", rename_all = "snake_case")]
+pub enum Progress {
+    Pushing { sent: u64, total: u64 },
+    Pulling { received: u64 },
+}
+
+/// What one sync moved.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct SyncReport {
+    pub pushed: u64,
+    pub acked: u64,
+    pub rejected: u64,
+    pub resent: u64,
+    pub pulled: u64,
+    pub purged: u64,
+    pub pending: u64,
+    pub cursor: u64,
+}
+
+/// What the UI shows at all times.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct SyncStatus {
+    pub enrolled: bool,
+    pub signed_in: bool,
+    pub hq_url: Option<String>,
+    pub pending: u64,
+    pub rejected: u64,
+    pub last_success: Option<String>,
+    pub last_error: Option<String>,
+    pub cursor: u64,
+}
+
+#[derive(Clone)]
+pub struct SyncEngine {
+    store: Arc<Mutex<Store>>,
+    wake: Arc<Notify>,
+}
+
+fn now_text() -> String {
+    Utc::now().to_rfc3339_opts(SecondsFormat::Secs, true)
+}
+
+/// Exponential backoff with jitter: `base * 2^attempt`, capped at `max`, scaled by a random
+/// factor in [0.5, 1.0) so devices that lost signal together do not all retry together.
+pub fn backoff_delay(attempt: u32, base: Duration, max: Duration, rng: &mut impl Rng) -> Duration {
+    let exp = base.saturating_mul(1u32.checked_shl(attempt.min(20)).unwrap_or(u32::MAX));
+    exp.min(max).mul_f64(rng.gen_range(0.5..1.0))
+}
+
+impl SyncEngine {
+    pub fn new(store: Arc<Mutex<Store>>) -> Self {
+        Self {
+            store,
+            wake: Arc::new(Notify::new()),
+        }
+    }
+
+    /// Run `f` on the store on a blocking thread.
+    async fn with_store<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut Store) -> Result<T, StoreError> + Send + 'static,
+    ) -> Result<T, SyncError> {
+        let store = self.store.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut guard = store
+                .lock()
+                .map_err(|_| StoreError::Corrupt("store lock poisoned".into()))?;
+            f(&mut guard)
+        })
+        .await
+        .map_err(|e| SyncError::Protocol(format!("store task failed: {e}")))?
+        .map_err(SyncError::from)
+    }
+
+    async fn meta(&self) -> Result<SyncMeta, SyncError> {
+        self.with_store(|s| s.sync_meta()).await
+    }
+
+    async fn save_meta(&self, meta: SyncMeta) -> Result<(), SyncError> {
+        self.with_store(move |s| s.set_sync_meta(&meta)).await
+    }
+
+    /// Enrol this device with HQ using a one-time code.
+    pub async fn enrol(
+        &self,
+        hq_url: &str,
+        code: &str,
+        device_name: &str,
+    ) -> Result<(), SyncError> {
+        let client = HqClient::new(hq_url)?;
+        let device_id = self.with_store(|s| Ok(s.device_id())).await?;
+        let resp = client
+            .enrol(&EnrolRequest {
+                code: code.to_owned(),
+                device_id,
+                device_name: device_name.to_owned(),
+                app_version: env!("CARGO_PKG_VERSION").to_owned(),
+            })
+            .await?;
+        if resp.device_id != device_id {
+            return Err(SyncError::Protocol(
+                "HQ enrolled a different device id".into(),
+            ));
+        }
+        let mut meta = self.meta().await?;
+        meta.hq_url = Some(hq_url.trim_end_matches('/').to_owned());
+        meta.device_secret = Some(resp.device_secret);
+        meta.access_token = None;
+        meta.refresh_token = None;
+        self.save_meta(meta).await
+    }
+
+    /// Sign an officer in (online, once); later syncs use the tokens kept in the store.
+    pub async fn login(&self, collar_number: &str, password: &str) -> Result<Officer, SyncError> {
+        let meta = self.meta().await?;
+        let (Some(url), Some(secret)) = (meta.hq_url.clone(), meta.device_secret.clone()) else {
+            return Err(SyncError::NotEnrolled);
+        };
+        let device_id = self.with_store(|s| Ok(s.device_id())).await?;
+        let session = HqClient::new(&url)?
+            .login(&LoginRequest {
+                device_id,
+                device_secret: secret,
+                collar_number: collar_number.to_owned(),
+                password: password.to_owned(),
+            })
+            .await
+            .inspect_err(|e| tracing::warn!(error = %e, "sign-in failed"))?;
+        let officer = session.officer.clone();
+        self.keep_session(session).await?;
+        Ok(officer)
+    }
+
+    async fn keep_session(&self, session: Session) -> Result<(), SyncError> {
+        self.with_store(move |s| {
+            s.adopt_officer(&session.officer.id)?;
+            s.set_areas(session.areas.clone())?;
+            let mut meta = s.sync_meta()?;
+            meta.access_token = Some(session.access_token);
+            meta.access_expires_at = Some(session.access_expires_at.to_rfc3339());
+            meta.refresh_token = Some(session.refresh_token);
+            s.set_sync_meta(&meta)
+        })
+        .await
+    }
+
+    /// A usable access token: refreshed when it is about to expire.
+    async fn token(&self, client: &HqClient, force_refresh: bool) -> Result<String, SyncError> {
+        let meta = self.meta().await?;
+        let expiring = meta
+            .access_expires_at
+            .as_deref()
+            .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
+            .is_none_or(|t| t.with_timezone(&Utc) < Utc::now() + ChronoDuration::seconds(60));
+        match (meta.access_token, meta.refresh_token) {
+            (Some(token), _) if !expiring && !force_refresh => Ok(token),
+            (_, Some(refresh)) => {
+                let session = client.refresh(&refresh).await?;
+                let token = session.access_token.clone();
+                self.keep_session(session).await?;
+                Ok(token)
+            }
+            _ => Err(SyncError::SignInNeeded("no session on this device".into())),
+        }
+    }
+
+    /// Sync now: push everything waiting, then pull everything new. Progress goes to `progress`.
+    pub async fn sync_once(
+        &self,
+        progress: &(dyn Fn(Progress) + Send + Sync),
+    ) -> Result<SyncReport, SyncError> {
+        let result = self.sync_inner(progress).await;
+        let outcome = result.as_ref().map(|_| ()).map_err(|e| e.to_string());
+        if let Err(SyncError::Revoked) = result {
+            // The store is gone; nothing to record in it.
+            return result;
+        }
+        self.with_store(move |s| {
+            let mut meta = s.sync_meta()?;
+            match outcome {
+                Ok(()) => {
+                    meta.last_success = Some(now_text());
+                    meta.last_error = None;
+                }
+                Err(e) => meta.last_error = Some(e),
+            }
+            s.set_sync_meta(&meta)
+        })
+        .await?;
+        result
+    }
+
+    async fn sync_inner(
+        &self,
+        progress: &(dyn Fn(Progress) + Send + Sync),
+    ) -> Result<SyncReport, SyncError> {
+        let meta = self.meta().await?;
+        let (Some(url), Some(_)) = (meta.hq_url.clone(), meta.device_secret.clone()) else {
+            return Err(SyncError::NotEnrolled);
+        };
+        let client = HqClient::new(&url)?;
+        let mut token = self.token(&client, false).await?;
+        let mut report = SyncReport::default();
+        match self
+            .push_all(&client, &mut token, &mut report, progress)
+            .await
+        {
+            Err(SyncError::Revoked) => return Err(self.revoked().await),
+            other => other?,
+        }
+        match self
+            .pull_all(&client, &mut token, meta.pull_cursor, &mut report, progress)
+            .await
+        {
+            Err(SyncError::Revoked) => return Err(self.revoked().await),
+            other => other?,
+        }
+        report.pending = self.with_store(|s| s.pending_count()).await?;
+        Ok(report)
+    }
+
+    /// HQ revoked this device: wipe it.
+    async fn revoked(&self) -> SyncError {
+        match self.with_store(|s| s.wipe_in_place()).await {
+            Ok(()) => SyncError::Revoked,
+            Err(e) => e,
+        }
+    }
+
+    async fn push_all(
+        &self,
+        client: &HqClient,
+        token: &mut String,
+        report: &mut SyncReport,
+        progress: &(dyn Fn(Progress) + Send + Sync),
+    ) -> Result<(), SyncError> {
+        let total = self.with_store(|s| s.pending_count()).await?;
+        // Enough rounds for every batch, plus a few for gaps and re-sends; never loop forever.
+        let max_rounds = total / PUSH_BATCH as u64 + 5;
+        for _ in 0..max_rounds {
+            let ops = self.with_store(|s| s.pending_ops(PUSH_BATCH)).await?;
+            if ops.is_empty() {
+                break;
+            }
+            let req = PushRequest { ops };
+            let resp = match client.push(token, &req).await {
+                Err(SyncError::SignInNeeded(_)) => {
+                    *token = self.token(client, true).await?;
+                    client.push(token, &req).await?
+                }
+                other => other?,
+            };
+            let expected = resp.expected_seq;
+            let results = resp.results;
+            let applied = self
+                .with_store(move |s| s.apply_push_results(&results, expected))
+                .await?;
+            report.pushed += req.ops.len() as u64;
+            report.acked += u64::from(applied.acked);
+            report.rejected += u64::from(applied.rejected);
+            report.resent += u64::from(applied.resent);
+            progress(Progress::Pushing {
+                sent: report.acked + report.rejected,
+                total,
+            });
+            if applied.acked == 0 && applied.rejected == 0 && applied.resent == 0 {
+                return Err(SyncError::Protocol(
+                    "HQ accepted none of the ops sent: will try again".into(),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    async fn pull_all(
+        &self,
+        client: &HqClient,
+        token: &mut String,
+        mut cursor: u64,
+        report: &mut SyncReport,
+        progress: &(dyn Fn(Progress) + Send + Sync),
+    ) -> Result<(), SyncError> {
+        loop {
+            let page = match client.pull(token, cursor, PULL_PAGE).await {
+                Err(SyncError::SignInNeeded(_)) => {
+                    *token = self.token(client, true).await?;
+                    client.pull(token, cursor, PULL_PAGE).await?
+                }
+                other => other?,
+            };
+            if page.cursor < cursor {
+                return Err(SyncError::Protocol("HQ's cursor went backwards".into()));
+            }
+            let n = page.records.len() as u64;
+            let more = page.more;
+            cursor = page.cursor;
+            let purged = self
+                .with_store(move |s| s.apply_pull(&page.records, &page.purge, page.cursor))
+                .await?;
+            report.pulled += n;
+            report.purged += u64::from(purged);
+            report.cursor = cursor;
+            progress(Progress::Pulling {
+                received: report.pulled,
+            });
+            if !more {
+                return Ok(());
+            }
+        }
+    }
+
+    pub async fn status(&self) -> Result<SyncStatus, SyncError> {
+        self.with_store(|s| {
+            let meta = s.sync_meta()?;
+            Ok(SyncStatus {
+                enrolled: meta.device_secret.is_some(),
+                signed_in: meta.refresh_token.is_some(),
+                hq_url: meta.hq_url,
+                pending: s.pending_count()?,
+                rejected: s.rejected_ops()?.len() as u64,
+                last_success: meta.last_success,
+                last_error: meta.last_error,
+                cursor: meta.pull_cursor,
+            })
+        })
+        .await
+    }
+
+    /// Ask the background loop to sync now (after a save, or when the network returns).
+    pub fn wake(&self) {
+        self.wake.notify_one();
+    }
+
+    /// Sync every `interval` until `stop` turns true. A failed sync that may succeed by itself
+    /// (no signal, HQ restarting) is retried sooner, with backoff and jitter.
+    pub async fn run(&self, interval: Duration, mut stop: watch::Receiver<bool>) {
+        let mut attempt: u32 = 0;
+        while !*stop.borrow() {
+            let wait = match self.sync_once(&|_| {}).await {
+                Ok(_) => {
+                    attempt = 0;
+                    interval
+                }
+                Err(SyncError::Revoked) => return,
+                Err(e) if e.is_transient() => {
+                    attempt = attempt.saturating_add(1);
+                    backoff_delay(
+                        attempt,
+                        Duration::from_secs(2),
+                        interval,
+                        &mut rand::thread_rng(),
+                    )
+                }
+                Err(_) => interval,
+            };
+            tokio::select! {
+                _ = tokio::time::sleep(wait) => {}
+                _ = self.wake.notified() => {}
+                _ = stop.changed() => {}
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::SeedableRng;
+
+    #[test]
+    fn backoff_grows_caps_and_jitters() {
+        let mut rng = rand::rngs::StdRng::seed_from_u64(7);
+        let base = Duration::from_secs(2);
+        let max = Duration::from_secs(60);
+        let d1 = backoff_delay(1, base, max, &mut rng);
+        assert!(
+            d1 >= Duration::from_secs(2) && d1 < Duration::from_secs(4),
+            "{d1:?}"
+        );
+        let d10 = backoff_delay(10, base, max, &mut rng);
+        assert!(d10 >= Duration::from_secs(30) && d10 < max, "{d10:?}");
+        let samples: std::collections::BTreeSet<_> = (0..20)
+            .map(|_| backoff_delay(3, base, max, &mut rng))
+            .collect();
+        assert!(samples.len() > 10, "jitter spreads retries");
+    }
+}

@@ -1,0 +1,272 @@
+//! Devices and HQ over real HTTP on 127.0.0.1: enrolment, sign-in, push, pull, access rules,
+//! concurrent edits, revocation, token refresh, and HQ's answers to bad requests.
+
+mod support;
+
+use beatbook_domain::concern::Concern;
+use beatbook_domain::views::ListFilter;
+use beatbook_hq::HqSettings;
+use support::{device, start_hq};
+
+/// Near Camden Town station: in the Camden Town ward AND the Camden Town town centre.
+const CAMDEN: (f64, f64) = (51.5392, -0.1426);
+/// Kingsland High Street: Dalston.
+const DALSTON: (f64, f64) = (51.5480, -0.0755);
+
+fn ids(d: &support::Device) -> Vec<beatbook_domain::RecordId> {
+    let mut v: Vec<_> = d
+        .store
+        .lock()
+        .unwrap()
+        .list(&ListFilter::default())
+        .unwrap()
+        .into_iter()
+        .map(|r| r.id)
+        .collect();
+    v.sort();
+    v
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_concern_in_an_overlap_reaches_both_teams_and_no_one_else() {
+    let hq = start_hq(HqSettings::default()).await;
+    let tct = device(&hq, "PC4127").await; // Camden Town Centre Team
+    let snt = device(&hq, "PC2290").await; // Camden Town SNT (ward)
+    let dalston = device(&hq, "PC3318").await; // Dalston SNT
+
+    let shared = tct.add_concern(
+        "Street drinkers outside the station every evening",
+        CAMDEN.0,
+        CAMDEN.1,
+    );
+    let elsewhere = dalston.add_concern("Drinking on Kingsland High Street", DALSTON.0, DALSTON.1);
+    assert_eq!(tct.engine.status().await.unwrap().pending, 1);
+
+    let r = tct.sync().await.unwrap();
+    assert_eq!((r.pushed, r.acked, r.rejected, r.pending), (1, 1, 0, 0));
+    dalston.sync().await.unwrap();
+    snt.sync().await.unwrap();
+    tct.sync().await.unwrap();
+
+    assert_eq!(
+        ids(&snt),
+        vec![shared],
+        "the ward team sees the town-centre concern in its ward"
+    );
+    assert_eq!(
+        ids(&tct),
+        vec![shared],
+        "the town-centre team does not see Dalston's"
+    );
+    assert_eq!(ids(&dalston), vec![elsewhere]);
+    let on_snt = snt.store.lock().unwrap().get::<Concern>(shared).unwrap();
+    assert_eq!(
+        on_snt.record.description,
+        "Street drinkers outside the station every evening"
+    );
+    assert_eq!(on_snt.pending_ops, 0);
+
+    let status = tct.engine.status().await.unwrap();
+    assert!(
+        status.last_success.is_some() && status.last_error.is_none(),
+        "{status:?}"
+    );
+    let chains = beatbook_hq::admin::verify_chains(hq.storage.as_ref())
+        .await
+        .unwrap();
+    assert_eq!(chains.len(), 3);
+    assert!(chains.iter().all(|(_, r)| r.ok), "{chains:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_same_record_edited_on_two_devices_converges_and_flags_the_text() {
+    let hq = start_hq(HqSettings::default()).await;
+    let a = device(&hq, "PC4127").await;
+    let b = device(&hq, "PS1102").await; // supervisor of the Camden teams
+    let id = a.add_concern("Lights out on the passage", CAMDEN.0, CAMDEN.1);
+    a.sync().await.unwrap();
+    b.sync().await.unwrap();
+
+    // Both edit offline: A the text and the priority, B the text and the status.
+    {
+        let mut s = a.store.lock().unwrap();
+        let mut c = s.get::<Concern>(id).unwrap().record;
+        c.description = "Lights out on the passage since Monday".into();
+        c.priority = beatbook_domain::concern::ConcernPriority::High;
+        s.update_concern(id, c).unwrap();
+    }
+    {
+        let mut s = b.store.lock().unwrap();
+        let mut c = s.get::<Concern>(id).unwrap().record;
+        c.description = "Lights out; CCTV also broken".into();
+        c.status = beatbook_domain::concern::ConcernStatus::InProgress;
+        s.update_concern(id, c).unwrap();
+    }
+    a.sync().await.unwrap();
+    b.sync().await.unwrap();
+    a.sync().await.unwrap();
+
+    let sa = a.store.lock().unwrap().state(id).unwrap();
+    let sb = b.store.lock().unwrap().state(id).unwrap();
+    assert_eq!(sa, sb, "replicas are identical");
+    let got = a.store.lock().unwrap().get::<Concern>(id).unwrap();
+    assert_eq!(got.conflicts, vec!["description".to_owned()]);
+    assert_eq!(
+        got.record.priority,
+        beatbook_domain::concern::ConcernPriority::High
+    );
+    assert_eq!(
+        got.record.status,
+        beatbook_domain::concern::ConcernStatus::InProgress
+    );
+    let versions: Vec<String> = sa
+        .live_versions("description")
+        .iter()
+        .map(|v| v.value.clone())
+        .collect();
+    assert_eq!(versions.len(), 2, "{versions:?}");
+
+    // A person merges on A; B receives the resolution.
+    a.store
+        .lock()
+        .unwrap()
+        .resolve_text(
+            id,
+            "description",
+            "Lights out since Monday; CCTV broken too",
+        )
+        .unwrap();
+    a.sync().await.unwrap();
+    b.sync().await.unwrap();
+    let on_b = b.store.lock().unwrap().get::<Concern>(id).unwrap();
+    assert!(on_b.conflicts.is_empty());
+    assert_eq!(
+        on_b.record.description,
+        "Lights out since Monday; CCTV broken too"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_revoked_device_is_refused_and_wiped_at_its_next_sync() {
+    let hq = start_hq(HqSettings::default()).await;
+    let d = device(&hq, "PC4127").await;
+    d.add_concern("Made before revocation", CAMDEN.0, CAMDEN.1);
+    d.sync().await.unwrap();
+    let device_id = d.store.lock().unwrap().device_id();
+    beatbook_hq::admin::revoke_device(hq.storage.as_ref(), device_id)
+        .await
+        .unwrap();
+
+    let err = d.sync().await.unwrap_err();
+    assert_eq!(err.code(), "revoked", "{err}");
+    let left: Vec<_> = std::fs::read_dir(d.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert!(
+        left.is_empty(),
+        "store files left after revocation: {left:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_expired_access_token_is_refreshed_without_the_officer() {
+    let hq = start_hq(HqSettings {
+        access_token_seconds: 1,
+        ..HqSettings::default()
+    })
+    .await;
+    let d = device(&hq, "PC4127").await;
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    d.add_concern("Pushed with a refreshed token", CAMDEN.0, CAMDEN.1);
+    let r = d.sync().await.unwrap();
+    assert_eq!(r.acked, 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_op_hq_refuses_is_kept_and_shown_never_dropped() {
+    let hq = start_hq(HqSettings::default()).await;
+    let d = device(&hq, "PC4127").await;
+    // An op that names another officer as author: made by a store signed in as someone else.
+    {
+        let s = d.store.lock().unwrap();
+        s.debug_execute("UPDATE meta SET value = 'PC9999' WHERE key = 'officer'")
+            .unwrap();
+    }
+    let reopened = beatbook_store::Store::open(&d.path(), support::PIN).unwrap();
+    *d.store.lock().unwrap() = reopened;
+    d.add_concern("Claims another author", CAMDEN.0, CAMDEN.1);
+    let r = d.sync().await.unwrap();
+    assert_eq!((r.rejected, r.acked), (1, 0));
+    let rejected = d.store.lock().unwrap().rejected_ops().unwrap();
+    assert_eq!(rejected.len(), 1);
+    assert!(
+        rejected[0].reason.starts_with("wrong_author"),
+        "{:?}",
+        rejected[0]
+    );
+    // Still there, and not sent again as if new.
+    assert_eq!(d.store.lock().unwrap().count().unwrap(), 1);
+    assert_eq!(d.sync().await.unwrap().pushed, 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hq_answers_bad_requests_with_a_stable_code() {
+    let hq = start_hq(HqSettings {
+        max_body_bytes: 64 * 1024,
+        ..HqSettings::default()
+    })
+    .await;
+    let http = reqwest::Client::new();
+    let url = |p: &str| format!("{}/api/v1{p}", hq.url());
+    let code = |v: serde_json::Value| v["code"].as_str().unwrap_or_default().to_owned();
+
+    let r = http
+        .post(url("/enrol"))
+        .header("content-type", "application/json")
+        .body("{not json")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    assert_eq!(code(r.json().await.unwrap()), "bad_request");
+
+    let r = http
+        .post(url("/enrol"))
+        .header("content-type", "application/json")
+        .body(vec![b' '; 200 * 1024])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 413);
+    assert_eq!(code(r.json().await.unwrap()), "too_large");
+
+    let r = http.get(url("/sync/pull")).send().await.unwrap();
+    assert_eq!(r.status(), 401);
+    assert_eq!(code(r.json().await.unwrap()), "unauthorised");
+
+    let r = http
+        .get(url("/health"))
+        .header("beatbook-protocol", "2")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 426);
+    assert_eq!(code(r.json().await.unwrap()), "version_not_supported");
+
+    let r = http
+        .get(format!("{}/api/v2/sync/pull", hq.url()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
+    assert_eq!(code(r.json().await.unwrap()), "not_found");
+
+    let body = serde_json::json!({"code": "AAAA-BBBB-CCCC", "device_id": beatbook_domain::DeviceId::new(), "device_name": "x", "app_version": "0"});
+    let r = http.post(url("/enrol")).json(&body).send().await.unwrap();
+    assert_eq!(r.status(), 403);
+    assert!(r.json::<serde_json::Value>().await.unwrap()["message"]
+        .as_str()
+        .unwrap()
+        .contains("enrolment code"));
+}
