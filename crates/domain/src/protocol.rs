@@ -62,6 +62,9 @@ pub struct LoginRequest {
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct RefreshRequest {
+    pub device_id: DeviceId,
+    /// A refresh token works only with its device's secret, so a leaked token alone is useless.
+    pub device_secret: String,
     pub refresh_token: String,
 }
 

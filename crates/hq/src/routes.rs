@@ -209,7 +209,10 @@ pub async fn refresh(
         .await?
         .ok_or_else(|| ApiError::Unauthorised("the refresh token is not valid".into()))?;
     let device = state.storage.device(old.device_id).await?;
-    if device.is_none_or(|d| d.revoked_at.is_some()) {
+    let Some(device) = device.filter(|d| d.id == req.device_id && d.secret_hash == sha256_hex(&req.device_secret)) else {
+        return Err(ApiError::Unauthorised("the refresh token does not belong to this device".into()));
+    };
+    if device.revoked_at.is_some() {
         return Err(ApiError::DeviceRevoked);
     }
     if old.refresh_expires_at <= Utc::now() {
@@ -221,7 +224,9 @@ pub async fn refresh(
         .await?
         .ok_or_else(|| ApiError::Unauthorised("the officer no longer exists".into()))?
         .officer;
-    state.storage.delete_session(&old.access_hash).await?;
+    // The old session is not deleted: if the answer is lost on the way (no signal mid-refresh),
+    // the device can refresh again with the same token instead of needing the officer to sign
+    // in. It lapses at its own expiry, and a revoked device is refused whatever it holds.
     Ok(Json(new_session(&state, officer, old.device_id).await?))
 }
 

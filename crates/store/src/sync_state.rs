@@ -146,6 +146,12 @@ impl Store {
         Ok(applied)
     }
 
+    /// Every op this device has made (pending, acknowledged or refused).
+    pub fn op_count(&self) -> Result<u64, StoreError> {
+        let n: i64 = self.conn.query_row("SELECT count(*) FROM outbox", [], |r| r.get(0))?;
+        Ok(u64::try_from(n).unwrap_or_default())
+    }
+
     /// Ops HQ refused, with the reasons.
     pub fn rejected_ops(&self) -> Result<Vec<RejectedOp>, StoreError> {
         let mut stmt = self

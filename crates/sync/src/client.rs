@@ -96,8 +96,15 @@ impl HqClient {
             .await
     }
 
-    pub async fn refresh(&self, refresh_token: &str) -> Result<Session, SyncError> {
+    pub async fn refresh(
+        &self,
+        device_id: beatbook_domain::DeviceId,
+        device_secret: &str,
+        refresh_token: &str,
+    ) -> Result<Session, SyncError> {
         let req = RefreshRequest {
+            device_id,
+            device_secret: device_secret.to_owned(),
             refresh_token: refresh_token.to_owned(),
         };
         self.send(Self::json_body(

@@ -173,10 +173,11 @@ impl SyncEngine {
             .as_deref()
             .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
             .is_none_or(|t| t.with_timezone(&Utc) < Utc::now() + ChronoDuration::seconds(60));
-        match (meta.access_token, meta.refresh_token) {
-            (Some(token), _) if !expiring && !force_refresh => Ok(token),
-            (_, Some(refresh)) => {
-                let session = client.refresh(&refresh).await?;
+        match (meta.access_token, meta.refresh_token, meta.device_secret) {
+            (Some(token), _, _) if !expiring && !force_refresh => Ok(token),
+            (_, Some(refresh), Some(secret)) => {
+                let device_id = self.with_store(|s| Ok(s.device_id())).await?;
+                let session = client.refresh(device_id, &secret, &refresh).await?;
                 let token = session.access_token.clone();
                 self.keep_session(session).await?;
                 Ok(token)
