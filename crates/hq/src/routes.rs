@@ -209,8 +209,12 @@ pub async fn refresh(
         .await?
         .ok_or_else(|| ApiError::Unauthorised("the refresh token is not valid".into()))?;
     let device = state.storage.device(old.device_id).await?;
-    let Some(device) = device.filter(|d| d.id == req.device_id && d.secret_hash == sha256_hex(&req.device_secret)) else {
-        return Err(ApiError::Unauthorised("the refresh token does not belong to this device".into()));
+    let Some(device) =
+        device.filter(|d| d.id == req.device_id && d.secret_hash == sha256_hex(&req.device_secret))
+    else {
+        return Err(ApiError::Unauthorised(
+            "the refresh token does not belong to this device".into(),
+        ));
     };
     if device.revoked_at.is_some() {
         return Err(ApiError::DeviceRevoked);

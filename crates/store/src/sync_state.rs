@@ -148,7 +148,9 @@ impl Store {
 
     /// Every op this device has made (pending, acknowledged or refused).
     pub fn op_count(&self) -> Result<u64, StoreError> {
-        let n: i64 = self.conn.query_row("SELECT count(*) FROM outbox", [], |r| r.get(0))?;
+        let n: i64 = self
+            .conn
+            .query_row("SELECT count(*) FROM outbox", [], |r| r.get(0))?;
         Ok(u64::try_from(n).unwrap_or_default())
     }
 
