@@ -32,6 +32,19 @@ enum BenchCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Sync over loopback: push N concerns from a device, pull them into a fresh device, and
+    /// time a sync with nothing to do while HQ holds many other records.
+    Sync {
+        #[arg(long, default_value_t = 10_000)]
+        records: usize,
+        /// Other officers' records to put on HQ first (not visible to the bench devices).
+        #[arg(long, default_value_t = 0)]
+        hq_records: usize,
+        #[arg(long)]
+        dir: Option<std::path::PathBuf>,
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 /// A concern of about 1 KB as JSON, varied so the search index sees real text.
@@ -113,6 +126,10 @@ fn ms(d: Duration) -> f64 {
 pub fn run(args: BenchArgs) -> Result<ExitCode> {
     match args.command {
         BenchCommand::StoreWrite { n, dir, json } => store_write(n.max(1), dir, json),
+        BenchCommand::Sync { records, hq_records, dir, json } => {
+            tokio::runtime::Runtime::new()?.block_on(sync::run(records, hq_records, dir, json))?;
+            Ok(ExitCode::SUCCESS)
+        }
     }
 }
 
@@ -179,4 +196,165 @@ fn store_write(n: usize, dir: Option<std::path::PathBuf>, json: bool) -> Result<
         );
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// `beatbook bench sync`: push from one device to HQ, pull into a fresh device, and a sync with
+/// nothing to do, on loopback, with HQ in this process on its SQLite store.
+pub mod sync {
+    use super::{demo_concern, ms, stats};
+    use anyhow::{Context, Result};
+    use beatbook_domain::OfficerId;
+    use beatbook_hq::{HqSettings, HqState};
+    use beatbook_store::{InitSettings, KdfSettings, Store, UNENROLLED};
+    use beatbook_sync::SyncEngine;
+    use std::sync::{Arc, Mutex};
+    use std::time::Instant;
+
+    const PASSWORD: &str = "bench-password-1";
+
+    async fn device(url: &str, code: &str, dir: &std::path::Path, collar: &str) -> Result<(Arc<Mutex<Store>>, SyncEngine)> {
+        let store = Store::init(
+            dir,
+            "246810",
+            InitSettings { officer: OfficerId::new(UNENROLLED), kdf: KdfSettings::INSECURE_FAST, areas: vec![] },
+        )?;
+        let store = Arc::new(Mutex::new(store));
+        let engine = SyncEngine::new(store.clone());
+        engine.enrol(url, code, "bench").await?;
+        engine.login(collar, PASSWORD).await?;
+        Ok((store, engine))
+    }
+
+    /// Fill HQ with `n` records from a separate device, in large batches straight to storage.
+    async fn fill(storage: &dyn beatbook_hq::Storage, n: usize) -> Result<()> {
+        use beatbook_domain::Record;
+        use beatbook_hq::push::{plan, PushContext};
+        let officer = storage.officer(&OfficerId::new("PC3318")).await?.context("demo officer")?.officer;
+        let device = beatbook_domain::DeviceId::new();
+        let row = beatbook_hq::storage::DeviceRow {
+            id: device,
+            name: "bench filler".into(),
+            secret_hash: String::new(),
+            app_version: String::new(),
+            enrolled_at: chrono::Utc::now(),
+            revoked_at: None,
+            last_seen_at: None,
+        };
+        let code = beatbook_hq::admin::enrolment_code(storage, 1).await?;
+        let hash = beatbook_hq::auth::sha256_hex(&beatbook_hq::auth::normalise_code(&code));
+        storage.enrol_device(&hash, &row, chrono::Utc::now()).await?;
+        let viewer = beatbook_domain::access::Viewer {
+            officer: officer.id.clone(),
+            role: officer.role,
+            teams: officer.teams.iter().cloned().collect(),
+            areas: Default::default(),
+        };
+        let mut clock = beatbook_domain::HlcClock::default();
+        let mut seq = 0u64;
+        let areas = beatbook_domain::reference::demo_areas();
+        let batch = 5_000;
+        for start in (0..n).step_by(batch) {
+            let ops: Vec<_> = (start..(start + batch).min(n))
+                .map(|i| {
+                    seq += 1;
+                    // Dalston: not visible to the bench devices, as most of a force's data is not.
+                    let mut c = demo_concern(i);
+                    c.location.lat = 51.5480;
+                    c.location.lon = -0.0755;
+                    let pt = c.location.point();
+                    let (_, concern) = c.into_concern(chrono::Utc::now(), beatbook_domain::area::areas_containing(pt, &areas));
+                    beatbook_domain::Op {
+                        device_id: device,
+                        device_seq: seq,
+                        record_id: beatbook_domain::RecordId::new(),
+                        kind: beatbook_domain::RecordKind::Concern,
+                        author: officer.id.clone(),
+                        hlc: clock.tick(u64::try_from(chrono::Utc::now().timestamp_millis()).unwrap_or_default()),
+                        action: beatbook_domain::OpAction::Put { fields: concern.writes_from(None).unwrap_or_default() },
+                    }
+                })
+                .collect();
+            let ctx = PushContext { device, viewer: viewer.clone(), now: chrono::Utc::now() };
+            let ops = Arc::new(ops);
+            let planner_ops = ops.clone();
+            storage.push(device, &ops, Arc::new(move |loaded| plan(&ctx, &planner_ops, loaded))).await?;
+        }
+        Ok(())
+    }
+
+    pub async fn run(records: usize, hq_records: usize, dir: Option<std::path::PathBuf>, json: bool) -> Result<()> {
+        let tmp = tempfile::tempdir_in(dir.unwrap_or_else(std::env::temp_dir))?;
+        let storage = beatbook_hq::open_storage(&format!("sqlite:{}", tmp.path().join("hq.db").display())).await?;
+        beatbook_hq::admin::seed_demo(storage.as_ref(), PASSWORD).await?;
+        let t = Instant::now();
+        fill(storage.as_ref(), hq_records).await?;
+        let fill_s = t.elapsed().as_secs_f64();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        let url = format!("http://{}", listener.local_addr()?);
+        let state = HqState { storage: storage.clone(), settings: Arc::new(HqSettings::default()) };
+        tokio::spawn(async move {
+            let _ = beatbook_hq::serve(listener, state).await;
+        });
+
+        let a_dir = tmp.path().join("a");
+        let code = beatbook_hq::admin::enrolment_code(storage.as_ref(), 1).await?;
+        let (a_store, a) = device(&url, &code, &a_dir, "PC4127").await?;
+        {
+            let mut s = a_store.lock().map_err(|_| anyhow::anyhow!("lock"))?;
+            let lines: String = (0..records).map(|i| serde_json::to_string(&demo_concern(i)).unwrap_or_default() + "\n").collect();
+            s.import_concerns(lines.as_bytes())?;
+        }
+        // Wire size, on realistic text: the 100 distinct demo concerns as one push batch, the way
+        // the client sends it (JSON, zstd level 3). The bench's own concerns repeat one text and
+        // would flatter compression.
+        let sample = {
+            let wire_dir = tmp.path().join("wire");
+            let mut s = Store::init(
+                &wire_dir,
+                "246810",
+                InitSettings { officer: OfficerId::new("PC4127"), kdf: KdfSettings::INSECURE_FAST, areas: beatbook_domain::reference::demo_areas() },
+            )?;
+            s.import_concerns(include_str!("../tests/fixtures/concerns.ndjson").as_bytes())?;
+            s.pending_ops(1_000)?
+        };
+        let json_bytes = serde_json::to_vec(&beatbook_domain::protocol::PushRequest { ops: sample.clone() })?;
+        let zstd_bytes = zstd::encode_all(&json_bytes[..], 3)?;
+
+        let push = a.sync_once(&|_| {}).await?;
+        let b_dir = tmp.path().join("b");
+        let code = beatbook_hq::admin::enrolment_code(storage.as_ref(), 1).await?;
+        let (b_store, b) = device(&url, &code, &b_dir, "PS1102").await?;
+        let pull = b.sync_once(&|_| {}).await?;
+        let held = b_store.lock().map_err(|_| anyhow::anyhow!("lock"))?.count()?;
+
+        let mut noop = Vec::new();
+        for _ in 0..50 {
+            let t = Instant::now();
+            b.sync_once(&|_| {}).await?;
+            noop.push(t.elapsed());
+        }
+        let noop = stats(noop);
+        let hq_total = storage.counts().await?.records;
+        let per_op_json = json_bytes.len() as f64 / sample.len().max(1) as f64;
+        let per_op_zstd = zstd_bytes.len() as f64 / sample.len().max(1) as f64;
+        if json {
+            println!(
+                "{}",
+                serde_json::json!({
+                    "bench": "sync", "records": records, "hq_records": hq_total, "hq_fill_s": fill_s,
+                    "push_ms": push.push_ms, "pushed": push.pushed, "echo_pull_ms": push.pull_ms,
+                    "fresh_pull_ms": pull.pull_ms, "pulled": pull.pulled, "held_after_pull": held,
+                    "noop_p50_ms": ms(noop.p50), "noop_p99_ms": ms(noop.p99),
+                    "push_bytes_per_op_json": per_op_json, "push_bytes_per_op_zstd": per_op_zstd,
+                })
+            );
+        } else {
+            println!("sync bench: HQ on SQLite in-process over loopback; {hq_total} records on HQ (filled in {fill_s:.1} s)");
+            println!("  push {} concerns from one device: {} ms (then pulling them back: {} ms)", push.pushed, push.push_ms, push.pull_ms);
+            println!("  pull {} records into a fresh device: {} ms", pull.pulled, pull.pull_ms);
+            println!("  sync with nothing to do: p50 {:.2} ms, p99 {:.2} ms (50 runs)", ms(noop.p50), ms(noop.p99));
+            println!("  wire: {per_op_json:.0} B/op as JSON, {per_op_zstd:.0} B/op with zstd");
+        }
+        Ok(())
+    }
 }

@@ -36,6 +36,9 @@ pub struct SyncReport {
     pub purged: u64,
     pub pending: u64,
     pub cursor: u64,
+    /// Wall-clock time of each phase, in milliseconds.
+    pub push_ms: u64,
+    pub pull_ms: u64,
 }
 
 /// What the UI shows at all times.
@@ -223,6 +226,7 @@ impl SyncEngine {
         let client = HqClient::new(&url)?;
         let mut token = self.token(&client, false).await?;
         let mut report = SyncReport::default();
+        let started = std::time::Instant::now();
         match self
             .push_all(&client, &mut token, &mut report, progress)
             .await
@@ -230,6 +234,8 @@ impl SyncEngine {
             Err(SyncError::Revoked) => return Err(self.revoked().await),
             other => other?,
         }
+        report.push_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+        let started = std::time::Instant::now();
         match self
             .pull_all(&client, &mut token, meta.pull_cursor, &mut report, progress)
             .await
@@ -237,6 +243,7 @@ impl SyncEngine {
             Err(SyncError::Revoked) => return Err(self.revoked().await),
             other => other?,
         }
+        report.pull_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
         report.pending = self.with_store(|s| s.pending_count()).await?;
         Ok(report)
     }
