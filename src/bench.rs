@@ -126,7 +126,12 @@ fn ms(d: Duration) -> f64 {
 pub fn run(args: BenchArgs) -> Result<ExitCode> {
     match args.command {
         BenchCommand::StoreWrite { n, dir, json } => store_write(n.max(1), dir, json),
-        BenchCommand::Sync { records, hq_records, dir, json } => {
+        BenchCommand::Sync {
+            records,
+            hq_records,
+            dir,
+            json,
+        } => {
             tokio::runtime::Runtime::new()?.block_on(sync::run(records, hq_records, dir, json))?;
             Ok(ExitCode::SUCCESS)
         }
@@ -212,11 +217,20 @@ pub mod sync {
 
     const PASSWORD: &str = "bench-password-1";
 
-    async fn device(url: &str, code: &str, dir: &std::path::Path, collar: &str) -> Result<(Arc<Mutex<Store>>, SyncEngine)> {
+    async fn device(
+        url: &str,
+        code: &str,
+        dir: &std::path::Path,
+        collar: &str,
+    ) -> Result<(Arc<Mutex<Store>>, SyncEngine)> {
         let store = Store::init(
             dir,
             "246810",
-            InitSettings { officer: OfficerId::new(UNENROLLED), kdf: KdfSettings::INSECURE_FAST, areas: vec![] },
+            InitSettings {
+                officer: OfficerId::new(UNENROLLED),
+                kdf: KdfSettings::INSECURE_FAST,
+                areas: vec![],
+            },
         )?;
         let store = Arc::new(Mutex::new(store));
         let engine = SyncEngine::new(store.clone());
@@ -229,7 +243,11 @@ pub mod sync {
     async fn fill(storage: &dyn beatbook_hq::Storage, n: usize) -> Result<()> {
         use beatbook_domain::Record;
         use beatbook_hq::push::{plan, PushContext};
-        let officer = storage.officer(&OfficerId::new("PC3318")).await?.context("demo officer")?.officer;
+        let officer = storage
+            .officer(&OfficerId::new("PC3318"))
+            .await?
+            .context("demo officer")?
+            .officer;
         let device = beatbook_domain::DeviceId::new();
         let row = beatbook_hq::storage::DeviceRow {
             id: device,
@@ -242,7 +260,9 @@ pub mod sync {
         };
         let code = beatbook_hq::admin::enrolment_code(storage, 1).await?;
         let hash = beatbook_hq::auth::sha256_hex(&beatbook_hq::auth::normalise_code(&code));
-        storage.enrol_device(&hash, &row, chrono::Utc::now()).await?;
+        storage
+            .enrol_device(&hash, &row, chrono::Utc::now())
+            .await?;
         let viewer = beatbook_domain::access::Viewer {
             officer: officer.id.clone(),
             role: officer.role,
@@ -262,36 +282,64 @@ pub mod sync {
                     c.location.lat = 51.5480;
                     c.location.lon = -0.0755;
                     let pt = c.location.point();
-                    let (_, concern) = c.into_concern(chrono::Utc::now(), beatbook_domain::area::areas_containing(pt, &areas));
+                    let (_, concern) = c.into_concern(
+                        chrono::Utc::now(),
+                        beatbook_domain::area::areas_containing(pt, &areas),
+                    );
                     beatbook_domain::Op {
                         device_id: device,
                         device_seq: seq,
                         record_id: beatbook_domain::RecordId::new(),
                         kind: beatbook_domain::RecordKind::Concern,
                         author: officer.id.clone(),
-                        hlc: clock.tick(u64::try_from(chrono::Utc::now().timestamp_millis()).unwrap_or_default()),
-                        action: beatbook_domain::OpAction::Put { fields: concern.writes_from(None).unwrap_or_default() },
+                        hlc: clock.tick(
+                            u64::try_from(chrono::Utc::now().timestamp_millis())
+                                .unwrap_or_default(),
+                        ),
+                        action: beatbook_domain::OpAction::Put {
+                            fields: concern.writes_from(None).unwrap_or_default(),
+                        },
                     }
                 })
                 .collect();
-            let ctx = PushContext { device, viewer: viewer.clone(), now: chrono::Utc::now() };
+            let ctx = PushContext {
+                device,
+                viewer: viewer.clone(),
+                now: chrono::Utc::now(),
+            };
             let ops = Arc::new(ops);
             let planner_ops = ops.clone();
-            storage.push(device, &ops, Arc::new(move |loaded| plan(&ctx, &planner_ops, loaded))).await?;
+            storage
+                .push(
+                    device,
+                    &ops,
+                    Arc::new(move |loaded| plan(&ctx, &planner_ops, loaded)),
+                )
+                .await?;
         }
         Ok(())
     }
 
-    pub async fn run(records: usize, hq_records: usize, dir: Option<std::path::PathBuf>, json: bool) -> Result<()> {
+    pub async fn run(
+        records: usize,
+        hq_records: usize,
+        dir: Option<std::path::PathBuf>,
+        json: bool,
+    ) -> Result<()> {
         let tmp = tempfile::tempdir_in(dir.unwrap_or_else(std::env::temp_dir))?;
-        let storage = beatbook_hq::open_storage(&format!("sqlite:{}", tmp.path().join("hq.db").display())).await?;
+        let storage =
+            beatbook_hq::open_storage(&format!("sqlite:{}", tmp.path().join("hq.db").display()))
+                .await?;
         beatbook_hq::admin::seed_demo(storage.as_ref(), PASSWORD).await?;
         let t = Instant::now();
         fill(storage.as_ref(), hq_records).await?;
         let fill_s = t.elapsed().as_secs_f64();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let url = format!("http://{}", listener.local_addr()?);
-        let state = HqState { storage: storage.clone(), settings: Arc::new(HqSettings::default()) };
+        let state = HqState {
+            storage: storage.clone(),
+            settings: Arc::new(HqSettings::default()),
+        };
         tokio::spawn(async move {
             let _ = beatbook_hq::serve(listener, state).await;
         });
@@ -301,7 +349,9 @@ pub mod sync {
         let (a_store, a) = device(&url, &code, &a_dir, "PC4127").await?;
         {
             let mut s = a_store.lock().map_err(|_| anyhow::anyhow!("lock"))?;
-            let lines: String = (0..records).map(|i| serde_json::to_string(&demo_concern(i)).unwrap_or_default() + "\n").collect();
+            let lines: String = (0..records)
+                .map(|i| serde_json::to_string(&demo_concern(i)).unwrap_or_default() + "\n")
+                .collect();
             s.import_concerns(lines.as_bytes())?;
         }
         // Wire size, on realistic text: the 100 distinct demo concerns as one push batch, the way
@@ -312,12 +362,18 @@ pub mod sync {
             let mut s = Store::init(
                 &wire_dir,
                 "246810",
-                InitSettings { officer: OfficerId::new("PC4127"), kdf: KdfSettings::INSECURE_FAST, areas: beatbook_domain::reference::demo_areas() },
+                InitSettings {
+                    officer: OfficerId::new("PC4127"),
+                    kdf: KdfSettings::INSECURE_FAST,
+                    areas: beatbook_domain::reference::demo_areas(),
+                },
             )?;
             s.import_concerns(include_str!("../tests/fixtures/concerns.ndjson").as_bytes())?;
             s.pending_ops(1_000)?
         };
-        let json_bytes = serde_json::to_vec(&beatbook_domain::protocol::PushRequest { ops: sample.clone() })?;
+        let json_bytes = serde_json::to_vec(&beatbook_domain::protocol::PushRequest {
+            ops: sample.clone(),
+        })?;
         let zstd_bytes = zstd::encode_all(&json_bytes[..], 3)?;
 
         let push = a.sync_once(&|_| {}).await?;
@@ -325,7 +381,10 @@ pub mod sync {
         let code = beatbook_hq::admin::enrolment_code(storage.as_ref(), 1).await?;
         let (b_store, b) = device(&url, &code, &b_dir, "PS1102").await?;
         let pull = b.sync_once(&|_| {}).await?;
-        let held = b_store.lock().map_err(|_| anyhow::anyhow!("lock"))?.count()?;
+        let held = b_store
+            .lock()
+            .map_err(|_| anyhow::anyhow!("lock"))?
+            .count()?;
 
         let mut noop = Vec::new();
         for _ in 0..50 {
@@ -350,9 +409,19 @@ pub mod sync {
             );
         } else {
             println!("sync bench: HQ on SQLite in-process over loopback; {hq_total} records on HQ (filled in {fill_s:.1} s)");
-            println!("  push {} concerns from one device: {} ms (then pulling them back: {} ms)", push.pushed, push.push_ms, push.pull_ms);
-            println!("  pull {} records into a fresh device: {} ms", pull.pulled, pull.pull_ms);
-            println!("  sync with nothing to do: p50 {:.2} ms, p99 {:.2} ms (50 runs)", ms(noop.p50), ms(noop.p99));
+            println!(
+                "  push {} concerns from one device: {} ms (then pulling them back: {} ms)",
+                push.pushed, push.push_ms, push.pull_ms
+            );
+            println!(
+                "  pull {} records into a fresh device: {} ms",
+                pull.pulled, pull.pull_ms
+            );
+            println!(
+                "  sync with nothing to do: p50 {:.2} ms, p99 {:.2} ms (50 runs)",
+                ms(noop.p50),
+                ms(noop.p99)
+            );
             println!("  wire: {per_op_json:.0} B/op as JSON, {per_op_zstd:.0} B/op with zstd");
         }
         Ok(())

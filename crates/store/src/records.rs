@@ -72,16 +72,19 @@ pub(crate) fn merge_states(
     states: &[RecordState],
 ) -> Result<(), StoreError> {
     for remote in states {
-        let merged = match load_state(tx, remote.id)? {
-            Some(mut local) => {
-                local.merge(remote);
-                local
-            }
-            None => remote.clone(),
-        };
         // Later local stamps must sort after everything seen from HQ.
-        device.observe(merged.updated.hlc);
-        save_state(tx, &merged)?;
+        device.observe(remote.updated.hlc);
+        match load_state(tx, remote.id)? {
+            Some(local) => {
+                let mut merged = local.clone();
+                merged.merge(remote);
+                // Nothing new (often this device's own changes coming back): nothing to write.
+                if merged != local {
+                    save_state(tx, &merged, true)?;
+                }
+            }
+            None => save_state(tx, remote, false)?,
+        }
     }
     Ok(())
 }
@@ -120,7 +123,12 @@ fn load_state(conn: &Connection, id: RecordId) -> Result<Option<RecordState>, St
 }
 
 /// Write a record's merged state and everything derived from it.
-pub(crate) fn save_state(tx: &Transaction<'_>, state: &RecordState) -> Result<(), StoreError> {
+/// `existed`: whether the record was already on the device (then its old index rows go first).
+pub(crate) fn save_state(
+    tx: &Transaction<'_>,
+    state: &RecordState,
+    existed: bool,
+) -> Result<(), StoreError> {
     let m = materialize(state)?;
     let id = state.id.to_string();
     let conflicts = state.conflicts().join(",");
@@ -153,16 +161,20 @@ pub(crate) fn save_state(tx: &Transaction<'_>, state: &RecordState) -> Result<()
             ],
             |r| r.get(0),
         )?;
-    tx.prepare_cached("DELETE FROM record_areas WHERE record_id = ?1")?
-        .execute([&id])?;
+    if existed {
+        tx.prepare_cached("DELETE FROM record_areas WHERE record_id = ?1")?
+            .execute([&id])?;
+    }
     let mut add_area = tx.prepare_cached(
         "INSERT OR IGNORE INTO record_areas (area_id, record_id) VALUES (?1, ?2)",
     )?;
     for area in &m.areas {
         add_area.execute((area.as_str(), &id))?;
     }
-    tx.prepare_cached("DELETE FROM records_fts WHERE rowid = ?1")?
-        .execute([rowid])?;
+    if existed {
+        tx.prepare_cached("DELETE FROM records_fts WHERE rowid = ?1")?
+            .execute([rowid])?;
+    }
     if !state.is_deleted() && !m.search_text.trim().is_empty() {
         tx.prepare_cached("INSERT INTO records_fts (rowid, title, text) VALUES (?1, ?2, ?3)")?
             .execute((rowid, &m.title, &m.search_text))?;
@@ -190,6 +202,7 @@ pub(crate) fn apply_local(
         serde_json::to_string(&op)?,
         i64::try_from(op.hlc.wall_ms).unwrap_or(i64::MAX),
     ))?;
+    let existed = current.is_some();
     let state = match current {
         Some(mut s) => {
             s.apply(&op);
@@ -197,7 +210,7 @@ pub(crate) fn apply_local(
         }
         None => RecordState::from_op(&op),
     };
-    save_state(tx, &state)?;
+    save_state(tx, &state, existed)?;
     Ok(op)
 }
 

@@ -54,8 +54,9 @@ CREATE TABLE op_log (
     server_seq  INTEGER,
     prev_hash   TEXT NOT NULL,
     hash        TEXT NOT NULL,
-    PRIMARY KEY (device_id, device_seq)
-) WITHOUT ROWID;
+    -- A rowid table: its rows are large (the op as sent), which WITHOUT ROWID handles badly.
+    UNIQUE (device_id, device_seq)
+);
 CREATE INDEX op_log_by_record ON op_log (record_id);
 CREATE TRIGGER op_log_no_update BEFORE UPDATE ON op_log
     BEGIN SELECT RAISE(ABORT, 'the op log is append-only'); END;
