@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 APT_PACKAGES=(
   build-essential pkg-config perl make libssl-dev
   libwebkit2gtk-4.1-dev libgtk-3-dev libayatana-appindicator3-dev librsvg2-dev
-  xvfb xauth webkit2gtk-driver sqlite3
+  xvfb xauth webkit2gtk-driver sqlite3 curl
 )
 
 missing=()
