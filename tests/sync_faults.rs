@@ -7,8 +7,12 @@
 //! - every device holds exactly the records it may see;
 //! - every replica of a record is identical to HQ's.
 //!
+//! The story runs against HQ on SQLite (one HQ process) and on PostgreSQL (two HQ processes on one
+//! database, devices alternating between them, each HQ behind its own faulty proxy).
+//!
 //! `BEATBOOK_FAULT_SEEDS=N` runs seeds 1..=N (default 50); `BEATBOOK_FAULT_SEED=S` runs one.
-//! A failure names its seed.
+//! PostgreSQL comes from `BEATBOOK_TEST_POSTGRES` (default the local `test` database);
+//! `BEATBOOK_SKIP_POSTGRES=1` skips that half. A failure names its backend and seed.
 
 mod support;
 
@@ -19,14 +23,13 @@ use beatbook_domain::views::ListFilter;
 use beatbook_domain::{OfficerId, RecordId};
 use beatbook_faultproxy::{FaultProxy, FaultSettings};
 use beatbook_hq::push::verify_chain;
-use beatbook_hq::storage::sqlite::SqliteStorage;
 use beatbook_hq::Storage;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 use support::{device_at, Device, DEMO_PASSWORD, PIN};
@@ -51,16 +54,9 @@ struct HqProcess {
 }
 
 impl HqProcess {
-    fn start(db: &Path) -> HqProcess {
+    fn start(db: &str) -> HqProcess {
         let mut child = beatbook()
-            .args([
-                "hq",
-                "--db",
-                &format!("sqlite:{}", db.display()),
-                "serve",
-                "--listen",
-                "127.0.0.1:0",
-            ])
+            .args(["hq", "--db", db, "serve", "--listen", "127.0.0.1:0"])
             .env("RUST_LOG", "warn")
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
@@ -106,10 +102,34 @@ fn seeds() -> Vec<u64> {
     (1..=n).collect()
 }
 
+#[derive(Clone, Copy, Debug)]
+enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+fn postgres_url() -> String {
+    std::env::var("BEATBOOK_TEST_POSTGRES")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into())
+}
+
 #[test]
-fn sync_survives_faults_and_converges() {
+fn sync_survives_faults_and_converges_on_sqlite() {
+    run_seeds(Backend::Sqlite);
+}
+
+#[test]
+fn sync_survives_faults_and_converges_on_postgres_with_two_hq_processes() {
+    if std::env::var_os("BEATBOOK_SKIP_POSTGRES").is_some() {
+        eprintln!("skipped: BEATBOOK_SKIP_POSTGRES is set");
+        return;
+    }
+    run_seeds(Backend::Postgres);
+}
+
+fn run_seeds(backend: Backend) {
     let seeds = seeds();
-    // Two seeds at a time: each has its own HQ process, proxy and devices.
+    // Two seeds at a time: each has its own HQ process(es), proxies and devices.
     let results: Vec<(u64, Result<String, String>)> = std::thread::scope(|scope| {
         let chunks: Vec<Vec<u64>> = seeds
             .chunks(seeds.len().div_ceil(2).max(1))
@@ -126,7 +146,7 @@ fn sync_survives_faults_and_converges() {
                         .unwrap();
                     chunk
                         .into_iter()
-                        .map(|seed| (seed, rt.block_on(run_seed(seed))))
+                        .map(|seed| (seed, rt.block_on(run_seed(backend, seed))))
                         .collect::<Vec<_>>()
                 })
             })
@@ -139,45 +159,99 @@ fn sync_survives_faults_and_converges() {
     let mut failed = Vec::new();
     for (seed, r) in &results {
         match r {
-            Ok(summary) => println!("seed {seed}: ok ({summary})"),
+            Ok(summary) => println!("{backend:?} seed {seed}: ok ({summary})"),
             Err(e) => {
-                println!("seed {seed}: FAILED: {e}");
+                println!("{backend:?} seed {seed}: FAILED: {e}");
                 failed.push(*seed);
             }
         }
     }
     assert!(
         failed.is_empty(),
-        "failing seeds {failed:?} (rerun one with BEATBOOK_FAULT_SEED=<seed>)"
+        "{backend:?}: failing seeds {failed:?} (rerun one with BEATBOOK_FAULT_SEED=<seed>)"
     );
 }
 
-async fn run_seed(seed: u64) -> Result<String, String> {
+/// A PostgreSQL schema of one seed's own, dropped afterwards.
+struct PgSchema {
+    name: String,
+}
+
+impl Drop for PgSchema {
+    fn drop(&mut self) {
+        let _ = Command::new("psql")
+            .args([
+                &postgres_url(),
+                "-q",
+                "-c",
+                &format!("DROP SCHEMA IF EXISTS {} CASCADE", self.name),
+            ])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status();
+    }
+}
+
+async fn run_seed(backend: Backend, seed: u64) -> Result<String, String> {
     let mut rng = StdRng::seed_from_u64(seed);
     let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
-    let db = dir.path().join("hq.db");
-    let storage = SqliteStorage::open(&db).map_err(|e| e.to_string())?;
-    beatbook_hq::admin::seed_demo(&storage, DEMO_PASSWORD)
+    let (db, _schema) = match backend {
+        Backend::Sqlite => (
+            format!("sqlite:{}", dir.path().join("hq.db").display()),
+            None,
+        ),
+        Backend::Postgres => {
+            let name = format!("fault_{}_{seed}", std::process::id());
+            let sep = if postgres_url().contains('?') {
+                '&'
+            } else {
+                '?'
+            };
+            (
+                format!("{}{sep}schema={name}", postgres_url()),
+                Some(PgSchema { name }),
+            )
+        }
+    };
+    let storage = beatbook_hq::open_storage(&db)
+        .await
+        .map_err(|e| format!("open HQ storage: {e}"))?;
+    beatbook_hq::admin::seed_demo(storage.as_ref(), DEMO_PASSWORD)
         .await
         .map_err(|e| e.to_string())?;
-    let mut hq = HqProcess::start(&db);
-    let proxy = FaultProxy::start(hq.addr, FaultSettings::none(seed))
-        .await
-        .map_err(|e| e.to_string())?;
-    let url = format!("http://{}", proxy.addr());
+    // SQLite: one HQ process. PostgreSQL: two, on the same database.
+    let n_hq = match backend {
+        Backend::Sqlite => 1,
+        Backend::Postgres => 2,
+    };
+    let mut hqs: Vec<HqProcess> = (0..n_hq).map(|_| HqProcess::start(&db)).collect();
+    let mut proxies = Vec::new();
+    for hq in &hqs {
+        proxies.push(
+            FaultProxy::start(hq.addr, FaultSettings::none(seed))
+                .await
+                .map_err(|e| e.to_string())?,
+        );
+    }
+    let urls: Vec<String> = proxies
+        .iter()
+        .map(|p| format!("http://{}", p.addr()))
+        .collect();
 
     let mut devices = Vec::new();
     for collar in OFFICERS {
-        let code = beatbook_hq::admin::enrolment_code(&storage, 1)
+        let code = beatbook_hq::admin::enrolment_code(storage.as_ref(), 1)
             .await
             .map_err(|e| e.to_string())?;
-        devices.push(device_at(&url, &code, collar).await);
+        devices.push(device_at(&urls[0], &code, collar).await);
     }
 
-    proxy.set_faults(FaultSettings {
-        max_delay_ms: 100,
-        ..FaultSettings::chaos(seed)
-    });
+    for p in &proxies {
+        p.set_faults(FaultSettings {
+            max_delay_ms: 100,
+            ..FaultSettings::chaos(seed)
+        });
+    }
     let mut hq_kills = 0;
     let mut device_kills = 0;
     for _round in 0..10 {
@@ -186,26 +260,29 @@ async fn run_seed(seed: u64) -> Result<String, String> {
                 random_change(d, &mut rng);
             }
         }
-        for (i, d) in devices.iter().enumerate() {
+        for d in &devices {
+            // Devices alternate between HQ processes where there are several.
+            let which = rng.gen_range(0..hqs.len());
+            point_at(d, &urls[which]);
             match rng.gen_range(0..10) {
                 // HQ killed mid-push, then restarted (on a new port; the proxy follows it).
                 0 => {
                     let delay = Duration::from_millis(rng.gen_range(0..40));
                     let sync = d.sync();
+                    let hq = &mut hqs[which];
                     let kill = async {
                         tokio::time::sleep(delay).await;
                         hq.kill();
                     };
                     let (_, ()) = tokio::join!(sync, kill);
-                    hq = HqProcess::start(&db);
-                    proxy.set_upstream(hq.addr);
+                    *hq = HqProcess::start(&db);
+                    proxies[which].set_upstream(hq.addr);
                     hq_kills += 1;
                 }
                 // The device's process killed mid-sync.
                 1 => {
                     kill_device_sync(&d.path(), Duration::from_millis(rng.gen_range(0..150)));
                     device_kills += 1;
-                    let _ = i;
                 }
                 // An ordinary sync; under faults it may fail, and that is fine.
                 2..=7 => {
@@ -217,7 +294,9 @@ async fn run_seed(seed: u64) -> Result<String, String> {
     }
 
     // Heal, then sync until everything is on HQ and every device has pulled everything.
-    proxy.set_faults(FaultSettings::none(seed));
+    for p in &proxies {
+        p.set_faults(FaultSettings::none(seed));
+    }
     for d in &devices {
         for attempt in 0..5 {
             match d.sync().await {
@@ -233,17 +312,25 @@ async fn run_seed(seed: u64) -> Result<String, String> {
     for d in &devices {
         d.sync().await.map_err(|e| format!("final sync: {e}"))?;
     }
-    let stats = proxy.stats();
-    check(&storage, &devices)
+    let stats: Vec<_> = proxies.iter().map(FaultProxy::stats).collect();
+    check(storage.as_ref(), &devices)
         .await
         .map_err(|e| format!("{e}; faults {stats:?}"))?;
     Ok(format!(
         "{} ops, {hq_kills} HQ kill(s), {device_kills} device kill(s), {} dropped, {} cut, {} duplicated",
         storage.counts().await.map_err(|e| e.to_string())?.ops,
-        stats.dropped,
-        stats.cut_request + stats.cut_response,
-        stats.duplicated
+        stats.iter().map(|s| s.dropped).sum::<u64>(),
+        stats.iter().map(|s| s.cut_request + s.cut_response).sum::<u64>(),
+        stats.iter().map(|s| s.duplicated).sum::<u64>(),
     ))
+}
+
+/// Send a device's next sync to another HQ process.
+fn point_at(d: &Device, url: &str) {
+    let mut store = d.store.lock().unwrap();
+    let mut meta = store.sync_meta().unwrap();
+    meta.hq_url = Some(url.to_owned());
+    store.set_sync_meta(&meta).unwrap();
 }
 
 /// A new concern, or an edit of a record this device holds (possibly one another officer made).
@@ -299,7 +386,7 @@ fn kill_device_sync(dir: &PathBuf, after: Duration) {
     let _ = child.wait();
 }
 
-async fn check(storage: &SqliteStorage, devices: &[Device]) -> Result<(), String> {
+async fn check(storage: &dyn Storage, devices: &[Device]) -> Result<(), String> {
     let head = storage.head().await.map_err(|e| e.to_string())?;
     let changes = storage
         .changes_after(0, u32::try_from(head + 1).unwrap_or(u32::MAX))

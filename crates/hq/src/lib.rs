@@ -37,8 +37,8 @@ pub async fn open_storage(db: &str) -> Result<Arc<dyn Storage>, StorageError> {
             std::path::Path::new(path),
         )?))
     } else if db.starts_with("postgres://") || db.starts_with("postgresql://") {
-        Err(StorageError::Database(
-            "the PostgreSQL backend is not built yet".into(),
+        Ok(Arc::new(
+            storage::postgres::PostgresStorage::connect(db).await?,
         ))
     } else {
         Err(StorageError::Database(format!(

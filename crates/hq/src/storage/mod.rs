@@ -2,6 +2,7 @@
 //! same storage story (`tests/storage.rs`). The push logic itself is shared (`crate::push`): a
 //! backend loads what a batch needs, takes the plan, and writes it in one transaction.
 
+pub mod postgres;
 pub mod sqlite;
 
 use crate::push::{Loaded, Plan};

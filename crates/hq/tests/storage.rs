@@ -1,0 +1,870 @@
+//! The storage story, written once and told to both backends: SQLite (in a temp dir) always, and
+//! PostgreSQL (`BEATBOOK_TEST_POSTGRES`, default `postgres://postgres@127.0.0.1:5432/test`), each
+//! test in a fresh schema that is dropped afterwards. Without a reachable PostgreSQL the PostgreSQL
+//! variants fail, unless `BEATBOOK_SKIP_POSTGRES=1`.
+
+use beatbook_domain::access::Viewer;
+use beatbook_domain::area::{Area, AreaKind};
+use beatbook_domain::concern::{Concern, NewConcern};
+use beatbook_domain::merge::RecordState;
+use beatbook_domain::people::{Officer, Role, Team, TeamKind};
+use beatbook_domain::protocol::OpOutcome;
+use beatbook_domain::{AreaId, DeviceId, Hlc, OfficerId, Op, OpAction, Record, RecordId, TeamId};
+use beatbook_hq::push::Plan;
+use beatbook_hq::push::{plan, verify_chain, PushContext};
+use beatbook_hq::storage::postgres::PostgresStorage;
+use beatbook_hq::storage::sqlite::SqliteStorage;
+use beatbook_hq::storage::{DeviceRow, SessionRow};
+use beatbook_hq::{Storage, StorageError};
+use chrono::{DateTime, Duration, SubsecRound, Utc};
+use std::collections::{BTreeMap, HashMap};
+use std::future::Future;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+// ---------------------------------------------------------------------------------------------
+// Backends
+
+/// A backend under test, and a way to reach its database behind the storage's back.
+struct Backend {
+    storage: Arc<dyn Storage>,
+    raw: Raw,
+}
+
+#[derive(Clone)]
+enum Raw {
+    Sqlite(PathBuf),
+    Postgres { url: String, schema: String },
+}
+
+impl Raw {
+    /// Run one statement directly on the database; the error text if it fails.
+    async fn exec(&self, sql: &str) -> Result<(), String> {
+        match self {
+            Raw::Sqlite(path) => {
+                let c = rusqlite::Connection::open(path).map_err(|e| e.to_string())?;
+                c.execute_batch(sql).map_err(|e| e.to_string())
+            }
+            Raw::Postgres { url, schema } => {
+                let client = pg_client(url).await;
+                client
+                    .batch_execute(&format!("SET search_path TO \"{schema}\""))
+                    .await
+                    .unwrap();
+                client.batch_execute(sql).await.map_err(|e| {
+                    e.as_db_error()
+                        .map(|d| d.message().to_owned())
+                        .unwrap_or_else(|| e.to_string())
+                })
+            }
+        }
+    }
+}
+
+fn pg_url() -> String {
+    std::env::var("BEATBOOK_TEST_POSTGRES")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into())
+}
+
+fn with_schema(url: &str, schema: &str) -> String {
+    let sep = if url.contains('?') { '&' } else { '?' };
+    format!("{url}{sep}schema={schema}")
+}
+
+async fn pg_client(url: &str) -> tokio_postgres::Client {
+    let (client, conn) = tokio_postgres::connect(url, tokio_postgres::NoTls)
+        .await
+        .unwrap_or_else(|e| panic!("connecting to PostgreSQL: {e}"));
+    tokio::spawn(conn);
+    client
+}
+
+/// Whether PostgreSQL tests should run: panics with a clear message when it is unreachable,
+/// unless told to skip.
+async fn postgres_available() -> bool {
+    let url = pg_url();
+    let probe = tokio::time::timeout(
+        std::time::Duration::from_secs(5),
+        tokio_postgres::connect(&url, tokio_postgres::NoTls),
+    )
+    .await;
+    match probe {
+        Ok(Ok(_)) => true,
+        failure => {
+            let why = match failure {
+                Ok(Err(e)) => e.to_string(),
+                _ => "timed out".to_owned(),
+            };
+            if std::env::var("BEATBOOK_SKIP_POSTGRES").as_deref() == Ok("1") {
+                eprintln!("skipping the PostgreSQL variant: {why}");
+                false
+            } else {
+                panic!(
+                    "PostgreSQL is not reachable at {url} ({why}). Start it, point \
+                     BEATBOOK_TEST_POSTGRES at one, or set BEATBOOK_SKIP_POSTGRES=1 to skip"
+                );
+            }
+        }
+    }
+}
+
+/// Tell a story against SQLite in a fresh temp dir.
+async fn on_sqlite<F, Fut>(story: F)
+where
+    F: FnOnce(Backend) -> Fut,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("hq.db");
+    let storage: Arc<dyn Storage> = Arc::new(SqliteStorage::open(&path).unwrap());
+    assert_eq!(storage.backend(), "sqlite");
+    let fut = story(Backend {
+        storage,
+        raw: Raw::Sqlite(path),
+    });
+    let outcome = tokio::spawn(fut).await;
+    drop(dir);
+    if let Err(e) = outcome {
+        std::panic::resume_unwind(e.into_panic());
+    }
+}
+
+/// Tell a story against PostgreSQL in a fresh schema, dropped afterwards whatever happens.
+async fn on_postgres<F, Fut>(story: F)
+where
+    F: FnOnce(Backend, String) -> Fut,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    if !postgres_available().await {
+        return;
+    }
+    let schema = format!("t_{:016x}", rand::random::<u64>());
+    let url = with_schema(&pg_url(), &schema);
+    let storage: Arc<dyn Storage> = Arc::new(PostgresStorage::connect(&url).await.unwrap());
+    assert_eq!(storage.backend(), "postgres");
+    let fut = story(
+        Backend {
+            storage,
+            raw: Raw::Postgres {
+                url: pg_url(),
+                schema: schema.clone(),
+            },
+        },
+        url,
+    );
+    let outcome = tokio::spawn(fut).await;
+    pg_client(&pg_url())
+        .await
+        .batch_execute(&format!("DROP SCHEMA \"{schema}\" CASCADE"))
+        .await
+        .unwrap();
+    if let Err(e) = outcome {
+        std::panic::resume_unwind(e.into_panic());
+    }
+}
+
+/// One test per backend for a story told the same way to both.
+macro_rules! story {
+    ($name:ident) => {
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                super::on_sqlite(super::$name).await
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                super::on_postgres(|b, _| super::$name(b)).await
+            }
+        }
+    };
+}
+
+story!(reference_data_round_trips);
+story!(enrolment_codes_are_single_use_and_expire);
+story!(sessions_are_found_by_either_hash_and_outlive_a_revoke);
+story!(push_applies_dedupes_and_refuses_gaps);
+story!(the_op_log_is_append_only);
+story!(a_big_batch_is_one_transaction);
+
+// ---------------------------------------------------------------------------------------------
+// Fixtures
+
+fn now() -> DateTime<Utc> {
+    // Both backends keep times to the millisecond.
+    Utc::now().trunc_subsecs(3)
+}
+
+fn officer(id: &str, collar: &str, teams: &[&str]) -> Officer {
+    Officer {
+        id: OfficerId::new(id),
+        collar_number: collar.into(),
+        name: format!("Officer {id}"),
+        role: Role::Officer,
+        teams: teams.iter().map(|t| TeamId::new(*t)).collect(),
+    }
+}
+
+fn viewer(officer: &str) -> Viewer {
+    Viewer {
+        officer: OfficerId::new(officer),
+        role: Role::Officer,
+        teams: [TeamId::new("camden-town-tct")].into(),
+        areas: [AreaId::new("E05013655")].into(),
+    }
+}
+
+fn device_row(name: &str, at: DateTime<Utc>) -> DeviceRow {
+    DeviceRow {
+        id: DeviceId::new(),
+        name: name.into(),
+        secret_hash: format!("secret-of-{name}"),
+        app_version: "1.0.0".into(),
+        enrolled_at: at,
+        revoked_at: None,
+        last_seen_at: None,
+    }
+}
+
+/// Enrol a device through a fresh code, as HQ does.
+async fn enrol(s: &dyn Storage, name: &str) -> DeviceId {
+    let at = now();
+    let code = format!("code-for-{name}-{}", rand::random::<u64>());
+    s.add_enrolment_code(&code, at + Duration::hours(1))
+        .await
+        .unwrap();
+    let d = device_row(name, at);
+    assert!(s.enrol_device(&code, &d, at).await.unwrap());
+    d.id
+}
+
+fn concern(description: &str) -> Concern {
+    let new: NewConcern = serde_json::from_value(serde_json::json!({
+        "category": {"kind": "asb", "type": "nuisance", "heading": "street_drinking"},
+        "description": description,
+        "location": {"lat": 51.539, "lon": -0.1426, "place": "Camden Town station"},
+    }))
+    .unwrap();
+    new.into_concern(Utc::now(), vec![AreaId::new("E05013655")])
+        .1
+}
+
+/// Builds ops the way a device does: real records, field writes worked out from the current state.
+struct Device {
+    id: DeviceId,
+    author: OfficerId,
+    seq: u64,
+    counter: u32,
+    states: HashMap<RecordId, RecordState>,
+}
+
+impl Device {
+    fn new(id: DeviceId, author: &str) -> Self {
+        Self {
+            id,
+            author: OfficerId::new(author),
+            seq: 0,
+            counter: 0,
+            states: HashMap::new(),
+        }
+    }
+
+    fn op(&mut self, record_id: RecordId, action: OpAction) -> Op {
+        self.seq += 1;
+        self.counter += 1;
+        let wall_ms = u64::try_from(Utc::now().timestamp_millis()).unwrap();
+        let op = Op {
+            device_id: self.id,
+            device_seq: self.seq,
+            record_id,
+            kind: Concern::KIND,
+            author: self.author.clone(),
+            hlc: Hlc::new(wall_ms, self.counter),
+            action,
+        };
+        let state = match self.states.remove(&record_id) {
+            Some(mut s) => {
+                s.apply(&op);
+                s
+            }
+            None => RecordState::from_op(&op),
+        };
+        self.states.insert(record_id, state);
+        op
+    }
+
+    /// A new concern.
+    fn create(&mut self, description: &str) -> Op {
+        let fields = concern(description).writes_from(None).unwrap();
+        self.op(RecordId::new(), OpAction::Put { fields })
+    }
+
+    /// An edit of a concern this device holds.
+    fn edit(&mut self, id: RecordId, description: &str) -> Op {
+        let state = self.states[&id].clone();
+        let mut c = Concern::from_state(&state).unwrap();
+        c.description = description.into();
+        let fields = c.writes_from(Some(&state)).unwrap();
+        assert!(!fields.is_empty());
+        self.op(id, OpAction::Put { fields })
+    }
+}
+
+/// Push through the real planner, as the route does.
+async fn push(s: &dyn Storage, device: DeviceId, officer: &str, ops: &[Op]) -> Plan {
+    let ctx = PushContext {
+        device,
+        viewer: viewer(officer),
+        now: Utc::now(),
+    };
+    let batch = ops.to_vec();
+    s.push(
+        device,
+        ops,
+        Arc::new(move |loaded| plan(&ctx, &batch, loaded)),
+    )
+    .await
+    .unwrap()
+}
+
+fn outcomes(p: &Plan) -> Vec<OpOutcome> {
+    p.response
+        .results
+        .iter()
+        .map(|r| r.outcome.clone())
+        .collect()
+}
+
+fn applied(seqs: std::ops::RangeInclusive<u64>) -> Vec<OpOutcome> {
+    seqs.map(|server_seq| OpOutcome::Applied { server_seq })
+        .collect()
+}
+
+fn description(state_json: &str) -> String {
+    let state: RecordState = serde_json::from_str(state_json).unwrap();
+    Concern::from_state(&state).unwrap().description
+}
+
+// ---------------------------------------------------------------------------------------------
+// Stories
+
+async fn reference_data_round_trips(b: Backend) {
+    let s = &*b.storage;
+    let town = Area {
+        id: AreaId::new("tc-camden-town"),
+        name: "Camden Town".into(),
+        kind: AreaKind::TownCentre,
+        borough: "Camden".into(),
+        ons_code: None,
+        town_centre_class: None,
+        boundary: vec![[-0.14, 51.53], [-0.13, 51.53], [-0.135, 51.545]],
+        boundary_approximate: true,
+    };
+    let ward = Area {
+        id: AreaId::new("E05013655"),
+        name: "Camden Town".into(),
+        kind: AreaKind::Ward,
+        borough: "Camden".into(),
+        ons_code: Some("E05013655".into()),
+        town_centre_class: None,
+        boundary: vec![[-0.1461, 51.5352], [-0.1389, 51.5421], [-0.1302, 51.5380]],
+        boundary_approximate: false,
+    };
+    s.put_area(&town).await.unwrap();
+    s.put_area(&ward).await.unwrap();
+    // Ordered by id, bytewise: "E..." before "tc-...".
+    assert_eq!(s.areas().await.unwrap(), vec![ward.clone(), town.clone()]);
+    let mut renamed = ward.clone();
+    renamed.name = "Camden Town (ward)".into();
+    s.put_area(&renamed).await.unwrap();
+    assert_eq!(s.areas().await.unwrap(), vec![renamed, town]);
+
+    let team = Team {
+        id: TeamId::new("camden-town-tct"),
+        name: "Camden Town TCT".into(),
+        kind: TeamKind::Tct,
+        areas: vec![AreaId::new("tc-camden-town")],
+    };
+    s.put_team(&team).await.unwrap();
+    assert_eq!(s.teams().await.unwrap(), vec![team]);
+
+    let mut pc = officer("pc-1", "123AB", &["camden-town-tct"]);
+    assert_eq!(s.officer(&pc.id).await.unwrap(), None);
+    s.put_officer(&pc, Some("hash-1")).await.unwrap();
+    let row = s.officer(&pc.id).await.unwrap().unwrap();
+    assert_eq!(row.officer, pc);
+    assert_eq!(row.password_hash.as_deref(), Some("hash-1"));
+
+    // No hash given: the one held is kept, while the rest is updated.
+    pc.name = "Renamed".into();
+    s.put_officer(&pc, None).await.unwrap();
+    let row = s.officer_by_collar("123AB").await.unwrap().unwrap();
+    assert_eq!(row.officer.name, "Renamed");
+    assert_eq!(row.password_hash.as_deref(), Some("hash-1"));
+    s.put_officer(&pc, Some("hash-2")).await.unwrap();
+    let row = s.officer(&pc.id).await.unwrap().unwrap();
+    assert_eq!(row.password_hash.as_deref(), Some("hash-2"));
+
+    // An officer without a password yet.
+    let other = officer("pc-2", "456CD", &[]);
+    s.put_officer(&other, None).await.unwrap();
+    assert_eq!(
+        s.officer(&other.id).await.unwrap().unwrap().password_hash,
+        None
+    );
+
+    // Someone else with the same collar number.
+    let clash = officer("pc-3", "123AB", &[]);
+    match s.put_officer(&clash, None).await {
+        Err(StorageError::Conflict(_)) => {}
+        other => panic!("a duplicate collar number must be a conflict, not {other:?}"),
+    }
+    assert_eq!(s.officer(&clash.id).await.unwrap(), None);
+    assert_eq!(
+        s.officer_by_collar("123AB")
+            .await
+            .unwrap()
+            .unwrap()
+            .officer
+            .id,
+        pc.id
+    );
+    assert_eq!(s.officer_by_collar("999ZZ").await.unwrap(), None);
+    assert_eq!(s.counts().await.unwrap().officers, 2);
+}
+
+async fn enrolment_codes_are_single_use_and_expire(b: Backend) {
+    let s = &*b.storage;
+    let t0 = now();
+    s.add_enrolment_code("good", t0 + Duration::hours(1))
+        .await
+        .unwrap();
+    s.add_enrolment_code("stale", t0 - Duration::seconds(1))
+        .await
+        .unwrap();
+
+    let first = device_row("tablet-1", t0);
+    assert!(s.enrol_device("good", &first, t0).await.unwrap());
+    assert_eq!(s.device(first.id).await.unwrap(), Some(first.clone()));
+
+    // The code is used up: a second device cannot enrol with it, and is not created.
+    let second = device_row("tablet-2", t0);
+    assert!(!s.enrol_device("good", &second, t0).await.unwrap());
+    assert_eq!(s.device(second.id).await.unwrap(), None);
+    // An expired code and an unknown one do nothing either.
+    assert!(!s.enrol_device("stale", &second, t0).await.unwrap());
+    assert!(!s.enrol_device("never-issued", &second, t0).await.unwrap());
+    // A code that expires exactly now has expired.
+    s.add_enrolment_code("edge", t0).await.unwrap();
+    assert!(!s.enrol_device("edge", &second, t0).await.unwrap());
+    assert_eq!(s.devices().await.unwrap(), vec![first.clone()]);
+
+    let seen = t0 + Duration::minutes(5);
+    s.touch_device(first.id, seen).await.unwrap();
+    let row = s.device(first.id).await.unwrap().unwrap();
+    assert_eq!(row.last_seen_at, Some(seen));
+    assert_eq!(s.counts().await.unwrap().devices, 1);
+}
+
+async fn sessions_are_found_by_either_hash_and_outlive_a_revoke(b: Backend) {
+    let s = &*b.storage;
+    let dev = enrol(s, "tablet").await;
+    let other = enrol(s, "other").await;
+    let t0 = now();
+    let session = |n: u32, device: DeviceId| SessionRow {
+        access_hash: format!("access-{n}"),
+        refresh_hash: format!("refresh-{n}"),
+        officer_id: OfficerId::new("pc-1"),
+        device_id: device,
+        access_expires_at: t0 + Duration::minutes(15),
+        refresh_expires_at: t0 + Duration::days(30),
+    };
+    let (s1, s2, s3) = (session(1, dev), session(2, dev), session(3, other));
+    for x in [&s1, &s2, &s3] {
+        s.put_session(x).await.unwrap();
+    }
+    assert_eq!(
+        s.session_by_access("access-1").await.unwrap(),
+        Some(s1.clone())
+    );
+    assert_eq!(s.session_by_refresh("refresh-1").await.unwrap(), Some(s1));
+    assert_eq!(s.session_by_access("refresh-1").await.unwrap(), None);
+    assert_eq!(s.session_by_refresh("access-1").await.unwrap(), None);
+
+    s.delete_session("access-1").await.unwrap();
+    assert_eq!(s.session_by_access("access-1").await.unwrap(), None);
+    assert_eq!(s.session_by_refresh("refresh-1").await.unwrap(), None);
+    assert_eq!(
+        s.session_by_access("access-2").await.unwrap(),
+        Some(s2.clone())
+    );
+
+    // Revoking a device marks it, and keeps its sessions: its next request must be answered
+    // "revoked" (so it wipes itself), not merely "unknown token".
+    let t1 = t0 + Duration::minutes(1);
+    assert!(s.revoke_device(dev, t1).await.unwrap());
+    let kept = s.session_by_access("access-2").await.unwrap().unwrap();
+    assert_eq!(kept, s2);
+    assert_eq!(s.session_by_refresh("refresh-2").await.unwrap(), Some(s2));
+    assert_eq!(s.session_by_access("access-3").await.unwrap(), Some(s3));
+    assert_eq!(s.device(dev).await.unwrap().unwrap().revoked_at, Some(t1));
+    // Revoking again keeps the first time; an unknown device is not revoked.
+    assert!(s.revoke_device(dev, t1 + Duration::hours(1)).await.unwrap());
+    assert_eq!(s.device(dev).await.unwrap().unwrap().revoked_at, Some(t1));
+    assert!(!s.revoke_device(DeviceId::new(), t1).await.unwrap());
+    assert_eq!(s.device(other).await.unwrap().unwrap().revoked_at, None);
+}
+
+async fn push_applies_dedupes_and_refuses_gaps(b: Backend) {
+    let s = &*b.storage;
+    let id = enrol(s, "tablet").await;
+    let mut d = Device::new(id, "pc-1");
+    let first = vec![
+        d.create("Group drinking outside the station"),
+        d.create("Bins set alight on the estate"),
+        d.create("Cyclists on the pavement"),
+    ];
+    let (a, b2, c) = (first[0].record_id, first[1].record_id, first[2].record_id);
+
+    let p = push(s, id, "pc-1", &first).await;
+    assert_eq!(outcomes(&p), applied(1..=3));
+    assert_eq!(p.response.expected_seq, 4);
+    assert_eq!(s.head().await.unwrap(), 3);
+
+    // The same batch again: duplicates, nothing changes.
+    let before = s.changes_after(0, 100).await.unwrap();
+    let p = push(s, id, "pc-1", &first).await;
+    assert_eq!(outcomes(&p), vec![OpOutcome::Duplicate; 3]);
+    assert_eq!(p.response.expected_seq, 4);
+    assert_eq!(s.head().await.unwrap(), 3);
+    assert_eq!(s.changes_after(0, 100).await.unwrap(), before);
+    assert_eq!(s.op_log(id).await.unwrap().len(), 3);
+
+    // An edit (op 4) and a second one (op 5); sending op 5 alone is a gap.
+    let edit = d.edit(a, "Group drinking outside the station, most evenings");
+    let later = d.edit(b2, "Bins set alight on the estate, twice this week");
+    let p = push(s, id, "pc-1", std::slice::from_ref(&later)).await;
+    match &outcomes(&p)[..] {
+        [OpOutcome::Rejected { code, .. }] => assert_eq!(code, "gap"),
+        other => panic!("expected a gap, got {other:?}"),
+    }
+    assert_eq!(p.response.expected_seq, 4);
+    assert_eq!(s.head().await.unwrap(), 3);
+    assert_eq!(s.op_log(id).await.unwrap().len(), 3);
+
+    // Sent in order, both apply; the edited records move to the end of the feed.
+    let p = push(s, id, "pc-1", &[later.clone(), edit.clone()]).await;
+    assert_eq!(outcomes(&p), applied(4..=5));
+    assert_eq!(s.head().await.unwrap(), 5);
+
+    // An op naming another author is refused, logged, and refused again on retry.
+    let mut impostor = d.create("Written by someone else");
+    impostor.author = OfficerId::new("pc-9");
+    let p = push(s, id, "pc-1", std::slice::from_ref(&impostor)).await;
+    let refused = outcomes(&p);
+    assert!(matches!(&refused[..], [OpOutcome::Rejected { code, .. }] if code == "wrong_author"));
+    assert_eq!(s.head().await.unwrap(), 5);
+    let p = push(s, id, "pc-1", std::slice::from_ref(&impostor)).await;
+    assert_eq!(outcomes(&p), refused);
+    assert_eq!(p.response.expected_seq, 7);
+
+    // The change feed: each record once, at its latest server sequence, oldest first.
+    let feed = s.changes_after(0, 100).await.unwrap();
+    let order: Vec<(u64, RecordId)> = feed.iter().map(|c| (c.server_seq, c.record_id)).collect();
+    assert_eq!(order, vec![(3, c), (4, a), (5, b2)]);
+    assert_eq!(
+        description(&feed[1].state_json),
+        "Group drinking outside the station, most evenings"
+    );
+    assert_eq!(
+        description(&feed[2].state_json),
+        "Bins set alight on the estate, twice this week"
+    );
+    assert_eq!(feed[0].facts.created_by, OfficerId::new("pc-1"));
+    assert_eq!(feed[0].facts.areas, vec![AreaId::new("E05013655")]);
+    // The cursor and the limit are honoured.
+    let after3: Vec<u64> = s
+        .changes_after(3, 100)
+        .await
+        .unwrap()
+        .iter()
+        .map(|c| c.server_seq)
+        .collect();
+    assert_eq!(after3, vec![4, 5]);
+    let page: Vec<u64> = s
+        .changes_after(0, 2)
+        .await
+        .unwrap()
+        .iter()
+        .map(|c| c.server_seq)
+        .collect();
+    assert_eq!(page, vec![3, 4]);
+    assert!(s.changes_after(5, 100).await.unwrap().is_empty());
+
+    // The op log holds the whole chain, rejected op included, and it verifies.
+    let log = s.op_log(id).await.unwrap();
+    assert_eq!(
+        log.iter().map(|l| l.device_seq).collect::<Vec<_>>(),
+        vec![1, 2, 3, 4, 5, 6]
+    );
+    let report = verify_chain(&log);
+    assert!(report.ok, "{report:?}");
+    assert_eq!(report.ops, 6);
+    assert_eq!(serde_json::from_str::<Op>(&log[3].op_json).unwrap(), edit);
+    assert_eq!(serde_json::from_str::<Op>(&log[4].op_json).unwrap(), later);
+    // Tampering with what was read back is caught (the check reads what storage returned).
+    let mut tampered = log.clone();
+    tampered[1].outcome_json = r#"{"outcome":"duplicate"}"#.into();
+    assert_eq!(verify_chain(&tampered).broken_at, Some(2));
+    let counts = s.counts().await.unwrap();
+    assert_eq!((counts.records, counts.ops), (3, 6));
+    assert!(s.op_log(DeviceId::new()).await.unwrap().is_empty());
+}
+
+async fn the_op_log_is_append_only(b: Backend) {
+    let s = &*b.storage;
+    let id = enrol(s, "tablet").await;
+    let mut d = Device::new(id, "pc-1");
+    let ops = vec![d.create("One"), d.create("Two")];
+    assert_eq!(outcomes(&push(s, id, "pc-1", &ops).await), applied(1..=2));
+    let before = s.op_log(id).await.unwrap();
+
+    let mut attempts = vec![
+        "UPDATE op_log SET outcome = '{\"outcome\":\"duplicate\"}'",
+        "DELETE FROM op_log",
+    ];
+    if matches!(b.raw, Raw::Postgres { .. }) {
+        attempts.push("TRUNCATE op_log");
+    }
+    for sql in attempts {
+        let err = b.raw.exec(sql).await.expect_err(sql);
+        assert!(err.contains("append-only"), "{sql}: {err}");
+    }
+    // The raw connection does reach the same tables: a harmless write elsewhere goes through.
+    b.raw.exec("UPDATE records SET kind = kind").await.unwrap();
+    assert_eq!(s.op_log(id).await.unwrap(), before);
+    assert!(verify_chain(&before).ok);
+}
+
+async fn a_big_batch_is_one_transaction(b: Backend) {
+    const OPS: usize = 10_000;
+    let s = &*b.storage;
+    let id = enrol(s, "tablet").await;
+    let mut d = Device::new(id, "pc-1");
+    // About 1 KB an op.
+    let text = "Reported again by the shopkeeper at the corner; ".repeat(14);
+    let ops: Vec<Op> = (0..OPS)
+        .map(|i| d.create(&format!("{i}: {text}")))
+        .collect();
+    let op_bytes: usize = ops
+        .iter()
+        .map(|o| serde_json::to_string(o).unwrap().len())
+        .sum();
+    assert!(op_bytes / OPS > 900, "ops are {} bytes", op_bytes / OPS);
+
+    let ctx = PushContext {
+        device: id,
+        viewer: viewer("pc-1"),
+        now: Utc::now(),
+    };
+    let batch = ops.clone();
+    // Speed is measured by `beatbook bench sync`, not asserted here.
+    let p = s
+        .push(id, &ops, Arc::new(move |loaded| plan(&ctx, &batch, loaded)))
+        .await
+        .unwrap();
+    assert_eq!(outcomes(&p), applied(1..=OPS as u64));
+    assert_eq!(s.head().await.unwrap(), OPS as u64);
+    let counts = s.counts().await.unwrap();
+    assert_eq!((counts.records, counts.ops), (OPS as u64, OPS as u64));
+    let feed = s.changes_after(0, u32::MAX).await.unwrap();
+    assert_eq!(feed.len(), OPS);
+    assert!(feed
+        .iter()
+        .zip(1u64..)
+        .all(|(c, n)| c.server_seq == n && c.record_id == ops[n as usize - 1].record_id));
+    assert!(verify_chain(&s.op_log(id).await.unwrap()).ok);
+}
+
+// ---------------------------------------------------------------------------------------------
+// PostgreSQL only: several HQ processes on one database.
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn postgres_two_processes_hand_out_server_seqs_in_commit_order() {
+    on_postgres(two_processes_pushing_concurrently).await
+}
+
+async fn two_processes_pushing_concurrently(b: Backend, url: String) {
+    const DEVICES: usize = 4;
+    const BATCHES: usize = 20;
+    const PER_BATCH: usize = 5;
+    // A second HQ process on the same schema.
+    let hq: [Arc<dyn Storage>; 2] = [
+        b.storage.clone(),
+        Arc::new(PostgresStorage::connect(&url).await.unwrap()),
+    ];
+    let mut ids = Vec::new();
+    for i in 0..DEVICES {
+        ids.push(enrol(&*hq[i % 2], &format!("tablet-{i}")).await);
+    }
+
+    let done = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    // A reader pulling with a cursor throughout, as devices do.
+    let reader = {
+        let s = hq[1].clone();
+        let done = done.clone();
+        tokio::spawn(async move {
+            let mut cursor = 0u64;
+            let mut seen: BTreeMap<RecordId, (u64, String)> = BTreeMap::new();
+            let mut pulls = 0u32;
+            loop {
+                // Read `done` before pulling: a pull that starts after the pushes end sees them all.
+                let finished = done.load(std::sync::atomic::Ordering::SeqCst);
+                let page = s.changes_after(cursor, 7).await.unwrap();
+                pulls += 1;
+                for c in &page {
+                    assert!(c.server_seq > cursor, "the feed went backwards");
+                    cursor = c.server_seq;
+                    seen.insert(c.record_id, (c.server_seq, c.state_json.clone()));
+                }
+                if page.is_empty() {
+                    if finished {
+                        break;
+                    }
+                    tokio::task::yield_now().await;
+                }
+            }
+            (seen, cursor, pulls)
+        })
+    };
+
+    let mut pushers = Vec::new();
+    for (i, id) in ids.iter().copied().enumerate() {
+        let hq = hq.clone();
+        pushers.push(tokio::spawn(async move {
+            let officer = "pc-1";
+            let mut d = Device::new(id, officer);
+            let mut mine: Vec<RecordId> = Vec::new();
+            for batch in 0..BATCHES {
+                let mut ops = Vec::new();
+                for k in 0..PER_BATCH {
+                    // Mostly new records, and edits of this device's earlier ones.
+                    if k % 2 == 1 && !mine.is_empty() {
+                        let r = mine[(batch * 7 + k) % mine.len()];
+                        ops.push(d.edit(r, &format!("device {i} batch {batch} op {k}: edited")));
+                    } else {
+                        let op = d.create(&format!("device {i} batch {batch} op {k}"));
+                        mine.push(op.record_id);
+                        ops.push(op);
+                    }
+                }
+                // Alternate between the two HQ processes.
+                let s = &*hq[(i + batch) % 2];
+                let p = push(s, id, officer, &ops).await;
+                assert!(
+                    p.response
+                        .results
+                        .iter()
+                        .all(|r| matches!(r.outcome, OpOutcome::Applied { .. })),
+                    "{:?}",
+                    p.response
+                );
+            }
+            (d.seq, mine.len() as u64)
+        }));
+    }
+    let (mut total, mut created) = (0u64, 0u64);
+    for p in pushers {
+        let (ops, records) = p.await.unwrap();
+        total += ops;
+        created += records;
+    }
+    done.store(true, std::sync::atomic::Ordering::SeqCst);
+    let (seen, cursor, pulls) = reader.await.unwrap();
+
+    let head = hq[0].head().await.unwrap();
+    assert_eq!(head, total);
+    assert_eq!(hq[1].head().await.unwrap(), head);
+    assert_eq!(cursor, head);
+    assert!(pulls > 1, "the reader should have pulled during the pushes");
+
+    // Every server sequence 1..=head was handed out exactly once.
+    let mut seqs = Vec::new();
+    for id in &ids {
+        let log = hq[0].op_log(*id).await.unwrap();
+        assert!(verify_chain(&log).ok);
+        for entry in &log {
+            match serde_json::from_str::<OpOutcome>(&entry.outcome_json).unwrap() {
+                OpOutcome::Applied { server_seq } => seqs.push(server_seq),
+                other => panic!("op {} was not applied: {other:?}", entry.device_seq),
+            }
+        }
+    }
+    seqs.sort_unstable();
+    assert_eq!(seqs, (1..=head).collect::<Vec<_>>());
+
+    // The reader, though it pulled while pushes were committing, saw every record's final state:
+    // no row was skipped behind its cursor.
+    let finals: BTreeMap<RecordId, (u64, String)> = hq[0]
+        .changes_after(0, u32::MAX)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|c| (c.record_id, (c.server_seq, c.state_json)))
+        .collect();
+    assert_eq!(finals.len() as u64, created);
+    assert_eq!(seen, finals);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_processes_starting_together_migrate_once() {
+    if !postgres_available().await {
+        return;
+    }
+    let schema = format!("t_{:016x}", rand::random::<u64>());
+    let url = with_schema(&pg_url(), &schema);
+    let outcome = tokio::spawn({
+        let (url, schema) = (url.clone(), schema.clone());
+        async move {
+            // Two HQ processes starting at once on an empty schema (one through `open_storage`).
+            let (a, b) = tokio::join!(
+                PostgresStorage::connect(&url),
+                beatbook_hq::open_storage(&url)
+            );
+            let (a, b) = (a.unwrap(), b.unwrap());
+            assert_eq!(b.backend(), "postgres");
+            assert_eq!(a.head().await.unwrap(), 0);
+            let raw = Raw::Postgres {
+                url: pg_url(),
+                schema,
+            };
+            // One migration applied, once.
+            raw.exec(
+                "DO $$ BEGIN
+                   IF (SELECT count(*) FROM schema_migrations) <> 1 THEN
+                     RAISE EXCEPTION 'migrations applied % times', (SELECT count(*) FROM schema_migrations);
+                   END IF;
+                 END $$",
+            )
+            .await
+            .unwrap();
+            // A database migrated by a newer HQ is refused rather than misread.
+            raw.exec("INSERT INTO schema_migrations (version) VALUES (99)")
+                .await
+                .unwrap();
+            match PostgresStorage::connect(&url).await {
+                Err(StorageError::NewerSchema { found: 99, .. }) => {}
+                Err(other) => panic!("expected NewerSchema, got {other}"),
+                Ok(_) => panic!("expected NewerSchema, got a storage"),
+            }
+        }
+    })
+    .await;
+    pg_client(&pg_url())
+        .await
+        .batch_execute(&format!("DROP SCHEMA \"{schema}\" CASCADE"))
+        .await
+        .unwrap();
+    if let Err(e) = outcome {
+        std::panic::resume_unwind(e.into_panic());
+    }
+}
