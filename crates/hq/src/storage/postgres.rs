@@ -106,6 +106,36 @@ fn split_schema(url: &str) -> Result<(String, Option<String>)> {
 }
 
 impl PostgresStorage {
+    /// Every row's JSON body of a reference table (`areas`, `teams`), in id order.
+    async fn bodies<T: serde::de::DeserializeOwned>(&self, table: &'static str) -> Result<Vec<T>> {
+        let rows = self
+            .client()
+            .await?
+            .query(
+                &format!("SELECT body::text FROM {table} ORDER BY id COLLATE \"C\""),
+                &[],
+            )
+            .await
+            .map_err(db)?;
+        rows.iter()
+            .map(|r| Ok(serde_json::from_str(r.get::<_, &str>(0))?))
+            .collect()
+    }
+
+    async fn officer_where(&self, column: &'static str, value: &str) -> Result<Option<OfficerRow>> {
+        self.client()
+            .await?
+            .query_opt(
+                &format!("SELECT body::text, password_hash FROM officers WHERE {column} = $1"),
+                &[&value],
+            )
+            .await
+            .map_err(db)?
+            .as_ref()
+            .map(officer_row)
+            .transpose()
+    }
+
     /// Connect a pool to `url` (`postgres://...`, optionally `?schema=NAME`) and bring the schema
     /// up to date.
     pub async fn connect(url: &str) -> Result<Self> {
@@ -315,61 +345,19 @@ impl Storage for PostgresStorage {
     }
 
     async fn areas(&self) -> Result<Vec<Area>> {
-        let rows = self
-            .client()
-            .await?
-            .query(
-                "SELECT body::text FROM areas ORDER BY id COLLATE \"C\"",
-                &[],
-            )
-            .await
-            .map_err(db)?;
-        rows.iter()
-            .map(|r| Ok(serde_json::from_str(r.get::<_, &str>(0))?))
-            .collect()
+        self.bodies("areas").await
     }
 
     async fn teams(&self) -> Result<Vec<Team>> {
-        let rows = self
-            .client()
-            .await?
-            .query(
-                "SELECT body::text FROM teams ORDER BY id COLLATE \"C\"",
-                &[],
-            )
-            .await
-            .map_err(db)?;
-        rows.iter()
-            .map(|r| Ok(serde_json::from_str(r.get::<_, &str>(0))?))
-            .collect()
+        self.bodies("teams").await
     }
 
     async fn officer(&self, id: &OfficerId) -> Result<Option<OfficerRow>> {
-        self.client()
-            .await?
-            .query_opt(
-                "SELECT body::text, password_hash FROM officers WHERE id = $1",
-                &[&id.as_str()],
-            )
-            .await
-            .map_err(db)?
-            .as_ref()
-            .map(officer_row)
-            .transpose()
+        self.officer_where("id", id.as_str()).await
     }
 
     async fn officer_by_collar(&self, collar: &str) -> Result<Option<OfficerRow>> {
-        self.client()
-            .await?
-            .query_opt(
-                "SELECT body::text, password_hash FROM officers WHERE collar_number = $1",
-                &[&collar],
-            )
-            .await
-            .map_err(db)?
-            .as_ref()
-            .map(officer_row)
-            .transpose()
+        self.officer_where("collar_number", collar).await
     }
 
     async fn add_enrolment_code(&self, code_hash: &str, expires_at: DateTime<Utc>) -> Result<()> {

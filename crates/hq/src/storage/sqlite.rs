@@ -73,6 +73,37 @@ impl SqliteStorage {
         })
     }
 
+    /// Every row's JSON body of a reference table (`areas`, `teams`), in id order.
+    async fn bodies<T: serde::de::DeserializeOwned + Send + 'static>(
+        &self,
+        table: &'static str,
+    ) -> Result<Vec<T>> {
+        self.call(move |c| {
+            let mut stmt = c.prepare(&format!("SELECT body FROM {table} ORDER BY id"))?;
+            let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
+            rows.map(|r| Ok(serde_json::from_str(&r?)?)).collect()
+        })
+        .await
+    }
+
+    async fn officer_where(
+        &self,
+        column: &'static str,
+        value: String,
+    ) -> Result<Option<OfficerRow>> {
+        self.call(move |c| {
+            let row: Option<(String, Option<String>)> = c
+                .query_row(
+                    &format!("SELECT body, password_hash FROM officers WHERE {column} = ?1"),
+                    [value],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
+                .optional()?;
+            row.map(|(b, h)| officer_row(b, h)).transpose()
+        })
+        .await
+    }
+
     /// Run `f` on the connection off the async runtime.
     async fn call<T: Send + 'static>(
         &self,
@@ -217,51 +248,19 @@ impl Storage for SqliteStorage {
     }
 
     async fn areas(&self) -> Result<Vec<Area>> {
-        self.call(|c| {
-            let mut stmt = c.prepare("SELECT body FROM areas ORDER BY id")?;
-            let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
-            rows.map(|r| Ok(serde_json::from_str(&r?)?)).collect()
-        })
-        .await
+        self.bodies("areas").await
     }
 
     async fn teams(&self) -> Result<Vec<Team>> {
-        self.call(|c| {
-            let mut stmt = c.prepare("SELECT body FROM teams ORDER BY id")?;
-            let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
-            rows.map(|r| Ok(serde_json::from_str(&r?)?)).collect()
-        })
-        .await
+        self.bodies("teams").await
     }
 
     async fn officer(&self, id: &OfficerId) -> Result<Option<OfficerRow>> {
-        let id = id.to_string();
-        self.call(move |c| {
-            let row: Option<(String, Option<String>)> = c
-                .query_row(
-                    "SELECT body, password_hash FROM officers WHERE id = ?1",
-                    [id],
-                    |r| Ok((r.get(0)?, r.get(1)?)),
-                )
-                .optional()?;
-            row.map(|(b, h)| officer_row(b, h)).transpose()
-        })
-        .await
+        self.officer_where("id", id.to_string()).await
     }
 
     async fn officer_by_collar(&self, collar: &str) -> Result<Option<OfficerRow>> {
-        let collar = collar.to_owned();
-        self.call(move |c| {
-            let row: Option<(String, Option<String>)> = c
-                .query_row(
-                    "SELECT body, password_hash FROM officers WHERE collar_number = ?1",
-                    [collar],
-                    |r| Ok((r.get(0)?, r.get(1)?)),
-                )
-                .optional()?;
-            row.map(|(b, h)| officer_row(b, h)).transpose()
-        })
-        .await
+        self.officer_where("collar_number", collar.to_owned()).await
     }
 
     async fn add_enrolment_code(&self, code_hash: &str, expires_at: DateTime<Utc>) -> Result<()> {
