@@ -270,3 +270,45 @@ async fn hq_answers_bad_requests_with_a_stable_code() {
         .unwrap()
         .contains("enrolment code"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hq_serves_an_openapi_document_of_its_endpoints() {
+    let hq = start_hq(HqSettings::default()).await;
+    let r = reqwest::get(format!("{}/api/v1/openapi.json", hq.url()))
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let doc: serde_json::Value = r.json().await.unwrap();
+    assert!(
+        doc["openapi"].as_str().unwrap().starts_with("3."),
+        "{}",
+        doc["openapi"]
+    );
+    for path in [
+        "/api/v1/enrol",
+        "/api/v1/login",
+        "/api/v1/token/refresh",
+        "/api/v1/sync/push",
+        "/api/v1/sync/pull",
+    ] {
+        assert!(
+            doc["paths"].get(path).is_some(),
+            "{path} missing from the OpenAPI document"
+        );
+    }
+    let schemas = &doc["components"]["schemas"];
+    for schema in [
+        "PushRequest",
+        "PushResponse",
+        "OpOutcome",
+        "Session",
+        "ApiErrorBody",
+    ] {
+        assert!(schemas.get(schema).is_some(), "schema {schema} missing");
+    }
+    assert_eq!(
+        doc["paths"]["/api/v1/sync/push"]["post"]["responses"]["403"]["content"]
+            ["application/json"]["schema"]["$ref"],
+        "#/components/schemas/ApiErrorBody"
+    );
+}

@@ -8,6 +8,7 @@ use crate::{DeviceId, Op, RecordId};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
+use utoipa::ToSchema;
 
 /// Path prefix of this protocol version.
 pub const API_PREFIX: &str = "/api/v1";
@@ -17,7 +18,7 @@ pub const PROTOCOL_VERSION: u32 = 1;
 pub const PROTOCOL_HEADER: &str = "beatbook-protocol";
 
 /// Every error HQ answers has this body.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
 pub struct ApiErrorBody {
     /// Stable: clients switch on it.
     pub code: String,
@@ -34,34 +35,38 @@ pub mod codes {
     pub const VERSION_NOT_SUPPORTED: &str = "version_not_supported";
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
 pub struct EnrolRequest {
     /// The one-time code HQ gave (typed, or scanned as text).
     pub code: String,
     /// The id the device made for itself when its store was set up: its ops already carry it.
+    #[schema(value_type = String, format = Uuid)]
     pub device_id: DeviceId,
     /// A name for the device in HQ's list ("Tablet 14, Camden").
     pub device_name: String,
     pub app_version: String,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
 pub struct EnrolResponse {
+    #[schema(value_type = String, format = Uuid)]
     pub device_id: DeviceId,
     /// The device's own secret: with an officer's password it gets tokens. Keep it in the store.
     pub device_secret: String,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
 pub struct LoginRequest {
+    #[schema(value_type = String, format = Uuid)]
     pub device_id: DeviceId,
     pub device_secret: String,
     pub collar_number: String,
     pub password: String,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
 pub struct RefreshRequest {
+    #[schema(value_type = String, format = Uuid)]
     pub device_id: DeviceId,
     /// A refresh token works only with its device's secret, so a leaked token alone is useless.
     pub device_secret: String,
@@ -69,25 +74,30 @@ pub struct RefreshRequest {
 }
 
 /// Tokens are bound to one officer on one device.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS, ToSchema)]
 pub struct Session {
     pub access_token: String,
     pub access_expires_at: DateTime<Utc>,
     pub refresh_token: String,
     pub refresh_expires_at: DateTime<Utc>,
+    #[schema(value_type = Object)]
     pub officer: Officer,
+    #[schema(value_type = Vec<Object>)]
     pub teams: Vec<Team>,
     /// The reference areas, for routing locations on the device.
+    #[schema(value_type = Vec<Object>)]
     pub areas: Vec<Area>,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS, ToSchema)]
 pub struct PushRequest {
+    /// Ops in the `Op` shape (see the TypeScript bindings).
+    #[schema(value_type = Vec<Object>)]
     pub ops: Vec<Op>,
 }
 
 /// What HQ did with one op.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
 #[serde(tag = "outcome", rename_all = "snake_case")]
 pub enum OpOutcome {
     /// Merged and logged; `server_seq` is the record's new position in the change feed.
@@ -101,7 +111,7 @@ pub enum OpOutcome {
     Rejected { code: String, reason: String },
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
 pub struct OpResult {
     #[ts(type = "number")]
     pub device_seq: u64,
@@ -109,7 +119,7 @@ pub struct OpResult {
     pub outcome: OpOutcome,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
 pub struct PushResponse {
     pub results: Vec<OpResult>,
     /// The next device_seq HQ expects from this device: ops before it are all on HQ. When a
@@ -119,11 +129,13 @@ pub struct PushResponse {
 }
 
 /// `GET /api/v1/sync/pull?after=CURSOR&limit=N`.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS, ToSchema)]
 pub struct PullResponse {
     /// Records changed after the cursor that this officer may see, in commit order.
+    #[schema(value_type = Vec<Object>)]
     pub records: Vec<RecordState>,
     /// Records this device must delete: access to them was withdrawn.
+    #[schema(value_type = Vec<String>)]
     pub purge: Vec<RecordId>,
     /// Where the next pull starts.
     #[ts(type = "number")]

@@ -71,6 +71,7 @@ pub fn router(state: HqState) -> Router {
     let max_body = state.settings.max_body_bytes;
     let api = Router::new()
         .route("/health", get(routes::health))
+        .route("/openapi.json", get(routes::openapi))
         .route("/enrol", post(routes::enrol))
         .route("/login", post(routes::login))
         .route("/token/refresh", post(routes::refresh))

@@ -11,7 +11,8 @@ use axum::Json;
 use beatbook_domain::access::{device_may_see, Viewer};
 use beatbook_domain::people::Officer;
 use beatbook_domain::protocol::{
-    EnrolRequest, EnrolResponse, LoginRequest, PushRequest, PushResponse, RefreshRequest, Session,
+    ApiErrorBody, EnrolRequest, EnrolResponse, LoginRequest, PushRequest, PushResponse,
+    RefreshRequest, Session,
 };
 use beatbook_domain::{DeviceId, RecordId};
 use chrono::{Duration, Utc};
@@ -92,6 +93,9 @@ fn bad_json(e: axum::extract::rejection::JsonRejection) -> ApiError {
     ApiError::BadRequest(format!("the request body is not valid: {}", e.body_text()))
 }
 
+#[utoipa::path(post, path = "/api/v1/enrol", tag = "devices",
+    request_body = EnrolRequest,
+    responses((status = 200, body = EnrolResponse), (status = 403, description = "Code unknown, used or expired", body = ApiErrorBody), (status = 409, description = "Device id already enrolled", body = ApiErrorBody), (status = 400, description = "Malformed body", body = ApiErrorBody), (status = 413, description = "Body too large", body = ApiErrorBody), (status = 426, description = "Protocol version not supported", body = ApiErrorBody)))]
 pub async fn enrol(
     State(state): State<HqState>,
     body: Result<Json<EnrolRequest>, axum::extract::rejection::JsonRejection>,
@@ -167,6 +171,9 @@ async fn new_session(
     })
 }
 
+#[utoipa::path(post, path = "/api/v1/login", tag = "devices",
+    request_body = LoginRequest,
+    responses((status = 200, body = Session), (status = 401, description = "Wrong collar number or password, or unknown device", body = ApiErrorBody), (status = 403, description = "Device revoked", body = ApiErrorBody), (status = 400, description = "Malformed body", body = ApiErrorBody), (status = 413, description = "Body too large", body = ApiErrorBody), (status = 426, description = "Protocol version not supported", body = ApiErrorBody)))]
 pub async fn login(
     State(state): State<HqState>,
     body: Result<Json<LoginRequest>, axum::extract::rejection::JsonRejection>,
@@ -198,6 +205,9 @@ pub async fn login(
     Ok(Json(new_session(&state, row.officer, device.id).await?))
 }
 
+#[utoipa::path(post, path = "/api/v1/token/refresh", tag = "devices",
+    request_body = RefreshRequest,
+    responses((status = 200, body = Session), (status = 401, body = ApiErrorBody), (status = 403, description = "Device revoked: wipe", body = ApiErrorBody), (status = 400, description = "Malformed body", body = ApiErrorBody), (status = 413, description = "Body too large", body = ApiErrorBody), (status = 426, description = "Protocol version not supported", body = ApiErrorBody)))]
 pub async fn refresh(
     State(state): State<HqState>,
     body: Result<Json<RefreshRequest>, axum::extract::rejection::JsonRejection>,
@@ -234,6 +244,9 @@ pub async fn refresh(
     Ok(Json(new_session(&state, officer, old.device_id).await?))
 }
 
+#[utoipa::path(post, path = "/api/v1/sync/push", tag = "sync",
+    request_body = PushRequest, security(("bearer" = [])),
+    responses((status = 200, description = "One result per op", body = PushResponse), (status = 401, description = "Token missing, invalid (`unauthorised`) or expired (`token_expired`)", body = ApiErrorBody), (status = 403, description = "Device revoked: wipe", body = ApiErrorBody), (status = 400, description = "Malformed body", body = ApiErrorBody), (status = 413, description = "Body too large", body = ApiErrorBody), (status = 426, description = "Protocol version not supported", body = ApiErrorBody)))]
 pub async fn push(
     State(state): State<HqState>,
     authed: Authed,
@@ -282,6 +295,10 @@ pub struct PullBody {
 
 pub const MAX_PULL: u32 = 5_000;
 
+#[utoipa::path(get, path = "/api/v1/sync/pull", tag = "sync",
+    params(("after" = Option<u64>, Query, description = "Cursor: the last server sequence seen"), ("limit" = Option<u32>, Query, description = "At most this many changes (1..=5000, default 1000)")),
+    security(("bearer" = [])),
+    responses((status = 200, description = "Changes after the cursor that this officer may see", body = beatbook_domain::protocol::PullResponse), (status = 401, body = ApiErrorBody), (status = 403, description = "Device revoked: wipe", body = ApiErrorBody), (status = 400, description = "Malformed body", body = ApiErrorBody), (status = 413, description = "Body too large", body = ApiErrorBody), (status = 426, description = "Protocol version not supported", body = ApiErrorBody)))]
 pub async fn pull(
     State(state): State<HqState>,
     authed: Authed,
@@ -313,13 +330,14 @@ pub async fn pull(
     }))
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct Health {
     status: &'static str,
     backend: &'static str,
     head: u64,
 }
 
+#[utoipa::path(get, path = "/api/v1/health", tag = "meta", responses((status = 200, body = Health)))]
 pub async fn health(State(state): State<HqState>) -> Result<Json<Health>, ApiError> {
     Ok(Json(Health {
         status: "ok",
@@ -331,4 +349,37 @@ pub async fn health(State(state): State<HqState>) -> Result<Json<Health>, ApiErr
 /// Set an officer's password (admin tooling; not exposed over HTTP yet).
 pub fn password_hash(password: &str) -> Result<String, ApiError> {
     hash_password(password).map_err(ApiError::BadRequest)
+}
+
+/// The OpenAPI document, generated from the handlers and the wire types above.
+#[derive(utoipa::OpenApi)]
+#[openapi(
+    info(title = "Beatbook HQ", description = "Device enrolment, sign-in and sync. Every error is `{code, message}`."),
+    paths(enrol, login, refresh, push, pull, health),
+    components(schemas(ApiErrorBody, beatbook_domain::protocol::OpResult, beatbook_domain::protocol::OpOutcome)),
+    modifiers(&BearerAuth)
+)]
+pub struct ApiDoc;
+
+struct BearerAuth;
+
+impl utoipa::Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
+pub async fn openapi() -> axum::response::Response {
+    use axum::response::IntoResponse;
+    use utoipa::OpenApi;
+    (
+        [(axum::http::header::CONTENT_TYPE, "application/json")],
+        ApiDoc::openapi().to_pretty_json().unwrap_or_default(),
+    )
+        .into_response()
 }
