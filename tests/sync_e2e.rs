@@ -312,3 +312,105 @@ async fn hq_serves_an_openapi_document_of_its_endpoints() {
         "#/components/schemas/ApiErrorBody"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_change_of_team_back_fills_the_new_areas_and_purges_the_old() {
+    let hq = start_hq(HqSettings::default()).await;
+    let camden = device(&hq, "PC4127").await;
+    let hackney = device(&hq, "PC5071").await;
+    let moving = device(&hq, "PC3318").await; // Dalston SNT, about to move to Camden Town SNT
+    let in_camden = camden.add_concern("Begging outside the station", CAMDEN.0, CAMDEN.1);
+    let in_dalston = hackney.add_concern("Dealing by the market", DALSTON.0, DALSTON.1);
+    camden.sync().await.unwrap();
+    hackney.sync().await.unwrap();
+    assert!(!moving.sync().await.unwrap().access_reset);
+    assert_eq!(ids(&moving), vec![in_dalston]);
+
+    let mut officer = hq
+        .storage
+        .officer(&"PC3318".into())
+        .await
+        .unwrap()
+        .unwrap()
+        .officer;
+    officer.teams = vec!["camden-town-snt".into()];
+    beatbook_hq::admin::put_officer(hq.storage.as_ref(), &officer, None)
+        .await
+        .unwrap();
+
+    let r = moving.sync().await.unwrap();
+    assert!(r.access_reset, "{r:?}");
+    assert_eq!(
+        ids(&moving),
+        vec![in_camden],
+        "the old area's record is purged, the new one's back-filled"
+    );
+    assert_eq!(r.purged, 1);
+    // Settled: the next sync is an ordinary one.
+    assert!(!moving.sync().await.unwrap().access_reset);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn source_details_leave_the_device_once_hq_has_them_and_never_come_back() {
+    use beatbook_domain::intel::{IntelReport, IntelSource, SourceType};
+    use beatbook_domain::RecordKind;
+    let hq = start_hq(HqSettings::default()).await;
+    let d = device(&hq, "PC3318").await;
+    let report: IntelReport = serde_json::from_value(serde_json::json!({
+        "grade": {"source": "2", "intelligence": "C", "handling": {"code": "P"}},
+        "security": "official_sensitive",
+        "content": "Male known as 'T' selling cannabis from a grey Golf on Ridley Road, evenings",
+        "checks_made": "PNC check on the partial VRM",
+        "threat_to_life": false,
+        "location": {"lat": DALSTON.0, "lon": DALSTON.1, "place": "Ridley Road"},
+        "areas": ["E05009370", "tc-dalston"],
+        "source_id": null,
+        "review_state": "submitted",
+        "legacy_grade": null,
+        "submitted_at": "2026-11-20T20:00:00Z",
+        "retention_review": "2032-11-20",
+    }))
+    .unwrap();
+    let (report_id, source_id) = {
+        let mut s = d.store.lock().unwrap();
+        let report_id = s.create(&report).unwrap();
+        let source_id = s
+            .create(&IntelSource {
+                report_id,
+                source_type: SourceType::MemberOfPublic,
+                name: Some("Stallholder".into()),
+                contact: Some("07700 900777".into()),
+                relationship: None,
+                notes: String::new(),
+                recorded_at: "2026-11-20T20:00:00Z".parse().unwrap(),
+                retention_review: "2032-11-20".parse().unwrap(),
+            })
+            .unwrap();
+        (report_id, source_id)
+    };
+    d.sync().await.unwrap();
+    d.sync().await.unwrap();
+    let s = d.store.lock().unwrap();
+    let sources = s
+        .list(&ListFilter {
+            kind: Some(RecordKind::IntelSource),
+            ..Default::default()
+        })
+        .unwrap();
+    assert!(
+        sources.is_empty(),
+        "source details still on the device: {sources:?}"
+    );
+    assert_eq!(s.state(source_id).unwrap_err().code(), "not_found");
+    drop(s);
+    assert_eq!(
+        ids(&d),
+        vec![report_id],
+        "the author keeps their own report"
+    );
+    assert_eq!(
+        hq.storage.counts().await.unwrap().records,
+        2,
+        "HQ holds both"
+    );
+}

@@ -142,4 +142,8 @@ pub struct PullResponse {
     pub cursor: u64,
     /// More changes are waiting: pull again straight away.
     pub more: bool,
+    /// A fingerprint of what this officer may see (role, teams, areas). When it changes, the
+    /// device pulls again from the start: a grant back-fills, and a revoke's purge list reaches
+    /// every record that is no longer visible.
+    pub access: String,
 }

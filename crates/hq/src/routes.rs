@@ -291,6 +291,13 @@ pub struct PullBody {
     purge: Vec<RecordId>,
     cursor: u64,
     more: bool,
+    access: String,
+}
+
+/// What a viewer may see, as a short fingerprint (see `PullResponse::access`).
+pub fn access_fingerprint(viewer: &Viewer) -> String {
+    let text = serde_json::json!([viewer.role, viewer.teams, viewer.areas]).to_string();
+    sha256_hex(&text)[..16].to_owned()
 }
 
 pub const MAX_PULL: u32 = 5_000;
@@ -322,11 +329,13 @@ pub async fn pull(
             purge.push(c.record_id);
         }
     }
+    let access = access_fingerprint(&authed.viewer);
     Ok(Json(PullBody {
         records,
         purge,
         cursor,
         more,
+        access,
     }))
 }
 

@@ -4,7 +4,7 @@
 use crate::{Store, StoreError};
 use beatbook_domain::merge::RecordState;
 use beatbook_domain::protocol::{OpOutcome, OpResult};
-use beatbook_domain::{OfficerId, RecordId};
+use beatbook_domain::{OfficerId, RecordId, RecordKind};
 use rusqlite::OptionalExtension;
 use serde::{Deserialize, Serialize};
 
@@ -20,6 +20,9 @@ pub struct SyncMeta {
     pub access_expires_at: Option<String>,
     pub refresh_token: Option<String>,
     pub pull_cursor: u64,
+    /// HQ's fingerprint of what this officer may see, as of the last pull.
+    #[serde(default)]
+    pub access: Option<String>,
     /// RFC 3339 time of the last sync that completed.
     pub last_success: Option<String>,
     /// The last sync's error, in words, if it failed.
@@ -54,6 +57,8 @@ pub struct PushApplied {
     pub rejected: u32,
     /// Ops HQ asked for again (it is missing them), now pending.
     pub resent: u32,
+    /// Intelligence source records removed from the device now that HQ holds them.
+    pub sources_removed: u32,
 }
 
 const SYNC_META_KEY: &str = "sync";
@@ -141,6 +146,20 @@ impl Store {
                 [i64::try_from(expected_seq).unwrap_or(i64::MAX)],
             )?)
             .unwrap_or(0);
+            // Source details are kept on the device only until HQ has them.
+            let on_hq: Vec<String> = tx
+                .prepare(
+                    "SELECT id FROM records r WHERE r.kind = ?1 AND NOT EXISTS
+                       (SELECT 1 FROM outbox o WHERE o.record_id = r.id AND o.state <> 'acked')",
+                )?
+                .query_map([RecordKind::IntelSource.as_str()], |r| r.get(0))?
+                .collect::<Result<_, _>>()?;
+            for id in on_hq {
+                let id: RecordId = id
+                    .parse()
+                    .map_err(|_| StoreError::Corrupt(format!("record id {id}")))?;
+                applied.sources_removed += crate::records::purge(&tx, id)?;
+            }
         }
         tx.commit()?;
         Ok(applied)
@@ -187,6 +206,7 @@ impl Store {
         records: &[RecordState],
         purge: &[RecordId],
         cursor: u64,
+        access: &str,
     ) -> Result<u32, StoreError> {
         let mut purged = 0;
         self.write(|tx, device, _| {
@@ -201,6 +221,7 @@ impl Store {
                 .transpose()?
                 .unwrap_or_default();
             meta.pull_cursor = cursor;
+            meta.access = Some(access.to_owned());
             tx.execute(
                 "INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
                 (SYNC_META_KEY, serde_json::to_string(&meta)?),

@@ -36,6 +36,8 @@ pub struct SyncReport {
     pub purged: u64,
     pub pending: u64,
     pub cursor: u64,
+    /// HQ changed what this officer may see, so the pull started again from the beginning.
+    pub access_reset: bool,
     /// Wall-clock time of each phase, in milliseconds.
     pub push_ms: u64,
     pub pull_ms: u64,
@@ -309,6 +311,7 @@ impl SyncEngine {
         report: &mut SyncReport,
         progress: &(dyn Fn(Progress) + Send + Sync),
     ) -> Result<(), SyncError> {
+        let mut known_access = self.meta().await?.access;
         loop {
             let page = match client.pull(token, cursor, PULL_PAGE).await {
                 Err(SyncError::SignInNeeded(_)) => {
@@ -317,6 +320,15 @@ impl SyncEngine {
                 }
                 other => other?,
             };
+            if known_access.as_ref().is_some_and(|a| a != &page.access) && cursor > 0 {
+                // What this officer may see changed at HQ: start again from the beginning, so
+                // newly visible records arrive and no-longer-visible ones are purged.
+                known_access = Some(page.access.clone());
+                cursor = 0;
+                report.access_reset = true;
+                continue;
+            }
+            known_access = Some(page.access.clone());
             if page.cursor < cursor {
                 return Err(SyncError::Protocol("HQ's cursor went backwards".into()));
             }
@@ -324,7 +336,9 @@ impl SyncEngine {
             let more = page.more;
             cursor = page.cursor;
             let purged = self
-                .with_store(move |s| s.apply_pull(&page.records, &page.purge, page.cursor))
+                .with_store(move |s| {
+                    s.apply_pull(&page.records, &page.purge, page.cursor, &page.access)
+                })
                 .await?;
             report.pulled += n;
             report.purged += u64::from(purged);
