@@ -390,19 +390,20 @@ async fn source_details_leave_the_device_once_hq_has_them_and_never_come_back() 
     };
     d.sync().await.unwrap();
     d.sync().await.unwrap();
-    let s = d.store.lock().unwrap();
-    let sources = s
-        .list(&ListFilter {
-            kind: Some(RecordKind::IntelSource),
-            ..Default::default()
-        })
-        .unwrap();
-    assert!(
-        sources.is_empty(),
-        "source details still on the device: {sources:?}"
-    );
-    assert_eq!(s.state(source_id).unwrap_err().code(), "not_found");
-    drop(s);
+    {
+        let s = d.store.lock().unwrap();
+        let sources = s
+            .list(&ListFilter {
+                kind: Some(RecordKind::IntelSource),
+                ..Default::default()
+            })
+            .unwrap();
+        assert!(
+            sources.is_empty(),
+            "source details still on the device: {sources:?}"
+        );
+        assert_eq!(s.state(source_id).unwrap_err().code(), "not_found");
+    }
     assert_eq!(
         ids(&d),
         vec![report_id],
