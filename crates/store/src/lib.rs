@@ -131,6 +131,16 @@ pub struct Store {
     areas: Vec<Area>,
 }
 
+impl Drop for Store {
+    /// Close the keyed connection under the same lock that keying takes (see `keying`).
+    fn drop(&mut self) {
+        let _one_at_a_time = keying();
+        if let Ok(placeholder) = Connection::open_in_memory() {
+            drop(std::mem::replace(&mut self.conn, placeholder));
+        }
+    }
+}
+
 impl std::fmt::Debug for Store {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Store")
@@ -251,10 +261,8 @@ impl Store {
     }
 
     /// Close this store and destroy it.
-    pub fn wipe_and_close(self) -> Result<(), StoreError> {
-        let dir = self.dir.clone();
-        drop(self.conn);
-        keys::wipe(&dir)
+    pub fn wipe_and_close(mut self) -> Result<(), StoreError> {
+        self.wipe_in_place()
     }
 
     /// Change the PIN. The database is re-encrypted under a new data key, so an old copy of the
@@ -262,8 +270,11 @@ impl Store {
     /// Destroy the store while a handle to it is held (HQ revoked the device mid-sync): the
     /// handle is left pointing at an empty in-memory database, and every file is removed.
     pub fn wipe_in_place(&mut self) -> Result<(), StoreError> {
-        let old = std::mem::replace(&mut self.conn, Connection::open_in_memory()?);
-        drop(old);
+        {
+            let _one_at_a_time = keying();
+            let old = std::mem::replace(&mut self.conn, Connection::open_in_memory()?);
+            drop(old);
+        }
         keys::wipe(&self.dir)
     }
 
@@ -272,7 +283,10 @@ impl Store {
         let store = Store::open(dir, old)?;
         let new_key = keys::new_data_key();
         let staged = keys::stage(dir, &new_key, new)?;
-        store.conn.execute_batch(&key_pragma("rekey", &new_key))?;
+        {
+            let _one_at_a_time = keying();
+            store.conn.execute_batch(&key_pragma("rekey", &new_key))?;
+        }
         drop(store);
         keys::commit_staged(dir, staged)
     }
@@ -397,6 +411,17 @@ fn key_pragma(pragma: &str, key: &keys::DataKey) -> Zeroizing<String> {
     sql
 }
 
+/// Held while a SQLCipher connection is keyed, re-keyed or closed. A run of the test suite once
+/// saw SQLCipher refuse a valid key ("PRAGMA key requires a key of one or more characters") while
+/// other threads were opening and closing stores; these steps are quick, so doing them one at a
+/// time costs nothing noticeable.
+fn keying() -> std::sync::MutexGuard<'static, ()> {
+    static KEYING: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    KEYING
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
 fn open_connection(dir: &Path, key: &keys::DataKey) -> Result<Connection, StoreError> {
     let conn = Connection::open_with_flags(
         dir.join(DB_FILE),
@@ -412,20 +437,21 @@ fn open_connection(dir: &Path, key: &keys::DataKey) -> Result<Connection, StoreE
             "this build's SQLite has no SQLCipher: refusing to store data unencrypted".into(),
         ));
     }
-    let key_sql = Zeroizing::new(format!(
-        "PRAGMA key = \"x'{}'\";",
-        hex::encode(key.as_ref())
-    ));
-    conn.execute_batch(&key_sql)?;
-    // The first read proves the key: a wrong one reads as "not a database".
-    conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| {
-        r.get::<_, i64>(0)
-    })
-    .map_err(|e| {
-        StoreError::Corrupt(format!(
-            "the database cannot be decrypted with its key: {e}"
-        ))
-    })?;
+    {
+        let _one_at_a_time = keying();
+        // SQLCipher reports a wrong key on stderr by default; the error returned below says it better.
+        let _ = conn.execute_batch("PRAGMA cipher_log_level = NONE;");
+        conn.execute_batch(&key_pragma("key", key))?;
+        // The first read proves the key: a wrong one reads as "not a database".
+        conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| {
+            r.get::<_, i64>(0)
+        })
+        .map_err(|e| {
+            StoreError::Corrupt(format!(
+                "the database cannot be decrypted with its key: {e}"
+            ))
+        })?;
+    }
     let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
     if !mode.eq_ignore_ascii_case("wal") {
         return Err(StoreError::Corrupt(format!(
