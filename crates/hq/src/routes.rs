@@ -1,6 +1,6 @@
 //! The `/api/v1` endpoints.
 
-use crate::auth::{hash_password, new_secret, normalise_code, sha256_hex, verify_password};
+use crate::auth::{new_secret, normalise_code, sha256_hex, verify_password};
 use crate::error::ApiError;
 use crate::push::{plan, PushContext};
 use crate::storage::{DeviceRow, SessionRow};
@@ -353,11 +353,6 @@ pub async fn health(State(state): State<HqState>) -> Result<Json<Health>, ApiErr
         backend: state.storage.backend(),
         head: state.storage.head().await?,
     }))
-}
-
-/// Set an officer's password (admin tooling; not exposed over HTTP yet).
-pub fn password_hash(password: &str) -> Result<String, ApiError> {
-    hash_password(password).map_err(ApiError::BadRequest)
 }
 
 /// The OpenAPI document, generated from the handlers and the wire types above.
