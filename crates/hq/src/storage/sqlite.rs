@@ -104,6 +104,24 @@ impl SqliteStorage {
         .await
     }
 
+    async fn session_where(
+        &self,
+        column: &'static str,
+        hash: String,
+    ) -> Result<Option<SessionRow>> {
+        self.call(move |c| {
+            let row = c
+                .query_row(
+                    &format!("SELECT {SESSION_COLUMNS} FROM sessions WHERE {column} = ?1"),
+                    [hash],
+                    session_row,
+                )
+                .optional()?;
+            row.map(to_session).transpose()
+        })
+        .await
+    }
+
     /// Run `f` on the connection off the async runtime.
     async fn call<T: Send + 'static>(
         &self,
@@ -372,33 +390,13 @@ impl Storage for SqliteStorage {
     }
 
     async fn session_by_access(&self, access_hash: &str) -> Result<Option<SessionRow>> {
-        let h = access_hash.to_owned();
-        self.call(move |c| {
-            let row = c
-                .query_row(
-                    &format!("SELECT {SESSION_COLUMNS} FROM sessions WHERE access_hash = ?1"),
-                    [h],
-                    session_row,
-                )
-                .optional()?;
-            row.map(to_session).transpose()
-        })
-        .await
+        self.session_where("access_hash", access_hash.to_owned())
+            .await
     }
 
     async fn session_by_refresh(&self, refresh_hash: &str) -> Result<Option<SessionRow>> {
-        let h = refresh_hash.to_owned();
-        self.call(move |c| {
-            let row = c
-                .query_row(
-                    &format!("SELECT {SESSION_COLUMNS} FROM sessions WHERE refresh_hash = ?1"),
-                    [h],
-                    session_row,
-                )
-                .optional()?;
-            row.map(to_session).transpose()
-        })
-        .await
+        self.session_where("refresh_hash", refresh_hash.to_owned())
+            .await
     }
 
     async fn delete_session(&self, access_hash: &str) -> Result<()> {
