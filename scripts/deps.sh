@@ -8,6 +8,8 @@ APT_PACKAGES=(
   build-essential pkg-config perl make libssl-dev
   libwebkit2gtk-4.1-dev libgtk-3-dev libayatana-appindicator3-dev librsvg2-dev
   xvfb xauth webkit2gtk-driver sqlite3 curl
+  # End-to-end tests: Debian's Chromium runs the web build under Playwright (no browser download).
+  chromium
 )
 
 missing=()
@@ -28,6 +30,12 @@ fi
 command -v cargo >/dev/null || { echo "deps: Rust is missing: install it with rustup (stable 1.85 or newer)" >&2; exit 1; }
 command -v node >/dev/null && command -v npm >/dev/null || {
   echo "deps: Node.js 20.19+ and npm are missing: install them (Debian 12's nodejs is too old)" >&2; exit 1; }
+
+# tauri-driver: the WebDriver server that drives the real app (tests/app_e2e.rs).
+if ! command -v tauri-driver >/dev/null && [ ! -x "${CARGO_HOME:-$HOME/.cargo}/bin/tauri-driver" ]; then
+  echo "deps: cargo install tauri-driver"
+  cargo install tauri-driver --locked --quiet
+fi
 
 # npm packages: reinstall when the lock file changed since the last install.
 if [ ! -f ui/node_modules/.package-lock.json ] || [ ui/package-lock.json -nt ui/node_modules/.package-lock.json ]; then
