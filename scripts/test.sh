@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Every test: formatting, lints, all Rust tests, and the UI's type check and unit tests.
+# Every test: formatting, lints, all Rust tests (the real app's end-to-end tests included), and the
+# UI's type check, unit tests and browser end-to-end tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/deps.sh
@@ -15,6 +16,8 @@ trap 'rm -rf "$logs"' EXIT
 
 step "UI build (the app embeds ui/dist)"
 (cd ui && npm run build --silent)
+step "App build (tests/app_e2e.rs drives this binary; it builds nothing itself)"
+cargo build -p beatbook-app --locked
 step "cargo fmt"
 cargo fmt --all -- --check
 step "cargo clippy"
@@ -25,10 +28,13 @@ step "UI type check"
 (cd ui && npm run check --silent)
 step "UI unit tests"
 (cd ui && npm test --silent) 2>&1 | tee "$logs/ui"
+step "UI end-to-end tests (the web build in Chromium, on the fake backend)"
+(cd ui && npm run e2e --silent) 2>&1 | tee "$logs/e2e"
 
 # One closing line for CI: every test counted, none failed (a failure stops the script above).
 strip() { sed 's/\x1b\[[0-9;]*m//g' "$1"; }
 rust=$(strip "$logs/cargo" | grep -oE 'test result: ok\. [0-9]+ passed' | awk '{s += $4} END {print s + 0}')
 ui=$(strip "$logs/ui" | grep -oE 'Tests +[0-9]+ passed' | awk '{s += $2} END {print s + 0}')
+e2e=$(strip "$logs/e2e" | grep -oE '^e2e: [0-9]+ passed' | awk '{s += $2} END {print s + 0}')
 echo
-echo "tests: $((rust + ui)) passed, 0 failed"
+echo "tests: $((rust + ui + e2e)) passed, 0 failed"
