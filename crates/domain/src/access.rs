@@ -14,8 +14,9 @@ use crate::{AreaId, OfficerId, RecordKind, TeamId};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 
-/// The person asking, as HQ knows them.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// The person asking, as HQ knows them. HQ also tells a device its viewer on every pull, so the
+/// device can let go of what its officer may no longer see when their teams change.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Viewer {
     pub officer: OfficerId,
     pub role: Role,
@@ -79,6 +80,51 @@ pub fn device_may_see(viewer: &Viewer, facts: &AccessFacts) -> bool {
             ) || facts.areas.iter().any(|a| viewer.areas.contains(a))
         }
     }
+}
+
+/// The keys of HQ's change feed under which a record's changes are filed: its author, its areas,
+/// and for intelligence the intelligence unit and the teams it was disseminated to. A pull reads
+/// only the keys of the viewer ([`viewer_keys`]), so its cost follows what the officer may see,
+/// not the size of HQ. The feed is an index only: [`device_may_see`] still decides each record.
+pub fn audience(facts: &AccessFacts) -> Vec<String> {
+    let mut keys = Vec::new();
+    match facts.kind {
+        // Never sent to a device: not in the feed at all.
+        None | Some(RecordKind::IntelSource) => {}
+        Some(RecordKind::IntelReport) => {
+            keys.push(officer_key(&facts.created_by));
+            keys.push(INTEL_UNIT_KEY.to_owned());
+            keys.extend(facts.disseminated_to.iter().map(|t| format!("team:{t}")));
+        }
+        Some(_) => {
+            keys.push(officer_key(&facts.created_by));
+            keys.extend(facts.areas.iter().map(|a| format!("area:{a}")));
+        }
+    }
+    keys.sort();
+    keys.dedup();
+    keys
+}
+
+/// The feed keys a viewer reads, or `None` for the roles that oversee the whole force (they read
+/// every change).
+pub fn viewer_keys(viewer: &Viewer) -> Option<Vec<String>> {
+    if matches!(
+        viewer.role,
+        Role::IntelligenceUnit | Role::Analyst | Role::Admin
+    ) {
+        return None;
+    }
+    let mut keys = vec![officer_key(&viewer.officer)];
+    keys.extend(viewer.areas.iter().map(|a| format!("area:{a}")));
+    keys.extend(viewer.teams.iter().map(|t| format!("team:{t}")));
+    Some(keys)
+}
+
+const INTEL_UNIT_KEY: &str = "intel-unit";
+
+fn officer_key(officer: &OfficerId) -> String {
+    format!("officer:{officer}")
 }
 
 #[cfg(test)]
@@ -171,6 +217,39 @@ mod tests {
             let f = facts(kind, if own { "PC1" } else { "PC2" }, &ra);
             let expect = own || !record_areas.is_disjoint(&my_areas);
             prop_assert_eq!(device_may_see(&viewer(Role::Officer, &["t"], &ma), &f), expect);
+        }
+
+        /// The change feed is complete: whatever a viewer may see is filed under one of its keys
+        /// (or the viewer reads every change).
+        #[test]
+        fn the_change_feed_files_every_visible_record_under_a_key_of_its_viewer(
+            kind in prop_oneof![Just(RecordKind::Concern), Just(RecordKind::Meeting), Just(RecordKind::Priority), Just(RecordKind::PatrolLog), Just(RecordKind::Engagement), Just(RecordKind::IntelReport), Just(RecordKind::IntelSource)],
+            role in prop_oneof![Just(Role::Officer), Just(Role::Supervisor), Just(Role::IntelligenceUnit), Just(Role::Analyst), Just(Role::Admin)],
+            record_areas in proptest::collection::btree_set("[a-d]", 0..3),
+            my_areas in proptest::collection::btree_set("[a-d]", 0..3),
+            my_teams in proptest::collection::btree_set("[t-v]", 0..3),
+            disseminated in proptest::collection::btree_set("[t-v]", 0..3),
+            reviewed in any::<bool>(),
+            own in any::<bool>(),
+        ) {
+            let ra: Vec<&str> = record_areas.iter().map(String::as_str).collect();
+            let ma: Vec<&str> = my_areas.iter().map(String::as_str).collect();
+            let mt: Vec<&str> = my_teams.iter().map(String::as_str).collect();
+            let mut f = facts(kind, if own { "PC1" } else { "PC2" }, &ra);
+            f.disseminated_to = disseminated.iter().map(|t| TeamId::new(t.as_str())).collect();
+            if reviewed {
+                f.review_state = Some(ReviewState::Disseminated);
+            }
+            let v = viewer(role, &mt, &ma);
+            if device_may_see(&v, &f) {
+                match viewer_keys(&v) {
+                    None => {}
+                    Some(keys) => {
+                        let filed = audience(&f);
+                        prop_assert!(keys.iter().any(|k| filed.contains(k)), "{:?} not under any of {:?}", filed, keys);
+                    }
+                }
+            }
         }
     }
 }

@@ -146,4 +146,10 @@ pub struct PullResponse {
     /// device pulls again from the start: a grant back-fills, and a revoke's purge list reaches
     /// every record that is no longer visible.
     pub access: String,
+    /// What this officer may see, as HQ decides it (role, teams and their areas). When `access`
+    /// changes, the device drops what this viewer may no longer see, then pulls again from the
+    /// start so that new grants back-fill.
+    #[ts(skip)]
+    #[schema(value_type = Object)]
+    pub viewer: crate::access::Viewer,
 }

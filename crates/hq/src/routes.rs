@@ -8,7 +8,7 @@ use crate::HqState;
 use axum::extract::{FromRequestParts, Query, State};
 use axum::http::request::Parts;
 use axum::Json;
-use beatbook_domain::access::{device_may_see, Viewer};
+use beatbook_domain::access::{device_may_see, viewer_keys, Viewer};
 use beatbook_domain::people::Officer;
 use beatbook_domain::protocol::{
     ApiErrorBody, EnrolRequest, EnrolResponse, LoginRequest, PushRequest, PushResponse,
@@ -292,6 +292,7 @@ pub struct PullBody {
     cursor: u64,
     more: bool,
     access: String,
+    viewer: Viewer,
 }
 
 /// What a viewer may see, as a short fingerprint (see `PullResponse::access`).
@@ -312,7 +313,11 @@ pub async fn pull(
     Query(q): Query<PullQuery>,
 ) -> Result<Json<PullBody>, ApiError> {
     let limit = q.limit.unwrap_or(1_000).clamp(1, MAX_PULL);
-    let changes = state.storage.changes_after(q.after, limit).await?;
+    // Officers read only their keys of the change feed; HQ roles that oversee the force read all.
+    let changes = match viewer_keys(&authed.viewer) {
+        Some(keys) => state.storage.changes_for(&keys, q.after, limit).await?,
+        None => state.storage.changes_after(q.after, limit).await?,
+    };
     let more = changes.len() == limit as usize;
     let cursor = changes.last().map_or(q.after, |c| c.server_seq);
     let mut records = Vec::new();
@@ -336,6 +341,7 @@ pub async fn pull(
         cursor,
         more,
         access,
+        viewer: authed.viewer,
     }))
 }
 

@@ -185,6 +185,7 @@ story!(sessions_are_found_by_either_hash_and_outlive_a_revoke);
 story!(push_applies_dedupes_and_refuses_gaps);
 story!(the_op_log_is_append_only);
 story!(a_big_batch_is_one_transaction);
+story!(the_change_feed_reads_only_a_viewers_keys_and_keys_stick);
 
 // ---------------------------------------------------------------------------------------------
 // Fixtures
@@ -296,6 +297,16 @@ impl Device {
     fn create(&mut self, description: &str) -> Op {
         let fields = concern(description).writes_from(None).unwrap();
         self.op(RecordId::new(), OpAction::Put { fields })
+    }
+
+    /// Move a concern this device holds to other areas.
+    fn move_to(&mut self, id: RecordId, areas: &[&str]) -> Op {
+        let state = self.states[&id].clone();
+        let mut c = Concern::from_state(&state).unwrap();
+        c.areas = areas.iter().map(|a| AreaId::new(*a)).collect();
+        let fields = c.writes_from(Some(&state)).unwrap();
+        assert!(!fields.is_empty());
+        self.op(id, OpAction::Put { fields })
     }
 
     /// An edit of a concern this device holds.
@@ -685,6 +696,41 @@ async fn a_big_batch_is_one_transaction(b: Backend) {
     assert!(verify_chain(&s.op_log(id).await.unwrap()).ok);
 }
 
+async fn the_change_feed_reads_only_a_viewers_keys_and_keys_stick(b: Backend) {
+    let s = &*b.storage;
+    let id = enrol(s, "tablet").await;
+    let mut d = Device::new(id, "pc-1");
+    let keys = |v: &[&str]| v.iter().map(|k| k.to_string()).collect::<Vec<_>>();
+    let seqs = |feed: &[beatbook_hq::storage::Change]| feed.iter().map(|c| c.server_seq).collect::<Vec<_>>();
+
+    // Three concerns in ward E05013655 (seqs 1..=3), then the second moves to ward E05013660 (4).
+    let ops: Vec<Op> = (0..3).map(|i| d.create(&format!("concern {i}"))).collect();
+    push(s, id, "pc-1", &ops).await;
+    let moved = ops[1].record_id;
+    let op = d.move_to(moved, &["E05013660"]);
+    push(s, id, "pc-1", &[op]).await;
+
+    // A viewer of the new ward sees only the moved concern, at its latest sequence.
+    let ward_b = s.changes_for(&keys(&["area:E05013660"]), 0, 100).await.unwrap();
+    assert_eq!(seqs(&ward_b), vec![4]);
+    assert_eq!(ward_b[0].record_id, moved);
+    // A viewer of the old ward still hears of it (keys stick), so a device that held it lets it go.
+    let ward_a = s.changes_for(&keys(&["area:E05013655"]), 0, 100).await.unwrap();
+    assert_eq!(seqs(&ward_a), vec![1, 3, 4]);
+    // Someone else's keys, and a cursor past everything, read nothing.
+    assert!(s.changes_for(&keys(&["area:E05009370", "officer:pc-2"]), 0, 100).await.unwrap().is_empty());
+    assert!(s.changes_for(&keys(&["area:E05013655"]), 4, 100).await.unwrap().is_empty());
+    // Several keys: each change once, in commit order, cut at the limit, resumable from the cursor.
+    let both = keys(&["area:E05013655", "area:E05013660", "officer:pc-1"]);
+    assert_eq!(seqs(&s.changes_for(&both, 0, 100).await.unwrap()), vec![1, 3, 4]);
+    assert_eq!(seqs(&s.changes_for(&both, 0, 2).await.unwrap()), vec![1, 3]);
+    assert_eq!(seqs(&s.changes_for(&both, 3, 2).await.unwrap()), vec![4]);
+    // The feed agrees with the full scan on what each change holds.
+    let all = s.changes_after(0, 100).await.unwrap();
+    let full: Vec<_> = all.iter().filter(|c| [1, 3, 4].contains(&c.server_seq)).cloned().collect();
+    assert_eq!(s.changes_for(&both, 0, 100).await.unwrap(), full);
+}
+
 // ---------------------------------------------------------------------------------------------
 // PostgreSQL only: several HQ processes on one database.
 
@@ -837,10 +883,11 @@ async fn postgres_processes_starting_together_migrate_once() {
                 url: pg_url(),
                 schema,
             };
-            // One migration applied, once.
+            // Both migrations applied, each once.
             raw.exec(
                 "DO $$ BEGIN
-                   IF (SELECT count(*) FROM schema_migrations) <> 1 THEN
+                   IF (SELECT count(*) FROM schema_migrations) <> 2
+                      OR (SELECT count(DISTINCT version) FROM schema_migrations) <> 2 THEN
                      RAISE EXCEPTION 'migrations applied % times', (SELECT count(*) FROM schema_migrations);
                    END IF;
                  END $$",

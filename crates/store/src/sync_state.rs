@@ -2,6 +2,7 @@
 //! cursor, outbox outcomes, and the last sync's result. All inside the encrypted database.
 
 use crate::{Store, StoreError};
+use beatbook_domain::access::{device_may_see, AccessFacts, Viewer};
 use beatbook_domain::merge::RecordState;
 use beatbook_domain::protocol::{OpOutcome, OpResult};
 use beatbook_domain::{OfficerId, RecordId, RecordKind};
@@ -65,25 +66,11 @@ const SYNC_META_KEY: &str = "sync";
 
 impl Store {
     pub fn sync_meta(&self) -> Result<SyncMeta, StoreError> {
-        let v: Option<String> = self
-            .conn
-            .query_row(
-                "SELECT value FROM meta WHERE key = ?1",
-                [SYNC_META_KEY],
-                |r| r.get(0),
-            )
-            .optional()?;
-        Ok(v.map(|v| serde_json::from_str(&v))
-            .transpose()?
-            .unwrap_or_default())
+        meta_in(&self.conn)
     }
 
     pub fn set_sync_meta(&mut self, meta: &SyncMeta) -> Result<(), StoreError> {
-        self.conn.execute(
-            "INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-            (SYNC_META_KEY, serde_json::to_string(meta)?),
-        )?;
-        Ok(())
+        set_meta_in(&self.conn, meta)
     }
 
     /// Bind the store to the officer who signed in. A store set up before enrolment takes the
@@ -198,6 +185,34 @@ impl Store {
         .collect()
     }
 
+    /// What this officer may see changed at HQ (`access` is HQ's new fingerprint of `viewer`): in
+    /// one transaction, drop every record the new viewer may not see (unless it holds changes not
+    /// yet on HQ) and start pulling again from the beginning, so new grants back-fill. Returns how
+    /// many records were dropped.
+    pub fn reset_access(&mut self, viewer: &Viewer, access: &str) -> Result<u32, StoreError> {
+        let mut purged = 0;
+        self.write(|tx, _, _| {
+            let held: Vec<(String, String)> = tx
+                .prepare("SELECT id, state FROM records")?
+                .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+                .collect::<Result<_, _>>()?;
+            for (id, state) in held {
+                let state: RecordState = serde_json::from_str(&state)?;
+                if !device_may_see(viewer, &AccessFacts::from_state(&state)) {
+                    let id: RecordId = id
+                        .parse()
+                        .map_err(|_| StoreError::Corrupt(format!("record id {id}")))?;
+                    purged += crate::records::purge(tx, id)?;
+                }
+            }
+            let mut meta = meta_in(tx)?;
+            meta.pull_cursor = 0;
+            meta.access = Some(access.to_owned());
+            set_meta_in(tx, &meta)
+        })?;
+        Ok(purged)
+    }
+
     /// Apply a page pulled from HQ in one transaction: merge the records, drop the ones this
     /// officer may no longer see (unless they hold changes not yet on HQ), and move the cursor.
     /// An interrupted pull resumes from the last cursor; repeating a page is harmless.
@@ -214,20 +229,32 @@ impl Store {
             for id in purge {
                 purged += crate::records::purge(tx, *id)?;
             }
-            let mut meta: SyncMeta = tx
-                .query_row("SELECT value FROM meta WHERE key = ?1", [SYNC_META_KEY], |r| r.get::<_, String>(0))
-                .optional()?
-                .map(|v| serde_json::from_str(&v))
-                .transpose()?
-                .unwrap_or_default();
+            let mut meta = meta_in(tx)?;
             meta.pull_cursor = cursor;
             meta.access = Some(access.to_owned());
-            tx.execute(
-                "INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                (SYNC_META_KEY, serde_json::to_string(&meta)?),
-            )?;
-            Ok(())
+            set_meta_in(tx, &meta)
         })?;
         Ok(purged)
     }
+}
+
+fn meta_in(conn: &rusqlite::Connection) -> Result<SyncMeta, StoreError> {
+    Ok(conn
+        .query_row(
+            "SELECT value FROM meta WHERE key = ?1",
+            [SYNC_META_KEY],
+            |r| r.get::<_, String>(0),
+        )
+        .optional()?
+        .map(|v| serde_json::from_str(&v))
+        .transpose()?
+        .unwrap_or_default())
+}
+
+fn set_meta_in(conn: &rusqlite::Connection, meta: &SyncMeta) -> Result<(), StoreError> {
+    conn.execute(
+        "INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        (SYNC_META_KEY, serde_json::to_string(meta)?),
+    )?;
+    Ok(())
 }

@@ -321,9 +321,14 @@ impl SyncEngine {
                 other => other?,
             };
             if known_access.as_ref().is_some_and(|a| a != &page.access) && cursor > 0 {
-                // What this officer may see changed at HQ: start again from the beginning, so
-                // newly visible records arrive and no-longer-visible ones are purged.
-                known_access = Some(page.access.clone());
+                // What this officer may see changed at HQ: drop what they may no longer see and
+                // start again from the beginning, so newly visible records arrive.
+                let (viewer, access) = (page.viewer.clone(), page.access.clone());
+                let purged = self
+                    .with_store(move |s| s.reset_access(&viewer, &access))
+                    .await?;
+                report.purged += u64::from(purged);
+                known_access = Some(page.access);
                 cursor = 0;
                 report.access_reset = true;
                 continue;

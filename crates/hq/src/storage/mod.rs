@@ -138,6 +138,10 @@ pub trait Storage: Send + Sync + 'static {
     async fn push(&self, device: DeviceId, ops: &[Op], plan: PushPlanner) -> Result<Plan>;
     /// Changes with a server sequence after `after`, oldest first.
     async fn changes_after(&self, after: u64, limit: u32) -> Result<Vec<Change>>;
+    /// Changes filed under any of `keys` in the change feed (see
+    /// `beatbook_domain::access::audience`) with a server sequence after `after`, oldest first.
+    /// Its cost follows the changes under those keys, not the size of HQ.
+    async fn changes_for(&self, keys: &[String], after: u64, limit: u32) -> Result<Vec<Change>>;
     /// The highest server sequence handed out.
     async fn head(&self) -> Result<u64>;
     /// A device's op log in device_seq order, for verifying its hash chain.

@@ -16,7 +16,7 @@ use super::{
 };
 use crate::push::{Loaded, Plan, GENESIS};
 use async_trait::async_trait;
-use beatbook_domain::access::AccessFacts;
+use beatbook_domain::access::{audience, AccessFacts};
 use beatbook_domain::area::Area;
 use beatbook_domain::merge::RecordState;
 use beatbook_domain::people::{Officer, Team};
@@ -32,7 +32,10 @@ use tokio_postgres::{IsolationLevel, NoTls, Row};
 use uuid::Uuid;
 
 /// Append-only: a shipped migration is never edited, a change is a new file.
-const MIGRATIONS: &[&str] = &[include_str!("../../migrations/postgres/0001_init.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("../../migrations/postgres/0001_init.sql"),
+    include_str!("../../migrations/postgres/0002_change_feed.sql"),
+];
 
 /// Advisory lock keys (class, then object). Migrations take one lock for the whole database;
 /// pushes take one per schema (the object key is a hash of the schema the tables live in), so
@@ -284,6 +287,23 @@ const LOG_TYPES: &[Type] = &[
 ];
 const COPY_RECORDS: &str = "COPY records (id, kind, state, facts, server_seq) FROM STDIN BINARY";
 const RECORD_TYPES: &[Type] = &[Type::UUID, Type::TEXT, Type::TEXT, Type::JSONB, Type::INT8];
+/// Re-files records already held at their new sequence under the keys they had (keys stick).
+const REFILE_HELD: &str = "WITH old AS (
+        DELETE FROM record_audience WHERE record_id = ANY($1::uuid[]) RETURNING key, record_id)
+    INSERT INTO record_audience (key, server_seq, record_id)
+    SELECT old.key, t.seq, t.id FROM old JOIN UNNEST($1::uuid[], $2::bigint[]) AS t(id, seq)
+        ON t.id = old.record_id
+    ON CONFLICT DO NOTHING";
+const FILE_RECORDS: &str = "INSERT INTO record_audience (key, server_seq, record_id)
+    SELECT * FROM UNNEST($1::text[], $2::bigint[], $3::uuid[]) ON CONFLICT DO NOTHING";
+/// The first `limit` changes after the cursor under any of the keys: one index range per key,
+/// each cut at `limit`, merged.
+const CHANGES_FOR: &str = "SELECT r.server_seq, r.id, r.state, r.facts::text FROM records r
+    JOIN (SELECT DISTINCT x.s FROM unnest($1::text[]) AS k(key),
+            LATERAL (SELECT a.server_seq AS s FROM record_audience a
+                     WHERE a.key = k.key AND a.server_seq > $2 ORDER BY a.server_seq LIMIT $3) x
+          ORDER BY x.s LIMIT $3) f ON r.server_seq = f.s
+    ORDER BY r.server_seq";
 const UPDATE_RECORDS: &str = "UPDATE records AS r
     SET kind = t.kind, state = t.state, facts = t.facts, server_seq = t.seq
     FROM UNNEST($1::uuid[], $2::text[], $3::text[], $4::jsonb[], $5::bigint[]) AS t(id, kind, state, facts, seq)
@@ -665,7 +685,27 @@ impl Storage for PostgresStorage {
         let seqs: Vec<i64> = held.iter().map(|r| to_i64(r.server_seq)).collect();
         let next = to_i64(plan.next_seq);
         let server_head = to_i64(plan.server_head);
+        let (mut file_keys, mut file_seqs, mut file_ids) = (Vec::new(), Vec::new(), Vec::new());
+        for r in &plan.records {
+            for key in audience(&r.facts) {
+                file_keys.push(key);
+                file_seqs.push(to_i64(r.server_seq));
+                file_ids.push(r.state.id.0);
+            }
+        }
+        // Held records first: their old rows go, their sticky keys come back at the new sequence.
+        if !held.is_empty() {
+            let stmt = tx.prepare_cached(REFILE_HELD).await.map_err(db)?;
+            tx.execute(&stmt, &[&ids, &seqs]).await.map_err(db)?;
+        }
         tokio::try_join!(
+            async {
+                if file_keys.is_empty() {
+                    return Ok(0);
+                }
+                let stmt = tx.prepare_cached(FILE_RECORDS).await?;
+                tx.execute(&stmt, &[&file_keys, &file_seqs, &file_ids]).await
+            },
             async {
                 if held.is_empty() {
                     return Ok(0);
@@ -705,6 +745,25 @@ impl Storage for PostgresStorage {
             .map_err(db)?;
         let rows = client
             .query(&stmt, &[&to_i64(after), &i64::from(limit)])
+            .await
+            .map_err(db)?;
+        rows.iter()
+            .map(|r| {
+                Ok(Change {
+                    server_seq: to_u64(r.get(0)),
+                    record_id: RecordId(r.get(1)),
+                    state_json: r.get(2),
+                    facts: serde_json::from_str::<AccessFacts>(r.get(3))?,
+                })
+            })
+            .collect()
+    }
+
+    async fn changes_for(&self, keys: &[String], after: u64, limit: u32) -> Result<Vec<Change>> {
+        let client = self.client().await?;
+        let stmt = client.prepare_cached(CHANGES_FOR).await.map_err(db)?;
+        let rows = client
+            .query(&stmt, &[&keys, &to_i64(after), &i64::from(limit)])
             .await
             .map_err(db)?;
         rows.iter()

@@ -7,7 +7,7 @@ use super::{
 };
 use crate::push::{Loaded, Plan, GENESIS};
 use async_trait::async_trait;
-use beatbook_domain::access::AccessFacts;
+use beatbook_domain::access::{audience, AccessFacts};
 use beatbook_domain::area::Area;
 use beatbook_domain::merge::RecordState;
 use beatbook_domain::people::{Officer, Team};
@@ -17,7 +17,10 @@ use rusqlite::{Connection, OptionalExtension, TransactionBehavior};
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
-const MIGRATIONS: &[&str] = &[include_str!("../../migrations/sqlite/0001_init.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("../../migrations/sqlite/0001_init.sql"),
+    include_str!("../../migrations/sqlite/0002_change_feed.sql"),
+];
 
 #[derive(Clone)]
 pub struct SqliteStorage {
@@ -432,6 +435,7 @@ impl Storage for SqliteStorage {
                     }
                 }
             }
+            let existed: std::collections::HashSet<RecordId> = loaded.states.keys().copied().collect();
             let head: String = tx.query_row("SELECT value FROM meta WHERE key = 'server_head'", [], |r| r.get(0))?;
             loaded.server_head = head.parse().map_err(|_| StorageError::Corrupt("server_head".into()))?;
 
@@ -461,8 +465,23 @@ impl Storage for SqliteStorage {
                     "INSERT INTO records (id, kind, state, facts, server_seq) VALUES (?1, ?2, ?3, ?4, ?5)
                      ON CONFLICT (id) DO UPDATE SET kind = excluded.kind, state = excluded.state, facts = excluded.facts, server_seq = excluded.server_seq",
                 )?;
+                let mut old_keys = tx.prepare_cached("DELETE FROM record_audience WHERE record_id = ?1 RETURNING key")?;
+                let mut file = tx.prepare_cached("INSERT INTO record_audience (key, server_seq, record_id) VALUES (?1, ?2, ?3)")?;
                 for r in &plan.records {
-                    rec.execute((r.state.id.to_string(), r.state.kind.as_str(), &r.state_json, serde_json::to_string(&r.facts)?, to_i64(r.server_seq)))?;
+                    let id = r.state.id.to_string();
+                    rec.execute((&id, r.state.kind.as_str(), &r.state_json, serde_json::to_string(&r.facts)?, to_i64(r.server_seq)))?;
+                    let mut keys = audience(&r.facts);
+                    if existed.contains(&r.state.id) {
+                        // Keys stick, so whoever could see an earlier version hears of this one.
+                        for key in old_keys.query_map([&id], |row| row.get::<_, String>(0))? {
+                            keys.push(key?);
+                        }
+                        keys.sort();
+                        keys.dedup();
+                    }
+                    for key in &keys {
+                        file.execute((key, to_i64(r.server_seq), &id))?;
+                    }
                 }
             }
             tx.execute(
@@ -492,6 +511,47 @@ impl Storage for SqliteStorage {
                 })
             })
             .collect()
+        })
+        .await
+    }
+
+    async fn changes_for(&self, keys: &[String], after: u64, limit: u32) -> Result<Vec<Change>> {
+        let keys = keys.to_vec();
+        self.call(move |c| {
+            // One index range per key, merged: the first `limit` distinct sequences after the cursor.
+            let tx = c.transaction()?;
+            let mut seqs = Vec::new();
+            {
+                let mut stmt = tx.prepare_cached(
+                    "SELECT server_seq FROM record_audience WHERE key = ?1 AND server_seq > ?2 ORDER BY server_seq LIMIT ?3",
+                )?;
+                for key in &keys {
+                    for seq in stmt.query_map((key, to_i64(after), i64::from(limit)), |r| r.get::<_, i64>(0))? {
+                        seqs.push(seq?);
+                    }
+                }
+            }
+            seqs.sort_unstable();
+            seqs.dedup();
+            seqs.truncate(limit as usize);
+            let mut changes = Vec::with_capacity(seqs.len());
+            {
+                let mut stmt = tx.prepare_cached("SELECT id, state, facts FROM records WHERE server_seq = ?1")?;
+                for seq in seqs {
+                    // Every filed sequence is a record's latest: stale rows go when it changes.
+                    let (id, state_json, facts) = stmt.query_row([seq], |r| {
+                        Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?))
+                    })?;
+                    changes.push(Change {
+                        server_seq: to_u64(seq),
+                        record_id: id.parse::<RecordId>().map_err(|_| StorageError::Corrupt(format!("record id {id}")))?,
+                        state_json,
+                        facts: serde_json::from_str::<AccessFacts>(&facts)?,
+                    });
+                }
+            }
+            tx.commit()?;
+            Ok(changes)
         })
         .await
     }
