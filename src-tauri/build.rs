@@ -1,7 +1,31 @@
 //! Declares the app's own commands, so each one gets an `allow-*` / `deny-*` permission and is
 //! callable only where a capability (capabilities/*.json) grants it.
 
-const COMMANDS: &[&str] = &["app_info"];
+const COMMANDS: &[&str] = &[
+    "app_info",
+    "session_status",
+    "enrol",
+    "unlock",
+    "lock",
+    "session_touch",
+    "settings_get",
+    "settings_set",
+    "records_create",
+    "intel_submit",
+    "records_update",
+    "priority_add_update",
+    "records_list",
+    "records_search",
+    "records_get",
+    "records_resolve",
+    "areas_at",
+    "areas_all",
+    "briefing",
+    "priorities_board",
+    "sync_now",
+    "sync_status",
+    "end_of_shift",
+];
 
 fn main() {
     if let Err(error) = tauri_build::try_build(

@@ -1,6 +1,8 @@
 //! Beatbook's tablet app: a thin Tauri 2 shell. This file only wires: state, commands, start-up.
 //! Commands live in [`commands`], one module per domain; logic lives in the workspace crates.
 
+#[cfg(test)]
+mod command_tests;
 mod commands;
 mod state;
 
@@ -16,15 +18,51 @@ use tauri::{App, Builder, Manager, Runtime};
 /// starts, which mock apps never do.
 pub fn run_app<R: Runtime>(builder: Builder<R>, settings: AppSettings) -> tauri::Result<App<R>> {
     let app = builder
-        .invoke_handler(tauri::generate_handler![commands::app::app_info])
+        .invoke_handler(tauri::generate_handler![
+            commands::app::app_info,
+            commands::session::session_status,
+            commands::session::enrol,
+            commands::session::unlock,
+            commands::session::lock,
+            commands::session::session_touch,
+            commands::session::settings_get,
+            commands::session::settings_set,
+            commands::records::records_create,
+            commands::records::intel_submit,
+            commands::records::records_update,
+            commands::records::priority_add_update,
+            commands::records::records_list,
+            commands::records::records_search,
+            commands::records::records_get,
+            commands::records::records_resolve,
+            commands::areas::areas_at,
+            commands::areas::areas_all,
+            commands::briefing::briefing,
+            commands::briefing::priorities_board,
+            commands::sync::sync_now,
+            commands::sync::sync_status,
+            commands::sync::end_of_shift,
+        ])
         .build(tauri::generate_context!())?;
-    let data_dir = match settings.data_dir {
+    let data_dir = match settings.data_dir.clone() {
         Some(dir) => dir,
         None => app.path().app_data_dir()?,
     };
     std::fs::create_dir_all(&data_dir)?;
-    app.manage(AppState::new(data_dir));
+    app.manage(AppState::with_settings(data_dir, settings));
+    spawn_auto_lock(app.handle().clone());
     Ok(app)
+}
+
+/// Lock the store after the officer's chosen minutes without a touch (checked every 10 s).
+fn spawn_auto_lock<R: Runtime>(app: tauri::AppHandle<R>) {
+    tauri::async_runtime::spawn(async move {
+        loop {
+            tokio::time::sleep(std::time::Duration::from_secs(10)).await;
+            app.state::<AppState>()
+                .lock_if_idle(std::time::Instant::now());
+        }
+    });
 }
 
 /// Starts the app: the desktop `main`, and the Android/iOS entry point.
@@ -59,6 +97,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let settings = AppSettings {
             data_dir: Some(dir.path().join("data")),
+            ..AppSettings::default()
         };
         let app = run_app(mock_builder(), settings).unwrap();
         let webview = WebviewWindowBuilder::new(&app, label, Default::default())

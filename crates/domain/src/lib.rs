@@ -19,6 +19,7 @@ pub mod people;
 pub mod protocol;
 pub mod record;
 pub mod reference;
+pub mod tablet;
 pub mod validation;
 pub mod views;
 

@@ -3,7 +3,7 @@
 //! `BEATBOOK_UPDATE_BINDINGS=1 cargo test -p beatbook-domain --test bindings`.
 
 use beatbook_domain::{
-    area, concern, intel, meeting, merge, op, patrol, people, record, validation, views,
+    area, concern, intel, meeting, merge, op, patrol, people, record, tablet, validation, views,
 };
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -35,6 +35,19 @@ fn export_all(dir: &Path) {
         views::ImportReport,
         op::Op,
         merge::RecordState,
+        tablet::SessionStatus,
+        tablet::EnrolInput,
+        tablet::AreaRef,
+        tablet::SyncView,
+        tablet::SyncOutcome,
+        tablet::RecordDetail,
+        tablet::RecordInput,
+        tablet::RecordUpdate,
+        tablet::IntelSubmission,
+        tablet::IntelSubmitted,
+        tablet::MeetingSaved,
+        tablet::Briefing,
+        tablet::DeviceSettings,
     );
 }
 

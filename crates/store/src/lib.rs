@@ -12,6 +12,7 @@ pub mod keys;
 mod records;
 mod schema;
 pub mod sync_state;
+mod tablet;
 
 pub use error::StoreError;
 pub use keys::{KdfSettings, MAX_PIN_ATTEMPTS, MIN_PIN_LEN};

@@ -1,0 +1,314 @@
+//! What the tablet app's commands take and answer, beyond the records themselves: session and
+//! sync state, record details with history, the shift briefing and the priorities board.
+//! Shared with the UI through the generated TypeScript types.
+
+use crate::area::{Area, AreaKind, Location};
+use crate::concern::{Concern, NewConcern};
+use crate::intel::{Grade, SecurityMarking, SourceType};
+use crate::meeting::{Meeting, Priority, YouSaidWeDid};
+use crate::merge::LogEntry;
+use crate::patrol::{Engagement, PatrolLog};
+use crate::people::{Officer, Team};
+use crate::views::RecordSummary;
+use crate::{AreaId, OfficerId, RecordId, RecordKind};
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+/// Where the app stands: no store yet, a store waiting for its PIN, or open.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum LockState {
+    NotEnrolled,
+    Locked,
+    Unlocked,
+}
+
+/// The officer signed in on this device and their teams, as HQ named them at sign-in.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
+pub struct OfficerProfile {
+    pub officer: Officer,
+    pub teams: Vec<Team>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
+pub struct SessionStatus {
+    pub state: LockState,
+    /// Known once unlocked.
+    pub profile: Option<OfficerProfile>,
+    /// Lock after this many minutes without a touch; 0 never locks by itself.
+    pub auto_lock_minutes: u32,
+    /// Wrong PINs allowed in a row before the store is wiped.
+    pub max_pin_attempts: u32,
+}
+
+/// First run: enrol with HQ, sign the officer in, and choose the PIN that unlocks the device.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
+pub struct EnrolInput {
+    pub hq_url: String,
+    pub code: String,
+    pub collar_number: String,
+    pub password: String,
+    pub pin: String,
+    #[serde(default)]
+    pub device_name: Option<String>,
+}
+
+/// An area in one line: for pickers, chips and the map legend.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
+pub struct AreaRef {
+    pub id: AreaId,
+    pub name: String,
+    pub kind: AreaKind,
+}
+
+impl From<&Area> for AreaRef {
+    fn from(a: &Area) -> Self {
+        AreaRef {
+            id: a.id.clone(),
+            name: a.name.clone(),
+            kind: a.kind,
+        }
+    }
+}
+
+/// What the sync badge shows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum SyncState {
+    /// Not signed in to HQ (or the store is locked): nothing syncs.
+    NotSignedIn,
+    Syncing,
+    /// Nothing waiting: every change on this device is on HQ.
+    AllUploaded,
+    /// Changes waiting for the next sync.
+    Waiting,
+    /// The last try found no connection to HQ.
+    Offline,
+    /// The last try failed for another reason, or HQ refused some changes.
+    Error,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(tag = "phase", rename_all = "snake_case")]
+pub enum SyncProgress {
+    Pushing {
+        #[ts(type = "number")]
+        sent: u64,
+        #[ts(type = "number")]
+        total: u64,
+    },
+    Pulling {
+        #[ts(type = "number")]
+        received: u64,
+    },
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
+pub struct SyncView {
+    pub state: SyncState,
+    #[ts(type = "number")]
+    pub pending: u64,
+    #[ts(type = "number")]
+    pub rejected: u64,
+    pub last_success: Option<String>,
+    pub last_error: Option<String>,
+    /// Stable code of the last error (`offline`, `sign_in_needed`, ...).
+    pub last_error_code: Option<String>,
+    pub progress: Option<SyncProgress>,
+    pub hq_url: Option<String>,
+    /// The state in a sentence for the officer.
+    pub words: String,
+}
+
+/// What one sync (or the end-of-shift sync) moved, and what is left.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
+pub struct SyncOutcome {
+    #[ts(type = "number")]
+    pub pushed: u64,
+    #[ts(type = "number")]
+    pub acked: u64,
+    #[ts(type = "number")]
+    pub pulled: u64,
+    #[ts(type = "number")]
+    pub pending: u64,
+    /// True when every change made on this device is on HQ.
+    pub complete: bool,
+    /// Changes HQ refused, with the reasons: kept on the device.
+    pub refused: Vec<RefusedChange>,
+    pub error_code: Option<String>,
+    pub words: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
+pub struct RefusedChange {
+    pub record_id: RecordId,
+    pub title: String,
+    pub reason: String,
+}
+
+/// Where one change to a record stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum ChangeState {
+    Waiting,
+    OnHq,
+    Refused,
+}
+
+/// A change made on this device, oldest first.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
+pub struct HistoryEntry {
+    pub at: DateTime<Utc>,
+    pub by: OfficerId,
+    /// "Created", "Changed description, priority", "Added an update", "Deleted".
+    pub what: String,
+    pub state: ChangeState,
+    pub reason: Option<String>,
+}
+
+/// One live version of a narrative field edited on two devices at once.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
+pub struct TextVersionView {
+    pub value: String,
+    pub at: DateTime<Utc>,
+    pub device: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
+pub struct TextConflict {
+    pub field: String,
+    pub versions: Vec<TextVersionView>,
+}
+
+/// A record opened in full.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
+pub struct RecordDetail {
+    pub id: RecordId,
+    pub kind: RecordKind,
+    pub title: String,
+    /// The record itself, as its kind's JSON.
+    #[ts(type = "unknown")]
+    pub body: serde_json::Value,
+    pub areas: Vec<AreaRef>,
+    pub created_by: OfficerId,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub pending_ops: u32,
+    /// `waiting` while any change is not on HQ, `refused` when HQ refused one, else `on_hq`.
+    pub sync_state: ChangeState,
+    pub editable: bool,
+    pub conflicts: Vec<TextConflict>,
+    /// Append-only entries (e.g. "You said, we did"), oldest first.
+    pub log: Vec<LogEntry>,
+    pub history: Vec<HistoryEntry>,
+}
+
+/// A new record from a form. Intelligence goes through [`IntelSubmission`] instead.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
+#[serde(tag = "kind", content = "record", rename_all = "snake_case")]
+pub enum RecordInput {
+    Concern(NewConcern),
+    Meeting(Meeting),
+    Priority(Priority),
+    PatrolLog(PatrolLog),
+    Engagement(Engagement),
+}
+
+/// A record saved again after editing (kinds the device may edit).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
+#[serde(tag = "kind", content = "record", rename_all = "snake_case")]
+pub enum RecordUpdate {
+    Concern(Concern),
+    Meeting(Meeting),
+    Priority(Priority),
+    PatrolLog(PatrolLog),
+    Engagement(Engagement),
+}
+
+/// What the source of a report is: held as its own record, with tighter access.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
+pub struct NewIntelSource {
+    pub source_type: SourceType,
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub contact: Option<String>,
+    #[serde(default)]
+    pub relationship: Option<String>,
+    #[serde(default)]
+    pub notes: String,
+}
+
+/// An intelligence report as the officer submits it; review happens at HQ.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
+pub struct IntelSubmission {
+    pub grade: Grade,
+    pub security: SecurityMarking,
+    pub content: String,
+    #[serde(default)]
+    pub checks_made: String,
+    pub threat_to_life: bool,
+    #[serde(default)]
+    pub location: Option<Location>,
+    #[serde(default)]
+    pub source: Option<NewIntelSource>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
+pub struct IntelSubmitted {
+    pub report_id: RecordId,
+    pub source_id: Option<RecordId>,
+}
+
+/// A meeting saved with the priority records for what it agreed.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
+pub struct MeetingSaved {
+    pub meeting_id: RecordId,
+    pub priority_ids: Vec<RecordId>,
+}
+
+/// A priority on the board: its SARA plan, updates, and whether its review is overdue.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
+pub struct PriorityCard {
+    pub id: RecordId,
+    pub priority: Priority,
+    pub review_due: NaiveDate,
+    pub overdue: bool,
+    pub updates: Vec<YouSaidWeDid>,
+    pub pending_ops: u32,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
+pub struct Hotspot {
+    pub area: AreaRef,
+    pub open_concerns: u32,
+}
+
+/// What the officer reads before going out: their team areas' open concerns and priorities.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
+pub struct Briefing {
+    pub areas: Vec<AreaRef>,
+    pub concerns: Vec<RecordSummary>,
+    pub priorities: Vec<PriorityCard>,
+    pub hotspots: Vec<Hotspot>,
+    pub generated_at: DateTime<Utc>,
+}
+
+/// Device settings the officer may change.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
+pub struct DeviceSettings {
+    pub auto_lock_minutes: u32,
+    /// A map tile URL template (`https://.../{z}/{x}/{y}.png`); none draws areas only.
+    #[serde(default)]
+    pub tile_url: Option<String>,
+}
+
+impl Default for DeviceSettings {
+    fn default() -> Self {
+        DeviceSettings {
+            auto_lock_minutes: 5,
+            tile_url: None,
+        }
+    }
+}

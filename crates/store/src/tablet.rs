@@ -1,0 +1,449 @@
+//! What the tablet app reads and writes beyond single records: the signed-in officer's profile,
+//! a record with its history, the shift briefing, the priorities board, and submissions that
+//! make more than one record in one transaction (a report and its source; a meeting and the
+//! priorities it agreed).
+
+use crate::records::create_in;
+use crate::{Store, StoreError};
+use beatbook_domain::area::areas_containing;
+use beatbook_domain::intel::{IntelReport, IntelSource, ReviewState, INTEL_RETENTION_MONTHS};
+use beatbook_domain::meeting::{Meeting, Priority, PriorityStatus, SaraPlan, YouSaidWeDid};
+use beatbook_domain::merge::RecordState;
+use beatbook_domain::record::review_after;
+use beatbook_domain::tablet::{
+    AreaRef, Briefing, ChangeState, HistoryEntry, Hotspot, IntelSubmission, IntelSubmitted,
+    MeetingSaved, OfficerProfile, PriorityCard, RecordDetail, RefusedChange, TextConflict,
+    TextVersionView,
+};
+use beatbook_domain::views::{ListFilter, RecordSummary};
+use beatbook_domain::{AreaId, Op, OpAction, RecordId, RecordKind};
+use chrono::{DateTime, NaiveDate, Utc};
+use rusqlite::OptionalExtension;
+use std::collections::{BTreeMap, BTreeSet};
+
+const PROFILE_KEY: &str = "profile";
+/// Enough rows for a shift's briefing; older ones are a search away.
+const BRIEFING_LIMIT: u32 = 1_000;
+
+fn ms_time(ms: u64) -> DateTime<Utc> {
+    DateTime::from_timestamp_millis(i64::try_from(ms).unwrap_or(i64::MAX)).unwrap_or_default()
+}
+
+fn words(field: &str) -> String {
+    field.replace('_', " ")
+}
+
+impl Store {
+    /// The officer signed in on this device, as HQ named them at sign-in.
+    pub fn profile(&self) -> Result<Option<OfficerProfile>, StoreError> {
+        let v: Option<String> = self
+            .conn
+            .query_row(
+                "SELECT value FROM meta WHERE key = ?1",
+                [PROFILE_KEY],
+                |r| r.get(0),
+            )
+            .optional()?;
+        Ok(v.map(|v| serde_json::from_str(&v)).transpose()?)
+    }
+
+    pub fn set_profile(&mut self, profile: &OfficerProfile) -> Result<(), StoreError> {
+        self.conn.execute(
+            "INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            (PROFILE_KEY, serde_json::to_string(profile)?),
+        )?;
+        Ok(())
+    }
+
+    /// Area ids as one-line references; ids this device has no area for are shown as the id.
+    pub fn area_refs(&self, ids: &[AreaId]) -> Vec<AreaRef> {
+        ids.iter()
+            .map(|id| match self.areas.iter().find(|a| &a.id == id) {
+                Some(a) => AreaRef::from(a),
+                None => AreaRef {
+                    id: id.clone(),
+                    name: id.to_string(),
+                    kind: beatbook_domain::area::AreaKind::Ward,
+                },
+            })
+            .collect()
+    }
+
+    /// A record in full: its body, where each of its changes stands with HQ, and any text
+    /// edited on two devices at once, version by version.
+    pub fn record_detail(&self, id: RecordId) -> Result<RecordDetail, StoreError> {
+        let state = self.state(id)?;
+        if state.is_deleted() {
+            return Err(StoreError::Deleted(id));
+        }
+        let summary = self
+            .conn
+            .query_row(
+                "SELECT title, body FROM records WHERE id = ?1",
+                [id.to_string()],
+                |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)),
+            )
+            .optional()?
+            .ok_or(StoreError::NotFound(id))?;
+        let body: serde_json::Value = serde_json::from_str(&summary.1)?;
+        let history = self.history(&state)?;
+        let pending = history
+            .iter()
+            .filter(|h| h.state == ChangeState::Waiting)
+            .count();
+        let sync_state = if history.iter().any(|h| h.state == ChangeState::Refused) {
+            ChangeState::Refused
+        } else if pending > 0 {
+            ChangeState::Waiting
+        } else {
+            ChangeState::OnHq
+        };
+        let conflicts = state
+            .conflicts()
+            .into_iter()
+            .map(|field| TextConflict {
+                versions: state
+                    .live_versions(&field)
+                    .into_iter()
+                    .map(|v| TextVersionView {
+                        value: v.value.clone(),
+                        at: ms_time(v.stamp.hlc.wall_ms),
+                        device: v.stamp.device.to_string(),
+                    })
+                    .collect(),
+                field,
+            })
+            .collect();
+        let area_ids: Vec<AreaId> = self
+            .conn
+            .prepare_cached(
+                "SELECT area_id FROM record_areas WHERE record_id = ?1 ORDER BY area_id",
+            )?
+            .query_map([id.to_string()], |r| r.get::<_, String>(0))?
+            .map(|r| r.map(AreaId::new))
+            .collect::<Result<_, _>>()?;
+        Ok(RecordDetail {
+            id,
+            kind: state.kind,
+            title: summary.0,
+            body,
+            areas: self.area_refs(&area_ids),
+            created_by: state.created_by.clone(),
+            created_at: ms_time(state.created.hlc.wall_ms),
+            updated_at: ms_time(state.updated.hlc.wall_ms),
+            pending_ops: u32::try_from(pending).unwrap_or(u32::MAX),
+            sync_state,
+            editable: state.kind.editable_on_device(),
+            conflicts,
+            log: state.log_entries().cloned().collect(),
+            history,
+        })
+    }
+
+    /// This device's changes to a record, oldest first; a record that came from HQ starts with
+    /// its creation there.
+    fn history(&self, state: &RecordState) -> Result<Vec<HistoryEntry>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT op, state, reject_reason FROM outbox WHERE record_id = ?1 ORDER BY device_seq",
+        )?;
+        let rows = stmt.query_map([state.id.to_string()], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, Option<String>>(2)?,
+            ))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (op, st, reason) = row?;
+            let op: Op = serde_json::from_str(&op)?;
+            let what = match &op.action {
+                OpAction::Put { .. } if op.stamp() == state.created => "Created".to_owned(),
+                OpAction::Put { fields } => {
+                    let names: Vec<String> = fields.keys().map(|f| words(f)).collect();
+                    format!("Changed {}", names.join(", "))
+                }
+                OpAction::Append { .. } => "Added an update".to_owned(),
+                OpAction::Delete => "Deleted".to_owned(),
+            };
+            out.push(HistoryEntry {
+                at: ms_time(op.hlc.wall_ms),
+                by: op.author.clone(),
+                what,
+                state: match st.as_str() {
+                    "acked" => ChangeState::OnHq,
+                    "rejected" => ChangeState::Refused,
+                    _ => ChangeState::Waiting,
+                },
+                reason,
+            });
+        }
+        if state.created.device != self.device.device_id {
+            out.insert(
+                0,
+                HistoryEntry {
+                    at: ms_time(state.created.hlc.wall_ms),
+                    by: state.created_by.clone(),
+                    what: "Created on another device".to_owned(),
+                    state: ChangeState::OnHq,
+                    reason: None,
+                },
+            );
+        }
+        Ok(out)
+    }
+
+    /// Changes HQ refused, with the title of the record each belongs to.
+    pub fn refused_changes(&self) -> Result<Vec<RefusedChange>, StoreError> {
+        self.rejected_ops()?
+            .into_iter()
+            .map(|r| {
+                let title: Option<String> = self
+                    .conn
+                    .query_row(
+                        "SELECT title FROM records WHERE id = ?1",
+                        [r.record_id.to_string()],
+                        |row| row.get(0),
+                    )
+                    .optional()?;
+                Ok(RefusedChange {
+                    record_id: r.record_id,
+                    title: title.unwrap_or_else(|| "A record no longer on this device".into()),
+                    reason: r.reason,
+                })
+            })
+            .collect()
+    }
+
+    /// Submit an intelligence report and, on its own restricted record, its source: both in one
+    /// transaction, each naming the other.
+    pub fn submit_intel(&mut self, s: IntelSubmission) -> Result<IntelSubmitted, StoreError> {
+        let now = Utc::now();
+        let report_id = RecordId::new();
+        let source_id = s.source.as_ref().map(|_| RecordId::new());
+        let areas = s
+            .location
+            .as_ref()
+            .map(|l| areas_containing(l.point(), &self.areas))
+            .unwrap_or_default();
+        let retention_review = review_after(now.date_naive(), INTEL_RETENTION_MONTHS);
+        let report = IntelReport {
+            grade: s.grade,
+            security: s.security,
+            content: s.content,
+            checks_made: s.checks_made,
+            threat_to_life: s.threat_to_life,
+            location: s.location,
+            areas,
+            source_id,
+            review_state: ReviewState::Submitted,
+            disseminated_to: Vec::new(),
+            legacy_grade: None,
+            submitted_at: now,
+            retention_review,
+        };
+        let source = s.source.map(|src| IntelSource {
+            report_id,
+            source_type: src.source_type,
+            name: src.name.filter(|t| !t.trim().is_empty()),
+            contact: src.contact.filter(|t| !t.trim().is_empty()),
+            relationship: src.relationship.filter(|t| !t.trim().is_empty()),
+            notes: src.notes,
+            recorded_at: now,
+            retention_review,
+        });
+        // Check both before writing either, so the officer sees every problem at once.
+        let mut errs = report.validate_all();
+        if let Some(src) = &source {
+            if let Err(e) = beatbook_domain::Record::validate(src) {
+                errs.nest("source", e);
+            }
+        }
+        if !errs.is_empty() {
+            return Err(StoreError::Invalid(errs));
+        }
+        self.write(|tx, device, _| {
+            create_in(tx, device, report_id, &report)?;
+            if let (Some(id), Some(src)) = (source_id, &source) {
+                create_in(tx, device, id, src)?;
+            }
+            Ok(())
+        })?;
+        Ok(IntelSubmitted {
+            report_id,
+            source_id,
+        })
+    }
+
+    /// Save a meeting and make a priority record for each priority it agreed, in one transaction.
+    pub fn add_meeting(&mut self, meeting: &Meeting) -> Result<MeetingSaved, StoreError> {
+        let meeting_id = RecordId::new();
+        let priorities: Vec<(RecordId, Priority)> = meeting
+            .agreed_priorities
+            .iter()
+            .map(|title| {
+                (
+                    RecordId::new(),
+                    Priority {
+                        area_id: meeting.area_id.clone(),
+                        title: title.clone(),
+                        description: String::new(),
+                        meeting_id: Some(meeting_id),
+                        agreed_on: meeting.held_on,
+                        last_reviewed_on: None,
+                        status: PriorityStatus::Active,
+                        sara: SaraPlan::default(),
+                        retention_review: meeting.retention_review,
+                    },
+                )
+            })
+            .collect();
+        self.write(|tx, device, _| {
+            create_in(tx, device, meeting_id, meeting)?;
+            for (id, p) in &priorities {
+                create_in(tx, device, *id, p)?;
+            }
+            Ok(())
+        })?;
+        Ok(MeetingSaved {
+            meeting_id,
+            priority_ids: priorities.into_iter().map(|(id, _)| id).collect(),
+        })
+    }
+
+    fn priority_card(
+        &self,
+        row: &RecordSummary,
+        today: NaiveDate,
+    ) -> Result<PriorityCard, StoreError> {
+        let stored = self.get::<Priority>(row.id)?;
+        let updates = stored
+            .log
+            .iter()
+            .filter_map(|e| serde_json::from_value::<YouSaidWeDid>(e.entry.clone()).ok())
+            .collect();
+        Ok(PriorityCard {
+            id: row.id,
+            review_due: stored.record.review_due(),
+            overdue: stored.record.is_review_overdue(today),
+            priority: stored.record,
+            updates,
+            pending_ops: row.pending_ops,
+        })
+    }
+
+    /// Priorities, overdue reviews first, then by when the review is due. `area` narrows to one area.
+    pub fn priority_board(
+        &self,
+        area: Option<AreaId>,
+        today: NaiveDate,
+    ) -> Result<Vec<PriorityCard>, StoreError> {
+        let rows = self.list(&ListFilter {
+            kind: Some(RecordKind::Priority),
+            area,
+            limit: Some(BRIEFING_LIMIT),
+            ..ListFilter::default()
+        })?;
+        let mut cards = rows
+            .iter()
+            .map(|r| self.priority_card(r, today))
+            .collect::<Result<Vec<_>, _>>()?;
+        cards.sort_by_key(|c| {
+            (
+                !c.overdue,
+                c.priority.status != PriorityStatus::Active,
+                c.review_due,
+            )
+        });
+        Ok(cards)
+    }
+
+    /// The shift briefing: open concerns and active priorities in `team_areas` (every area this
+    /// device holds records for when empty), and the areas with the most open concerns.
+    pub fn briefing(
+        &self,
+        team_areas: &[AreaId],
+        today: NaiveDate,
+    ) -> Result<Briefing, StoreError> {
+        let wanted: BTreeSet<&AreaId> = team_areas.iter().collect();
+        let in_scope =
+            |r: &RecordSummary| wanted.is_empty() || r.areas.iter().any(|a| wanted.contains(a));
+        let mut concerns = Vec::new();
+        for status in ["open", "in_progress"] {
+            concerns.extend(
+                self.list(&ListFilter {
+                    kind: Some(RecordKind::Concern),
+                    status: Some(status.into()),
+                    limit: Some(BRIEFING_LIMIT),
+                    ..ListFilter::default()
+                })?
+                .into_iter()
+                .filter(|r| in_scope(r)),
+            );
+        }
+        concerns.sort_by_key(|c| std::cmp::Reverse(c.occurred_at));
+        let mut priorities = Vec::new();
+        for row in self.list(&ListFilter {
+            kind: Some(RecordKind::Priority),
+            status: Some("active".into()),
+            limit: Some(BRIEFING_LIMIT),
+            ..ListFilter::default()
+        })? {
+            if in_scope(&row) {
+                priorities.push(self.priority_card(&row, today)?);
+            }
+        }
+        priorities.sort_by_key(|c| (!c.overdue, c.review_due));
+        let mut counts: BTreeMap<AreaId, u32> = BTreeMap::new();
+        for c in &concerns {
+            for a in &c.areas {
+                if wanted.is_empty() || wanted.contains(a) {
+                    *counts.entry(a.clone()).or_default() += 1;
+                }
+            }
+        }
+        let mut hotspots: Vec<(AreaId, u32)> = counts.into_iter().collect();
+        hotspots.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        let hotspot_ids: Vec<AreaId> = hotspots.iter().take(5).map(|h| h.0.clone()).collect();
+        let hotspots = self
+            .area_refs(&hotspot_ids)
+            .into_iter()
+            .zip(hotspots)
+            .map(|(area, (_, n))| Hotspot {
+                area,
+                open_concerns: n,
+            })
+            .collect();
+        let area_ids: Vec<AreaId> = if team_areas.is_empty() {
+            self.areas.iter().map(|a| a.id.clone()).collect()
+        } else {
+            team_areas.to_vec()
+        };
+        Ok(Briefing {
+            areas: self.area_refs(&area_ids),
+            concerns,
+            priorities,
+            hotspots,
+            generated_at: Utc::now(),
+        })
+    }
+}
+
+/// Every problem with a new report: its own checks and the device-only ones together.
+trait ValidateAll {
+    fn validate_all(&self) -> beatbook_domain::ValidationErrors;
+}
+
+impl ValidateAll for IntelReport {
+    fn validate_all(&self) -> beatbook_domain::ValidationErrors {
+        use beatbook_domain::Record;
+        let mut errs = beatbook_domain::ValidationErrors::new();
+        if let Err(e) = self.validate() {
+            errs.errors.extend(e.errors);
+        }
+        if let Err(e) = self.validate_new_on_device() {
+            errs.errors.extend(e.errors);
+        }
+        errs
+    }
+}

@@ -1,0 +1,38 @@
+//! The shift briefing (open concerns and active priorities of the officer's team areas, and the
+//! hotspots) and the priorities board.
+
+use beatbook_domain::tablet::{Briefing, PriorityCard};
+use beatbook_domain::AreaId;
+use tauri::State;
+
+use super::CommandError;
+use crate::AppState;
+
+fn today() -> chrono::NaiveDate {
+    chrono::Local::now().date_naive()
+}
+
+/// Open concerns and active priorities in the areas of the signed-in officer's teams (every
+/// area on the device when the teams' areas are not known), with the busiest areas first.
+#[tauri::command]
+pub async fn briefing(state: State<'_, AppState>) -> Result<Briefing, CommandError> {
+    let u = state.require_unlocked()?;
+    u.with_store(|s| {
+        let areas: Vec<AreaId> = s
+            .profile()?
+            .map(|p| p.teams.into_iter().flat_map(|t| t.areas).collect())
+            .unwrap_or_default();
+        s.briefing(&areas, today())
+    })
+    .await
+}
+
+/// Priorities with their SARA plans and "You said, we did" updates, overdue reviews first.
+#[tauri::command]
+pub async fn priorities_board(
+    state: State<'_, AppState>,
+    area: Option<AreaId>,
+) -> Result<Vec<PriorityCard>, CommandError> {
+    let u = state.require_unlocked()?;
+    u.with_store(move |s| s.priority_board(area, today())).await
+}
