@@ -86,7 +86,8 @@ fn warn_if_stale(bin: &Path) {
     }
 }
 
-fn walk(dir: &Path) -> Vec<PathBuf> {
+/// Every file under `dir`.
+pub fn walk(dir: &Path) -> Vec<PathBuf> {
     let mut out = Vec::new();
     if let Ok(entries) = std::fs::read_dir(dir) {
         for e in entries.flatten() {
@@ -377,6 +378,13 @@ impl App {
         let app = app_bin();
         let data_dir = work.join("app-data");
         let log_dir = work.join("logs");
+        std::fs::create_dir_all(&log_dir).unwrap();
+        // A second launch on the same work directory reopens the same data (a restarted app);
+        // each launch logs into its own directory.
+        let log_dir = (1..)
+            .map(|n| log_dir.join(format!("launch-{n}")))
+            .find(|d| !d.exists())
+            .unwrap();
         std::fs::create_dir_all(&log_dir).unwrap();
         let display = Display::start(&log_dir);
         let driver = Driver::start(&display, &[("BEATBOOK_DATA_DIR", &data_dir)], &log_dir);
@@ -673,6 +681,7 @@ pub const DEMO_PASSWORD: &str = "demo-password-2026";
 impl Hq {
     /// Seeds the demo data into `<dir>/hq.db`; the server is not started yet.
     pub fn prepare(dir: &Path) -> Hq {
+        std::fs::create_dir_all(dir).expect("create HQ's directory");
         let db = format!("sqlite:{}", dir.join("hq.db").display());
         let hq = Hq {
             addr: ([127, 0, 0, 1], free_port()).into(),
