@@ -97,7 +97,7 @@ mod names {
     pub const ENROL_HEADING: &str = "Enrol this tablet";
     pub const HQ_ADDRESS: &str = "HQ address";
     pub const ENROLMENT_CODE: &str = "Enrolment code";
-    pub const COLLAR: &str = "Collar number";
+    pub const COLLAR_NUMBER: &str = "Collar number";
     pub const PASSWORD: &str = "Password";
     pub const NEW_PIN: &str = "PIN";
     pub const CONFIRM_PIN: &str = "Confirm PIN";
@@ -142,7 +142,7 @@ fn an_offline_concern_reaches_hq_once_it_is_back() {
             app.by_role("heading", ENROL_HEADING).await;
             app.fill(HQ_ADDRESS, &hq.url()).await;
             app.fill(ENROLMENT_CODE, &code).await;
-            app.fill(COLLAR, COLLAR).await;
+            app.fill(COLLAR_NUMBER, COLLAR).await;
             app.fill(PASSWORD, DEMO_PASSWORD).await;
             app.fill(NEW_PIN, OFFICER_PIN).await;
             app.fill(CONFIRM_PIN, OFFICER_PIN).await;
