@@ -64,9 +64,15 @@ fn run(
 fn the_app_starts_and_shows_its_name_version_and_data_dir() {
     run("shell", |work| {
         Box::pin(async move {
+            let launched = std::time::Instant::now();
             let app = App::launch(&work).await;
 
             app.by_role("heading", "Home").await;
+            // Includes starting WebKitWebDriver and the session: an upper bound on cold start.
+            eprintln!(
+                "shell: launch to an interactive Home in {} ms",
+                launched.elapsed().as_millis()
+            );
             let version = app.css("[data-testid=app-version]").await;
             let data_dir = app.css("[data-testid=data-dir]").await;
             let version = version.text().await.unwrap();
