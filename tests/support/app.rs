@@ -488,13 +488,31 @@ impl App {
             .unwrap_or_else(|e| panic!("cannot click the {role} {name:?}: {e}"));
     }
 
-    /// Types into the text box with this accessible name (cleared first).
+    /// Types into the field (text box, number, search) with this accessible name, cleared first.
     pub async fn fill(&self, name: &str, text: &str) {
-        let el = self.by_role("textbox", name).await;
+        let el = self.by_role("textbox|spinbutton|searchbox", name).await;
         let _ = el.clear().await;
         el.send_keys(text)
             .await
             .unwrap_or_else(|e| panic!("cannot type into {name:?}: {e}"));
+    }
+
+    /// Chooses the option labelled `option` in the drop-down with this accessible name.
+    pub async fn select(&self, name: &str, option: &str) {
+        let el = self.by_role("combobox|listbox", name).await;
+        el.select_by_label(option)
+            .await
+            .unwrap_or_else(|e| panic!("cannot choose {option:?} in {name:?}: {e}"));
+    }
+
+    /// Ticks (or unticks) the checkbox or radio button with this accessible name.
+    pub async fn check(&self, name: &str, on: bool) {
+        let el = self.by_role("checkbox|radio", name).await;
+        if el.is_selected().await.unwrap_or(false) != on {
+            el.click()
+                .await
+                .unwrap_or_else(|e| panic!("cannot tick {name:?}: {e}"));
+        }
     }
 
     /// Polls `probe` until it returns `Some`, for up to [`STEP`]; on timeout fails with `what` and
@@ -603,7 +621,8 @@ impl Drop for App {
 }
 
 /// In-page lookup by role and accessible name (a small subset of the ARIA name computation,
-/// enough for a UI that labels every control). Arguments: role, {exact}|{contains}|null, tag.
+/// enough for a UI that labels every control). Arguments: role (or roles, `a|b`),
+/// {exact}|{contains}|null, tag.
 const PICKER: &str = r#"
 const [role, want, tag] = arguments;
 const norm = (s) => (s || '').replace(/\s+/g, ' ').trim();
@@ -655,7 +674,7 @@ const visible = (el) => {
 };
 for (const el of document.querySelectorAll('[data-e2e-pick]')) el.removeAttribute('data-e2e-pick');
 for (const el of document.querySelectorAll('*')) {
-  if (roleOf(el) !== role || !visible(el)) continue;
+  if (!role.split('|').includes(roleOf(el)) || !visible(el)) continue;
   if (want) {
     const name = want.exact !== undefined ? nameOf(el) : norm(el.textContent);
     if (want.exact !== undefined && name !== norm(want.exact)) continue;
