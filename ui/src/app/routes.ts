@@ -7,7 +7,8 @@ export type PageId =
   | 'patrol'
   | 'records'
   | 'map'
-  | 'end-of-shift';
+  | 'end-of-shift'
+  | 'settings';
 
 export type IconName = PageId;
 
@@ -51,6 +52,7 @@ export const PAGES: readonly Page[] = [
     label: 'End of shift',
     purpose: 'Sync everything with HQ and hand over before you sign off.',
   },
+  { id: 'settings', label: 'Settings', purpose: 'Auto-lock and the map.' },
 ];
 
 export const DEFAULT_PAGE: PageId = 'home';

@@ -4,6 +4,27 @@
  * `@tauri-apps/api` themselves.
  */
 import { getContext, hasContext, setContext } from 'svelte';
+import type { Area } from '../bindings/Area';
+import type { AreaId } from '../bindings/AreaId';
+import type { AreaRef } from '../bindings/AreaRef';
+import type { Briefing } from '../bindings/Briefing';
+import type { DeviceSettings } from '../bindings/DeviceSettings';
+import type { EnrolInput } from '../bindings/EnrolInput';
+import type { FieldError } from '../bindings/FieldError';
+import type { IntelSubmission } from '../bindings/IntelSubmission';
+import type { IntelSubmitted } from '../bindings/IntelSubmitted';
+import type { ListFilter } from '../bindings/ListFilter';
+import type { PriorityCard } from '../bindings/PriorityCard';
+import type { RecordDetail } from '../bindings/RecordDetail';
+import type { RecordId } from '../bindings/RecordId';
+import type { RecordInput } from '../bindings/RecordInput';
+import type { RecordSummary } from '../bindings/RecordSummary';
+import type { RecordUpdate } from '../bindings/RecordUpdate';
+import type { SessionStatus } from '../bindings/SessionStatus';
+import type { SyncOutcome } from '../bindings/SyncOutcome';
+import type { SyncProgress } from '../bindings/SyncProgress';
+import type { SyncView } from '../bindings/SyncView';
+import type { YouSaidWeDid } from '../bindings/YouSaidWeDid';
 
 /** What `app_info` answers (Rust: `src-tauri/src/commands/app.rs`, `AppInfo`). */
 export interface AppInfo {
@@ -19,6 +40,10 @@ export interface BackendErrorBody {
   code: string;
   /** For a person: what happened and what to do next. */
   message: string;
+  /** Field by field, for `invalid`. */
+  fields?: FieldError[];
+  /** PIN tries left, for `wrong_pin`, `last_attempt` and `wiped`. */
+  attempts_left?: number;
 }
 
 /** Codes the UI itself raises when the backend cannot be reached or answers nonsense. */
@@ -30,11 +55,20 @@ export const CLIENT_ERROR_CODES = {
 /** A failed backend call. Always carries a `code` and a readable `message`. */
 export class BackendError extends Error implements BackendErrorBody {
   readonly code: string;
+  readonly fields: FieldError[];
+  readonly attempts_left?: number;
 
   constructor(body: BackendErrorBody) {
     super(body.message);
     this.name = 'BackendError';
     this.code = body.code;
+    this.fields = body.fields ?? [];
+    if (body.attempts_left !== undefined) this.attempts_left = body.attempts_left;
+  }
+
+  /** The message for one field (`description`, `location.lat`), if it has a problem. */
+  fieldMessage(field: string): string | undefined {
+    return this.fields.find((f) => f.field === field || f.field.startsWith(`${field}.`))?.message;
   }
 
   /** Turns anything thrown across the bridge into a `BackendError`. */
@@ -61,9 +95,64 @@ export function isBackendErrorBody(value: unknown): value is BackendErrorBody {
   );
 }
 
-/** Everything the UI may ask of the device. Every method rejects only with a `BackendError`. */
+/** Everything the UI may ask of the device. Every method rejects only with a `BackendError`.
+ * Each method is one Tauri command (named in the comment). */
 export interface Backend {
+  /** `app_info` */
   appInfo(): Promise<AppInfo>;
+
+  /** `session_status`: enrolled? unlocked? who is signed in. */
+  sessionStatus(): Promise<SessionStatus>;
+  /** `enrol`: first run. Sets up the store under the PIN, enrols with HQ, signs in. */
+  enrol(input: EnrolInput): Promise<SessionStatus>;
+  /** `unlock`: rejects `wrong_pin` / `last_attempt` (with `attempts_left`) or `wiped`. */
+  unlock(pin: string): Promise<SessionStatus>;
+  /** `lock` */
+  lock(): Promise<SessionStatus>;
+  /** `session_touch`: the officer is active; false when the app has locked meanwhile. */
+  touch(): Promise<boolean>;
+  /** `settings_get` */
+  settings(): Promise<DeviceSettings>;
+  /** `settings_set` */
+  saveSettings(settings: DeviceSettings): Promise<DeviceSettings>;
+
+  /** `records_create`: answers the new record's id. */
+  createRecord(input: RecordInput): Promise<RecordId>;
+  /** `intel_submit` */
+  submitIntel(submission: IntelSubmission): Promise<IntelSubmitted>;
+  /** `records_update`: false when nothing changed. */
+  updateRecord(id: RecordId, update: RecordUpdate): Promise<boolean>;
+  /** `priority_add_update` */
+  addPriorityUpdate(id: RecordId, update: YouSaidWeDid): Promise<void>;
+  /** `records_list` */
+  listRecords(filter: ListFilter): Promise<RecordSummary[]>;
+  /** `records_search` */
+  searchRecords(text: string, filter: ListFilter): Promise<RecordSummary[]>;
+  /** `records_get` */
+  getRecord(id: RecordId): Promise<RecordDetail>;
+  /** `records_resolve`: settle a concurrent-edit conflict on `field` with `text`. */
+  resolveConflict(id: RecordId, field: string, text: string): Promise<RecordDetail>;
+
+  /** `areas_at` */
+  areasAt(lat: number, lon: number): Promise<AreaRef[]>;
+  /** `areas_all` */
+  areasAll(): Promise<Area[]>;
+  /** `briefing` */
+  briefing(): Promise<Briefing>;
+  /** `priorities_board` */
+  prioritiesBoard(area: AreaId | null): Promise<PriorityCard[]>;
+
+  /** `sync_status`: what the badge shows; cheap enough to poll. */
+  syncStatus(): Promise<SyncView>;
+  /** `sync_now`: a failed sync is an answer (`complete: false`, `words`), not a rejection. */
+  syncNow(onProgress?: (progress: SyncProgress) => void): Promise<SyncOutcome>;
+  /** `end_of_shift`: syncs until nothing is waiting, then says what is left and why. */
+  endOfShift(onProgress?: (progress: SyncProgress) => void): Promise<SyncOutcome>;
+}
+
+/** A filter with only the given parts set. */
+export function filter(parts: Partial<ListFilter> = {}): ListFilter {
+  return { kind: null, area: null, status: null, since: null, until: null, limit: null, ...parts };
 }
 
 const BACKEND_KEY = Symbol('beatbook.backend');
