@@ -350,6 +350,27 @@ impl Store {
         rows.map(|r| Ok(serde_json::from_str(&r?)?)).collect()
     }
 
+    /// Up to `limit` ops waiting to go to HQ with a device_seq after `after`, oldest first, as
+    /// `(device_seq, op JSON)` exactly as stored: the sync engine sends them on without decoding.
+    pub fn pending_ops_json(
+        &self,
+        after: u64,
+        limit: usize,
+    ) -> Result<Vec<(u64, String)>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT device_seq, op FROM outbox WHERE state = 'pending' AND device_seq > ?1
+             ORDER BY device_seq LIMIT ?2",
+        )?;
+        let rows = stmt.query_map(
+            (
+                i64::try_from(after).unwrap_or(i64::MAX),
+                i64::try_from(limit).unwrap_or(i64::MAX),
+            ),
+            |r| Ok((u64::try_from(r.get::<_, i64>(0)?).unwrap_or_default(), r.get(1)?)),
+        )?;
+        rows.map(|r| Ok(r?)).collect()
+    }
+
     /// How the database is set up, for diagnostics (`beatbook device status`).
     pub fn db_settings(&self) -> Result<DbSettings, StoreError> {
         let get = |sql: &str| {

@@ -76,7 +76,14 @@ impl HqClient {
         body: &B,
     ) -> Result<reqwest::RequestBuilder, SyncError> {
         let json = serde_json::to_vec(body).map_err(|e| SyncError::Protocol(e.to_string()))?;
-        let req = req.header(CONTENT_TYPE, "application/json");
+        Self::packed(req.header(CONTENT_TYPE, "application/json"), json)
+    }
+
+    /// The body, compressed when that pays.
+    fn packed(
+        req: reqwest::RequestBuilder,
+        json: Vec<u8>,
+    ) -> Result<reqwest::RequestBuilder, SyncError> {
         if json.len() > COMPRESS_OVER {
             let packed =
                 zstd::encode_all(&json[..], 3).map_err(|e| SyncError::Protocol(e.to_string()))?;
@@ -120,6 +127,30 @@ impl HqClient {
             req,
         )?)
         .await
+    }
+
+    /// Push ops given as their JSON text (as the outbox holds them): the body is assembled
+    /// around them, so the device never decodes and re-encodes what it sends.
+    pub async fn push_json(
+        &self,
+        token: &str,
+        ops: &[(u64, String)],
+    ) -> Result<PushResponse, SyncError> {
+        let mut json = Vec::with_capacity(ops.iter().map(|(_, op)| op.len() + 1).sum::<usize>() + 16);
+        json.extend_from_slice(b"{\"ops\":[");
+        for (i, (_, op)) in ops.iter().enumerate() {
+            if i > 0 {
+                json.push(b',');
+            }
+            json.extend_from_slice(op.as_bytes());
+        }
+        json.extend_from_slice(b"]}");
+        let req = self
+            .http
+            .post(self.url("/sync/push"))
+            .bearer_auth(token)
+            .header(CONTENT_TYPE, "application/json");
+        self.send(Self::packed(req, json)?).await
     }
 
     pub async fn pull(

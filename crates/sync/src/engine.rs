@@ -4,7 +4,7 @@
 use crate::client::HqClient;
 use crate::SyncError;
 use beatbook_domain::people::Officer;
-use beatbook_domain::protocol::{EnrolRequest, LoginRequest, PushRequest, Session};
+use beatbook_domain::protocol::{EnrolRequest, LoginRequest, Session};
 use beatbook_store::{Store, StoreError, SyncMeta};
 use chrono::{DateTime, Duration as ChronoDuration, SecondsFormat, Utc};
 use rand::Rng;
@@ -14,7 +14,7 @@ use std::time::Duration;
 use tokio::sync::{watch, Notify};
 
 /// Ops per push request.
-pub const PUSH_BATCH: usize = 1_000;
+pub const PUSH_BATCH: usize = 2_000;
 /// Records per pull page.
 pub const PULL_PAGE: u32 = 2_000;
 
@@ -258,6 +258,8 @@ impl SyncEngine {
         }
     }
 
+    /// Push the outbox in batches, pipelined: while HQ applies one batch, the device records the
+    /// previous batch's results and reads the next one.
     async fn push_all(
         &self,
         client: &HqClient,
@@ -268,25 +270,27 @@ impl SyncEngine {
         let total = self.with_store(|s| s.pending_count()).await?;
         // Enough rounds for every batch, plus a few for gaps and re-sends; never loop forever.
         let max_rounds = total / PUSH_BATCH as u64 + 5;
+        let mut batch = self
+            .with_store(|s| s.pending_ops_json(0, PUSH_BATCH))
+            .await?;
         for _ in 0..max_rounds {
-            let ops = self.with_store(|s| s.pending_ops(PUSH_BATCH)).await?;
-            if ops.is_empty() {
+            if batch.is_empty() {
                 break;
             }
-            let req = PushRequest { ops };
-            let resp = match client.push(token, &req).await {
-                Err(SyncError::SignInNeeded(_)) => {
-                    *token = self.token(client, true).await?;
-                    client.push(token, &req).await?
-                }
-                other => other?,
-            };
+            let last_sent = batch.last().map_or(0, |(seq, _)| *seq);
+            let sent = batch.len() as u64;
+            let (resp, next) = tokio::join!(
+                self.push_batch(client, token, &batch),
+                self.with_store(move |s| s.pending_ops_json(last_sent, PUSH_BATCH)),
+            );
+            let resp = resp?;
+            let mut next = next?;
             let expected = resp.expected_seq;
             let results = resp.results;
             let applied = self
                 .with_store(move |s| s.apply_push_results(&results, expected))
                 .await?;
-            report.pushed += req.ops.len() as u64;
+            report.pushed += sent;
             report.acked += u64::from(applied.acked);
             report.rejected += u64::from(applied.rejected);
             report.resent += u64::from(applied.resent);
@@ -299,10 +303,50 @@ impl SyncEngine {
                     "HQ accepted none of the ops sent: will try again".into(),
                 ));
             }
+            let all_settled = applied.acked + applied.rejected == u32::try_from(sent).unwrap_or(0);
+            if !all_settled || applied.resent > 0 {
+                // A gap, or HQ asked for ops again: start over from the oldest op still waiting.
+                next = self
+                    .with_store(|s| s.pending_ops_json(0, PUSH_BATCH))
+                    .await?;
+            }
+            batch = next;
         }
         Ok(())
     }
 
+    async fn push_batch(
+        &self,
+        client: &HqClient,
+        token: &mut String,
+        batch: &[(u64, String)],
+    ) -> Result<beatbook_domain::protocol::PushResponse, SyncError> {
+        match client.push_json(token, batch).await {
+            Err(SyncError::SignInNeeded(_)) => {
+                *token = self.token(client, true).await?;
+                client.push_json(token, batch).await
+            }
+            other => other,
+        }
+    }
+
+    async fn pull_page(
+        &self,
+        client: &HqClient,
+        token: &mut String,
+        cursor: u64,
+    ) -> Result<beatbook_domain::protocol::PullResponse, SyncError> {
+        match client.pull(token, cursor, PULL_PAGE).await {
+            Err(SyncError::SignInNeeded(_)) => {
+                *token = self.token(client, true).await?;
+                client.pull(token, cursor, PULL_PAGE).await
+            }
+            other => other,
+        }
+    }
+
+    /// Pull every change after the cursor, pipelined: the next page is fetched while this one is
+    /// applied (each page and its cursor in one local transaction, so a cut resumes cleanly).
     async fn pull_all(
         &self,
         client: &HqClient,
@@ -312,13 +356,11 @@ impl SyncEngine {
         progress: &(dyn Fn(Progress) + Send + Sync),
     ) -> Result<(), SyncError> {
         let mut known_access = self.meta().await?.access;
+        let mut fetched = None;
         loop {
-            let page = match client.pull(token, cursor, PULL_PAGE).await {
-                Err(SyncError::SignInNeeded(_)) => {
-                    *token = self.token(client, true).await?;
-                    client.pull(token, cursor, PULL_PAGE).await?
-                }
-                other => other?,
+            let page = match fetched.take() {
+                Some(page) => page,
+                None => self.pull_page(client, token, cursor).await?,
             };
             if known_access.as_ref().is_some_and(|a| a != &page.access) && cursor > 0 {
                 // What this officer may see changed at HQ: drop what they may no longer see and
@@ -340,11 +382,17 @@ impl SyncEngine {
             let n = page.records.len() as u64;
             let more = page.more;
             cursor = page.cursor;
-            let purged = self
-                .with_store(move |s| {
-                    s.apply_pull(&page.records, &page.purge, page.cursor, &page.access)
-                })
-                .await?;
+            let apply = self.with_store(move |s| {
+                s.apply_pull(&page.records, &page.purge, page.cursor, &page.access)
+            });
+            let purged = if more {
+                let (purged, next) = tokio::join!(apply, self.pull_page(client, token, cursor));
+                // A failed fetch of the next page is retried on the next round; this page stands.
+                fetched = next.ok();
+                purged?
+            } else {
+                apply.await?
+            };
             report.pulled += n;
             report.purged += u64::from(purged);
             report.cursor = cursor;
