@@ -1,7 +1,7 @@
-import { render, screen, within } from '@testing-library/svelte';
+import { render, screen, waitFor, within } from '@testing-library/svelte';
 import userEvent from '@testing-library/user-event';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { FakeBackend } from '$lib/backend/fake';
+import { FakeBackend, FAKE_PASSWORD, FAKE_PIN } from '$lib/backend/fake';
 import App from './App.svelte';
 import { PAGES } from './routes';
 
@@ -11,39 +11,134 @@ beforeEach(() => {
   delete document.documentElement.dataset['theme'];
 });
 
-function renderApp() {
-  return render(App, { props: { backend: new FakeBackend() } });
+function renderApp(backend = new FakeBackend()) {
+  return { backend, ...render(App, { props: { backend } }) };
 }
 
-describe('App shell', () => {
-  it('shows the app name, the "Not enrolled" sync state and Home', async () => {
-    renderApp();
+const badge = () => screen.getByTestId('sync-badge');
 
-    expect(screen.getByRole('banner')).toHaveTextContent('Beatbook');
-    expect(screen.getByRole('status', { name: /Sync status: Not enrolled/ })).toHaveTextContent('Not enrolled');
-    expect(screen.getByRole('heading', { level: 1 })).toHaveTextContent('Home');
-    expect(await screen.findByTestId('app-version')).toHaveTextContent('0.0.0-fake');
+describe('enrol and unlock', () => {
+  it('enrols a new device with HQ and opens on the shift home', async () => {
+    renderApp(new FakeBackend({ start: 'new' }));
+    const user = userEvent.setup();
+
+    await screen.findByRole('heading', { level: 1, name: 'Enrol this tablet' });
+    expect(screen.queryByRole('navigation', { name: 'Main' })).not.toBeInTheDocument();
+    await user.type(screen.getByLabelText('Enrolment code'), 'ABCD-1234');
+    await user.type(screen.getByLabelText('Collar number'), 'PC4127');
+    await user.type(screen.getByLabelText('Password'), FAKE_PASSWORD);
+    await user.type(screen.getByLabelText('New PIN'), FAKE_PIN);
+    await user.type(screen.getByLabelText('Repeat new PIN'), FAKE_PIN);
+    await user.click(screen.getByRole('button', { name: 'Enrol this device' }));
+
+    await screen.findByRole('heading', { level: 1, name: 'Home' });
+    expect(await screen.findByTestId('officer-name')).toHaveTextContent('PC Amira Khan');
+    await waitFor(() => expect(badge()).toHaveTextContent('All uploaded'));
   });
 
-  it('offers every page in the main navigation, Home current', () => {
-    renderApp();
+  it('says when HQ refuses the enrolment, and keeps the form', async () => {
+    renderApp(new FakeBackend({ start: 'new' }));
+    const user = userEvent.setup();
+    await user.type(await screen.findByLabelText('Enrolment code'), 'bad-code');
+    await user.type(screen.getByLabelText('Collar number'), 'PC4127');
+    await user.type(screen.getByLabelText('Password'), FAKE_PASSWORD);
+    await user.type(screen.getByLabelText('New PIN'), FAKE_PIN);
+    await user.type(screen.getByLabelText('Repeat new PIN'), FAKE_PIN);
+    await user.click(screen.getByRole('button', { name: 'Enrol this device' }));
+    expect(await screen.findByRole('alert')).toHaveTextContent('refused');
+    expect(screen.getByRole('button', { name: 'Enrol this device' })).toBeInTheDocument();
+  });
 
-    const nav = screen.getByRole('navigation', { name: 'Main' });
+  it('counts wrong PINs, warns before the last try, and unlocks with the right one', async () => {
+    renderApp(new FakeBackend({ start: 'locked' }));
+    const user = userEvent.setup();
+    await screen.findByRole('heading', { level: 1, name: 'Unlock Beatbook' });
+    for (let i = 0; i < 3; i++) {
+      await user.type(screen.getByLabelText('PIN'), '111111');
+      await user.click(screen.getByRole('button', { name: 'Unlock' }));
+      await screen.findByText(/tries left/);
+    }
+    await user.type(screen.getByLabelText('PIN'), '111111');
+    await user.click(screen.getByRole('button', { name: 'Unlock' }));
+    expect(await screen.findByText('Last try.')).toBeInTheDocument();
+
+    for (const d of FAKE_PIN) await user.click(screen.getByRole('button', { name: `Digit ${d}` }));
+    await user.click(screen.getByRole('button', { name: 'Unlock' }));
+    await screen.findByRole('heading', { level: 1, name: 'Home' });
+  });
+});
+
+describe('the shift, offline first', () => {
+  it('logs a concern offline, lists it as waiting, then syncs it: all uploaded', async () => {
+    const { backend } = renderApp();
+    backend.hqReachable = false;
+    const user = userEvent.setup();
+
+    await user.click(await screen.findByRole('link', { name: 'Log a concern' }));
+    await screen.findByRole('heading', { level: 1, name: 'Log a concern' });
+    await user.selectOptions(screen.getByLabelText('Category'), 'vawg:environmental:badly_lit');
+    await user.type(screen.getByLabelText('Description'), 'Street lights out along the canal path');
+    await user.clear(screen.getByLabelText('Latitude'));
+    await user.type(screen.getByLabelText('Latitude'), '51.5392');
+    await user.clear(screen.getByLabelText('Longitude'));
+    await user.type(screen.getByLabelText('Longitude'), '-0.1426');
+    await waitFor(() => expect(screen.getByTestId('concern-areas')).toHaveTextContent('Camden Town'));
+    await user.click(screen.getByRole('button', { name: 'Save concern' }));
+    expect(await screen.findByTestId('concern-saved')).toHaveTextContent('Concern saved');
+    await waitFor(() => expect(badge()).toHaveTextContent('1 waiting'));
+
+    await user.click(screen.getByRole('link', { name: 'Records' }));
+    const entry = await screen.findByRole('button', { name: /Open record: VAWG environmental: badly lit/ });
+    expect(entry).toHaveTextContent('Waiting for sync');
+
+    await user.click(screen.getByRole('link', { name: 'End of shift' }));
+    await user.click(await screen.findByRole('button', { name: 'Sync everything now' }));
+    expect(await screen.findByTestId('end-of-shift-result')).toHaveTextContent('1 change not on HQ yet');
+    await waitFor(() => expect(badge()).toHaveTextContent('Offline · 1 waiting'));
+
+    backend.hqReachable = true;
+    await user.click(screen.getByRole('button', { name: 'Sync everything now' }));
+    expect(await screen.findByTestId('end-of-shift-result')).toHaveTextContent('Every record is on HQ');
+    await waitFor(() => expect(badge()).toHaveTextContent('All uploaded'));
+    expect(badge()).toHaveAccessibleName(/Sync status: All uploaded/);
+  });
+
+  it('shows a record with its history and merges text edited on two devices side by side', async () => {
+    const backend = new FakeBackend({ demo: true });
+    renderApp(backend);
+    const user = userEvent.setup();
+    history.replaceState(null, '', '#/records');
+    dispatchEvent(new HashChangeEvent('hashchange'));
+    await user.click(await screen.findByRole('button', { name: /Open record: ASB nuisance: street drinking/ }));
+    const conflict = await screen.findByRole('region', { name: 'Conflict in Description' });
+    expect(within(conflict).getByText('Street drinkers by the station, mostly after 8pm')).toBeInTheDocument();
+    await user.click(within(conflict).getByRole('button', { name: 'Keep version 2 of Description' }));
+    await waitFor(() => expect(screen.queryByRole('region', { name: 'Conflict in Description' })).not.toBeInTheDocument());
+    const historyTable = screen.getByRole('table', { name: 'History' });
+    expect(historyTable).toHaveTextContent('Changed description');
+    expect(historyTable).toHaveTextContent('Waiting');
+  });
+
+  it('puts "escalate now by radio" before anything else when there is a threat to life', async () => {
+    renderApp();
+    const user = userEvent.setup();
+    await user.click(await screen.findByRole('link', { name: 'Intelligence' }));
+    await user.click(await screen.findByRole('button', { name: 'Yes, threat to life' }));
+    expect(screen.getByRole('alertdialog', { name: 'Escalate now by radio' })).toBeInTheDocument();
+    expect(screen.queryByLabelText('Who')).not.toBeInTheDocument();
+    await user.click(screen.getByRole('button', { name: 'I have escalated by radio' }));
+    expect(await screen.findByLabelText('Who')).toBeInTheDocument();
+  });
+});
+
+describe('App shell', () => {
+  it('offers every page in the main navigation once unlocked, Home current', async () => {
+    renderApp();
+    const nav = await screen.findByRole('navigation', { name: 'Main' });
     const links = within(nav).getAllByRole('link');
     expect(links.map((link) => link.textContent?.trim())).toEqual(PAGES.map((page) => page.label));
     expect(within(nav).getByRole('link', { name: 'Home' })).toHaveAttribute('aria-current', 'page');
-  });
-
-  it('navigates to a page that is not built yet and says so', async () => {
-    renderApp();
-
-    await userEvent.click(screen.getByRole('link', { name: 'Patrol' }));
-
-    const heading = await screen.findByRole('heading', { level: 1, name: 'Patrol' });
-    expect(screen.getByText('Coming in a later release')).toBeInTheDocument();
-    expect(screen.getByRole('link', { name: 'Patrol' })).toHaveAttribute('aria-current', 'page');
-    expect(screen.getByRole('link', { name: 'Home' })).not.toHaveAttribute('aria-current');
-    expect(heading).toHaveFocus();
+    expect(await screen.findByTestId('app-version')).toHaveTextContent('0.0.0-fake');
   });
 
   it('flips data-theme on the root element with the theme toggle, and remembers it', async () => {
@@ -59,12 +154,19 @@ describe('App shell', () => {
     expect(root.dataset['theme']).toBe('dark');
   });
 
-  it('gives every control an aria-label', () => {
-    const { baseElement } = renderApp();
-    const controls = baseElement.querySelectorAll('a, button, input, select, textarea, [role="button"]');
-    expect(controls.length).toBeGreaterThan(PAGES.length);
-    for (const control of controls) {
-      expect(control.getAttribute('aria-label')?.trim(), control.outerHTML).toBeTruthy();
+  it('gives every control an aria-label, on every page', async () => {
+    const { baseElement } = renderApp(new FakeBackend({ demo: true }));
+    await screen.findByRole('navigation', { name: 'Main' });
+    for (const page of PAGES) {
+      history.replaceState(null, '', `#/${page.id}`);
+      dispatchEvent(new HashChangeEvent('hashchange'));
+      await screen.findByRole('heading', { level: 1 });
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      const controls = baseElement.querySelectorAll('a, button, input, select, textarea, [role="button"]');
+      expect(controls.length).toBeGreaterThan(PAGES.length);
+      for (const control of controls) {
+        expect(control.getAttribute('aria-label')?.trim(), `${page.id}: ${control.outerHTML.slice(0, 120)}`).toBeTruthy();
+      }
     }
   });
 });

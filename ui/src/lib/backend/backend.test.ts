@@ -1,7 +1,7 @@
 import { clearMocks, mockIPC } from '@tauri-apps/api/mocks';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FakeBackend } from './fake';
-import { BackendError, CLIENT_ERROR_CODES } from './index';
+import { BackendError, CLIENT_ERROR_CODES, filter } from './index';
 import { TauriBackend } from './tauri';
 
 afterEach(() => clearMocks());
@@ -60,5 +60,65 @@ describe('FakeBackend', () => {
     backend.failWith('appInfo', undefined);
     await expect(backend.appInfo()).resolves.toMatchObject({ name: 'Beatbook' });
     expect(backend.calls).toEqual(['appInfo', 'appInfo']);
+  });
+});
+
+describe('TauriBackend commands', () => {
+  it('names each command and its arguments as the Rust side declares them', async () => {
+    const asked: [string, unknown][] = [];
+    mockIPC((command, args) => {
+      asked.push([command, args]);
+      return command === 'records_create' ? 'id-1' : null;
+    });
+    const backend = new TauriBackend();
+    await backend.unlock('246810');
+    await backend.createRecord({ kind: 'engagement', record: {} as never });
+    await backend.searchRecords('drink', filter({ kind: 'concern' }));
+    await backend.syncNow(() => {});
+    expect(asked.map(([c]) => c)).toEqual(['unlock', 'records_create', 'records_search', 'sync_now']);
+    expect(asked[0]![1]).toEqual({ pin: '246810' });
+    expect(asked[2]![1]).toMatchObject({ text: 'drink', filter: { kind: 'concern', area: null } });
+    // A Channel: serialised as `__CHANNEL__:<id>` on the real bridge.
+    expect((asked[3]![1] as Record<string, unknown>)['onProgress']).toHaveProperty('id');
+  });
+
+  it('keeps field errors and PIN tries from a rejection', async () => {
+    mockIPC(() => {
+      throw { code: 'last_attempt', message: 'Wrong PIN. One try left.', attempts_left: 1 };
+    });
+    await expect(new TauriBackend().unlock('0')).rejects.toMatchObject({ code: 'last_attempt', attempts_left: 1 });
+  });
+});
+
+describe('FakeBackend as a device', () => {
+  it('wipes after five wrong PINs, warning before the last', async () => {
+    const backend = new FakeBackend({ start: 'locked' });
+    const codes: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      codes.push(await backend.unlock('000000').then(() => 'unlocked', (e: BackendError) => e.code));
+    }
+    expect(codes).toEqual(['wrong_pin', 'wrong_pin', 'wrong_pin', 'last_attempt', 'wiped']);
+    expect((await backend.sessionStatus()).state).toBe('not_enrolled');
+  });
+
+  it('keeps a saved record waiting until HQ can be reached', async () => {
+    const backend = new FakeBackend();
+    backend.hqReachable = false;
+    await backend.createRecord({
+      kind: 'concern',
+      record: {
+        id: null, category: { kind: 'asb', type: 'nuisance', heading: 'noise' }, description: 'Music at 3am',
+        location: { lat: 51.5392, lon: -0.1426, place: null }, people: [], consent_to_contact: false, contact: null,
+        priority: 'low', status: 'open', crime_referral: null, reported_at: null, retention_review: null,
+      },
+    });
+    expect((await backend.syncStatus()).state).toBe('waiting');
+    expect((await backend.syncNow()).complete).toBe(false);
+    expect((await backend.syncStatus()).words).toBe('No signal: 1 change waiting; they will upload automatically.');
+    backend.hqReachable = true;
+    expect((await backend.syncNow()).complete).toBe(true);
+    expect((await backend.syncStatus()).state).toBe('all_uploaded');
+    const [row] = await backend.listRecords(filter());
+    expect(row?.areas).toEqual(['E05013655', 'tc-camden-town']);
   });
 });
