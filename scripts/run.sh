@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Run Beatbook: HQ on its embedded SQLite store with demo data, a headless demo device synced with
-# it, and the tablet app (the UI shell for now). Ctrl-C stops HQ too.
+# Run Beatbook: HQ on its embedded SQLite store with demo data, a demo device enrolled and signed
+# in to it (PC4127, with 100 demo concerns, synced), and the tablet app opened on that device: it
+# starts at the PIN pad (PIN 246810). Ctrl-C stops HQ too.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/deps.sh
@@ -27,15 +28,19 @@ trap 'kill $HQ_PID 2>/dev/null || true' EXIT
 for _ in $(seq 50); do curl -fs "$HQ_URL/api/v1/health" >/dev/null 2>&1 && break; sleep 0.1; done
 echo "run: HQ is at $HQ_URL (log: $DATA/hq.log)"
 
-if [ ! -f "$DATA/device/beatbook.db" ]; then
-  echo "run: creating a demo device in $DATA/device (PIN $BEATBOOK_PIN) with 100 demo concerns"
-  $B device --data "$DATA/device" init
-  $B device --data "$DATA/device" enrol --hq "$HQ_URL" --code "$($B hq --db "$HQ_DB" admin enrolment-code)" --name "demo device"
-  $B device --data "$DATA/device" login --collar PC4127
-  $B device --data "$DATA/device" import tests/fixtures/concerns.ndjson
+# The app keeps its encrypted store in $BEATBOOK_DATA_DIR/store: the demo device is made there with
+# the headless device commands, so the app opens on it already enrolled and signed in.
+APP_DATA="$DATA/app"
+DEVICE="$APP_DATA/store"
+if [ ! -f "$DEVICE/beatbook.db" ]; then
+  echo "run: creating a demo device in $DEVICE (PIN $BEATBOOK_PIN) with 100 demo concerns"
+  $B device --data "$DEVICE" init
+  $B device --data "$DEVICE" enrol --hq "$HQ_URL" --code "$($B hq --db "$HQ_DB" admin enrolment-code)" --name "demo device"
+  $B device --data "$DEVICE" login --collar PC4127
+  $B device --data "$DEVICE" import tests/fixtures/concerns.ndjson
 fi
-$B device --data "$DATA/device" sync
-$B device --data "$DATA/device" status
+$B device --data "$DEVICE" sync
+$B device --data "$DEVICE" status
 
 if [ -z "${DISPLAY:-}" ]; then
   cat <<MSG
@@ -44,10 +49,11 @@ No display: the tablet app needs one. Either run this from a desktop session, or
 display and look at it over VNC or with a screenshot:
     Xvfb :99 -screen 0 1280x800x24 & export DISPLAY=:99 && bash scripts/run.sh
 The headless device works without a display:
-    BEATBOOK_PIN=$BEATBOOK_PIN target/debug/beatbook device --data $DATA/device list
+    BEATBOOK_PIN=$BEATBOOK_PIN target/debug/beatbook device --data $DEVICE list
 MSG
   echo "HQ keeps running until you press Ctrl-C."
   wait $HQ_PID
   exit 0
 fi
-BEATBOOK_DATA_DIR="$DATA/app" target/debug/beatbook-app
+echo "run: starting the tablet app on the demo device: unlock it with PIN $BEATBOOK_PIN"
+BEATBOOK_DATA_DIR="$APP_DATA" target/debug/beatbook-app

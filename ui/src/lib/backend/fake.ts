@@ -436,7 +436,7 @@ export class FakeBackend implements Backend {
       hq_url: this.hqUrl,
     };
     const changes = (n: number) => (n === 1 ? '1 change' : `${n} changes`);
-    if (this.state !== 'unlocked') return { ...base, state: 'not_signed_in', words: 'Locked: unlock to sync.' };
+    this.requireUnlocked();
     if (this.lastErrorCode === 'offline') {
       return {
         ...base,
