@@ -16,7 +16,7 @@ mod tablet;
 
 pub use error::StoreError;
 pub use keys::{KdfSettings, MAX_PIN_ATTEMPTS, MIN_PIN_LEN};
-pub use records::StoredRecord;
+pub use records::{StoredRecord, INDEX_CHUNK};
 pub use schema::SCHEMA_VERSION;
 pub use sync_state::{PushApplied, RejectedOp, SyncMeta, UNENROLLED};
 

@@ -61,6 +61,10 @@ fn materialize(state: &RecordState) -> Result<Materialized, StoreError> {
     }
 }
 
+/// Records indexed per transaction when catching up (a search waits for at most one chunk's
+/// worth of the device's lock at a time elsewhere).
+pub const INDEX_CHUNK: usize = 500;
+
 fn time_text(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Millis, true)
 }
@@ -80,10 +84,10 @@ pub(crate) fn merge_states(
                 merged.merge(remote);
                 // Nothing new (often this device's own changes coming back): nothing to write.
                 if merged != local {
-                    save_state(tx, &merged, true)?;
+                    save_state(tx, &merged, true, Index::Later)?;
                 }
             }
-            None => save_state(tx, remote, false)?,
+            None => save_state(tx, remote, false, Index::Later)?,
         }
     }
     Ok(())
@@ -108,6 +112,7 @@ pub(crate) fn purge(tx: &Transaction<'_>, id: RecordId) -> Result<u32, StoreErro
         .optional()?;
     let Some(seq) = seq else { return Ok(0) };
     tx.execute("DELETE FROM records_fts WHERE rowid = ?1", [seq])?;
+    tx.execute("DELETE FROM fts_pending WHERE seq = ?1", [seq])?;
     tx.execute("DELETE FROM record_areas WHERE record_id = ?1", [&key])?;
     tx.execute("DELETE FROM records WHERE id = ?1", [&key])?;
     Ok(1)
@@ -122,12 +127,22 @@ fn load_state(conn: &Connection, id: RecordId) -> Result<Option<RecordState>, St
         .transpose()
 }
 
+/// When a record's text joins the search index.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Index {
+    /// In the same transaction: the officer's own writes.
+    Now,
+    /// Soon after ([`Store::index_pending`]): records pulled from HQ, so a big pull is quick.
+    Later,
+}
+
 /// Write a record's merged state and everything derived from it.
 /// `existed`: whether the record was already on the device (then its old index rows go first).
 pub(crate) fn save_state(
     tx: &Transaction<'_>,
     state: &RecordState,
     existed: bool,
+    index: Index,
 ) -> Result<(), StoreError> {
     let m = materialize(state)?;
     let id = state.id.to_string();
@@ -174,9 +189,15 @@ pub(crate) fn save_state(
     if existed {
         tx.prepare_cached("DELETE FROM records_fts WHERE rowid = ?1")?
             .execute([rowid])?;
+        tx.prepare_cached("DELETE FROM fts_pending WHERE seq = ?1")?
+            .execute([rowid])?;
     }
     if !state.is_deleted() && !m.search_text.trim().is_empty() {
-        tx.prepare_cached("INSERT INTO records_fts (rowid, title, text) VALUES (?1, ?2, ?3)")?
+        let sql = match index {
+            Index::Now => "INSERT INTO records_fts (rowid, title, text) VALUES (?1, ?2, ?3)",
+            Index::Later => "INSERT INTO fts_pending (seq, title, text) VALUES (?1, ?2, ?3)",
+        };
+        tx.prepare_cached(sql)?
             .execute((rowid, &m.title, &m.search_text))?;
     }
     Ok(())
@@ -210,7 +231,7 @@ pub(crate) fn apply_local(
         }
         None => RecordState::from_op(&op),
     };
-    save_state(tx, &state, existed)?;
+    save_state(tx, &state, existed, Index::Now)?;
     Ok(op)
 }
 
@@ -535,6 +556,32 @@ impl Store {
         rows.map(|r| r?).collect()
     }
 
+    /// Add up to `limit` records pulled from HQ to the search index, in one transaction. Returns
+    /// how many were added; 0 when none are waiting.
+    pub fn index_pending(&self, limit: usize) -> Result<usize, StoreError> {
+        let tx = self.conn.unchecked_transaction()?;
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let n = tx.execute(
+            "INSERT INTO records_fts (rowid, title, text)
+             SELECT seq, title, text FROM fts_pending ORDER BY seq LIMIT ?1",
+            [limit],
+        )?;
+        tx.execute(
+            "DELETE FROM fts_pending WHERE seq IN (SELECT seq FROM fts_pending ORDER BY seq LIMIT ?1)",
+            [limit],
+        )?;
+        tx.commit()?;
+        Ok(n)
+    }
+
+    /// How many pulled records wait for the search index.
+    pub fn index_backlog(&self) -> Result<u64, StoreError> {
+        let n: i64 = self
+            .conn
+            .query_row("SELECT count(*) FROM fts_pending", [], |r| r.get(0))?;
+        Ok(u64::try_from(n).unwrap_or_default())
+    }
+
     /// Full-text search over the device's records, best match first, narrowed by `filter`.
     pub fn search(
         &self,
@@ -544,6 +591,8 @@ impl Store {
         let Some(query) = fts_query(text) else {
             return Ok(Vec::new());
         };
+        // Never miss a record pulled a moment ago: index whatever is still waiting first.
+        while self.index_pending(INDEX_CHUNK)? > 0 {}
         let (clauses, mut params) = filter_sql(filter);
         params.push(query);
         let match_param = params.len();

@@ -814,3 +814,42 @@ fn source_details_are_listed_only_when_asked_for() {
         .unwrap();
     assert_eq!(sources.len(), 1);
 }
+
+#[test]
+fn records_pulled_from_hq_are_searchable_at_once_though_indexed_later() {
+    let a_dir = tempfile::tempdir().unwrap();
+    let b_dir = tempfile::tempdir().unwrap();
+    let mut a = new_store(a_dir.path());
+    let mut b = new_store(b_dir.path());
+    let id = a
+        .add_concern(concern("Streetlight out by the Oval", 51.5392, -0.1426))
+        .unwrap();
+    let other = a
+        .add_concern(concern("Graffiti on the bridge", 51.5392, -0.1426))
+        .unwrap();
+
+    // B pulls both: stored and listed at once, their text waiting for the index.
+    b.apply_pull(&[a.state(id).unwrap(), a.state(other).unwrap()], &[], 2, "fp")
+        .unwrap();
+    assert_eq!(b.list(&ListFilter::default()).unwrap().len(), 2);
+    assert_eq!(b.index_backlog().unwrap(), 2);
+    // A search made before the index caught up still finds them.
+    let found = b.search("oval", &ListFilter::default()).unwrap();
+    assert_eq!(found.iter().map(|r| r.id).collect::<Vec<_>>(), vec![id]);
+    assert_eq!(b.index_backlog().unwrap(), 0);
+
+    // A later version replaces the text in the index; a purge takes it out even while waiting.
+    let mut c = a.get::<Concern>(id).unwrap().record;
+    c.description = "Streetlight fixed by the Plender steps".into();
+    a.update_concern(id, c).unwrap();
+    b.apply_pull(&[a.state(id).unwrap()], &[other], 3, "fp").unwrap();
+    assert_eq!(b.index_backlog().unwrap(), 1);
+    assert!(b.search("oval", &ListFilter::default()).unwrap().is_empty());
+    assert_eq!(b.search("plender", &ListFilter::default()).unwrap().len(), 1);
+    assert!(b.search("graffiti", &ListFilter::default()).unwrap().is_empty());
+    // Chunked catch-up reports what it did and stops at zero.
+    b.apply_pull(&[a.state(other).unwrap()], &[], 4, "fp").unwrap();
+    assert_eq!(b.index_pending(10).unwrap(), 1);
+    assert_eq!(b.index_pending(10).unwrap(), 0);
+    assert_eq!(b.search("graffiti", &ListFilter::default()).unwrap().len(), 1);
+}

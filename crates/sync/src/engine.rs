@@ -41,6 +41,9 @@ pub struct SyncReport {
     /// Wall-clock time of each phase, in milliseconds.
     pub push_ms: u64,
     pub pull_ms: u64,
+    /// Adding the pulled records to the search index, after the pull (a search made meanwhile
+    /// indexes what is still waiting first, so it never misses a record).
+    pub index_ms: u64,
 }
 
 /// What the UI shows at all times.
@@ -246,6 +249,15 @@ impl SyncEngine {
             other => other?,
         }
         report.pull_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+        let started = std::time::Instant::now();
+        // In chunks, each its own short transaction, so the app's own reads and writes get the
+        // store in between.
+        while self
+            .with_store(|s| s.index_pending(beatbook_store::INDEX_CHUNK))
+            .await?
+            > 0
+        {}
+        report.index_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
         report.pending = self.with_store(|s| s.pending_count()).await?;
         Ok(report)
     }
