@@ -229,7 +229,7 @@ fn with_hq_down_a_sync_says_what_is_left_and_why() {
         outcome["words"]
             .as_str()
             .unwrap()
-            .starts_with("1 change not on HQ yet"),
+            .starts_with("No signal: 1 change not on HQ yet."),
         "{outcome}"
     );
     let badge = d.ok("sync_status", json!({}));
@@ -270,6 +270,7 @@ fn wrong_pins_count_down_warn_before_the_last_and_wipe_at_the_limit() {
         d.err("records_list", json!({"filter": {}}))["code"],
         "locked"
     );
+    assert_eq!(d.err("sync_status", json!({}))["code"], "locked");
 
     let e = d.err("unlock", json!({"pin": "000000"}));
     assert_eq!(

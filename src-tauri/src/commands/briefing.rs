@@ -18,10 +18,11 @@ fn today() -> chrono::NaiveDate {
 pub async fn briefing(state: State<'_, AppState>) -> Result<Briefing, CommandError> {
     let u = state.require_unlocked()?;
     u.with_store(|s| {
-        let areas: Vec<AreaId> = s
-            .profile()?
-            .map(|p| p.teams.into_iter().flat_map(|t| t.areas).collect())
-            .unwrap_or_default();
+        let areas: Vec<AreaId> = super::session::profile_of(s)?
+            .teams
+            .into_iter()
+            .flat_map(|t| t.areas)
+            .collect();
         s.briefing(&areas, today())
     })
     .await

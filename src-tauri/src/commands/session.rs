@@ -40,7 +40,7 @@ pub(crate) async fn status(state: &AppState) -> Result<SessionStatus, CommandErr
 
 /// The profile kept at sign-in; a store set up by the headless device CLI has none, so it is
 /// worked out from the store's officer id and the reference data.
-fn profile_of(store: &Store) -> Result<OfficerProfile, beatbook_store::StoreError> {
+pub(crate) fn profile_of(store: &Store) -> Result<OfficerProfile, beatbook_store::StoreError> {
     if let Some(p) = store.profile()? {
         return Ok(p);
     }

@@ -9,7 +9,7 @@ use beatbook_sync::{backoff_delay, Progress, SyncError, SyncReport};
 use tauri::ipc::Channel;
 use tauri::State;
 
-use super::CommandError;
+use super::{CommandError, ErrorCode};
 use crate::state::Unlocked;
 use crate::AppState;
 
@@ -162,23 +162,12 @@ pub(crate) async fn view(u: &Unlocked) -> Result<SyncView, CommandError> {
     })
 }
 
-/// What the sync badge shows. Cheap: the UI polls it.
+/// What the sync badge shows. Cheap: the UI polls it. Polling is not activity (it must not hold
+/// off auto-lock), and a locked app answers `locked`, so the UI shows the PIN pad.
 #[tauri::command]
 pub async fn sync_status(state: State<'_, AppState>) -> Result<SyncView, CommandError> {
-    match state.unlocked() {
-        Some(u) => view(&u).await,
-        None => Ok(SyncView {
-            state: SyncState::NotSignedIn,
-            pending: 0,
-            rejected: 0,
-            last_success: None,
-            last_error: None,
-            last_error_code: None,
-            progress: None,
-            hq_url: None,
-            words: "Locked: unlock to sync.".to_owned(),
-        }),
-    }
+    let u = state.unlocked().ok_or_else(CommandError::locked)?;
+    view(&u).await
 }
 
 async fn outcome(
@@ -195,8 +184,12 @@ async fn outcome(
     let complete = error.is_none() && pending == 0 && refused.is_empty();
     let words = match (&error, pending, refused.len()) {
         (None, 0, 0) => "Every record is on HQ. You can sign off.".to_owned(),
+        (Some(e), p, _) if p > 0 && e.code == ErrorCode::Offline => format!(
+            "No signal: {} not on HQ yet. They stay on this device and upload as soon as HQ can be reached.",
+            changes(p)
+        ),
         (Some(e), p, _) if p > 0 => format!(
-            "{} not on HQ yet: {} They stay on this device and upload at the next sync.",
+            "{} not on HQ yet. {} They stay on this device.",
             changes(p),
             e.message
         ),

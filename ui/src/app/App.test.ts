@@ -93,7 +93,7 @@ describe('the shift, offline first', () => {
 
     await user.click(screen.getByRole('link', { name: 'End of shift' }));
     await user.click(await screen.findByRole('button', { name: 'Sync everything now' }));
-    expect(await screen.findByTestId('end-of-shift-result')).toHaveTextContent('1 change not on HQ yet');
+    expect(await screen.findByTestId('end-of-shift-result')).toHaveTextContent('No signal: 1 change not on HQ yet');
     await waitFor(() => expect(badge()).toHaveTextContent('Offline · 1 waiting'));
 
     backend.hqReachable = true;

@@ -475,7 +475,7 @@ export class FakeBackend implements Backend {
         error_code: 'offline',
         words:
           total > 0
-            ? `${total === 1 ? '1 change' : `${total} changes`} not on HQ yet: No connection to HQ. They stay on this device and upload at the next sync.`
+            ? `No signal: ${total === 1 ? '1 change' : `${total} changes`} not on HQ yet. They stay on this device and upload as soon as HQ can be reached.`
             : 'Nothing waiting, but the sync did not finish: No connection to HQ.',
       };
     }
