@@ -463,6 +463,42 @@ impl App {
         .await
     }
 
+    /// Waits for a CSS selector to match an element whose text contains `text`.
+    pub async fn css_text(&self, selector: &str, text: &str) -> Element {
+        self.eventually(
+            &format!("`{selector}` to contain {text:?}"),
+            || async move {
+                let el = self.client().find(Locator::Css(selector)).await.ok()?;
+                el.text().await.ok()?.contains(text).then_some(el)
+            },
+        )
+        .await
+    }
+
+    /// Waits for an element of `role` whose accessible name starts with `prefix` and contains
+    /// `text` (e.g. a list entry "Open record: <title>").
+    pub async fn role_named_containing(&self, role: &str, prefix: &str, text: &str) -> Element {
+        self.eventually(
+            &format!("a {role} named {prefix:?}… containing {text:?}"),
+            || async move {
+                self.run_picker(role, json!({ "prefix": prefix, "contains": text }))
+                    .await
+            },
+        )
+        .await
+    }
+
+    /// Like [`App::role_named_containing`], without waiting: `None` if nothing matches now.
+    pub async fn find_named_containing(
+        &self,
+        role: &str,
+        prefix: &str,
+        text: &str,
+    ) -> Option<Element> {
+        self.run_picker(role, json!({ "prefix": prefix, "contains": text }))
+            .await
+    }
+
     /// Waits until the page's visible text contains `text`.
     pub async fn text_appears(&self, text: &str) {
         self.eventually(&format!("the text {text:?} on screen"), || async move {
@@ -495,6 +531,14 @@ impl App {
         el.send_keys(text)
             .await
             .unwrap_or_else(|e| panic!("cannot type into {name:?}: {e}"));
+    }
+
+    /// Chooses the option with this value in the drop-down with this accessible name.
+    pub async fn select_value(&self, name: &str, value: &str) {
+        let el = self.by_role("combobox|listbox", name).await;
+        el.select_by_value(value)
+            .await
+            .unwrap_or_else(|e| panic!("cannot choose the value {value:?} in {name:?}: {e}"));
     }
 
     /// Chooses the option labelled `option` in the drop-down with this accessible name.
@@ -537,6 +581,17 @@ impl App {
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
+    }
+
+    /// Scrolls the page and its main region back to the top (before a screenshot).
+    pub async fn scroll_to_top(&self) {
+        let _ = self
+            .client()
+            .execute(
+                "window.scrollTo(0, 0); for (const el of document.querySelectorAll('main')) el.scrollTo(0, 0);",
+                vec![],
+            )
+            .await;
     }
 
     /// Saves a PNG of the window as `<name>.png` (see [`screenshot_dirs`]).
@@ -676,8 +731,12 @@ for (const el of document.querySelectorAll('[data-e2e-pick]')) el.removeAttribut
 for (const el of document.querySelectorAll('*')) {
   if (!role.split('|').includes(roleOf(el)) || !visible(el)) continue;
   if (want) {
-    const name = want.exact !== undefined ? nameOf(el) : norm(el.textContent);
+    // {exact}: the accessible name; {prefix, contains}: the name starts with / contains;
+    // {contains} alone: the element's text contains.
+    const byName = want.exact !== undefined || want.prefix !== undefined;
+    const name = byName ? nameOf(el) : norm(el.textContent);
     if (want.exact !== undefined && name !== norm(want.exact)) continue;
+    if (want.prefix !== undefined && !name.startsWith(norm(want.prefix))) continue;
     if (want.contains !== undefined && !name.includes(norm(want.contains))) continue;
   }
   el.setAttribute('data-e2e-pick', tag);
