@@ -777,13 +777,10 @@ impl Hq {
 
     /// `beatbook hq --db DB admin ARGS...`, which must succeed; its stdout.
     pub fn admin(&self, args: &[&str]) -> String {
-        let out = Command::new(beatbook_bin())
-            .args(["hq", "--db", &self.db, "admin"])
-            .args(args)
-            .stdin(Stdio::null())
-            .output()
-            .expect("run beatbook hq admin");
-        ok(&format!("beatbook hq admin {args:?}"), out)
+        let mut cmd = Command::new(beatbook_bin());
+        cmd.args(["hq", "--db", &self.db, "admin"]).args(args);
+        let what = format!("beatbook hq admin {args:?}");
+        ok(&what, output_within(cmd, &what, COMMAND_TIMEOUT))
     }
 
     /// A fresh one-time enrolment code.
@@ -859,6 +856,52 @@ impl Drop for Hq {
     }
 }
 
+/// How long one CLI command (an HQ admin command, a headless sync) may take.
+pub const COMMAND_TIMEOUT: Duration = Duration::from_secs(90);
+
+/// Runs `cmd` to completion with its output in temporary files (no pipes to inherit), killing it
+/// and failing after `timeout`. These run inside the test's async budget on one thread, where a
+/// blocking wait with no limit could hang the suite.
+pub fn output_within(mut cmd: Command, what: &str, timeout: Duration) -> Output {
+    let out = tempfile::tempfile().expect("a temporary file");
+    let err = tempfile::tempfile().expect("a temporary file");
+    let mut child = cmd
+        .stdin(Stdio::null())
+        .stdout(out.try_clone().unwrap())
+        .stderr(err.try_clone().unwrap())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot run {what}: {e}"));
+    let start = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("wait for a command") {
+            break status;
+        }
+        if start.elapsed() > timeout {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!(
+                "{what} did not finish within {timeout:?}; its output so far:\n{}\n{}",
+                read_all(out),
+                read_all(err)
+            );
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    Output {
+        status,
+        stdout: read_all(out).into_bytes(),
+        stderr: read_all(err).into_bytes(),
+    }
+}
+
+fn read_all(mut file: File) -> String {
+    use std::io::{Read, Seek};
+    let mut text = String::new();
+    let _ = file.rewind();
+    let _ = file.read_to_string(&mut text);
+    text
+}
+
 /// Asserts a command succeeded; its stdout.
 pub fn ok(what: &str, out: Output) -> String {
     assert!(
@@ -901,17 +944,15 @@ impl HeadlessDevice {
 
     /// `beatbook device --data DIR ARGS...`, which must succeed; its stdout.
     pub fn run(&self, args: &[&str]) -> String {
-        let out = Command::new(beatbook_bin())
-            .arg("device")
+        let mut cmd = Command::new(beatbook_bin());
+        cmd.arg("device")
             .arg("--data")
             .arg(&self.dir)
             .args(args)
             .env("BEATBOOK_PIN", HEADLESS_PIN)
-            .env("BEATBOOK_PASSWORD", DEMO_PASSWORD)
-            .stdin(Stdio::null())
-            .output()
-            .expect("run beatbook device");
-        ok(&format!("beatbook device {args:?}"), out)
+            .env("BEATBOOK_PASSWORD", DEMO_PASSWORD);
+        let what = format!("beatbook device {args:?}");
+        ok(&what, output_within(cmd, &what, COMMAND_TIMEOUT))
     }
 
     /// Syncs, then lists everything this device holds (JSON rows).
