@@ -84,7 +84,9 @@ pub fn router(state: HqState) -> Router {
         // The limit applies to the decompressed body, so a small zstd bomb cannot get past it.
         .layer(DefaultBodyLimit::max(max_body))
         .layer(RequestDecompressionLayer::new())
-        .layer(CompressionLayer::new())
+        // Sync pages are large and repetitive: the fastest level keeps most of the saving (see
+        // BENCHMARKS.md) at a fraction of the CPU.
+        .layer(CompressionLayer::new().quality(tower_http::CompressionLevel::Fastest))
         .with_state(state)
 }
 
