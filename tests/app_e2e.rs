@@ -100,6 +100,7 @@ mod names {
     pub const UNLOCK_HEADING: &str = "Unlock Beatbook";
     pub const PIN: &str = "PIN";
     pub const UNLOCK: &str = "Unlock";
+    pub const TRIES_LEFT: &str = "tries left";
     // Home.
     pub const HOME: &str = "Home";
     pub const OFFICER_NAME: &str = "[data-testid=officer-name]";
@@ -129,9 +130,13 @@ const OFFICER_PIN: &str = "135790";
 /// In the Camden Town ward and town centre of the demo areas.
 const CAMDEN_TOWN: (&str, &str) = ("51.5392", "-0.1426");
 
+/// On the Camden Town Safer Neighbourhoods Team, whose ward overlaps PC4127's town centre.
+const TEAMMATE: &str = "PC2290";
+
 /// Issue 4's story, on the real app with a real HQ: enrol, unlock after a restart, log a concern
 /// while HQ is unreachable, see it waiting, bring HQ back, sync, and find the concern on HQ
-/// through a second (headless) device of the same officer.
+/// through a teammate's (headless) device: a concern in the overlap of a ward and a town centre
+/// belongs to both teams.
 #[test]
 fn an_offline_concern_reaches_hq_once_it_is_back() {
     run("capture flow", |work| {
@@ -177,6 +182,10 @@ fn an_offline_concern_reaches_hq_once_it_is_back() {
             let mut app = App::launch(&work).await;
             app.note(format!("HQ at {} ({}), stopped", hq.url(), hq.db));
             app.by_role("heading", UNLOCK_HEADING).await;
+            // A wrong PIN is counted by the real store, and the officer is told what is left.
+            app.fill(PIN, "000000").await;
+            app.click("button", UNLOCK).await;
+            app.role_containing("alert", TRIES_LEFT).await;
             app.fill(PIN, OFFICER_PIN).await;
             app.screenshot("unlock").await.unwrap();
             app.click("button", UNLOCK).await;
@@ -245,15 +254,15 @@ fn an_offline_concern_reaches_hq_once_it_is_back() {
             app.screenshot("records-synced").await.unwrap();
             app.close().await;
 
-            // HQ has it: another device of the same officer pulls it.
-            let teammate = HeadlessDevice::enrolled(&work.join("teammate"), &hq, COLLAR);
+            // HQ has it, and shares it: the teammate's device pulls it.
+            let teammate = HeadlessDevice::enrolled(&work.join("teammate"), &hq, TEAMMATE);
             let rows = teammate.sync_and_list();
             let found = rows
                 .iter()
                 .find(|r| r["body"]["description"] == description.as_str())
                 .unwrap_or_else(|| {
                     panic!(
-                        "the concern logged in the app is not on HQ; another device of {COLLAR} holds: {:#?}",
+                        "the concern logged in the app did not reach {TEAMMATE} through HQ, whose device holds: {:#?}",
                         rows.iter().map(|r| &r["title"]).collect::<Vec<_>>()
                     )
                 });
