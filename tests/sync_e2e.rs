@@ -76,6 +76,22 @@ async fn a_concern_in_an_overlap_reaches_both_teams_and_no_one_else() {
         .unwrap();
     assert_eq!(chains.len(), 3);
     assert!(chains.iter().all(|(_, r)| r.ok), "{chains:?}");
+
+    // Each disclosure to a device is in HQ's access log: who, which device, which records.
+    let log = hq
+        .storage
+        .access_log(&beatbook_hq::storage::AccessQuery {
+            record_id: Some(shared),
+            limit: 100,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let mut readers: Vec<&str> = log.iter().map(|e| e.officer_id.as_str()).collect();
+    readers.sort();
+    readers.dedup();
+    assert_eq!(readers, vec!["PC2290", "PC4127"], "{log:?}");
+    assert!(log.iter().all(|e| e.action == "pull" && e.device_id.is_some()));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

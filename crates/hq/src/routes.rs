@@ -3,7 +3,7 @@
 use crate::auth::{new_secret, normalise_code, sha256_hex, verify_password};
 use crate::error::ApiError;
 use crate::push::{plan, PushContext};
-use crate::storage::{DeviceRow, SessionRow};
+use crate::storage::{AccessEntry, DeviceRow, SessionRow};
 use crate::HqState;
 use axum::extract::{FromRequestParts, Query, State};
 use axum::http::request::Parts;
@@ -321,9 +321,11 @@ pub async fn pull(
     let more = changes.len() == limit as usize;
     let cursor = changes.last().map_or(q.after, |c| c.server_seq);
     let mut records = Vec::new();
+    let mut sent = Vec::new();
     let mut purge = Vec::new();
     for c in changes {
         if device_may_see(&authed.viewer, &c.facts) {
+            sent.push(c.record_id);
             records.push(
                 RawValue::from_string(c.state_json)
                     .map_err(|e| ApiError::Internal(e.to_string()))?,
@@ -333,6 +335,20 @@ pub async fn pull(
             // ignores the id.
             purge.push(c.record_id);
         }
+    }
+    if !sent.is_empty() {
+        // Disclosure to a device is a read of personal data: logged before anything is sent.
+        state
+            .storage
+            .log_access(&AccessEntry {
+                at: Utc::now(),
+                officer_id: authed.officer.id.clone(),
+                device_id: Some(authed.device),
+                action: "pull".into(),
+                record_ids: sent,
+                detail: format!("sync pull after {}", q.after),
+            })
+            .await?;
     }
     let access = access_fingerprint(&authed.viewer);
     Ok(Json(PullBody {

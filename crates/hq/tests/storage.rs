@@ -186,6 +186,7 @@ story!(push_applies_dedupes_and_refuses_gaps);
 story!(the_op_log_is_append_only);
 story!(a_big_batch_is_one_transaction);
 story!(the_change_feed_reads_only_a_viewers_keys_and_keys_stick);
+story!(the_access_log_is_searchable_and_append_only);
 
 // ---------------------------------------------------------------------------------------------
 // Fixtures
@@ -731,6 +732,42 @@ async fn the_change_feed_reads_only_a_viewers_keys_and_keys_stick(b: Backend) {
     assert_eq!(s.changes_for(&both, 0, 100).await.unwrap(), full);
 }
 
+async fn the_access_log_is_searchable_and_append_only(b: Backend) {
+    use beatbook_hq::storage::{AccessEntry, AccessQuery};
+    let s = &*b.storage;
+    let tablet = DeviceId::new();
+    let (r1, r2) = (RecordId::new(), RecordId::new());
+    let t0 = now();
+    let entry = |at, officer: &str, device, action: &str, ids: Vec<RecordId>| AccessEntry {
+        at,
+        officer_id: OfficerId::new(officer),
+        device_id: device,
+        action: action.into(),
+        record_ids: ids,
+        detail: format!("{action} by {officer}"),
+    };
+    let pulled = entry(t0, "PC4127", Some(tablet), "pull", vec![r1, r2]);
+    let viewed = entry(t0 + Duration::minutes(5), "DC7740", None, "view", vec![r2]);
+    s.log_access(&pulled).await.unwrap();
+    s.log_access(&viewed).await.unwrap();
+
+    let find = |q: AccessQuery| async move { s.access_log(&AccessQuery { limit: 100, ..q }).await.unwrap() };
+    assert_eq!(find(AccessQuery::default()).await, vec![viewed.clone(), pulled.clone()], "newest first");
+    assert_eq!(find(AccessQuery { officer_id: Some(OfficerId::new("PC4127")), ..Default::default() }).await, vec![pulled.clone()]);
+    assert_eq!(find(AccessQuery { device_id: Some(tablet), ..Default::default() }).await, vec![pulled.clone()]);
+    assert_eq!(find(AccessQuery { record_id: Some(r1), ..Default::default() }).await, vec![pulled.clone()]);
+    assert_eq!(find(AccessQuery { record_id: Some(r2), ..Default::default() }).await.len(), 2);
+    assert_eq!(find(AccessQuery { record_id: Some(RecordId::new()), ..Default::default() }).await, vec![]);
+    assert_eq!(find(AccessQuery { from: Some(t0 + Duration::minutes(1)), ..Default::default() }).await, vec![viewed.clone()]);
+    assert_eq!(find(AccessQuery { to: Some(t0), ..Default::default() }).await, vec![pulled.clone()]);
+    assert_eq!(s.access_log(&AccessQuery { limit: 1, ..Default::default() }).await.unwrap(), vec![viewed]);
+
+    for sql in ["UPDATE access_log SET detail = 'nothing to see'", "DELETE FROM access_log"] {
+        let err = b.raw.exec(sql).await.unwrap_err();
+        assert!(err.contains("append-only"), "{sql}: {err}");
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // PostgreSQL only: several HQ processes on one database.
 
@@ -883,11 +920,11 @@ async fn postgres_processes_starting_together_migrate_once() {
                 url: pg_url(),
                 schema,
             };
-            // Both migrations applied, each once.
+            // Every migration applied, each once.
             raw.exec(
                 "DO $$ BEGIN
-                   IF (SELECT count(*) FROM schema_migrations) <> 2
-                      OR (SELECT count(DISTINCT version) FROM schema_migrations) <> 2 THEN
+                   IF (SELECT count(*) FROM schema_migrations) <> 3
+                      OR (SELECT count(DISTINCT version) FROM schema_migrations) <> 3 THEN
                      RAISE EXCEPTION 'migrations applied % times', (SELECT count(*) FROM schema_migrations);
                    END IF;
                  END $$",

@@ -90,6 +90,32 @@ pub struct LoggedOp {
     pub hash: String,
 }
 
+/// One disclosure of records to a person: who, when, from which device, what they did, which
+/// records. The access log is append-only, like the op log.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct AccessEntry {
+    pub at: DateTime<Utc>,
+    pub officer_id: OfficerId,
+    /// The device the records went to; `None` for a page at HQ.
+    pub device_id: Option<DeviceId>,
+    /// `pull` (sent to a device), `view`, `search`, `export`.
+    pub action: String,
+    pub record_ids: Vec<RecordId>,
+    /// What was asked (search words, an export's name). Never a secret.
+    pub detail: String,
+}
+
+/// What to find in the access log; every part that is set must match. Newest first.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct AccessQuery {
+    pub officer_id: Option<OfficerId>,
+    pub device_id: Option<DeviceId>,
+    pub record_id: Option<RecordId>,
+    pub from: Option<DateTime<Utc>>,
+    pub to: Option<DateTime<Utc>>,
+    pub limit: u32,
+}
+
 #[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
 pub struct Counts {
     pub records: u64,
@@ -147,6 +173,10 @@ pub trait Storage: Send + Sync + 'static {
     /// A device's op log in device_seq order, for verifying its hash chain.
     async fn op_log(&self, device: DeviceId) -> Result<Vec<LoggedOp>>;
     async fn counts(&self) -> Result<Counts>;
+
+    /// Append to the access log (before the records are sent).
+    async fn log_access(&self, entry: &AccessEntry) -> Result<()>;
+    async fn access_log(&self, query: &AccessQuery) -> Result<Vec<AccessEntry>>;
 }
 
 /// The shared push logic, handed to a backend (which cannot see the request otherwise).

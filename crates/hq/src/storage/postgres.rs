@@ -11,6 +11,7 @@
 //! and sets `search_path` on every pooled connection. Tests use it to isolate themselves.
 
 use super::{
+    AccessEntry, AccessQuery,
     Change, Counts, DeviceRow, LoggedOp, OfficerRow, PushPlanner, Result, SessionRow, Storage,
     StorageError,
 };
@@ -35,6 +36,7 @@ use uuid::Uuid;
 const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/postgres/0001_init.sql"),
     include_str!("../../migrations/postgres/0002_change_feed.sql"),
+    include_str!("../../migrations/postgres/0003_access_log.sql"),
 ];
 
 /// Advisory lock keys (class, then object). Migrations take one lock for the whole database;
@@ -829,6 +831,51 @@ impl Storage for PostgresStorage {
             devices: to_u64(r.get(2)),
             officers: to_u64(r.get(3)),
         })
+    }
+
+    async fn log_access(&self, entry: &AccessEntry) -> Result<()> {
+        let ids: Vec<Uuid> = entry.record_ids.iter().map(|r| r.0).collect();
+        let device: Option<Uuid> = entry.device_id.map(|d| d.0);
+        self.client()
+            .await?
+            .execute(
+                "INSERT INTO access_log (at, officer_id, device_id, action, record_ids, detail)
+                 VALUES ($1, $2, $3, $4, $5, $6)",
+                &[&entry.at, &entry.officer_id.as_str(), &device, &entry.action, &ids, &entry.detail],
+            )
+            .await
+            .map_err(db)?;
+        Ok(())
+    }
+
+    async fn access_log(&self, query: &AccessQuery) -> Result<Vec<AccessEntry>> {
+        let officer = query.officer_id.as_ref().map(|o| o.as_str().to_owned());
+        let device: Option<Uuid> = query.device_id.map(|d| d.0);
+        let record: Option<Vec<Uuid>> = query.record_id.map(|r| vec![r.0]);
+        let rows = self
+            .client()
+            .await?
+            .query(
+                "SELECT at, officer_id, device_id, action, record_ids, detail FROM access_log
+                 WHERE ($1::text IS NULL OR officer_id = $1) AND ($2::uuid IS NULL OR device_id = $2)
+                   AND ($3::uuid[] IS NULL OR record_ids @> $3)
+                   AND ($4::timestamptz IS NULL OR at >= $4) AND ($5::timestamptz IS NULL OR at <= $5)
+                 ORDER BY id DESC LIMIT $6",
+                &[&officer, &device, &record, &query.from, &query.to, &i64::from(query.limit)],
+            )
+            .await
+            .map_err(db)?;
+        Ok(rows
+            .iter()
+            .map(|r| AccessEntry {
+                at: r.get(0),
+                officer_id: OfficerId::new(r.get::<_, String>(1)),
+                device_id: r.get::<_, Option<Uuid>>(2).map(DeviceId),
+                action: r.get(3),
+                record_ids: r.get::<_, Vec<Uuid>>(4).into_iter().map(RecordId).collect(),
+                detail: r.get(5),
+            })
+            .collect())
     }
 }
 

@@ -2,7 +2,7 @@
 //! SQLite itself (one writer), so server sequences are handed out in commit order.
 
 use super::{
-    Change, Counts, DeviceRow, LoggedOp, OfficerRow, PushPlanner, Result, SessionRow, Storage,
+    AccessEntry, AccessQuery, Change, Counts, DeviceRow, LoggedOp, OfficerRow, PushPlanner, Result, SessionRow, Storage,
     StorageError,
 };
 use crate::push::{Loaded, Plan, GENESIS};
@@ -20,6 +20,7 @@ use std::sync::{Arc, Mutex};
 const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/sqlite/0001_init.sql"),
     include_str!("../../migrations/sqlite/0002_change_feed.sql"),
+    include_str!("../../migrations/sqlite/0003_access_log.sql"),
 ];
 
 #[derive(Clone)]
@@ -595,6 +596,73 @@ impl Storage for SqliteStorage {
                 devices: n("SELECT count(*) FROM devices")?,
                 officers: n("SELECT count(*) FROM officers")?,
             })
+        })
+        .await
+    }
+
+    async fn log_access(&self, entry: &AccessEntry) -> Result<()> {
+        let e = entry.clone();
+        self.call(move |c| {
+            c.prepare_cached(
+                "INSERT INTO access_log (at, officer_id, device_id, action, record_ids, detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            )?
+            .execute((
+                t(e.at),
+                e.officer_id.as_str(),
+                e.device_id.map(|d| d.to_string()),
+                &e.action,
+                serde_json::to_string(&e.record_ids)?,
+                &e.detail,
+            ))?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn access_log(&self, query: &AccessQuery) -> Result<Vec<AccessEntry>> {
+        let q = query.clone();
+        self.call(move |c| {
+            let mut stmt = c.prepare_cached(
+                "SELECT at, officer_id, device_id, action, record_ids, detail FROM access_log
+                 WHERE (?1 IS NULL OR officer_id = ?1) AND (?2 IS NULL OR device_id = ?2)
+                   AND (?3 IS NULL OR EXISTS (SELECT 1 FROM json_each(access_log.record_ids) j WHERE j.value = ?3))
+                   AND (?4 IS NULL OR at >= ?4) AND (?5 IS NULL OR at <= ?5)
+                 ORDER BY id DESC LIMIT ?6",
+            )?;
+            let rows = stmt.query_map(
+                rusqlite::params![
+                    q.officer_id.as_ref().map(|o| o.as_str().to_owned()),
+                    q.device_id.map(|d| d.to_string()),
+                    q.record_id.map(|r| r.to_string()),
+                    q.from.map(t),
+                    q.to.map(t),
+                    i64::from(q.limit),
+                ],
+                |r| {
+                    Ok((
+                        r.get::<_, String>(0)?,
+                        r.get::<_, String>(1)?,
+                        r.get::<_, Option<String>>(2)?,
+                        r.get::<_, String>(3)?,
+                        r.get::<_, String>(4)?,
+                        r.get::<_, String>(5)?,
+                    ))
+                },
+            )?;
+            rows.map(|r| {
+                let (at, officer, device, action, ids, detail) = r?;
+                Ok(AccessEntry {
+                    at: parse_t(&at)?,
+                    officer_id: OfficerId::new(officer),
+                    device_id: device
+                        .map(|d| d.parse().map_err(|_| StorageError::Corrupt(format!("device id {d}"))))
+                        .transpose()?,
+                    action,
+                    record_ids: serde_json::from_str(&ids)?,
+                    detail,
+                })
+            })
+            .collect()
         })
         .await
     }
