@@ -73,6 +73,26 @@ enum AdminCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Who read what: the access log, newest first, narrowed by any of the options.
+    AccessLog {
+        /// An officer id (e.g. PC4127).
+        #[arg(long)]
+        officer: Option<String>,
+        #[arg(long)]
+        device: Option<DeviceId>,
+        #[arg(long)]
+        record: Option<beatbook_domain::RecordId>,
+        /// From this time (RFC 3339, e.g. 2026-11-23T00:00:00Z).
+        #[arg(long)]
+        from: Option<chrono::DateTime<chrono::Utc>>,
+        /// Up to this time (RFC 3339).
+        #[arg(long)]
+        to: Option<chrono::DateTime<chrono::Utc>>,
+        #[arg(long, default_value_t = 100)]
+        limit: u32,
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 fn settings(args: &HqArgs) -> Result<HqSettings> {
@@ -178,6 +198,40 @@ async fn admin_command(storage: &dyn beatbook_hq::Storage, command: AdminCommand
         AdminCommand::RevokeDevice { device } => {
             admin::revoke_device(storage, device).await?;
             println!("Revoked {device}: it will be refused and wiped at its next contact.");
+        }
+        AdminCommand::AccessLog {
+            officer,
+            device,
+            record,
+            from,
+            to,
+            limit,
+            json,
+        } => {
+            let query = beatbook_hq::storage::AccessQuery {
+                officer_id: officer.map(beatbook_domain::OfficerId::new),
+                device_id: device,
+                record_id: record,
+                from,
+                to,
+                limit: limit.clamp(1, 10_000),
+            };
+            let entries = storage.access_log(&query).await?;
+            if json {
+                println!("{}", serde_json::to_string(&entries)?);
+            } else {
+                for e in &entries {
+                    let device = e.device_id.map_or("HQ".to_owned(), |d| d.to_string());
+                    println!(
+                        "{}  {:<8}  {:<6}  {device}  {} record(s)  {}",
+                        e.at.to_rfc3339(),
+                        e.officer_id,
+                        e.action,
+                        e.record_ids.len(),
+                        e.detail
+                    );
+                }
+            }
         }
         AdminCommand::VerifyChains { json } => {
             let reports = admin::verify_chains(storage).await?;
