@@ -186,6 +186,33 @@ async fn a_revoked_device_is_refused_and_wiped_at_its_next_sync() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn signing_out_ends_the_session_at_hq_and_keeps_the_records() {
+    let hq = start_hq(HqSettings::default()).await;
+    let d = device(&hq, "PC4127").await;
+    let kept = d.add_concern("Bike theft hotspot by the lock", CAMDEN.0, CAMDEN.1);
+    let token = d.store.lock().unwrap().sync_meta().unwrap().access_token.unwrap();
+
+    assert!(d.engine.sign_out().await.unwrap(), "HQ was told");
+    // The old token no longer works at HQ...
+    let refused = reqwest::Client::new()
+        .get(format!("{}/api/v1/sync/pull", hq.url()))
+        .bearer_auth(&token)
+        .header("beatbook-protocol", "1")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 401);
+    // ...the device asks for a sign-in, and nothing waiting was lost.
+    let err = d.sync().await.unwrap_err();
+    assert_eq!(err.code(), "sign_in_needed", "{err}");
+    assert_eq!(d.engine.status().await.unwrap().pending, 1);
+    d.engine.login("PC4127", support::DEMO_PASSWORD).await.unwrap();
+    let r = d.sync().await.unwrap();
+    assert_eq!((r.acked, r.pending), (1, 0));
+    assert_eq!(ids(&d), vec![kept]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_expired_access_token_is_refreshed_without_the_officer() {
     let hq = start_hq(HqSettings {
         access_token_seconds: 1,

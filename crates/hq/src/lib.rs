@@ -75,6 +75,7 @@ pub fn router(state: HqState) -> Router {
         .route("/enrol", post(routes::enrol))
         .route("/login", post(routes::login))
         .route("/token/refresh", post(routes::refresh))
+        .route("/logout", post(routes::logout))
         .route("/sync/push", post(routes::push))
         .route("/sync/pull", get(routes::pull));
     Router::new()

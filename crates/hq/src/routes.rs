@@ -26,6 +26,8 @@ pub struct Authed {
     pub device: DeviceId,
     pub officer: Officer,
     pub viewer: Viewer,
+    /// The session's key (the hash of its access token), to end it on sign-out.
+    pub access_hash: String,
 }
 
 impl FromRequestParts<HqState> for Authed {
@@ -65,6 +67,7 @@ impl FromRequestParts<HqState> for Authed {
             device: session.device_id,
             officer,
             viewer,
+            access_hash: session.access_hash,
         })
     }
 }
@@ -203,6 +206,18 @@ pub async fn login(
     }
     tracing::info!(device = %device.id, officer = %row.officer.id, "officer signed in");
     Ok(Json(new_session(&state, row.officer, device.id).await?))
+}
+
+#[utoipa::path(post, path = "/api/v1/logout", tag = "devices",
+    security(("bearer" = [])),
+    responses((status = 204, description = "Signed out: the session's access and refresh tokens no longer work"), (status = 401, body = ApiErrorBody), (status = 403, description = "Device revoked: wipe", body = ApiErrorBody), (status = 426, description = "Protocol version not supported", body = ApiErrorBody)))]
+pub async fn logout(
+    State(state): State<HqState>,
+    authed: Authed,
+) -> Result<axum::http::StatusCode, ApiError> {
+    state.storage.delete_session(&authed.access_hash).await?;
+    tracing::info!(device = %authed.device, officer = %authed.officer.id, "officer signed out");
+    Ok(axum::http::StatusCode::NO_CONTENT)
 }
 
 #[utoipa::path(post, path = "/api/v1/token/refresh", tag = "devices",
@@ -381,7 +396,7 @@ pub async fn health(State(state): State<HqState>) -> Result<Json<Health>, ApiErr
 #[derive(utoipa::OpenApi)]
 #[openapi(
     info(title = "Beatbook HQ", description = "Device enrolment, sign-in and sync. Every error is `{code, message}`."),
-    paths(enrol, login, refresh, push, pull, health),
+    paths(enrol, login, refresh, logout, push, pull, health),
     components(schemas(ApiErrorBody, beatbook_domain::protocol::OpResult, beatbook_domain::protocol::OpOutcome)),
     modifiers(&BearerAuth)
 )]

@@ -43,6 +43,15 @@ impl HqClient {
         &self,
         req: reqwest::RequestBuilder,
     ) -> Result<T, SyncError> {
+        let bytes = self.send_for_bytes(req).await?;
+        serde_json::from_slice(bytes.as_ref()).map_err(|e| SyncError::Protocol(format!("{e}")))
+    }
+
+    /// Send, and answer the body of a success or the error HQ gave.
+    async fn send_for_bytes(
+        &self,
+        req: reqwest::RequestBuilder,
+    ) -> Result<impl AsRef<[u8]>, SyncError> {
         let resp = req
             .header(PROTOCOL_HEADER, PROTOCOL_VERSION.to_string())
             .send()
@@ -54,7 +63,7 @@ impl HqClient {
             .await
             .map_err(|e| SyncError::Offline(short(&e)))?;
         if status.is_success() {
-            return serde_json::from_slice(&bytes).map_err(|e| SyncError::Protocol(format!("{e}")));
+            return Ok(bytes);
         }
         let body: Option<ApiErrorBody> = serde_json::from_slice(&bytes).ok();
         let (code, message) = body.map_or_else(
@@ -101,6 +110,13 @@ impl HqClient {
     pub async fn login(&self, req: &LoginRequest) -> Result<Session, SyncError> {
         self.send(Self::json_body(self.http.post(self.url("/login")), req)?)
             .await
+    }
+
+    /// End this session at HQ: its access and refresh tokens stop working.
+    pub async fn logout(&self, token: &str) -> Result<(), SyncError> {
+        self.send_for_bytes(self.http.post(self.url("/logout")).bearer_auth(token))
+            .await
+            .map(|_| ())
     }
 
     pub async fn refresh(

@@ -160,6 +160,26 @@ impl SyncEngine {
         Ok(officer)
     }
 
+    /// Sign the officer out: HQ ends the session (when it can be reached) and the device forgets
+    /// its tokens, so the next sync needs a sign-in. Records and the outbox stay. Answers whether
+    /// HQ was told; when it was not, the session lapses at HQ when its tokens expire.
+    pub async fn sign_out(&self) -> Result<bool, SyncError> {
+        let meta = self.meta().await?;
+        let told_hq = match (&meta.hq_url, &meta.access_token) {
+            (Some(url), Some(token)) => HqClient::new(url)?.logout(token).await.is_ok(),
+            _ => false,
+        };
+        self.with_store(|s| {
+            let mut meta = s.sync_meta()?;
+            meta.access_token = None;
+            meta.access_expires_at = None;
+            meta.refresh_token = None;
+            s.set_sync_meta(&meta)
+        })
+        .await?;
+        Ok(told_hq)
+    }
+
     async fn keep_session(&self, session: Session) -> Result<(), SyncError> {
         self.with_store(move |s| {
             s.adopt_officer(&session.officer.id)?;
