@@ -123,6 +123,12 @@ mod names {
     pub const WAITING: &str = "Waiting for sync";
     pub const ON_HQ: &str = "On HQ";
     pub const SYNC_BADGE: &str = "[data-testid=sync-badge]";
+    // Map and end of shift.
+    pub const MAP: &str = "Map";
+    pub const END_OF_SHIFT: &str = "End of shift";
+    pub const SYNC_EVERYTHING: &str = "Sync everything now";
+    pub const END_OF_SHIFT_RESULT: &str = "[data-testid=end-of-shift-result]";
+    pub const EVERY_RECORD_ON_HQ: &str = "Every record is on HQ";
 }
 
 const COLLAR: &str = "PC4127";
@@ -252,6 +258,15 @@ fn an_offline_concern_reaches_hq_once_it_is_back() {
             })
             .await;
             app.screenshot("records-synced").await.unwrap();
+
+            // The map shows the areas and the concern; end of shift says everything is on HQ.
+            app.click("link", MAP).await;
+            app.by_role("heading", MAP).await;
+            app.screenshot("map").await.unwrap();
+            app.click("link", END_OF_SHIFT).await;
+            app.click("button", SYNC_EVERYTHING).await;
+            app.css_text(END_OF_SHIFT_RESULT, EVERY_RECORD_ON_HQ).await;
+            app.screenshot("end-of-shift").await.unwrap();
             app.close().await;
 
             // HQ has it, and shares it: the teammate's device pulls it.
