@@ -184,6 +184,11 @@ impl SyncEngine {
         self.with_store(move |s| {
             s.adopt_officer(&session.officer.id)?;
             s.set_areas(session.areas.clone())?;
+            // The officer and their teams as HQ names them, for the app's shift screen.
+            s.set_profile(&beatbook_domain::tablet::OfficerProfile {
+                officer: session.officer.clone(),
+                teams: session.teams.clone(),
+            })?;
             let mut meta = s.sync_meta()?;
             meta.access_token = Some(session.access_token);
             meta.access_expires_at = Some(session.access_expires_at.to_rfc3339());

@@ -58,8 +58,8 @@ pub(crate) fn profile_of(store: &Store) -> Result<OfficerProfile, beatbook_store
     Ok(profile_for(officer))
 }
 
-/// The sign-in answer names the officer's teams by id; their names and areas come from the
-/// reference data (the sync engine keeps the officer, not the teams' details).
+/// For a store signed in before profiles were kept: the teams' names and areas from the
+/// reference data.
 fn profile_for(officer: Officer) -> OfficerProfile {
     let teams = demo_teams()
         .into_iter()
@@ -143,18 +143,12 @@ pub async fn enrol(
             .await
     }
     .await;
-    let officer = match signed_in {
-        Ok(officer) => officer,
-        Err(e) => {
-            drop(unlocked);
-            let _ = Store::wipe(&dir);
-            return Err(e.into());
-        }
-    };
-    let profile = profile_for(officer);
-    unlocked
-        .with_store(move |s| s.set_profile(&profile))
-        .await?;
+    // Signing in keeps the officer and their teams as HQ names them (the store's profile).
+    if let Err(e) = signed_in {
+        drop(unlocked);
+        let _ = Store::wipe(&dir);
+        return Err(e.into());
+    }
     start(&state, unlocked);
     status(&state).await
 }
