@@ -16,6 +16,7 @@ pub mod merge;
 pub mod op;
 pub mod patrol;
 pub mod people;
+pub mod photo;
 pub mod protocol;
 pub mod record;
 pub mod reference;

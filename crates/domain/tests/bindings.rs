@@ -3,7 +3,8 @@
 //! `BEATBOOK_UPDATE_BINDINGS=1 cargo test -p beatbook-domain --test bindings`.
 
 use beatbook_domain::{
-    area, concern, intel, meeting, merge, op, patrol, people, record, tablet, validation, views,
+    area, concern, intel, meeting, merge, op, patrol, people, photo, record, tablet, validation,
+    views,
 };
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -31,6 +32,7 @@ fn export_all(dir: &Path) {
         record::RecordKind,
         validation::ValidationErrors,
         views::RecordSummary,
+        photo::PhotoView,
         views::ListFilter,
         views::ImportReport,
         op::Op,

@@ -6,6 +6,7 @@ import type { ConcernStatus } from "./ConcernStatus";
 import type { CrimeReferral } from "./CrimeReferral";
 import type { Location } from "./Location";
 import type { PersonInvolved } from "./PersonInvolved";
+import type { PhotoRef } from "./PhotoRef";
 
 export type Concern = { category: ConcernCategory, description: string, location: Location, 
 /**
@@ -15,4 +16,8 @@ areas: Array<AreaId>, people: Array<PersonInvolved>, consent_to_contact: boolean
 /**
  * How to reach the person who raised it; kept only with their consent.
  */
-contact: string | null, priority: ConcernPriority, status: ConcernStatus, crime_referral: CrimeReferral | null, reported_at: string, retention_review: string, };
+contact: string | null, priority: ConcernPriority, status: ConcernStatus, crime_referral: CrimeReferral | null, reported_at: string, retention_review: string, 
+/**
+ * Photos taken with the concern; their bytes go to HQ after the record.
+ */
+photos: Array<PhotoRef>, };
