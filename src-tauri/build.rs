@@ -3,6 +3,7 @@
 
 const COMMANDS: &[&str] = &[
     "app_info",
+    "app_ready",
     "session_status",
     "enrol",
     "unlock",

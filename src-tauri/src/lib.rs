@@ -20,6 +20,7 @@ pub fn run_app<R: Runtime>(builder: Builder<R>, settings: AppSettings) -> tauri:
     let app = builder
         .invoke_handler(tauri::generate_handler![
             commands::app::app_info,
+            commands::app::app_ready,
             commands::session::session_status,
             commands::session::enrol,
             commands::session::unlock,

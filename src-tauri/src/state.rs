@@ -125,6 +125,9 @@ pub struct AppState {
     session: Mutex<Option<Arc<Unlocked>>>,
     device: Mutex<DeviceSettings>,
     last_activity: Mutex<Instant>,
+    /// When the app state was made, at start-up: cold start is measured from here.
+    started: Instant,
+    ready_reported: std::sync::atomic::AtomicBool,
 }
 
 impl std::fmt::Debug for AppState {
@@ -156,7 +159,17 @@ impl AppState {
             session: Mutex::new(None),
             device: Mutex::new(device),
             last_activity: Mutex::new(Instant::now()),
+            started: Instant::now(),
+            ready_reported: std::sync::atomic::AtomicBool::new(false),
         }
+    }
+
+    /// Time since start-up; `first` is true only for the first caller (the UI's first screen).
+    pub fn since_start(&self) -> (std::time::Duration, bool) {
+        let first = !self
+            .ready_reported
+            .swap(true, std::sync::atomic::Ordering::SeqCst);
+        (self.started.elapsed(), first)
     }
 
     pub fn data_dir(&self) -> &Path {

@@ -130,6 +130,11 @@ export class FakeBackend implements Backend {
     return { ...this.info };
   }
 
+  async appReady(): Promise<number> {
+    this.record('appReady');
+    return 0;
+  }
+
   async sessionStatus(): Promise<SessionStatus> {
     this.record('sessionStatus');
     return this.status();

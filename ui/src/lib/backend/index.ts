@@ -100,6 +100,8 @@ export function isBackendErrorBody(value: unknown): value is BackendErrorBody {
 export interface Backend {
   /** `app_info` */
   appInfo(): Promise<AppInfo>;
+  /** `app_ready`: the first screen is drawn; answers milliseconds since start-up. */
+  appReady(): Promise<number>;
 
   /** `session_status`: enrolled? unlocked? who is signed in. */
   sessionStatus(): Promise<SessionStatus>;

@@ -41,6 +41,9 @@ export class TauriBackend implements Backend {
   appInfo(): Promise<AppInfo> {
     return call<AppInfo>('app_info');
   }
+  appReady(): Promise<number> {
+    return call<number>('app_ready');
+  }
   sessionStatus(): Promise<SessionStatus> {
     return call('session_status');
   }
