@@ -5,6 +5,7 @@
 
 pub mod admin;
 pub mod auth;
+pub mod dashboard;
 pub mod error;
 pub mod push;
 pub mod routes;
@@ -77,7 +78,8 @@ pub fn router(state: HqState) -> Router {
         .route("/token/refresh", post(routes::refresh))
         .route("/logout", post(routes::logout))
         .route("/sync/push", post(routes::push))
-        .route("/sync/pull", get(routes::pull));
+        .route("/sync/pull", get(routes::pull))
+        .nest("/hq", dashboard::routes());
     Router::new()
         .nest("/api/v1", api)
         .fallback(not_found)

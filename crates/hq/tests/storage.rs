@@ -702,7 +702,9 @@ async fn the_change_feed_reads_only_a_viewers_keys_and_keys_stick(b: Backend) {
     let id = enrol(s, "tablet").await;
     let mut d = Device::new(id, "pc-1");
     let keys = |v: &[&str]| v.iter().map(|k| k.to_string()).collect::<Vec<_>>();
-    let seqs = |feed: &[beatbook_hq::storage::Change]| feed.iter().map(|c| c.server_seq).collect::<Vec<_>>();
+    let seqs = |feed: &[beatbook_hq::storage::Change]| {
+        feed.iter().map(|c| c.server_seq).collect::<Vec<_>>()
+    };
 
     // Three concerns in ward E05013655 (seqs 1..=3), then the second moves to ward E05013660 (4).
     let ops: Vec<Op> = (0..3).map(|i| d.create(&format!("concern {i}"))).collect();
@@ -712,23 +714,44 @@ async fn the_change_feed_reads_only_a_viewers_keys_and_keys_stick(b: Backend) {
     push(s, id, "pc-1", &[op]).await;
 
     // A viewer of the new ward sees only the moved concern, at its latest sequence.
-    let ward_b = s.changes_for(&keys(&["area:E05013660"]), 0, 100).await.unwrap();
+    let ward_b = s
+        .changes_for(&keys(&["area:E05013660"]), 0, 100)
+        .await
+        .unwrap();
     assert_eq!(seqs(&ward_b), vec![4]);
     assert_eq!(ward_b[0].record_id, moved);
     // A viewer of the old ward still hears of it (keys stick), so a device that held it lets it go.
-    let ward_a = s.changes_for(&keys(&["area:E05013655"]), 0, 100).await.unwrap();
+    let ward_a = s
+        .changes_for(&keys(&["area:E05013655"]), 0, 100)
+        .await
+        .unwrap();
     assert_eq!(seqs(&ward_a), vec![1, 3, 4]);
     // Someone else's keys, and a cursor past everything, read nothing.
-    assert!(s.changes_for(&keys(&["area:E05009370", "officer:pc-2"]), 0, 100).await.unwrap().is_empty());
-    assert!(s.changes_for(&keys(&["area:E05013655"]), 4, 100).await.unwrap().is_empty());
+    assert!(s
+        .changes_for(&keys(&["area:E05009370", "officer:pc-2"]), 0, 100)
+        .await
+        .unwrap()
+        .is_empty());
+    assert!(s
+        .changes_for(&keys(&["area:E05013655"]), 4, 100)
+        .await
+        .unwrap()
+        .is_empty());
     // Several keys: each change once, in commit order, cut at the limit, resumable from the cursor.
     let both = keys(&["area:E05013655", "area:E05013660", "officer:pc-1"]);
-    assert_eq!(seqs(&s.changes_for(&both, 0, 100).await.unwrap()), vec![1, 3, 4]);
+    assert_eq!(
+        seqs(&s.changes_for(&both, 0, 100).await.unwrap()),
+        vec![1, 3, 4]
+    );
     assert_eq!(seqs(&s.changes_for(&both, 0, 2).await.unwrap()), vec![1, 3]);
     assert_eq!(seqs(&s.changes_for(&both, 3, 2).await.unwrap()), vec![4]);
     // The feed agrees with the full scan on what each change holds.
     let all = s.changes_after(0, 100).await.unwrap();
-    let full: Vec<_> = all.iter().filter(|c| [1, 3, 4].contains(&c.server_seq)).cloned().collect();
+    let full: Vec<_> = all
+        .iter()
+        .filter(|c| [1, 3, 4].contains(&c.server_seq))
+        .cloned()
+        .collect();
     assert_eq!(s.changes_for(&both, 0, 100).await.unwrap(), full);
 }
 
@@ -751,18 +774,87 @@ async fn the_access_log_is_searchable_and_append_only(b: Backend) {
     s.log_access(&pulled).await.unwrap();
     s.log_access(&viewed).await.unwrap();
 
-    let find = |q: AccessQuery| async move { s.access_log(&AccessQuery { limit: 100, ..q }).await.unwrap() };
-    assert_eq!(find(AccessQuery::default()).await, vec![viewed.clone(), pulled.clone()], "newest first");
-    assert_eq!(find(AccessQuery { officer_id: Some(OfficerId::new("PC4127")), ..Default::default() }).await, vec![pulled.clone()]);
-    assert_eq!(find(AccessQuery { device_id: Some(tablet), ..Default::default() }).await, vec![pulled.clone()]);
-    assert_eq!(find(AccessQuery { record_id: Some(r1), ..Default::default() }).await, vec![pulled.clone()]);
-    assert_eq!(find(AccessQuery { record_id: Some(r2), ..Default::default() }).await.len(), 2);
-    assert_eq!(find(AccessQuery { record_id: Some(RecordId::new()), ..Default::default() }).await, vec![]);
-    assert_eq!(find(AccessQuery { from: Some(t0 + Duration::minutes(1)), ..Default::default() }).await, vec![viewed.clone()]);
-    assert_eq!(find(AccessQuery { to: Some(t0), ..Default::default() }).await, vec![pulled.clone()]);
-    assert_eq!(s.access_log(&AccessQuery { limit: 1, ..Default::default() }).await.unwrap(), vec![viewed]);
+    let find = |q: AccessQuery| async move {
+        s.access_log(&AccessQuery { limit: 100, ..q })
+            .await
+            .unwrap()
+    };
+    assert_eq!(
+        find(AccessQuery::default()).await,
+        vec![viewed.clone(), pulled.clone()],
+        "newest first"
+    );
+    assert_eq!(
+        find(AccessQuery {
+            officer_id: Some(OfficerId::new("PC4127")),
+            ..Default::default()
+        })
+        .await,
+        vec![pulled.clone()]
+    );
+    assert_eq!(
+        find(AccessQuery {
+            device_id: Some(tablet),
+            ..Default::default()
+        })
+        .await,
+        vec![pulled.clone()]
+    );
+    assert_eq!(
+        find(AccessQuery {
+            record_id: Some(r1),
+            ..Default::default()
+        })
+        .await,
+        vec![pulled.clone()]
+    );
+    assert_eq!(
+        find(AccessQuery {
+            record_id: Some(r2),
+            ..Default::default()
+        })
+        .await
+        .len(),
+        2
+    );
+    assert_eq!(
+        find(AccessQuery {
+            record_id: Some(RecordId::new()),
+            ..Default::default()
+        })
+        .await,
+        vec![]
+    );
+    assert_eq!(
+        find(AccessQuery {
+            from: Some(t0 + Duration::minutes(1)),
+            ..Default::default()
+        })
+        .await,
+        vec![viewed.clone()]
+    );
+    assert_eq!(
+        find(AccessQuery {
+            to: Some(t0),
+            ..Default::default()
+        })
+        .await,
+        vec![pulled.clone()]
+    );
+    assert_eq!(
+        s.access_log(&AccessQuery {
+            limit: 1,
+            ..Default::default()
+        })
+        .await
+        .unwrap(),
+        vec![viewed]
+    );
 
-    for sql in ["UPDATE access_log SET detail = 'nothing to see'", "DELETE FROM access_log"] {
+    for sql in [
+        "UPDATE access_log SET detail = 'nothing to see'",
+        "DELETE FROM access_log",
+    ] {
         let err = b.raw.exec(sql).await.unwrap_err();
         assert!(err.contains("append-only"), "{sql}: {err}");
     }
@@ -923,8 +1015,8 @@ async fn postgres_processes_starting_together_migrate_once() {
             // Every migration applied, each once.
             raw.exec(
                 "DO $$ BEGIN
-                   IF (SELECT count(*) FROM schema_migrations) <> 3
-                      OR (SELECT count(DISTINCT version) FROM schema_migrations) <> 3 THEN
+                   IF (SELECT count(*) FROM schema_migrations) <> 4
+                      OR (SELECT count(DISTINCT version) FROM schema_migrations) <> 4 THEN
                      RAISE EXCEPTION 'migrations applied % times', (SELECT count(*) FROM schema_migrations);
                    END IF;
                  END $$",

@@ -124,6 +124,57 @@ pub struct Counts {
     pub officers: u64,
 }
 
+/// Which records to list for HQ pages: of these kinds (all if empty), after a server sequence,
+/// oldest first. Areas and dates are filtered by the caller, which knows the record's shape.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RecordQuery {
+    pub kinds: Vec<beatbook_domain::RecordKind>,
+    pub after: u64,
+    pub limit: u32,
+}
+
+/// What to find in the op log; every part that is set must match. Newest first.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct OpLogQuery {
+    pub device_id: Option<DeviceId>,
+    pub record_id: Option<RecordId>,
+    pub author: Option<OfficerId>,
+    pub from: Option<DateTime<Utc>>,
+    pub to: Option<DateTime<Utc>>,
+    pub limit: u32,
+}
+
+/// One op-log row as the audit search shows it.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct OpLogEntry {
+    pub device_id: DeviceId,
+    pub device_seq: u64,
+    pub record_id: RecordId,
+    pub kind: String,
+    pub author: OfficerId,
+    pub received_at: DateTime<Utc>,
+    pub server_seq: Option<u64>,
+    /// What HQ did with it, as logged (`applied`, `duplicate`, `rejected`).
+    pub outcome_json: String,
+}
+
+/// A signed-in HQ staff member's browser session. Only the token's hash is kept.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HqSessionRow {
+    pub token_hash: String,
+    pub officer_id: OfficerId,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// A performance framework target: for one measure, for `team:<id>` or `kind:tct`/`kind:snt`.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct TargetRow {
+    pub scope: String,
+    pub measure: String,
+    pub target: f64,
+}
+
 #[async_trait]
 pub trait Storage: Send + Sync + 'static {
     /// Which backend, for logs and `/api/v1/health`.
@@ -177,6 +228,22 @@ pub trait Storage: Send + Sync + 'static {
     /// Append to the access log (before the records are sent).
     async fn log_access(&self, entry: &AccessEntry) -> Result<()>;
     async fn access_log(&self, query: &AccessQuery) -> Result<Vec<AccessEntry>>;
+
+    /// Current records for HQ pages (see [`RecordQuery`]), intelligence sources included: the
+    /// caller decides who may see what.
+    async fn records(&self, query: &RecordQuery) -> Result<Vec<Change>>;
+    async fn record(&self, id: RecordId) -> Result<Option<Change>>;
+    /// Search the op log (the audit trail of writes).
+    async fn search_op_log(&self, query: &OpLogQuery) -> Result<Vec<OpLogEntry>>;
+
+    async fn put_hq_session(&self, session: &HqSessionRow) -> Result<()>;
+    async fn hq_session(&self, token_hash: &str) -> Result<Option<HqSessionRow>>;
+    async fn delete_hq_session(&self, token_hash: &str) -> Result<()>;
+
+    /// Set (or replace) a performance framework target.
+    async fn put_target(&self, target: &TargetRow) -> Result<()>;
+    async fn delete_target(&self, scope: &str, measure: &str) -> Result<()>;
+    async fn targets(&self) -> Result<Vec<TargetRow>>;
 }
 
 /// The shared push logic, handed to a backend (which cannot see the request otherwise).

@@ -11,9 +11,9 @@
 //! and sets `search_path` on every pooled connection. Tests use it to isolate themselves.
 
 use super::{
-    AccessEntry, AccessQuery,
-    Change, Counts, DeviceRow, LoggedOp, OfficerRow, PushPlanner, Result, SessionRow, Storage,
-    StorageError,
+    AccessEntry, AccessQuery, Change, Counts, DeviceRow, HqSessionRow, LoggedOp, OfficerRow,
+    OpLogEntry, OpLogQuery, PushPlanner, RecordQuery, Result, SessionRow, Storage, StorageError,
+    TargetRow,
 };
 use crate::push::{Loaded, Plan, GENESIS};
 use async_trait::async_trait;
@@ -37,6 +37,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/postgres/0001_init.sql"),
     include_str!("../../migrations/postgres/0002_change_feed.sql"),
     include_str!("../../migrations/postgres/0003_access_log.sql"),
+    include_str!("../../migrations/postgres/0004_dashboard.sql"),
 ];
 
 /// Advisory lock keys (class, then object). Migrations take one lock for the whole database;
@@ -841,7 +842,14 @@ impl Storage for PostgresStorage {
             .execute(
                 "INSERT INTO access_log (at, officer_id, device_id, action, record_ids, detail)
                  VALUES ($1, $2, $3, $4, $5, $6)",
-                &[&entry.at, &entry.officer_id.as_str(), &device, &entry.action, &ids, &entry.detail],
+                &[
+                    &entry.at,
+                    &entry.officer_id.as_str(),
+                    &device,
+                    &entry.action,
+                    &ids,
+                    &entry.detail,
+                ],
             )
             .await
             .map_err(db)?;
@@ -877,6 +885,164 @@ impl Storage for PostgresStorage {
             })
             .collect())
     }
+
+    async fn records(&self, query: &RecordQuery) -> Result<Vec<Change>> {
+        let kinds: Vec<String> = query.kinds.iter().map(|k| k.as_str().to_owned()).collect();
+        let rows = self
+            .client()
+            .await?
+            .query(
+                "SELECT server_seq, id, state, facts::text FROM records
+                 WHERE server_seq > $1 AND (cardinality($2::text[]) = 0 OR kind = ANY($2))
+                 ORDER BY server_seq LIMIT $3",
+                &[&to_i64(query.after), &kinds, &i64::from(query.limit)],
+            )
+            .await
+            .map_err(db)?;
+        rows.iter().map(pg_change).collect()
+    }
+
+    async fn record(&self, id: RecordId) -> Result<Option<Change>> {
+        self.client()
+            .await?
+            .query_opt(
+                "SELECT server_seq, id, state, facts::text FROM records WHERE id = $1",
+                &[&id.0],
+            )
+            .await
+            .map_err(db)?
+            .as_ref()
+            .map(pg_change)
+            .transpose()
+    }
+
+    async fn search_op_log(&self, query: &OpLogQuery) -> Result<Vec<OpLogEntry>> {
+        let device: Option<Uuid> = query.device_id.map(|d| d.0);
+        let record: Option<Uuid> = query.record_id.map(|r| r.0);
+        let author = query.author.as_ref().map(|a| a.as_str().to_owned());
+        let rows = self
+            .client()
+            .await?
+            .query(
+                "SELECT device_id, device_seq, record_id, kind, author, received_at, server_seq, outcome FROM op_log
+                 WHERE ($1::uuid IS NULL OR device_id = $1) AND ($2::uuid IS NULL OR record_id = $2)
+                   AND ($3::text IS NULL OR author = $3)
+                   AND ($4::timestamptz IS NULL OR received_at >= $4) AND ($5::timestamptz IS NULL OR received_at <= $5)
+                 ORDER BY received_at DESC, device_id, device_seq DESC LIMIT $6",
+                &[&device, &record, &author, &query.from, &query.to, &i64::from(query.limit)],
+            )
+            .await
+            .map_err(db)?;
+        Ok(rows
+            .iter()
+            .map(|r| OpLogEntry {
+                device_id: DeviceId(r.get(0)),
+                device_seq: to_u64(r.get(1)),
+                record_id: RecordId(r.get(2)),
+                kind: r.get(3),
+                author: OfficerId::new(r.get::<_, String>(4)),
+                received_at: r.get(5),
+                server_seq: r.get::<_, Option<i64>>(6).map(to_u64),
+                outcome_json: r.get(7),
+            })
+            .collect())
+    }
+
+    async fn put_hq_session(&self, session: &HqSessionRow) -> Result<()> {
+        self.client()
+            .await?
+            .execute(
+                "INSERT INTO hq_sessions (token_hash, officer_id, created_at, expires_at) VALUES ($1, $2, $3, $4)",
+                &[&session.token_hash, &session.officer_id.as_str(), &ms(session.created_at), &ms(session.expires_at)],
+            )
+            .await
+            .map_err(db)?;
+        Ok(())
+    }
+
+    async fn hq_session(&self, token_hash: &str) -> Result<Option<HqSessionRow>> {
+        Ok(self
+            .client()
+            .await?
+            .query_opt(
+                "SELECT token_hash, officer_id, created_at, expires_at FROM hq_sessions WHERE token_hash = $1",
+                &[&token_hash],
+            )
+            .await
+            .map_err(db)?
+            .map(|r| HqSessionRow {
+                token_hash: r.get(0),
+                officer_id: OfficerId::new(r.get::<_, String>(1)),
+                created_at: r.get(2),
+                expires_at: r.get(3),
+            }))
+    }
+
+    async fn delete_hq_session(&self, token_hash: &str) -> Result<()> {
+        self.client()
+            .await?
+            .execute(
+                "DELETE FROM hq_sessions WHERE token_hash = $1",
+                &[&token_hash],
+            )
+            .await
+            .map_err(db)?;
+        Ok(())
+    }
+
+    async fn put_target(&self, target: &TargetRow) -> Result<()> {
+        self.client()
+            .await?
+            .execute(
+                "INSERT INTO framework_targets (scope, measure, target) VALUES ($1, $2, $3)
+                 ON CONFLICT (scope, measure) DO UPDATE SET target = excluded.target",
+                &[&target.scope, &target.measure, &target.target],
+            )
+            .await
+            .map_err(db)?;
+        Ok(())
+    }
+
+    async fn delete_target(&self, scope: &str, measure: &str) -> Result<()> {
+        self.client()
+            .await?
+            .execute(
+                "DELETE FROM framework_targets WHERE scope = $1 AND measure = $2",
+                &[&scope, &measure],
+            )
+            .await
+            .map_err(db)?;
+        Ok(())
+    }
+
+    async fn targets(&self) -> Result<Vec<TargetRow>> {
+        let rows = self
+            .client()
+            .await?
+            .query(
+                "SELECT scope, measure, target FROM framework_targets ORDER BY scope COLLATE \"C\", measure COLLATE \"C\"",
+                &[],
+            )
+            .await
+            .map_err(db)?;
+        Ok(rows
+            .iter()
+            .map(|r| TargetRow {
+                scope: r.get(0),
+                measure: r.get(1),
+                target: r.get(2),
+            })
+            .collect())
+    }
+}
+
+fn pg_change(r: &Row) -> Result<Change> {
+    Ok(Change {
+        server_seq: to_u64(r.get(0)),
+        record_id: RecordId(r.get(1)),
+        state_json: r.get(2),
+        facts: serde_json::from_str::<AccessFacts>(r.get(3))?,
+    })
 }
 
 #[cfg(test)]

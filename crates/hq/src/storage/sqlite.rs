@@ -2,8 +2,9 @@
 //! SQLite itself (one writer), so server sequences are handed out in commit order.
 
 use super::{
-    AccessEntry, AccessQuery, Change, Counts, DeviceRow, LoggedOp, OfficerRow, PushPlanner, Result, SessionRow, Storage,
-    StorageError,
+    AccessEntry, AccessQuery, Change, Counts, DeviceRow, HqSessionRow, LoggedOp, OfficerRow,
+    OpLogEntry, OpLogQuery, PushPlanner, RecordQuery, Result, SessionRow, Storage, StorageError,
+    TargetRow,
 };
 use crate::push::{Loaded, Plan, GENESIS};
 use async_trait::async_trait;
@@ -21,6 +22,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/sqlite/0001_init.sql"),
     include_str!("../../migrations/sqlite/0002_change_feed.sql"),
     include_str!("../../migrations/sqlite/0003_access_log.sql"),
+    include_str!("../../migrations/sqlite/0004_dashboard.sql"),
 ];
 
 #[derive(Clone)]
@@ -667,4 +669,186 @@ impl Storage for SqliteStorage {
         })
         .await
     }
+
+    async fn records(&self, query: &RecordQuery) -> Result<Vec<Change>> {
+        let q = query.clone();
+        self.call(move |c| {
+            let kinds: Vec<&str> = q.kinds.iter().map(|k| k.as_str()).collect();
+            let kinds = serde_json::to_string(&kinds)?;
+            let mut stmt = c.prepare_cached(
+                "SELECT server_seq, id, state, facts FROM records
+                 WHERE server_seq > ?1 AND (json_array_length(?2) = 0 OR kind IN (SELECT value FROM json_each(?2)))
+                 ORDER BY server_seq LIMIT ?3",
+            )?;
+            let rows = stmt.query_map((to_i64(q.after), kinds, i64::from(q.limit)), change_columns)?;
+            rows.map(|r| to_change(r?)).collect()
+        })
+        .await
+    }
+
+    async fn record(&self, id: RecordId) -> Result<Option<Change>> {
+        self.call(move |c| {
+            let row = c
+                .query_row(
+                    "SELECT server_seq, id, state, facts FROM records WHERE id = ?1",
+                    [id.to_string()],
+                    change_columns,
+                )
+                .optional()?;
+            row.map(to_change).transpose()
+        })
+        .await
+    }
+
+    async fn search_op_log(&self, query: &OpLogQuery) -> Result<Vec<OpLogEntry>> {
+        let q = query.clone();
+        self.call(move |c| {
+            let mut stmt = c.prepare_cached(
+                "SELECT device_id, device_seq, record_id, kind, author, received_at, server_seq, outcome FROM op_log
+                 WHERE (?1 IS NULL OR device_id = ?1) AND (?2 IS NULL OR record_id = ?2) AND (?3 IS NULL OR author = ?3)
+                   AND (?4 IS NULL OR received_at >= ?4) AND (?5 IS NULL OR received_at <= ?5)
+                 ORDER BY received_at DESC, device_id, device_seq DESC LIMIT ?6",
+            )?;
+            let rows = stmt.query_map(
+                rusqlite::params![
+                    q.device_id.map(|d| d.to_string()),
+                    q.record_id.map(|r| r.to_string()),
+                    q.author.as_ref().map(|a| a.as_str().to_owned()),
+                    q.from.map(t),
+                    q.to.map(t),
+                    i64::from(q.limit),
+                ],
+                |r| {
+                    Ok((
+                        r.get::<_, String>(0)?,
+                        r.get::<_, i64>(1)?,
+                        r.get::<_, String>(2)?,
+                        r.get::<_, String>(3)?,
+                        r.get::<_, String>(4)?,
+                        r.get::<_, String>(5)?,
+                        r.get::<_, Option<i64>>(6)?,
+                        r.get::<_, String>(7)?,
+                    ))
+                },
+            )?;
+            rows.map(|r| {
+                let (device, seq, record, kind, author, at, server_seq, outcome_json) = r?;
+                Ok(OpLogEntry {
+                    device_id: device.parse().map_err(|_| StorageError::Corrupt(format!("device id {device}")))?,
+                    device_seq: to_u64(seq),
+                    record_id: record.parse().map_err(|_| StorageError::Corrupt(format!("record id {record}")))?,
+                    kind,
+                    author: OfficerId::new(author),
+                    received_at: parse_t(&at)?,
+                    server_seq: server_seq.map(to_u64),
+                    outcome_json,
+                })
+            })
+            .collect()
+        })
+        .await
+    }
+
+    async fn put_hq_session(&self, session: &HqSessionRow) -> Result<()> {
+        let s = session.clone();
+        self.call(move |c| {
+            c.execute(
+                "INSERT INTO hq_sessions (token_hash, officer_id, created_at, expires_at) VALUES (?1, ?2, ?3, ?4)",
+                (s.token_hash, s.officer_id.as_str(), t(s.created_at), t(s.expires_at)),
+            )?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn hq_session(&self, token_hash: &str) -> Result<Option<HqSessionRow>> {
+        let h = token_hash.to_owned();
+        self.call(move |c| {
+            let row = c
+                .query_row(
+                    "SELECT token_hash, officer_id, created_at, expires_at FROM hq_sessions WHERE token_hash = ?1",
+                    [h],
+                    |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get::<_, String>(3)?)),
+                )
+                .optional()?;
+            row.map(|(token_hash, officer, created, expires)| {
+                Ok(HqSessionRow {
+                    token_hash,
+                    officer_id: OfficerId::new(officer),
+                    created_at: parse_t(&created)?,
+                    expires_at: parse_t(&expires)?,
+                })
+            })
+            .transpose()
+        })
+        .await
+    }
+
+    async fn delete_hq_session(&self, token_hash: &str) -> Result<()> {
+        let h = token_hash.to_owned();
+        self.call(move |c| {
+            c.execute("DELETE FROM hq_sessions WHERE token_hash = ?1", [h])?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn put_target(&self, target: &TargetRow) -> Result<()> {
+        let tr = target.clone();
+        self.call(move |c| {
+            c.execute(
+                "INSERT INTO framework_targets (scope, measure, target) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (scope, measure) DO UPDATE SET target = excluded.target",
+                (tr.scope, tr.measure, tr.target),
+            )?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn delete_target(&self, scope: &str, measure: &str) -> Result<()> {
+        let (sc, m) = (scope.to_owned(), measure.to_owned());
+        self.call(move |c| {
+            c.execute(
+                "DELETE FROM framework_targets WHERE scope = ?1 AND measure = ?2",
+                (sc, m),
+            )?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn targets(&self) -> Result<Vec<TargetRow>> {
+        self.call(|c| {
+            let mut stmt = c.prepare(
+                "SELECT scope, measure, target FROM framework_targets ORDER BY scope, measure",
+            )?;
+            let rows = stmt.query_map([], |r| {
+                Ok(TargetRow {
+                    scope: r.get(0)?,
+                    measure: r.get(1)?,
+                    target: r.get(2)?,
+                })
+            })?;
+            Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+        })
+        .await
+    }
+}
+
+type ChangeColumns = (i64, String, String, String);
+
+fn change_columns(r: &rusqlite::Row<'_>) -> rusqlite::Result<ChangeColumns> {
+    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+}
+
+fn to_change((seq, id, state_json, facts): ChangeColumns) -> Result<Change> {
+    Ok(Change {
+        server_seq: to_u64(seq),
+        record_id: id
+            .parse::<RecordId>()
+            .map_err(|_| StorageError::Corrupt(format!("record id {id}")))?,
+        state_json,
+        facts: serde_json::from_str::<AccessFacts>(&facts)?,
+    })
 }

@@ -1,0 +1,24 @@
+//! The HQ dashboard's API, under `/api/v1/hq`: staff sign-in ([`auth`]), records and the subject
+//! access search ([`records`]), intelligence review ([`review`]), administration ([`admin`]) and
+//! the performance framework ([`framework`]). The page itself is served by [`ui`].
+//!
+//! Every endpoint takes [`auth::Staff`] and checks the role on the server; every disclosure of
+//! records is written to the access log before it is sent.
+
+pub mod auth;
+pub mod records;
+
+use crate::HqState;
+use axum::routing::{get, post};
+use axum::Router;
+
+/// The dashboard's routes, to be nested under `/api/v1/hq`.
+pub fn routes() -> Router<HqState> {
+    Router::new()
+        .route("/login", post(auth::login))
+        .route("/logout", post(auth::logout))
+        .route("/me", get(auth::me))
+        .route("/records", get(records::list))
+        .route("/records/{id}", get(records::get))
+        .route("/subject-access", get(records::subject_access))
+}

@@ -1,0 +1,591 @@
+//! The HQ dashboard API, driven over HTTP (the real router, in process) against SQLite always and
+//! PostgreSQL (`BEATBOOK_TEST_POSTGRES`, default `postgres://postgres@127.0.0.1:5432/test`, each
+//! test in its own schema; `BEATBOOK_SKIP_POSTGRES=1` skips it). Devices here are headless: they
+//! enrol, sign in, push and pull through the same `/api/v1` endpoints as the tablet.
+
+use axum::body::Body;
+use axum::http::{header, Method, Request, StatusCode};
+use beatbook_domain::concern::{Concern, NewConcern};
+use beatbook_domain::intel::{
+    Grade, HandlingCode, IntelAssessment, IntelReport, IntelSource, ReviewState, SecurityMarking,
+    SourceEvaluation, SourceType,
+};
+use beatbook_domain::record::review_after;
+use beatbook_domain::{AreaId, DeviceId, Hlc, OfficerId, Op, OpAction, Record, RecordId};
+use beatbook_hq::storage::postgres::PostgresStorage;
+use beatbook_hq::storage::sqlite::SqliteStorage;
+use beatbook_hq::{admin, HqSettings, HqState, Storage};
+use chrono::Utc;
+use serde_json::{json, Value};
+use std::future::Future;
+use std::sync::Arc;
+use tower::ServiceExt;
+
+const PASSWORD: &str = "demo-password-1";
+
+// ---------------------------------------------------------------------------------------------
+// Backends
+
+fn pg_url() -> String {
+    std::env::var("BEATBOOK_TEST_POSTGRES")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into())
+}
+
+async fn pg_client() -> tokio_postgres::Client {
+    let (client, conn) = tokio_postgres::connect(&pg_url(), tokio_postgres::NoTls)
+        .await
+        .unwrap_or_else(|e| panic!("connecting to PostgreSQL: {e}"));
+    tokio::spawn(conn);
+    client
+}
+
+async fn postgres_available() -> bool {
+    let probe = tokio::time::timeout(
+        std::time::Duration::from_secs(5),
+        tokio_postgres::connect(&pg_url(), tokio_postgres::NoTls),
+    )
+    .await;
+    match probe {
+        Ok(Ok(_)) => true,
+        _ if std::env::var("BEATBOOK_SKIP_POSTGRES").as_deref() == Ok("1") => false,
+        _ => panic!(
+            "PostgreSQL is not reachable at {}: start it, or set BEATBOOK_SKIP_POSTGRES=1",
+            pg_url()
+        ),
+    }
+}
+
+async fn run<F, Fut>(storage: Arc<dyn Storage>, story: F)
+where
+    F: FnOnce(Hq) -> Fut + Send + 'static,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    admin::seed_demo(storage.as_ref(), PASSWORD).await.unwrap();
+    let state = HqState {
+        storage,
+        settings: Arc::new(HqSettings::default()),
+    };
+    let hq = Hq {
+        router: beatbook_hq::router(state.clone()),
+        state,
+    };
+    let outcome = tokio::spawn(story(hq)).await;
+    if let Err(e) = outcome {
+        std::panic::resume_unwind(e.into_panic());
+    }
+}
+
+async fn on_sqlite<F, Fut>(story: F)
+where
+    F: FnOnce(Hq) -> Fut + Send + 'static,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    let dir = tempfile::tempdir().unwrap();
+    let storage = Arc::new(SqliteStorage::open(&dir.path().join("hq.db")).unwrap());
+    run(storage, story).await;
+}
+
+async fn on_postgres<F, Fut>(story: F)
+where
+    F: FnOnce(Hq) -> Fut + Send + 'static,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    if !postgres_available().await {
+        return;
+    }
+    let schema = format!("t_{:016x}", rand::random::<u64>());
+    let url = format!("{}?schema={schema}", pg_url());
+    let storage = Arc::new(PostgresStorage::connect(&url).await.unwrap());
+    let outcome = tokio::spawn(run(storage, story)).await;
+    pg_client()
+        .await
+        .batch_execute(&format!("DROP SCHEMA \"{schema}\" CASCADE"))
+        .await
+        .unwrap();
+    if let Err(e) = outcome {
+        std::panic::resume_unwind(e.into_panic());
+    }
+}
+
+macro_rules! story {
+    ($name:ident) => {
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                super::on_sqlite(super::$name).await
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                super::on_postgres(super::$name).await
+            }
+        }
+    };
+}
+
+// ---------------------------------------------------------------------------------------------
+// HTTP
+
+#[derive(Clone)]
+struct Hq {
+    router: axum::Router,
+    state: HqState,
+}
+
+struct Answer {
+    status: StatusCode,
+    headers: axum::http::HeaderMap,
+    body: Value,
+    text: String,
+}
+
+impl Hq {
+    async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> Answer {
+        let mut req = Request::builder().method(method).uri(path);
+        if let Some(t) = token {
+            req = req.header(header::AUTHORIZATION, format!("Bearer {t}"));
+        }
+        let req = match body {
+            Some(b) => req
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(Body::from(b.to_string())),
+            None => req.body(Body::empty()),
+        }
+        .unwrap();
+        self.send(req).await
+    }
+
+    async fn send(&self, req: Request<Body>) -> Answer {
+        let resp = self.router.clone().oneshot(req).await.unwrap();
+        let status = resp.status();
+        let headers = resp.headers().clone();
+        let bytes = axum::body::to_bytes(resp.into_body(), usize::MAX)
+            .await
+            .unwrap();
+        let text = String::from_utf8_lossy(&bytes).into_owned();
+        let body = serde_json::from_str(&text).unwrap_or(Value::Null);
+        Answer {
+            status,
+            headers,
+            body,
+            text,
+        }
+    }
+
+    async fn get(&self, path: &str, token: &str) -> Answer {
+        self.call(Method::GET, path, Some(token), None).await
+    }
+
+    async fn post(&self, path: &str, token: &str, body: Value) -> Answer {
+        self.call(Method::POST, path, Some(token), Some(body)).await
+    }
+
+    /// Sign in at the dashboard; the bearer token.
+    async fn sign_in(&self, collar: &str) -> String {
+        let a = self
+            .call(
+                Method::POST,
+                "/api/v1/hq/login",
+                None,
+                Some(json!({"collar_number": collar, "password": PASSWORD})),
+            )
+            .await;
+        assert_eq!(a.status, StatusCode::OK, "{collar}: {}", a.text);
+        a.body["token"].as_str().unwrap().to_owned()
+    }
+
+    async fn access_log_for(&self, officer: &str) -> Vec<beatbook_hq::storage::AccessEntry> {
+        self.state
+            .storage
+            .access_log(&beatbook_hq::storage::AccessQuery {
+                officer_id: Some(OfficerId::new(officer)),
+                limit: 100,
+                ..Default::default()
+            })
+            .await
+            .unwrap()
+    }
+}
+
+/// A headless device: enrols with a code, signs in, pushes records and pulls, over HTTP.
+struct Device {
+    id: DeviceId,
+    officer: OfficerId,
+    token: String,
+    seq: u64,
+}
+
+impl Device {
+    async fn enrol(hq: &Hq, collar: &str) -> Device {
+        let code = admin::enrolment_code(hq.state.storage.as_ref(), 1)
+            .await
+            .unwrap();
+        let id = DeviceId::new();
+        let a = hq
+            .call(
+                Method::POST,
+                "/api/v1/enrol",
+                None,
+                Some(json!({"code": code, "device_id": id, "device_name": format!("Tablet of {collar}"), "app_version": "0.1.0"})),
+            )
+            .await;
+        assert_eq!(a.status, StatusCode::OK, "{}", a.text);
+        let secret = a.body["device_secret"].as_str().unwrap().to_owned();
+        let a = hq
+            .call(
+                Method::POST,
+                "/api/v1/login",
+                None,
+                Some(json!({"device_id": id, "device_secret": secret, "collar_number": collar, "password": PASSWORD})),
+            )
+            .await;
+        assert_eq!(a.status, StatusCode::OK, "{}", a.text);
+        Device {
+            id,
+            officer: OfficerId::new(collar),
+            token: a.body["access_token"].as_str().unwrap().to_owned(),
+            seq: 0,
+        }
+    }
+
+    /// Push a new record; its id.
+    async fn create<R: Record>(&mut self, hq: &Hq, record: &R) -> RecordId {
+        let id = RecordId::new();
+        self.seq += 1;
+        let op = Op {
+            device_id: self.id,
+            device_seq: self.seq,
+            record_id: id,
+            kind: R::KIND,
+            author: self.officer.clone(),
+            hlc: Hlc::new(u64::try_from(Utc::now().timestamp_millis()).unwrap(), 0),
+            action: OpAction::Put {
+                fields: record.writes_from(None).unwrap(),
+            },
+        };
+        let a = hq
+            .post("/api/v1/sync/push", &self.token, json!({"ops": [op]}))
+            .await;
+        assert_eq!(a.status, StatusCode::OK, "{}", a.text);
+        assert_eq!(a.body["results"][0]["outcome"], "applied", "{}", a.text);
+        id
+    }
+
+    /// Every record state a full pull brings.
+    #[allow(dead_code)]
+    async fn pull(&self, hq: &Hq) -> Vec<Value> {
+        let a = hq
+            .get("/api/v1/sync/pull?after=0&limit=5000", &self.token)
+            .await;
+        assert_eq!(a.status, StatusCode::OK, "{}", a.text);
+        a.body["records"].as_array().unwrap().clone()
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Fixtures
+
+fn concern(description: &str, area: &str, person: Option<&str>) -> Concern {
+    let mut v = json!({
+        "category": {"kind": "asb", "type": "nuisance", "heading": "street_drinking"},
+        "description": description,
+        "location": {"lat": 51.539, "lon": -0.1426, "place": "Camden Town station"},
+    });
+    if let Some(name) = person {
+        v["people"] = json!([{"role": "suspect", "name": name}]);
+    }
+    let new: NewConcern = serde_json::from_value(v).unwrap();
+    new.into_concern(Utc::now(), vec![AreaId::new(area)]).1
+}
+
+fn intel(content: &str, area: &str, source_id: Option<RecordId>) -> IntelReport {
+    let now = Utc::now();
+    IntelReport {
+        grade: Grade {
+            source: SourceEvaluation::Untested,
+            intelligence: IntelAssessment::C,
+            handling: HandlingCode::P,
+        },
+        security: SecurityMarking::Official,
+        content: content.into(),
+        checks_made: "PNC checked".into(),
+        threat_to_life: false,
+        location: None,
+        areas: vec![AreaId::new(area)],
+        source_id,
+        review_state: ReviewState::Submitted,
+        disseminated_to: vec![],
+        legacy_grade: None,
+        submitted_at: now,
+        retention_review: review_after(now.date_naive(), 72),
+    }
+}
+
+fn source(report: RecordId, name: &str) -> IntelSource {
+    let now = Utc::now();
+    IntelSource {
+        report_id: report,
+        source_type: SourceType::MemberOfPublic,
+        name: Some(name.into()),
+        contact: Some("07700 900123".into()),
+        relationship: None,
+        notes: "Shop owner on Kingsland Road".into(),
+        recorded_at: now,
+        retention_review: review_after(now.date_naive(), 72),
+    }
+}
+
+fn ids(list: &Value) -> Vec<String> {
+    list.as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+// ---------------------------------------------------------------------------------------------
+// Sign-in and roles
+
+story!(staff_sign_in_sets_a_strict_cookie_and_officers_are_refused);
+async fn staff_sign_in_sets_a_strict_cookie_and_officers_are_refused(hq: Hq) {
+    // An officer's password is right, but the dashboard is not for officers.
+    let a = hq
+        .call(
+            Method::POST,
+            "/api/v1/hq/login",
+            None,
+            Some(json!({"collar_number": "PC4127", "password": PASSWORD})),
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::FORBIDDEN, "{}", a.text);
+    assert_eq!(a.body["code"], "forbidden");
+    let a = hq
+        .call(
+            Method::POST,
+            "/api/v1/hq/login",
+            None,
+            Some(json!({"collar_number": "PS1102", "password": "wrong-password"})),
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::UNAUTHORIZED);
+
+    let a = hq
+        .call(
+            Method::POST,
+            "/api/v1/hq/login",
+            None,
+            Some(json!({"collar_number": "PS1102", "password": PASSWORD})),
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.text);
+    let cookie = a.headers[header::SET_COOKIE].to_str().unwrap().to_owned();
+    assert!(cookie.contains("HttpOnly"), "{cookie}");
+    assert!(cookie.contains("SameSite=Strict"), "{cookie}");
+    let pair = cookie.split(';').next().unwrap().to_owned();
+
+    // The cookie alone signs the page in.
+    let me = hq
+        .send(
+            Request::get("/api/v1/hq/me")
+                .header(header::COOKIE, &pair)
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(me.status, StatusCode::OK, "{}", me.text);
+    assert_eq!(me.body["officer"]["role"], "supervisor");
+
+    // Nothing without a session; and a signed-out session no longer works.
+    assert_eq!(
+        hq.call(Method::GET, "/api/v1/hq/me", None, None)
+            .await
+            .status,
+        StatusCode::UNAUTHORIZED
+    );
+    let out = hq
+        .send(
+            Request::post("/api/v1/hq/logout")
+                .header(header::COOKIE, &pair)
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(out.status, StatusCode::NO_CONTENT);
+    assert!(out.headers[header::SET_COOKIE]
+        .to_str()
+        .unwrap()
+        .contains("Max-Age=0"));
+    let me = hq
+        .send(
+            Request::get("/api/v1/hq/me")
+                .header(header::COOKIE, &pair)
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(me.status, StatusCode::UNAUTHORIZED);
+}
+
+story!(each_role_is_refused_what_it_may_not_do);
+async fn each_role_is_refused_what_it_may_not_do(hq: Hq) {
+    let supervisor = hq.sign_in("PS1102").await;
+    let analyst = hq.sign_in("AN0815").await;
+    let unit = hq.sign_in("DC7740").await;
+    let admin = hq.sign_in("AD0001").await;
+    // Records: not for the administrator (who uses the subject access search).
+    assert_eq!(
+        hq.get("/api/v1/hq/records", &admin).await.status,
+        StatusCode::FORBIDDEN
+    );
+    for t in [&supervisor, &analyst, &unit] {
+        assert_eq!(hq.get("/api/v1/hq/records", t).await.status, StatusCode::OK);
+    }
+    // Subject access: the administrator only.
+    for t in [&supervisor, &analyst, &unit] {
+        assert_eq!(
+            hq.get("/api/v1/hq/subject-access?name=Smith", t)
+                .await
+                .status,
+            StatusCode::FORBIDDEN
+        );
+    }
+    assert_eq!(
+        hq.get("/api/v1/hq/subject-access?name=Smith", &admin)
+            .await
+            .status,
+        StatusCode::OK
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Records
+
+story!(supervisors_see_records_force_wide_but_not_raw_intelligence_and_every_view_is_logged);
+async fn supervisors_see_records_force_wide_but_not_raw_intelligence_and_every_view_is_logged(
+    hq: Hq,
+) {
+    let mut camden = Device::enrol(&hq, "PC4127").await;
+    let mut dalston = Device::enrol(&hq, "PC3318").await;
+    let c1 = camden
+        .create(
+            &hq,
+            &concern(
+                "Street drinking outside the station",
+                "tc-camden-town",
+                None,
+            ),
+        )
+        .await;
+    let c2 = dalston
+        .create(&hq, &concern("Drinking by the market", "E05009370", None))
+        .await;
+    let raw = dalston
+        .create(
+            &hq,
+            &intel("Dealing from a car on Kingsland Road", "tc-dalston", None),
+        )
+        .await;
+
+    let supervisor = hq.sign_in("PS1102").await;
+    let a = hq.get("/api/v1/hq/records", &supervisor).await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.text);
+    let seen = ids(&a.body["records"]);
+    assert!(
+        seen.contains(&c1.to_string()) && seen.contains(&c2.to_string()),
+        "force-wide: {seen:?}"
+    );
+    assert!(
+        !seen.contains(&raw.to_string()),
+        "raw intelligence is for the intelligence unit"
+    );
+    // Filter by area and by words.
+    let a = hq
+        .get("/api/v1/hq/records?area=E05009370", &supervisor)
+        .await;
+    assert_eq!(ids(&a.body["records"]), vec![c2.to_string()]);
+    let a = hq
+        .get("/api/v1/hq/records?q=outside%20STATION", &supervisor)
+        .await;
+    assert_eq!(ids(&a.body["records"]), vec![c1.to_string()]);
+    // One record; raw intelligence is answered as missing.
+    assert_eq!(
+        hq.get(&format!("/api/v1/hq/records/{c1}"), &supervisor)
+            .await
+            .status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        hq.get(&format!("/api/v1/hq/records/{raw}"), &supervisor)
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+
+    // Every list and view is in the access log, with the records disclosed.
+    let log = hq.access_log_for("PS1102").await;
+    assert_eq!(log.len(), 4, "{log:?}");
+    assert!(log.iter().all(|e| e.device_id.is_none()));
+    assert_eq!(log[0].action, "view");
+    assert_eq!(log[0].record_ids, vec![c1]);
+    assert_eq!(log[1].action, "search");
+    assert_eq!(log[1].record_ids, vec![c1]);
+    assert!(log[3].record_ids.contains(&c2) && !log[3].record_ids.contains(&raw));
+
+    // The intelligence unit sees the raw report.
+    let unit = hq.sign_in("DC7740").await;
+    let a = hq.get("/api/v1/hq/records?kind=intel_report", &unit).await;
+    assert_eq!(ids(&a.body["records"]), vec![raw.to_string()]);
+    assert_eq!(hq.access_log_for("DC7740").await[0].record_ids, vec![raw]);
+}
+
+story!(subject_access_finds_every_record_naming_a_person_and_is_logged);
+async fn subject_access_finds_every_record_naming_a_person_and_is_logged(hq: Hq) {
+    let mut dev = Device::enrol(&hq, "PC3318").await;
+    let named = dev
+        .create(
+            &hq,
+            &concern("Shouting at shoppers", "E05009370", Some("Jordan Marsh")),
+        )
+        .await;
+    let mentioned = dev
+        .create(
+            &hq,
+            &concern("Jordan Marsh seen drinking again", "E05009370", None),
+        )
+        .await;
+    let other = dev
+        .create(&hq, &concern("Broken street light", "E05009370", None))
+        .await;
+    let report = dev
+        .create(&hq, &intel("A man supplying cannabis", "tc-dalston", None))
+        .await;
+    let src = dev.create(&hq, &source(report, "Jordan Marsh")).await;
+
+    let admin = hq.sign_in("AD0001").await;
+    let a = hq
+        .get("/api/v1/hq/subject-access?name=jordan%20marsh", &admin)
+        .await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.text);
+    let mut found = ids(&a.body["records"]);
+    found.sort();
+    let mut expect = vec![named.to_string(), mentioned.to_string(), src.to_string()];
+    expect.sort();
+    assert_eq!(found, expect);
+    assert!(!found.contains(&other.to_string()));
+    let log = hq.access_log_for("AD0001").await;
+    assert_eq!(log[0].action, "subject_access");
+    assert_eq!(log[0].record_ids.len(), 3);
+    assert!(log[0].detail.to_lowercase().contains("jordan marsh"));
+    // Too short a name is refused rather than listing everyone.
+    assert_eq!(
+        hq.get("/api/v1/hq/subject-access?name=Jo", &admin)
+            .await
+            .status,
+        StatusCode::BAD_REQUEST
+    );
+}
