@@ -9,6 +9,7 @@
 mod error;
 mod import;
 pub mod keys;
+mod photos;
 mod records;
 mod schema;
 pub mod sync_state;
@@ -16,6 +17,7 @@ mod tablet;
 
 pub use error::StoreError;
 pub use keys::{KdfSettings, MAX_PIN_ATTEMPTS, MIN_PIN_LEN};
+pub use photos::PhotoUpload;
 pub use records::{StoredRecord, INDEX_CHUNK};
 pub use schema::SCHEMA_VERSION;
 pub use sync_state::{PushApplied, RejectedOp, SyncMeta, UNENROLLED};
@@ -366,7 +368,12 @@ impl Store {
                 i64::try_from(after).unwrap_or(i64::MAX),
                 i64::try_from(limit).unwrap_or(i64::MAX),
             ),
-            |r| Ok((u64::try_from(r.get::<_, i64>(0)?).unwrap_or_default(), r.get(1)?)),
+            |r| {
+                Ok((
+                    u64::try_from(r.get::<_, i64>(0)?).unwrap_or_default(),
+                    r.get(1)?,
+                ))
+            },
         )?;
         rows.map(|r| Ok(r?)).collect()
     }

@@ -118,7 +118,10 @@ pub(crate) fn purge(tx: &Transaction<'_>, id: RecordId) -> Result<u32, StoreErro
     Ok(1)
 }
 
-fn load_state(conn: &Connection, id: RecordId) -> Result<Option<RecordState>, StoreError> {
+pub(crate) fn load_state(
+    conn: &Connection,
+    id: RecordId,
+) -> Result<Option<RecordState>, StoreError> {
     let text: Option<String> = conn
         .prepare_cached("SELECT state FROM records WHERE id = ?1")?
         .query_row([id.to_string()], |r| r.get(0))

@@ -7,6 +7,7 @@ use rusqlite::Connection;
 const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0001_init.sql"),
     include_str!("../migrations/0002_fts_pending.sql"),
+    include_str!("../migrations/0003_photos.sql"),
 ];
 
 /// The schema version this build writes.

@@ -1,0 +1,394 @@
+//! Photos: bytes kept in the encrypted database under their SHA-256, written in the same
+//! transaction as the op that first refers to them, and kept until HQ has checked them.
+
+use crate::records::{apply_local, create_in};
+use crate::{now_ms, Store, StoreError};
+use beatbook_domain::concern::{Concern, NewConcern};
+use beatbook_domain::photo::{check_photo_bytes, sniff_mime, PhotoRef, PhotoState, PhotoView};
+use beatbook_domain::{OpAction, Record, RecordId, RecordKind, ValidationErrors};
+use rusqlite::{OptionalExtension, Transaction};
+use sha2::{Digest, Sha256};
+
+/// A photo waiting to go to HQ.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PhotoUpload {
+    pub sha256: String,
+    pub mime: String,
+    pub size: u64,
+    pub record_id: RecordId,
+}
+
+/// A checked photo, ready to store.
+struct Checked {
+    photo: PhotoRef,
+    bytes: Vec<u8>,
+}
+
+/// Check every photo (all problems at once, as field errors) and work out its reference.
+fn check_all(photos: Vec<Vec<u8>>, first_index: usize) -> Result<Vec<Checked>, StoreError> {
+    let mut errs = ValidationErrors::new();
+    for (i, bytes) in photos.iter().enumerate() {
+        check_photo_bytes(&mut errs, first_index + i, bytes);
+    }
+    if !errs.is_empty() {
+        return Err(StoreError::Invalid(errs));
+    }
+    Ok(photos
+        .into_iter()
+        .map(|bytes| Checked {
+            photo: PhotoRef {
+                sha256: hex::encode(Sha256::digest(&bytes)),
+                mime: sniff_mime(&bytes).unwrap_or_default().to_owned(),
+                bytes: bytes.len() as u64,
+            },
+            bytes,
+        })
+        .collect())
+}
+
+fn insert_photos(
+    tx: &Transaction<'_>,
+    record: RecordId,
+    device_seq: u64,
+    photos: &[Checked],
+) -> Result<(), StoreError> {
+    let mut stmt = tx.prepare_cached(
+        "INSERT OR IGNORE INTO photos (sha256, record_id, device_seq, mime, size, bytes, created_ms)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    )?;
+    for p in photos {
+        stmt.execute(rusqlite::params![
+            p.photo.sha256,
+            record.to_string(),
+            i64::try_from(device_seq).unwrap_or(i64::MAX),
+            p.photo.mime,
+            i64::try_from(p.photo.bytes).unwrap_or(i64::MAX),
+            p.bytes,
+            i64::try_from(now_ms()).unwrap_or(i64::MAX),
+        ])?;
+    }
+    Ok(())
+}
+
+impl Store {
+    /// Log a concern with photos, in one transaction: the record, its op and the photos' bytes.
+    /// A photo too large or of a type not accepted is a field error (`photos[i]`), and then
+    /// nothing is saved.
+    pub fn add_concern_with_photos(
+        &mut self,
+        new: NewConcern,
+        photos: Vec<Vec<u8>>,
+    ) -> Result<RecordId, StoreError> {
+        let checked = check_all(photos, 0)?;
+        let areas = self.areas_at(new.location.point());
+        let (id, mut concern) = new.into_concern(chrono::Utc::now(), areas);
+        let id = id.unwrap_or_default();
+        for p in &checked {
+            if !concern.photos.iter().any(|r| r.sha256 == p.photo.sha256) {
+                concern.photos.push(p.photo.clone());
+            }
+        }
+        self.write(|tx, device, _| {
+            let op = create_in(tx, device, id, &concern)?;
+            insert_photos(tx, id, op.device_seq, &checked)
+        })?;
+        Ok(id)
+    }
+
+    /// Add photos to a concern already saved: one op that sets its photo list, and the bytes,
+    /// in one transaction. Returns the concern's photos afterwards.
+    pub fn attach_photos(
+        &mut self,
+        id: RecordId,
+        photos: Vec<Vec<u8>>,
+    ) -> Result<Vec<PhotoRef>, StoreError> {
+        self.write(|tx, device, _| {
+            let state = crate::records::load_state(tx, id)?.ok_or(StoreError::NotFound(id))?;
+            if state.kind != RecordKind::Concern {
+                return Err(StoreError::KindMismatch {
+                    id,
+                    expected: RecordKind::Concern,
+                    found: state.kind,
+                });
+            }
+            if state.is_deleted() {
+                return Err(StoreError::Deleted(id));
+            }
+            let mut concern = Concern::from_state(&state)?;
+            let checked = check_all(photos, concern.photos.len())?;
+            for p in &checked {
+                if !concern.photos.iter().any(|r| r.sha256 == p.photo.sha256) {
+                    concern.photos.push(p.photo.clone());
+                }
+            }
+            concern.validate().map_err(StoreError::Invalid)?;
+            let fields = concern.writes_from(Some(&state))?;
+            if fields.is_empty() {
+                return Ok(concern.photos);
+            }
+            let op = apply_local(
+                tx,
+                device,
+                id,
+                RecordKind::Concern,
+                Some(state),
+                OpAction::Put { fields },
+            )?;
+            insert_photos(tx, id, op.device_seq, &checked)?;
+            Ok(concern.photos)
+        })
+    }
+
+    /// A photo's type and bytes, when this device holds them.
+    pub fn photo(&self, sha256: &str) -> Result<Option<(String, Vec<u8>)>, StoreError> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT mime, bytes FROM photos WHERE sha256 = ?1",
+                [sha256],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?)
+    }
+
+    /// Where a photo is: waiting for HQ, on HQ, or not on this device at all.
+    pub fn photo_state(&self, sha256: &str) -> Result<PhotoState, StoreError> {
+        let state: Option<String> = self
+            .conn
+            .query_row(
+                "SELECT state FROM photos WHERE sha256 = ?1",
+                [sha256],
+                |r| r.get(0),
+            )
+            .optional()?;
+        Ok(match state.as_deref() {
+            Some("on_hq") => PhotoState::OnHq,
+            Some(_) => PhotoState::Waiting,
+            None => PhotoState::NotOnDevice,
+        })
+    }
+
+    /// The photos of a record, each with where it is.
+    pub fn record_photos(&self, id: RecordId) -> Result<Vec<PhotoView>, StoreError> {
+        let state = self.state(id)?;
+        if state.kind != RecordKind::Concern {
+            return Ok(Vec::new());
+        }
+        let concern = Concern::from_state(&state)?;
+        concern
+            .photos
+            .into_iter()
+            .map(|photo| {
+                Ok(PhotoView {
+                    state: self.photo_state(&photo.sha256)?,
+                    photo,
+                })
+            })
+            .collect()
+    }
+
+    /// Photos waiting for HQ whose record HQ already has (the op that first referred to them
+    /// is acknowledged), oldest first.
+    pub fn photos_to_upload(&self, limit: usize) -> Result<Vec<PhotoUpload>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT p.sha256, p.mime, p.size, p.record_id FROM photos p
+             WHERE p.state = 'pending'
+               AND NOT EXISTS (SELECT 1 FROM outbox o
+                               WHERE o.device_seq = p.device_seq AND o.state <> 'acked')
+             ORDER BY p.device_seq, p.sha256 LIMIT ?1",
+        )?;
+        let rows = stmt.query_map([i64::try_from(limit).unwrap_or(i64::MAX)], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, i64>(2)?,
+                r.get::<_, String>(3)?,
+            ))
+        })?;
+        rows.map(|row| {
+            let (sha256, mime, size, record) = row?;
+            Ok(PhotoUpload {
+                sha256,
+                mime,
+                size: u64::try_from(size).unwrap_or_default(),
+                record_id: record
+                    .parse()
+                    .map_err(|_| StoreError::Corrupt(format!("record id {record}")))?,
+            })
+        })
+        .collect()
+    }
+
+    /// Up to `len` bytes of a photo from `offset`, without reading the rest of it.
+    pub fn photo_chunk(
+        &self,
+        sha256: &str,
+        offset: u64,
+        len: usize,
+    ) -> Result<Vec<u8>, StoreError> {
+        let chunk: Option<Vec<u8>> = self
+            .conn
+            .query_row(
+                "SELECT substr(bytes, ?2, ?3) FROM photos WHERE sha256 = ?1",
+                rusqlite::params![
+                    sha256,
+                    i64::try_from(offset).unwrap_or(i64::MAX).saturating_add(1),
+                    i64::try_from(len).unwrap_or(i64::MAX),
+                ],
+                |r| r.get(0),
+            )
+            .optional()?;
+        chunk.ok_or_else(|| StoreError::Corrupt(format!("photo {sha256} is not on this device")))
+    }
+
+    /// HQ has checked the photo's hash: it is safe on HQ.
+    pub fn mark_photo_on_hq(&mut self, sha256: &str) -> Result<(), StoreError> {
+        self.conn.execute(
+            "UPDATE photos SET state = 'on_hq', last_error = NULL WHERE sha256 = ?1",
+            [sha256],
+        )?;
+        Ok(())
+    }
+
+    /// Remember why an upload failed; the photo stays waiting.
+    pub fn note_photo_error(&mut self, sha256: &str, error: &str) -> Result<(), StoreError> {
+        self.conn.execute(
+            "UPDATE photos SET last_error = ?2 WHERE sha256 = ?1",
+            [sha256, error],
+        )?;
+        Ok(())
+    }
+
+    /// How many photos are only on this device.
+    pub fn pending_photo_count(&self) -> Result<u64, StoreError> {
+        let n: i64 = self.conn.query_row(
+            "SELECT count(*) FROM photos WHERE state = 'pending'",
+            [],
+            |r| r.get(0),
+        )?;
+        Ok(u64::try_from(n).unwrap_or_default())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{InitSettings, KdfSettings};
+    use beatbook_domain::photo::MAX_PHOTO_BYTES;
+    use beatbook_domain::OfficerId;
+
+    fn store() -> (tempfile::TempDir, Store) {
+        let dir = tempfile::tempdir().unwrap();
+        let s = Store::init(
+            dir.path(),
+            "135790",
+            InitSettings {
+                officer: OfficerId::new("pc-1"),
+                kdf: KdfSettings::INSECURE_FAST,
+                areas: vec![],
+            },
+        )
+        .unwrap();
+        (dir, s)
+    }
+
+    fn concern() -> NewConcern {
+        serde_json::from_value(serde_json::json!({
+            "category": {"kind": "vawg", "type": "environmental", "heading": "badly_lit"},
+            "description": "Underpass lights out",
+            "location": {"lat": 51.5, "lon": -0.14, "place": null},
+        }))
+        .unwrap()
+    }
+
+    pub(crate) fn jpeg(n: usize) -> Vec<u8> {
+        let mut b = vec![0xFF, 0xD8, 0xFF, 0xE0];
+        b.extend((0..n).map(|i| (i % 251) as u8));
+        b
+    }
+
+    #[test]
+    fn a_concern_and_its_photo_are_saved_together_and_wait_for_hq() {
+        let (_d, mut s) = store();
+        let photo = jpeg(1000);
+        let id = s
+            .add_concern_with_photos(concern(), vec![photo.clone()])
+            .unwrap();
+        let c = s.get::<Concern>(id).unwrap().record;
+        assert_eq!(c.photos.len(), 1);
+        let sha = hex::encode(Sha256::digest(&photo));
+        assert_eq!(c.photos[0].sha256, sha);
+        assert_eq!(c.photos[0].mime, "image/jpeg");
+        assert_eq!(c.photos[0].bytes, photo.len() as u64);
+        assert_eq!(s.photo(&sha).unwrap().unwrap().1, photo);
+        assert_eq!(s.pending_photo_count().unwrap(), 1);
+        assert_eq!(s.record_photos(id).unwrap()[0].state, PhotoState::Waiting);
+        // Not before HQ has the record.
+        assert!(s.photos_to_upload(10).unwrap().is_empty());
+        s.debug_execute("UPDATE outbox SET state = 'acked'")
+            .unwrap();
+        let up = s.photos_to_upload(10).unwrap();
+        assert_eq!(up.len(), 1);
+        assert_eq!(up[0].size, photo.len() as u64);
+        assert_eq!(s.photo_chunk(&sha, 1000, 100).unwrap(), photo[1000..]);
+        assert_eq!(s.photo_chunk(&sha, 0, 4).unwrap(), photo[..4]);
+        s.mark_photo_on_hq(&sha).unwrap();
+        assert_eq!(s.pending_photo_count().unwrap(), 0);
+        assert_eq!(s.record_photos(id).unwrap()[0].state, PhotoState::OnHq);
+        // Kept for display after HQ has it.
+        assert!(s.photo(&sha).unwrap().is_some());
+    }
+
+    #[test]
+    fn a_photo_too_large_or_not_an_image_saves_nothing() {
+        let (_d, mut s) = store();
+        let err = s
+            .add_concern_with_photos(concern(), vec![jpeg(10), b"%PDF-1.7 not a photo".to_vec()])
+            .unwrap_err();
+        let StoreError::Invalid(errs) = err else {
+            panic!("{err:?}")
+        };
+        assert_eq!(errs.errors[0].field, "photos[1]");
+        assert_eq!(errs.errors[0].code, "unsupported_type");
+        let err = s
+            .add_concern_with_photos(concern(), vec![jpeg(MAX_PHOTO_BYTES as usize)])
+            .unwrap_err();
+        let StoreError::Invalid(errs) = err else {
+            panic!("{err:?}")
+        };
+        assert_eq!(errs.errors[0].code, "too_large");
+        assert_eq!(s.count().unwrap(), 0);
+        assert_eq!(s.pending_count().unwrap(), 0);
+        assert_eq!(s.pending_photo_count().unwrap(), 0);
+    }
+
+    #[test]
+    fn photos_can_be_added_to_a_saved_concern_with_one_op() {
+        let (_d, mut s) = store();
+        let id = s.add_concern(concern()).unwrap();
+        let before = s.pending_count().unwrap();
+        let refs = s.attach_photos(id, vec![jpeg(10), jpeg(20)]).unwrap();
+        assert_eq!(refs.len(), 2);
+        assert_eq!(s.pending_count().unwrap(), before + 1);
+        assert_eq!(s.pending_photo_count().unwrap(), 2);
+        // The same photo again changes nothing.
+        assert_eq!(s.attach_photos(id, vec![jpeg(10)]).unwrap().len(), 2);
+        assert_eq!(s.pending_count().unwrap(), before + 1);
+        assert_eq!(s.get::<Concern>(id).unwrap().record.photos, refs);
+    }
+
+    #[test]
+    fn photos_survive_closing_and_reopening_the_store() {
+        let (d, mut s) = store();
+        let photo = jpeg(5000);
+        s.add_concern_with_photos(concern(), vec![photo.clone()])
+            .unwrap();
+        drop(s);
+        let s = Store::open(d.path(), "135790").unwrap();
+        let sha = hex::encode(Sha256::digest(&photo));
+        assert_eq!(
+            s.photo(&sha).unwrap().unwrap(),
+            ("image/jpeg".into(), photo)
+        );
+    }
+}
