@@ -277,7 +277,6 @@ impl Device {
     }
 
     /// Every record state a full pull brings.
-    #[allow(dead_code)]
     async fn pull(&self, hq: &Hq) -> Vec<Value> {
         let a = hq
             .get("/api/v1/sync/pull?after=0&limit=5000", &self.token)
@@ -588,4 +587,173 @@ async fn subject_access_finds_every_record_naming_a_person_and_is_logged(hq: Hq)
             .status,
         StatusCode::BAD_REQUEST
     );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Intelligence review
+
+fn field<'a>(state: &'a Value, name: &str) -> &'a Value {
+    &state["fields"][name]["value"]
+}
+
+fn text_versions(state: &Value, name: &str) -> Vec<String> {
+    state["texts"][name]
+        .as_object()
+        .map(|m| {
+            m.values()
+                .map(|v| v["value"].as_str().unwrap().to_owned())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+story!(
+    a_disseminated_report_reaches_the_team_on_its_next_pull_and_the_source_never_leaves_the_unit
+);
+async fn a_disseminated_report_reaches_the_team_on_its_next_pull_and_the_source_never_leaves_the_unit(
+    hq: Hq,
+) {
+    let mut author = Device::enrol(&hq, "PC3318").await; // Dalston SNT
+    let hackney_tct = Device::enrol(&hq, "PC5071").await;
+    let camden_tct = Device::enrol(&hq, "PC4127").await;
+    let raw = author
+        .create(&hq, &intel("Jordan Marsh (source, 07700 900123) says crack is sold from the blue car on Kingsland Road", "tc-dalston", None))
+        .await;
+    let src = author.create(&hq, &source(raw, "Jordan Marsh")).await;
+
+    // Before review, the raw report stays with its author.
+    assert!(hackney_tct.pull(&hq).await.is_empty());
+
+    let unit = hq.sign_in("DC7740").await;
+    let supervisor = hq.sign_in("PS1102").await;
+    // Only the unit reviews.
+    assert_eq!(
+        hq.get("/api/v1/hq/intel/queue", &supervisor).await.status,
+        StatusCode::FORBIDDEN
+    );
+    let q = hq.get("/api/v1/hq/intel/queue", &unit).await;
+    assert_eq!(q.status, StatusCode::OK, "{}", q.text);
+    assert_eq!(q.body.as_array().unwrap().len(), 1);
+    assert_eq!(q.body[0]["summary"]["id"], raw.to_string());
+    assert_eq!(q.body[0]["has_source"], true);
+    let d = hq.get(&format!("/api/v1/hq/intel/{raw}"), &unit).await;
+    assert_eq!(d.status, StatusCode::OK, "{}", d.text);
+    assert_eq!(d.body["sources"][0]["id"], src.to_string());
+    let log = hq.access_log_for("DC7740").await;
+    assert_eq!(log[0].action, "view");
+    assert_eq!(log[0].record_ids, vec![raw, src]);
+
+    // Re-grade: 1B, with conditions.
+    let grade = json!({"source": "1", "intelligence": "B", "handling": {"code": "C", "conditions": "Not to be shared outside the Metropolitan Police"}});
+    let g = hq
+        .post(
+            &format!("/api/v1/hq/intel/{raw}/grade"),
+            &unit,
+            json!({"grade": grade}),
+        )
+        .await;
+    assert_eq!(g.status, StatusCode::OK, "{}", g.text);
+    assert_eq!(g.body["status"], "reviewed");
+    let bad =
+        json!({"source": "1", "intelligence": "B", "handling": {"code": "C", "conditions": " "}});
+    assert_eq!(
+        hq.post(
+            &format!("/api/v1/hq/intel/{raw}/grade"),
+            &unit,
+            json!({"grade": bad})
+        )
+        .await
+        .status,
+        StatusCode::BAD_REQUEST
+    );
+
+    // Sanitising text that still names the source is refused; so is a team outside the areas (code C).
+    let leaky = hq
+        .post(&format!("/api/v1/hq/intel/{raw}/disseminate"), &unit, json!({"content": "Jordan Marsh reports crack sold from a car", "grade": grade, "teams": ["hackney-tct"]}))
+        .await;
+    assert_eq!(leaky.status, StatusCode::BAD_REQUEST, "{}", leaky.text);
+    let far = hq
+        .post(&format!("/api/v1/hq/intel/{raw}/disseminate"), &unit, json!({"content": "Crack cocaine is sold from a blue car on Kingsland Road", "grade": grade, "teams": ["camden-tct"]}))
+        .await;
+    assert_eq!(far.status, StatusCode::BAD_REQUEST, "{}", far.text);
+    assert!(hq
+        .get("/api/v1/hq/intel/queue", &supervisor)
+        .await
+        .text
+        .contains("forbidden"));
+
+    let ok = hq
+        .post(&format!("/api/v1/hq/intel/{raw}/disseminate"), &unit, json!({"content": "Crack cocaine is sold from a blue car on Kingsland Road", "grade": grade, "teams": ["hackney-tct"]}))
+        .await;
+    assert_eq!(ok.status, StatusCode::OK, "{}", ok.text);
+    let sanitised = ok.body["sanitised_id"].as_str().unwrap().to_owned();
+    // Once shared, it leaves the queue; a second dissemination is refused.
+    assert!(hq
+        .get("/api/v1/hq/intel/queue", &unit)
+        .await
+        .body
+        .as_array()
+        .unwrap()
+        .is_empty());
+    assert_eq!(
+        hq.post(
+            &format!("/api/v1/hq/intel/{raw}/disseminate"),
+            &unit,
+            json!({"content": "x", "grade": grade, "teams": ["hackney-tct"]})
+        )
+        .await
+        .status,
+        StatusCode::CONFLICT
+    );
+
+    // The Hackney TCT device receives the sanitised report, and only that: no raw text, no source.
+    let got = hackney_tct.pull(&hq).await;
+    assert_eq!(got.len(), 1, "{got:?}");
+    assert_eq!(got[0]["id"], sanitised);
+    assert_eq!(field(&got[0], "review_state"), "disseminated");
+    assert_eq!(field(&got[0], "source_id"), &Value::Null);
+    assert_eq!(field(&got[0], "grade")["handling"]["code"], "C");
+    let all = serde_json::to_string(&got).unwrap();
+    assert!(!all.contains("Jordan") && !all.contains("07700"), "{all}");
+    assert_eq!(
+        text_versions(&got[0], "content"),
+        vec!["Crack cocaine is sold from a blue car on Kingsland Road"]
+    );
+    // Another team does not; the author sees their raw report marked sanitised.
+    assert!(camden_tct.pull(&hq).await.is_empty());
+    let mine = author.pull(&hq).await;
+    let raw_state = mine.iter().find(|r| r["id"] == raw.to_string()).unwrap();
+    assert_eq!(field(raw_state, "review_state"), "sanitised");
+    assert!(mine.iter().all(|r| r["kind"] != "intel_source"));
+
+    // Supervisors see the sanitised product on the dashboard, never the raw report or the source.
+    let list = hq
+        .get("/api/v1/hq/records?kind=intel_report", &supervisor)
+        .await;
+    assert_eq!(ids(&list.body["records"]), vec![sanitised.clone()]);
+    assert_eq!(
+        hq.get(&format!("/api/v1/hq/records/{src}"), &supervisor)
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+
+    // The review is in the op log under the HQ review device, authored by the reviewer, and every
+    // chain verifies.
+    let reports = admin::verify_chains(hq.state.storage.as_ref())
+        .await
+        .unwrap();
+    assert!(reports.iter().all(|(_, r)| r.ok), "{reports:?}");
+    let review = reports
+        .iter()
+        .find(|(d, _)| *d == beatbook_hq::dashboard::review::HQ_REVIEW_DEVICE)
+        .expect("the review device has a chain");
+    assert_eq!(
+        review.1.ops, 3,
+        "grade, sanitised report, raw marked sanitised"
+    );
+    let ops = hq.state.storage.op_log(review.0).await.unwrap();
+    assert!(ops
+        .iter()
+        .all(|o| o.op_json.contains("\"author\":\"DC7740\"")));
 }

@@ -7,6 +7,7 @@
 
 pub mod auth;
 pub mod records;
+pub mod review;
 
 use crate::HqState;
 use axum::routing::{get, post};
@@ -21,4 +22,8 @@ pub fn routes() -> Router<HqState> {
         .route("/records", get(records::list))
         .route("/records/{id}", get(records::get))
         .route("/subject-access", get(records::subject_access))
+        .route("/intel/queue", get(review::queue))
+        .route("/intel/{id}", get(review::get))
+        .route("/intel/{id}/grade", post(review::grade))
+        .route("/intel/{id}/disseminate", post(review::disseminate))
 }
