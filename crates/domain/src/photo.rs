@@ -11,6 +11,34 @@ pub const MAX_PHOTO_BYTES: u64 = 15 * 1024 * 1024;
 /// Most photos on one record.
 pub const MAX_PHOTOS_PER_RECORD: usize = 20;
 
+/// The wire for photo uploads (`HEAD`/`PUT`/`GET /api/v1/photos/{sha256}`).
+pub mod wire {
+    use serde::{Deserialize, Serialize};
+
+    /// How many bytes of the photo HQ holds (answer to `HEAD`, and to a `PUT` at a wrong offset).
+    pub const OFFSET_HEADER: &str = "upload-offset";
+    /// The photo's whole size, sent with every `PUT` chunk.
+    pub const SIZE_HEADER: &str = "photo-size";
+    /// `true` when HQ holds the whole photo and its SHA-256 matched (answer to `HEAD`).
+    pub const VERIFIED_HEADER: &str = "photo-verified";
+    /// A chunk was sent for an offset other than the bytes HQ holds: ask HQ again (`HEAD`).
+    pub const OFFSET_MISMATCH: &str = "photo_offset_mismatch";
+    /// The bytes HQ received do not hash to the name: HQ discarded them.
+    pub const HASH_MISMATCH: &str = "photo_hash_mismatch";
+    /// The photo is larger than HQ accepts.
+    pub const TOO_LARGE: &str = "photo_too_large";
+
+    /// HQ's answer to a chunk.
+    #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+    pub struct PhotoUploadStatus {
+        /// Bytes HQ now holds.
+        pub offset: u64,
+        pub size: u64,
+        /// Whole, and its SHA-256 matched.
+        pub verified: bool,
+    }
+}
+
 /// A photo a record refers to.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(deny_unknown_fields)]

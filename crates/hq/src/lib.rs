@@ -7,6 +7,7 @@ pub mod admin;
 pub mod auth;
 pub mod dashboard;
 pub mod error;
+pub mod photos;
 pub mod push;
 pub mod routes;
 pub mod settings;
@@ -79,6 +80,10 @@ pub fn router(state: HqState) -> Router {
         .route("/logout", post(routes::logout))
         .route("/sync/push", post(routes::push))
         .route("/sync/pull", get(routes::pull))
+        .route(
+            "/photos/{sha256}",
+            get(photos::get).head(photos::head).put(photos::put),
+        )
         .nest("/hq", dashboard::routes());
     Router::new()
         .nest("/api/v1", api)

@@ -396,8 +396,8 @@ pub async fn health(State(state): State<HqState>) -> Result<Json<Health>, ApiErr
 #[derive(utoipa::OpenApi)]
 #[openapi(
     info(title = "Beatbook HQ", description = "Device enrolment, sign-in and sync. Every error is `{code, message}`."),
-    paths(enrol, login, refresh, logout, push, pull, health),
-    components(schemas(ApiErrorBody, beatbook_domain::protocol::OpResult, beatbook_domain::protocol::OpOutcome)),
+    paths(enrol, login, refresh, logout, push, pull, health, crate::photos::head, crate::photos::put, crate::photos::get),
+    components(schemas(ApiErrorBody, beatbook_domain::photo::wire::PhotoUploadStatus, beatbook_domain::protocol::OpResult, beatbook_domain::protocol::OpOutcome)),
     modifiers(&BearerAuth)
 )]
 pub struct ApiDoc;

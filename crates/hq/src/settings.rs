@@ -17,6 +17,9 @@ pub struct HqSettings {
     pub max_body_bytes: usize,
     /// Most ops accepted in one push.
     pub max_push_ops: usize,
+    /// Where photos are kept. Default: beside the SQLite database (`<db>-photos`), or
+    /// `./photos` for PostgreSQL; several HQ processes of a force share one volume here.
+    pub photos_dir: Option<std::path::PathBuf>,
 }
 
 impl Default for HqSettings {
@@ -29,6 +32,7 @@ impl Default for HqSettings {
             enrolment_code_hours: 24,
             max_body_bytes: 64 * 1024 * 1024,
             max_push_ops: 20_000,
+            photos_dir: None,
         }
     }
 }
@@ -59,6 +63,24 @@ pub fn redact_db_url(url: &str) -> String {
 }
 
 impl HqSettings {
+    /// The directory photos are kept in (see [`HqSettings::photos_dir`] the field).
+    pub fn photos_dir(&self) -> std::path::PathBuf {
+        if let Some(dir) = &self.photos_dir {
+            return dir.clone();
+        }
+        match self.db.strip_prefix("sqlite:") {
+            Some(path) => {
+                let path = std::path::Path::new(path);
+                let stem = path
+                    .file_stem()
+                    .map(|s| s.to_string_lossy().into_owned())
+                    .unwrap_or_else(|| "beatbook-hq".into());
+                path.with_file_name(format!("{stem}-photos"))
+            }
+            None => std::path::PathBuf::from("photos"),
+        }
+    }
+
     /// Defaults, overlaid with `file` (TOML) if given, then with `BEATBOOK_LISTEN`, `BEATBOOK_DB`.
     pub fn load(file: Option<&std::path::Path>) -> Result<Self, String> {
         let mut s = match file {
@@ -76,6 +98,9 @@ impl HqSettings {
         }
         if let Ok(v) = std::env::var("BEATBOOK_DB") {
             s.db = v;
+        }
+        if let Ok(v) = std::env::var("BEATBOOK_PHOTOS_DIR") {
+            s.photos_dir = Some(v.into());
         }
         Ok(s)
     }
@@ -96,6 +121,28 @@ mod tests {
             !shown.contains("s3cret") && shown.contains("hq:***@db.internal"),
             "{shown}"
         );
+    }
+
+    #[test]
+    fn photos_live_beside_the_sqlite_database_unless_told() {
+        let s = HqSettings {
+            db: "sqlite:/var/lib/beatbook/hq.db".into(),
+            ..HqSettings::default()
+        };
+        assert_eq!(
+            s.photos_dir(),
+            std::path::Path::new("/var/lib/beatbook/hq-photos")
+        );
+        let pg = HqSettings {
+            db: "postgres://hq@db/beatbook".into(),
+            ..HqSettings::default()
+        };
+        assert_eq!(pg.photos_dir(), std::path::Path::new("photos"));
+        let set = HqSettings {
+            photos_dir: Some("/mnt/photos".into()),
+            ..pg
+        };
+        assert_eq!(set.photos_dir(), std::path::Path::new("/mnt/photos"));
     }
 
     #[test]
