@@ -829,8 +829,13 @@ fn records_pulled_from_hq_are_searchable_at_once_though_indexed_later() {
         .unwrap();
 
     // B pulls both: stored and listed at once, their text waiting for the index.
-    b.apply_pull(&[a.state(id).unwrap(), a.state(other).unwrap()], &[], 2, "fp")
-        .unwrap();
+    b.apply_pull(
+        &[a.state(id).unwrap(), a.state(other).unwrap()],
+        &[],
+        2,
+        "fp",
+    )
+    .unwrap();
     assert_eq!(b.list(&ListFilter::default()).unwrap().len(), 2);
     assert_eq!(b.index_backlog().unwrap(), 2);
     // A search made before the index caught up still finds them.
@@ -842,14 +847,25 @@ fn records_pulled_from_hq_are_searchable_at_once_though_indexed_later() {
     let mut c = a.get::<Concern>(id).unwrap().record;
     c.description = "Streetlight fixed by the Plender steps".into();
     a.update_concern(id, c).unwrap();
-    b.apply_pull(&[a.state(id).unwrap()], &[other], 3, "fp").unwrap();
+    b.apply_pull(&[a.state(id).unwrap()], &[other], 3, "fp")
+        .unwrap();
     assert_eq!(b.index_backlog().unwrap(), 1);
     assert!(b.search("oval", &ListFilter::default()).unwrap().is_empty());
-    assert_eq!(b.search("plender", &ListFilter::default()).unwrap().len(), 1);
-    assert!(b.search("graffiti", &ListFilter::default()).unwrap().is_empty());
+    assert_eq!(
+        b.search("plender", &ListFilter::default()).unwrap().len(),
+        1
+    );
+    assert!(b
+        .search("graffiti", &ListFilter::default())
+        .unwrap()
+        .is_empty());
     // Chunked catch-up reports what it did and stops at zero.
-    b.apply_pull(&[a.state(other).unwrap()], &[], 4, "fp").unwrap();
+    b.apply_pull(&[a.state(other).unwrap()], &[], 4, "fp")
+        .unwrap();
     assert_eq!(b.index_pending(10).unwrap(), 1);
     assert_eq!(b.index_pending(10).unwrap(), 0);
-    assert_eq!(b.search("graffiti", &ListFilter::default()).unwrap().len(), 1);
+    assert_eq!(
+        b.search("graffiti", &ListFilter::default()).unwrap().len(),
+        1
+    );
 }
