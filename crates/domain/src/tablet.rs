@@ -102,6 +102,13 @@ pub enum SyncProgress {
         #[ts(type = "number")]
         received: u64,
     },
+    /// Photos going up after the records.
+    Photos {
+        #[ts(type = "number")]
+        uploaded: u64,
+        #[ts(type = "number")]
+        total: u64,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
@@ -111,6 +118,10 @@ pub struct SyncView {
     pub pending: u64,
     #[ts(type = "number")]
     pub rejected: u64,
+    /// Photos only on this device: they go to HQ after their records.
+    #[serde(default)]
+    #[ts(type = "number")]
+    pub pending_photos: u64,
     pub last_success: Option<String>,
     pub last_error: Option<String>,
     /// Stable code of the last error (`offline`, `sign_in_needed`, ...).

@@ -11,7 +11,7 @@ use std::time::Duration;
 
 #[derive(Clone, Debug)]
 pub struct HqClient {
-    http: reqwest::Client,
+    pub(crate) http: reqwest::Client,
     base: String,
 }
 
@@ -35,7 +35,7 @@ impl HqClient {
         Ok(Self { http, base })
     }
 
-    fn url(&self, path: &str) -> String {
+    pub(crate) fn url(&self, path: &str) -> String {
         format!("{}{API_PREFIX}{path}", self.base)
     }
 
@@ -65,19 +65,7 @@ impl HqClient {
         if status.is_success() {
             return Ok(bytes);
         }
-        let body: Option<ApiErrorBody> = serde_json::from_slice(&bytes).ok();
-        let (code, message) = body.map_or_else(
-            || (String::new(), format!("HTTP {status}")),
-            |b| (b.code, b.message),
-        );
-        Err(match code.as_str() {
-            codes::DEVICE_REVOKED => SyncError::Revoked,
-            codes::TOKEN_EXPIRED | codes::UNAUTHORISED => SyncError::SignInNeeded(message),
-            codes::VERSION_NOT_SUPPORTED => SyncError::VersionNotSupported,
-            // A proxy or a restarting HQ: try again later.
-            _ if status.is_server_error() || code.is_empty() => SyncError::Offline(message),
-            _ => SyncError::Refused(message),
-        })
+        Err(error_for(status, &bytes).1)
     }
 
     fn json_body<B: serde::Serialize>(
@@ -152,7 +140,8 @@ impl HqClient {
         token: &str,
         ops: &[(u64, String)],
     ) -> Result<PushResponse, SyncError> {
-        let mut json = Vec::with_capacity(ops.iter().map(|(_, op)| op.len() + 1).sum::<usize>() + 16);
+        let mut json =
+            Vec::with_capacity(ops.iter().map(|(_, op)| op.len() + 1).sum::<usize>() + 16);
         json.extend_from_slice(b"{\"ops\":[");
         for (i, (_, op)) in ops.iter().enumerate() {
             if i > 0 {
@@ -184,8 +173,26 @@ impl HqClient {
     }
 }
 
+/// The error an unsuccessful answer means, with HQ's code (empty when it sent none).
+pub(crate) fn error_for(status: reqwest::StatusCode, bytes: &[u8]) -> (String, SyncError) {
+    let body: Option<ApiErrorBody> = serde_json::from_slice(bytes).ok();
+    let (code, message) = body.map_or_else(
+        || (String::new(), format!("HTTP {status}")),
+        |b| (b.code, b.message),
+    );
+    let err = match code.as_str() {
+        codes::DEVICE_REVOKED => SyncError::Revoked,
+        codes::TOKEN_EXPIRED | codes::UNAUTHORISED => SyncError::SignInNeeded(message),
+        codes::VERSION_NOT_SUPPORTED => SyncError::VersionNotSupported,
+        // A proxy or a restarting HQ: try again later.
+        _ if status.is_server_error() || code.is_empty() => SyncError::Offline(message),
+        _ => SyncError::Refused(message),
+    };
+    (code, err)
+}
+
 /// A network error in words, without the request's internals.
-fn short(e: &reqwest::Error) -> String {
+pub(crate) fn short(e: &reqwest::Error) -> String {
     if e.is_timeout() {
         "timed out".into()
     } else if e.is_connect() {

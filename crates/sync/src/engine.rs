@@ -21,8 +21,18 @@ pub const PULL_PAGE: u32 = 2_000;
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(tag = "phase", rename_all = "snake_case")]
 pub enum Progress {
-    Pushing { sent: u64, total: u64 },
-    Pulling { received: u64 },
+    Pushing {
+        sent: u64,
+        total: u64,
+    },
+    Pulling {
+        received: u64,
+    },
+    /// Photos sent after the records (their bytes, resumed where HQ's copy ends).
+    Photos {
+        uploaded: u64,
+        total: u64,
+    },
 }
 
 /// What one sync moved.
@@ -44,6 +54,8 @@ pub struct SyncReport {
     /// Adding the pulled records to the search index, after the pull (a search made meanwhile
     /// indexes what is still waiting first, so it never misses a record).
     pub index_ms: u64,
+    /// Photos sent after the push; a photo that failed does not fail the sync.
+    pub photos: crate::PhotoReport,
 }
 
 /// What the UI shows at all times.
@@ -57,12 +69,15 @@ pub struct SyncStatus {
     pub last_success: Option<String>,
     pub last_error: Option<String>,
     pub cursor: u64,
+    /// Photos only on this device (kept until HQ has verified them).
+    pub pending_photos: u64,
 }
 
 #[derive(Clone)]
 pub struct SyncEngine {
     store: Arc<Mutex<Store>>,
     wake: Arc<Notify>,
+    photo_chunk: usize,
 }
 
 fn now_text() -> String {
@@ -81,11 +96,22 @@ impl SyncEngine {
         Self {
             store,
             wake: Arc::new(Notify::new()),
+            photo_chunk: crate::PHOTO_CHUNK,
         }
     }
 
+    /// Upload photos in chunks of `bytes` (tests use small ones to see resuming).
+    pub fn with_photo_chunk(mut self, bytes: usize) -> Self {
+        self.photo_chunk = bytes.max(1);
+        self
+    }
+
+    pub(crate) fn photo_chunk(&self) -> usize {
+        self.photo_chunk
+    }
+
     /// Run `f` on the store on a blocking thread.
-    async fn with_store<T: Send + 'static>(
+    pub(crate) async fn with_store<T: Send + 'static>(
         &self,
         f: impl FnOnce(&mut Store) -> Result<T, StoreError> + Send + 'static,
     ) -> Result<T, SyncError> {
@@ -199,7 +225,11 @@ impl SyncEngine {
     }
 
     /// A usable access token: refreshed when it is about to expire.
-    async fn token(&self, client: &HqClient, force_refresh: bool) -> Result<String, SyncError> {
+    pub(crate) async fn token(
+        &self,
+        client: &HqClient,
+        force_refresh: bool,
+    ) -> Result<String, SyncError> {
         let meta = self.meta().await?;
         let expiring = meta
             .access_expires_at
@@ -265,6 +295,7 @@ impl SyncEngine {
             other => other?,
         }
         report.push_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+        report.photos = self.upload_photos(&client, &mut token, progress).await;
         let started = std::time::Instant::now();
         match self
             .pull_all(&client, &mut token, meta.pull_cursor, &mut report, progress)
@@ -454,6 +485,7 @@ impl SyncEngine {
                 last_success: meta.last_success,
                 last_error: meta.last_error,
                 cursor: meta.pull_cursor,
+                pending_photos: s.pending_photo_count()?,
             })
         })
         .await

@@ -7,9 +7,11 @@
 
 mod client;
 mod engine;
+mod photos;
 
 pub use client::HqClient;
 pub use engine::{backoff_delay, Progress, SyncEngine, SyncReport, SyncStatus};
+pub use photos::{PhotoReport, PHOTO_CHUNK};
 
 use beatbook_store::StoreError;
 

@@ -17,6 +17,7 @@ fn progress_view(p: &Progress) -> SyncProgress {
     match *p {
         Progress::Pushing { sent, total } => SyncProgress::Pushing { sent, total },
         Progress::Pulling { received } => SyncProgress::Pulling { received },
+        Progress::Photos { uploaded, total } => SyncProgress::Photos { uploaded, total },
     }
 }
 
@@ -113,6 +114,9 @@ pub(crate) async fn view(u: &Unlocked) -> Result<SyncView, CommandError> {
                 format!("Syncing: sent {sent} of {total}.")
             }
             Some(SyncProgress::Pulling { received }) => format!("Syncing: received {received}."),
+            Some(SyncProgress::Photos { uploaded, total }) => {
+                format!("Syncing: sent {uploaded} of {total} photos.")
+            }
             None => "Syncing with HQ…".to_owned(),
         };
         (SyncState::Syncing, words)
@@ -146,6 +150,18 @@ pub(crate) async fn view(u: &Unlocked) -> Result<SyncView, CommandError> {
             SyncState::Waiting,
             format!("{} waiting to upload.{last}", changes(status.pending)),
         )
+    } else if status.pending_photos > 0 {
+        // Never "all uploaded" while a photo is only on this device.
+        (
+            SyncState::Waiting,
+            format!(
+                "Records on HQ; {} waiting to upload.{last}",
+                match status.pending_photos {
+                    1 => "1 photo".to_owned(),
+                    n => format!("{n} photos"),
+                }
+            ),
+        )
     } else {
         (SyncState::AllUploaded, format!("All uploaded.{last}"))
     };
@@ -153,6 +169,7 @@ pub(crate) async fn view(u: &Unlocked) -> Result<SyncView, CommandError> {
         state,
         pending: status.pending,
         rejected: status.rejected,
+        pending_photos: status.pending_photos,
         last_success: status.last_success,
         last_error: status.last_error,
         last_error_code: live.last_error_code,
@@ -181,8 +198,22 @@ async fn outcome(
         Err(SyncError::Revoked) => return Err(SyncError::Revoked.into()),
         Err(e) => (SyncReport::default(), Some(CommandError::from(e))),
     };
-    let complete = error.is_none() && pending == 0 && refused.is_empty();
+    let photos = u.with_store(|s| s.pending_photo_count()).await?;
+    let complete = error.is_none() && pending == 0 && refused.is_empty() && photos == 0;
     let words = match (&error, pending, refused.len()) {
+        (None, 0, 0) if photos > 0 => format!(
+            "Every record is on HQ, but {} not yet{}. They stay on this device: sync again before signing off.",
+            match photos {
+                1 => "1 photo is".to_owned(),
+                n => format!("{n} photos are"),
+            },
+            report
+                .photos
+                .error
+                .as_deref()
+                .map(|e| format!(" ({e})"))
+                .unwrap_or_default()
+        ),
         (None, 0, 0) => "Every record is on HQ. You can sign off.".to_owned(),
         (Some(e), p, _) if p > 0 && e.code == ErrorCode::Offline => format!(
             "No signal: {} not on HQ yet. They stay on this device and upload as soon as HQ can be reached.",

@@ -434,6 +434,7 @@ export class FakeBackend implements Backend {
     const base = {
       pending,
       rejected: 0,
+      pending_photos: 0,
       last_success: this.lastSuccess,
       last_error: this.lastErrorCode ? 'no connection to HQ' : null,
       last_error_code: this.lastErrorCode,

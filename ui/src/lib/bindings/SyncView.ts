@@ -2,7 +2,11 @@
 import type { SyncProgress } from "./SyncProgress";
 import type { SyncState } from "./SyncState";
 
-export type SyncView = { state: SyncState, pending: number, rejected: number, last_success: string | null, last_error: string | null, 
+export type SyncView = { state: SyncState, pending: number, rejected: number, 
+/**
+ * Photos only on this device: they go to HQ after their records.
+ */
+pending_photos: number, last_success: string | null, last_error: string | null, 
 /**
  * Stable code of the last error (`offline`, `sign_in_needed`, ...).
  */
