@@ -757,3 +757,169 @@ async fn a_disseminated_report_reaches_the_team_on_its_next_pull_and_the_source_
         .iter()
         .all(|o| o.op_json.contains("\"author\":\"DC7740\"")));
 }
+
+// ---------------------------------------------------------------------------------------------
+// Administration
+
+story!(administrators_manage_people_devices_and_the_audit_trail_and_nobody_else_can);
+async fn administrators_manage_people_devices_and_the_audit_trail_and_nobody_else_can(hq: Hq) {
+    let admin = hq.sign_in("AD0001").await;
+    let supervisor = hq.sign_in("PS1102").await;
+    for (m, path) in [
+        (Method::GET, "/api/v1/hq/admin/officers"),
+        (Method::GET, "/api/v1/hq/admin/devices"),
+        (Method::GET, "/api/v1/hq/admin/audit"),
+        (Method::POST, "/api/v1/hq/admin/verify-chains"),
+        (Method::POST, "/api/v1/hq/admin/enrolment-codes"),
+    ] {
+        let body = (m == Method::POST).then(|| json!({}));
+        let a = hq.call(m, path, Some(&supervisor), body).await;
+        assert_eq!(a.status, StatusCode::FORBIDDEN, "{path}: {}", a.text);
+    }
+
+    // An enrolment code, as text and QR; a tablet enrols with it.
+    let code = hq
+        .post(
+            "/api/v1/hq/admin/enrolment-codes",
+            &admin,
+            json!({"hours": 2}),
+        )
+        .await;
+    assert_eq!(code.status, StatusCode::OK, "{}", code.text);
+    assert!(code.body["qr_svg"].as_str().unwrap().contains("<svg"));
+    let code = code.body["code"].as_str().unwrap().to_owned();
+    let id = DeviceId::new();
+    let e = hq
+        .call(Method::POST, "/api/v1/enrol", None, Some(json!({"code": code, "device_id": id, "device_name": "Tablet 14, Camden", "app_version": "0.3.1"})))
+        .await;
+    assert_eq!(e.status, StatusCode::OK, "{}", e.text);
+    let secret = e.body["device_secret"].as_str().unwrap();
+    let l = hq
+        .call(Method::POST, "/api/v1/login", None, Some(json!({"device_id": id, "device_secret": secret, "collar_number": "PC2290", "password": PASSWORD})))
+        .await;
+    let mut tablet = Device {
+        id,
+        officer: OfficerId::new("PC2290"),
+        token: l.body["access_token"].as_str().unwrap().to_owned(),
+        seq: 0,
+    };
+    let c = tablet
+        .create(
+            &hq,
+            &concern("Bins set alight behind the flats", "E05013655", None),
+        )
+        .await;
+    tablet.pull(&hq).await;
+
+    // Devices with their last sync and app version.
+    let d = hq.get("/api/v1/hq/admin/devices", &admin).await;
+    let row = d
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["id"] == id.to_string())
+        .unwrap()
+        .clone();
+    assert_eq!(row["app_version"], "0.3.1");
+    assert_eq!(row["name"], "Tablet 14, Camden");
+    assert!(row["last_seen_at"].is_string(), "{row}");
+    assert!(row["revoked_at"].is_null());
+
+    // The audit trail: by officer (writes and reads), by record, by device, by date.
+    let a = hq
+        .get("/api/v1/hq/admin/audit?officer=PC2290", &admin)
+        .await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.text);
+    assert_eq!(a.body["ops"].as_array().unwrap().len(), 1);
+    assert_eq!(a.body["ops"][0]["record_id"], c.to_string());
+    assert_eq!(a.body["access"][0]["action"], "pull");
+    let a = hq
+        .get(&format!("/api/v1/hq/admin/audit?record={c}"), &admin)
+        .await;
+    assert_eq!(a.body["ops"][0]["device_id"], id.to_string());
+    let a = hq
+        .get(&format!("/api/v1/hq/admin/audit?device={id}"), &admin)
+        .await;
+    assert_eq!(a.body["ops"].as_array().unwrap().len(), 1);
+    let a = hq
+        .get("/api/v1/hq/admin/audit?to=2001-01-01T00:00:00Z", &admin)
+        .await;
+    assert!(
+        a.body["ops"].as_array().unwrap().is_empty()
+            && a.body["access"].as_array().unwrap().is_empty()
+    );
+    let v = hq
+        .post("/api/v1/hq/admin/verify-chains", &admin, json!({}))
+        .await;
+    assert!(
+        v.body.as_array().unwrap().iter().all(|c| c["ok"] == true),
+        "{}",
+        v.text
+    );
+
+    // Revoke: the next sync is refused with the code that makes the device wipe.
+    let r = hq
+        .post(
+            &format!("/api/v1/hq/admin/devices/{id}/revoke"),
+            &admin,
+            json!({}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.text);
+    let p = hq.get("/api/v1/sync/pull?after=0", &tablet.token).await;
+    assert_eq!(p.status, StatusCode::FORBIDDEN);
+    assert_eq!(p.body["code"], "device_revoked");
+
+    // Officers and roles: PC2290 becomes a supervisor and may then use the dashboard.
+    let list = hq.get("/api/v1/hq/admin/officers", &admin).await;
+    let mut pc = list
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["id"] == "PC2290")
+        .unwrap()
+        .clone();
+    pc["role"] = json!("supervisor");
+    let put = hq
+        .post("/api/v1/hq/admin/officers", &admin, json!({"officer": pc}))
+        .await;
+    assert_eq!(put.status, StatusCode::OK, "{}", put.text);
+    hq.sign_in("PC2290").await;
+    // A team must name known areas; an admin cannot demote themselves.
+    let bad = hq
+        .post(
+            "/api/v1/hq/admin/teams",
+            &admin,
+            json!({"id": "x-snt", "name": "X", "kind": "snt", "areas": ["nowhere"]}),
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    let me = hq.get("/api/v1/hq/me", &admin).await.body["officer"].clone();
+    let mut demoted = me.clone();
+    demoted["role"] = json!("analyst");
+    assert_eq!(
+        hq.post(
+            "/api/v1/hq/admin/officers",
+            &admin,
+            json!({"officer": demoted})
+        )
+        .await
+        .status,
+        StatusCode::BAD_REQUEST
+    );
+    let ok = hq
+        .post(
+            "/api/v1/hq/admin/teams",
+            &admin,
+            json!({"id": "x-snt", "name": "X SNT", "kind": "snt", "areas": ["E05013655"]}),
+        )
+        .await;
+    assert_eq!(ok.status, StatusCode::OK, "{}", ok.text);
+    assert!(hq
+        .get("/api/v1/hq/admin/teams", &supervisor)
+        .await
+        .text
+        .contains("x-snt"));
+}

@@ -5,7 +5,9 @@
 //! Every endpoint takes [`auth::Staff`] and checks the role on the server; every disclosure of
 //! records is written to the access log before it is sent.
 
+pub mod admin;
 pub mod auth;
+pub mod qr;
 pub mod records;
 pub mod review;
 
@@ -22,6 +24,17 @@ pub fn routes() -> Router<HqState> {
         .route("/records", get(records::list))
         .route("/records/{id}", get(records::get))
         .route("/subject-access", get(records::subject_access))
+        .route("/admin/areas", get(admin::areas).post(admin::put_area))
+        .route("/admin/teams", get(admin::teams).post(admin::put_team))
+        .route(
+            "/admin/officers",
+            get(admin::officers).post(admin::put_officer),
+        )
+        .route("/admin/enrolment-codes", post(admin::enrolment_code))
+        .route("/admin/devices", get(admin::devices))
+        .route("/admin/devices/{id}/revoke", post(admin::revoke))
+        .route("/admin/audit", get(admin::audit))
+        .route("/admin/verify-chains", post(admin::verify_chains))
         .route("/intel/queue", get(review::queue))
         .route("/intel/{id}", get(review::get))
         .route("/intel/{id}/grade", post(review::grade))

@@ -231,6 +231,8 @@ pub trait Storage: Send + Sync + 'static {
 
     /// Current records for HQ pages (see [`RecordQuery`]), intelligence sources included: the
     /// caller decides who may see what.
+    /// Every officer, by collar number.
+    async fn officers(&self) -> Result<Vec<Officer>>;
     async fn records(&self, query: &RecordQuery) -> Result<Vec<Change>>;
     async fn record(&self, id: RecordId) -> Result<Option<Change>>;
     /// Search the op log (the audit trail of writes).

@@ -886,6 +886,21 @@ impl Storage for PostgresStorage {
             .collect())
     }
 
+    async fn officers(&self) -> Result<Vec<Officer>> {
+        let rows = self
+            .client()
+            .await?
+            .query(
+                "SELECT body::text FROM officers ORDER BY collar_number COLLATE \"C\"",
+                &[],
+            )
+            .await
+            .map_err(db)?;
+        rows.iter()
+            .map(|r| Ok(serde_json::from_str(r.get::<_, &str>(0))?))
+            .collect()
+    }
+
     async fn records(&self, query: &RecordQuery) -> Result<Vec<Change>> {
         let kinds: Vec<String> = query.kinds.iter().map(|k| k.as_str().to_owned()).collect();
         let rows = self

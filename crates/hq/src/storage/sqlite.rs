@@ -670,6 +670,15 @@ impl Storage for SqliteStorage {
         .await
     }
 
+    async fn officers(&self) -> Result<Vec<Officer>> {
+        self.call(|c| {
+            let mut stmt = c.prepare("SELECT body FROM officers ORDER BY collar_number")?;
+            let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
+            rows.map(|r| Ok(serde_json::from_str(&r?)?)).collect()
+        })
+        .await
+    }
+
     async fn records(&self, query: &RecordQuery) -> Result<Vec<Change>> {
         let q = query.clone();
         self.call(move |c| {

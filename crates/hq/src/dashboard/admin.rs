@@ -1,0 +1,299 @@
+//! Administration, for administrators: teams, areas, officers and roles; enrolment codes;
+//! devices (last sync, app version) and revocation; the audit search over the op log and the
+//! access log; verifying the op log's hash chains.
+
+use super::auth::Staff;
+use super::review::HQ_REVIEW_DEVICE;
+use crate::admin::{self as ops, AdminError};
+use crate::error::ApiError;
+use crate::push::ChainReport;
+use crate::storage::{AccessEntry, AccessQuery, OpLogEntry, OpLogQuery};
+use crate::HqState;
+use axum::extract::{Path, Query, State};
+use axum::Json;
+use beatbook_domain::area::Area;
+use beatbook_domain::people::{Officer, Role, Team};
+use beatbook_domain::{DeviceId, OfficerId, RecordId};
+use chrono::{DateTime, Duration, Utc};
+use serde::{Deserialize, Serialize};
+
+type Body<T> = Result<Json<T>, axum::extract::rejection::JsonRejection>;
+
+fn body<T>(b: Body<T>) -> Result<T, ApiError> {
+    b.map(|Json(v)| v)
+        .map_err(|e| ApiError::BadRequest(e.body_text()))
+}
+
+impl From<AdminError> for ApiError {
+    fn from(e: AdminError) -> Self {
+        match e {
+            AdminError::Invalid(m) => ApiError::BadRequest(m),
+            AdminError::Storage(s) => s.into(),
+        }
+    }
+}
+
+/// `GET /api/v1/hq/admin/areas`.
+pub async fn areas(
+    State(state): State<HqState>,
+    staff: Staff,
+) -> Result<Json<Vec<Area>>, ApiError> {
+    // Areas and teams are reference data every HQ role needs for its pages.
+    staff.require(&super::auth::STAFF_ROLES)?;
+    Ok(Json(state.storage.areas().await?))
+}
+
+/// `POST /api/v1/hq/admin/areas`: add or change an area.
+pub async fn put_area(
+    State(state): State<HqState>,
+    staff: Staff,
+    b: Body<Area>,
+) -> Result<Json<Area>, ApiError> {
+    staff.require(&[Role::Admin])?;
+    let area = body(b)?;
+    let errs = area.validate();
+    if !errs.is_empty() {
+        return Err(ApiError::BadRequest(errs.to_string()));
+    }
+    state.storage.put_area(&area).await?;
+    tracing::info!(area = %area.id, by = %staff.officer.id, "area saved");
+    Ok(Json(area))
+}
+
+/// `GET /api/v1/hq/admin/teams`.
+pub async fn teams(
+    State(state): State<HqState>,
+    staff: Staff,
+) -> Result<Json<Vec<Team>>, ApiError> {
+    staff.require(&super::auth::STAFF_ROLES)?;
+    Ok(Json(state.storage.teams().await?))
+}
+
+/// `POST /api/v1/hq/admin/teams`: add or change a team; its areas must exist.
+pub async fn put_team(
+    State(state): State<HqState>,
+    staff: Staff,
+    b: Body<Team>,
+) -> Result<Json<Team>, ApiError> {
+    staff.require(&[Role::Admin])?;
+    let team = body(b)?;
+    if team.id.as_str().trim().is_empty() || team.name.trim().is_empty() {
+        return Err(ApiError::BadRequest("a team needs an id and a name".into()));
+    }
+    let areas = state.storage.areas().await?;
+    if let Some(a) = team
+        .areas
+        .iter()
+        .find(|a| !areas.iter().any(|k| &k.id == *a))
+    {
+        return Err(ApiError::BadRequest(format!("no area {a}")));
+    }
+    state.storage.put_team(&team).await?;
+    tracing::info!(team = %team.id, by = %staff.officer.id, "team saved");
+    Ok(Json(team))
+}
+
+/// `GET /api/v1/hq/admin/officers`.
+pub async fn officers(
+    State(state): State<HqState>,
+    staff: Staff,
+) -> Result<Json<Vec<Officer>>, ApiError> {
+    staff.require(&[Role::Admin])?;
+    Ok(Json(state.storage.officers().await?))
+}
+
+#[derive(Deserialize)]
+pub struct PutOfficer {
+    pub officer: Officer,
+    /// Set a new password (at least 10 characters); keep the current one when absent.
+    pub password: Option<String>,
+}
+
+/// `POST /api/v1/hq/admin/officers`: add an officer or change their name, role or teams.
+pub async fn put_officer(
+    State(state): State<HqState>,
+    staff: Staff,
+    b: Body<PutOfficer>,
+) -> Result<Json<Officer>, ApiError> {
+    staff.require(&[Role::Admin])?;
+    let req = body(b)?;
+    if req.officer.id == staff.officer.id && req.officer.role != Role::Admin {
+        return Err(ApiError::BadRequest(
+            "you cannot take away your own admin role: ask another administrator".into(),
+        ));
+    }
+    ops::put_officer(
+        state.storage.as_ref(),
+        &req.officer,
+        req.password.as_deref(),
+    )
+    .await?;
+    tracing::info!(officer = %req.officer.id, role = ?req.officer.role, by = %staff.officer.id, "officer saved");
+    Ok(Json(req.officer))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct NewCode {
+    pub hours: Option<i64>,
+}
+
+#[derive(Serialize)]
+pub struct EnrolmentCode {
+    /// Shown once: HQ keeps only its hash.
+    pub code: String,
+    pub expires_at: DateTime<Utc>,
+    /// The code as a QR code (SVG), for the tablet's camera.
+    pub qr_svg: String,
+}
+
+/// `POST /api/v1/hq/admin/enrolment-codes`: a one-time code to enrol a device.
+pub async fn enrolment_code(
+    State(state): State<HqState>,
+    staff: Staff,
+    b: Body<NewCode>,
+) -> Result<Json<EnrolmentCode>, ApiError> {
+    staff.require(&[Role::Admin])?;
+    let hours = body(b)?
+        .hours
+        .unwrap_or(state.settings.enrolment_code_hours)
+        .clamp(1, 24 * 7);
+    let code = ops::enrolment_code(state.storage.as_ref(), hours).await?;
+    tracing::info!(by = %staff.officer.id, hours, "enrolment code issued");
+    Ok(Json(EnrolmentCode {
+        qr_svg: super::qr::svg(&code),
+        code,
+        expires_at: Utc::now() + Duration::hours(hours),
+    }))
+}
+
+#[derive(Serialize)]
+pub struct DeviceView {
+    pub id: DeviceId,
+    pub name: String,
+    pub app_version: String,
+    pub enrolled_at: DateTime<Utc>,
+    pub last_seen_at: Option<DateTime<Utc>>,
+    pub revoked_at: Option<DateTime<Utc>>,
+    /// HQ's own review identity rather than a tablet.
+    pub hq: bool,
+}
+
+/// `GET /api/v1/hq/admin/devices`: every device, with its last sync and app version.
+pub async fn devices(
+    State(state): State<HqState>,
+    staff: Staff,
+) -> Result<Json<Vec<DeviceView>>, ApiError> {
+    staff.require(&[Role::Admin])?;
+    Ok(Json(
+        state
+            .storage
+            .devices()
+            .await?
+            .into_iter()
+            .map(|d| DeviceView {
+                hq: d.id == HQ_REVIEW_DEVICE,
+                id: d.id,
+                name: d.name,
+                app_version: d.app_version,
+                enrolled_at: d.enrolled_at,
+                last_seen_at: d.last_seen_at,
+                revoked_at: d.revoked_at,
+            })
+            .collect(),
+    ))
+}
+
+/// `POST /api/v1/hq/admin/devices/{id}/revoke`: the device is refused from now on and wipes its
+/// store at its next contact.
+pub async fn revoke(
+    State(state): State<HqState>,
+    staff: Staff,
+    Path(id): Path<DeviceId>,
+) -> Result<axum::http::StatusCode, ApiError> {
+    staff.require(&[Role::Admin])?;
+    if id == HQ_REVIEW_DEVICE {
+        return Err(ApiError::BadRequest(
+            "this is HQ's own review identity, not a tablet".into(),
+        ));
+    }
+    if !state.storage.revoke_device(id, Utc::now()).await? {
+        return Err(ApiError::NotFound(format!("no device {id}")));
+    }
+    tracing::warn!(device = %id, by = %staff.officer.id, "device revoked");
+    Ok(axum::http::StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize, Default, Debug)]
+#[serde(default)]
+pub struct AuditQuery {
+    /// An officer: their writes (op log) and what they were shown (access log).
+    pub officer: Option<OfficerId>,
+    pub device: Option<DeviceId>,
+    pub record: Option<RecordId>,
+    pub from: Option<DateTime<Utc>>,
+    pub to: Option<DateTime<Utc>>,
+    pub limit: Option<u32>,
+}
+
+#[derive(Serialize)]
+pub struct Audit {
+    pub ops: Vec<OpLogEntry>,
+    pub access: Vec<AccessEntry>,
+}
+
+/// `GET /api/v1/hq/admin/audit`: the op log (writes) and the access log (reads) by person,
+/// record, device and date, newest first.
+pub async fn audit(
+    State(state): State<HqState>,
+    staff: Staff,
+    Query(q): Query<AuditQuery>,
+) -> Result<Json<Audit>, ApiError> {
+    staff.require(&[Role::Admin])?;
+    let limit = q.limit.unwrap_or(200).clamp(1, 5_000);
+    let ops = state
+        .storage
+        .search_op_log(&OpLogQuery {
+            device_id: q.device,
+            record_id: q.record,
+            author: q.officer.clone(),
+            from: q.from,
+            to: q.to,
+            limit,
+        })
+        .await?;
+    let access = state
+        .storage
+        .access_log(&AccessQuery {
+            officer_id: q.officer.clone(),
+            device_id: q.device,
+            record_id: q.record,
+            from: q.from,
+            to: q.to,
+            limit,
+        })
+        .await?;
+    Ok(Json(Audit { ops, access }))
+}
+
+#[derive(Serialize)]
+pub struct ChainView {
+    pub device: DeviceId,
+    #[serde(flatten)]
+    pub report: ChainReport,
+}
+
+/// `POST /api/v1/hq/admin/verify-chains`: check every device's op-log hash chain.
+pub async fn verify_chains(
+    State(state): State<HqState>,
+    staff: Staff,
+) -> Result<Json<Vec<ChainView>>, ApiError> {
+    staff.require(&[Role::Admin])?;
+    Ok(Json(
+        ops::verify_chains(state.storage.as_ref())
+            .await?
+            .into_iter()
+            .map(|(device, report)| ChainView { device, report })
+            .collect(),
+    ))
+}
