@@ -375,6 +375,11 @@ pub struct App {
 impl App {
     /// Starts the display, tauri-driver and the app; `work` holds the data and log directories.
     pub async fn launch(work: &Path) -> App {
+        Self::launch_with(work, &[]).await
+    }
+
+    /// As [`App::launch`], with more environment for the app (e.g. the start-up probe).
+    pub async fn launch_with(work: &Path, extra_env: &[(&str, &Path)]) -> App {
         let app = app_bin();
         let data_dir = work.join("app-data");
         let log_dir = work.join("logs");
@@ -387,7 +392,9 @@ impl App {
             .unwrap();
         std::fs::create_dir_all(&log_dir).unwrap();
         let display = Display::start(&log_dir);
-        let driver = Driver::start(&display, &[("BEATBOOK_DATA_DIR", &data_dir)], &log_dir);
+        let mut env = vec![("BEATBOOK_DATA_DIR", data_dir.as_path())];
+        env.extend_from_slice(extra_env);
+        let driver = Driver::start(&display, &env, &log_dir);
         let mut caps = serde_json::Map::new();
         caps.insert(
             "tauri:options".into(),
