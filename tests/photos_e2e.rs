@@ -1,0 +1,309 @@
+//! Photos end to end: a concern with a photo logged with no signal reaches HQ with its photo,
+//! checked by hash; an upload HQ holds part of resumes from HQ's offset; bytes that do not match
+//! their hash are refused and the device keeps the photo; HQ's answers to bad photo requests.
+
+mod support;
+
+use beatbook_domain::concern::{Concern, NewConcern};
+use beatbook_domain::photo::wire::{OFFSET_HEADER, SIZE_HEADER, VERIFIED_HEADER};
+use beatbook_domain::photo::{PhotoState, MAX_PHOTO_BYTES};
+use beatbook_domain::protocol::ApiErrorBody;
+use beatbook_domain::RecordId;
+use beatbook_faultproxy::{FaultProxy, FaultSettings};
+use beatbook_hq::HqSettings;
+use std::path::{Path, PathBuf};
+use support::{device, device_at, start_hq, Device, Hq};
+
+const CHUNK: usize = 4096;
+
+fn photo(n: usize, seed: u8) -> Vec<u8> {
+    let mut b = vec![0xFF, 0xD8, 0xFF, 0xE0];
+    b.extend((0..n).map(|i| (i as u8).wrapping_mul(31).wrapping_add(seed)));
+    b
+}
+
+fn new_concern() -> NewConcern {
+    serde_json::from_value(serde_json::json!({
+        "category": {"kind": "vawg", "type": "environmental", "heading": "badly_lit"},
+        "description": "Underpass lights out again",
+        "location": {"lat": 51.5392, "lon": -0.1426, "place": "Camden Town station"},
+    }))
+    .unwrap()
+}
+
+fn log_with_photo(d: &Device, bytes: &[u8]) -> (RecordId, String) {
+    let mut s = d.store.lock().unwrap();
+    let id = s
+        .add_concern_with_photos(new_concern(), vec![bytes.to_vec()])
+        .unwrap();
+    let sha = s.get::<Concern>(id).unwrap().record.photos[0]
+        .sha256
+        .clone();
+    (id, sha)
+}
+
+/// An HQ whose photos go to a directory the test can look in.
+async fn hq_with_photos() -> (Hq, tempfile::TempDir) {
+    let photos = tempfile::tempdir().unwrap();
+    let hq = start_hq(HqSettings {
+        photos_dir: Some(photos.path().to_path_buf()),
+        ..HqSettings::default()
+    })
+    .await;
+    (hq, photos)
+}
+
+/// SHA-256 of a file, by a tool that is not Beatbook's.
+fn sha256sum(path: &Path) -> String {
+    let out = std::process::Command::new("sha256sum")
+        .arg(path)
+        .output()
+        .unwrap();
+    String::from_utf8(out.stdout).unwrap()[..64].to_owned()
+}
+
+fn token(d: &Device) -> String {
+    d.store
+        .lock()
+        .unwrap()
+        .sync_meta()
+        .unwrap()
+        .access_token
+        .unwrap()
+}
+
+fn photo_url(hq: &Hq, sha: &str) -> String {
+    format!("{}/api/v1/photos/{sha}", hq.url())
+}
+
+async fn put(
+    hq: &Hq,
+    token: Option<&str>,
+    sha: &str,
+    offset: u64,
+    size: u64,
+    body: &[u8],
+) -> reqwest::Response {
+    let mut req = reqwest::Client::new()
+        .put(photo_url(hq, sha))
+        .query(&[("offset", offset)])
+        .header(SIZE_HEADER, size)
+        .header("content-type", "image/jpeg")
+        .body(body.to_vec());
+    if let Some(t) = token {
+        req = req.bearer_auth(t);
+    }
+    req.send().await.unwrap()
+}
+
+async fn code(resp: reqwest::Response) -> String {
+    resp.json::<ApiErrorBody>().await.unwrap().code
+}
+
+fn photo_state(d: &Device, sha: &str) -> PhotoState {
+    d.store.lock().unwrap().photo_state(sha).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_concern_with_a_photo_logged_offline_reaches_hq_with_its_photo() {
+    let (hq, photos_dir) = hq_with_photos().await;
+    let proxy = FaultProxy::start(hq.addr, FaultSettings::none(1))
+        .await
+        .unwrap();
+    let mut d = device_at(
+        &format!("http://{}", proxy.addr()),
+        &hq.enrolment_code().await,
+        "PC4127",
+    )
+    .await;
+    d.engine = d.engine.clone().with_photo_chunk(CHUNK);
+
+    proxy.set_offline(true);
+    let bytes = photo(50_000, 7);
+    let (id, sha) = log_with_photo(&d, &bytes);
+    assert!(d.sync().await.is_err(), "no signal");
+    let status = d.engine.status().await.unwrap();
+    assert_eq!((status.pending, status.pending_photos), (1, 1));
+    assert_eq!(photo_state(&d, &sha), PhotoState::Waiting);
+
+    proxy.set_offline(false);
+    let events = std::sync::Mutex::new(Vec::new());
+    let r = d
+        .engine
+        .sync_once(&|p| events.lock().unwrap().push(p))
+        .await
+        .unwrap();
+    assert_eq!((r.acked, r.pending), (1, 0));
+    assert_eq!(r.photos.uploaded, 1);
+    assert_eq!(r.photos.bytes_sent, bytes.len() as u64);
+    assert_eq!((r.photos.pending, r.photos.error.as_deref()), (0, None));
+    assert!(events
+        .lock()
+        .unwrap()
+        .contains(&beatbook_sync::Progress::Photos {
+            uploaded: 1,
+            total: 1
+        }));
+
+    // HQ holds exactly the photo, under its hash, and nothing half-done.
+    let on_hq: PathBuf = photos_dir.path().join(&sha);
+    assert_eq!(std::fs::read(&on_hq).unwrap(), bytes);
+    assert_eq!(sha256sum(&on_hq), sha);
+    assert!(!photos_dir.path().join("partial").join(&sha).exists());
+    // The device marks it on HQ and keeps it for display.
+    assert_eq!(photo_state(&d, &sha), PhotoState::OnHq);
+    assert_eq!(d.engine.status().await.unwrap().pending_photos, 0);
+    assert_eq!(
+        d.store.lock().unwrap().record_photos(id).unwrap()[0].state,
+        PhotoState::OnHq
+    );
+    // The record on HQ names the photo.
+    let other = device(&hq, "PC2290").await;
+    other.sync().await.unwrap();
+    let there = other.store.lock().unwrap().get::<Concern>(id).unwrap();
+    assert_eq!(there.record.photos[0].sha256, sha);
+    assert_eq!(photo_state(&other, &sha), PhotoState::NotOnDevice);
+
+    // Reading it back: its uploader may, with no token no one may.
+    let http = reqwest::Client::new();
+    let got = http
+        .get(photo_url(&hq, &sha))
+        .bearer_auth(token(&d))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(got.status(), 200);
+    assert_eq!(got.headers()["content-type"], "image/jpeg");
+    assert_eq!(got.bytes().await.unwrap().as_ref(), &bytes[..]);
+    let anon = http.get(photo_url(&hq, &sha)).send().await.unwrap();
+    assert_eq!(anon.status(), 401);
+    // A second sync sends nothing again.
+    let again = d.sync().await.unwrap();
+    assert_eq!(again.photos.bytes_sent, 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_upload_cut_midway_resumes_from_hqs_offset() {
+    let (hq, photos_dir) = hq_with_photos().await;
+    let mut d = device(&hq, "PC4127").await;
+    d.engine = d.engine.clone().with_photo_chunk(CHUNK);
+    let bytes = photo(40_000, 3);
+    let (_, sha) = log_with_photo(&d, &bytes);
+    let size = bytes.len() as u64;
+
+    // What a cut leaves: HQ holds the first three chunks of the photo and nothing more.
+    let t = token(&d);
+    let held = 3 * CHUNK;
+    for i in 0..3 {
+        let chunk = &bytes[i * CHUNK..(i + 1) * CHUNK];
+        let resp = put(&hq, Some(&t), &sha, (i * CHUNK) as u64, size, chunk).await;
+        assert_eq!(resp.status(), 200);
+    }
+    let head = reqwest::Client::new()
+        .head(photo_url(&hq, &sha))
+        .bearer_auth(&t)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(head.headers()[OFFSET_HEADER], held.to_string().as_str());
+    assert_eq!(head.headers()[VERIFIED_HEADER], "false");
+    // A chunk for the wrong offset is refused with a code, and HQ says where it is.
+    let wrong = put(&hq, Some(&t), &sha, 0, size, &bytes[..CHUNK]).await;
+    assert_eq!(wrong.status(), 409);
+    assert_eq!(wrong.headers()[OFFSET_HEADER], held.to_string().as_str());
+    assert_eq!(code(wrong).await, "photo_offset_mismatch");
+
+    // The device's sync carries on from HQ's offset: it sends only the rest.
+    let r = d.sync().await.unwrap();
+    assert_eq!(r.photos.uploaded, 1);
+    assert_eq!(r.photos.bytes_sent, size - held as u64);
+    assert_eq!(std::fs::read(photos_dir.path().join(&sha)).unwrap(), bytes);
+    assert_eq!(sha256sum(&photos_dir.path().join(&sha)), sha);
+    assert_eq!(photo_state(&d, &sha), PhotoState::OnHq);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bytes_that_do_not_match_their_hash_are_refused_and_the_device_keeps_the_photo() {
+    let (hq, photos_dir) = hq_with_photos().await;
+    let mut d = device(&hq, "PC4127").await;
+    d.engine = d.engine.clone().with_photo_chunk(CHUNK);
+    let bytes = photo(10_000, 9);
+    let (id, sha) = log_with_photo(&d, &bytes);
+    // Damage the device's copy (same size): what reaches HQ no longer hashes to the name.
+    d.store
+        .lock()
+        .unwrap()
+        .debug_execute("UPDATE photos SET bytes = zeroblob(size)")
+        .unwrap();
+
+    let r = d.sync().await.unwrap();
+    assert_eq!(
+        (r.acked, r.pending),
+        (1, 0),
+        "the record's sync is not failed"
+    );
+    assert_eq!(r.photos.uploaded, 0);
+    assert_eq!(r.photos.pending, 1);
+    assert!(
+        r.photos
+            .error
+            .as_deref()
+            .unwrap_or_default()
+            .contains("damaged"),
+        "{:?}",
+        r.photos.error
+    );
+    assert_eq!(photo_state(&d, &sha), PhotoState::Waiting);
+    assert_eq!(d.engine.status().await.unwrap().pending_photos, 1);
+    assert_eq!(
+        d.store.lock().unwrap().record_photos(id).unwrap()[0].state,
+        PhotoState::Waiting
+    );
+    // HQ kept nothing: no photo, no partial.
+    assert!(!photos_dir.path().join(&sha).exists());
+    assert!(!photos_dir.path().join("partial").join(&sha).exists());
+
+    // The same answer over plain HTTP, in one chunk.
+    let resp = put(&hq, Some(&token(&d)), &sha, 0, 10, b"0123456789").await;
+    assert_eq!(resp.status(), 422);
+    assert_eq!(code(resp).await, "photo_hash_mismatch");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hq_refuses_photo_requests_without_a_token_too_large_or_badly_named() {
+    let (hq, photos_dir) = hq_with_photos().await;
+    let d = device(&hq, "PC4127").await;
+    let t = token(&d);
+    let sha = "a".repeat(64);
+    let anon = put(&hq, None, &sha, 0, 4, b"abcd").await;
+    assert_eq!(anon.status(), 401);
+    assert_eq!(code(anon).await, "unauthorised");
+    let head = reqwest::Client::new()
+        .head(photo_url(&hq, &sha))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(head.status(), 401);
+    let big = put(&hq, Some(&t), &sha, 0, MAX_PHOTO_BYTES + 1, b"abcd").await;
+    assert_eq!(big.status(), 413);
+    assert_eq!(code(big).await, "photo_too_large");
+    let bad = put(&hq, Some(&t), "../../etc/passwd", 0, 4, b"abcd").await;
+    assert!(bad.status().is_client_error());
+    let unknown = reqwest::Client::new()
+        .get(photo_url(&hq, &sha))
+        .bearer_auth(&t)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(unknown.status(), 404);
+    assert_eq!(std::fs::read_dir(photos_dir.path()).unwrap().count(), 0);
+    // Nothing too large or not an image is ever saved on the device either.
+    let err = d
+        .store
+        .lock()
+        .unwrap()
+        .add_concern_with_photos(new_concern(), vec![b"GIF89a not accepted".to_vec()])
+        .unwrap_err();
+    assert_eq!(err.code(), "invalid");
+    assert_eq!(d.store.lock().unwrap().count().unwrap(), 0);
+}
