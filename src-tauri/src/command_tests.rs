@@ -471,6 +471,60 @@ fn areas_are_worked_out_on_the_device() {
 }
 
 #[test]
+fn a_concern_saves_with_its_photo_which_waits_for_hq_and_reads_back() {
+    use base64::Engine as _;
+    let hq = Hq::start();
+    let d = Device::new();
+    d.enrol(&hq);
+    hq.stop();
+    let mut jpeg = vec![0xFF, 0xD8, 0xFF, 0xE0];
+    jpeg.extend((0..3000u32).map(|i| (i % 256) as u8));
+    let concern = json!({
+        "category": {"kind": "vawg", "type": "environmental", "heading": "badly_lit"},
+        "description": "Underpass lights out",
+        "location": {"lat": CAMDEN.0, "lon": CAMDEN.1, "place": null}
+    });
+    let b64 = base64::engine::general_purpose::STANDARD.encode(&jpeg);
+    let id = d.ok(
+        "concern_create_with_photos",
+        json!({"concern": concern, "photos": [format!("data:image/jpeg;base64,{b64}")]}),
+    );
+    let photos = d.ok("record_photos", json!({"id": id}));
+    assert_eq!(photos[0]["state"], "waiting");
+    assert_eq!(photos[0]["photo"]["mime"], "image/jpeg");
+    assert_eq!(photos[0]["photo"]["bytes"], jpeg.len());
+    let sha = photos[0]["photo"]["sha256"].as_str().unwrap().to_owned();
+    let request = InvokeRequest {
+        cmd: "photo_get".into(),
+        callback: CallbackFn(0),
+        error: CallbackFn(1),
+        url: "tauri://localhost".parse().unwrap(),
+        body: InvokeBody::Json(json!({"sha256": sha})),
+        headers: Default::default(),
+        invoke_key: INVOKE_KEY.to_string(),
+    };
+    let body = tauri::test::get_ipc_response(&d.webview, request).unwrap();
+    let tauri::ipc::InvokeResponseBody::Raw(bytes) = body else {
+        panic!("photo_get answers raw bytes")
+    };
+    assert_eq!(bytes, jpeg);
+    // Never "all uploaded" while the photo waits, even with no record waiting.
+    let status = d.ok("sync_status", json!({}));
+    assert_eq!(status["pending_photos"], 1);
+
+    // Not an image: a field error, and nothing saved.
+    let before = list(&d).len();
+    let e = d.err(
+        "concern_create_with_photos",
+        json!({"concern": concern, "photos": [base64::engine::general_purpose::STANDARD.encode(b"%PDF-1.7")]}),
+    );
+    assert_eq!(e["code"], "invalid");
+    assert_eq!(e["fields"][0]["field"], "photos[0]");
+    assert_eq!(e["fields"][0]["code"], "unsupported_type");
+    assert_eq!(list(&d).len(), before);
+}
+
+#[test]
 fn every_command_is_refused_to_another_window() {
     let d = Device::with_window("other");
     for cmd in [

@@ -4,6 +4,7 @@
 pub mod app;
 pub mod areas;
 pub mod briefing;
+pub mod photos;
 pub mod records;
 pub mod session;
 pub mod sync;
