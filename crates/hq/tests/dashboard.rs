@@ -276,6 +276,36 @@ impl Device {
         id
     }
 
+    /// Set plain fields of a record this officer may change.
+    async fn set(
+        &mut self,
+        hq: &Hq,
+        id: RecordId,
+        kind: beatbook_domain::RecordKind,
+        fields: Value,
+    ) {
+        self.seq += 1;
+        let fields = fields
+            .as_object()
+            .unwrap()
+            .iter()
+            .map(|(k, v)| (k.clone(), beatbook_domain::FieldWrite::Set(v.clone())))
+            .collect();
+        let op = Op {
+            device_id: self.id,
+            device_seq: self.seq,
+            record_id: id,
+            kind,
+            author: self.officer.clone(),
+            hlc: Hlc::new(u64::try_from(Utc::now().timestamp_millis()).unwrap(), 1),
+            action: OpAction::Put { fields },
+        };
+        let a = hq
+            .post("/api/v1/sync/push", &self.token, json!({"ops": [op]}))
+            .await;
+        assert_eq!(a.body["results"][0]["outcome"], "applied", "{}", a.text);
+    }
+
     /// Every record state a full pull brings.
     async fn pull(&self, hq: &Hq) -> Vec<Value> {
         let a = hq
@@ -922,4 +952,209 @@ async fn administrators_manage_people_devices_and_the_audit_trail_and_nobody_els
         .await
         .text
         .contains("x-snt"));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Performance framework
+
+fn concern_at(description: &str, area: &str, reported_at: chrono::DateTime<Utc>) -> Concern {
+    let mut c = concern(description, area, None);
+    c.reported_at = reported_at;
+    c
+}
+
+story!(the_framework_shows_a_red_target_drills_down_to_the_records_and_exports_a_board_pack);
+async fn the_framework_shows_a_red_target_drills_down_to_the_records_and_exports_a_board_pack(
+    hq: Hq,
+) {
+    let mut tablet = Device::enrol(&hq, "PC4127").await; // Camden TCT
+    let now = Utc::now();
+    let quick = tablet
+        .create(
+            &hq,
+            &concern_at(
+                "Answered the same day",
+                "tc-camden-town",
+                now - chrono::Duration::hours(2),
+            ),
+        )
+        .await;
+    let late = tablet
+        .create(
+            &hq,
+            &concern_at(
+                "Answered after five days",
+                "tc-camden-town",
+                now - chrono::Duration::days(5),
+            ),
+        )
+        .await;
+    let waiting = tablet
+        .create(
+            &hq,
+            &concern_at(
+                "Not answered yet",
+                "tc-camden-town",
+                now - chrono::Duration::hours(1),
+            ),
+        )
+        .await;
+    let elsewhere = tablet
+        .create(
+            &hq,
+            &concern_at("In Dalston", "E05009370", now - chrono::Duration::hours(1)),
+        )
+        .await;
+    let kind = beatbook_domain::RecordKind::Concern;
+    tablet
+        .set(&hq, quick, kind, json!({"status": "closed"}))
+        .await;
+    tablet
+        .set(&hq, late, kind, json!({"status": "in_progress"}))
+        .await;
+
+    let supervisor = hq.sign_in("PS1102").await;
+    let b = hq.get("/api/v1/hq/framework", &supervisor).await;
+    assert_eq!(b.status, StatusCode::OK, "{}", b.text);
+    let row = |b: &Value, id: &str| {
+        b["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["id"] == id)
+            .unwrap()
+            .clone()
+    };
+    let cell = |row: &Value, m: &str| {
+        row["cells"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["measure"] == m)
+            .unwrap()
+            .clone()
+    };
+    let tct = row(&b.body, "camden-tct");
+    let answered = cell(&tct, "concerns_answered_72h");
+    assert_eq!(answered["value"], 33.3);
+    assert_eq!(answered["target"], 90.0);
+    assert_eq!(answered["rag"], "red");
+    assert_eq!(answered["records"], 3);
+    assert_eq!(cell(&tct, "concerns_closed")["value"], 33.3);
+    assert_eq!(
+        cell(&row(&b.body, "dalston-snt"), "concerns_answered_72h")["value"],
+        0.0
+    );
+    assert_eq!(
+        cell(&row(&b.body, "hackney-tct"), "concerns_answered_72h")["rag"],
+        "none"
+    );
+
+    // Drill down from the red cell: the two that missed first, then the one that met it.
+    let d = hq
+        .get(
+            "/api/v1/hq/framework/cell?unit=camden-tct&measure=concerns_answered_72h",
+            &supervisor,
+        )
+        .await;
+    assert_eq!(d.status, StatusCode::OK, "{}", d.text);
+    let recs = d.body["records"].as_array().unwrap();
+    let missed: Vec<&str> = recs
+        .iter()
+        .filter(|r| r["met"] == false)
+        .map(|r| r["record"]["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(missed.len(), 2);
+    assert!(
+        missed.contains(&late.to_string().as_str())
+            && missed.contains(&waiting.to_string().as_str())
+    );
+    assert_eq!(recs[2]["record"]["id"], quick.to_string());
+    assert!(!d.text.contains(&elsewhere.to_string()));
+    let log = hq.access_log_for("PS1102").await;
+    assert_eq!(log[0].action, "view");
+    assert_eq!(log[0].record_ids.len(), 3);
+
+    // By area too.
+    let a = hq.get("/api/v1/hq/framework?by=area", &supervisor).await;
+    assert_eq!(
+        cell(&row(&a.body, "tc-camden-town"), "concerns_answered_72h")["value"],
+        33.3
+    );
+
+    // Targets: set by an administrator only; a team's own target beats its type's default.
+    let admin = hq.sign_in("AD0001").await;
+    let t = json!({"scope": "team:camden-tct", "measure": "concerns_answered_72h", "target": 30.0});
+    assert_eq!(
+        hq.post("/api/v1/hq/framework/targets", &supervisor, t.clone())
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        hq.post("/api/v1/hq/framework/targets", &admin, t)
+            .await
+            .status,
+        StatusCode::OK
+    );
+    let k = json!({"scope": "kind:snt", "measure": "concerns_answered_72h", "target": 0.0});
+    assert_eq!(
+        hq.post("/api/v1/hq/framework/targets", &admin, k)
+            .await
+            .status,
+        StatusCode::OK
+    );
+    let bad = json!({"scope": "team:nope", "measure": "concerns_answered_72h", "target": 1.0});
+    assert_eq!(
+        hq.post("/api/v1/hq/framework/targets", &admin, bad)
+            .await
+            .status,
+        StatusCode::BAD_REQUEST
+    );
+    let b = hq.get("/api/v1/hq/framework", &admin).await;
+    assert_eq!(
+        cell(&row(&b.body, "camden-tct"), "concerns_answered_72h")["rag"],
+        "green"
+    );
+    assert_eq!(
+        cell(&row(&b.body, "dalston-snt"), "concerns_answered_72h")["target"],
+        0.0
+    );
+    assert_eq!(
+        cell(&row(&b.body, "dalston-snt"), "concerns_answered_72h")["rag"],
+        "green"
+    );
+    // The administrator sees figures, but the records behind them are for supervisors and analysts.
+    assert_eq!(
+        hq.get(
+            "/api/v1/hq/framework/cell?unit=camden-tct&measure=concerns_answered_72h",
+            &admin
+        )
+        .await
+        .status,
+        StatusCode::FORBIDDEN
+    );
+    let unit = hq.sign_in("DC7740").await;
+    assert_eq!(
+        hq.get("/api/v1/hq/framework", &unit).await.status,
+        StatusCode::FORBIDDEN
+    );
+
+    // The board pack.
+    let csv = hq.get("/api/v1/hq/framework.csv", &supervisor).await;
+    assert_eq!(csv.status, StatusCode::OK);
+    assert!(csv.headers[header::CONTENT_TYPE]
+        .to_str()
+        .unwrap()
+        .starts_with("text/csv"));
+    assert!(csv
+        .text
+        .starts_with("unit,name,type,measure,value,target,rag,records,from,to\n"));
+    assert!(
+        csv.text.contains(
+            "\"camden-tct\",\"Camden Town Centre Team\",TCT,concerns_answered_72h,33.3,30,green,3,"
+        ),
+        "{}",
+        csv.text
+    );
 }

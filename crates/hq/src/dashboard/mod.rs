@@ -7,6 +7,7 @@
 
 pub mod admin;
 pub mod auth;
+pub mod framework;
 pub mod qr;
 pub mod records;
 pub mod review;
@@ -35,6 +36,13 @@ pub fn routes() -> Router<HqState> {
         .route("/admin/devices/{id}/revoke", post(admin::revoke))
         .route("/admin/audit", get(admin::audit))
         .route("/admin/verify-chains", post(admin::verify_chains))
+        .route("/framework", get(framework::get))
+        .route("/framework.csv", get(framework::csv))
+        .route("/framework/cell", get(framework::cell))
+        .route(
+            "/framework/targets",
+            get(framework::targets).post(framework::put_target),
+        )
         .route("/intel/queue", get(review::queue))
         .route("/intel/{id}", get(review::get))
         .route("/intel/{id}/grade", post(review::grade))

@@ -1,0 +1,909 @@
+//! The performance framework: targets per team (and defaults per team type), measures computed
+//! from the synced records per team or area and period, red/amber/green against target, the
+//! records behind a cell, and a CSV board pack for the committee.
+//!
+//! A record counts for every team (or area) one of its areas belongs to, so an item in the
+//! overlap of a town centre and a ward counts for both teams, as it is shared by both.
+//! Times are taken in UTC (peak hours included).
+
+use super::auth::Staff;
+use super::records::{self, Loaded};
+use super::review::HQ_REVIEW_DEVICE;
+use crate::error::ApiError;
+use crate::storage::TargetRow;
+use crate::HqState;
+use axum::extract::{Query, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use beatbook_domain::area::{Area, AreaKind};
+use beatbook_domain::concern::{Concern, ConcernStatus};
+use beatbook_domain::intel::IntelReport;
+use beatbook_domain::meeting::{Priority, PriorityStatus};
+use beatbook_domain::patrol::{Engagement, PatrolLog, MAX_PATROL_HOURS};
+use beatbook_domain::people::{Role, Team, TeamKind};
+use beatbook_domain::views::RecordSummary;
+use beatbook_domain::{AreaId, Record, RecordId, RecordKind};
+use chrono::{DateTime, Duration, NaiveDate, NaiveTime, Utc};
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, HashMap};
+
+/// What the framework measures. Every measure is "higher is better".
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Measure {
+    /// Hours of hotspot patrol per week at peak times (18:00 to 02:00).
+    PatrolHoursPeak,
+    /// Share (%) of concerns reported in the period answered within 72 hours.
+    #[serde(rename = "concerns_answered_72h")]
+    ConcernsAnswered72h,
+    /// Share (%) of active priorities reviewed within the last three months.
+    PrioritiesReviewed,
+    /// Engagement events per month.
+    EngagementsPerMonth,
+    /// Intelligence reports submitted per month (sanitised copies made at HQ not counted).
+    IntelPerMonth,
+    /// Share (%) of concerns reported in the period now resolved or closed.
+    ConcernsClosed,
+}
+
+impl Measure {
+    pub const ALL: [Measure; 6] = [
+        Measure::PatrolHoursPeak,
+        Measure::ConcernsAnswered72h,
+        Measure::PrioritiesReviewed,
+        Measure::EngagementsPerMonth,
+        Measure::IntelPerMonth,
+        Measure::ConcernsClosed,
+    ];
+
+    pub fn id(self) -> &'static str {
+        match self {
+            Measure::PatrolHoursPeak => "patrol_hours_peak",
+            Measure::ConcernsAnswered72h => "concerns_answered_72h",
+            Measure::PrioritiesReviewed => "priorities_reviewed",
+            Measure::EngagementsPerMonth => "engagements_per_month",
+            Measure::IntelPerMonth => "intel_per_month",
+            Measure::ConcernsClosed => "concerns_closed",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Measure::PatrolHoursPeak => "Hotspot patrol hours per week at peak times",
+            Measure::ConcernsAnswered72h => "Concerns answered within 72 hours (%)",
+            Measure::PrioritiesReviewed => "Priorities reviewed within 3 months (%)",
+            Measure::EngagementsPerMonth => "Engagement events per month",
+            Measure::IntelPerMonth => "Intelligence submissions per month",
+            Measure::ConcernsClosed => "Concerns closed (%)",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Measure> {
+        Measure::ALL.into_iter().find(|m| m.id() == s)
+    }
+
+    fn kind(self) -> RecordKind {
+        match self {
+            Measure::PatrolHoursPeak => RecordKind::PatrolLog,
+            Measure::ConcernsAnswered72h | Measure::ConcernsClosed => RecordKind::Concern,
+            Measure::PrioritiesReviewed => RecordKind::Priority,
+            Measure::EngagementsPerMonth => RecordKind::Engagement,
+            Measure::IntelPerMonth => RecordKind::IntelReport,
+        }
+    }
+
+    /// The target when none is set, per team type.
+    pub fn default_target(self, kind: TeamKind) -> f64 {
+        match (self, kind) {
+            (Measure::PatrolHoursPeak, TeamKind::Tct) => 20.0,
+            (Measure::PatrolHoursPeak, TeamKind::Snt) => 6.0,
+            (Measure::ConcernsAnswered72h, _) => 90.0,
+            (Measure::PrioritiesReviewed, _) => 100.0,
+            (Measure::EngagementsPerMonth, TeamKind::Tct) => 4.0,
+            (Measure::EngagementsPerMonth, TeamKind::Snt) => 6.0,
+            (Measure::IntelPerMonth, TeamKind::Tct) => 8.0,
+            (Measure::IntelPerMonth, TeamKind::Snt) => 4.0,
+            (Measure::ConcernsClosed, _) => 60.0,
+        }
+    }
+}
+
+fn kind_scope(kind: TeamKind) -> &'static str {
+    match kind {
+        TeamKind::Tct => "kind:tct",
+        TeamKind::Snt => "kind:snt",
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Rag {
+    Red,
+    Amber,
+    Green,
+    /// Nothing to measure in the period (e.g. no concerns reported).
+    None,
+}
+
+impl Rag {
+    /// Green at or above target, amber within 10% below it, red further below.
+    pub fn of(value: Option<f64>, target: f64) -> Rag {
+        match value {
+            None => Rag::None,
+            Some(v) if v >= target => Rag::Green,
+            Some(v) if v >= target * 0.9 => Rag::Amber,
+            Some(_) => Rag::Red,
+        }
+    }
+
+    fn as_str(self) -> &'static str {
+        match self {
+            Rag::Red => "red",
+            Rag::Amber => "amber",
+            Rag::Green => "green",
+            Rag::None => "none",
+        }
+    }
+}
+
+/// What a record contributes to the framework, read once from its state.
+#[derive(Clone, Debug)]
+pub enum Fact {
+    Concern {
+        reported_at: DateTime<Utc>,
+        answered_at: Option<DateTime<Utc>>,
+        closed: bool,
+    },
+    Priority {
+        active: bool,
+        last_reviewed: NaiveDate,
+    },
+    Patrol {
+        hotspot: bool,
+        started_at: DateTime<Utc>,
+        ended_at: Option<DateTime<Utc>>,
+    },
+    Engagement {
+        at: DateTime<Utc>,
+    },
+    Intel {
+        submitted_at: DateTime<Utc>,
+        made_at_hq: bool,
+    },
+}
+
+/// A record for the framework: its id, areas and what it contributes.
+#[derive(Clone, Debug)]
+pub struct Item {
+    pub id: RecordId,
+    pub areas: Vec<AreaId>,
+    pub fact: Fact,
+}
+
+fn ms_time(ms: u64) -> Option<DateTime<Utc>> {
+    DateTime::from_timestamp_millis(i64::try_from(ms).ok()?)
+}
+
+/// Read a record's contribution. `None` for kinds the framework does not use.
+pub fn fact_of(r: &Loaded) -> Option<Item> {
+    let s = &r.state;
+    let fact = match s.kind {
+        RecordKind::Concern => {
+            let c = Concern::from_state(s).ok()?;
+            // Answered: the first update appended, or the status moved on from open (the time of
+            // its latest change, so a concern answered and later closed may read late).
+            let first_update = s
+                .log
+                .keys()
+                .next()
+                .and_then(|k| k.split('.').next())
+                .and_then(|ms| ms.parse::<u64>().ok())
+                .and_then(ms_time);
+            let moved_on = (c.status != ConcernStatus::Open)
+                .then(|| s.fields.get("status"))
+                .flatten()
+                .and_then(|v| ms_time(v.stamp.hlc.wall_ms));
+            let answered_at = match (first_update, moved_on) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            };
+            Fact::Concern {
+                reported_at: c.reported_at,
+                answered_at,
+                closed: matches!(c.status, ConcernStatus::Resolved | ConcernStatus::Closed),
+            }
+        }
+        RecordKind::Priority => {
+            let p = Priority::from_state(s).ok()?;
+            Fact::Priority {
+                active: p.status == PriorityStatus::Active,
+                last_reviewed: p.last_reviewed_on.unwrap_or(p.agreed_on),
+            }
+        }
+        RecordKind::PatrolLog => {
+            let p = PatrolLog::from_state(s).ok()?;
+            Fact::Patrol {
+                hotspot: p.hotspot.is_some(),
+                started_at: p.started_at,
+                ended_at: p.ended_at,
+            }
+        }
+        RecordKind::Engagement => Fact::Engagement {
+            at: Engagement::from_state(s).ok()?.held_at,
+        },
+        RecordKind::IntelReport => Fact::Intel {
+            submitted_at: IntelReport::from_state(s).ok()?.submitted_at,
+            made_at_hq: s.created.device == HQ_REVIEW_DEVICE,
+        },
+        RecordKind::IntelSource | RecordKind::Meeting => return None,
+    };
+    Some(Item {
+        id: s.id,
+        areas: r.summary.areas.clone(),
+        fact,
+    })
+}
+
+/// Hours of `[start, end)` that fall in the peak window (18:00 to 02:00 UTC).
+pub fn peak_hours(start: DateTime<Utc>, end: DateTime<Utc>) -> f64 {
+    let end = end.min(start + Duration::hours(MAX_PATROL_HOURS));
+    if end <= start {
+        return 0.0;
+    }
+    let mut total = Duration::zero();
+    // Each evening's window starts at 18:00 on the day before `start` up to the day of `end`.
+    let mut day = start.date_naive() - Duration::days(1);
+    while day <= end.date_naive() {
+        let from = day
+            .and_time(NaiveTime::from_hms_opt(18, 0, 0).unwrap_or_default())
+            .and_utc();
+        let to = from + Duration::hours(8);
+        let (a, b) = (start.max(from), end.min(to));
+        if b > a {
+            total += b - a;
+        }
+        day += Duration::days(1);
+    }
+    total.num_seconds() as f64 / 3600.0
+}
+
+/// The period a board covers: `[from, to)`.
+#[derive(Clone, Copy, Debug)]
+pub struct Period {
+    pub from: DateTime<Utc>,
+    pub to: DateTime<Utc>,
+}
+
+impl Period {
+    fn contains(&self, t: DateTime<Utc>) -> bool {
+        t >= self.from && t < self.to
+    }
+    fn weeks(&self) -> f64 {
+        ((self.to - self.from).num_seconds() as f64 / (7.0 * 86_400.0)).max(1.0 / 7.0)
+    }
+    fn months(&self) -> f64 {
+        ((self.to - self.from).num_seconds() as f64 / (30.4375 * 86_400.0)).max(1.0 / 30.0)
+    }
+}
+
+/// Whether an item counts towards a measure in the period, and if it does, whether it met it
+/// (for shares) or how much it adds (for rates).
+fn contribution(m: Measure, fact: &Fact, p: &Period) -> Option<f64> {
+    match (m, fact) {
+        (
+            Measure::ConcernsAnswered72h,
+            Fact::Concern {
+                reported_at,
+                answered_at,
+                ..
+            },
+        ) if p.contains(*reported_at) => Some(f64::from(u8::from(
+            answered_at.is_some_and(|a| a - *reported_at <= Duration::hours(72)),
+        ))),
+        (
+            Measure::ConcernsClosed,
+            Fact::Concern {
+                reported_at,
+                closed,
+                ..
+            },
+        ) if p.contains(*reported_at) => Some(f64::from(u8::from(*closed))),
+        (
+            Measure::PrioritiesReviewed,
+            Fact::Priority {
+                active: true,
+                last_reviewed,
+            },
+        ) => {
+            let due =
+                p.to.date_naive()
+                    .checked_sub_months(chrono::Months::new(3))
+                    .unwrap_or(NaiveDate::MIN);
+            Some(f64::from(u8::from(*last_reviewed >= due)))
+        }
+        (
+            Measure::PatrolHoursPeak,
+            Fact::Patrol {
+                hotspot: true,
+                started_at,
+                ended_at: Some(end),
+            },
+        ) => {
+            let h = peak_hours((*started_at).max(p.from), (*end).min(p.to));
+            (h > 0.0).then_some(h)
+        }
+        (Measure::EngagementsPerMonth, Fact::Engagement { at }) if p.contains(*at) => Some(1.0),
+        (
+            Measure::IntelPerMonth,
+            Fact::Intel {
+                submitted_at,
+                made_at_hq: false,
+            },
+        ) if p.contains(*submitted_at) => Some(1.0),
+        _ => None,
+    }
+}
+
+fn is_share(m: Measure) -> bool {
+    matches!(
+        m,
+        Measure::ConcernsAnswered72h | Measure::ConcernsClosed | Measure::PrioritiesReviewed
+    )
+}
+
+#[derive(Clone, Debug, Default)]
+struct Acc {
+    sum: f64,
+    n: u64,
+}
+
+fn value(m: Measure, acc: Option<&Acc>, p: &Period) -> Option<f64> {
+    let acc = acc.cloned().unwrap_or_default();
+    let v = match m {
+        _ if is_share(m) => {
+            if acc.n == 0 {
+                return None;
+            }
+            100.0 * acc.sum / acc.n as f64
+        }
+        Measure::PatrolHoursPeak => acc.sum / p.weeks(),
+        _ => acc.sum / p.months(),
+    };
+    Some((v * 10.0).round() / 10.0)
+}
+
+/// One cell of the board.
+#[derive(Clone, Debug, Serialize)]
+pub struct Cell {
+    pub measure: Measure,
+    pub value: Option<f64>,
+    pub target: f64,
+    pub rag: Rag,
+    /// How many records are behind it.
+    pub records: u64,
+}
+
+/// One row: a team (or an area).
+#[derive(Clone, Debug, Serialize)]
+pub struct Row {
+    pub id: String,
+    pub name: String,
+    pub kind: TeamKind,
+    pub cells: Vec<Cell>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Board {
+    pub from: DateTime<Utc>,
+    pub to: DateTime<Utc>,
+    pub by: String,
+    pub measures: Vec<MeasureInfo>,
+    pub rows: Vec<Row>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct MeasureInfo {
+    pub id: Measure,
+    pub label: &'static str,
+}
+
+/// A unit the board has a row for: a team, or an area.
+struct Unit {
+    id: String,
+    name: String,
+    kind: TeamKind,
+    areas: Vec<AreaId>,
+}
+
+fn units(by_area: bool, teams: &[Team], areas: &[Area]) -> Vec<Unit> {
+    if by_area {
+        areas
+            .iter()
+            .map(|a| Unit {
+                id: a.id.to_string(),
+                name: a.name.clone(),
+                kind: match a.kind {
+                    AreaKind::TownCentre => TeamKind::Tct,
+                    AreaKind::Ward => TeamKind::Snt,
+                },
+                areas: vec![a.id.clone()],
+            })
+            .collect()
+    } else {
+        teams
+            .iter()
+            .map(|t| Unit {
+                id: t.id.to_string(),
+                name: t.name.clone(),
+                kind: t.kind,
+                areas: t.areas.clone(),
+            })
+            .collect()
+    }
+}
+
+/// The target for a unit: its own (teams only), else its type's, else the built-in default.
+fn target_for(
+    targets: &HashMap<(String, String), f64>,
+    by_area: bool,
+    unit: &Unit,
+    m: Measure,
+) -> f64 {
+    let own = (!by_area)
+        .then(|| targets.get(&(format!("team:{}", unit.id), m.id().to_owned())))
+        .flatten();
+    own.or_else(|| targets.get(&(kind_scope(unit.kind).to_owned(), m.id().to_owned())))
+        .copied()
+        .unwrap_or_else(|| m.default_target(unit.kind))
+}
+
+/// Compute the board: every unit, every measure. Cost: one pass over the items, times the units
+/// each item's areas belong to.
+pub fn compute(
+    items: &[Item],
+    teams: &[Team],
+    areas: &[Area],
+    targets: &[TargetRow],
+    period: Period,
+    by_area: bool,
+) -> Board {
+    let units = units(by_area, teams, areas);
+    let mut by_area_units: HashMap<&AreaId, Vec<usize>> = HashMap::new();
+    for (i, u) in units.iter().enumerate() {
+        for a in &u.areas {
+            by_area_units.entry(a).or_default().push(i);
+        }
+    }
+    let mut acc: HashMap<(usize, Measure), Acc> = HashMap::new();
+    for item in items {
+        let mut mine: Vec<usize> = item
+            .areas
+            .iter()
+            .filter_map(|a| by_area_units.get(a))
+            .flatten()
+            .copied()
+            .collect();
+        mine.sort_unstable();
+        mine.dedup();
+        if mine.is_empty() {
+            continue;
+        }
+        for m in Measure::ALL {
+            if let Some(c) = contribution(m, &item.fact, &period) {
+                for &u in &mine {
+                    let a = acc.entry((u, m)).or_default();
+                    a.sum += c;
+                    a.n += 1;
+                }
+            }
+        }
+    }
+    let targets: HashMap<(String, String), f64> = targets
+        .iter()
+        .map(|t| ((t.scope.clone(), t.measure.clone()), t.target))
+        .collect();
+    let rows = units
+        .iter()
+        .enumerate()
+        .map(|(i, u)| Row {
+            id: u.id.clone(),
+            name: u.name.clone(),
+            kind: u.kind,
+            cells: Measure::ALL
+                .into_iter()
+                .map(|m| {
+                    let a = acc.get(&(i, m));
+                    let v = value(m, a, &period);
+                    let target = target_for(&targets, by_area, u, m);
+                    Cell {
+                        measure: m,
+                        value: v,
+                        target,
+                        rag: Rag::of(v, target),
+                        records: a.map_or(0, |a| a.n),
+                    }
+                })
+                .collect(),
+        })
+        .collect();
+    Board {
+        from: period.from,
+        to: period.to,
+        by: if by_area { "area" } else { "team" }.into(),
+        measures: Measure::ALL
+            .into_iter()
+            .map(|m| MeasureInfo {
+                id: m,
+                label: m.label(),
+            })
+            .collect(),
+        rows,
+    }
+}
+
+#[derive(Deserialize, Default, Debug)]
+#[serde(default)]
+pub struct BoardQuery {
+    pub from: Option<NaiveDate>,
+    /// The last day included.
+    pub to: Option<NaiveDate>,
+    /// `team` (default) or `area`.
+    pub by: Option<String>,
+}
+
+impl BoardQuery {
+    fn period(&self) -> Result<Period, ApiError> {
+        let today = Utc::now().date_naive();
+        let to = self.to.unwrap_or(today) + Duration::days(1);
+        let from = self.from.unwrap_or(to - Duration::days(28));
+        if from >= to {
+            return Err(ApiError::BadRequest(
+                "the period must start before it ends".into(),
+            ));
+        }
+        Ok(Period {
+            from: from.and_time(NaiveTime::MIN).and_utc(),
+            to: to.and_time(NaiveTime::MIN).and_utc(),
+        })
+    }
+
+    fn by_area(&self) -> Result<bool, ApiError> {
+        match self.by.as_deref() {
+            None | Some("team") => Ok(false),
+            Some("area") => Ok(true),
+            Some(other) => Err(ApiError::BadRequest(format!(
+                "by={other:?}: use team or area"
+            ))),
+        }
+    }
+}
+
+const KINDS: [RecordKind; 5] = [
+    RecordKind::Concern,
+    RecordKind::Priority,
+    RecordKind::PatrolLog,
+    RecordKind::Engagement,
+    RecordKind::IntelReport,
+];
+
+/// The framework's records, read from storage.
+pub async fn items(state: &HqState) -> Result<Vec<(Item, RecordSummary)>, ApiError> {
+    Ok(records::scan(state, &KINDS)
+        .await?
+        .iter()
+        .filter_map(|r| fact_of(r).map(|i| (i, r.summary.clone())))
+        .collect())
+}
+
+async fn board(state: &HqState, q: &BoardQuery) -> Result<Board, ApiError> {
+    let period = q.period()?;
+    let by_area = q.by_area()?;
+    let items: Vec<Item> = items(state).await?.into_iter().map(|(i, _)| i).collect();
+    Ok(compute(
+        &items,
+        &state.storage.teams().await?,
+        &state.storage.areas().await?,
+        &state.storage.targets().await?,
+        period,
+        by_area,
+    ))
+}
+
+const VIEWERS: [Role; 3] = [Role::Supervisor, Role::Analyst, Role::Admin];
+
+/// `GET /api/v1/hq/framework`: the board, per team (or `by=area`) for a period (default the last
+/// 28 days). Figures only, no personal data.
+pub async fn get(
+    State(state): State<HqState>,
+    staff: Staff,
+    Query(q): Query<BoardQuery>,
+) -> Result<Json<Board>, ApiError> {
+    staff.require(&VIEWERS)?;
+    Ok(Json(board(&state, &q).await?))
+}
+
+/// `GET /api/v1/hq/framework.csv`: the board pack, one line per unit and measure.
+pub async fn csv(
+    State(state): State<HqState>,
+    staff: Staff,
+    Query(q): Query<BoardQuery>,
+) -> Result<Response, ApiError> {
+    staff.require(&VIEWERS)?;
+    let b = board(&state, &q).await?;
+    let mut out = String::from("unit,name,type,measure,value,target,rag,records,from,to\n");
+    let esc = |s: &str| format!("\"{}\"", s.replace('"', "\"\""));
+    for row in &b.rows {
+        for c in &row.cells {
+            out.push_str(&format!(
+                "{},{},{},{},{},{},{},{},{},{}\n",
+                esc(&row.id),
+                esc(&row.name),
+                match row.kind {
+                    TeamKind::Tct => "TCT",
+                    TeamKind::Snt => "SNT",
+                },
+                c.measure.id(),
+                c.value.map(|v| v.to_string()).unwrap_or_default(),
+                c.target,
+                c.rag.as_str(),
+                c.records,
+                b.from.date_naive(),
+                (b.to - Duration::days(1)).date_naive(),
+            ));
+        }
+    }
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!(
+                    "attachment; filename=\"board-pack-{}-{}.csv\"",
+                    b.from.date_naive(),
+                    (b.to - Duration::days(1)).date_naive()
+                ),
+            ),
+        ],
+        out,
+    )
+        .into_response())
+}
+
+#[derive(Deserialize, Debug)]
+pub struct CellQuery {
+    pub unit: String,
+    pub measure: String,
+    pub from: Option<NaiveDate>,
+    pub to: Option<NaiveDate>,
+    pub by: Option<String>,
+}
+
+#[derive(Serialize)]
+pub struct CellRecord {
+    pub record: RecordSummary,
+    /// For a share: whether this record met the measure. For a rate: what it adds.
+    pub contribution: f64,
+    pub met: bool,
+}
+
+#[derive(Serialize)]
+pub struct CellDetail {
+    pub unit: String,
+    pub measure: Measure,
+    pub label: &'static str,
+    pub records: Vec<CellRecord>,
+}
+
+/// `GET /api/v1/hq/framework/cell?unit=&measure=`: the records behind one cell, those that
+/// missed first. Supervisors and analysts (it lists records); logged.
+pub async fn cell(
+    State(state): State<HqState>,
+    staff: Staff,
+    Query(q): Query<CellQuery>,
+) -> Result<Json<CellDetail>, ApiError> {
+    staff.require(&[Role::Supervisor, Role::Analyst])?;
+    let m = Measure::parse(&q.measure)
+        .ok_or_else(|| ApiError::BadRequest(format!("no measure {:?}", q.measure)))?;
+    let bq = BoardQuery {
+        from: q.from,
+        to: q.to,
+        by: q.by.clone(),
+    };
+    let period = bq.period()?;
+    let unit_areas: Vec<AreaId> = if bq.by_area()? {
+        vec![AreaId::new(q.unit.as_str())]
+    } else {
+        state
+            .storage
+            .teams()
+            .await?
+            .into_iter()
+            .find(|t| t.id.as_str() == q.unit)
+            .ok_or_else(|| ApiError::NotFound(format!("no team {}", q.unit)))?
+            .areas
+    };
+    let mut out: Vec<CellRecord> = records::scan(&state, &[m.kind()])
+        .await?
+        .iter()
+        .filter(|r| records::hq_may_see(staff.role(), &r.change.facts))
+        .filter_map(|r| {
+            let item = fact_of(r)?;
+            if !item.areas.iter().any(|a| unit_areas.contains(a)) {
+                return None;
+            }
+            let c = contribution(m, &item.fact, &period)?;
+            Some(CellRecord {
+                record: r.summary.clone(),
+                contribution: c,
+                met: !is_share(m) || c > 0.0,
+            })
+        })
+        .collect();
+    out.sort_by(|a, b| {
+        (a.met, std::cmp::Reverse(a.record.occurred_at))
+            .cmp(&(b.met, std::cmp::Reverse(b.record.occurred_at)))
+    });
+    records::log(
+        &state,
+        &staff,
+        "view",
+        out.iter().map(|r| r.record.id).collect(),
+        format!("framework drill-down {} {}", q.unit, m.id()),
+    )
+    .await?;
+    Ok(Json(CellDetail {
+        unit: q.unit,
+        measure: m,
+        label: m.label(),
+        records: out,
+    }))
+}
+
+/// `GET /api/v1/hq/framework/targets`: the targets set (scope `team:<id>` or `kind:tct`/`kind:snt`)
+/// and the built-in defaults.
+pub async fn targets(
+    State(state): State<HqState>,
+    staff: Staff,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    staff.require(&VIEWERS)?;
+    let defaults: BTreeMap<&str, BTreeMap<&str, f64>> = [TeamKind::Tct, TeamKind::Snt]
+        .into_iter()
+        .map(|k| {
+            (
+                kind_scope(k),
+                Measure::ALL
+                    .into_iter()
+                    .map(|m| (m.id(), m.default_target(k)))
+                    .collect(),
+            )
+        })
+        .collect();
+    Ok(Json(serde_json::json!({
+        "targets": state.storage.targets().await?,
+        "defaults": defaults,
+    })))
+}
+
+/// `POST /api/v1/hq/framework/targets`: set a target (admin). A negative target is refused.
+pub async fn put_target(
+    State(state): State<HqState>,
+    staff: Staff,
+    body: Result<Json<TargetRow>, axum::extract::rejection::JsonRejection>,
+) -> Result<Json<TargetRow>, ApiError> {
+    staff.require(&[Role::Admin])?;
+    let Json(t) = body.map_err(|e| ApiError::BadRequest(e.body_text()))?;
+    if Measure::parse(&t.measure).is_none() {
+        return Err(ApiError::BadRequest(format!("no measure {:?}", t.measure)));
+    }
+    if !t.target.is_finite() || t.target < 0.0 {
+        return Err(ApiError::BadRequest(
+            "a target is a number, 0 or more".into(),
+        ));
+    }
+    let scope_ok = match t.scope.split_once(':') {
+        Some(("kind", "tct" | "snt")) => true,
+        Some(("team", id)) => state
+            .storage
+            .teams()
+            .await?
+            .iter()
+            .any(|k| k.id.as_str() == id),
+        _ => false,
+    };
+    if !scope_ok {
+        return Err(ApiError::BadRequest(format!(
+            "scope {:?}: use team:<id> or kind:tct / kind:snt",
+            t.scope
+        )));
+    }
+    state.storage.put_target(&t).await?;
+    tracing::info!(scope = %t.scope, measure = %t.measure, target = t.target, by = %staff.officer.id, "framework target set");
+    Ok(Json(t))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn t(s: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+    }
+
+    #[test]
+    fn peak_hours_count_only_the_evening_window() {
+        assert_eq!(
+            peak_hours(t("2026-11-20T17:00:00Z"), t("2026-11-20T20:00:00Z")),
+            2.0
+        );
+        assert_eq!(
+            peak_hours(t("2026-11-20T10:00:00Z"), t("2026-11-20T12:00:00Z")),
+            0.0
+        );
+        // Across midnight, up to 02:00.
+        assert_eq!(
+            peak_hours(t("2026-11-20T23:00:00Z"), t("2026-11-21T03:00:00Z")),
+            3.0
+        );
+        assert_eq!(
+            peak_hours(t("2026-11-21T01:00:00Z"), t("2026-11-21T01:30:00Z")),
+            0.5
+        );
+    }
+
+    #[test]
+    fn measures_serialise_as_their_ids() {
+        for m in Measure::ALL {
+            assert_eq!(serde_json::to_value(m).unwrap(), m.id());
+        }
+    }
+
+    #[test]
+    fn rag_is_green_at_target_amber_within_ten_percent_red_below() {
+        assert_eq!(Rag::of(Some(90.0), 90.0), Rag::Green);
+        assert_eq!(Rag::of(Some(82.0), 90.0), Rag::Amber);
+        assert_eq!(Rag::of(Some(80.0), 90.0), Rag::Red);
+        assert_eq!(Rag::of(None, 90.0), Rag::None);
+    }
+
+    #[test]
+    fn an_item_in_an_overlap_counts_for_both_teams() {
+        let team = |id: &str, kind, areas: &[&str]| Team {
+            id: beatbook_domain::TeamId::new(id),
+            name: id.into(),
+            kind,
+            areas: areas.iter().map(|a| AreaId::new(*a)).collect(),
+        };
+        let teams = vec![
+            team("tct", TeamKind::Tct, &["tc"]),
+            team("snt", TeamKind::Snt, &["ward"]),
+            team("other", TeamKind::Snt, &["far"]),
+        ];
+        let p = Period {
+            from: t("2026-11-01T00:00:00Z"),
+            to: t("2026-11-29T00:00:00Z"),
+        };
+        let items = vec![Item {
+            id: RecordId::new(),
+            areas: vec![AreaId::new("tc"), AreaId::new("ward")],
+            fact: Fact::Concern {
+                reported_at: t("2026-11-10T12:00:00Z"),
+                answered_at: Some(t("2026-11-11T12:00:00Z")),
+                closed: false,
+            },
+        }];
+        let b = compute(&items, &teams, &[], &[], p, false);
+        let cell = |row: usize, m: Measure| {
+            b.rows[row]
+                .cells
+                .iter()
+                .find(|c| c.measure == m)
+                .unwrap()
+                .clone()
+        };
+        assert_eq!(cell(0, Measure::ConcernsAnswered72h).value, Some(100.0));
+        assert_eq!(cell(1, Measure::ConcernsAnswered72h).value, Some(100.0));
+        assert_eq!(cell(2, Measure::ConcernsAnswered72h).value, None);
+        assert_eq!(cell(0, Measure::ConcernsClosed).rag, Rag::Red);
+    }
+}
