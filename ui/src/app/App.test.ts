@@ -103,6 +103,49 @@ describe('the shift, offline first', () => {
     expect(badge()).toHaveAccessibleName(/Sync status: All uploaded/);
   });
 
+  it('logs a concern with a photo: thumbnail, saved with it, waiting until HQ has it, then on HQ', async () => {
+    const { backend } = renderApp();
+    const user = userEvent.setup();
+    await user.click(await screen.findByRole('link', { name: 'Log a concern' }));
+    await screen.findByRole('heading', { level: 1, name: 'Log a concern' });
+    await user.type(screen.getByLabelText('Description'), 'Underpass lights out');
+    const input = screen.getByLabelText('Add photo');
+    expect(input).toHaveAttribute('accept', 'image/*');
+    expect(input).toHaveAttribute('capture', 'environment');
+    const jpeg = new Uint8Array([0xff, 0xd8, 0xff, 0xe0, 1, 2, 3, 4]);
+    await user.upload(input, new File([jpeg], 'underpass.jpg', { type: 'image/jpeg' }));
+    expect(await screen.findByRole('img', { name: 'Photo 1' })).toBeInTheDocument();
+    await user.click(screen.getByRole('button', { name: 'Save concern' }));
+    expect(await screen.findByTestId('concern-saved')).toHaveTextContent('with its photo');
+    expect(backend.calls).toContain('createConcernWithPhotos');
+    const saved = await screen.findByTestId('saved-photos');
+    expect(saved).toHaveTextContent('Waiting');
+    expect(screen.queryByRole('img', { name: 'Photo 1' })).toBeNull();
+
+    await backend.syncNow();
+    await waitFor(() => expect(screen.getByTestId('saved-photos')).toHaveTextContent('On HQ'), { timeout: 5000 });
+  });
+
+  it('refuses a photo too large before saving, and shows the device\'s field error for one not an image', async () => {
+    const { backend } = renderApp();
+    const user = userEvent.setup();
+    await user.click(await screen.findByRole('link', { name: 'Log a concern' }));
+    await screen.findByRole('heading', { level: 1, name: 'Log a concern' });
+    await user.type(screen.getByLabelText('Description'), 'Graffiti on the bridge');
+    const input = screen.getByLabelText('Add photo');
+    const big = new File([new Uint8Array(1)], 'big.jpg', { type: 'image/jpeg' });
+    Object.defineProperty(big, 'size', { value: 16 * 1024 * 1024 });
+    await user.upload(input, big);
+    expect(await screen.findByText(/the most a photo may be is 15 MB/)).toBeInTheDocument();
+    expect(screen.queryByRole('img', { name: 'Photo 1' })).toBeNull();
+    // Claims to be an image, but its bytes are not one: the device says so on the photo.
+    await user.upload(input, new File([new TextEncoder().encode('%PDF-1.7')], 'scan.png', { type: 'image/png' }));
+    await screen.findByRole('img', { name: 'Photo 1' });
+    await user.click(screen.getByRole('button', { name: 'Save concern' }));
+    expect((await screen.findAllByText(/only JPEG, PNG, WebP or HEIC/)).length).toBeGreaterThan(0);
+    expect(await backend.listRecords({ kind: null, area: null, status: null, since: null, until: null, limit: null })).toHaveLength(0);
+  }, 10_000);
+
   it('shows a record with its history and merges text edited on two devices side by side', async () => {
     const backend = new FakeBackend({ demo: true });
     renderApp(backend);

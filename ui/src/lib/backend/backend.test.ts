@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { FakeBackend } from './fake';
 import { BackendError, CLIENT_ERROR_CODES, filter } from './index';
 import { TauriBackend } from './tauri';
+import type { NewConcern } from '../bindings/NewConcern';
 
 afterEach(() => clearMocks());
 
@@ -82,6 +83,23 @@ describe('TauriBackend commands', () => {
     expect((asked[3]![1] as Record<string, unknown>)['onProgress']).toHaveProperty('id');
   });
 
+  it('names the photo commands and their arguments as the Rust side declares them', async () => {
+    const asked: [string, unknown][] = [];
+    mockIPC((command, args) => {
+      asked.push([command, args]);
+      return command === 'concern_create_with_photos' ? 'id-1' : [];
+    });
+    const backend = new TauriBackend();
+    await backend.createConcernWithPhotos({} as never, ['data:image/jpeg;base64,/9j/']);
+    await backend.recordPhotos('id-1');
+    await backend.photo('ab'.repeat(32));
+    expect(asked).toEqual([
+      ['concern_create_with_photos', { concern: {}, photos: ['data:image/jpeg;base64,/9j/'] }],
+      ['record_photos', { id: 'id-1' }],
+      ['photo_get', { sha256: 'ab'.repeat(32) }],
+    ]);
+  });
+
   it('keeps field errors and PIN tries from a rejection', async () => {
     mockIPC(() => {
       throw { code: 'last_attempt', message: 'Wrong PIN. One try left.', attempts_left: 1 };
@@ -99,6 +117,28 @@ describe('FakeBackend as a device', () => {
     }
     expect(codes).toEqual(['wrong_pin', 'wrong_pin', 'wrong_pin', 'last_attempt', 'wiped']);
     expect((await backend.sessionStatus()).state).toBe('not_enrolled');
+  });
+
+  it('keeps a photo waiting until HQ has it, and never calls that all uploaded', async () => {
+    const backend = new FakeBackend();
+    const concern: NewConcern = {
+      id: null, category: { kind: 'asb', type: 'nuisance', heading: 'noise' }, description: 'Music at 3am',
+      location: { lat: 51.5392, lon: -0.1426, place: null }, people: [], consent_to_contact: false, contact: null,
+      priority: 'low', status: 'open', crime_referral: null, reported_at: null, retention_review: null,
+    };
+    const jpeg = btoa(String.fromCharCode(0xff, 0xd8, 0xff, 0xe0, 9, 9));
+    const id = await backend.createConcernWithPhotos(concern, [`data:image/jpeg;base64,${jpeg}`]);
+    const [view] = await backend.recordPhotos(id);
+    expect(view).toMatchObject({ state: 'waiting', photo: { mime: 'image/jpeg', bytes: 6 } });
+    expect(new Uint8Array(await backend.photo(view!.photo.sha256))[0]).toBe(0xff);
+    expect((await backend.syncStatus()).pending_photos).toBe(1);
+    await backend.syncNow();
+    expect((await backend.recordPhotos(id))[0]?.state).toBe('on_hq');
+    expect((await backend.syncStatus()).state).toBe('all_uploaded');
+    await expect(backend.createConcernWithPhotos(concern, [btoa('GIF89a')])).rejects.toMatchObject({
+      code: 'invalid',
+      fields: [{ field: 'photos[0]', code: 'unsupported_type' }],
+    });
   });
 
   it('keeps a saved record waiting until HQ can be reached', async () => {

@@ -16,6 +16,9 @@ import type { IntelReport } from '../bindings/IntelReport';
 import type { IntelSubmission } from '../bindings/IntelSubmission';
 import type { IntelSubmitted } from '../bindings/IntelSubmitted';
 import type { ListFilter } from '../bindings/ListFilter';
+import type { NewConcern } from '../bindings/NewConcern';
+import type { PhotoRef } from '../bindings/PhotoRef';
+import type { PhotoView } from '../bindings/PhotoView';
 import type { LogEntry } from '../bindings/LogEntry';
 import type { Meeting } from '../bindings/Meeting';
 import type { OfficerProfile } from '../bindings/OfficerProfile';
@@ -75,6 +78,19 @@ interface FakeRecord {
 }
 
 let counter = 0;
+let photoCounter = 0;
+const MAX_PHOTO_BYTES = 15 * 1024 * 1024;
+
+/** The image type from the first bytes, as the device reads it (never from the file's name). */
+function sniffMime(b: Uint8Array): string | null {
+  const at = (i: number, ...xs: number[]) => xs.every((x, j) => b[i + j] === x);
+  const text = (i: number, s: string) => at(i, ...[...s].map((ch) => ch.charCodeAt(0)));
+  if (at(0, 0xff, 0xd8, 0xff)) return 'image/jpeg';
+  if (at(0, 0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a)) return 'image/png';
+  if (text(0, 'RIFF') && text(8, 'WEBP')) return 'image/webp';
+  if (text(4, 'ftyp') && ['heic', 'heix', 'mif1', 'msf1', 'heis'].some((t) => text(8, t))) return 'image/heic';
+  return null;
+}
 function newId(): RecordId {
   counter += 1;
   const hex = (Date.now().toString(16) + counter.toString(16).padStart(8, '0')).padStart(20, '0');
@@ -106,6 +122,7 @@ export class FakeBackend implements Backend {
   private pin = FAKE_PIN;
   private wrongPins = 0;
   private records = new Map<RecordId, FakeRecord>();
+  private photos = new Map<string, { bytes: Uint8Array; onHq: boolean }>();
   private settingsValue: DeviceSettings = { auto_lock_minutes: 5, tile_url: null };
   private lastSuccess: string | null = null;
   private lastErrorCode: string | null = null;
@@ -257,6 +274,7 @@ export class FakeBackend implements Backend {
           crime_referral: c.crime_referral,
           reported_at: c.reported_at ?? now,
           retention_review: c.retention_review ?? addMonths(now, 24),
+          photos: [],
         };
         return this.put('concern', concern as unknown as Record<string, unknown>);
       }
@@ -422,6 +440,63 @@ export class FakeBackend implements Backend {
     return { areas: this.refs([...teamAreas]), concerns, priorities, hotspots, generated_at: new Date().toISOString() };
   }
 
+  async createConcernWithPhotos(concern: NewConcern, photos: string[]): Promise<RecordId> {
+    this.record('createConcernWithPhotos');
+    this.requireUnlocked();
+    const checked = photos.map((p, i) => {
+      const b64 = p.includes(',') ? p.slice(p.indexOf(',') + 1) : p;
+      const bytes = Uint8Array.from(atob(b64), (ch) => ch.charCodeAt(0));
+      const field = `photos[${i}]`;
+      if (bytes.length > MAX_PHOTO_BYTES) {
+        throw new BackendError({
+          code: 'invalid',
+          message: 'Some fields need attention before this can be saved.',
+          fields: [{ field, code: 'too_large', message: 'the most a photo may be is 15 MB: take it at a lower resolution' }],
+        });
+      }
+      const mime = sniffMime(bytes);
+      if (!mime) {
+        throw new BackendError({
+          code: 'invalid',
+          message: 'Some fields need attention before this can be saved.',
+          fields: [{ field, code: 'unsupported_type', message: 'only JPEG, PNG, WebP or HEIC photos can be attached' }],
+        });
+      }
+      photoCounter += 1;
+      const sha256 = photoCounter.toString(16).padStart(64, '0');
+      return { ref: { sha256, mime, bytes: bytes.length }, bytes };
+    });
+    const id = await this.createRecord({ kind: 'concern', record: concern });
+    this.calls.pop(); // the createRecord above is part of this call
+    const r = this.get(id);
+    r.body['photos'] = checked.map((c) => c.ref);
+    for (const c of checked) this.photos.set(c.ref.sha256, { bytes: c.bytes, onHq: false });
+    return id;
+  }
+
+  async recordPhotos(id: RecordId): Promise<PhotoView[]> {
+    this.record('recordPhotos');
+    this.requireUnlocked();
+    const refs = (this.get(id).body['photos'] ?? []) as PhotoRef[];
+    return refs.map((photo) => {
+      const held = this.photos.get(photo.sha256);
+      return { photo, state: !held ? 'not_on_device' : held.onHq ? 'on_hq' : 'waiting' };
+    });
+  }
+
+  async photo(sha256: string): Promise<ArrayBuffer> {
+    this.record('photo');
+    this.requireUnlocked();
+    const held = this.photos.get(sha256);
+    if (!held) throw new BackendError({ code: 'not_found', message: 'This photo is on HQ, not on this tablet.' });
+    return held.bytes.slice().buffer;
+  }
+
+  /** Photos only on this device. */
+  private pendingPhotos(): number {
+    return [...this.photos.values()].filter((p) => !p.onHq).length;
+  }
+
   async prioritiesBoard(area: AreaId | null): Promise<PriorityCard[]> {
     this.record('prioritiesBoard');
     this.requireUnlocked();
@@ -434,7 +509,7 @@ export class FakeBackend implements Backend {
     const base = {
       pending,
       rejected: 0,
-      pending_photos: 0,
+      pending_photos: this.pendingPhotos(),
       last_success: this.lastSuccess,
       last_error: this.lastErrorCode ? 'no connection to HQ' : null,
       last_error_code: this.lastErrorCode,
@@ -451,6 +526,10 @@ export class FakeBackend implements Backend {
       };
     }
     if (pending) return { ...base, state: 'waiting', words: `${changes(pending)} waiting to upload.` };
+    const photos = this.pendingPhotos();
+    if (photos) {
+      return { ...base, state: 'waiting', words: `Records on HQ; ${photos === 1 ? '1 photo' : `${photos} photos`} waiting to upload.` };
+    }
     return { ...base, state: 'all_uploaded', words: 'All uploaded.' };
   }
 
@@ -492,6 +571,11 @@ export class FakeBackend implements Backend {
       onProgress?.({ phase: 'pushing', sent, total });
       await new Promise((resolve) => setTimeout(resolve, 0));
     }
+    const photos = [...this.photos.values()].filter((p) => !p.onHq);
+    photos.forEach((p, i) => {
+      p.onHq = true;
+      onProgress?.({ phase: 'photos', uploaded: i + 1, total: photos.length });
+    });
     onProgress?.({ phase: 'pulling', received: 0 });
     this.lastSuccess = new Date().toISOString();
     this.lastErrorCode = null;
@@ -688,6 +772,7 @@ export class FakeBackend implements Backend {
         crime_referral: null,
         reported_at: now,
         retention_review: addMonths(now, 24),
+        photos: [],
       };
       return this.put('concern', c as unknown as Record<string, unknown>);
     };

@@ -14,6 +14,8 @@ import type { FieldError } from '../bindings/FieldError';
 import type { IntelSubmission } from '../bindings/IntelSubmission';
 import type { IntelSubmitted } from '../bindings/IntelSubmitted';
 import type { ListFilter } from '../bindings/ListFilter';
+import type { NewConcern } from '../bindings/NewConcern';
+import type { PhotoView } from '../bindings/PhotoView';
 import type { PriorityCard } from '../bindings/PriorityCard';
 import type { RecordDetail } from '../bindings/RecordDetail';
 import type { RecordId } from '../bindings/RecordId';
@@ -134,6 +136,13 @@ export interface Backend {
   getRecord(id: RecordId): Promise<RecordDetail>;
   /** `records_resolve`: settle a concurrent-edit conflict on `field` with `text`. */
   resolveConflict(id: RecordId, field: string, text: string): Promise<RecordDetail>;
+  /** `concern_create_with_photos`: the concern and its photos (base64 or data: URLs) in one
+   * save. A photo too large or not an image rejects `invalid` with a `photos[i]` field error. */
+  createConcernWithPhotos(concern: NewConcern, photos: string[]): Promise<RecordId>;
+  /** `record_photos`: each photo with `waiting` (only on this device) / `on_hq` / `not_on_device`. */
+  recordPhotos(id: RecordId): Promise<PhotoView[]>;
+  /** `photo_get`: a photo's bytes, when this device holds them. */
+  photo(sha256: string): Promise<ArrayBuffer>;
 
   /** `areas_at` */
   areasAt(lat: number, lon: number): Promise<AreaRef[]>;

@@ -9,6 +9,8 @@ import type { EnrolInput } from '../bindings/EnrolInput';
 import type { IntelSubmission } from '../bindings/IntelSubmission';
 import type { IntelSubmitted } from '../bindings/IntelSubmitted';
 import type { ListFilter } from '../bindings/ListFilter';
+import type { NewConcern } from '../bindings/NewConcern';
+import type { PhotoView } from '../bindings/PhotoView';
 import type { PriorityCard } from '../bindings/PriorityCard';
 import type { RecordDetail } from '../bindings/RecordDetail';
 import type { RecordId } from '../bindings/RecordId';
@@ -88,6 +90,15 @@ export class TauriBackend implements Backend {
   }
   resolveConflict(id: RecordId, field: string, text: string): Promise<RecordDetail> {
     return call('records_resolve', { id, field, text });
+  }
+  createConcernWithPhotos(concern: NewConcern, photos: string[]): Promise<RecordId> {
+    return call('concern_create_with_photos', { concern, photos });
+  }
+  recordPhotos(id: RecordId): Promise<PhotoView[]> {
+    return call('record_photos', { id });
+  }
+  photo(sha256: string): Promise<ArrayBuffer> {
+    return call('photo_get', { sha256 });
   }
   areasAt(lat: number, lon: number): Promise<AreaRef[]> {
     return call('areas_at', { lat, lon });
