@@ -91,7 +91,9 @@ async fn a_concern_in_an_overlap_reaches_both_teams_and_no_one_else() {
     readers.sort();
     readers.dedup();
     assert_eq!(readers, vec!["PC2290", "PC4127"], "{log:?}");
-    assert!(log.iter().all(|e| e.action == "pull" && e.device_id.is_some()));
+    assert!(log
+        .iter()
+        .all(|e| e.action == "pull" && e.device_id.is_some()));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -190,7 +192,14 @@ async fn signing_out_ends_the_session_at_hq_and_keeps_the_records() {
     let hq = start_hq(HqSettings::default()).await;
     let d = device(&hq, "PC4127").await;
     let kept = d.add_concern("Bike theft hotspot by the lock", CAMDEN.0, CAMDEN.1);
-    let token = d.store.lock().unwrap().sync_meta().unwrap().access_token.unwrap();
+    let token = d
+        .store
+        .lock()
+        .unwrap()
+        .sync_meta()
+        .unwrap()
+        .access_token
+        .unwrap();
 
     assert!(d.engine.sign_out().await.unwrap(), "HQ was told");
     // The old token no longer works at HQ...
@@ -206,7 +215,10 @@ async fn signing_out_ends_the_session_at_hq_and_keeps_the_records() {
     let err = d.sync().await.unwrap_err();
     assert_eq!(err.code(), "sign_in_needed", "{err}");
     assert_eq!(d.engine.status().await.unwrap().pending, 1);
-    d.engine.login("PC4127", support::DEMO_PASSWORD).await.unwrap();
+    d.engine
+        .login("PC4127", support::DEMO_PASSWORD)
+        .await
+        .unwrap();
     let r = d.sync().await.unwrap();
     assert_eq!((r.acked, r.pending), (1, 0));
     assert_eq!(ids(&d), vec![kept]);
