@@ -87,6 +87,8 @@ pub fn router(state: HqState) -> Router {
         .nest("/hq", dashboard::routes());
     Router::new()
         .nest("/api/v1", api)
+        // The HQ dashboard page (see `dashboard::ui`).
+        .merge(dashboard::ui::routes(dashboard::ui::dist_dir()))
         .fallback(not_found)
         .layer(axum::middleware::from_fn(check_protocol))
         // The limit applies to the decompressed body, so a small zstd bomb cannot get past it.

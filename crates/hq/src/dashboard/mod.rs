@@ -11,6 +11,7 @@ pub mod framework;
 pub mod qr;
 pub mod records;
 pub mod review;
+pub mod ui;
 
 use crate::HqState;
 use axum::routing::{get, post};
