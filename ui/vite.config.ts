@@ -25,7 +25,7 @@ export default defineConfig({
     emptyOutDir: true,
     rollupOptions: {
       // One entry per HTML page; the HQ dashboard will be `hq: here('./hq.html')`.
-      input: { app: here('./index.html') },
+      input: { app: here('./index.html'), hq: here('./hq.html') },
     },
   },
   test: {
