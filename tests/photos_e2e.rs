@@ -1,6 +1,7 @@
 //! Photos end to end: a concern with a photo logged with no signal reaches HQ with its photo,
-//! checked by hash; an upload HQ holds part of resumes from HQ's offset; bytes that do not match
-//! their hash are refused and the device keeps the photo; HQ's answers to bad photo requests.
+//! checked by hash; a connection cut midway through a photo resumes from HQ's offset (nothing sent
+//! twice); bytes that do not match their hash are refused and the device keeps the photo; HQ's
+//! answers to bad photo requests.
 
 mod support;
 
@@ -182,8 +183,95 @@ async fn a_concern_with_a_photo_logged_offline_reaches_hq_with_its_photo() {
     assert_eq!(again.photos.bytes_sent, 0);
 }
 
+/// A loopback proxy that cuts the connection, as a lost signal would, when the `cut_at`-th photo
+/// chunk (`PUT`) starts on its way to HQ; everything before and after passes.
+async fn cutting_proxy(
+    upstream: std::net::SocketAddr,
+    cut_at: usize,
+) -> (std::net::SocketAddr, tokio::task::JoinHandle<()>) {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    const PUT: &[u8] = b"PUT /api/v1/photos/";
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let puts = std::sync::Arc::new(AtomicUsize::new(0));
+    let task = tokio::spawn(async move {
+        while let Ok((client, _)) = listener.accept().await {
+            let puts = puts.clone();
+            tokio::spawn(async move {
+                let Ok(server) = tokio::net::TcpStream::connect(upstream).await else {
+                    return;
+                };
+                let (mut from_client, mut to_client) = client.into_split();
+                let (mut from_server, mut to_server) = server.into_split();
+                let back = tokio::spawn(async move {
+                    let _ = tokio::io::copy(&mut from_server, &mut to_client).await;
+                });
+                let mut buf = vec![0u8; 64 * 1024];
+                loop {
+                    let n = match from_client.read(&mut buf).await {
+                        Ok(0) | Err(_) => break,
+                        Ok(n) => n,
+                    };
+                    let data = &buf[..n];
+                    if data.windows(PUT.len()).any(|w| w == PUT)
+                        && puts.fetch_add(1, Ordering::SeqCst) + 1 == cut_at
+                    {
+                        break;
+                    }
+                    if to_server.write_all(data).await.is_err() {
+                        break;
+                    }
+                }
+                back.abort();
+            });
+        }
+    });
+    (addr, task)
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_upload_cut_midway_resumes_from_hqs_offset() {
+async fn a_connection_cut_midway_through_a_photo_resumes_from_hqs_offset() {
+    let (hq, photos_dir) = hq_with_photos().await;
+    let (proxy, proxy_task) = cutting_proxy(hq.addr, 3).await;
+    let mut d = device_at(
+        &format!("http://{proxy}"),
+        &hq.enrolment_code().await,
+        "PC4127",
+    )
+    .await;
+    d.engine = d.engine.clone().with_photo_chunk(CHUNK);
+    let bytes = photo(40_000, 5);
+    let (_, sha) = log_with_photo(&d, &bytes);
+    let size = bytes.len() as u64;
+
+    // Two chunks arrive, the connection drops as the third starts.
+    let first = d.sync().await.unwrap();
+    assert_eq!((first.acked, first.pending), (1, 0), "the record is on HQ");
+    assert_eq!(first.photos.uploaded, 0);
+    assert_eq!(first.photos.bytes_sent, 2 * CHUNK as u64);
+    assert!(first.photos.error.is_some());
+    assert_eq!(photo_state(&d, &sha), PhotoState::Waiting);
+    assert_eq!(
+        std::fs::metadata(photos_dir.path().join("partial").join(&sha))
+            .unwrap()
+            .len(),
+        2 * CHUNK as u64
+    );
+
+    // The next sync sends only what HQ lacks: nothing is sent twice.
+    let second = d.sync().await.unwrap();
+    assert_eq!(second.photos.uploaded, 1);
+    assert_eq!(second.photos.bytes_sent, size - 2 * CHUNK as u64);
+    assert_eq!(first.photos.bytes_sent + second.photos.bytes_sent, size);
+    assert_eq!(sha256sum(&photos_dir.path().join(&sha)), sha);
+    assert_eq!(photo_state(&d, &sha), PhotoState::OnHq);
+    proxy_task.abort();
+}
+
+/// HQ may also hold part of a photo sent from elsewhere (another HQ process, an earlier app).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_upload_hq_holds_part_of_resumes_from_hqs_offset() {
     let (hq, photos_dir) = hq_with_photos().await;
     let mut d = device(&hq, "PC4127").await;
     d.engine = d.engine.clone().with_photo_chunk(CHUNK);
@@ -306,4 +394,22 @@ async fn hq_refuses_photo_requests_without_a_token_too_large_or_badly_named() {
         .unwrap_err();
     assert_eq!(err.code(), "invalid");
     assert_eq!(d.store.lock().unwrap().count().unwrap(), 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_photo_endpoints_are_in_the_openapi_document() {
+    let hq = start_hq(HqSettings::default()).await;
+    let doc: serde_json::Value = reqwest::get(format!("{}/api/v1/openapi.json", hq.url()))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let photos = &doc["paths"]["/api/v1/photos/{sha256}"];
+    for method in ["head", "put", "get"] {
+        assert!(photos.get(method).is_some(), "{method} missing: {photos}");
+    }
+    assert!(doc["components"]["schemas"]
+        .get("PhotoUploadStatus")
+        .is_some());
 }
