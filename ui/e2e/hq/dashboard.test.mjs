@@ -1,0 +1,208 @@
+// @ts-check
+/**
+ * The HQ dashboard against a real HQ (see run.mjs): sign-in per role, a red target and its
+ * records, intelligence review reaching a team's device, and revocation wiping a device.
+ */
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { existsSync, mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { usePage } from '../browser.mjs';
+
+const HQ = process.env.HQ_URL ?? 'http://127.0.0.1:8080';
+const BIN = process.env.BEATBOOK_BIN ?? 'beatbook';
+const TMP = process.env.E2E_TMP ?? '/tmp';
+const PASSWORD = 'demo-password-1';
+const shots = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'docs', 'screenshots');
+const env = { ...process.env, BEATBOOK_PIN: '246810', BEATBOOK_PASSWORD: PASSWORD };
+
+const ctx = usePage({ viewport: { width: 1400, height: 900 } });
+
+/** @param {string} name */
+async function shot(name) {
+  if (process.env.HQ_E2E_SCREENSHOTS !== '1') return;
+  mkdirSync(shots, { recursive: true });
+  await ctx.page.screenshot({ path: join(shots, `hq-${name}.png`), fullPage: true });
+}
+
+/** @param {string} collar */
+async function signIn(collar) {
+  const page = ctx.page;
+  await page.goto(`${HQ}/hq`);
+  await page.getByLabel('Collar number').fill(collar);
+  await page.getByLabel('Password').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+}
+
+/** @param {string} path @param {string} token @param {unknown} [body] */
+async function api(path, token, body) {
+  const r = await fetch(`${HQ}${path}`, {
+    method: body === undefined ? 'GET' : 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: body === undefined ? null : JSON.stringify(body),
+  });
+  const text = await r.text();
+  assert.ok(r.ok, `${path}: ${r.status} ${text}`);
+  return text ? JSON.parse(text) : null;
+}
+
+async function enrolmentCode() {
+  const login = await fetch(`${HQ}/api/v1/hq/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ collar_number: 'AD0001', password: PASSWORD }),
+  });
+  const { token } = await login.json();
+  return (await api('/api/v1/hq/admin/enrolment-codes', token, {})).code;
+}
+
+/** The real headless device: `beatbook device`. @param {string} collar @param {string} name */
+async function cliDevice(collar, name) {
+  const dir = join(TMP, `device-${collar}-${randomUUID().slice(0, 8)}`);
+  /** @param {string[]} args */
+  const run = (...args) => execFileSync(BIN, ['device', '--data', dir, ...args], { env, encoding: 'utf8' });
+  run('init', '--officer', collar, '--insecure-fast-kdf');
+  run('enrol', '--hq', HQ, '--code', await enrolmentCode(), '--name', name);
+  run('login', '--collar', collar);
+  return { dir, run };
+}
+
+/** A device speaking the sync protocol from here, to submit intelligence. @param {string} collar */
+async function protocolDevice(collar) {
+  const id = randomUUID();
+  const e = await (await fetch(`${HQ}/api/v1/enrol`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ code: await enrolmentCode(), device_id: id, device_name: `Tablet of ${collar}`, app_version: 'e2e' }),
+  })).json();
+  const s = await (await fetch(`${HQ}/api/v1/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ device_id: id, device_secret: e.device_secret, collar_number: collar, password: PASSWORD }),
+  })).json();
+  return {
+    /** @param {string} content @param {string} area */
+    async submitIntel(content, area) {
+      const now = new Date();
+      const review = new Date(now);
+      review.setFullYear(review.getFullYear() + 6);
+      const set = (/** @type {unknown} */ v) => ({ set: v });
+      const op = {
+        device_id: id,
+        device_seq: 1,
+        record_id: randomUUID(),
+        kind: 'intel_report',
+        author: collar,
+        hlc: { wall_ms: now.getTime(), counter: 0 },
+        action: 'put',
+        fields: {
+          grade: set({ source: '2', intelligence: 'C', handling: { code: 'P' } }),
+          security: set('official'),
+          content: { text: { value: content, bases: [] } },
+          checks_made: { text: { value: 'PNC checked', bases: [] } },
+          threat_to_life: set(false),
+          location: set(null),
+          areas: set([area]),
+          source_id: set(null),
+          review_state: set('submitted'),
+          disseminated_to: set([]),
+          legacy_grade: set(null),
+          submitted_at: set(now.toISOString()),
+          retention_review: set(review.toISOString().slice(0, 10)),
+        },
+      };
+      const r = await api('/api/v1/sync/push', s.access_token, { ops: [op] });
+      assert.equal(r.results[0].outcome, 'applied', JSON.stringify(r));
+      return op.record_id;
+    },
+  };
+}
+
+describe('HQ dashboard', () => {
+  it('gives each role its own pages and refuses officers', async () => {
+    const page = ctx.page;
+    await signIn('PC4127');
+    await page.getByRole('alert').filter({ hasText: 'officers use the tablet app' }).waitFor();
+    await shot('sign-in');
+
+    for (const [collar, expected, hidden] of [
+      ['PS1102', 'Performance framework', 'Administration'],
+      ['AN0815', 'Performance framework', 'Intelligence review'],
+      ['DC7740', 'Intelligence review', 'Performance framework'],
+      ['AD0001', 'Performance framework', 'Intelligence review'],
+    ]) {
+      await signIn(collar);
+      await page.getByRole('heading', { level: 1, name: expected }).waitFor();
+      const nav = page.getByRole('navigation', { name: 'Dashboard' });
+      assert.equal(await nav.getByRole('link', { name: hidden }).count(), 0, `${collar} sees ${hidden}`);
+      await page.getByRole('button', { name: 'Sign out' }).click();
+      await page.getByRole('heading', { level: 1, name: 'Sign in to HQ' }).waitFor();
+    }
+    assert.deepEqual(ctx.errors.filter((e) => !e.includes('401') && !e.includes('403')), []);
+  });
+
+  it('shows a supervisor a red target and the records behind it', async () => {
+    const tablet = await cliDevice('PC4127', 'Camden TCT tablet');
+    const fiveDaysAgo = new Date(Date.now() - 5 * 86_400_000).toISOString();
+    tablet.run('concern', 'add', '--category', 'asb:nuisance:street_drinking', '--description', 'Street drinking outside the station, every evening', '--lat', '51.539', '--lon', '-0.1426', '--reported-at', fiveDaysAgo);
+    tablet.run('sync');
+
+    const page = ctx.page;
+    await signIn('PS1102');
+    await page.getByRole('heading', { level: 1, name: 'Performance framework' }).waitFor();
+    const cell = page.getByRole('button', { name: /Camden Town Centre Team, Concerns answered within 72 hours.*1 records/ });
+    await cell.waitFor();
+    const td = cell.locator('xpath=ancestor::td');
+    assert.match((await td.textContent()) ?? '', /Below target/);
+    await shot('framework');
+    await cell.click();
+    const drill = page.getByRole('region', { name: 'Records behind the cell' });
+    await drill.getByText('Street drinking outside the station').waitFor();
+    assert.match((await drill.getByRole('listitem').first().textContent()) ?? '', /Missed/);
+    await shot('drill-down');
+  });
+
+  it('reviews and disseminates a report, which reaches the team device at its next sync', async () => {
+    const author = await protocolDevice('PC3318');
+    await author.submitIntel('Alex Stone (my neighbour, 07700 900456) says crack is sold from a blue car on Kingsland Road at night', 'tc-dalston');
+    const hackney = await cliDevice('PC5071', 'Hackney TCT tablet');
+    hackney.run('sync');
+    assert.equal(JSON.parse(hackney.run('list', '--kind', 'intel_report', '--json')).length, 0);
+
+    const page = ctx.page;
+    await signIn('DC7740');
+    await page.getByRole('heading', { level: 1, name: 'Intelligence review' }).waitFor();
+    await page.getByRole('button', { name: /crack is sold from a blue car/ }).click();
+    await page.getByLabel('Sanitised text').fill('Crack cocaine is reported to be sold from a blue car on Kingsland Road at night');
+    await page.getByLabel('Hackney Town Centre Team').check();
+    await shot('intel-review');
+    await page.getByRole('button', { name: 'Disseminate' }).click();
+    await page.getByRole('status').filter({ hasText: 'reaches their devices at their next sync' }).waitFor();
+
+    hackney.run('sync');
+    const got = JSON.parse(hackney.run('list', '--kind', 'intel_report', '--json'));
+    assert.equal(got.length, 1, JSON.stringify(got));
+    const text = JSON.stringify(got);
+    assert.match(text, /Crack cocaine is reported to be sold from a blue car/);
+    assert.doesNotMatch(text, /Alex Stone|07700/);
+  });
+
+  it('revokes a device: its next sync is refused and its store wiped', async () => {
+    const tablet = await cliDevice('PC2290', 'Camden SNT tablet 7');
+    tablet.run('sync');
+    const page = ctx.page;
+    page.on('dialog', (d) => d.accept());
+    await signIn('AD0001');
+    await page.getByRole('link', { name: 'Administration' }).click();
+    const row = page.getByRole('row').filter({ hasText: 'Camden SNT tablet 7' });
+    await row.getByRole('button', { name: 'Revoke' }).click();
+    await row.getByText('Revoked').waitFor();
+    await shot('admin');
+
+    assert.throws(() => tablet.run('sync'), /revoked/);
+    assert.ok(!existsSync(join(tablet.dir, 'beatbook.db')), 'the store is wiped');
+  });
+});
