@@ -219,26 +219,33 @@ impl Store {
         .collect()
     }
 
-    /// Up to `len` bytes of a photo from `offset`, without reading the rest of it.
+    /// Up to `len` bytes of a photo from `offset`, read in place (incremental blob I/O), so a
+    /// chunk never costs reading and decrypting the whole photo.
     pub fn photo_chunk(
         &self,
         sha256: &str,
         offset: u64,
         len: usize,
     ) -> Result<Vec<u8>, StoreError> {
-        let chunk: Option<Vec<u8>> = self
+        let rowid: Option<i64> = self
             .conn
             .query_row(
-                "SELECT substr(bytes, ?2, ?3) FROM photos WHERE sha256 = ?1",
-                rusqlite::params![
-                    sha256,
-                    i64::try_from(offset).unwrap_or(i64::MAX).saturating_add(1),
-                    i64::try_from(len).unwrap_or(i64::MAX),
-                ],
+                "SELECT rowid FROM photos WHERE sha256 = ?1",
+                [sha256],
                 |r| r.get(0),
             )
             .optional()?;
-        chunk.ok_or_else(|| StoreError::Corrupt(format!("photo {sha256} is not on this device")))
+        let rowid = rowid
+            .ok_or_else(|| StoreError::Corrupt(format!("photo {sha256} is not on this device")))?;
+        let blob = self
+            .conn
+            .blob_open(rusqlite::MAIN_DB, "photos", "bytes", rowid, true)?;
+        let size = blob.len() as u64;
+        let start = offset.min(size);
+        let end = start.saturating_add(len as u64).min(size);
+        let mut buf = vec![0u8; usize::try_from(end - start).unwrap_or_default()];
+        blob.read_at_exact(&mut buf, usize::try_from(start).unwrap_or_default())?;
+        Ok(buf)
     }
 
     /// HQ has checked the photo's hash: it is safe on HQ.
@@ -375,6 +382,24 @@ mod tests {
         assert_eq!(s.attach_photos(id, vec![jpeg(10)]).unwrap().len(), 2);
         assert_eq!(s.pending_count().unwrap(), before + 1);
         assert_eq!(s.get::<Concern>(id).unwrap().record.photos, refs);
+    }
+
+    #[test]
+    fn a_record_the_officer_may_no_longer_see_goes_with_its_photos_once_hq_has_them() {
+        let (_d, mut s) = store();
+        let photo = jpeg(100);
+        let id = s
+            .add_concern_with_photos(concern(), vec![photo.clone()])
+            .unwrap();
+        let sha = hex::encode(Sha256::digest(&photo));
+        s.debug_execute("UPDATE outbox SET state = 'acked'")
+            .unwrap();
+        // The photo is not on HQ yet: the record and the photo stay.
+        assert_eq!(s.apply_pull(&[], &[id], 1, "fp").unwrap(), 0);
+        assert!(s.photo(&sha).unwrap().is_some());
+        s.mark_photo_on_hq(&sha).unwrap();
+        assert_eq!(s.apply_pull(&[], &[id], 2, "fp").unwrap(), 1);
+        assert!(s.photo(&sha).unwrap().is_none());
     }
 
     #[test]

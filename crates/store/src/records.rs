@@ -102,7 +102,13 @@ pub(crate) fn purge(tx: &Transaction<'_>, id: RecordId) -> Result<u32, StoreErro
         [&key],
         |r| r.get(0),
     )?;
-    if pending > 0 {
+    // A photo not yet verified by HQ keeps its record too (and itself).
+    let photos_waiting: i64 = tx.query_row(
+        "SELECT count(*) FROM photos WHERE record_id = ?1 AND state = 'pending'",
+        [&key],
+        |r| r.get(0),
+    )?;
+    if pending > 0 || photos_waiting > 0 {
         return Ok(0);
     }
     let seq: Option<i64> = tx
@@ -115,6 +121,7 @@ pub(crate) fn purge(tx: &Transaction<'_>, id: RecordId) -> Result<u32, StoreErro
     tx.execute("DELETE FROM fts_pending WHERE seq = ?1", [seq])?;
     tx.execute("DELETE FROM record_areas WHERE record_id = ?1", [&key])?;
     tx.execute("DELETE FROM records WHERE id = ?1", [&key])?;
+    tx.execute("DELETE FROM photos WHERE record_id = ?1", [&key])?;
     Ok(1)
 }
 
