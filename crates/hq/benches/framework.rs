@@ -1,0 +1,216 @@
+//! How long the performance framework page takes on a force-sized HQ:
+//! `cargo bench -p beatbook-hq --bench framework`.
+//!
+//! Loads `BENCH_RECORDS` concerns (default 1,000,000) spread over 700 areas and 350 teams, with
+//! 5,000 officers, through the real storage push (one device per officer batch), then times the
+//! board (`GET /api/v1/hq/framework`'s work: scan, read each record, compute) on SQLite and, when
+//! `BEATBOOK_TEST_POSTGRES` (or the default local URL) answers, on PostgreSQL.
+
+use beatbook_domain::access::Viewer;
+use beatbook_domain::area::{Area, AreaKind};
+use beatbook_domain::concern::NewConcern;
+use beatbook_domain::people::{Officer, Role, Team, TeamKind};
+use beatbook_domain::{AreaId, DeviceId, Hlc, OfficerId, Op, OpAction, Record, RecordId, TeamId};
+use beatbook_hq::push::{plan, PushContext};
+use beatbook_hq::storage::{DeviceRow, Storage};
+use beatbook_hq::{HqSettings, HqState};
+use chrono::{Duration, Utc};
+use std::sync::Arc;
+use std::time::Instant;
+
+const AREAS: usize = 700;
+const OFFICERS: usize = 5_000;
+const BATCH: usize = 5_000;
+
+async fn load(storage: Arc<dyn Storage>, records: usize) {
+    for i in 0..AREAS {
+        let kind = if i % 22 == 0 {
+            AreaKind::TownCentre
+        } else {
+            AreaKind::Ward
+        };
+        storage
+            .put_area(&Area {
+                id: AreaId::new(format!("a{i}")),
+                name: format!("Area {i}"),
+                kind,
+                borough: "Bench".into(),
+                ons_code: None,
+                town_centre_class: None,
+                boundary: vec![[0.0, 0.0], [0.0, 1.0], [1.0, 1.0]],
+                boundary_approximate: true,
+            })
+            .await
+            .unwrap();
+    }
+    for t in 0..AREAS / 2 {
+        storage
+            .put_team(&Team {
+                id: TeamId::new(format!("t{t}")),
+                name: format!("Team {t}"),
+                kind: if t % 11 == 0 {
+                    TeamKind::Tct
+                } else {
+                    TeamKind::Snt
+                },
+                areas: vec![
+                    AreaId::new(format!("a{}", 2 * t)),
+                    AreaId::new(format!("a{}", 2 * t + 1)),
+                ],
+            })
+            .await
+            .unwrap();
+    }
+    for o in 0..OFFICERS {
+        let officer = Officer {
+            id: OfficerId::new(format!("PC{o}")),
+            collar_number: format!("PC{o}"),
+            name: format!("Officer {o}"),
+            role: Role::Officer,
+            teams: vec![TeamId::new(format!("t{}", o % (AREAS / 2)))],
+        };
+        storage.put_officer(&officer, None).await.unwrap();
+    }
+    let template: NewConcern = serde_json::from_value(serde_json::json!({
+        "category": {"kind": "asb", "type": "nuisance", "heading": "street_drinking"},
+        "description": "Street drinking outside the station most evenings",
+        "location": {"lat": 51.539, "lon": -0.1426, "place": "High Street"},
+    }))
+    .unwrap();
+    let now = Utc::now();
+    let batches = records.div_ceil(BATCH);
+    for b in 0..batches {
+        let officer = OfficerId::new(format!("PC{}", b % OFFICERS));
+        let device = DeviceId::new();
+        let code = format!("bench-{b}");
+        storage
+            .add_enrolment_code(&code, now + Duration::hours(1))
+            .await
+            .unwrap();
+        let row = DeviceRow {
+            id: device,
+            name: format!("bench {b}"),
+            secret_hash: "x".into(),
+            app_version: "bench".into(),
+            enrolled_at: now,
+            revoked_at: None,
+            last_seen_at: None,
+        };
+        assert!(storage.enrol_device(&code, &row, now).await.unwrap());
+        let n = BATCH.min(records - b * BATCH);
+        let ops: Vec<Op> = (0..n)
+            .map(|i| {
+                let k = b * BATCH + i;
+                let mut c = template.clone();
+                c.reported_at = Some(now - Duration::hours((k % (24 * 60)) as i64));
+                let (_, concern) =
+                    c.into_concern(now, vec![AreaId::new(format!("a{}", k % AREAS))]);
+                Op {
+                    device_id: device,
+                    device_seq: i as u64 + 1,
+                    record_id: RecordId::new(),
+                    kind: beatbook_domain::RecordKind::Concern,
+                    author: officer.clone(),
+                    hlc: Hlc::new(u64::try_from(now.timestamp_millis()).unwrap(), i as u32),
+                    action: OpAction::Put {
+                        fields: concern.writes_from(None).unwrap(),
+                    },
+                }
+            })
+            .collect();
+        let ctx = PushContext {
+            device,
+            viewer: Viewer {
+                officer: officer.clone(),
+                role: Role::Officer,
+                teams: Default::default(),
+                areas: Default::default(),
+            },
+            now,
+        };
+        let shared = Arc::new(ops.clone());
+        storage
+            .push(device, &ops, Arc::new(move |l| plan(&ctx, &shared, l)))
+            .await
+            .unwrap();
+    }
+}
+
+async fn measure(name: &str, storage: Arc<dyn Storage>, records: usize) {
+    let t = Instant::now();
+    load(storage.clone(), records).await;
+    eprintln!("{name}: loaded {records} records in {:.1?}", t.elapsed());
+    let state = HqState {
+        storage,
+        settings: Arc::new(HqSettings::default()),
+    };
+    for run in 1..=2 {
+        let t = Instant::now();
+        let items = beatbook_hq::dashboard::framework::items(&state)
+            .await
+            .unwrap();
+        let read = t.elapsed();
+        let board = beatbook_hq::dashboard::framework::compute(
+            &items.into_iter().map(|(i, _)| i).collect::<Vec<_>>(),
+            &state.storage.teams().await.unwrap(),
+            &state.storage.areas().await.unwrap(),
+            &state.storage.targets().await.unwrap(),
+            beatbook_hq::dashboard::framework::Period {
+                from: Utc::now() - Duration::days(28),
+                to: Utc::now(),
+            },
+            false,
+        );
+        println!(
+            "{name}: framework board over {records} records, {} teams: {:.2?} (read {:.2?}, compute {:.2?}) [run {run}]",
+            board.rows.len(),
+            t.elapsed(),
+            read,
+            t.elapsed() - read
+        );
+    }
+}
+
+fn main() {
+    let records: usize = std::env::var("BENCH_RECORDS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1_000_000);
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let dir = tempfile::tempdir().unwrap();
+        let sqlite = Arc::new(
+            beatbook_hq::storage::sqlite::SqliteStorage::open(&dir.path().join("hq.db")).unwrap(),
+        );
+        measure("sqlite", sqlite, records).await;
+        let url = std::env::var("BEATBOOK_TEST_POSTGRES")
+            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
+        if tokio_postgres::connect(&url, tokio_postgres::NoTls)
+            .await
+            .is_ok()
+        {
+            let schema = format!("bench_{:08x}", rand::random::<u32>());
+            let pg = Arc::new(
+                beatbook_hq::storage::postgres::PostgresStorage::connect(&format!(
+                    "{url}?schema={schema}"
+                ))
+                .await
+                .unwrap(),
+            );
+            measure("postgres", pg, records).await;
+            let (client, conn) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
+                .await
+                .unwrap();
+            tokio::spawn(conn);
+            client
+                .batch_execute(&format!("DROP SCHEMA \"{schema}\" CASCADE"))
+                .await
+                .unwrap();
+        } else {
+            eprintln!("postgres: not reachable at {url}, skipped");
+        }
+    });
+}
