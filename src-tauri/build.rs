@@ -4,6 +4,7 @@
 const COMMANDS: &[&str] = &[
     "app_info",
     "app_ready",
+    "map_tile",
     "session_status",
     "enrol",
     "unlock",

@@ -21,6 +21,7 @@ pub fn run_app<R: Runtime>(builder: Builder<R>, settings: AppSettings) -> tauri:
         .invoke_handler(tauri::generate_handler![
             commands::app::app_info,
             commands::app::app_ready,
+            commands::map::map_tile,
             commands::session::session_status,
             commands::session::enrol,
             commands::session::unlock,

@@ -4,6 +4,7 @@
 pub mod app;
 pub mod areas;
 pub mod briefing;
+pub mod map;
 pub mod photos;
 pub mod records;
 pub mod session;
@@ -54,6 +55,8 @@ pub enum ErrorCode {
     OtherOfficer,
     /// The device's store failed (disk, database).
     Storage,
+    /// A map tile is neither saved on the tablet nor reachable on the tile server.
+    TileUnavailable,
 }
 
 /// What a failed command sends the UI: `{ "code": "...", "message": "..." }`, plus field errors

@@ -54,3 +54,49 @@ export function projection(bounds: Bounds, width: number) {
     },
   };
 }
+
+/** A Web Mercator (slippy map) tile and the box it covers. */
+export interface Tile {
+  z: number;
+  x: number;
+  y: number;
+  north: number;
+  south: number;
+  west: number;
+  east: number;
+}
+
+export function tileX(lon: number, z: number): number {
+  return Math.floor(((lon + 180) / 360) * 2 ** z);
+}
+
+export function tileY(lat: number, z: number): number {
+  const r = (lat * Math.PI) / 180;
+  return Math.floor(((1 - Math.log(Math.tan(r) + 1 / Math.cos(r)) / Math.PI) / 2) * 2 ** z);
+}
+
+function tileLon(x: number, z: number): number {
+  return (x / 2 ** z) * 360 - 180;
+}
+
+function tileLat(y: number, z: number): number {
+  return (Math.atan(Math.sinh(Math.PI * (1 - (2 * y) / 2 ** z))) * 180) / Math.PI;
+}
+
+/** The tiles covering `b` at the deepest zoom (up to 17) that needs at most `maxTiles` of them. */
+export function tilesFor(b: Bounds, maxTiles = 36): Tile[] {
+  let chosen = 1;
+  for (let z = 1; z <= 17; z++) {
+    const n = (tileX(b.maxLon, z) - tileX(b.minLon, z) + 1) * (tileY(b.minLat, z) - tileY(b.maxLat, z) + 1);
+    if (n > maxTiles) break;
+    chosen = z;
+  }
+  const z = chosen;
+  const tiles: Tile[] = [];
+  for (let x = tileX(b.minLon, z); x <= tileX(b.maxLon, z); x++) {
+    for (let y = tileY(b.maxLat, z); y <= tileY(b.minLat, z); y++) {
+      tiles.push({ z, x, y, north: tileLat(y, z), south: tileLat(y + 1, z), west: tileLon(x, z), east: tileLon(x + 1, z) });
+    }
+  }
+  return tiles;
+}

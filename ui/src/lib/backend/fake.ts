@@ -484,6 +484,17 @@ export class FakeBackend implements Backend {
     });
   }
 
+  /** The fake has no tile server: a grey square for any tile, so the map layer can be seen. */
+  async mapTile(z: number, x: number, y: number): Promise<string> {
+    this.record('mapTile');
+    if (!this.settingsValue.tile_url) {
+      throw new BackendError({ code: 'bad_input', message: 'No map tile server is set: the map shows the areas only.' });
+    }
+    const label = `${z}/${x}/${y}`;
+    const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="256" height="256"><rect width="256" height="256" fill="#8a8f98"/><text x="8" y="20" font-size="14">${label}</text></svg>`;
+    return `data:image/svg+xml;base64,${btoa(svg)}`;
+  }
+
   async photo(sha256: string): Promise<ArrayBuffer> {
     this.record('photo');
     this.requireUnlocked();

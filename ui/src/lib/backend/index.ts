@@ -148,6 +148,9 @@ export interface Backend {
   areasAt(lat: number, lon: number): Promise<AreaRef[]>;
   /** `areas_all` */
   areasAll(): Promise<Area[]>;
+  /** `map_tile`: a tile of the tile server set in Settings, as a `data:` URL (saved on the
+   * tablet after the first time); rejects `tile_unavailable` offline when not saved. */
+  mapTile(z: number, x: number, y: number): Promise<string>;
   /** `briefing` */
   briefing(): Promise<Briefing>;
   /** `priorities_board` */

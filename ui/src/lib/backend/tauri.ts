@@ -100,6 +100,9 @@ export class TauriBackend implements Backend {
   photo(sha256: string): Promise<ArrayBuffer> {
     return call('photo_get', { sha256 });
   }
+  mapTile(z: number, x: number, y: number): Promise<string> {
+    return call('map_tile', { z, x, y });
+  }
   areasAt(lat: number, lon: number): Promise<AreaRef[]> {
     return call('areas_at', { lat, lon });
   }
