@@ -121,9 +121,14 @@ describe('the shift, offline first', () => {
     const saved = await screen.findByTestId('saved-photos');
     expect(saved).toHaveTextContent('Waiting');
     expect(screen.queryByRole('img', { name: 'Photo 1' })).toBeNull();
+    await user.click(screen.getByRole('link', { name: 'Records' }));
+    await user.click(await screen.findByRole('button', { name: /Open record: .*Underpass lights out/ }));
+    expect(await screen.findByTestId('record-photos')).toHaveTextContent('Waiting: kept on this tablet until HQ has it');
 
     await backend.syncNow();
-    await waitFor(() => expect(screen.getByTestId('saved-photos')).toHaveTextContent('On HQ'), { timeout: 5000 });
+    await user.click(screen.getByRole('button', { name: 'Back to the list' }));
+    await user.click(await screen.findByRole('button', { name: /Open record: .*Underpass lights out/ }));
+    await waitFor(() => expect(screen.getByTestId('record-photos')).toHaveTextContent('On HQ'));
   });
 
   it('refuses a photo too large before saving, and shows the device\'s field error for one not an image', async () => {
