@@ -6,7 +6,7 @@
 mod support;
 
 use beatbook_domain::concern::{Concern, NewConcern};
-use beatbook_domain::photo::wire::{OFFSET_HEADER, SIZE_HEADER, VERIFIED_HEADER};
+use beatbook_domain::photo::wire::{OFFSET_HEADER, RECORD_HEADER, SIZE_HEADER, VERIFIED_HEADER};
 use beatbook_domain::photo::{PhotoState, MAX_PHOTO_BYTES};
 use beatbook_domain::protocol::ApiErrorBody;
 use beatbook_domain::RecordId;
@@ -77,9 +77,11 @@ fn photo_url(hq: &Hq, sha: &str) -> String {
     format!("{}/api/v1/photos/{sha}", hq.url())
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn put(
     hq: &Hq,
     token: Option<&str>,
+    record: Option<RecordId>,
     sha: &str,
     offset: u64,
     size: u64,
@@ -91,6 +93,9 @@ async fn put(
         .header(SIZE_HEADER, size)
         .header("content-type", "image/jpeg")
         .body(body.to_vec());
+    if let Some(r) = record {
+        req = req.header(RECORD_HEADER, r.to_string());
+    }
     if let Some(t) = token {
         req = req.bearer_auth(t);
     }
@@ -178,6 +183,23 @@ async fn a_concern_with_a_photo_logged_offline_reaches_hq_with_its_photo() {
     assert_eq!(got.bytes().await.unwrap().as_ref(), &bytes[..]);
     let anon = http.get(photo_url(&hq, &sha)).send().await.unwrap();
     assert_eq!(anon.status(), 401);
+    // An officer who may see the record may read its photo; one who may not, may not.
+    let mate = http
+        .get(photo_url(&hq, &sha))
+        .bearer_auth(token(&other))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(mate.status(), 200);
+    let dalston = device(&hq, "PC3318").await;
+    let stranger = http
+        .get(photo_url(&hq, &sha))
+        .bearer_auth(token(&dalston))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(stranger.status(), 403);
+    assert_eq!(code(stranger).await, "forbidden");
     // A second sync sends nothing again.
     let again = d.sync().await.unwrap();
     assert_eq!(again.photos.bytes_sent, 0);
@@ -242,7 +264,7 @@ async fn a_connection_cut_midway_through_a_photo_resumes_from_hqs_offset() {
     .await;
     d.engine = d.engine.clone().with_photo_chunk(CHUNK);
     let bytes = photo(40_000, 5);
-    let (_, sha) = log_with_photo(&d, &bytes);
+    let (id, sha) = log_with_photo(&d, &bytes);
     let size = bytes.len() as u64;
 
     // Two chunks arrive, the connection drops as the third starts.
@@ -258,6 +280,22 @@ async fn a_connection_cut_midway_through_a_photo_resumes_from_hqs_offset() {
             .len(),
         2 * CHUNK as u64
     );
+    // HQ says how much it holds; a chunk for another offset is refused with a code, and HQ
+    // says where it is.
+    let t = token(&d);
+    let held = (2 * CHUNK).to_string();
+    let head = reqwest::Client::new()
+        .head(photo_url(&hq, &sha))
+        .bearer_auth(&t)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(head.headers()[OFFSET_HEADER], held.as_str());
+    assert_eq!(head.headers()[VERIFIED_HEADER], "false");
+    let wrong = put(&hq, Some(&t), Some(id), &sha, 0, size, &bytes[..CHUNK]).await;
+    assert_eq!(wrong.status(), 409);
+    assert_eq!(wrong.headers()[OFFSET_HEADER], held.as_str());
+    assert_eq!(code(wrong).await, "photo_offset_mismatch");
 
     // The next sync sends only what HQ lacks: nothing is sent twice.
     let second = d.sync().await.unwrap();
@@ -267,47 +305,6 @@ async fn a_connection_cut_midway_through_a_photo_resumes_from_hqs_offset() {
     assert_eq!(sha256sum(&photos_dir.path().join(&sha)), sha);
     assert_eq!(photo_state(&d, &sha), PhotoState::OnHq);
     proxy_task.abort();
-}
-
-/// HQ may also hold part of a photo sent from elsewhere (another HQ process, an earlier app).
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_upload_hq_holds_part_of_resumes_from_hqs_offset() {
-    let (hq, photos_dir) = hq_with_photos().await;
-    let mut d = device(&hq, "PC4127").await;
-    d.engine = d.engine.clone().with_photo_chunk(CHUNK);
-    let bytes = photo(40_000, 3);
-    let (_, sha) = log_with_photo(&d, &bytes);
-    let size = bytes.len() as u64;
-
-    // What a cut leaves: HQ holds the first three chunks of the photo and nothing more.
-    let t = token(&d);
-    let held = 3 * CHUNK;
-    for i in 0..3 {
-        let chunk = &bytes[i * CHUNK..(i + 1) * CHUNK];
-        let resp = put(&hq, Some(&t), &sha, (i * CHUNK) as u64, size, chunk).await;
-        assert_eq!(resp.status(), 200);
-    }
-    let head = reqwest::Client::new()
-        .head(photo_url(&hq, &sha))
-        .bearer_auth(&t)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(head.headers()[OFFSET_HEADER], held.to_string().as_str());
-    assert_eq!(head.headers()[VERIFIED_HEADER], "false");
-    // A chunk for the wrong offset is refused with a code, and HQ says where it is.
-    let wrong = put(&hq, Some(&t), &sha, 0, size, &bytes[..CHUNK]).await;
-    assert_eq!(wrong.status(), 409);
-    assert_eq!(wrong.headers()[OFFSET_HEADER], held.to_string().as_str());
-    assert_eq!(code(wrong).await, "photo_offset_mismatch");
-
-    // The device's sync carries on from HQ's offset: it sends only the rest.
-    let r = d.sync().await.unwrap();
-    assert_eq!(r.photos.uploaded, 1);
-    assert_eq!(r.photos.bytes_sent, size - held as u64);
-    assert_eq!(std::fs::read(photos_dir.path().join(&sha)).unwrap(), bytes);
-    assert_eq!(sha256sum(&photos_dir.path().join(&sha)), sha);
-    assert_eq!(photo_state(&d, &sha), PhotoState::OnHq);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -352,7 +349,7 @@ async fn bytes_that_do_not_match_their_hash_are_refused_and_the_device_keeps_the
     assert!(!photos_dir.path().join("partial").join(&sha).exists());
 
     // The same answer over plain HTTP, in one chunk.
-    let resp = put(&hq, Some(&token(&d)), &sha, 0, 10, b"0123456789").await;
+    let resp = put(&hq, Some(&token(&d)), Some(id), &sha, 0, 10, b"0123456789").await;
     assert_eq!(resp.status(), 422);
     assert_eq!(code(resp).await, "photo_hash_mismatch");
 }
@@ -363,7 +360,7 @@ async fn hq_refuses_photo_requests_without_a_token_too_large_or_badly_named() {
     let d = device(&hq, "PC4127").await;
     let t = token(&d);
     let sha = "a".repeat(64);
-    let anon = put(&hq, None, &sha, 0, 4, b"abcd").await;
+    let anon = put(&hq, None, None, &sha, 0, 4, b"abcd").await;
     assert_eq!(anon.status(), 401);
     assert_eq!(code(anon).await, "unauthorised");
     let head = reqwest::Client::new()
@@ -372,11 +369,21 @@ async fn hq_refuses_photo_requests_without_a_token_too_large_or_badly_named() {
         .await
         .unwrap();
     assert_eq!(head.status(), 401);
-    let big = put(&hq, Some(&t), &sha, 0, MAX_PHOTO_BYTES + 1, b"abcd").await;
+    let big = put(&hq, Some(&t), None, &sha, 0, MAX_PHOTO_BYTES + 1, b"abcd").await;
     assert_eq!(big.status(), 413);
     assert_eq!(code(big).await, "photo_too_large");
-    let bad = put(&hq, Some(&t), "../../etc/passwd", 0, 4, b"abcd").await;
+    let bad = put(&hq, Some(&t), None, "../../etc/passwd", 0, 4, b"abcd").await;
     assert!(bad.status().is_client_error());
+    // A photo goes only with a record HQ has, that lists it, and that the officer may see.
+    let no_record = put(&hq, Some(&t), None, &sha, 0, 4, b"abcd").await;
+    assert_eq!(code(no_record).await, "bad_request");
+    let unknown_record = put(&hq, Some(&t), Some(RecordId::new()), &sha, 0, 4, b"abcd").await;
+    assert_eq!(unknown_record.status(), 403);
+    let dalston = device(&hq, "PC3318").await;
+    let theirs = dalston.add_concern("Drinking on Kingsland High Street", 51.5480, -0.0755);
+    dalston.sync().await.unwrap();
+    let not_mine = put(&hq, Some(&t), Some(theirs), &sha, 0, 4, b"abcd").await;
+    assert_eq!(not_mine.status(), 403);
     let unknown = reqwest::Client::new()
         .get(photo_url(&hq, &sha))
         .bearer_auth(&t)

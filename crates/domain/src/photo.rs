@@ -19,6 +19,9 @@ pub mod wire {
     pub const OFFSET_HEADER: &str = "upload-offset";
     /// The photo's whole size, sent with every `PUT` chunk.
     pub const SIZE_HEADER: &str = "photo-size";
+    /// The record the photo belongs to, sent with every `PUT` chunk: HQ accepts a photo only for
+    /// a record it has, that lists the photo, and that the officer may see.
+    pub const RECORD_HEADER: &str = "photo-record";
     /// `true` when HQ holds the whole photo and its SHA-256 matched (answer to `HEAD`).
     pub const VERIFIED_HEADER: &str = "photo-verified";
     /// A chunk was sent for an offset other than the bytes HQ holds: ask HQ again (`HEAD`).

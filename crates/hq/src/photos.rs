@@ -4,8 +4,13 @@
 //! else is discarded with `photo_hash_mismatch`, and the device, which still holds the photo,
 //! sends it again.
 //!
-//! Files live in `photos_dir`: `<sha256>` (verified), `<sha256>.json` (type, size, who uploaded
-//! it), and `partial/<sha256>` while an upload is under way. Chunks of one photo are appended one
+//! Who may: a chunk names the record it belongs to (`photo-record`), and HQ accepts it only from
+//! an officer who may see that record, which must already list the photo (records go first).
+//! A photo is read back by its uploader, or by an officer who may see a record that lists it;
+//! every read is in the access log.
+//!
+//! Files live in `photos_dir`: `<sha256>` (verified), `<sha256>.json` (type, size, uploaders,
+//! records), and `partial/<sha256>` while an upload is under way. Chunks of one photo are appended one
 //! at a time within this process; HQ processes sharing a volume should route a device to one
 //! process per upload (or a later version should take a file lock).
 
@@ -17,13 +22,15 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use beatbook_domain::people::Role;
+use beatbook_domain::access::{device_may_see, Viewer};
+use beatbook_domain::merge::RecordState;
 use beatbook_domain::photo::wire::{
-    PhotoUploadStatus, HASH_MISMATCH, OFFSET_HEADER, OFFSET_MISMATCH, SIZE_HEADER, TOO_LARGE,
-    VERIFIED_HEADER,
+    PhotoUploadStatus, HASH_MISMATCH, OFFSET_HEADER, OFFSET_MISMATCH, RECORD_HEADER, SIZE_HEADER,
+    TOO_LARGE, VERIFIED_HEADER,
 };
-use beatbook_domain::photo::{is_sha256_hex, MAX_PHOTO_BYTES};
+use beatbook_domain::photo::{is_sha256_hex, PhotoRef, MAX_PHOTO_BYTES};
 use beatbook_domain::protocol::ApiErrorBody;
+use beatbook_domain::RecordId;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::path::PathBuf;
@@ -36,6 +43,33 @@ struct PhotoMeta {
     size: u64,
     /// Officers who uploaded it (they may read it back).
     uploaded_by: Vec<String>,
+    /// Records that list it: whoever may see one of them may read it.
+    #[serde(default)]
+    records: Vec<RecordId>,
+}
+
+/// Whether `viewer` may see record `id` at HQ, and it lists photo `sha256`.
+async fn record_lists_photo(
+    state: &HqState,
+    viewer: &Viewer,
+    id: RecordId,
+    sha256: &str,
+) -> Result<bool, PhotoError> {
+    let Some(change) = state.storage.record(id).await.map_err(ApiError::from)? else {
+        return Ok(false);
+    };
+    if !device_may_see(viewer, &change.facts) {
+        return Ok(false);
+    }
+    let record: RecordState = serde_json::from_str(&change.state_json)
+        .map_err(|e| ApiError::Internal(format!("record {id}: {e}")))?;
+    let photos: Vec<PhotoRef> = record
+        .to_object()
+        .get("photos")
+        .cloned()
+        .and_then(|v| serde_json::from_value(v).ok())
+        .unwrap_or_default();
+    Ok(photos.iter().any(|p| p.sha256 == sha256))
 }
 
 /// A photo endpoint's error: the shared ones, plus the photo codes a device acts on.
@@ -168,13 +202,15 @@ pub async fn head(
 #[utoipa::path(put, path = "/api/v1/photos/{sha256}", tag = "photos",
     params(("sha256" = String, Path, description = "SHA-256 of the photo, lower-case hex"),
            ("offset" = u64, Query, description = "Where this chunk starts: must equal the bytes HQ holds"),
-           ("photo-size" = u64, Header, description = "The whole photo's size in bytes")),
+           ("photo-size" = u64, Header, description = "The whole photo's size in bytes"),
+           ("photo-record" = String, Header, description = "The record that lists the photo; HQ must have it, and the officer must be able to see it")),
     request_body(content = Vec<u8>, content_type = "application/octet-stream"),
     security(("bearer" = [])),
     responses((status = 200, body = PhotoUploadStatus),
               (status = 409, description = "`photo_offset_mismatch`: the chunk does not start where HQ's copy ends (see `upload-offset`)", body = ApiErrorBody),
               (status = 422, description = "`photo_hash_mismatch`: the bytes do not hash to the name; HQ discarded them", body = ApiErrorBody),
               (status = 413, description = "`photo_too_large`", body = ApiErrorBody),
+              (status = 403, description = "No record the officer may see lists this photo", body = ApiErrorBody),
               (status = 401, body = ApiErrorBody)))]
 pub async fn put(
     auth: Authed,
@@ -198,9 +234,30 @@ pub async fn put(
             offset: None,
         });
     }
+    let record: RecordId = headers
+        .get(RECORD_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse().ok())
+        .ok_or_else(|| {
+            ApiError::BadRequest(format!(
+                "send the id of the record the photo belongs to in {RECORD_HEADER}"
+            ))
+        })?;
+    if !record_lists_photo(&state, &auth.viewer, record, &sha256).await? {
+        return Err(ApiError::Forbidden(
+            "HQ has no record you may see that lists this photo: sync the record first".into(),
+        )
+        .into());
+    }
     let _one_at_a_time = lock_for(&sha256).lock().await;
     if let Some(n) = file_len(&p.done).await? {
-        // Already here (another device, or an answer lost on the way back).
+        // Already here (another device, or an answer lost on the way back): note this record too.
+        if let Some(mut meta) = read_meta(&p.meta).await? {
+            if !meta.records.contains(&record) {
+                meta.records.push(record);
+                tokio::fs::write(&p.meta, serde_json::to_vec(&meta).unwrap_or_default()).await?;
+            }
+        }
         return Ok(Json(PhotoUploadStatus {
             offset: n,
             size: n,
@@ -235,6 +292,7 @@ pub async fn put(
             mime,
             size,
             uploaded_by: vec![auth.officer.id.as_str().to_owned()],
+            records: vec![record],
         };
         tokio::fs::write(
             &p.partial_meta,
@@ -281,6 +339,7 @@ pub async fn put(
         mime: "application/octet-stream".into(),
         size,
         uploaded_by: vec![auth.officer.id.as_str().to_owned()],
+        records: vec![record],
     });
     tokio::fs::write(&p.meta, serde_json::to_vec(&meta).unwrap_or_default()).await?;
     tokio::fs::rename(&p.partial, &p.done).await?;
@@ -308,20 +367,35 @@ pub async fn get(
     let Some(meta) = meta.filter(|_| p.done.exists()) else {
         return Err(ApiError::NotFound("HQ does not hold this photo (yet)".into()).into());
     };
-    // Who uploaded it, and roles that see force-wide. Officers of a team that sees the record
-    // need a lookup of records by photo, which the storage does not offer yet.
-    let may_read = meta
+    let mut via = Vec::new();
+    for id in &meta.records {
+        if record_lists_photo(&state, &auth.viewer, *id, &sha256).await? {
+            via.push(*id);
+        }
+    }
+    let uploader = meta
         .uploaded_by
         .iter()
-        .any(|o| o == auth.officer.id.as_str())
-        || matches!(
-            auth.officer.role,
-            Role::Supervisor | Role::IntelligenceUnit | Role::Analyst | Role::Admin
-        );
-    if !may_read {
+        .any(|o| o == auth.officer.id.as_str());
+    if via.is_empty() && !uploader {
         return Err(ApiError::Forbidden("you may not see this photo".into()).into());
     }
     let bytes = tokio::fs::read(&p.done).await?;
-    tracing::info!(photo = %sha256, officer = %auth.officer.id.as_str(), "photo read");
+    state
+        .storage
+        .log_access(&crate::storage::AccessEntry {
+            at: chrono::Utc::now(),
+            officer_id: auth.officer.id.clone(),
+            device_id: Some(auth.device),
+            action: "view".into(),
+            record_ids: if via.is_empty() {
+                meta.records.clone()
+            } else {
+                via
+            },
+            detail: format!("photo {sha256}"),
+        })
+        .await
+        .map_err(ApiError::from)?;
     Ok(([(axum::http::header::CONTENT_TYPE, meta.mime)], bytes).into_response())
 }

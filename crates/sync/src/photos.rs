@@ -7,7 +7,8 @@ use crate::client::{error_for, short, HqClient};
 use crate::engine::{Progress, SyncEngine};
 use crate::SyncError;
 use beatbook_domain::photo::wire::{
-    PhotoUploadStatus, HASH_MISMATCH, OFFSET_HEADER, OFFSET_MISMATCH, SIZE_HEADER, VERIFIED_HEADER,
+    PhotoUploadStatus, HASH_MISMATCH, OFFSET_HEADER, OFFSET_MISMATCH, RECORD_HEADER, SIZE_HEADER,
+    VERIFIED_HEADER,
 };
 use beatbook_domain::protocol::{PROTOCOL_HEADER, PROTOCOL_VERSION};
 use beatbook_store::PhotoUpload;
@@ -87,6 +88,7 @@ impl HqClient {
             .query(&[("offset", offset)])
             .header(PROTOCOL_HEADER, PROTOCOL_VERSION.to_string())
             .header(SIZE_HEADER, photo.size)
+            .header(RECORD_HEADER, photo.record_id.to_string())
             .header(CONTENT_TYPE, &photo.mime)
             .body(chunk)
             .send()
