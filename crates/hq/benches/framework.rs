@@ -151,7 +151,7 @@ async fn measure(name: &str, storage: Arc<dyn Storage>, records: usize) {
             .unwrap();
         let read = t.elapsed();
         let board = beatbook_hq::dashboard::framework::compute(
-            &items.into_iter().map(|(i, _)| i).collect::<Vec<_>>(),
+            &items,
             &state.storage.teams().await.unwrap(),
             &state.storage.areas().await.unwrap(),
             &state.storage.targets().await.unwrap(),

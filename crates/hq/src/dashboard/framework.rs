@@ -7,23 +7,23 @@
 //! Times are taken in UTC (peak hours included).
 
 use super::auth::Staff;
-use super::records::{self, Loaded};
+use super::records;
 use super::review::HQ_REVIEW_DEVICE;
 use crate::error::ApiError;
-use crate::storage::TargetRow;
+use crate::storage::{RecordQuery, TargetRow};
 use crate::HqState;
 use axum::extract::{Query, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use beatbook_domain::area::{Area, AreaKind};
-use beatbook_domain::concern::{Concern, ConcernStatus};
-use beatbook_domain::intel::IntelReport;
-use beatbook_domain::meeting::{Priority, PriorityStatus};
-use beatbook_domain::patrol::{Engagement, PatrolLog, MAX_PATROL_HOURS};
+use beatbook_domain::concern::ConcernStatus;
+use beatbook_domain::meeting::PriorityStatus;
+use beatbook_domain::patrol::MAX_PATROL_HOURS;
 use beatbook_domain::people::{Role, Team, TeamKind};
 use beatbook_domain::views::RecordSummary;
-use beatbook_domain::{AreaId, Record, RecordId, RecordKind};
+use beatbook_domain::Stamp;
+use beatbook_domain::{AreaId, RecordId, RecordKind};
 use chrono::{DateTime, Duration, NaiveDate, NaiveTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
@@ -185,12 +185,47 @@ fn ms_time(ms: u64) -> Option<DateTime<Utc>> {
     DateTime::from_timestamp_millis(i64::try_from(ms).ok()?)
 }
 
-/// Read a record's contribution. `None` for kinds the framework does not use.
-pub fn fact_of(r: &Loaded) -> Option<Item> {
-    let s = &r.state;
+/// The parts of a stored record state the framework reads: plain fields, the keys of appended
+/// entries, the creator's stamp and the tombstone. Narrative text (the bulk of a record) is
+/// skipped unread, which is most of the cost of a force-sized board.
+#[derive(Deserialize)]
+pub struct StateView {
+    pub id: RecordId,
+    pub kind: RecordKind,
+    pub created: Stamp,
+    #[serde(default)]
+    fields: HashMap<String, FieldView>,
+    #[serde(default)]
+    log: BTreeMap<String, serde::de::IgnoredAny>,
+    #[serde(default)]
+    tombstone: Option<serde::de::IgnoredAny>,
+}
+
+#[derive(Deserialize)]
+struct FieldView {
+    value: serde_json::Value,
+    stamp: Stamp,
+}
+
+impl StateView {
+    pub fn parse(state_json: &str) -> Option<StateView> {
+        serde_json::from_str(state_json).ok()
+    }
+
+    fn get<T: serde::de::DeserializeOwned>(&self, name: &str) -> Option<T> {
+        T::deserialize(&self.fields.get(name)?.value).ok()
+    }
+}
+
+/// Read a record's contribution (`areas`: the record's areas, as its access facts hold them).
+/// `None` for kinds the framework does not use, and for deleted or unreadable records.
+pub fn fact_of(s: &StateView, areas: &[AreaId]) -> Option<Item> {
+    if s.tombstone.is_some() {
+        return None;
+    }
     let fact = match s.kind {
         RecordKind::Concern => {
-            let c = Concern::from_state(s).ok()?;
+            let status: ConcernStatus = s.get("status")?;
             // Answered: the first update appended, or the status moved on from open (the time of
             // its latest change, so a concern answered and later closed may read late).
             let first_update = s
@@ -200,7 +235,7 @@ pub fn fact_of(r: &Loaded) -> Option<Item> {
                 .and_then(|k| k.split('.').next())
                 .and_then(|ms| ms.parse::<u64>().ok())
                 .and_then(ms_time);
-            let moved_on = (c.status != ConcernStatus::Open)
+            let moved_on = (status != ConcernStatus::Open)
                 .then(|| s.fields.get("status"))
                 .flatten()
                 .and_then(|v| ms_time(v.stamp.hlc.wall_ms));
@@ -209,38 +244,38 @@ pub fn fact_of(r: &Loaded) -> Option<Item> {
                 (a, b) => a.or(b),
             };
             Fact::Concern {
-                reported_at: c.reported_at,
+                reported_at: s.get("reported_at")?,
                 answered_at,
-                closed: matches!(c.status, ConcernStatus::Resolved | ConcernStatus::Closed),
+                closed: matches!(status, ConcernStatus::Resolved | ConcernStatus::Closed),
             }
         }
         RecordKind::Priority => {
-            let p = Priority::from_state(s).ok()?;
+            let agreed: NaiveDate = s.get("agreed_on")?;
             Fact::Priority {
-                active: p.status == PriorityStatus::Active,
-                last_reviewed: p.last_reviewed_on.unwrap_or(p.agreed_on),
+                active: s.get::<PriorityStatus>("status")? == PriorityStatus::Active,
+                last_reviewed: s
+                    .get::<Option<NaiveDate>>("last_reviewed_on")
+                    .flatten()
+                    .unwrap_or(agreed),
             }
         }
-        RecordKind::PatrolLog => {
-            let p = PatrolLog::from_state(s).ok()?;
-            Fact::Patrol {
-                hotspot: p.hotspot.is_some(),
-                started_at: p.started_at,
-                ended_at: p.ended_at,
-            }
-        }
+        RecordKind::PatrolLog => Fact::Patrol {
+            hotspot: s.get::<Option<String>>("hotspot").flatten().is_some(),
+            started_at: s.get("started_at")?,
+            ended_at: s.get::<Option<DateTime<Utc>>>("ended_at").flatten(),
+        },
         RecordKind::Engagement => Fact::Engagement {
-            at: Engagement::from_state(s).ok()?.held_at,
+            at: s.get("held_at")?,
         },
         RecordKind::IntelReport => Fact::Intel {
-            submitted_at: IntelReport::from_state(s).ok()?.submitted_at,
+            submitted_at: s.get("submitted_at")?,
             made_at_hq: s.created.device == HQ_REVIEW_DEVICE,
         },
         RecordKind::IntelSource | RecordKind::Meeting => return None,
     };
     Some(Item {
         id: s.id,
-        areas: r.summary.areas.clone(),
+        areas: areas.to_vec(),
         fact,
     })
 }
@@ -475,24 +510,26 @@ pub fn compute(
             by_area_units.entry(a).or_default().push(i);
         }
     }
-    let mut acc: HashMap<(usize, Measure), Acc> = HashMap::new();
+    let mut acc: Vec<[Acc; Measure::ALL.len()]> = vec![Default::default(); units.len()];
+    let mut mine: Vec<usize> = Vec::new();
     for item in items {
-        let mut mine: Vec<usize> = item
-            .areas
-            .iter()
-            .filter_map(|a| by_area_units.get(a))
-            .flatten()
-            .copied()
-            .collect();
-        mine.sort_unstable();
-        mine.dedup();
-        if mine.is_empty() {
+        let contributions = Measure::ALL.map(|m| contribution(m, &item.fact, &period));
+        if contributions.iter().all(Option::is_none) {
             continue;
         }
-        for m in Measure::ALL {
-            if let Some(c) = contribution(m, &item.fact, &period) {
-                for &u in &mine {
-                    let a = acc.entry((u, m)).or_default();
+        mine.clear();
+        mine.extend(
+            item.areas
+                .iter()
+                .filter_map(|a| by_area_units.get(a))
+                .flatten()
+                .copied(),
+        );
+        mine.sort_unstable();
+        mine.dedup();
+        for &u in &mine {
+            for (a, c) in acc[u].iter_mut().zip(contributions) {
+                if let Some(c) = c {
                     a.sum += c;
                     a.n += 1;
                 }
@@ -512,8 +549,9 @@ pub fn compute(
             kind: u.kind,
             cells: Measure::ALL
                 .into_iter()
-                .map(|m| {
-                    let a = acc.get(&(i, m));
+                .enumerate()
+                .map(|(k, m)| {
+                    let a = acc.get(i).map(|row| &row[k]);
                     let v = value(m, a, &period);
                     let target = target_for(&targets, by_area, u, m);
                     Cell {
@@ -587,19 +625,41 @@ const KINDS: [RecordKind; 5] = [
     RecordKind::IntelReport,
 ];
 
-/// The framework's records, read from storage.
-pub async fn items(state: &HqState) -> Result<Vec<(Item, RecordSummary)>, ApiError> {
-    Ok(records::scan(state, &KINDS)
-        .await?
-        .iter()
-        .filter_map(|r| fact_of(r).map(|i| (i, r.summary.clone())))
-        .collect())
+/// What every framework record contributes, read from storage a page at a time (only the small
+/// [`Item`]s are kept), parsed off the async workers.
+pub async fn items(state: &HqState) -> Result<Vec<Item>, ApiError> {
+    const PAGE: u32 = 10_000;
+    let mut out = Vec::new();
+    let mut after = 0;
+    loop {
+        let page = state
+            .storage
+            .records(&RecordQuery {
+                kinds: KINDS.to_vec(),
+                after,
+                limit: PAGE,
+            })
+            .await?;
+        let n = page.len();
+        after = page.last().map_or(after, |c| c.server_seq);
+        let parsed = tokio::task::spawn_blocking(move || {
+            page.iter()
+                .filter_map(|c| fact_of(&StateView::parse(&c.state_json)?, &c.facts.areas))
+                .collect::<Vec<_>>()
+        })
+        .await
+        .map_err(|e| ApiError::Internal(e.to_string()))?;
+        out.extend(parsed);
+        if n < PAGE as usize {
+            return Ok(out);
+        }
+    }
 }
 
 async fn board(state: &HqState, q: &BoardQuery) -> Result<Board, ApiError> {
     let period = q.period()?;
     let by_area = q.by_area()?;
-    let items: Vec<Item> = items(state).await?.into_iter().map(|(i, _)| i).collect();
+    let items = items(state).await?;
     Ok(compute(
         &items,
         &state.storage.teams().await?,
@@ -728,7 +788,10 @@ pub async fn cell(
         .iter()
         .filter(|r| records::hq_may_see(staff.role(), &r.change.facts))
         .filter_map(|r| {
-            let item = fact_of(r)?;
+            let item = fact_of(
+                &StateView::parse(&r.change.state_json)?,
+                &r.change.facts.areas,
+            )?;
             if !item.areas.iter().any(|a| unit_areas.contains(a)) {
                 return None;
             }
