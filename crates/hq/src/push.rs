@@ -147,6 +147,26 @@ fn check_and_merge(
     }
 }
 
+/// The rows to write for the records a batch changed: each one's merged state at the server
+/// sequence of its last change, with the facts the access rules read.
+pub fn record_rows(
+    changed: BTreeMap<RecordId, u64>,
+    states: &mut HashMap<RecordId, RecordState>,
+) -> Vec<RecordRow> {
+    changed
+        .into_iter()
+        .filter_map(|(id, server_seq)| {
+            let state = states.remove(&id)?;
+            Some(RecordRow {
+                state_json: serde_json::to_string(&state).unwrap_or_default(),
+                facts: AccessFacts::from_state(&state),
+                state,
+                server_seq,
+            })
+        })
+        .collect()
+}
+
 /// Plan a batch. Ops are taken in device_seq order; each is a duplicate (already on HQ), the next
 /// one expected (checked, merged, logged), or past a gap (refused, to be sent again in order).
 pub fn plan(ctx: &PushContext, ops: &[Op], mut loaded: Loaded) -> Plan {
@@ -225,18 +245,7 @@ pub fn plan(ctx: &PushContext, ops: &[Op], mut loaded: Loaded) -> Plan {
         });
     }
 
-    let records = changed
-        .into_iter()
-        .filter_map(|(id, server_seq)| {
-            let state = loaded.states.remove(&id)?;
-            Some(RecordRow {
-                state_json: serde_json::to_string(&state).unwrap_or_default(),
-                facts: AccessFacts::from_state(&state),
-                state,
-                server_seq,
-            })
-        })
-        .collect();
+    let records = record_rows(changed, &mut loaded.states);
     Plan {
         response: PushResponse {
             results,

@@ -86,6 +86,33 @@ fn now_text() -> String {
 
 /// Exponential backoff with jitter: `base * 2^attempt`, capped at `max`, scaled by a random
 /// factor in [0.5, 1.0) so devices that lost signal together do not all retry together.
+/// How long a background sync loop waits after a sync that ended with `result`: `interval` after
+/// a success or an error a person must fix, a shorter backoff with jitter after a passing one (no
+/// signal, HQ restarting; `attempt` counts them), and `None` once the device is revoked.
+pub fn wait_after<T>(
+    result: &Result<T, SyncError>,
+    attempt: &mut u32,
+    interval: Duration,
+) -> Option<Duration> {
+    Some(match result {
+        Ok(_) => {
+            *attempt = 0;
+            interval
+        }
+        Err(SyncError::Revoked) => return None,
+        Err(e) if e.is_transient() => {
+            *attempt = attempt.saturating_add(1);
+            backoff_delay(
+                *attempt,
+                Duration::from_secs(2),
+                interval,
+                &mut rand::thread_rng(),
+            )
+        }
+        Err(_) => interval,
+    })
+}
+
 pub fn backoff_delay(attempt: u32, base: Duration, max: Duration, rng: &mut impl Rng) -> Duration {
     let exp = base.saturating_mul(1u32.checked_shl(attempt.min(20)).unwrap_or(u32::MAX));
     exp.min(max).mul_f64(rng.gen_range(0.5..1.0))
@@ -501,22 +528,9 @@ impl SyncEngine {
     pub async fn run(&self, interval: Duration, mut stop: watch::Receiver<bool>) {
         let mut attempt: u32 = 0;
         while !*stop.borrow() {
-            let wait = match self.sync_once(&|_| {}).await {
-                Ok(_) => {
-                    attempt = 0;
-                    interval
-                }
-                Err(SyncError::Revoked) => return,
-                Err(e) if e.is_transient() => {
-                    attempt = attempt.saturating_add(1);
-                    backoff_delay(
-                        attempt,
-                        Duration::from_secs(2),
-                        interval,
-                        &mut rand::thread_rng(),
-                    )
-                }
-                Err(_) => interval,
+            let result = self.sync_once(&|_| {}).await;
+            let Some(wait) = wait_after(&result, &mut attempt, interval) else {
+                return;
             };
             tokio::select! {
                 _ = tokio::time::sleep(wait) => {}

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use beatbook_domain::tablet::{SyncOutcome, SyncProgress, SyncState, SyncView};
-use beatbook_sync::{backoff_delay, Progress, SyncError, SyncReport};
+use beatbook_sync::{wait_after, Progress, SyncError, SyncReport};
 use tauri::ipc::Channel;
 use tauri::State;
 
@@ -54,22 +54,9 @@ pub(crate) fn spawn_background(u: Arc<Unlocked>, interval: Duration) {
     tauri::async_runtime::spawn(async move {
         let mut attempt: u32 = 0;
         while !*stop.borrow() {
-            let wait = match sync_with(&u, |_| {}).await {
-                Ok(_) => {
-                    attempt = 0;
-                    interval
-                }
-                Err(SyncError::Revoked) => return,
-                Err(e) if e.is_transient() => {
-                    attempt = attempt.saturating_add(1);
-                    backoff_delay(
-                        attempt,
-                        Duration::from_secs(2),
-                        interval,
-                        &mut rand::thread_rng(),
-                    )
-                }
-                Err(_) => interval,
+            let result = sync_with(&u, |_| {}).await;
+            let Some(wait) = wait_after(&result, &mut attempt, interval) else {
+                return;
             };
             tokio::select! {
                 _ = tokio::time::sleep(wait) => {}

@@ -15,12 +15,11 @@ use super::auth::Staff;
 use super::records::{self, hq_may_see};
 use crate::auth::{new_secret, sha256_hex};
 use crate::error::ApiError;
-use crate::push::{chain_hash, Loaded, LogRow, Plan, RecordRow};
+use crate::push::{chain_hash, record_rows, Loaded, LogRow, Plan};
 use crate::storage::DeviceRow;
 use crate::HqState;
 use axum::extract::{Path, State};
 use axum::Json;
-use beatbook_domain::access::AccessFacts;
 use beatbook_domain::intel::{Grade, HandlingCode, IntelReport, IntelSource, ReviewState};
 use beatbook_domain::merge::RecordState;
 use beatbook_domain::people::Role;
@@ -181,18 +180,7 @@ fn plan_review(ops: &[Op], mut loaded: Loaded) -> Plan {
         });
         next_seq += 1;
     }
-    let records = changed
-        .into_iter()
-        .filter_map(|(id, server_seq)| {
-            let state = loaded.states.remove(&id)?;
-            Some(RecordRow {
-                state_json: serde_json::to_string(&state).unwrap_or_default(),
-                facts: AccessFacts::from_state(&state),
-                state,
-                server_seq,
-            })
-        })
-        .collect();
+    let records = record_rows(changed, &mut loaded.states);
     Plan {
         response: PushResponse {
             results,
