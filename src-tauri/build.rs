@@ -22,6 +22,7 @@ const COMMANDS: &[&str] = &[
     "records_resolve",
     "concern_create_with_photos",
     "record_photos",
+    "record_attach_photos",
     "photo_get",
     "areas_at",
     "areas_all",

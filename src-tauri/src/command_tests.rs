@@ -522,6 +522,22 @@ fn a_concern_saves_with_its_photo_which_waits_for_hq_and_reads_back() {
     assert_eq!(e["fields"][0]["field"], "photos[0]");
     assert_eq!(e["fields"][0]["code"], "unsupported_type");
     assert_eq!(list(&d).len(), before);
+
+    // A second photo on the saved concern: a change of its own, numbered after the first.
+    let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
+    png.extend([1, 2, 3]);
+    let both = d.ok(
+        "record_attach_photos",
+        json!({"id": id, "photos": [base64::engine::general_purpose::STANDARD.encode(&png)]}),
+    );
+    assert_eq!(both.as_array().unwrap().len(), 2);
+    assert_eq!(both[1]["photo"]["mime"], "image/png");
+    assert_eq!(both[1]["state"], "waiting");
+    let e = d.err(
+        "record_attach_photos",
+        json!({"id": id, "photos": ["not base64!"]}),
+    );
+    assert_eq!(e["fields"][0]["field"], "photos[2]");
 }
 
 #[test]

@@ -39,6 +39,7 @@ pub fn run_app<R: Runtime>(builder: Builder<R>, settings: AppSettings) -> tauri:
             commands::records::records_resolve,
             commands::photos::concern_create_with_photos,
             commands::photos::record_photos,
+            commands::photos::record_attach_photos,
             commands::photos::photo_get,
             commands::areas::areas_at,
             commands::areas::areas_all,

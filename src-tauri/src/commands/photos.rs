@@ -5,7 +5,7 @@
 use base64::Engine as _;
 use beatbook_domain::concern::NewConcern;
 use beatbook_domain::photo::PhotoView;
-use beatbook_domain::{FieldError, RecordId};
+use beatbook_domain::RecordId;
 use tauri::ipc::Response;
 use tauri::State;
 
@@ -23,31 +23,78 @@ pub async fn concern_create_with_photos(
     photos: Vec<String>,
 ) -> Result<RecordId, CommandError> {
     let u = state.require_unlocked()?;
-    let mut bytes = Vec::with_capacity(photos.len());
-    for (i, p) in photos.iter().enumerate() {
-        // A data: URL's prefix is accepted too.
-        let b64 = p.split_once(',').map_or(p.as_str(), |(_, rest)| rest);
-        bytes.push(
-            base64::engine::general_purpose::STANDARD
-                .decode(b64)
-                .map_err(|_| CommandError {
-                    fields: vec![FieldError {
-                        field: format!("photos[{i}]"),
-                        code: "unreadable".into(),
-                        message: "the photo could not be read: take it again".into(),
-                    }],
-                    ..CommandError::new(
-                        ErrorCode::Invalid,
-                        "Some fields need attention before this can be saved.",
-                    )
-                })?,
-        );
-    }
+    let bytes = decode(&photos, 0)?;
     let id = u
         .with_store(move |s| s.add_concern_with_photos(concern, bytes))
         .await?;
     u.wake.notify_one();
     Ok(id)
+}
+
+/// Add photos to a concern already saved: one change (synced like any edit) and the photos, in
+/// one save. Answers the concern's photos.
+#[tauri::command]
+pub async fn record_attach_photos(
+    state: State<'_, AppState>,
+    id: RecordId,
+    photos: Vec<String>,
+) -> Result<Vec<PhotoView>, CommandError> {
+    let u = state.require_unlocked()?;
+    let views = u
+        .with_store(move |s| {
+            let first = s.record_photos(id)?.len();
+            let bytes = decode(&photos, first).map_err(|e| e.into_store())?;
+            s.attach_photos(id, bytes)?;
+            s.record_photos(id)
+        })
+        .await?;
+    u.wake.notify_one();
+    Ok(views)
+}
+
+/// The bytes of each photo (base64, or a data: URL). Field errors count from `first`.
+fn decode(photos: &[String], first: usize) -> Result<Vec<Vec<u8>>, Undecodable> {
+    photos
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            let b64 = p.split_once(',').map_or(p.as_str(), |(_, rest)| rest);
+            base64::engine::general_purpose::STANDARD
+                .decode(b64)
+                .map_err(|_| Undecodable(first + i))
+        })
+        .collect()
+}
+
+/// Photo `.0` could not be decoded.
+struct Undecodable(usize);
+
+impl Undecodable {
+    fn errors(&self) -> beatbook_domain::ValidationErrors {
+        let mut errs = beatbook_domain::ValidationErrors::new();
+        errs.add(
+            format!("photos[{}]", self.0),
+            "unreadable",
+            "the photo could not be read: take it again",
+        );
+        errs
+    }
+
+    fn into_store(self) -> beatbook_store::StoreError {
+        beatbook_store::StoreError::Invalid(self.errors())
+    }
+}
+
+impl From<Undecodable> for CommandError {
+    fn from(e: Undecodable) -> Self {
+        CommandError {
+            fields: e.errors().errors,
+            ..CommandError::new(
+                ErrorCode::Invalid,
+                "Some fields need attention before this can be saved.",
+            )
+        }
+    }
 }
 
 /// A record's photos, each `waiting` (only on this device), `on_hq`, or `not_on_device`.

@@ -129,6 +129,14 @@ describe('the shift, offline first', () => {
     await user.click(screen.getByRole('button', { name: 'Back to the list' }));
     await user.click(await screen.findByRole('button', { name: /Open record: .*Underpass lights out/ }));
     await waitFor(() => expect(screen.getByTestId('record-photos')).toHaveTextContent('On HQ'));
+
+    // Another photo on the saved concern: a change of its own, waiting again.
+    const png = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 7]);
+    await user.upload(screen.getByLabelText('Add photo to this record'), new File([png], 'later.png', { type: 'image/png' }));
+    expect(await screen.findByText(/Photo saved on this device/)).toBeInTheDocument();
+    expect(backend.calls).toContain('attachPhotos');
+    const states = [...screen.getByTestId('record-photos').querySelectorAll('[data-state]')].map((e) => e.getAttribute('data-state'));
+    expect(states).toEqual(['on_hq', 'waiting']);
   });
 
   it('refuses a photo too large before saving, and shows the device\'s field error for one not an image', async () => {

@@ -91,10 +91,12 @@ describe('TauriBackend commands', () => {
     });
     const backend = new TauriBackend();
     await backend.createConcernWithPhotos({} as never, ['data:image/jpeg;base64,/9j/']);
+    await backend.attachPhotos('id-1', ['/9j/']);
     await backend.recordPhotos('id-1');
     await backend.photo('ab'.repeat(32));
     expect(asked).toEqual([
       ['concern_create_with_photos', { concern: {}, photos: ['data:image/jpeg;base64,/9j/'] }],
+      ['record_attach_photos', { id: 'id-1', photos: ['/9j/'] }],
       ['record_photos', { id: 'id-1' }],
       ['photo_get', { sha256: 'ab'.repeat(32) }],
     ]);

@@ -111,6 +111,33 @@ function invalid(field: string, message: string): BackendError {
   });
 }
 
+/** Type and size checks as the device makes them; field errors count from `first`. */
+function checkPhotos(photos: string[], first: number) {
+  return photos.map((p, i) => {
+    const b64 = p.includes(',') ? p.slice(p.indexOf(',') + 1) : p;
+    const bytes = Uint8Array.from(atob(b64), (ch) => ch.charCodeAt(0));
+    const field = `photos[${first + i}]`;
+    if (bytes.length > MAX_PHOTO_BYTES) {
+      throw new BackendError({
+        code: 'invalid',
+        message: 'Some fields need attention before this can be saved.',
+        fields: [{ field, code: 'too_large', message: 'the most a photo may be is 15 MB: take it at a lower resolution' }],
+      });
+    }
+    const mime = sniffMime(bytes);
+    if (!mime) {
+      throw new BackendError({
+        code: 'invalid',
+        message: 'Some fields need attention before this can be saved.',
+        fields: [{ field, code: 'unsupported_type', message: 'only JPEG, PNG, WebP or HEIC photos can be attached' }],
+      });
+    }
+    photoCounter += 1;
+    const sha256 = photoCounter.toString(16).padStart(64, '0');
+    return { ref: { sha256, mime, bytes: bytes.length }, bytes };
+  });
+}
+
 export class FakeBackend implements Backend {
   /** Method names in call order, so tests can assert what the UI asked for. */
   readonly calls: (keyof Backend)[] = [];
@@ -443,35 +470,27 @@ export class FakeBackend implements Backend {
   async createConcernWithPhotos(concern: NewConcern, photos: string[]): Promise<RecordId> {
     this.record('createConcernWithPhotos');
     this.requireUnlocked();
-    const checked = photos.map((p, i) => {
-      const b64 = p.includes(',') ? p.slice(p.indexOf(',') + 1) : p;
-      const bytes = Uint8Array.from(atob(b64), (ch) => ch.charCodeAt(0));
-      const field = `photos[${i}]`;
-      if (bytes.length > MAX_PHOTO_BYTES) {
-        throw new BackendError({
-          code: 'invalid',
-          message: 'Some fields need attention before this can be saved.',
-          fields: [{ field, code: 'too_large', message: 'the most a photo may be is 15 MB: take it at a lower resolution' }],
-        });
-      }
-      const mime = sniffMime(bytes);
-      if (!mime) {
-        throw new BackendError({
-          code: 'invalid',
-          message: 'Some fields need attention before this can be saved.',
-          fields: [{ field, code: 'unsupported_type', message: 'only JPEG, PNG, WebP or HEIC photos can be attached' }],
-        });
-      }
-      photoCounter += 1;
-      const sha256 = photoCounter.toString(16).padStart(64, '0');
-      return { ref: { sha256, mime, bytes: bytes.length }, bytes };
-    });
+    const checked = checkPhotos(photos, 0);
     const id = await this.createRecord({ kind: 'concern', record: concern });
     this.calls.pop(); // the createRecord above is part of this call
     const r = this.get(id);
     r.body['photos'] = checked.map((c) => c.ref);
     for (const c of checked) this.photos.set(c.ref.sha256, { bytes: c.bytes, onHq: false });
     return id;
+  }
+
+  async attachPhotos(id: RecordId, photos: string[]): Promise<PhotoView[]> {
+    this.record('attachPhotos');
+    this.requireUnlocked();
+    const r = this.get(id);
+    const refs = (r.body['photos'] ?? []) as PhotoRef[];
+    const checked = checkPhotos(photos, refs.length);
+    r.body['photos'] = [...refs, ...checked.map((c) => c.ref)];
+    for (const c of checked) this.photos.set(c.ref.sha256, { bytes: c.bytes, onHq: false });
+    this.change(r, 'Photos added');
+    const views = await this.recordPhotos(id);
+    this.calls.pop(); // the recordPhotos above is part of this call
+    return views;
   }
 
   async recordPhotos(id: RecordId): Promise<PhotoView[]> {

@@ -139,6 +139,9 @@ export interface Backend {
   /** `concern_create_with_photos`: the concern and its photos (base64 or data: URLs) in one
    * save. A photo too large or not an image rejects `invalid` with a `photos[i]` field error. */
   createConcernWithPhotos(concern: NewConcern, photos: string[]): Promise<RecordId>;
+  /** `record_attach_photos`: add photos to a saved concern (one change, synced like an edit);
+   * answers its photos. Field errors are numbered after the photos it already has. */
+  attachPhotos(id: RecordId, photos: string[]): Promise<PhotoView[]>;
   /** `record_photos`: each photo with `waiting` (only on this device) / `on_hq` / `not_on_device`. */
   recordPhotos(id: RecordId): Promise<PhotoView[]>;
   /** `photo_get`: a photo's bytes, when this device holds them. */

@@ -94,6 +94,9 @@ export class TauriBackend implements Backend {
   createConcernWithPhotos(concern: NewConcern, photos: string[]): Promise<RecordId> {
     return call('concern_create_with_photos', { concern, photos });
   }
+  attachPhotos(id: RecordId, photos: string[]): Promise<PhotoView[]> {
+    return call('record_attach_photos', { id, photos });
+  }
   recordPhotos(id: RecordId): Promise<PhotoView[]> {
     return call('record_photos', { id });
   }
