@@ -312,6 +312,16 @@ const UPDATE_RECORDS: &str = "UPDATE records AS r
     FROM UNNEST($1::uuid[], $2::text[], $3::text[], $4::jsonb[], $5::bigint[]) AS t(id, kind, state, facts, seq)
     WHERE r.id = t.id";
 
+/// A change feed row: `server_seq, id, state, facts::text`.
+fn change_of(r: &Row) -> Result<Change> {
+    Ok(Change {
+        server_seq: to_u64(r.get(0)),
+        record_id: RecordId(r.get(1)),
+        state_json: r.get(2),
+        facts: serde_json::from_str::<AccessFacts>(r.get(3))?,
+    })
+}
+
 #[async_trait]
 impl Storage for PostgresStorage {
     fn backend(&self) -> &'static str {
@@ -750,16 +760,7 @@ impl Storage for PostgresStorage {
             .query(&stmt, &[&to_i64(after), &i64::from(limit)])
             .await
             .map_err(db)?;
-        rows.iter()
-            .map(|r| {
-                Ok(Change {
-                    server_seq: to_u64(r.get(0)),
-                    record_id: RecordId(r.get(1)),
-                    state_json: r.get(2),
-                    facts: serde_json::from_str::<AccessFacts>(r.get(3))?,
-                })
-            })
-            .collect()
+        rows.iter().map(change_of).collect()
     }
 
     async fn changes_for(&self, keys: &[String], after: u64, limit: u32) -> Result<Vec<Change>> {
@@ -769,16 +770,7 @@ impl Storage for PostgresStorage {
             .query(&stmt, &[&keys, &to_i64(after), &i64::from(limit)])
             .await
             .map_err(db)?;
-        rows.iter()
-            .map(|r| {
-                Ok(Change {
-                    server_seq: to_u64(r.get(0)),
-                    record_id: RecordId(r.get(1)),
-                    state_json: r.get(2),
-                    facts: serde_json::from_str::<AccessFacts>(r.get(3))?,
-                })
-            })
-            .collect()
+        rows.iter().map(change_of).collect()
     }
 
     async fn head(&self) -> Result<u64> {
