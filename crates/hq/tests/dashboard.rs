@@ -1075,6 +1075,22 @@ async fn the_framework_shows_a_red_target_drills_down_to_the_records_and_exports
     assert_eq!(log[0].action, "view");
     assert_eq!(log[0].record_ids.len(), 3);
 
+    // Week by week: this week's figure is the last point.
+    let t = hq
+        .get(
+            "/api/v1/hq/framework/trend?unit=camden-tct&measure=concerns_answered_72h&weeks=4",
+            &supervisor,
+        )
+        .await;
+    assert_eq!(t.status, StatusCode::OK, "{}", t.text);
+    let points = t.body["points"].as_array().unwrap();
+    assert_eq!(points.len(), 4);
+    assert_eq!(points[3]["value"], 33.3);
+    assert_eq!(points[3]["rag"], "red");
+    assert!(points[..3]
+        .iter()
+        .all(|p| p["value"].is_null() && p["rag"] == "none"));
+
     // By area too.
     let a = hq.get("/api/v1/hq/framework?by=area", &supervisor).await;
     assert_eq!(

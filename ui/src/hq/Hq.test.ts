@@ -37,6 +37,15 @@ function fakeApi(over: Partial<HqApi> = {}): HqApi {
         { record: { id: 'r2', kind: 'concern', title: 'ASB: Answered the same day', status: 'closed', occurred_at: '2026-11-23T09:00:00Z', areas: [], conflicts: [], pending_ops: 0, body: {} }, contribution: 1, met: true },
       ],
     }),
+    trend: async () => ({
+      unit: 'camden-tct',
+      measure: 'concerns_answered_72h',
+      label: 'Concerns answered within 72 hours (%)',
+      points: [
+        { from: '2026-11-10T00:00:00Z', to: '2026-11-17T00:00:00Z', value: 100, target: 90, rag: 'green' },
+        { from: '2026-11-17T00:00:00Z', to: '2026-11-24T00:00:00Z', value: 33.3, target: 90, rag: 'red' },
+      ],
+    }),
     boardCsvUrl: () => '/api/v1/hq/framework.csv',
     putTarget: refuse,
     queue: async () => [],
@@ -87,6 +96,7 @@ describe('HQ dashboard', () => {
     expect(items[0]).toHaveTextContent('Missed');
     expect(items[0]).toHaveTextContent('Not answered yet');
     expect(items[1]).toHaveTextContent('Met');
+    expect(within(drill).getByRole('img', { name: /week by week: .*100; .*33.3/ })).toBeInTheDocument();
   });
 
   it('opens on the page a role has', async () => {

@@ -20,6 +20,8 @@ export type Cell = { measure: string; value: number | null; target: number; rag:
 export type BoardRow = { id: string; name: string; kind: TeamKind; cells: Cell[] };
 export type Board = { from: string; to: string; by: 'team' | 'area'; measures: { id: string; label: string }[]; rows: BoardRow[] };
 export type CellDetail = { unit: string; measure: string; label: string; records: { record: RecordSummary; contribution: number; met: boolean }[] };
+export type TrendPoint = { from: string; to: string; value: number | null; target: number; rag: Rag };
+export type Trend = { unit: string; measure: string; label: string; points: TrendPoint[] };
 export type QueueItem = { summary: RecordSummary; submitted_by: string; review_state: ReviewState; grade: string; threat_to_life: boolean; has_source: boolean };
 export type ReportDetail = { report: RecordSummary; submitted_by: string; sources: RecordSummary[] };
 export type DeviceView = { id: string; name: string; app_version: string; enrolled_at: string; last_seen_at: string | null; revoked_at: string | null; hq: boolean };
@@ -37,6 +39,7 @@ export interface HqApi {
   signOut(): Promise<void>;
   board(p: Period): Promise<Board>;
   cell(unit: string, measure: string, p: Period): Promise<CellDetail>;
+  trend(unit: string, measure: string, by: Period['by']): Promise<Trend>;
   boardCsvUrl(p: Period): string;
   putTarget(t: Target): Promise<void>;
   queue(): Promise<QueueItem[]>;
@@ -103,6 +106,9 @@ export class HttpHqApi implements HqApi {
   }
   cell(unit: string, measure: string, p: Period) {
     return this.call<CellDetail>('GET', `/framework/cell${query({ ...p, unit, measure })}`);
+  }
+  trend(unit: string, measure: string, by: Period['by']) {
+    return this.call<Trend>('GET', `/framework/trend${query({ unit, measure, by, weeks: '12' })}`);
   }
   boardCsvUrl(p: Period) {
     return `${this.base}/framework.csv${query(p)}`;

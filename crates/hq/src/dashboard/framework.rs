@@ -755,6 +755,90 @@ pub struct CellDetail {
     pub records: Vec<CellRecord>,
 }
 
+#[derive(Deserialize, Debug)]
+pub struct TrendQuery {
+    pub unit: String,
+    pub measure: String,
+    /// How many weeks back from today (default 12, at most 104).
+    pub weeks: Option<u32>,
+    pub by: Option<String>,
+}
+
+#[derive(Serialize)]
+pub struct TrendPoint {
+    pub from: DateTime<Utc>,
+    pub to: DateTime<Utc>,
+    pub value: Option<f64>,
+    pub target: f64,
+    pub rag: Rag,
+}
+
+#[derive(Serialize)]
+pub struct Trend {
+    pub unit: String,
+    pub measure: Measure,
+    pub label: &'static str,
+    pub points: Vec<TrendPoint>,
+}
+
+/// `GET /api/v1/hq/framework/trend?unit=&measure=&weeks=`: one cell week by week, oldest first.
+/// Figures only.
+pub async fn trend(
+    State(state): State<HqState>,
+    staff: Staff,
+    Query(q): Query<TrendQuery>,
+) -> Result<Json<Trend>, ApiError> {
+    staff.require(&VIEWERS)?;
+    let m = Measure::parse(&q.measure)
+        .ok_or_else(|| ApiError::BadRequest(format!("no measure {:?}", q.measure)))?;
+    let by_area = BoardQuery {
+        by: q.by.clone(),
+        ..Default::default()
+    }
+    .by_area()?;
+    let weeks = i64::from(q.weeks.unwrap_or(12).clamp(1, 104));
+    let items = items(&state).await?;
+    let (teams, areas, targets) = (
+        state.storage.teams().await?,
+        state.storage.areas().await?,
+        state.storage.targets().await?,
+    );
+    let end = (Utc::now().date_naive() + Duration::days(1))
+        .and_time(NaiveTime::MIN)
+        .and_utc();
+    let mut points = Vec::new();
+    for w in (0..weeks).rev() {
+        let period = Period {
+            from: end - Duration::weeks(w + 1),
+            to: end - Duration::weeks(w),
+        };
+        let board = compute(&items, &teams, &areas, &targets, period, by_area);
+        let row = board
+            .rows
+            .iter()
+            .find(|r| r.id == q.unit)
+            .ok_or_else(|| ApiError::NotFound(format!("no {} {}", board.by, q.unit)))?;
+        let cell = row
+            .cells
+            .iter()
+            .find(|c| c.measure == m)
+            .ok_or_else(|| ApiError::Internal("a measure is missing from the board".into()))?;
+        points.push(TrendPoint {
+            from: period.from,
+            to: period.to,
+            value: cell.value,
+            target: cell.target,
+            rag: cell.rag,
+        });
+    }
+    Ok(Json(Trend {
+        unit: q.unit,
+        measure: m,
+        label: m.label(),
+        points,
+    }))
+}
+
 /// `GET /api/v1/hq/framework/cell?unit=&measure=`: the records behind one cell, those that
 /// missed first. Supervisors and analysts (it lists records); logged.
 pub async fn cell(

@@ -40,6 +40,7 @@ pub fn routes() -> Router<HqState> {
         .route("/framework", get(framework::get))
         .route("/framework.csv", get(framework::csv))
         .route("/framework/cell", get(framework::cell))
+        .route("/framework/trend", get(framework::trend))
         .route(
             "/framework/targets",
             get(framework::targets).post(framework::put_target),
