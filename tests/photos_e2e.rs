@@ -200,6 +200,12 @@ async fn a_concern_with_a_photo_logged_offline_reaches_hq_with_its_photo() {
         .unwrap();
     assert_eq!(stranger.status(), 403);
     assert_eq!(code(stranger).await, "forbidden");
+    // The team-mate's tablet fetches it from HQ, checked, and keeps it for display offline.
+    assert_eq!(other.engine.fetch_photo(id, &sha).await.unwrap(), bytes);
+    assert_eq!(photo_state(&other, &sha), PhotoState::OnHq);
+    assert_eq!(other.engine.status().await.unwrap().pending_photos, 0);
+    assert!(dalston.engine.fetch_photo(id, &sha).await.is_err());
+    assert_eq!(photo_state(&dalston, &sha), PhotoState::NotOnDevice);
     // A second sync sends nothing again.
     let again = d.sync().await.unwrap();
     assert_eq!(again.photos.bytes_sent, 0);

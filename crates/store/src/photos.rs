@@ -248,6 +248,35 @@ impl Store {
         Ok(buf)
     }
 
+    /// Keep a photo fetched from HQ (of a record another device took it for), once its bytes
+    /// hash to its name. It is on HQ already, so it never goes back up.
+    pub fn keep_photo_from_hq(
+        &mut self,
+        record: RecordId,
+        sha256: &str,
+        bytes: Vec<u8>,
+    ) -> Result<(), StoreError> {
+        if hex::encode(Sha256::digest(&bytes)) != sha256 {
+            return Err(StoreError::Corrupt(format!(
+                "the photo HQ sent does not match its hash {sha256}"
+            )));
+        }
+        let mime = sniff_mime(&bytes).unwrap_or("application/octet-stream");
+        self.conn.execute(
+            "INSERT OR IGNORE INTO photos (sha256, record_id, device_seq, mime, size, state, bytes, created_ms)
+             VALUES (?1, ?2, 0, ?3, ?4, 'on_hq', ?5, ?6)",
+            rusqlite::params![
+                sha256,
+                record.to_string(),
+                mime,
+                i64::try_from(bytes.len()).unwrap_or(i64::MAX),
+                bytes,
+                i64::try_from(now_ms()).unwrap_or(i64::MAX),
+            ],
+        )?;
+        Ok(())
+    }
+
     /// HQ has checked the photo's hash: it is safe on HQ.
     pub fn mark_photo_on_hq(&mut self, sha256: &str) -> Result<(), StoreError> {
         self.conn.execute(
@@ -400,6 +429,21 @@ mod tests {
         s.mark_photo_on_hq(&sha).unwrap();
         assert_eq!(s.apply_pull(&[], &[id], 2, "fp").unwrap(), 1);
         assert!(s.photo(&sha).unwrap().is_none());
+    }
+
+    #[test]
+    fn a_photo_from_hq_is_kept_only_when_it_matches_its_hash_and_never_goes_back_up() {
+        let (_d, mut s) = store();
+        let photo = jpeg(300);
+        let sha = hex::encode(Sha256::digest(&photo));
+        let id = RecordId::new();
+        assert!(s.keep_photo_from_hq(id, &sha, jpeg(301)).is_err());
+        assert_eq!(s.photo_state(&sha).unwrap(), PhotoState::NotOnDevice);
+        s.keep_photo_from_hq(id, &sha, photo.clone()).unwrap();
+        assert_eq!(s.photo_state(&sha).unwrap(), PhotoState::OnHq);
+        assert_eq!(s.photo(&sha).unwrap().unwrap().1, photo);
+        assert_eq!(s.pending_photo_count().unwrap(), 0);
+        assert!(s.photos_to_upload(10).unwrap().is_empty());
     }
 
     #[test]

@@ -117,7 +117,57 @@ impl HqClient {
     }
 }
 
+impl HqClient {
+    /// A photo's bytes from HQ (when this officer may see a record that lists it).
+    pub async fn photo_download(&self, token: &str, sha256: &str) -> Result<Vec<u8>, SyncError> {
+        let resp = self
+            .http
+            .get(self.url(&format!("/photos/{sha256}")))
+            .bearer_auth(token)
+            .header(PROTOCOL_HEADER, PROTOCOL_VERSION.to_string())
+            .send()
+            .await
+            .map_err(|e| SyncError::Offline(short(&e)))?;
+        let status = resp.status();
+        let bytes = resp
+            .bytes()
+            .await
+            .map_err(|e| SyncError::Offline(short(&e)))?;
+        if status.is_success() {
+            Ok(bytes.to_vec())
+        } else {
+            Err(error_for(status, &bytes).1)
+        }
+    }
+}
+
 impl SyncEngine {
+    /// Fetch a photo this device does not hold (taken on another device for `record`) and keep
+    /// it, checked against its hash, for display offline.
+    pub async fn fetch_photo(
+        &self,
+        record: beatbook_domain::RecordId,
+        sha256: &str,
+    ) -> Result<Vec<u8>, SyncError> {
+        let meta = self.with_store(|s| s.sync_meta()).await?;
+        let Some(url) = meta.hq_url else {
+            return Err(SyncError::NotEnrolled);
+        };
+        let client = HqClient::new(&url)?;
+        let token = self.token(&client, false).await?;
+        let bytes = match client.photo_download(&token, sha256).await {
+            Err(SyncError::SignInNeeded(_)) => {
+                let token = self.token(&client, true).await?;
+                client.photo_download(&token, sha256).await?
+            }
+            other => other?,
+        };
+        let (sha, kept) = (sha256.to_owned(), bytes.clone());
+        self.with_store(move |s| s.keep_photo_from_hq(record, &sha, kept))
+            .await?;
+        Ok(bytes)
+    }
+
     /// Upload every photo whose record HQ has. Never fails the sync: problems are reported.
     pub(crate) async fn upload_photos(
         &self,
