@@ -107,19 +107,24 @@ pub async fn record_photos(
     u.with_store(move |s| s.record_photos(id)).await
 }
 
-/// A photo's bytes (an `ArrayBuffer` in the UI), when this device holds them.
+/// A photo's bytes (an `ArrayBuffer` in the UI). One this device does not hold (taken on
+/// another tablet for `record`) is fetched from HQ when it can be reached, and kept.
 #[tauri::command]
 pub async fn photo_get(
     state: State<'_, AppState>,
     sha256: String,
+    record: Option<RecordId>,
 ) -> Result<Response, CommandError> {
     let u = state.require_unlocked()?;
-    let photo = u.with_store(move |s| s.photo(&sha256)).await?;
-    match photo {
-        Some((_, bytes)) => Ok(Response::new(bytes)),
-        None => Err(CommandError::new(
+    let sha = sha256.clone();
+    if let Some((_, bytes)) = u.with_store(move |s| s.photo(&sha)).await? {
+        return Ok(Response::new(bytes));
+    }
+    let Some(record) = record else {
+        return Err(CommandError::new(
             ErrorCode::NotFound,
             "This photo is on HQ, not on this tablet.",
-        )),
-    }
+        ));
+    };
+    Ok(Response::new(u.engine.fetch_photo(record, &sha256).await?))
 }

@@ -98,7 +98,7 @@ describe('TauriBackend commands', () => {
       ['concern_create_with_photos', { concern: {}, photos: ['data:image/jpeg;base64,/9j/'] }],
       ['record_attach_photos', { id: 'id-1', photos: ['/9j/'] }],
       ['record_photos', { id: 'id-1' }],
-      ['photo_get', { sha256: 'ab'.repeat(32) }],
+      ['photo_get', { sha256: 'ab'.repeat(32), record: null }],
     ]);
   });
 

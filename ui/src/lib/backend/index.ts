@@ -144,8 +144,9 @@ export interface Backend {
   attachPhotos(id: RecordId, photos: string[]): Promise<PhotoView[]>;
   /** `record_photos`: each photo with `waiting` (only on this device) / `on_hq` / `not_on_device`. */
   recordPhotos(id: RecordId): Promise<PhotoView[]>;
-  /** `photo_get`: a photo's bytes, when this device holds them. */
-  photo(sha256: string): Promise<ArrayBuffer>;
+  /** `photo_get`: a photo's bytes. One taken on another tablet for `record` is fetched from HQ
+   * (when reachable) and kept; without `record` it rejects `not_found`. */
+  photo(sha256: string, record?: RecordId): Promise<ArrayBuffer>;
 
   /** `areas_at` */
   areasAt(lat: number, lon: number): Promise<AreaRef[]>;

@@ -100,8 +100,8 @@ export class TauriBackend implements Backend {
   recordPhotos(id: RecordId): Promise<PhotoView[]> {
     return call('record_photos', { id });
   }
-  photo(sha256: string): Promise<ArrayBuffer> {
-    return call('photo_get', { sha256 });
+  photo(sha256: string, record?: RecordId): Promise<ArrayBuffer> {
+    return call('photo_get', { sha256, record: record ?? null });
   }
   mapTile(z: number, x: number, y: number): Promise<string> {
     return call('map_tile', { z, x, y });
