@@ -1174,3 +1174,61 @@ async fn the_framework_shows_a_red_target_drills_down_to_the_records_and_exports
         csv.text
     );
 }
+
+story!(overlaps_show_what_a_tct_and_its_snts_share_and_their_joint_priorities);
+async fn overlaps_show_what_a_tct_and_its_snts_share_and_their_joint_priorities(hq: Hq) {
+    let mut snt = Device::enrol(&hq, "PC2290").await; // Camden Town SNT
+    let now = Utc::now();
+    let mut both = concern("In the overlap", "E05013655", None);
+    both.areas.push(AreaId::new("tc-camden-town"));
+    snt.create(&hq, &both).await;
+    snt.create(&hq, &concern("Ward only", "E05013654", None))
+        .await;
+    let agreed = (now - chrono::Duration::days(150)).date_naive();
+    let priority: beatbook_domain::meeting::Priority = serde_json::from_value(json!({
+        "area_id": "E05013655",
+        "title": "Street drinking by the station",
+        "description": "Residents voted it first",
+        "meeting_id": null,
+        "agreed_on": agreed,
+        "last_reviewed_on": (now - chrono::Duration::days(120)).date_naive(),
+        "status": "active",
+        "scanning": "", "analysis": "", "responses": [], "assessment": "",
+        "retention_review": review_after(agreed, 24),
+    }))
+    .unwrap();
+    let p = snt.create(&hq, &priority).await;
+
+    let analyst = hq.sign_in("AN0815").await;
+    let o = hq.get("/api/v1/hq/framework/overlaps", &analyst).await;
+    assert_eq!(o.status, StatusCode::OK, "{}", o.text);
+    let camden = o
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["town_centre"]["id"] == "tc-camden-town")
+        .unwrap()
+        .clone();
+    assert_eq!(camden["tct"]["id"], "camden-tct");
+    let shared = camden["snts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["team"]["id"] == "camden-town-snt")
+        .unwrap()
+        .clone();
+    assert_eq!(shared["shared_records"], 1);
+    assert!(shared["wards"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|w| w["id"] == "E05013655"));
+    assert_eq!(camden["joint_priorities"][0]["id"], p.to_string());
+    assert_eq!(camden["joint_priorities"][0]["overdue"], true);
+    let unit = hq.sign_in("DC7740").await;
+    assert_eq!(
+        hq.get("/api/v1/hq/framework/overlaps", &unit).await.status,
+        StatusCode::FORBIDDEN
+    );
+}

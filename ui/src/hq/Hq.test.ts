@@ -46,6 +46,14 @@ function fakeApi(over: Partial<HqApi> = {}): HqApi {
         { from: '2026-11-17T00:00:00Z', to: '2026-11-24T00:00:00Z', value: 33.3, target: 90, rag: 'red' },
       ],
     }),
+    overlaps: async () => [
+      {
+        tct: { id: 'camden-tct', name: 'Camden Town Centre Team' },
+        town_centre: { id: 'tc-camden-town', name: 'Camden Town' },
+        snts: [{ team: { id: 'camden-town-snt', name: 'Camden Town SNT' }, wards: [{ id: 'E05013655', name: 'Camden Town' }], shared_records: 4 }],
+        joint_priorities: [{ id: 'p1', title: 'Street drinking by the station', area_id: 'E05013655', last_reviewed_on: '2026-07-01', overdue: true }],
+      },
+    ],
     boardCsvUrl: () => '/api/v1/hq/framework.csv',
     putTarget: refuse,
     queue: async () => [],
@@ -86,6 +94,11 @@ describe('HQ dashboard', () => {
     await screen.findByRole('heading', { level: 1, name: 'Performance framework' });
     expect(screen.getByRole('navigation', { name: 'Dashboard' })).toHaveTextContent('Performance framework');
     expect(screen.queryByText('Administration')).not.toBeInTheDocument();
+
+    const overlaps = screen.getByRole('region', { name: 'Overlaps and sharing' });
+    expect(overlaps).toHaveTextContent('Camden Town SNT: 4 shared record(s)');
+    expect(overlaps).toHaveTextContent('Street drinking by the station');
+    expect(overlaps).toHaveTextContent('Review overdue');
 
     const cell = screen.getByRole('button', { name: /Camden Town Centre Team, Concerns answered.*3 records/ });
     expect(cell.closest('td')).toHaveClass('rag-red');

@@ -22,6 +22,13 @@ export type Board = { from: string; to: string; by: 'team' | 'area'; measures: {
 export type CellDetail = { unit: string; measure: string; label: string; records: { record: RecordSummary; contribution: number; met: boolean }[] };
 export type TrendPoint = { from: string; to: string; value: number | null; target: number; rag: Rag };
 export type Trend = { unit: string; measure: string; label: string; points: TrendPoint[] };
+export type Named = { id: string; name: string };
+export type Overlap = {
+  tct: Named;
+  town_centre: Named;
+  snts: { team: Named; wards: Named[]; shared_records: number }[];
+  joint_priorities: { id: string; title: string; area_id: string; last_reviewed_on: string; overdue: boolean }[];
+};
 export type QueueItem = { summary: RecordSummary; submitted_by: string; review_state: ReviewState; grade: string; threat_to_life: boolean; has_source: boolean };
 export type ReportDetail = { report: RecordSummary; submitted_by: string; sources: RecordSummary[] };
 export type DeviceView = { id: string; name: string; app_version: string; enrolled_at: string; last_seen_at: string | null; revoked_at: string | null; hq: boolean };
@@ -40,6 +47,7 @@ export interface HqApi {
   board(p: Period): Promise<Board>;
   cell(unit: string, measure: string, p: Period): Promise<CellDetail>;
   trend(unit: string, measure: string, by: Period['by']): Promise<Trend>;
+  overlaps(p: Period): Promise<Overlap[]>;
   boardCsvUrl(p: Period): string;
   putTarget(t: Target): Promise<void>;
   queue(): Promise<QueueItem[]>;
@@ -109,6 +117,9 @@ export class HttpHqApi implements HqApi {
   }
   trend(unit: string, measure: string, by: Period['by']) {
     return this.call<Trend>('GET', `/framework/trend${query({ unit, measure, by, weeks: '12' })}`);
+  }
+  overlaps(p: Period) {
+    return this.call<Overlap[]>('GET', `/framework/overlaps${query({ from: p.from, to: p.to })}`);
   }
   boardCsvUrl(p: Period) {
     return `${this.base}/framework.csv${query(p)}`;

@@ -212,8 +212,32 @@ impl StateView {
         serde_json::from_str(state_json).ok()
     }
 
-    fn get<T: serde::de::DeserializeOwned>(&self, name: &str) -> Option<T> {
+    pub fn get<T: serde::de::DeserializeOwned>(&self, name: &str) -> Option<T> {
         T::deserialize(&self.fields.get(name)?.value).ok()
+    }
+
+    pub fn is_deleted(&self) -> bool {
+        self.tombstone.is_some()
+    }
+
+    /// When the record happened, for the kinds the framework reads (meetings and priorities at
+    /// midday of their day).
+    pub fn occurred_at(&self) -> Option<DateTime<Utc>> {
+        let day = |f: &str| {
+            self.get::<NaiveDate>(f).map(|d| {
+                d.and_time(NaiveTime::from_hms_opt(12, 0, 0).unwrap_or_default())
+                    .and_utc()
+            })
+        };
+        match self.kind {
+            RecordKind::Concern => self.get("reported_at"),
+            RecordKind::PatrolLog => self.get("started_at"),
+            RecordKind::Engagement => self.get("held_at"),
+            RecordKind::IntelReport => self.get("submitted_at"),
+            RecordKind::Meeting => day("held_on"),
+            RecordKind::Priority => day("agreed_on"),
+            RecordKind::IntelSource => self.get("recorded_at"),
+        }
     }
 }
 

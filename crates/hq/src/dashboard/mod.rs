@@ -8,6 +8,7 @@
 pub mod admin;
 pub mod auth;
 pub mod framework;
+pub mod overlaps;
 pub mod qr;
 pub mod records;
 pub mod review;
@@ -41,6 +42,7 @@ pub fn routes() -> Router<HqState> {
         .route("/framework.csv", get(framework::csv))
         .route("/framework/cell", get(framework::cell))
         .route("/framework/trend", get(framework::trend))
+        .route("/framework/overlaps", get(overlaps::get))
         .route(
             "/framework/targets",
             get(framework::targets).post(framework::put_target),
