@@ -1232,3 +1232,58 @@ async fn overlaps_show_what_a_tct_and_its_snts_share_and_their_joint_priorities(
         StatusCode::FORBIDDEN
     );
 }
+
+story!(two_reviewers_sharing_one_report_at_once_make_one_sanitised_report);
+async fn two_reviewers_sharing_one_report_at_once_make_one_sanitised_report(hq: Hq) {
+    let mut author = Device::enrol(&hq, "PC3318").await;
+    let raw = author
+        .create(
+            &hq,
+            &intel(
+                "Cannabis grown at a flat on Dalston Lane",
+                "tc-dalston",
+                None,
+            ),
+        )
+        .await;
+    let unit = hq.sign_in("DC7740").await;
+    let body = json!({"content": "Cannabis is reported to be grown at a flat on Dalston Lane", "grade": {"source": "2", "intelligence": "C", "handling": {"code": "P"}}, "teams": ["hackney-tct"]});
+    let path = format!("/api/v1/hq/intel/{raw}/disseminate");
+    let (a, b) = tokio::join!(
+        hq.post(&path, &unit, body.clone()),
+        hq.post(&path, &unit, body.clone())
+    );
+    let mut statuses = [a.status, b.status];
+    statuses.sort();
+    assert_eq!(
+        statuses,
+        [StatusCode::OK, StatusCode::CONFLICT],
+        "{} / {}",
+        a.text,
+        b.text
+    );
+    let reports = hq
+        .state
+        .storage
+        .records(&beatbook_hq::storage::RecordQuery {
+            kinds: vec![beatbook_domain::RecordKind::IntelReport],
+            after: 0,
+            limit: 100,
+        })
+        .await
+        .unwrap();
+    assert_eq!(reports.len(), 2, "the raw report and one sanitised report");
+    let chains = admin::verify_chains(hq.state.storage.as_ref())
+        .await
+        .unwrap();
+    assert!(chains.iter().all(|(_, r)| r.ok), "{chains:?}");
+    // Re-grading a shared report is refused too.
+    let g = hq
+        .post(
+            &format!("/api/v1/hq/intel/{raw}/grade"),
+            &unit,
+            json!({"grade": {"source": "1", "intelligence": "A", "handling": {"code": "P"}}}),
+        )
+        .await;
+    assert_eq!(g.status, StatusCode::CONFLICT);
+}

@@ -75,6 +75,9 @@ struct Change {
     record_id: RecordId,
     kind: RecordKind,
     action: OpAction,
+    /// The record must be a report still open for review (submitted or reviewed) when the
+    /// change is applied: checked inside the transaction, so two reviewers cannot both share it.
+    open_only: bool,
 }
 
 /// Write `changes` as ops of the review device, in one transaction, through the shared storage
@@ -94,29 +97,34 @@ async fn write(state: &HqState, author: &OfficerId, changes: Vec<Change>) -> Res
             action: c.action.clone(),
         })
         .collect();
+    let guards: Arc<Vec<bool>> = Arc::new(changes.iter().map(|c| c.open_only).collect());
     let ops = Arc::new(placeholder.clone());
     let plan = state
         .storage
         .push(
             HQ_REVIEW_DEVICE,
             &placeholder,
-            Arc::new(move |loaded| plan_review(&ops, loaded)),
+            Arc::new(move |loaded| plan_review(&ops, &guards, loaded)),
         )
         .await?;
-    if let Some(rejected) = plan.response.results.iter().find_map(|r| match &r.outcome {
-        OpOutcome::Rejected { reason, .. } => Some(reason.clone()),
+    match plan.response.results.iter().find_map(|r| match &r.outcome {
+        OpOutcome::Rejected { code, reason } => Some((code.clone(), reason.clone())),
         _ => None,
     }) {
-        return Err(ApiError::BadRequest(format!(
-            "the review could not be saved: {rejected}"
-        )));
+        Some((code, reason)) if code == "already_reviewed" => Err(ApiError::Conflict(reason)),
+        Some((_, reason)) => Err(ApiError::BadRequest(format!(
+            "the review could not be saved: {reason}"
+        ))),
+        None => Ok(()),
     }
-    Ok(())
 }
 
 /// The review device's counterpart of [`crate::push::plan`]: its ops may change intelligence
 /// (which devices may not), and get their sequence numbers and clock stamps here.
-fn plan_review(ops: &[Op], mut loaded: Loaded) -> Plan {
+/// A review is all or nothing: once one of its ops is refused, the rest are refused too (and
+/// logged as such).
+fn plan_review(ops: &[Op], open_only: &[bool], mut loaded: Loaded) -> Plan {
+    let mut refused = false;
     let mut next_seq = loaded.next_seq.max(1);
     let mut head = loaded.chain_head.clone();
     let mut server_head = loaded.server_head;
@@ -131,8 +139,29 @@ fn plan_review(ops: &[Op], mut loaded: Loaded) -> Plan {
         let mut op = template.clone();
         op.device_seq = next_seq;
         op.hlc = Hlc::new(now_ms.max(after), u32::try_from(i).unwrap_or(u32::MAX));
+        let still_open = || {
+            current
+                .and_then(|s| IntelReport::from_state(s).ok())
+                .is_some_and(|r| {
+                    matches!(
+                        r.review_state,
+                        ReviewState::Submitted | ReviewState::Reviewed
+                    )
+                })
+        };
         let merged = match current {
-            Some(s) if s.kind != op.kind => Err("the record is of another kind".to_owned()),
+            _ if refused => Err((
+                "refused".to_owned(),
+                "refused with the rest of this review".to_owned(),
+            )),
+            _ if open_only.get(i).copied().unwrap_or(false) && !still_open() => Err((
+                "already_reviewed".to_owned(),
+                "this report has already been sanitised and shared".to_owned(),
+            )),
+            Some(s) if s.kind != op.kind => Err((
+                "invalid".to_owned(),
+                "the record is of another kind".to_owned(),
+            )),
             Some(s) => {
                 let mut m = s.clone();
                 m.apply(&op);
@@ -143,7 +172,7 @@ fn plan_review(ops: &[Op], mut loaded: Loaded) -> Plan {
         .and_then(|m| {
             check_state(&m, false)
                 .map(|()| m)
-                .map_err(|e| e.to_string())
+                .map_err(|e| ("invalid".to_owned(), e.to_string()))
         });
         let outcome = match merged {
             Ok(m) => {
@@ -154,10 +183,10 @@ fn plan_review(ops: &[Op], mut loaded: Loaded) -> Plan {
                     server_seq: server_head,
                 }
             }
-            Err(reason) => OpOutcome::Rejected {
-                code: "invalid".into(),
-                reason,
-            },
+            Err((code, reason)) => {
+                refused = true;
+                OpOutcome::Rejected { code, reason }
+            }
         };
         let op_json = serde_json::to_string(&op).unwrap_or_default();
         let outcome_json = serde_json::to_string(&outcome).unwrap_or_default();
@@ -339,9 +368,12 @@ pub async fn grade(
     let r = load_report(&state, id).await?;
     let report = IntelReport::from_state(&r.state)
         .map_err(|e| ApiError::Internal(format!("report {id}: {e}")))?;
-    if report.review_state == ReviewState::Disseminated {
+    if matches!(
+        report.review_state,
+        ReviewState::Sanitised | ReviewState::Disseminated
+    ) {
         return Err(ApiError::Conflict(
-            "this report has already been disseminated: grade a new one".into(),
+            "this report has already been sanitised and shared: grade the sanitised one".into(),
         ));
     }
     let mut fields = vec![("grade", json(&req.grade)?)];
@@ -355,6 +387,7 @@ pub async fn grade(
             record_id: id,
             kind: RecordKind::IntelReport,
             action: set(&fields),
+            open_only: true,
         }],
     )
     .await?;
@@ -465,12 +498,8 @@ pub async fn disseminate(
     write(
         &state,
         &staff.officer.id,
+        // The raw report first: if another reviewer shared it meanwhile, nothing is written.
         vec![
-            Change {
-                record_id: sanitised_id,
-                kind: RecordKind::IntelReport,
-                action: OpAction::Put { fields },
-            },
             Change {
                 record_id: id,
                 kind: RecordKind::IntelReport,
@@ -478,6 +507,13 @@ pub async fn disseminate(
                     ("review_state", json(&ReviewState::Sanitised)?),
                     ("sanitised_as", json(&sanitised_id)?),
                 ]),
+                open_only: true,
+            },
+            Change {
+                record_id: sanitised_id,
+                kind: RecordKind::IntelReport,
+                action: OpAction::Put { fields },
+                open_only: false,
             },
         ],
     )
