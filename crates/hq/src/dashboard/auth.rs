@@ -143,9 +143,23 @@ pub struct Me {
     pub officer: Officer,
 }
 
-fn cookie(value: &str, max_age: i64) -> HeaderValue {
+/// Whether the browser reached HQ over HTTPS (directly, or through a proxy that says so): the
+/// cookie is then `Secure`. Plain HTTP on a demo or test machine keeps working.
+fn over_https(headers: &HeaderMap) -> bool {
+    headers
+        .get("x-forwarded-proto")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.eq_ignore_ascii_case("https"))
+        || headers
+            .get("forwarded")
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.to_ascii_lowercase().contains("proto=https"))
+}
+
+fn cookie(value: &str, max_age: i64, secure: bool) -> HeaderValue {
+    let secure = if secure { "; Secure" } else { "" };
     HeaderValue::from_str(&format!(
-        "{COOKIE_NAME}={value}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age}"
+        "{COOKIE_NAME}={value}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age}{secure}"
     ))
     .unwrap_or_else(|_| HeaderValue::from_static("bb_hq_session=; Max-Age=0"))
 }
@@ -155,6 +169,7 @@ fn cookie(value: &str, max_age: i64) -> HeaderValue {
     responses((status = 200, body = StaffSession), (status = 401, description = "Wrong collar number or password", body = beatbook_domain::protocol::ApiErrorBody), (status = 403, description = "Not an HQ role", body = beatbook_domain::protocol::ApiErrorBody)))]
 pub async fn login(
     State(state): State<HqState>,
+    headers: HeaderMap,
     body: Result<Json<StaffLogin>, axum::extract::rejection::JsonRejection>,
 ) -> Result<Response, ApiError> {
     let Json(req) = body.map_err(|e| ApiError::BadRequest(e.body_text()))?;
@@ -194,17 +209,24 @@ pub async fn login(
         token: token.clone(),
     })
     .into_response();
-    resp.headers_mut()
-        .insert(SET_COOKIE, cookie(&token, SESSION_HOURS * 3600));
+    resp.headers_mut().insert(
+        SET_COOKIE,
+        cookie(&token, SESSION_HOURS * 3600, over_https(&headers)),
+    );
     Ok(resp)
 }
 
 #[utoipa::path(post, path = "/api/v1/hq/logout", tag = "hq",
     responses((status = 204, description = "Signed out: the session no longer works")))]
-pub async fn logout(State(state): State<HqState>, staff: Staff) -> Result<Response, ApiError> {
+pub async fn logout(
+    State(state): State<HqState>,
+    headers: HeaderMap,
+    staff: Staff,
+) -> Result<Response, ApiError> {
     state.storage.delete_hq_session(&staff.token_hash).await?;
     let mut resp = StatusCode::NO_CONTENT.into_response();
-    resp.headers_mut().insert(SET_COOKIE, cookie("", 0));
+    resp.headers_mut()
+        .insert(SET_COOKIE, cookie("", 0, over_https(&headers)));
     Ok(resp)
 }
 
@@ -214,4 +236,26 @@ pub async fn me(staff: Staff) -> Json<Me> {
     Json(Me {
         officer: staff.officer,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_cookie_is_secure_behind_https_and_always_strict_and_http_only() {
+        let mut h = HeaderMap::new();
+        let plain = cookie("t", 60, over_https(&h));
+        assert!(!plain.to_str().unwrap().contains("Secure"));
+        h.insert("x-forwarded-proto", HeaderValue::from_static("https"));
+        let c = cookie("t", 60, over_https(&h));
+        let c = c.to_str().unwrap();
+        assert!(c.contains("; Secure") && c.contains("HttpOnly") && c.contains("SameSite=Strict"));
+        let mut f = HeaderMap::new();
+        f.insert(
+            "forwarded",
+            HeaderValue::from_static("for=1.2.3.4;proto=https"),
+        );
+        assert!(over_https(&f));
+    }
 }
