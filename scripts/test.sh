@@ -30,11 +30,14 @@ step "UI unit tests"
 (cd ui && npm test --silent) 2>&1 | tee "$logs/ui"
 step "UI end-to-end tests (the web build in Chromium, on the fake backend)"
 (cd ui && npm run e2e --silent) 2>&1 | tee "$logs/e2e"
+step "HQ dashboard end-to-end tests (Chromium against a real HQ and headless devices)"
+(cd ui && node e2e/hq/run.mjs) 2>&1 | tee "$logs/hq-e2e"
 
 # One closing line for CI: every test counted, none failed (a failure stops the script above).
 strip() { sed 's/\x1b\[[0-9;]*m//g' "$1"; }
 rust=$(strip "$logs/cargo" | grep -oE 'test result: ok\. [0-9]+ passed' | awk '{s += $4} END {print s + 0}')
 ui=$(strip "$logs/ui" | grep -oE 'Tests +[0-9]+ passed' | awk '{s += $2} END {print s + 0}')
 e2e=$(strip "$logs/e2e" | grep -oE '^e2e: [0-9]+ passed' | awk '{s += $2} END {print s + 0}')
+hq_e2e=$(strip "$logs/hq-e2e" | grep -oE '^(# |ℹ )pass [0-9]+' | awk '{s += $NF} END {print s + 0}')
 echo
-echo "tests: $((rust + ui + e2e)) passed, 0 failed"
+echo "tests: $((rust + ui + e2e + hq_e2e)) passed, 0 failed"
