@@ -23,7 +23,7 @@ import { fileURLToPath } from 'node:url';
 const here = dirname(fileURLToPath(import.meta.url));
 const ui = join(here, '..', '..');
 const repo = join(ui, '..');
-const bin = process.env.BEATBOOK_BIN ?? join(repo, 'target', 'debug', 'beatbook');
+const bin = process.env.BEATBOOK_BIN ?? join(process.env.CARGO_TARGET_DIR || join(repo, 'target'), 'debug', 'beatbook');
 
 /** @returns {Promise<number>} */
 function freePort() {
