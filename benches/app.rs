@@ -206,7 +206,12 @@ fn memory(app_bin: &Path) -> String {
             Some((pid, ppid as u32, exe, name))
         })
         .collect();
-    let Some(&(app_pid, ..)) = procs.iter().find(|(_, _, exe, _)| exe == &want) else {
+    // A binary rebuilt while the app runs shows as "<path> (deleted)": still the app.
+    let deleted = PathBuf::from(format!("{} (deleted)", want.display()));
+    let Some(&(app_pid, ..)) = procs
+        .iter()
+        .find(|(_, _, exe, _)| exe == &want || exe == &deleted)
+    else {
         return "app process not found".into();
     };
     let (mut rss, mut pss) = kb(app_pid);
