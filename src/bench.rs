@@ -336,10 +336,7 @@ pub mod sync {
         let fill_s = t.elapsed().as_secs_f64();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let url = format!("http://{}", listener.local_addr()?);
-        let state = HqState {
-            storage: storage.clone(),
-            settings: Arc::new(HqSettings::default()),
-        };
+        let state = HqState::new(storage.clone(), Arc::new(HqSettings::default()));
         tokio::spawn(async move {
             let _ = beatbook_hq::serve(listener, state).await;
         });

@@ -135,10 +135,7 @@ pub fn run(args: HqArgs) -> Result<ExitCode> {
                     listener.local_addr()?,
                     storage.backend()
                 );
-                let state = HqState {
-                    storage,
-                    settings: Arc::new(settings),
-                };
+                let state = HqState::new(storage, Arc::new(settings));
                 beatbook_hq::serve(listener, state).await?;
             }
             HqCommand::Admin { command } => admin_command(storage.as_ref(), command).await?,

@@ -36,10 +36,10 @@ impl Hq {
                 .unwrap();
             let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
             let url = format!("http://{}", listener.local_addr().unwrap());
-            let state = beatbook_hq::HqState {
-                storage: storage.clone(),
-                settings: Arc::new(beatbook_hq::HqSettings::default()),
-            };
+            let state = beatbook_hq::HqState::new(
+                storage.clone(),
+                Arc::new(beatbook_hq::HqSettings::default()),
+            );
             let server = tauri::async_runtime::spawn(async move {
                 let _ = beatbook_hq::serve(listener, state).await;
             });

@@ -50,10 +50,7 @@ pub async fn start_hq(settings: HqSettings) -> Hq {
         .unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
-    let state = HqState {
-        storage: storage.clone(),
-        settings: Arc::new(settings),
-    };
+    let state = HqState::new(storage.clone(), Arc::new(settings));
     let server = tokio::spawn(async move {
         let _ = beatbook_hq::serve(listener, state).await;
     });

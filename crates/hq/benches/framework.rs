@@ -140,10 +140,7 @@ async fn measure(name: &str, storage: Arc<dyn Storage>, records: usize) {
     let t = Instant::now();
     load(storage.clone(), records).await;
     eprintln!("{name}: loaded {records} records in {:.1?}", t.elapsed());
-    let state = HqState {
-        storage,
-        settings: Arc::new(HqSettings::default()),
-    };
+    let state = HqState::new(storage, Arc::new(HqSettings::default()));
     for run in 1..=2 {
         let t = Instant::now();
         let items = beatbook_hq::dashboard::framework::items(&state)

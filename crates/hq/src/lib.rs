@@ -32,6 +32,12 @@ pub struct HqState {
     pub settings: Arc<HqSettings>,
 }
 
+impl HqState {
+    pub fn new(storage: Arc<dyn Storage>, settings: Arc<HqSettings>) -> HqState {
+        HqState { storage, settings }
+    }
+}
+
 /// Open the storage a `--db` value names: `sqlite:PATH` or `postgres://...`.
 pub async fn open_storage(db: &str) -> Result<Arc<dyn Storage>, StorageError> {
     if let Some(path) = db.strip_prefix("sqlite:") {

@@ -61,10 +61,7 @@ where
     Fut: Future<Output = ()> + Send + 'static,
 {
     admin::seed_demo(storage.as_ref(), PASSWORD).await.unwrap();
-    let state = HqState {
-        storage,
-        settings: Arc::new(HqSettings::default()),
-    };
+    let state = HqState::new(storage, Arc::new(HqSettings::default()));
     let hq = Hq {
         router: beatbook_hq::router(state.clone()),
         state,
