@@ -54,6 +54,10 @@ pub struct RecordRow {
     pub state_json: String,
     pub facts: AccessFacts,
     pub server_seq: u64,
+    /// For a concern: the earliest time (the op's clock, ms) this batch answered it, by an
+    /// update appended or the status moved on from open. Kept as the minimum ever seen, so a
+    /// concern answered and later closed still counts from its first answer.
+    pub answered_ms: Option<u64>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -152,6 +156,7 @@ fn check_and_merge(
 pub fn record_rows(
     changed: BTreeMap<RecordId, u64>,
     states: &mut HashMap<RecordId, RecordState>,
+    answered: &HashMap<RecordId, u64>,
 ) -> Vec<RecordRow> {
     changed
         .into_iter()
@@ -162,9 +167,27 @@ pub fn record_rows(
                 facts: AccessFacts::from_state(&state),
                 state,
                 server_seq,
+                answered_ms: answered.get(&id).copied(),
             })
         })
         .collect()
+}
+
+/// When an applied op answers a concern: an update appended to it, or its status set to
+/// anything but open (including a concern resolved on the spot).
+pub fn answers_concern(op: &Op) -> Option<u64> {
+    if op.kind != beatbook_domain::RecordKind::Concern {
+        return None;
+    }
+    let answers = match &op.action {
+        OpAction::Append { .. } => true,
+        OpAction::Put { fields } => matches!(
+            fields.get("status"),
+            Some(beatbook_domain::op::FieldWrite::Set(v)) if v.as_str() != Some("open")
+        ),
+        OpAction::Delete => false,
+    };
+    answers.then_some(op.hlc.wall_ms)
 }
 
 /// Plan a batch. Ops are taken in device_seq order; each is a duplicate (already on HQ), the next
@@ -175,6 +198,7 @@ pub fn plan(ctx: &PushContext, ops: &[Op], mut loaded: Loaded) -> Plan {
     let mut results = Vec::with_capacity(sorted.len());
     let mut log = Vec::new();
     let mut changed: BTreeMap<RecordId, u64> = BTreeMap::new();
+    let mut answered: HashMap<RecordId, u64> = HashMap::new();
     let mut next_seq = loaded.next_seq.max(1);
     let mut head = loaded.chain_head.clone();
     let mut server_head = loaded.server_head;
@@ -209,6 +233,12 @@ pub fn plan(ctx: &PushContext, ops: &[Op], mut loaded: Loaded) -> Plan {
                     server_head += 1;
                     loaded.states.insert(op.record_id, state);
                     changed.insert(op.record_id, server_head);
+                    if let Some(at) = answers_concern(op) {
+                        answered
+                            .entry(op.record_id)
+                            .and_modify(|a| *a = (*a).min(at))
+                            .or_insert(at);
+                    }
                     OpOutcome::Applied {
                         server_seq: server_head,
                     }
@@ -245,7 +275,7 @@ pub fn plan(ctx: &PushContext, ops: &[Op], mut loaded: Loaded) -> Plan {
         });
     }
 
-    let records = record_rows(changed, &mut loaded.states);
+    let records = record_rows(changed, &mut loaded.states, &answered);
     Plan {
         response: PushResponse {
             results,
@@ -260,11 +290,14 @@ pub fn plan(ctx: &PushContext, ops: &[Op], mut loaded: Loaded) -> Plan {
 }
 
 /// Where a device's hash chain breaks, if it does.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, ts_rs::TS, utoipa::ToSchema)]
+#[ts(export_to = "../../hq/bindings/")]
 pub struct ChainReport {
+    #[ts(type = "number")]
     pub ops: u64,
     pub ok: bool,
     /// The first op whose hash or link does not match, or whose sequence skips.
+    #[ts(type = "number | null")]
     pub broken_at: Option<u64>,
 }
 
