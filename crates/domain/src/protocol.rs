@@ -33,6 +33,9 @@ pub mod codes {
     pub const TOKEN_EXPIRED: &str = "token_expired";
     pub const UNAUTHORISED: &str = "unauthorised";
     pub const VERSION_NOT_SUPPORTED: &str = "version_not_supported";
+    /// Too many wrong passwords: HQ refuses sign-in for a while (HTTP 429, `Retry-After`), and
+    /// the message says when to try again.
+    pub const TOO_MANY_ATTEMPTS: &str = "too_many_attempts";
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]

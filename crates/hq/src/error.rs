@@ -20,6 +20,12 @@ pub enum ApiError {
     DeviceRevoked,
     #[error("{0}")]
     Forbidden(String),
+    /// Sign-in is paused after too many wrong passwords (see `crate::throttle`).
+    #[error("{message}")]
+    TooManyAttempts {
+        message: String,
+        retry_after_seconds: u64,
+    },
     #[error("{0}")]
     NotFound(String),
     #[error("{0}")]
@@ -39,6 +45,7 @@ impl ApiError {
             ApiError::TokenExpired => codes::TOKEN_EXPIRED,
             ApiError::DeviceRevoked => codes::DEVICE_REVOKED,
             ApiError::Forbidden(_) => "forbidden",
+            ApiError::TooManyAttempts { .. } => codes::TOO_MANY_ATTEMPTS,
             ApiError::NotFound(_) => "not_found",
             ApiError::Conflict(_) => "conflict",
             ApiError::VersionNotSupported(_) => codes::VERSION_NOT_SUPPORTED,
@@ -52,6 +59,7 @@ impl ApiError {
             ApiError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::Unauthorised(_) | ApiError::TokenExpired => StatusCode::UNAUTHORIZED,
             ApiError::DeviceRevoked | ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
+            ApiError::TooManyAttempts { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::VersionNotSupported(_) => StatusCode::UPGRADE_REQUIRED,
@@ -79,6 +87,17 @@ impl IntoResponse for ApiError {
             code: self.code().to_owned(),
             message: self.to_string(),
         };
-        (self.status(), Json(body)).into_response()
+        let mut resp = (self.status(), Json(body)).into_response();
+        if let ApiError::TooManyAttempts {
+            retry_after_seconds,
+            ..
+        } = self
+        {
+            resp.headers_mut().insert(
+                axum::http::header::RETRY_AFTER,
+                axum::http::HeaderValue::from(retry_after_seconds),
+            );
+        }
+        resp
     }
 }

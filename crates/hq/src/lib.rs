@@ -12,6 +12,7 @@ pub mod push;
 pub mod routes;
 pub mod settings;
 pub mod storage;
+pub mod throttle;
 
 use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderValue, Request};
@@ -30,11 +31,17 @@ use tower_http::decompression::RequestDecompressionLayer;
 pub struct HqState {
     pub storage: Arc<dyn Storage>,
     pub settings: Arc<HqSettings>,
+    /// The time sign-in throttling goes by (see [`throttle`]); tests move it.
+    pub sign_in_clock: throttle::Clock,
 }
 
 impl HqState {
     pub fn new(storage: Arc<dyn Storage>, settings: Arc<HqSettings>) -> HqState {
-        HqState { storage, settings }
+        HqState {
+            storage,
+            settings,
+            sign_in_clock: throttle::Clock::system(),
+        }
     }
 }
 
@@ -108,5 +115,7 @@ pub fn router(state: HqState) -> Router {
 
 /// Serve until the process ends.
 pub async fn serve(listener: tokio::net::TcpListener, state: HqState) -> std::io::Result<()> {
-    axum::serve(listener, router(state)).await
+    // The peer address reaches handlers as `ConnectInfo`: dashboard sign-in throttles by it.
+    let app = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    axum::serve(listener, app).await
 }

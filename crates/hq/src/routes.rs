@@ -1,6 +1,6 @@
 //! The `/api/v1` endpoints.
 
-use crate::auth::{new_secret, normalise_code, sha256_hex, verify_password};
+use crate::auth::{new_secret, normalise_code, sha256_hex};
 use crate::error::ApiError;
 use crate::push::{plan, PushContext};
 use crate::storage::{AccessEntry, DeviceRow, SessionRow};
@@ -189,21 +189,26 @@ pub async fn login(
     if device.revoked_at.is_some() {
         return Err(ApiError::DeviceRevoked);
     }
-    let wrong = || ApiError::Unauthorised("the collar number or password is wrong".into());
+    // Refused while the collar number or this device is paused, before the password is checked.
+    let attempt = crate::throttle::Attempt::begin(
+        &state,
+        "device sign-in",
+        &req.collar_number,
+        crate::throttle::Client::Device(device.id),
+    )
+    .await?;
     let row = state
         .storage
         .officer_by_collar(req.collar_number.trim())
-        .await?
-        .ok_or_else(wrong)?;
-    let hash = row.password_hash.clone().ok_or_else(wrong)?;
-    // Argon2 is deliberately slow: keep it off the async workers.
-    let password = req.password.clone();
-    let ok = tokio::task::spawn_blocking(move || verify_password(&password, &hash))
-        .await
-        .map_err(|e| ApiError::Internal(e.to_string()))?;
-    if !ok {
-        return Err(wrong());
-    }
+        .await?;
+    let row = match (
+        attempt.verify(row.as_ref(), req.password.clone()).await?,
+        row,
+    ) {
+        (true, Some(row)) => row,
+        (_, row) => return Err(attempt.failed(row.as_ref().map(|r| &r.officer.id)).await),
+    };
+    attempt.succeeded().await?;
     tracing::info!(device = %device.id, officer = %row.officer.id, "officer signed in");
     Ok(Json(new_session(&state, row.officer, device.id).await?))
 }

@@ -184,6 +184,9 @@ pub(crate) fn error_for(status: reqwest::StatusCode, bytes: &[u8]) -> (String, S
         codes::DEVICE_REVOKED => SyncError::Revoked,
         codes::TOKEN_EXPIRED | codes::UNAUTHORISED => SyncError::SignInNeeded(message),
         codes::VERSION_NOT_SUPPORTED => SyncError::VersionNotSupported,
+        // Sign-in paused after wrong passwords: HQ's message says when to try again, and trying
+        // sooner does nothing, so it is not retried.
+        codes::TOO_MANY_ATTEMPTS => SyncError::Refused(message),
         // A proxy or a restarting HQ: try again later.
         _ if status.is_server_error() || code.is_empty() => SyncError::Offline(message),
         _ => SyncError::Refused(message),
@@ -201,5 +204,27 @@ pub(crate) fn short(e: &reqwest::Error) -> String {
         "the connection broke mid-transfer".into()
     } else {
         "network error".into()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_paused_sign_in_is_shown_in_words_and_not_retried() {
+        let body = serde_json::json!({
+            "code": "too_many_attempts",
+            "message": "too many wrong passwords for this collar number, so HQ has paused signing in with it. Try again in 2 minutes",
+        });
+        let (code, err) = error_for(
+            reqwest::StatusCode::TOO_MANY_REQUESTS,
+            body.to_string().as_bytes(),
+        );
+        assert_eq!(code, codes::TOO_MANY_ATTEMPTS);
+        assert!(matches!(err, SyncError::Refused(_)), "{err:?}");
+        assert!(!err.is_transient());
+        let words = err.to_string();
+        assert!(words.contains("Try again in 2 minutes"), "{words}");
     }
 }

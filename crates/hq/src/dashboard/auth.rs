@@ -3,7 +3,7 @@
 //! extractor, [`Staff`], that every dashboard endpoint takes and checks the role with.
 //! Officers sign in on their tablets, not here: they are refused.
 
-use crate::auth::{new_secret, sha256_hex, verify_password};
+use crate::auth::{new_secret, sha256_hex};
 use crate::error::ApiError;
 use crate::storage::HqSessionRow;
 use crate::HqState;
@@ -170,23 +170,27 @@ fn cookie(value: &str, max_age: i64, secure: bool) -> HeaderValue {
 pub async fn login(
     State(state): State<HqState>,
     headers: HeaderMap,
+    client: crate::throttle::ClientAddr,
     body: Result<Json<StaffLogin>, axum::extract::rejection::JsonRejection>,
 ) -> Result<Response, ApiError> {
     let Json(req) = body.map_err(|e| ApiError::BadRequest(e.body_text()))?;
-    let wrong = || ApiError::Unauthorised("the collar number or password is wrong".into());
+    // Refused while the collar number or this address is paused, before the password is checked.
+    let attempt = crate::throttle::Attempt::begin(
+        &state,
+        "HQ dashboard sign-in",
+        &req.collar_number,
+        client.client(),
+    )
+    .await?;
     let row = state
         .storage
         .officer_by_collar(req.collar_number.trim())
-        .await?
-        .ok_or_else(wrong)?;
-    let hash = row.password_hash.clone().ok_or_else(wrong)?;
-    let password = req.password;
-    let ok = tokio::task::spawn_blocking(move || verify_password(&password, &hash))
-        .await
-        .map_err(|e| ApiError::Internal(e.to_string()))?;
-    if !ok {
-        return Err(wrong());
-    }
+        .await?;
+    let row = match (attempt.verify(row.as_ref(), req.password).await?, row) {
+        (true, Some(row)) => row,
+        (_, row) => return Err(attempt.failed(row.as_ref().map(|r| &r.officer.id)).await),
+    };
+    attempt.succeeded().await?;
     if !STAFF_ROLES.contains(&row.officer.role) {
         tracing::info!(officer = %row.officer.id, "officer refused at the HQ dashboard");
         return Err(ApiError::Forbidden(

@@ -246,7 +246,34 @@ pub trait Storage: Send + Sync + 'static {
     async fn put_target(&self, target: &TargetRow) -> Result<()>;
     async fn delete_target(&self, scope: &str, measure: &str) -> Result<()>;
     async fn targets(&self) -> Result<Vec<TargetRow>>;
+
+    /// The sign-in throttle rows under these keys (see `crate::throttle`); absent keys are left out.
+    async fn throttles(&self, keys: &[String]) -> Result<Vec<ThrottleRow>>;
+    /// Change one throttle row atomically, even against other HQ processes: `step` gets the row
+    /// (`None` if there is none) and answers the new row, or `None` to delete it. The answer is
+    /// what was written.
+    async fn update_throttle(&self, key: &str, step: ThrottleStep) -> Result<Option<ThrottleRow>>;
+    /// Delete throttle rows untouched since `before` and not locked past it; how many went.
+    async fn forget_throttles(&self, before: DateTime<Utc>) -> Result<u64>;
 }
 
 /// The shared push logic, handed to a backend (which cannot see the request otherwise).
 pub type PushPlanner = Arc<dyn Fn(Loaded) -> Plan + Send + Sync>;
+
+/// Failed sign-ins counted under one key: a collar number (as a hash), a device or a network
+/// address. See `crate::throttle` for what the numbers mean.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ThrottleRow {
+    pub key: String,
+    /// Attempts counted in the current run (an attempt counts until its password proves right).
+    pub failures: u32,
+    /// When the current run began.
+    pub since: DateTime<Utc>,
+    /// Lock-outs in a row: each one is twice as long as the one before.
+    pub lockouts: u32,
+    pub locked_until: Option<DateTime<Utc>>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// How a throttle row changes (see [`Storage::update_throttle`]).
+pub type ThrottleStep = Arc<dyn Fn(Option<ThrottleRow>) -> Option<ThrottleRow> + Send + Sync>;
