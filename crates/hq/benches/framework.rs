@@ -166,8 +166,71 @@ async fn measure(name: &str, storage: Arc<dyn Storage>, records: usize) {
             t.elapsed() - read
         );
     }
+    measure_records(name, &state).await;
 }
 
+/// The records page (`GET /api/v1/hq/records`, called as its handler, access log and all) for a
+/// supervisor: pages of 50 as the dashboard asks, the median of 5 runs each.
+async fn measure_records(name: &str, state: &HqState) {
+    use axum::extract::{Query, State};
+    use beatbook_hq::dashboard::auth::Staff;
+    use beatbook_hq::dashboard::records::{list, ListQuery};
+    let staff = || Staff {
+        officer: Officer {
+            id: OfficerId::new("PS1"),
+            collar_number: "PS1".into(),
+            name: "Bench supervisor".into(),
+            role: Role::Supervisor,
+            teams: vec![],
+        },
+        token_hash: String::new(),
+    };
+    let page = |q: &str| -> ListQuery {
+        let mut query = serde_json::json!({"limit": 50});
+        for pair in q.split('&').filter(|p| !p.is_empty()) {
+            let (k, v) = pair.split_once('=').unwrap();
+            query[k] = v.parse::<u64>().map_or_else(|_| v.into(), Into::into);
+        }
+        serde_json::from_value(query).unwrap()
+    };
+    let first = list(State(state.clone()), staff(), Query(page("")))
+        .await
+        .unwrap();
+    let second = format!("before={}", first.0.next_before.unwrap());
+    for (what, q) in [
+        ("first page, no filter", ""),
+        ("second page (load more)", second.as_str()),
+        ("one area", "area=a5"),
+        ("one team (two areas)", "team=t3"),
+        ("concerns of one area", "kind=concern&area=a5"),
+        ("words that match", "q=street%20drinking"),
+        ("words in one area", "area=a5&q=station"),
+        ("words that match nothing", "q=needle"),
+    ] {
+        let q = q.replace("%20", " ");
+        let mut runs = Vec::new();
+        let mut last = None;
+        for _ in 0..5 {
+            let t = Instant::now();
+            let l = list(State(state.clone()), staff(), Query(page(&q)))
+                .await
+                .unwrap();
+            runs.push(t.elapsed());
+            last = Some(l.0);
+        }
+        runs.sort();
+        let l = last.unwrap();
+        println!(
+            "{name}: records list, {what}: median {:.2?} (min {:.2?}, max {:.2?}): {} records, {} read{}",
+            runs[2],
+            runs[0],
+            runs[4],
+            l.records.len(),
+            l.scanned,
+            if l.scan_stopped { ", stopped at the scan limit" } else { "" }
+        );
+    }
+}
 fn main() {
     let records: usize = std::env::var("BENCH_RECORDS")
         .ok()

@@ -1284,3 +1284,308 @@ async fn two_reviewers_sharing_one_report_at_once_make_one_sanitised_report(hq: 
         .await;
     assert_eq!(g.status, StatusCode::CONFLICT);
 }
+
+// ---------------------------------------------------------------------------------------------
+// Records, a page at a time
+
+/// One page of `GET /api/v1/hq/records`: the ids, and the answer.
+async fn records_page(hq: &Hq, token: &str, query: &str) -> (Vec<String>, Value) {
+    let a = hq.get(&format!("/api/v1/hq/records?{query}"), token).await;
+    assert_eq!(a.status, StatusCode::OK, "{query}: {}", a.text);
+    (ids(&a.body["records"]), a.body)
+}
+
+/// Every page of a list, following `next_before`: the ids in order, and how many pages.
+async fn every_page(hq: &Hq, token: &str, query: &str) -> (Vec<String>, usize) {
+    let (mut all, mut pages, mut before) = (Vec::new(), 0, None::<u64>);
+    loop {
+        let q = match before {
+            Some(b) => format!("{query}&before={b}"),
+            None => query.to_owned(),
+        };
+        let (got, body) = records_page(hq, token, &q).await;
+        pages += 1;
+        all.extend(got);
+        if body["more"] != true {
+            assert_eq!(body["next_before"], Value::Null, "{body}");
+            return (all, pages);
+        }
+        before = Some(
+            body["next_before"]
+                .as_u64()
+                .expect("a cursor when there is more"),
+        );
+        assert!(pages < 50, "paging does not end");
+    }
+}
+
+story!(records_are_listed_newest_first_a_page_at_a_time_filtered_by_what_the_role_may_see);
+async fn records_are_listed_newest_first_a_page_at_a_time_filtered_by_what_the_role_may_see(
+    hq: Hq,
+) {
+    let mut camden = Device::enrol(&hq, "PC4127").await; // Camden TCT
+    let mut dalston = Device::enrol(&hq, "PC3318").await; // Dalston SNT
+    let mut created = Vec::new();
+    let mut in_camden = Vec::new();
+    for i in 0..5 {
+        let id = camden
+            .create(
+                &hq,
+                &concern(&format!("Camden concern {i}"), "tc-camden-town", None),
+            )
+            .await;
+        created.push(id.to_string());
+        in_camden.push(id.to_string());
+    }
+    let mut in_dalston = Vec::new();
+    for i in 0..3 {
+        let id = dalston
+            .create(
+                &hq,
+                &concern(&format!("Drinking by the market {i}"), "E05009370", None),
+            )
+            .await;
+        created.push(id.to_string());
+        in_dalston.push(id.to_string());
+    }
+    let raw = dalston
+        .create(
+            &hq,
+            &intel("Dealing from a car on Kingsland Road", "tc-dalston", None),
+        )
+        .await;
+    let src = dalston.create(&hq, &source(raw, "Jordan Marsh")).await;
+    let newest_first = |v: &[String]| v.iter().rev().cloned().collect::<Vec<_>>();
+
+    // Pages of two, newest first, without gaps or repeats; never raw intelligence or a source.
+    let supervisor = hq.sign_in("PS1102").await;
+    let (first, body) = records_page(&hq, &supervisor, "limit=2").await;
+    assert_eq!(first, newest_first(&created)[..2].to_vec());
+    assert_eq!(body["more"], true);
+    assert_eq!(body["scan_stopped"], false);
+    let (all, pages) = every_page(&hq, &supervisor, "limit=2").await;
+    assert_eq!(
+        all,
+        newest_first(&created),
+        "every visible record once, newest first"
+    );
+    assert_eq!(pages, 4);
+    // A page exactly full says there is no more only when nothing else matches.
+    let (_, body) = records_page(&hq, &supervisor, "limit=8").await;
+    assert_eq!(body["more"], false, "{body}");
+
+    // Filters: kind, area, team (its areas), both, words; a page of each is the same as one list.
+    let area = every_page(&hq, &supervisor, "area=E05009370&limit=2")
+        .await
+        .0;
+    assert_eq!(area, newest_first(&in_dalston));
+    let team = every_page(&hq, &supervisor, "team=dalston-snt&limit=1")
+        .await
+        .0;
+    assert_eq!(team, newest_first(&in_dalston));
+    let team = every_page(&hq, &supervisor, "team=camden-tct&kind=concern&limit=3")
+        .await
+        .0;
+    assert_eq!(team, newest_first(&in_camden));
+    assert!(
+        records_page(&hq, &supervisor, "team=camden-tct&area=E05009370")
+            .await
+            .0
+            .is_empty()
+    );
+    assert!(records_page(&hq, &supervisor, "kind=meeting")
+        .await
+        .0
+        .is_empty());
+    let words = every_page(&hq, &supervisor, "q=MARKET%202&limit=1").await.0;
+    assert_eq!(words, vec![in_dalston[2].clone()]);
+    assert_eq!(
+        hq.get("/api/v1/hq/records?team=nowhere", &supervisor)
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+
+    // A record that moves area leaves the old area's list (though the change feed keeps it filed
+    // there) and tops the new one's, as the most recently changed; status and dates filter too.
+    let moved: RecordId = in_camden[0].parse().unwrap();
+    camden
+        .set(
+            &hq,
+            moved,
+            beatbook_domain::RecordKind::Concern,
+            json!({"areas": ["E05009370"], "status": "closed"}),
+        )
+        .await;
+    let area = records_page(&hq, &supervisor, "area=tc-camden-town")
+        .await
+        .0;
+    assert_eq!(area, newest_first(&in_camden[1..]));
+    let area = records_page(&hq, &supervisor, "area=E05009370").await.0;
+    assert_eq!(area[0], moved.to_string());
+    assert_eq!(area.len(), 4);
+    let (closed, _) = records_page(&hq, &supervisor, "status=closed").await;
+    assert_eq!(closed, vec![moved.to_string()]);
+    let hour = chrono::Duration::hours(1);
+    let since = (Utc::now() + hour).format("%Y-%m-%dT%H:%M:%SZ");
+    let until = (Utc::now() - hour).format("%Y-%m-%dT%H:%M:%SZ");
+    assert!(records_page(&hq, &supervisor, &format!("since={since}"))
+        .await
+        .0
+        .is_empty());
+    assert!(records_page(&hq, &supervisor, &format!("until={until}"))
+        .await
+        .0
+        .is_empty());
+    let since = (Utc::now() - hour).format("%Y-%m-%dT%H:%M:%SZ");
+    assert_eq!(
+        records_page(&hq, &supervisor, &format!("since={since}&limit=100"))
+            .await
+            .0
+            .len(),
+        8
+    );
+
+    // The intelligence unit finds the raw report by its area (intelligence is not filed by area
+    // in the change feed) and the source; a supervisor finds neither.
+    let unit = hq.sign_in("DC7740").await;
+    let (got, _) = records_page(&hq, &unit, "area=tc-dalston").await;
+    assert_eq!(got, vec![raw.to_string()]);
+    let (got, _) = records_page(&hq, &unit, "team=hackney-tct").await;
+    assert_eq!(got, vec![raw.to_string()]);
+    let (got, _) = records_page(&hq, &unit, "kind=intel_source").await;
+    assert_eq!(got, vec![src.to_string()]);
+    assert!(records_page(&hq, &supervisor, "area=tc-dalston")
+        .await
+        .0
+        .is_empty());
+    assert!(records_page(&hq, &supervisor, "kind=intel_source")
+        .await
+        .0
+        .is_empty());
+    let analyst = hq.sign_in("AN0815").await;
+    let (all, _) = records_page(&hq, &analyst, "limit=100").await;
+    assert_eq!(all.len(), 8);
+    assert!(!all.contains(&raw.to_string()) && !all.contains(&src.to_string()));
+
+    // Every page is in the access log with exactly the records it disclosed.
+    let log = hq.access_log_for("PS1102").await;
+    assert!(log
+        .iter()
+        .all(|e| e.action == "search" && e.device_id.is_none()));
+    let disclosed: Vec<String> = log
+        .iter()
+        .flat_map(|e| e.record_ids.iter().map(ToString::to_string))
+        .collect();
+    assert!(!disclosed.contains(&raw.to_string()) && !disclosed.contains(&src.to_string()));
+    assert_eq!(
+        log[0].record_ids,
+        Vec::<RecordId>::new(),
+        "the last list found nothing"
+    );
+    assert!(
+        log[0].detail.contains("kind: Some(IntelSource)"),
+        "{}",
+        log[0].detail
+    );
+    let (page, _) = records_page(&hq, &supervisor, "limit=2").await;
+    let log = hq.access_log_for("PS1102").await;
+    assert_eq!(
+        log[0]
+            .record_ids
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>(),
+        page
+    );
+    assert_eq!(hq.access_log_for("DC7740").await.len(), 3);
+
+    // One record with its history, in plain words.
+    let a = hq
+        .get(&format!("/api/v1/hq/records/{moved}"), &supervisor)
+        .await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.text);
+    let history: Vec<&str> = a.body["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["what"].as_str().unwrap())
+        .collect();
+    assert_eq!(history, vec!["Created", "Changed areas, status"]);
+    assert_eq!(a.body["history"][1]["by"], "PC4127");
+    assert_eq!(a.body["summary"]["status"], "closed");
+    assert_eq!(hq.access_log_for("PS1102").await[0].action, "view");
+}
+
+story!(a_search_for_something_rare_stops_at_the_scan_limit_says_so_and_goes_on_from_there);
+async fn a_search_for_something_rare_stops_at_the_scan_limit_says_so_and_goes_on_from_there(
+    hq: Hq,
+) {
+    use beatbook_hq::dashboard::records::SCAN_LIMIT;
+    use beatbook_hq::push::{plan, PushContext};
+    // The rare record first (oldest), then more than a scan's worth of others after it, pushed
+    // straight to storage as one batch (over HTTP this would take minutes in a debug build).
+    let mut dev = Device::enrol(&hq, "PC3318").await;
+    let needle = dev
+        .create(
+            &hq,
+            &concern("A needle left in the playground", "E05009370", None),
+        )
+        .await;
+    let n = SCAN_LIMIT as usize + 50;
+    let now = Utc::now();
+    let ops: Vec<Op> = (0..n)
+        .map(|i| Op {
+            device_id: dev.id,
+            device_seq: dev.seq + 1 + i as u64,
+            record_id: RecordId::new(),
+            kind: beatbook_domain::RecordKind::Concern,
+            author: dev.officer.clone(),
+            hlc: Hlc::new(u64::try_from(now.timestamp_millis()).unwrap(), i as u32),
+            action: OpAction::Put {
+                fields: concern("Street drinking again", "E05009370", None)
+                    .writes_from(None)
+                    .unwrap(),
+            },
+        })
+        .collect();
+    let ctx = PushContext {
+        device: dev.id,
+        viewer: beatbook_domain::access::Viewer {
+            officer: dev.officer.clone(),
+            role: beatbook_domain::people::Role::Officer,
+            teams: Default::default(),
+            areas: Default::default(),
+        },
+        now,
+    };
+    let shared = Arc::new(ops.clone());
+    hq.state
+        .storage
+        .push(dev.id, &ops, Arc::new(move |l| plan(&ctx, &shared, l)))
+        .await
+        .unwrap();
+
+    let analyst = hq.sign_in("AN0815").await;
+    let (got, body) = records_page(&hq, &analyst, "q=needle").await;
+    assert!(got.is_empty(), "{got:?}");
+    assert_eq!(body["scan_stopped"], true, "{body}");
+    assert_eq!(body["more"], true);
+    assert_eq!(body["scanned"], SCAN_LIMIT);
+    let before = body["next_before"].as_u64().unwrap();
+    let (got, body) = records_page(&hq, &analyst, &format!("q=needle&before={before}")).await;
+    assert_eq!(got, vec![needle.to_string()]);
+    assert_eq!(body["scan_stopped"], false, "{body}");
+    assert_eq!(body["more"], false);
+    assert_eq!(body["scanned"], 51, "the rest of the records, and no more");
+    // Without words, the same list is a page at once: the indexes do the work.
+    let (got, body) = records_page(&hq, &analyst, "area=E05009370&limit=10").await;
+    assert_eq!(got.len(), 10);
+    assert_eq!(
+        body["scanned"], 11,
+        "the page and one more to tell there is more"
+    );
+    let log = hq.access_log_for("AN0815").await;
+    assert_eq!(log[1].record_ids, vec![needle]);
+    assert!(log[2].record_ids.is_empty());
+}

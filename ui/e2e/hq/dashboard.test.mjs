@@ -1,7 +1,8 @@
 // @ts-check
 /**
  * The HQ dashboard against a real HQ (see run.mjs): sign-in per role, a red target and its
- * records, intelligence review reaching a team's device, and revocation wiping a device.
+ * records, browsing records, intelligence review reaching a team's device, and revocation wiping
+ * a device.
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -188,6 +189,72 @@ describe('HQ dashboard', () => {
     const text = JSON.stringify(got);
     assert.match(text, /Crack cocaine is reported to be sold from a blue car/);
     assert.doesNotMatch(text, /Alex Stone|07700/);
+  });
+
+  it('lets a supervisor browse records newest first, filter them and open one', async () => {
+    const tablet = await cliDevice('PC2290', 'Camden SNT tablet 3');
+    for (const description of ['Graffiti on the railway bridge, Camden Road', 'Broken glass by the bus stop, Camden High Street']) {
+      tablet.run('concern', 'add', '--category', 'asb:nuisance:street_drinking', '--description', description, '--lat', '51.539', '--lon', '-0.1426');
+    }
+    tablet.run('sync');
+    const mine = JSON.parse(tablet.run('list', '--kind', 'concern', '--json'));
+    const glass = mine.find((/** @type {{ title: string }} */ r) => r.title.includes('Broken glass'));
+    assert.ok(glass, JSON.stringify(mine));
+    const author = await protocolDevice('PC3318');
+    await author.submitIntel('Zebra-striped van used to move stolen bikes, Kingsland Road', 'tc-dalston');
+
+    const page = ctx.page;
+    await signIn('PS1102');
+    await page.getByRole('link', { name: 'Records' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Records' }).waitFor();
+    const list = page.getByRole('region', { name: 'Record list' });
+    // Newest first: the last concern synced tops the list (raw intelligence is not for supervisors).
+    await list.getByRole('button', { name: /Broken glass by the bus stop/ }).waitFor();
+    assert.match((await list.getByRole('listitem').first().textContent()) ?? '', /Broken glass by the bus stop/);
+    assert.match((await list.getByRole('listitem').nth(1).textContent()) ?? '', /Graffiti on the railway bridge/);
+    await shot('records');
+
+    // Words and a team: found in the Camden team's areas, not in Dalston's.
+    await page.getByLabel('Words').fill('broken GLASS');
+    await page.getByLabel('Team').selectOption({ label: 'Camden Town Centre Team' });
+    await page.getByRole('button', { name: 'Search records' }).click();
+    await list.getByRole('status').filter({ hasText: /^\s*1 record\./ }).waitFor();
+    assert.equal(await list.getByRole('listitem').count(), 1);
+    await page.getByLabel('Team').selectOption({ label: 'Dalston SNT' });
+    await page.getByRole('button', { name: 'Search records' }).click();
+    await list.getByRole('status').filter({ hasText: 'No records found' }).waitFor();
+    await page.getByRole('button', { name: 'Clear the filters' }).click();
+    await page.getByLabel('Words').fill('zebra-striped van');
+    await page.getByRole('button', { name: 'Search records' }).click();
+    await list.getByRole('status').filter({ hasText: 'No records found' }).waitFor();
+
+    // One record, in plain words, with its areas and history.
+    await page.getByLabel('Words').fill('broken glass');
+    await page.getByRole('button', { name: 'Search records' }).click();
+    await list.getByRole('button', { name: /Broken glass by the bus stop/ }).click();
+    const record = page.getByRole('region', { name: 'Record', exact: true });
+    await record.getByRole('heading', { level: 2, name: /Broken glass by the bus stop/ }).waitFor();
+    const text = (await record.textContent()) ?? '';
+    assert.match(text, /Description\s*Broken glass by the bus stop, Camden High Street/);
+    assert.match(text, /Areas\s*[^\n]*Camden Town/);
+    assert.match(text, /Status\s*open/);
+    assert.match((await record.getByRole('list', { name: 'History' }).textContent()) ?? '', /PC2290: Created/);
+    await shot('record');
+
+    // HQ logged the view, with the record, under the supervisor.
+    const login = await fetch(`${HQ}/api/v1/hq/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ collar_number: 'AD0001', password: PASSWORD }),
+    });
+    const { token } = await login.json();
+    const audit = await api(`/api/v1/hq/admin/audit?officer=PS1102&record=${glass.id}`, token);
+    assert.ok(
+      audit.access.some((/** @type {{ action: string; record_ids: string[] }} */ e) => e.action === 'view' && e.record_ids.includes(glass.id)),
+      JSON.stringify(audit.access),
+    );
+    // Signing in starts from "who am I?", which HQ answers 401 until then.
+    assert.deepEqual(ctx.errors.filter((e) => !e.includes('401')), []);
   });
 
   it('revokes a device: its next sync is refused and its store wiped', async () => {

@@ -2,8 +2,10 @@ import { render, screen, waitFor, within } from '@testing-library/svelte';
 import userEvent from '@testing-library/user-event';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { BackendError } from '$lib/backend';
+import type { Area } from '$lib/bindings/Area';
 import type { Officer } from '$lib/bindings/Officer';
-import { HttpHqApi, pagesFor, type Board, type HqApi } from './api';
+import type { RecordSummary } from '$lib/bindings/RecordSummary';
+import { HttpHqApi, pagesFor, type Board, type HqApi, type RecordFilter } from './api';
 import Hq from './Hq.svelte';
 
 const supervisor: Officer = { id: 'PS1102', collar_number: 'PS1102', name: 'PS Helen Doyle', role: 'supervisor', teams: [] };
@@ -70,6 +72,8 @@ function fakeApi(over: Partial<HqApi> = {}): HqApi {
     audit: refuse,
     verifyChains: async () => [],
     subjectAccess: async () => [],
+    records: async () => ({ records: [], more: false, next_before: null, scanned: 0, scan_stopped: false }),
+    record: refuse,
     ...over,
   };
 }
@@ -120,9 +124,100 @@ describe('HQ dashboard', () => {
 
   it('gives each role only its pages', () => {
     expect(pagesFor('officer')).toEqual([]);
-    expect(pagesFor('analyst')).toEqual(['framework']);
-    expect(pagesFor('intelligence_unit')).toEqual(['intel']);
+    expect(pagesFor('supervisor')).toEqual(['framework', 'records']);
+    expect(pagesFor('analyst')).toEqual(['framework', 'records']);
+    expect(pagesFor('intelligence_unit')).toEqual(['intel', 'records']);
+    // Administrators reach records only through the subject access search.
     expect(pagesFor('admin')).toEqual(['framework', 'admin']);
+  });
+
+  it('lets a supervisor browse records newest first, filter, load more and open one with its history', async () => {
+    history.replaceState(null, '', '#/records');
+    const summary = (id: string, title: string, area: string): RecordSummary => ({
+      id,
+      kind: 'concern',
+      title,
+      status: 'in_progress',
+      occurred_at: '2026-11-23T10:00:00Z',
+      areas: [area],
+      conflicts: [],
+      pending_ops: 0,
+      body: { description: `${title}, most evenings`, status: 'in_progress', threat_to_life: false, location: { place: 'High Street', lat: 51.5, lon: -0.07 }, areas: [area] },
+    });
+    const newer = summary('r1', 'Street drinking outside the station', 'tc-camden-town');
+    const older = summary('r2', 'Drinking by the market', 'E05009370');
+    const records = vi.fn(async (f: RecordFilter) => {
+      if (f.q === 'market') return { records: [older], more: false, next_before: null, scanned: 2, scan_stopped: false };
+      if (f.before === '41') return { records: [older], more: false, next_before: null, scanned: 1, scan_stopped: false };
+      return { records: [newer], more: true, next_before: 41, scanned: 10_000, scan_stopped: true };
+    });
+    const record = vi.fn(async (id: string) => ({
+      summary: id === 'r2' ? older : newer,
+      created_by: 'PC3318',
+      server_seq: 40,
+      created_at: '2026-11-23T10:00:00Z',
+      updated_at: '2026-11-23T12:00:00Z',
+      history: [
+        { at: '2026-11-23T10:00:00Z', received_at: '2026-11-23T10:01:00Z', by: 'PC3318', what: 'Created' },
+        { at: '2026-11-23T12:00:00Z', received_at: '2026-11-23T12:01:00Z', by: 'PS1102', what: 'Changed status' },
+      ],
+    }));
+    const dalston: Area = { id: 'E05009370', name: 'Dalston', kind: 'ward', borough: 'Hackney', ons_code: 'E05009370', town_centre_class: null, boundary: [], boundary_approximate: true };
+    const camden: Area = { ...dalston, id: 'tc-camden-town', name: 'Camden Town', kind: 'town_centre' };
+    const sentAt = (i: number): RecordFilter => records.mock.calls[i]?.[0] ?? {};
+    render(Hq, { props: { api: fakeApi({ me: async () => supervisor, records, record, areas: async () => [dalston, camden] }) } });
+    const user = userEvent.setup();
+    await screen.findByRole('heading', { level: 1, name: 'Records' });
+    expect(screen.getByRole('link', { name: 'Records' })).toHaveAttribute('aria-current', 'page');
+
+    // Every control of the filters is named for a screen reader.
+    const form = screen.getByRole('search', { name: 'Record filters' });
+    for (const control of form.querySelectorAll('input, select, button')) expect(control).toHaveAttribute('aria-label');
+
+    const list = screen.getByRole('region', { name: 'Record list' });
+    await within(list).findByRole('button', { name: /Street drinking outside the station/ });
+    expect(records).toHaveBeenCalledTimes(1);
+    expect(sentAt(0)).toMatchObject({ q: '', before: '' });
+    expect(within(list).getByRole('status')).toHaveTextContent('Searched the 10,000 most recent records');
+
+    // Load more goes on from where the page stopped.
+    await user.click(screen.getByRole('button', { name: 'Load more records' }));
+    await within(list).findByRole('button', { name: /Drinking by the market/ });
+    expect(sentAt(1).before).toBe('41');
+    expect(within(list).getAllByRole('listitem')).toHaveLength(2);
+    expect(screen.queryByRole('button', { name: 'Load more records' })).not.toBeInTheDocument();
+
+    // Filters go to HQ as they are; a new search starts from the newest again.
+    await user.selectOptions(screen.getByLabelText('Area'), 'Dalston (ward)');
+    await user.selectOptions(screen.getByLabelText('Kind'), 'Concern');
+    await user.type(screen.getByLabelText('Words'), 'market');
+    await user.type(screen.getByLabelText('From'), '2026-11-01');
+    await user.click(screen.getByRole('button', { name: 'Search records' }));
+    await waitFor(() => expect(within(list).getAllByRole('listitem')).toHaveLength(1));
+    const sent = sentAt(2);
+    expect(sent).toMatchObject({ area: 'E05009370', kind: 'concern', q: 'market', before: '' });
+    expect(new Date(sent.since ?? '').getTime()).toBe(new Date('2026-11-01T00:00:00').getTime());
+
+    // One record, in plain words, with its areas by name and its history.
+    await user.click(within(list).getByRole('button', { name: /Drinking by the market/ }));
+    const open = await screen.findByRole('region', { name: 'Record' });
+    expect(record).toHaveBeenCalledWith('r2');
+    expect(within(open).getByRole('heading', { level: 2 })).toHaveTextContent('Drinking by the market');
+    expect(open).toHaveTextContent('Areas');
+    expect(open).toHaveTextContent('Dalston');
+    expect(open).toHaveTextContent('in progress');
+    expect(open).toHaveTextContent('Threat to life');
+    expect(open).toHaveTextContent('No');
+    expect(open).toHaveTextContent('Place: High Street');
+    const steps = within(within(open).getByRole('list', { name: 'History' })).getAllByRole('listitem');
+    expect(steps.map((s) => s.textContent)).toEqual([expect.stringContaining('PC3318: Created'), expect.stringContaining('PS1102: Changed status')]);
+  });
+
+  it('shows why records could not be listed', async () => {
+    history.replaceState(null, '', '#/records');
+    const records = () => Promise.reject(new BackendError({ code: 'not_found', message: 'no team nowhere' }));
+    render(Hq, { props: { api: fakeApi({ me: async () => ({ ...supervisor, role: 'analyst' }), records }) } });
+    expect(await screen.findByRole('alert')).toHaveTextContent('no team nowhere');
   });
 
   it('turns an HQ error body into a BackendError with its code', async () => {

@@ -39,6 +39,11 @@ export type Audit = { ops: OpLogEntry[]; access: AccessEntry[] };
 export type ChainView = { device: string; ops: number; ok: boolean; broken_at: number | null };
 export type Period = { from?: string; to?: string; by?: 'team' | 'area' };
 export type Target = { scope: string; measure: string; target: number };
+/** `GET /records` filters; dates are ISO times, `before` is the `next_before` of the page before. */
+export type RecordFilter = { kind?: string; team?: string; area?: string; status?: string; since?: string; until?: string; q?: string; before?: string; limit?: string };
+export type RecordList = { records: RecordSummary[]; more: boolean; next_before: number | null; scanned: number; scan_stopped: boolean };
+export type HistoryItem = { at: string; received_at: string; by: string; what: string };
+export type RecordDetail = { summary: RecordSummary; created_by: string; server_seq: number; created_at: string; updated_at: string; history: HistoryItem[] };
 
 export interface HqApi {
   me(): Promise<Officer>;
@@ -64,6 +69,8 @@ export interface HqApi {
   audit(q: Record<string, string>): Promise<Audit>;
   verifyChains(): Promise<ChainView[]>;
   subjectAccess(name: string): Promise<RecordSummary[]>;
+  records(filter: RecordFilter): Promise<RecordList>;
+  record(id: string): Promise<RecordDetail>;
 }
 
 function query(p: object): string {
@@ -169,6 +176,12 @@ export class HttpHqApi implements HqApi {
   async subjectAccess(name: string) {
     return (await this.call<{ records: RecordSummary[] }>('GET', `/subject-access${query({ name })}`)).records;
   }
+  records(filter: RecordFilter) {
+    return this.call<RecordList>('GET', `/records${query(filter)}`);
+  }
+  record(id: string) {
+    return this.call<RecordDetail>('GET', `/records/${encodeURIComponent(id)}`);
+  }
 }
 
 /** Which pages a role has: the server refuses the rest whatever the page shows. */
@@ -176,9 +189,9 @@ export function pagesFor(role: Officer['role']): Page[] {
   switch (role) {
     case 'supervisor':
     case 'analyst':
-      return ['framework'];
+      return ['framework', 'records'];
     case 'intelligence_unit':
-      return ['intel'];
+      return ['intel', 'records'];
     case 'admin':
       return ['framework', 'admin'];
     default:
@@ -186,11 +199,12 @@ export function pagesFor(role: Officer['role']): Page[] {
   }
 }
 
-export type Page = 'framework' | 'intel' | 'admin';
+export type Page = 'framework' | 'intel' | 'records' | 'admin';
 
 export const PAGE_LABELS: Record<Page, string> = {
   framework: 'Performance framework',
   intel: 'Intelligence review',
+  records: 'Records',
   admin: 'Administration',
 };
 

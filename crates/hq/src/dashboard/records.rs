@@ -4,7 +4,7 @@
 
 use super::auth::Staff;
 use crate::error::ApiError;
-use crate::storage::{AccessEntry, Change, RecordQuery};
+use crate::storage::{AccessEntry, Change, RecordOp, RecordPage, RecordQuery};
 use crate::HqState;
 use axum::extract::{Path, Query, State};
 use axum::Json;
@@ -12,9 +12,10 @@ use beatbook_domain::access::AccessFacts;
 use beatbook_domain::intel::ReviewState;
 use beatbook_domain::merge::RecordState;
 use beatbook_domain::people::Role;
+use beatbook_domain::protocol::OpOutcome;
 use beatbook_domain::views::RecordSummary;
 use beatbook_domain::{concern, intel, meeting, patrol};
-use beatbook_domain::{AreaId, OfficerId, Record, RecordId, RecordKind, TeamId};
+use beatbook_domain::{AreaId, OfficerId, Op, OpAction, Record, RecordId, RecordKind, TeamId};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -152,23 +153,45 @@ pub struct ListQuery {
     /// Words that must all appear in the record's text (case-insensitive).
     pub q: Option<String>,
     pub limit: Option<u32>,
+    /// Only records older than this: the `next_before` of the page before ("load more").
+    pub before: Option<u64>,
 }
 
 #[derive(Serialize)]
 pub struct RecordList {
+    /// Newest first: the most recently created or changed first (HQ's server sequence).
     pub records: Vec<RecordSummary>,
-    /// More matched than were sent.
+    /// More may match: ask again with `before` set to `next_before`.
     pub more: bool,
+    /// Where the next page starts, when `more`.
+    pub next_before: Option<u64>,
+    /// How many records were read to answer.
+    pub scanned: u32,
+    /// The search reached the most records one answer reads ([`SCAN_LIMIT`]) before the page was
+    /// full: older records were not searched yet, and `next_before` goes on from there.
+    pub scan_stopped: bool,
 }
 
-/// `GET /api/v1/hq/records`: newest first. Supervisors, analysts and the intelligence unit.
+/// The most records one list reads. Kind and area (or team) are read through indexes, newest
+/// first, and cost only the page; words, status and dates are checked record by record, so a
+/// search for something rare stops here and says so, rather than reading all of HQ.
+pub const SCAN_LIMIT: u32 = 10_000;
+
+/// Records read from storage at a time when listing: the first read is the page itself (with one
+/// more to tell whether there is more), later ones grow while the filters keep rejecting.
+const FIRST_READ: u32 = 50;
+const MAX_READ: u32 = 2_000;
+
+/// `GET /api/v1/hq/records`: newest first, a page at a time. Supervisors, analysts and the
+/// intelligence unit.
 pub async fn list(
     State(state): State<HqState>,
     staff: Staff,
     Query(q): Query<ListQuery>,
 ) -> Result<Json<RecordList>, ApiError> {
     staff.require(&[Role::Supervisor, Role::Analyst, Role::IntelligenceUnit])?;
-    let limit = q.limit.unwrap_or(200).clamp(1, 1_000) as usize;
+    let role = staff.role();
+    let limit = q.limit.unwrap_or(200).clamp(1, 1_000);
     let team_areas: Option<Vec<AreaId>> = match &q.team {
         Some(t) => Some(
             state
@@ -188,36 +211,81 @@ pub async fn list(
             .split_whitespace()
             .map(str::to_lowercase)
             .collect();
-    let kinds: Vec<RecordKind> = q.kind.into_iter().collect();
-    let mut found: Vec<RecordSummary> = scan(&state, &kinds)
-        .await?
-        .into_iter()
-        .filter(|r| hq_may_see(staff.role(), &r.change.facts))
-        .filter(|r| q.area.as_ref().is_none_or(|a| r.summary.areas.contains(a)))
-        .filter(|r| {
-            team_areas
+    let matches = |r: &Loaded| {
+        q.area.as_ref().is_none_or(|a| r.summary.areas.contains(a))
+            && team_areas
                 .as_ref()
                 .is_none_or(|ta| r.summary.areas.iter().any(|a| ta.contains(a)))
-        })
-        .filter(|r| {
-            q.status
+            && q.status
                 .as_ref()
                 .is_none_or(|s| r.summary.status.as_ref() == Some(s))
-        })
-        .filter(|r| q.since.is_none_or(|s| r.summary.occurred_at >= s))
-        .filter(|r| q.until.is_none_or(|u| r.summary.occurred_at < u))
-        .filter(|r| {
-            if words.is_empty() {
-                return true;
+            && q.since.is_none_or(|s| r.summary.occurred_at >= s)
+            && q.until.is_none_or(|u| r.summary.occurred_at < u)
+            && (words.is_empty() || {
+                let text = format!("{} {}", r.summary.title, r.search_text).to_lowercase();
+                words.iter().all(|w| text.contains(w))
+            })
+    };
+    // Read through the narrowest index the filters give: the area, else the team's areas.
+    let page = RecordPage {
+        kinds: q.kind.into_iter().collect(),
+        areas: match (&q.area, &team_areas) {
+            (Some(a), _) => vec![a.clone()],
+            (None, Some(ta)) => ta.clone(),
+            (None, None) => Vec::new(),
+        },
+        before: q.before,
+        limit: 0,
+    };
+    // Nothing to read: a team without areas, or a kind this role never sees.
+    let nothing = team_areas.as_ref().is_some_and(Vec::is_empty)
+        || (q.kind == Some(RecordKind::IntelSource) && role != Role::IntelligenceUnit);
+
+    let mut found: Vec<RecordSummary> = Vec::new();
+    let (mut more, mut scan_stopped, mut scanned) = (false, false, 0u32);
+    let (mut cursor, mut last_match) = (q.before, None);
+    let mut read = (limit + 1).clamp(FIRST_READ, MAX_READ);
+    // Read until the page is full, the records run out (a short read), or the scan limit.
+    let mut end = nothing;
+    'pages: while !end {
+        let want = read.min(SCAN_LIMIT - scanned + 1);
+        let changes = state
+            .storage
+            .records_before(&RecordPage {
+                before: cursor,
+                limit: want,
+                ..page.clone()
+            })
+            .await?;
+        end = changes.len() < want as usize;
+        for change in changes {
+            if scanned == SCAN_LIMIT {
+                (more, scan_stopped) = (true, true);
+                break 'pages;
             }
-            let text = format!("{} {}", r.summary.title, r.search_text).to_lowercase();
-            words.iter().all(|w| text.contains(w))
-        })
-        .map(|r| r.summary)
-        .collect();
-    found.sort_by_key(|r| std::cmp::Reverse(r.occurred_at));
-    let more = found.len() > limit;
-    found.truncate(limit);
+            scanned += 1;
+            cursor = Some(change.server_seq);
+            if !hq_may_see(role, &change.facts) {
+                continue;
+            }
+            let Some(r) = load(change).filter(&matches) else {
+                continue;
+            };
+            if found.len() == limit as usize {
+                more = true;
+                break 'pages;
+            }
+            last_match = Some(r.change.server_seq);
+            found.push(r.summary);
+        }
+        read = (read * 4).min(MAX_READ);
+    }
+    let next_before = match (more, scan_stopped) {
+        (false, _) => None,
+        // Everything read after the last match missed, so the stop is where to go on from.
+        (true, true) => cursor,
+        (true, false) => last_match,
+    };
     log(
         &state,
         &staff,
@@ -229,17 +297,71 @@ pub async fn list(
     Ok(Json(RecordList {
         records: found,
         more,
+        next_before,
+        scanned,
+        scan_stopped,
     }))
 }
+
+/// One change to a record, as HQ received it.
+#[derive(Serialize)]
+pub struct HistoryItem {
+    /// When it was made (the device's clock).
+    pub at: DateTime<Utc>,
+    pub received_at: DateTime<Utc>,
+    pub by: OfficerId,
+    /// "Created", "Changed description, status", "Added an update", "Deleted", or
+    /// "Refused: ..." when HQ refused it.
+    pub what: String,
+}
+
+/// The most changes a record's history shows (the latest).
+const HISTORY: u32 = 200;
 
 #[derive(Serialize)]
 pub struct RecordDetail {
     pub summary: RecordSummary,
     pub created_by: OfficerId,
     pub server_seq: u64,
+    /// When it was created and last changed (device clocks).
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    /// Its latest changes as HQ received them, oldest first; retries HQ already had are left out.
+    pub history: Vec<HistoryItem>,
 }
 
-/// `GET /api/v1/hq/records/{id}`: one record, if the role may see it.
+fn ms_time(ms: u64) -> DateTime<Utc> {
+    DateTime::from_timestamp_millis(i64::try_from(ms).unwrap_or(i64::MAX)).unwrap_or_default()
+}
+
+/// A record's history from the op log, for the roles that may see the record.
+fn history(state: &RecordState, ops: Vec<RecordOp>) -> Vec<HistoryItem> {
+    ops.into_iter()
+        .filter_map(|o| {
+            let op: Op = serde_json::from_str(&o.op_json).ok()?;
+            let outcome: OpOutcome = serde_json::from_str(&o.outcome_json).ok()?;
+            let what = match (&outcome, &op.action) {
+                (OpOutcome::Duplicate, _) => return None,
+                (OpOutcome::Rejected { reason, .. }, _) => format!("Refused: {reason}"),
+                (_, OpAction::Put { .. }) if op.stamp() == state.created => "Created".to_owned(),
+                (_, OpAction::Put { fields }) => {
+                    let names: Vec<String> = fields.keys().map(|f| f.replace('_', " ")).collect();
+                    format!("Changed {}", names.join(", "))
+                }
+                (_, OpAction::Append { .. }) => "Added an update".to_owned(),
+                (_, OpAction::Delete) => "Deleted".to_owned(),
+            };
+            Some(HistoryItem {
+                at: ms_time(op.hlc.wall_ms),
+                received_at: o.received_at,
+                by: op.author,
+                what,
+            })
+        })
+        .collect()
+}
+
+/// `GET /api/v1/hq/records/{id}`: one record with its history, if the role may see it.
 pub async fn get(
     State(state): State<HqState>,
     staff: Staff,
@@ -253,16 +375,21 @@ pub async fn get(
         return Err(not_found());
     }
     let r = load(change).ok_or_else(not_found)?;
+    let history = history(&r.state, state.storage.record_ops(id, HISTORY).await?);
     log(&state, &staff, "view", vec![id], "HQ record view".into()).await?;
     Ok(Json(RecordDetail {
         server_seq: r.change.server_seq,
         created_by: r.created_by,
+        created_at: ms_time(r.state.created.hlc.wall_ms),
+        updated_at: ms_time(r.state.updated.hlc.wall_ms),
+        history,
         summary: r.summary,
     }))
 }
 
 #[derive(Debug, Deserialize)]
 pub struct SubjectQuery {
+    /// At least three letters of the person's name.
     pub name: String,
 }
 

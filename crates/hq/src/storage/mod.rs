@@ -255,6 +255,14 @@ pub trait Storage: Send + Sync + 'static {
     async fn update_throttle(&self, key: &str, step: ThrottleStep) -> Result<Option<ThrottleRow>>;
     /// Delete throttle rows untouched since `before` and not locked past it; how many went.
     async fn forget_throttles(&self, before: DateTime<Utc>) -> Result<u64>;
+
+    /// Current records for an HQ records page, newest first (see [`RecordPage`]): at most
+    /// `limit`, fewer only when nothing older matches. Reads index ranges from the cursor down
+    /// and stops at `limit`, so its cost follows the page, not the size of HQ (intelligence
+    /// filtered by area excepted: see [`RecordPage::areas`]).
+    async fn records_before(&self, query: &RecordPage) -> Result<Vec<Change>>;
+    /// The latest `limit` ops on one record as the op log holds them, oldest first: its history.
+    async fn record_ops(&self, id: RecordId, limit: u32) -> Result<Vec<RecordOp>>;
 }
 
 /// The shared push logic, handed to a backend (which cannot see the request otherwise).
@@ -277,3 +285,112 @@ pub struct ThrottleRow {
 
 /// How a throttle row changes (see [`Storage::update_throttle`]).
 pub type ThrottleStep = Arc<dyn Fn(Option<ThrottleRow>) -> Option<ThrottleRow> + Send + Sync>;
+
+/// Which records an HQ records page reads: of these kinds (all if empty), filed under any of
+/// these areas (all if empty), with a server sequence below `before` (from the newest if `None`).
+/// Newest first by server sequence, so a cursor stays put while new records arrive.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RecordPage {
+    pub kinds: Vec<beatbook_domain::RecordKind>,
+    /// Read through the change feed's `area:` keys, which are an index, not the answer: a record
+    /// stays filed under an area it has left (keys stick), so the caller checks its current
+    /// areas. Intelligence is not filed by area (it reaches teams by dissemination): for those
+    /// kinds the records of the kind are read newest first and their areas checked, so that
+    /// part's cost follows the amount of intelligence held.
+    pub areas: Vec<beatbook_domain::AreaId>,
+    pub before: Option<u64>,
+    pub limit: u32,
+}
+
+/// One op on a record, as the op log holds it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RecordOp {
+    pub device_id: DeviceId,
+    /// The op exactly as sent (author, time, what it wrote).
+    pub op_json: String,
+    /// What HQ did with it (`applied`, `duplicate`, `rejected`).
+    pub outcome_json: String,
+    pub received_at: DateTime<Utc>,
+}
+
+/// How a backend reads a [`RecordPage`]: one newest-first index range per stream, each cut at
+/// `limit`, merged. The first `limit` of the union lie within the first `limit` of each stream.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum PageStream {
+    /// Every record (the server sequence index).
+    All,
+    /// Records of one kind (the kind index).
+    Kind(&'static str),
+    /// Records filed under a change feed key, of these kinds (any if empty).
+    Filed {
+        key: String,
+        kinds: Vec<&'static str>,
+    },
+    /// Records of one kind with any of these areas (kind index, areas checked row by row).
+    KindInAreas {
+        kind: &'static str,
+        areas: Vec<String>,
+    },
+}
+
+impl RecordPage {
+    pub(crate) fn streams(&self) -> Vec<PageStream> {
+        use beatbook_domain::RecordKind;
+        // Kinds the change feed files under `area:` keys (see `beatbook_domain::access::audience`).
+        let filed =
+            |k: &RecordKind| !matches!(k, RecordKind::IntelReport | RecordKind::IntelSource);
+        let kinds: Vec<RecordKind> = if self.kinds.is_empty() {
+            RecordKind::ALL.to_vec()
+        } else {
+            let mut k = self.kinds.clone();
+            k.sort_by_key(|k| k.as_str());
+            k.dedup();
+            k
+        };
+        if self.areas.is_empty() {
+            if self.kinds.is_empty() {
+                return vec![PageStream::All];
+            }
+            return kinds.iter().map(|k| PageStream::Kind(k.as_str())).collect();
+        }
+        let mut out = Vec::new();
+        if kinds.iter().any(filed) {
+            // The feed's area keys hold only filed kinds: no kind check unless fewer were asked.
+            let only: Vec<&'static str> = if self.kinds.is_empty() {
+                Vec::new()
+            } else {
+                kinds
+                    .iter()
+                    .filter(|k| filed(k))
+                    .map(|k| k.as_str())
+                    .collect()
+            };
+            let mut areas: Vec<String> = self.areas.iter().map(|a| format!("area:{a}")).collect();
+            areas.sort();
+            areas.dedup();
+            out.extend(areas.into_iter().map(|key| PageStream::Filed {
+                key,
+                kinds: only.clone(),
+            }));
+        }
+        let areas: Vec<String> = self.areas.iter().map(|a| a.to_string()).collect();
+        out.extend(
+            kinds
+                .iter()
+                .filter(|k| !filed(k))
+                .map(|k| PageStream::KindInAreas {
+                    kind: k.as_str(),
+                    areas: areas.clone(),
+                }),
+        );
+        out
+    }
+}
+
+/// The newest `limit` distinct server sequences of several streams.
+pub(crate) fn newest(mut seqs: Vec<i64>, limit: u32) -> Vec<i64> {
+    seqs.sort_unstable_by(|a, b| b.cmp(a));
+    seqs.dedup();
+    seqs.truncate(limit as usize);
+    seqs
+}

@@ -10,6 +10,7 @@
 //! The URL may carry `schema=NAME`: HQ then keeps its tables in that schema (created if missing)
 //! and sets `search_path` on every pooled connection. Tests use it to isolate themselves.
 
+use super::{newest, PageStream, RecordOp, RecordPage};
 use super::{
     AccessEntry, AccessQuery, Change, Counts, DeviceRow, HqSessionRow, LoggedOp, OfficerRow,
     OpLogEntry, OpLogQuery, PushPlanner, RecordQuery, Result, SessionRow, Storage, StorageError,
@@ -1130,6 +1131,102 @@ impl Storage for PostgresStorage {
             )
             .await
             .map_err(db)
+    }
+
+    async fn records_before(&self, query: &RecordPage) -> Result<Vec<Change>> {
+        let streams = query.streams();
+        let before = query.before.map_or(i64::MAX, to_i64);
+        let limit = i64::from(query.limit);
+        let mut client = self.client().await?;
+        // One snapshot: every stream and the rows agree, so a page is short only at the end.
+        let tx = client
+            .build_transaction()
+            .isolation_level(IsolationLevel::RepeatableRead)
+            .read_only(true)
+            .start()
+            .await
+            .map_err(db)?;
+        let mut seqs: Vec<i64> = Vec::new();
+        for stream in &streams {
+            let rows = match stream {
+                PageStream::All => {
+                    tx.query(
+                        "SELECT server_seq FROM records WHERE server_seq < $1 ORDER BY server_seq DESC LIMIT $2",
+                        &[&before, &limit],
+                    )
+                    .await
+                }
+                PageStream::Kind(kind) => {
+                    tx.query(
+                        "SELECT server_seq FROM records WHERE kind = $1 AND server_seq < $2 ORDER BY server_seq DESC LIMIT $3",
+                        &[kind, &before, &limit],
+                    )
+                    .await
+                }
+                PageStream::Filed { key, kinds } if kinds.is_empty() => {
+                    tx.query(
+                        "SELECT server_seq FROM record_audience WHERE key = $1 AND server_seq < $2 ORDER BY server_seq DESC LIMIT $3",
+                        &[key, &before, &limit],
+                    )
+                    .await
+                }
+                PageStream::Filed { key, kinds } => {
+                    tx.query(
+                        "SELECT a.server_seq FROM record_audience a JOIN records r ON r.server_seq = a.server_seq
+                         WHERE a.key = $1 AND a.server_seq < $2 AND r.kind = ANY($3)
+                         ORDER BY a.server_seq DESC LIMIT $4",
+                        &[key, &before, kinds, &limit],
+                    )
+                    .await
+                }
+                PageStream::KindInAreas { kind, areas } => {
+                    tx.query(
+                        "SELECT server_seq FROM records
+                         WHERE kind = $1 AND server_seq < $2 AND (facts -> 'areas') ?| $3::text[]
+                         ORDER BY server_seq DESC LIMIT $4",
+                        &[kind, &before, areas, &limit],
+                    )
+                    .await
+                }
+            }
+            .map_err(db)?;
+            seqs.extend(rows.iter().map(|r| r.get::<_, i64>(0)));
+        }
+        let seqs = newest(seqs, query.limit);
+        let rows = tx
+            .query(
+                "SELECT server_seq, id, state, facts::text FROM records WHERE server_seq = ANY($1)
+                 ORDER BY server_seq DESC",
+                &[&seqs],
+            )
+            .await
+            .map_err(db)?;
+        tx.commit().await.map_err(db)?;
+        rows.iter().map(pg_change).collect()
+    }
+
+    async fn record_ops(&self, id: RecordId, limit: u32) -> Result<Vec<RecordOp>> {
+        let rows = self
+            .client()
+            .await?
+            .query(
+                "SELECT device_id, op, outcome, received_at FROM op_log WHERE record_id = $1
+                 ORDER BY received_at DESC, device_id DESC, device_seq DESC LIMIT $2",
+                &[&id.0, &i64::from(limit)],
+            )
+            .await
+            .map_err(db)?;
+        let mut out: Vec<RecordOp> = rows
+            .iter()
+            .map(|r| RecordOp {
+                device_id: DeviceId(r.get(0)),
+                op_json: r.get(1),
+                outcome_json: r.get(2),
+                received_at: r.get(3),
+            })
+            .collect();
+        out.reverse();
+        Ok(out)
     }
 }
 

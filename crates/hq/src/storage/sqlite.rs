@@ -1,6 +1,7 @@
 //! The embedded backend: one SQLite file, WAL, `synchronous=FULL`. Writes are serialised by
 //! SQLite itself (one writer), so server sequences are handed out in commit order.
 
+use super::{newest, PageStream, RecordOp, RecordPage};
 use super::{
     AccessEntry, AccessQuery, Change, Counts, DeviceRow, HqSessionRow, LoggedOp, OfficerRow,
     OpLogEntry, OpLogQuery, PushPlanner, RecordQuery, Result, SessionRow, Storage, StorageError,
@@ -912,6 +913,99 @@ impl Storage for SqliteStorage {
                 [t(before)],
             )?;
             Ok(n as u64)
+        })
+        .await
+    }
+
+    async fn records_before(&self, query: &RecordPage) -> Result<Vec<Change>> {
+        let streams = query.streams();
+        let before = query.before.map_or(i64::MAX, to_i64);
+        let limit = query.limit;
+        self.call(move |c| {
+            // One read transaction: every stream and the rows come from the same snapshot.
+            let tx = c.transaction()?;
+            let lim = i64::from(limit);
+            let mut seqs = Vec::new();
+            for stream in &streams {
+                let mut read = |sql: &str, params: &[&dyn rusqlite::ToSql]| -> Result<()> {
+                    let mut stmt = tx.prepare_cached(sql)?;
+                    for seq in stmt.query_map(params, |r| r.get::<_, i64>(0))? {
+                        seqs.push(seq?);
+                    }
+                    Ok(())
+                };
+                match stream {
+                    PageStream::All => read(
+                        "SELECT server_seq FROM records WHERE server_seq < ?1 ORDER BY server_seq DESC LIMIT ?2",
+                        &[&before, &lim],
+                    )?,
+                    PageStream::Kind(kind) => read(
+                        "SELECT server_seq FROM records WHERE kind = ?1 AND server_seq < ?2 ORDER BY server_seq DESC LIMIT ?3",
+                        &[kind, &before, &lim],
+                    )?,
+                    PageStream::Filed { key, kinds } if kinds.is_empty() => read(
+                        "SELECT server_seq FROM record_audience WHERE key = ?1 AND server_seq < ?2 ORDER BY server_seq DESC LIMIT ?3",
+                        &[key, &before, &lim],
+                    )?,
+                    // CROSS JOIN keeps the feed's key range as the outer loop (SQLite does not
+                    // reorder it), so the walk stops at `limit` whatever the kinds.
+                    PageStream::Filed { key, kinds } => read(
+                        "SELECT a.server_seq FROM record_audience a CROSS JOIN records r ON r.server_seq = a.server_seq
+                         WHERE a.key = ?1 AND a.server_seq < ?2 AND r.kind IN (SELECT value FROM json_each(?3))
+                         ORDER BY a.server_seq DESC LIMIT ?4",
+                        &[key, &before, &serde_json::to_string(kinds)?, &lim],
+                    )?,
+                    PageStream::KindInAreas { kind, areas } => read(
+                        "SELECT server_seq FROM records INDEXED BY records_by_kind
+                         WHERE kind = ?1 AND server_seq < ?2
+                           AND EXISTS (SELECT 1 FROM json_each(records.facts, '$.areas') j WHERE j.value IN (SELECT value FROM json_each(?3)))
+                         ORDER BY server_seq DESC LIMIT ?4",
+                        &[kind, &before, &serde_json::to_string(areas)?, &lim],
+                    )?,
+                }
+            }
+            let mut changes = Vec::new();
+            {
+                let mut stmt = tx.prepare_cached("SELECT server_seq, id, state, facts FROM records WHERE server_seq = ?1")?;
+                for seq in newest(seqs, limit) {
+                    changes.push(to_change(stmt.query_row([seq], change_columns)?)?);
+                }
+            }
+            tx.commit()?;
+            Ok(changes)
+        })
+        .await
+    }
+
+    async fn record_ops(&self, id: RecordId, limit: u32) -> Result<Vec<RecordOp>> {
+        self.call(move |c| {
+            let mut stmt = c.prepare_cached(
+                "SELECT device_id, op, outcome, received_at FROM op_log WHERE record_id = ?1
+                 ORDER BY received_at DESC, rowid DESC LIMIT ?2",
+            )?;
+            let rows = stmt.query_map((id.to_string(), i64::from(limit)), |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, String>(3)?,
+                ))
+            })?;
+            let mut out = rows
+                .map(|r| {
+                    let (device, op_json, outcome_json, at) = r?;
+                    Ok(RecordOp {
+                        device_id: device
+                            .parse()
+                            .map_err(|_| StorageError::Corrupt(format!("device id {device}")))?,
+                        op_json,
+                        outcome_json,
+                        received_at: parse_t(&at)?,
+                    })
+                })
+                .collect::<Result<Vec<_>>>()?;
+            out.reverse();
+            Ok(out)
         })
         .await
     }
