@@ -397,11 +397,22 @@ pub async fn health(State(state): State<HqState>) -> Result<Json<Health>, ApiErr
     }))
 }
 
-/// The OpenAPI document, generated from the handlers and the wire types above.
+/// The OpenAPI document, generated from the handlers and the wire types above, and the HQ
+/// dashboard's (`/api/v1/hq`, tag `hq`, see [`crate::dashboard`]).
 #[derive(utoipa::OpenApi)]
 #[openapi(
-    info(title = "Beatbook HQ", description = "Device enrolment, sign-in and sync. Every error is `{code, message}`."),
-    paths(enrol, login, refresh, logout, push, pull, health, crate::photos::head, crate::photos::put, crate::photos::get),
+    info(title = "Beatbook HQ", description = "Device enrolment, sign-in and sync, and the HQ dashboard's API (`/api/v1/hq`, for staff signed in with a session cookie). Every error is `{code, message}`."),
+    paths(
+        enrol, login, refresh, logout, push, pull, health, crate::photos::head, crate::photos::put, crate::photos::get,
+        crate::dashboard::auth::login, crate::dashboard::auth::logout, crate::dashboard::auth::me,
+        crate::dashboard::records::list, crate::dashboard::records::get, crate::dashboard::records::subject_access,
+        crate::dashboard::admin::areas, crate::dashboard::admin::put_area, crate::dashboard::admin::teams, crate::dashboard::admin::put_team,
+        crate::dashboard::admin::officers, crate::dashboard::admin::put_officer, crate::dashboard::admin::enrolment_code,
+        crate::dashboard::admin::devices, crate::dashboard::admin::revoke, crate::dashboard::admin::audit, crate::dashboard::admin::verify_chains,
+        crate::dashboard::framework::get, crate::dashboard::framework::csv, crate::dashboard::framework::cell, crate::dashboard::framework::trend,
+        crate::dashboard::overlaps::get, crate::dashboard::framework::targets, crate::dashboard::framework::put_target,
+        crate::dashboard::review::queue, crate::dashboard::review::get, crate::dashboard::review::grade, crate::dashboard::review::disseminate,
+    ),
     components(schemas(ApiErrorBody, beatbook_domain::photo::wire::PhotoUploadStatus, beatbook_domain::protocol::OpResult, beatbook_domain::protocol::OpOutcome)),
     modifiers(&BearerAuth)
 )]
@@ -411,11 +422,20 @@ struct BearerAuth;
 
 impl utoipa::Modify for BearerAuth {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
-        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        use utoipa::openapi::security::{
+            ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme,
+        };
         let components = openapi.components.get_or_insert_with(Default::default);
         components.add_security_scheme(
             "bearer",
             SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+        // The dashboard's staff session (`/api/v1/hq/login`); scripts may send it as a bearer.
+        components.add_security_scheme(
+            "hq_session",
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new(
+                crate::dashboard::auth::COOKIE_NAME,
+            ))),
         );
     }
 }

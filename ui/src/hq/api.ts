@@ -3,47 +3,85 @@
  * HttpOnly cookie the page never reads; errors arrive as `{code, message}` and are thrown as
  * `BackendError`, so the shared `Problem` component shows them.
  *
- * Record, officer, team and area types are the generated bindings; the dashboard's own answers
- * (board, queue, audit) are declared here, mirroring `crates/hq/src/dashboard`.
+ * Every type HQ answers or is sent is generated from the Rust types: the dashboard's in
+ * `./bindings` (`BEATBOOK_UPDATE_BINDINGS=1 cargo test -p beatbook-hq --test bindings`), records,
+ * officers, teams and areas in `$lib/bindings`. They are re-exported here for the pages.
  */
 import { BackendError } from '$lib/backend';
 import type { Area } from '$lib/bindings/Area';
 import type { Grade } from '$lib/bindings/Grade';
 import type { Officer } from '$lib/bindings/Officer';
 import type { RecordSummary } from '$lib/bindings/RecordSummary';
-import type { ReviewState } from '$lib/bindings/ReviewState';
 import type { Team } from '$lib/bindings/Team';
-import type { TeamKind } from '$lib/bindings/TeamKind';
+import type { AccessEntry } from './bindings/AccessEntry';
+import type { Audit } from './bindings/Audit';
+import type { Board } from './bindings/Board';
+import type { BoardQuery } from './bindings/BoardQuery';
+import type { BoardRow } from './bindings/BoardRow';
+import type { Cell } from './bindings/Cell';
+import type { CellDetail } from './bindings/CellDetail';
+import type { ChainView } from './bindings/ChainView';
+import type { DeviceView } from './bindings/DeviceView';
+import type { Disseminate } from './bindings/Disseminate';
+import type { Disseminated } from './bindings/Disseminated';
+import type { EnrolmentCode } from './bindings/EnrolmentCode';
+import type { HistoryItem } from './bindings/HistoryItem';
+import type { ListQuery } from './bindings/ListQuery';
+import type { Me } from './bindings/Me';
+import type { Measure } from './bindings/Measure';
+import type { NewCode } from './bindings/NewCode';
+import type { Named } from './bindings/Named';
+import type { OpLogEntry } from './bindings/OpLogEntry';
+import type { Overlap } from './bindings/Overlap';
+import type { PutOfficer } from './bindings/PutOfficer';
+import type { QueueItem } from './bindings/QueueItem';
+import type { Rag } from './bindings/Rag';
+import type { RecordDetail } from './bindings/RecordDetail';
+import type { RecordList } from './bindings/RecordList';
+import type { Regrade } from './bindings/Regrade';
+import type { ReportDetail } from './bindings/ReportDetail';
+import type { StaffLogin } from './bindings/StaffLogin';
+import type { StaffSession } from './bindings/StaffSession';
+import type { SubjectAccess } from './bindings/SubjectAccess';
+import type { TargetRow } from './bindings/TargetRow';
+import type { Targets } from './bindings/Targets';
+import type { Trend } from './bindings/Trend';
+import type { TrendPoint } from './bindings/TrendPoint';
 
-export type Rag = 'red' | 'amber' | 'green' | 'none';
-export type Cell = { measure: string; value: number | null; target: number; rag: Rag; records: number };
-export type BoardRow = { id: string; name: string; kind: TeamKind; cells: Cell[] };
-export type Board = { from: string; to: string; by: 'team' | 'area'; measures: { id: string; label: string }[]; rows: BoardRow[] };
-export type CellDetail = { unit: string; measure: string; label: string; records: { record: RecordSummary; contribution: number; met: boolean }[] };
-export type TrendPoint = { from: string; to: string; value: number | null; target: number; rag: Rag };
-export type Trend = { unit: string; measure: string; label: string; points: TrendPoint[] };
-export type Named = { id: string; name: string };
-export type Overlap = {
-  tct: Named;
-  town_centre: Named;
-  snts: { team: Named; wards: Named[]; shared_records: number }[];
-  joint_priorities: { id: string; title: string; area_id: string; last_reviewed_on: string; overdue: boolean }[];
+export type {
+  AccessEntry,
+  Audit,
+  Board,
+  BoardRow,
+  Cell,
+  CellDetail,
+  ChainView,
+  DeviceView,
+  Disseminate,
+  Disseminated,
+  EnrolmentCode,
+  HistoryItem,
+  Measure,
+  Named,
+  OpLogEntry,
+  Overlap,
+  QueueItem,
+  Rag,
+  RecordDetail,
+  RecordList,
+  ReportDetail,
+  TargetRow,
+  Targets,
+  Trend,
+  TrendPoint,
 };
-export type QueueItem = { summary: RecordSummary; submitted_by: string; review_state: ReviewState; grade: string; threat_to_life: boolean; has_source: boolean };
-export type ReportDetail = { report: RecordSummary; submitted_by: string; sources: RecordSummary[] };
-export type DeviceView = { id: string; name: string; app_version: string; enrolled_at: string; last_seen_at: string | null; revoked_at: string | null; hq: boolean };
-export type EnrolmentCode = { code: string; expires_at: string; qr_svg: string };
-export type OpLogEntry = { device_id: string; device_seq: number; record_id: string; kind: string; author: string; received_at: string; server_seq: number | null; outcome_json: string };
-export type AccessEntry = { at: string; officer_id: string; device_id: string | null; action: string; record_ids: string[]; detail: string };
-export type Audit = { ops: OpLogEntry[]; access: AccessEntry[] };
-export type ChainView = { device: string; ops: number; ok: boolean; broken_at: number | null };
-export type Period = { from?: string; to?: string; by?: 'team' | 'area' };
-export type Target = { scope: string; measure: string; target: number };
-/** `GET /records` filters; dates are ISO times, `before` is the `next_before` of the page before. */
-export type RecordFilter = { kind?: string; team?: string; area?: string; status?: string; since?: string; until?: string; q?: string; before?: string; limit?: string };
-export type RecordList = { records: RecordSummary[]; more: boolean; next_before: number | null; scanned: number; scan_stopped: boolean };
-export type HistoryItem = { at: string; received_at: string; by: string; what: string };
-export type RecordDetail = { summary: RecordSummary; created_by: string; server_seq: number; created_at: string; updated_at: string; history: HistoryItem[] };
+/** The period (and rows) of the board: the query of `GET /framework`. */
+export type Period = BoardQuery;
+/**
+ * `GET /records` filters, as the form holds them (text); the names are the server's
+ * (`ListQuery`). Dates are ISO times, `before` is the `next_before` of the page before.
+ */
+export type RecordFilter = { [K in keyof ListQuery]?: string };
 
 export interface HqApi {
   me(): Promise<Officer>;
@@ -54,11 +92,11 @@ export interface HqApi {
   trend(unit: string, measure: string, by: Period['by']): Promise<Trend>;
   overlaps(p: Period): Promise<Overlap[]>;
   boardCsvUrl(p: Period): string;
-  putTarget(t: Target): Promise<void>;
+  putTarget(t: TargetRow): Promise<void>;
   queue(): Promise<QueueItem[]>;
   report(id: string): Promise<ReportDetail>;
   grade(id: string, grade: Grade): Promise<void>;
-  disseminate(id: string, body: { content: string; checks_made: string; grade: Grade; teams: string[] }): Promise<{ sanitised_id: string }>;
+  disseminate(id: string, body: Disseminate): Promise<Disseminated>;
   teams(): Promise<Team[]>;
   areas(): Promise<Area[]>;
   officers(): Promise<Officer[]>;
@@ -108,10 +146,11 @@ export class HttpHqApi implements HqApi {
   }
 
   async me() {
-    return (await this.call<{ officer: Officer }>('GET', '/me')).officer;
+    return (await this.call<Me>('GET', '/me')).officer;
   }
   async signIn(collar_number: string, password: string) {
-    return (await this.call<{ officer: Officer }>('POST', '/login', { collar_number, password })).officer;
+    const body: StaffLogin = { collar_number, password };
+    return (await this.call<StaffSession>('POST', '/login', body)).officer;
   }
   signOut() {
     return this.call<void>('POST', '/logout');
@@ -131,7 +170,7 @@ export class HttpHqApi implements HqApi {
   boardCsvUrl(p: Period) {
     return `${this.base}/framework.csv${query(p)}`;
   }
-  async putTarget(t: Target) {
+  async putTarget(t: TargetRow) {
     await this.call('POST', '/framework/targets', t);
   }
   queue() {
@@ -141,10 +180,11 @@ export class HttpHqApi implements HqApi {
     return this.call<ReportDetail>('GET', `/intel/${encodeURIComponent(id)}`);
   }
   async grade(id: string, grade: Grade) {
-    await this.call('POST', `/intel/${encodeURIComponent(id)}/grade`, { grade });
+    const body: Regrade = { grade };
+    await this.call('POST', `/intel/${encodeURIComponent(id)}/grade`, body);
   }
-  disseminate(id: string, body: { content: string; checks_made: string; grade: Grade; teams: string[] }) {
-    return this.call<{ sanitised_id: string }>('POST', `/intel/${encodeURIComponent(id)}/disseminate`, body);
+  disseminate(id: string, body: Disseminate) {
+    return this.call<Disseminated>('POST', `/intel/${encodeURIComponent(id)}/disseminate`, body);
   }
   teams() {
     return this.call<Team[]>('GET', '/admin/teams');
@@ -156,7 +196,8 @@ export class HttpHqApi implements HqApi {
     return this.call<Officer[]>('GET', '/admin/officers');
   }
   async putOfficer(officer: Officer) {
-    await this.call('POST', '/admin/officers', { officer });
+    const body: PutOfficer = { officer };
+    await this.call('POST', '/admin/officers', body);
   }
   devices() {
     return this.call<DeviceView[]>('GET', '/admin/devices');
@@ -165,7 +206,8 @@ export class HttpHqApi implements HqApi {
     await this.call('POST', `/admin/devices/${encodeURIComponent(id)}/revoke`, {});
   }
   enrolmentCode() {
-    return this.call<EnrolmentCode>('POST', '/admin/enrolment-codes', {});
+    const body: NewCode = {};
+    return this.call<EnrolmentCode>('POST', '/admin/enrolment-codes', body);
   }
   audit(q: Record<string, string>) {
     return this.call<Audit>('GET', `/admin/audit${query(q)}`);
@@ -174,7 +216,7 @@ export class HttpHqApi implements HqApi {
     return this.call<ChainView[]>('POST', '/admin/verify-chains', {});
   }
   async subjectAccess(name: string) {
-    return (await this.call<{ records: RecordSummary[] }>('GET', `/subject-access${query({ name })}`)).records;
+    return (await this.call<SubjectAccess>('GET', `/subject-access${query({ name })}`)).records;
   }
   records(filter: RecordFilter) {
     return this.call<RecordList>('GET', `/records${query(filter)}`);

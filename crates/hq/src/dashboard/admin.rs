@@ -13,6 +13,7 @@ use axum::extract::{Path, Query, State};
 use axum::Json;
 use beatbook_domain::area::Area;
 use beatbook_domain::people::{Officer, Role, Team};
+use beatbook_domain::protocol::ApiErrorBody;
 use beatbook_domain::{DeviceId, OfficerId, RecordId};
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
@@ -34,6 +35,9 @@ impl From<AdminError> for ApiError {
 }
 
 /// `GET /api/v1/hq/admin/areas`.
+#[utoipa::path(get, path = "/api/v1/hq/admin/areas", tag = "hq", operation_id = "hq_admin_areas",
+    security(("hq_session" = []), ("bearer" = [])),
+    responses((status = 200, description = "Every area (`Area` in the TypeScript bindings)", body = Vec<Object>), (status = 401, description = "Not signed in", body = ApiErrorBody), (status = 403, description = "Not an HQ role", body = ApiErrorBody)))]
 pub async fn areas(
     State(state): State<HqState>,
     staff: Staff,
@@ -44,6 +48,10 @@ pub async fn areas(
 }
 
 /// `POST /api/v1/hq/admin/areas`: add or change an area.
+#[utoipa::path(post, path = "/api/v1/hq/admin/areas", tag = "hq", operation_id = "hq_admin_put_area",
+    request_body(content = Object, description = "An `Area` (see the TypeScript bindings)"),
+    security(("hq_session" = []), ("bearer" = [])),
+    responses((status = 200, description = "The area as saved", body = Object), (status = 400, description = "Not valid", body = ApiErrorBody), (status = 401, description = "Not signed in", body = ApiErrorBody), (status = 403, description = "Not an administrator", body = ApiErrorBody)))]
 pub async fn put_area(
     State(state): State<HqState>,
     staff: Staff,
@@ -61,6 +69,9 @@ pub async fn put_area(
 }
 
 /// `GET /api/v1/hq/admin/teams`.
+#[utoipa::path(get, path = "/api/v1/hq/admin/teams", tag = "hq", operation_id = "hq_admin_teams",
+    security(("hq_session" = []), ("bearer" = [])),
+    responses((status = 200, description = "Every team (`Team` in the TypeScript bindings)", body = Vec<Object>), (status = 401, description = "Not signed in", body = ApiErrorBody), (status = 403, description = "Not an HQ role", body = ApiErrorBody)))]
 pub async fn teams(
     State(state): State<HqState>,
     staff: Staff,
@@ -70,6 +81,10 @@ pub async fn teams(
 }
 
 /// `POST /api/v1/hq/admin/teams`: add or change a team; its areas must exist.
+#[utoipa::path(post, path = "/api/v1/hq/admin/teams", tag = "hq", operation_id = "hq_admin_put_team",
+    request_body(content = Object, description = "A `Team` (see the TypeScript bindings)"),
+    security(("hq_session" = []), ("bearer" = [])),
+    responses((status = 200, description = "The team as saved", body = Object), (status = 400, description = "Not valid", body = ApiErrorBody), (status = 401, description = "Not signed in", body = ApiErrorBody), (status = 403, description = "Not an administrator", body = ApiErrorBody)))]
 pub async fn put_team(
     State(state): State<HqState>,
     staff: Staff,
@@ -94,6 +109,9 @@ pub async fn put_team(
 }
 
 /// `GET /api/v1/hq/admin/officers`.
+#[utoipa::path(get, path = "/api/v1/hq/admin/officers", tag = "hq", operation_id = "hq_admin_officers",
+    security(("hq_session" = []), ("bearer" = [])),
+    responses((status = 200, description = "Every officer (`Officer` in the TypeScript bindings)", body = Vec<Object>), (status = 401, description = "Not signed in", body = ApiErrorBody), (status = 403, description = "Not an administrator", body = ApiErrorBody)))]
 pub async fn officers(
     State(state): State<HqState>,
     staff: Staff,
@@ -102,14 +120,21 @@ pub async fn officers(
     Ok(Json(state.storage.officers().await?))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ts_rs::TS, utoipa::ToSchema)]
+#[ts(export_to = "../../hq/bindings/")]
 pub struct PutOfficer {
+    #[schema(value_type = Object)]
     pub officer: Officer,
     /// Set a new password (at least 10 characters); keep the current one when absent.
+    #[ts(optional)]
     pub password: Option<String>,
 }
 
 /// `POST /api/v1/hq/admin/officers`: add an officer or change their name, role or teams.
+#[utoipa::path(post, path = "/api/v1/hq/admin/officers", tag = "hq", operation_id = "hq_admin_put_officer",
+    request_body = PutOfficer,
+    security(("hq_session" = []), ("bearer" = [])),
+    responses((status = 200, description = "The officer as saved", body = Object), (status = 400, description = "Not valid", body = ApiErrorBody), (status = 401, description = "Not signed in", body = ApiErrorBody), (status = 403, description = "Not an administrator", body = ApiErrorBody)))]
 pub async fn put_officer(
     State(state): State<HqState>,
     staff: Staff,
@@ -132,13 +157,17 @@ pub async fn put_officer(
     Ok(Json(req.officer))
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, ts_rs::TS, utoipa::ToSchema)]
 #[serde(default)]
+#[ts(export_to = "../../hq/bindings/")]
 pub struct NewCode {
+    /// How long the code works, in hours (1 to 168; HQ's setting when absent).
+    #[ts(optional, as = "Option<i32>")]
     pub hours: Option<i64>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ts_rs::TS, utoipa::ToSchema)]
+#[ts(export_to = "../../hq/bindings/")]
 pub struct EnrolmentCode {
     /// Shown once: HQ keeps only its hash.
     pub code: String,
@@ -148,6 +177,10 @@ pub struct EnrolmentCode {
 }
 
 /// `POST /api/v1/hq/admin/enrolment-codes`: a one-time code to enrol a device.
+#[utoipa::path(post, path = "/api/v1/hq/admin/enrolment-codes", tag = "hq", operation_id = "hq_admin_enrolment_code",
+    request_body = NewCode,
+    security(("hq_session" = []), ("bearer" = [])),
+    responses((status = 200, body = EnrolmentCode), (status = 400, description = "Not valid", body = ApiErrorBody), (status = 401, description = "Not signed in", body = ApiErrorBody), (status = 403, description = "Not an administrator", body = ApiErrorBody)))]
 pub async fn enrolment_code(
     State(state): State<HqState>,
     staff: Staff,
@@ -167,8 +200,10 @@ pub async fn enrolment_code(
     }))
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ts_rs::TS, utoipa::ToSchema)]
+#[ts(export_to = "../../hq/bindings/")]
 pub struct DeviceView {
+    #[schema(value_type = String, format = Uuid)]
     pub id: DeviceId,
     pub name: String,
     pub app_version: String,
@@ -180,6 +215,9 @@ pub struct DeviceView {
 }
 
 /// `GET /api/v1/hq/admin/devices`: every device, with its last sync and app version.
+#[utoipa::path(get, path = "/api/v1/hq/admin/devices", tag = "hq", operation_id = "hq_admin_devices",
+    security(("hq_session" = []), ("bearer" = [])),
+    responses((status = 200, body = Vec<DeviceView>), (status = 401, description = "Not signed in", body = ApiErrorBody), (status = 403, description = "Not an administrator", body = ApiErrorBody)))]
 pub async fn devices(
     State(state): State<HqState>,
     staff: Staff,
@@ -206,6 +244,10 @@ pub async fn devices(
 
 /// `POST /api/v1/hq/admin/devices/{id}/revoke`: the device is refused from now on and wipes its
 /// store at its next contact.
+#[utoipa::path(post, path = "/api/v1/hq/admin/devices/{id}/revoke", tag = "hq", operation_id = "hq_admin_revoke",
+    params(("id" = uuid::Uuid, Path, description = "The device")),
+    security(("hq_session" = []), ("bearer" = [])),
+    responses((status = 204, description = "Revoked"), (status = 400, description = "HQ's own review identity", body = ApiErrorBody), (status = 401, description = "Not signed in", body = ApiErrorBody), (status = 403, description = "Not an administrator", body = ApiErrorBody), (status = 404, description = "No such device", body = ApiErrorBody)))]
 pub async fn revoke(
     State(state): State<HqState>,
     staff: Staff,
@@ -224,19 +266,24 @@ pub async fn revoke(
     Ok(axum::http::StatusCode::NO_CONTENT)
 }
 
-#[derive(Deserialize, Default, Debug)]
+#[derive(Deserialize, Default, Debug, utoipa::IntoParams)]
 #[serde(default)]
+#[into_params(parameter_in = Query)]
 pub struct AuditQuery {
     /// An officer: their writes (op log) and what they were shown (access log).
+    #[param(value_type = Option<String>)]
     pub officer: Option<OfficerId>,
+    #[param(value_type = Option<String>, format = Uuid)]
     pub device: Option<DeviceId>,
+    #[param(value_type = Option<String>, format = Uuid)]
     pub record: Option<RecordId>,
     pub from: Option<DateTime<Utc>>,
     pub to: Option<DateTime<Utc>>,
     pub limit: Option<u32>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ts_rs::TS, utoipa::ToSchema)]
+#[ts(export_to = "../../hq/bindings/")]
 pub struct Audit {
     pub ops: Vec<OpLogEntry>,
     pub access: Vec<AccessEntry>,
@@ -244,6 +291,10 @@ pub struct Audit {
 
 /// `GET /api/v1/hq/admin/audit`: the op log (writes) and the access log (reads) by person,
 /// record, device and date, newest first.
+#[utoipa::path(get, path = "/api/v1/hq/admin/audit", tag = "hq", operation_id = "hq_admin_audit",
+    params(AuditQuery),
+    security(("hq_session" = []), ("bearer" = [])),
+    responses((status = 200, body = Audit), (status = 400, description = "Not valid", body = ApiErrorBody), (status = 401, description = "Not signed in", body = ApiErrorBody), (status = 403, description = "Not an administrator", body = ApiErrorBody)))]
 pub async fn audit(
     State(state): State<HqState>,
     staff: Staff,
@@ -276,14 +327,19 @@ pub async fn audit(
     Ok(Json(Audit { ops, access }))
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ts_rs::TS, utoipa::ToSchema)]
+#[ts(export_to = "../../hq/bindings/")]
 pub struct ChainView {
+    #[schema(value_type = String, format = Uuid)]
     pub device: DeviceId,
     #[serde(flatten)]
     pub report: ChainReport,
 }
 
 /// `POST /api/v1/hq/admin/verify-chains`: check every device's op-log hash chain.
+#[utoipa::path(post, path = "/api/v1/hq/admin/verify-chains", tag = "hq", operation_id = "hq_admin_verify_chains",
+    security(("hq_session" = []), ("bearer" = [])),
+    responses((status = 200, body = Vec<ChainView>), (status = 401, description = "Not signed in", body = ApiErrorBody), (status = 403, description = "Not an administrator", body = ApiErrorBody)))]
 pub async fn verify_chains(
     State(state): State<HqState>,
     staff: Staff,

@@ -120,7 +120,8 @@ impl FromRequestParts<HqState> for Staff {
     }
 }
 
-#[derive(Deserialize, utoipa::ToSchema)]
+#[derive(Deserialize, utoipa::ToSchema, ts_rs::TS)]
+#[ts(export_to = "../../hq/bindings/")]
 pub struct StaffLogin {
     pub collar_number: String,
     pub password: String,
@@ -128,7 +129,8 @@ pub struct StaffLogin {
 
 /// Who is signed in, and until when. The token is also set as an HttpOnly cookie; the page never
 /// needs to read it.
-#[derive(Serialize, utoipa::ToSchema)]
+#[derive(Serialize, utoipa::ToSchema, ts_rs::TS)]
+#[ts(export_to = "../../hq/bindings/")]
 pub struct StaffSession {
     #[schema(value_type = Object)]
     pub officer: Officer,
@@ -137,7 +139,8 @@ pub struct StaffSession {
     pub token: String,
 }
 
-#[derive(Serialize, utoipa::ToSchema)]
+#[derive(Serialize, utoipa::ToSchema, ts_rs::TS)]
+#[ts(export_to = "../../hq/bindings/")]
 pub struct Me {
     #[schema(value_type = Object)]
     pub officer: Officer,
@@ -164,7 +167,7 @@ fn cookie(value: &str, max_age: i64, secure: bool) -> HeaderValue {
     .unwrap_or_else(|_| HeaderValue::from_static("bb_hq_session=; Max-Age=0"))
 }
 
-#[utoipa::path(post, path = "/api/v1/hq/login", tag = "hq",
+#[utoipa::path(post, path = "/api/v1/hq/login", tag = "hq", operation_id = "hq_login",
     request_body = StaffLogin,
     responses((status = 200, body = StaffSession), (status = 401, description = "Wrong collar number or password", body = beatbook_domain::protocol::ApiErrorBody), (status = 403, description = "Not an HQ role", body = beatbook_domain::protocol::ApiErrorBody)))]
 pub async fn login(
@@ -220,8 +223,9 @@ pub async fn login(
     Ok(resp)
 }
 
-#[utoipa::path(post, path = "/api/v1/hq/logout", tag = "hq",
-    responses((status = 204, description = "Signed out: the session no longer works")))]
+#[utoipa::path(post, path = "/api/v1/hq/logout", tag = "hq", operation_id = "hq_logout",
+    security(("hq_session" = []), ("bearer" = [])),
+    responses((status = 204, description = "Signed out: the session no longer works"), (status = 401, body = beatbook_domain::protocol::ApiErrorBody)))]
 pub async fn logout(
     State(state): State<HqState>,
     headers: HeaderMap,
@@ -234,7 +238,8 @@ pub async fn logout(
     Ok(resp)
 }
 
-#[utoipa::path(get, path = "/api/v1/hq/me", tag = "hq",
+#[utoipa::path(get, path = "/api/v1/hq/me", tag = "hq", operation_id = "hq_me",
+    security(("hq_session" = []), ("bearer" = [])),
     responses((status = 200, body = Me), (status = 401, body = beatbook_domain::protocol::ApiErrorBody)))]
 pub async fn me(staff: Staff) -> Json<Me> {
     Json(Me {

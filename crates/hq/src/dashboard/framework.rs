@@ -21,6 +21,7 @@ use beatbook_domain::concern::ConcernStatus;
 use beatbook_domain::meeting::PriorityStatus;
 use beatbook_domain::patrol::MAX_PATROL_HOURS;
 use beatbook_domain::people::{Role, Team, TeamKind};
+use beatbook_domain::protocol::ApiErrorBody;
 use beatbook_domain::views::RecordSummary;
 use beatbook_domain::Stamp;
 use beatbook_domain::{AreaId, RecordId, RecordKind};
@@ -29,8 +30,22 @@ use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
 
 /// What the framework measures. Every measure is "higher is better".
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    ts_rs::TS,
+    utoipa::ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
+#[ts(export_to = "../../hq/bindings/")]
 pub enum Measure {
     /// Hours of hotspot patrol per week at peak times (18:00 to 02:00).
     PatrolHoursPeak,
@@ -116,8 +131,9 @@ fn kind_scope(kind: TeamKind) -> &'static str {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, ts_rs::TS, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
+#[ts(export_to = "../../hq/bindings/")]
 pub enum Rag {
     Red,
     Amber,
@@ -458,35 +474,45 @@ fn value(m: Measure, acc: Option<&Acc>, p: &Period) -> Option<f64> {
 }
 
 /// One cell of the board.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, ts_rs::TS, utoipa::ToSchema)]
+#[ts(export_to = "../../hq/bindings/")]
 pub struct Cell {
     pub measure: Measure,
     pub value: Option<f64>,
     pub target: f64,
     pub rag: Rag,
     /// How many records are behind it.
+    #[ts(type = "number")]
     pub records: u64,
 }
 
 /// One row: a team (or an area).
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, ts_rs::TS, utoipa::ToSchema)]
+#[ts(export_to = "../../hq/bindings/", rename = "BoardRow")]
+#[schema(as = BoardRow)]
 pub struct Row {
     pub id: String,
     pub name: String,
+    /// `tct` or `snt` (an area's row: the kind of team it belongs to).
+    #[schema(value_type = String)]
     pub kind: TeamKind,
     pub cells: Vec<Cell>,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, ts_rs::TS, utoipa::ToSchema)]
+#[ts(export_to = "../../hq/bindings/")]
 pub struct Board {
     pub from: DateTime<Utc>,
     pub to: DateTime<Utc>,
+    /// `team` or `area`: what the rows are.
+    #[ts(type = "\"team\" | \"area\"")]
     pub by: String,
     pub measures: Vec<MeasureInfo>,
     pub rows: Vec<Row>,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, ts_rs::TS, utoipa::ToSchema)]
+#[ts(export_to = "../../hq/bindings/")]
 pub struct MeasureInfo {
     pub id: Measure,
     pub label: &'static str,
@@ -629,13 +655,19 @@ pub fn compute(
     }
 }
 
-#[derive(Deserialize, Default, Debug)]
+#[derive(Deserialize, Default, Debug, ts_rs::TS, utoipa::IntoParams)]
 #[serde(default)]
+#[into_params(parameter_in = Query)]
+#[ts(export_to = "../../hq/bindings/")]
 pub struct BoardQuery {
+    /// The first day included (default 28 days before `to`).
+    #[ts(optional)]
     pub from: Option<NaiveDate>,
-    /// The last day included.
+    /// The last day included (default today).
+    #[ts(optional)]
     pub to: Option<NaiveDate>,
     /// `team` (default) or `area`.
+    #[ts(optional, type = "\"team\" | \"area\"")]
     pub by: Option<String>,
 }
 
@@ -723,6 +755,10 @@ const VIEWERS: [Role; 3] = [Role::Supervisor, Role::Analyst, Role::Admin];
 
 /// `GET /api/v1/hq/framework`: the board, per team (or `by=area`) for a period (default the last
 /// 28 days). Figures only, no personal data.
+#[utoipa::path(get, path = "/api/v1/hq/framework", tag = "hq", operation_id = "hq_framework_board",
+    params(BoardQuery),
+    security(("hq_session" = []), ("bearer" = [])),
+    responses((status = 200, body = Board), (status = 400, description = "Not valid", body = ApiErrorBody), (status = 401, description = "Not signed in", body = ApiErrorBody), (status = 403, description = "Not a role that sees the framework", body = ApiErrorBody)))]
 pub async fn get(
     State(state): State<HqState>,
     staff: Staff,
@@ -733,6 +769,10 @@ pub async fn get(
 }
 
 /// `GET /api/v1/hq/framework.csv`: the board pack, one line per unit and measure.
+#[utoipa::path(get, path = "/api/v1/hq/framework.csv", tag = "hq", operation_id = "hq_framework_csv",
+    params(BoardQuery),
+    security(("hq_session" = []), ("bearer" = [])),
+    responses((status = 200, description = "The board pack: `unit,name,type,measure,value,target,rag,records,from,to`", content_type = "text/csv", body = String), (status = 400, description = "Not valid", body = ApiErrorBody), (status = 401, description = "Not signed in", body = ApiErrorBody), (status = 403, description = "Not a role that sees the framework", body = ApiErrorBody)))]
 pub async fn csv(
     State(state): State<HqState>,
     staff: Staff,
@@ -779,24 +819,31 @@ pub async fn csv(
         .into_response())
 }
 
-#[derive(Deserialize, Debug)]
+#[derive(Deserialize, Debug, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct CellQuery {
+    /// The row: a team id, or an area id with `by=area`.
     pub unit: String,
+    /// A measure id.
     pub measure: String,
     pub from: Option<NaiveDate>,
     pub to: Option<NaiveDate>,
+    /// `team` (default) or `area`.
     pub by: Option<String>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ts_rs::TS, utoipa::ToSchema)]
+#[ts(export_to = "../../hq/bindings/")]
 pub struct CellRecord {
+    #[schema(value_type = Object)]
     pub record: RecordSummary,
     /// For a share: whether this record met the measure. For a rate: what it adds.
     pub contribution: f64,
     pub met: bool,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ts_rs::TS, utoipa::ToSchema)]
+#[ts(export_to = "../../hq/bindings/")]
 pub struct CellDetail {
     pub unit: String,
     pub measure: Measure,
@@ -804,16 +851,21 @@ pub struct CellDetail {
     pub records: Vec<CellRecord>,
 }
 
-#[derive(Deserialize, Debug)]
+#[derive(Deserialize, Debug, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct TrendQuery {
+    /// The row: a team id, or an area id with `by=area`.
     pub unit: String,
+    /// A measure id.
     pub measure: String,
     /// How many weeks back from today (default 12, at most 104).
     pub weeks: Option<u32>,
+    /// `team` (default) or `area`.
     pub by: Option<String>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ts_rs::TS, utoipa::ToSchema)]
+#[ts(export_to = "../../hq/bindings/")]
 pub struct TrendPoint {
     pub from: DateTime<Utc>,
     pub to: DateTime<Utc>,
@@ -822,7 +874,8 @@ pub struct TrendPoint {
     pub rag: Rag,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ts_rs::TS, utoipa::ToSchema)]
+#[ts(export_to = "../../hq/bindings/")]
 pub struct Trend {
     pub unit: String,
     pub measure: Measure,
@@ -832,6 +885,10 @@ pub struct Trend {
 
 /// `GET /api/v1/hq/framework/trend?unit=&measure=&weeks=`: one cell week by week, oldest first.
 /// Figures only.
+#[utoipa::path(get, path = "/api/v1/hq/framework/trend", tag = "hq", operation_id = "hq_framework_trend",
+    params(TrendQuery),
+    security(("hq_session" = []), ("bearer" = [])),
+    responses((status = 200, body = Trend), (status = 400, description = "Not valid", body = ApiErrorBody), (status = 401, description = "Not signed in", body = ApiErrorBody), (status = 403, description = "Not a role that sees the framework", body = ApiErrorBody), (status = 404, description = "No such team or area", body = ApiErrorBody)))]
 pub async fn trend(
     State(state): State<HqState>,
     staff: Staff,
@@ -890,6 +947,10 @@ pub async fn trend(
 
 /// `GET /api/v1/hq/framework/cell?unit=&measure=`: the records behind one cell, those that
 /// missed first. Supervisors and analysts (it lists records); logged.
+#[utoipa::path(get, path = "/api/v1/hq/framework/cell", tag = "hq", operation_id = "hq_framework_cell",
+    params(CellQuery),
+    security(("hq_session" = []), ("bearer" = [])),
+    responses((status = 200, body = CellDetail), (status = 400, description = "Not valid", body = ApiErrorBody), (status = 401, description = "Not signed in", body = ApiErrorBody), (status = 403, description = "Not a supervisor or analyst", body = ApiErrorBody), (status = 404, description = "No such team or area", body = ApiErrorBody)))]
 pub async fn cell(
     State(state): State<HqState>,
     staff: Staff,
@@ -956,32 +1017,49 @@ pub async fn cell(
     }))
 }
 
+/// The targets set, and the built-in defaults they override.
+#[derive(Serialize, ts_rs::TS, utoipa::ToSchema)]
+#[ts(export_to = "../../hq/bindings/")]
+pub struct Targets {
+    pub targets: Vec<TargetRow>,
+    /// By scope (`kind:tct`, `kind:snt`), then by measure.
+    #[schema(value_type = BTreeMap<String, BTreeMap<String, f64>>)]
+    pub defaults: BTreeMap<String, BTreeMap<Measure, f64>>,
+}
+
 /// `GET /api/v1/hq/framework/targets`: the targets set (scope `team:<id>` or `kind:tct`/`kind:snt`)
 /// and the built-in defaults.
+#[utoipa::path(get, path = "/api/v1/hq/framework/targets", tag = "hq", operation_id = "hq_framework_targets",
+    security(("hq_session" = []), ("bearer" = [])),
+    responses((status = 200, body = Targets), (status = 401, description = "Not signed in", body = ApiErrorBody), (status = 403, description = "Not a role that sees the framework", body = ApiErrorBody)))]
 pub async fn targets(
     State(state): State<HqState>,
     staff: Staff,
-) -> Result<Json<serde_json::Value>, ApiError> {
+) -> Result<Json<Targets>, ApiError> {
     staff.require(&VIEWERS)?;
-    let defaults: BTreeMap<&str, BTreeMap<&str, f64>> = [TeamKind::Tct, TeamKind::Snt]
+    let defaults = [TeamKind::Tct, TeamKind::Snt]
         .into_iter()
         .map(|k| {
             (
-                kind_scope(k),
+                kind_scope(k).to_owned(),
                 Measure::ALL
                     .into_iter()
-                    .map(|m| (m.id(), m.default_target(k)))
+                    .map(|m| (m, m.default_target(k)))
                     .collect(),
             )
         })
         .collect();
-    Ok(Json(serde_json::json!({
-        "targets": state.storage.targets().await?,
-        "defaults": defaults,
-    })))
+    Ok(Json(Targets {
+        targets: state.storage.targets().await?,
+        defaults,
+    }))
 }
 
 /// `POST /api/v1/hq/framework/targets`: set a target (admin). A negative target is refused.
+#[utoipa::path(post, path = "/api/v1/hq/framework/targets", tag = "hq", operation_id = "hq_framework_put_target",
+    request_body = TargetRow,
+    security(("hq_session" = []), ("bearer" = [])),
+    responses((status = 200, description = "The target as saved", body = TargetRow), (status = 400, description = "Not valid", body = ApiErrorBody), (status = 401, description = "Not signed in", body = ApiErrorBody), (status = 403, description = "Not an administrator", body = ApiErrorBody)))]
 pub async fn put_target(
     State(state): State<HqState>,
     staff: Staff,

@@ -13,6 +13,7 @@ use axum::Json;
 use beatbook_domain::area::{Area, AreaKind, GeoPoint};
 use beatbook_domain::meeting::PriorityStatus;
 use beatbook_domain::people::{Role, Team, TeamKind};
+use beatbook_domain::protocol::ApiErrorBody;
 use beatbook_domain::{AreaId, RecordId, RecordKind};
 use chrono::{DateTime, Months, NaiveDate, NaiveTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -45,30 +46,37 @@ pub fn overlapping_wards(town_centre: &Area, areas: &[Area]) -> Vec<AreaId> {
     found.into_iter().collect()
 }
 
-#[derive(Serialize, Clone)]
+#[derive(Serialize, Clone, ts_rs::TS, utoipa::ToSchema)]
+#[ts(export_to = "../../hq/bindings/")]
 pub struct Named {
     pub id: String,
     pub name: String,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ts_rs::TS, utoipa::ToSchema)]
+#[ts(export_to = "../../hq/bindings/")]
 pub struct JointPriority {
+    #[schema(value_type = String, format = Uuid)]
     pub id: RecordId,
     pub title: String,
+    #[schema(value_type = String)]
     pub area_id: AreaId,
     pub last_reviewed_on: NaiveDate,
     pub overdue: bool,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ts_rs::TS, utoipa::ToSchema)]
+#[ts(export_to = "../../hq/bindings/")]
 pub struct SharedWith {
     pub team: Named,
     pub wards: Vec<Named>,
     /// Records in the period that belong to both teams' areas.
+    #[ts(type = "number")]
     pub shared_records: u64,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ts_rs::TS, utoipa::ToSchema)]
+#[ts(export_to = "../../hq/bindings/")]
 pub struct Overlap {
     pub tct: Named,
     pub town_centre: Named,
@@ -76,10 +84,13 @@ pub struct Overlap {
     pub joint_priorities: Vec<JointPriority>,
 }
 
-#[derive(Deserialize, Default, Debug)]
+#[derive(Deserialize, Default, Debug, utoipa::IntoParams)]
 #[serde(default)]
+#[into_params(parameter_in = Query)]
 pub struct OverlapQuery {
+    /// The first day included (default 28 days before `to`).
     pub from: Option<NaiveDate>,
+    /// The last day included (default today).
     pub to: Option<NaiveDate>,
 }
 
@@ -92,6 +103,10 @@ fn named(id: &str, name: &str) -> Named {
 
 /// `GET /api/v1/hq/framework/overlaps?from=&to=` (default the last 28 days). Figures and
 /// priority titles only.
+#[utoipa::path(get, path = "/api/v1/hq/framework/overlaps", tag = "hq", operation_id = "hq_framework_overlaps",
+    params(OverlapQuery),
+    security(("hq_session" = []), ("bearer" = [])),
+    responses((status = 200, description = "One per town centre of each Town Centre Team", body = Vec<Overlap>), (status = 401, description = "Not signed in", body = ApiErrorBody), (status = 403, description = "Not a role that sees the framework", body = ApiErrorBody)))]
 pub async fn get(
     State(state): State<HqState>,
     staff: Staff,

@@ -12,7 +12,7 @@ use beatbook_domain::access::AccessFacts;
 use beatbook_domain::intel::ReviewState;
 use beatbook_domain::merge::RecordState;
 use beatbook_domain::people::Role;
-use beatbook_domain::protocol::OpOutcome;
+use beatbook_domain::protocol::{ApiErrorBody, OpOutcome};
 use beatbook_domain::views::RecordSummary;
 use beatbook_domain::{concern, intel, meeting, patrol};
 use beatbook_domain::{AreaId, OfficerId, Op, OpAction, Record, RecordId, RecordKind, TeamId};
@@ -141,29 +141,46 @@ pub async fn log(
     Ok(())
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, ts_rs::TS, utoipa::IntoParams)]
 #[serde(default)]
+#[into_params(parameter_in = Query)]
+#[ts(export_to = "../../hq/bindings/")]
 pub struct ListQuery {
+    #[ts(optional)]
+    #[param(value_type = Option<String>)]
     pub kind: Option<RecordKind>,
+    #[ts(optional)]
+    #[param(value_type = Option<String>)]
     pub area: Option<AreaId>,
+    #[ts(optional)]
+    #[param(value_type = Option<String>)]
     pub team: Option<TeamId>,
+    #[ts(optional)]
     pub status: Option<String>,
+    #[ts(optional)]
     pub since: Option<DateTime<Utc>>,
+    #[ts(optional)]
     pub until: Option<DateTime<Utc>>,
     /// Words that must all appear in the record's text (case-insensitive).
+    #[ts(optional)]
     pub q: Option<String>,
+    #[ts(optional)]
     pub limit: Option<u32>,
     /// Only records older than this: the `next_before` of the page before ("load more").
+    #[ts(optional, type = "number")]
     pub before: Option<u64>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ts_rs::TS, utoipa::ToSchema)]
+#[ts(export_to = "../../hq/bindings/")]
 pub struct RecordList {
     /// Newest first: the most recently created or changed first (HQ's server sequence).
+    #[schema(value_type = Vec<Object>)]
     pub records: Vec<RecordSummary>,
     /// More may match: ask again with `before` set to `next_before`.
     pub more: bool,
     /// Where the next page starts, when `more`.
+    #[ts(type = "number | null")]
     pub next_before: Option<u64>,
     /// How many records were read to answer.
     pub scanned: u32,
@@ -184,6 +201,10 @@ const MAX_READ: u32 = 2_000;
 
 /// `GET /api/v1/hq/records`: newest first, a page at a time. Supervisors, analysts and the
 /// intelligence unit.
+#[utoipa::path(get, path = "/api/v1/hq/records", tag = "hq", operation_id = "hq_records",
+    params(ListQuery),
+    security(("hq_session" = []), ("bearer" = [])),
+    responses((status = 200, body = RecordList), (status = 400, description = "Not valid", body = ApiErrorBody), (status = 401, description = "Not signed in", body = ApiErrorBody), (status = 403, description = "Not a supervisor, analyst or the intelligence unit", body = ApiErrorBody), (status = 404, description = "No such team", body = ApiErrorBody)))]
 pub async fn list(
     State(state): State<HqState>,
     staff: Staff,
@@ -304,11 +325,13 @@ pub async fn list(
 }
 
 /// One change to a record, as HQ received it.
-#[derive(Serialize)]
+#[derive(Serialize, ts_rs::TS, utoipa::ToSchema)]
+#[ts(export_to = "../../hq/bindings/")]
 pub struct HistoryItem {
     /// When it was made (the device's clock).
     pub at: DateTime<Utc>,
     pub received_at: DateTime<Utc>,
+    #[schema(value_type = String)]
     pub by: OfficerId,
     /// "Created", "Changed description, status", "Added an update", "Deleted", or
     /// "Refused: ..." when HQ refused it.
@@ -318,10 +341,14 @@ pub struct HistoryItem {
 /// The most changes a record's history shows (the latest).
 const HISTORY: u32 = 200;
 
-#[derive(Serialize)]
+#[derive(Serialize, ts_rs::TS, utoipa::ToSchema)]
+#[ts(export_to = "../../hq/bindings/")]
 pub struct RecordDetail {
+    #[schema(value_type = Object)]
     pub summary: RecordSummary,
+    #[schema(value_type = String)]
     pub created_by: OfficerId,
+    #[ts(type = "number")]
     pub server_seq: u64,
     /// When it was created and last changed (device clocks).
     pub created_at: DateTime<Utc>,
@@ -362,6 +389,10 @@ fn history(state: &RecordState, ops: Vec<RecordOp>) -> Vec<HistoryItem> {
 }
 
 /// `GET /api/v1/hq/records/{id}`: one record with its history, if the role may see it.
+#[utoipa::path(get, path = "/api/v1/hq/records/{id}", tag = "hq", operation_id = "hq_record",
+    params(("id" = uuid::Uuid, Path, description = "The record")),
+    security(("hq_session" = []), ("bearer" = [])),
+    responses((status = 200, body = RecordDetail), (status = 401, description = "Not signed in", body = ApiErrorBody), (status = 403, description = "Not a supervisor, analyst or the intelligence unit", body = ApiErrorBody), (status = 404, description = "No such record, or not one this role may see", body = ApiErrorBody)))]
 pub async fn get(
     State(state): State<HqState>,
     staff: Staff,
@@ -387,15 +418,18 @@ pub async fn get(
     }))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct SubjectQuery {
     /// At least three letters of the person's name.
     pub name: String,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ts_rs::TS, utoipa::ToSchema)]
+#[ts(export_to = "../../hq/bindings/")]
 pub struct SubjectAccess {
     pub name: String,
+    #[schema(value_type = Vec<Object>)]
     pub records: Vec<RecordSummary>,
 }
 
@@ -420,6 +454,10 @@ fn names_in(r: &Loaded) -> Vec<String> {
 
 /// `GET /api/v1/hq/subject-access?name=...`: every record that names or mentions a person, of
 /// every kind (source details included), for a subject access request. Admin only; logged.
+#[utoipa::path(get, path = "/api/v1/hq/subject-access", tag = "hq", operation_id = "hq_subject_access",
+    params(SubjectQuery),
+    security(("hq_session" = []), ("bearer" = [])),
+    responses((status = 200, body = SubjectAccess), (status = 400, description = "Fewer than three letters", body = ApiErrorBody), (status = 401, description = "Not signed in", body = ApiErrorBody), (status = 403, description = "Not an administrator", body = ApiErrorBody)))]
 pub async fn subject_access(
     State(state): State<HqState>,
     staff: Staff,

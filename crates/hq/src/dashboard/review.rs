@@ -23,7 +23,7 @@ use axum::Json;
 use beatbook_domain::intel::{Grade, HandlingCode, IntelReport, IntelSource, ReviewState};
 use beatbook_domain::merge::RecordState;
 use beatbook_domain::people::Role;
-use beatbook_domain::protocol::{OpOutcome, OpResult, PushResponse};
+use beatbook_domain::protocol::{ApiErrorBody, OpOutcome, OpResult, PushResponse};
 use beatbook_domain::record::check_state;
 use beatbook_domain::views::RecordSummary;
 use beatbook_domain::{
@@ -209,7 +209,12 @@ fn plan_review(ops: &[Op], open_only: &[bool], mut loaded: Loaded) -> Plan {
         });
         next_seq += 1;
     }
-    let records = record_rows(changed, &mut loaded.states);
+    // HQ's review ops change intelligence only, never answer a concern.
+    let records = record_rows(
+        changed,
+        &mut loaded.states,
+        &std::collections::HashMap::new(),
+    );
     Plan {
         response: PushResponse {
             results,
@@ -236,11 +241,16 @@ fn json<T: Serialize>(v: &T) -> Result<serde_json::Value, ApiError> {
     serde_json::to_value(v).map_err(|e| ApiError::Internal(e.to_string()))
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ts_rs::TS, utoipa::ToSchema)]
+#[ts(export_to = "../../hq/bindings/")]
 pub struct QueueItem {
+    #[schema(value_type = Object)]
     pub summary: RecordSummary,
+    #[schema(value_type = String)]
     pub submitted_by: OfficerId,
+    #[schema(value_type = String)]
     pub review_state: ReviewState,
+    /// The grade as text (`2B P`).
     pub grade: String,
     pub threat_to_life: bool,
     pub has_source: bool,
@@ -248,6 +258,9 @@ pub struct QueueItem {
 
 /// `GET /api/v1/hq/intel/queue`: reports waiting for review (submitted or reviewed), oldest
 /// first. The intelligence unit only; logged.
+#[utoipa::path(get, path = "/api/v1/hq/intel/queue", tag = "hq", operation_id = "hq_intel_queue",
+    security(("hq_session" = []), ("bearer" = [])),
+    responses((status = 200, body = Vec<QueueItem>), (status = 401, description = "Not signed in", body = ApiErrorBody), (status = 403, description = "Not the intelligence unit", body = ApiErrorBody)))]
 pub async fn queue(
     State(state): State<HqState>,
     staff: Staff,
@@ -294,11 +307,15 @@ pub async fn queue(
     Ok(Json(items))
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ts_rs::TS, utoipa::ToSchema)]
+#[ts(export_to = "../../hq/bindings/")]
 pub struct ReportDetail {
+    #[schema(value_type = Object)]
     pub report: RecordSummary,
+    #[schema(value_type = String)]
     pub submitted_by: OfficerId,
     /// The source record(s), restricted to the unit.
+    #[schema(value_type = Vec<Object>)]
     pub sources: Vec<RecordSummary>,
 }
 
@@ -313,6 +330,10 @@ async fn load_report(state: &HqState, id: RecordId) -> Result<records::Loaded, A
 
 /// `GET /api/v1/hq/intel/{id}`: a report with its source details. The intelligence unit only;
 /// logged with the ids of both.
+#[utoipa::path(get, path = "/api/v1/hq/intel/{id}", tag = "hq", operation_id = "hq_intel_report",
+    params(("id" = uuid::Uuid, Path, description = "The intelligence report")),
+    security(("hq_session" = []), ("bearer" = [])),
+    responses((status = 200, body = ReportDetail), (status = 401, description = "Not signed in", body = ApiErrorBody), (status = 403, description = "Not the intelligence unit", body = ApiErrorBody), (status = 404, description = "No such intelligence report", body = ApiErrorBody)))]
 pub async fn get(
     State(state): State<HqState>,
     staff: Staff,
@@ -350,13 +371,21 @@ async fn sources_of(state: &HqState, report: RecordId) -> Result<Vec<RecordSumma
         .collect())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ts_rs::TS, utoipa::ToSchema)]
+#[ts(export_to = "../../hq/bindings/")]
 pub struct Regrade {
+    /// A 3x5x2 `Grade` (see the TypeScript bindings).
+    #[schema(value_type = Object)]
     pub grade: Grade,
 }
 
 /// `POST /api/v1/hq/intel/{id}/grade`: check and re-grade a report (3x5x2, with handling
 /// conditions for code C); it becomes `reviewed`.
+#[utoipa::path(post, path = "/api/v1/hq/intel/{id}/grade", tag = "hq", operation_id = "hq_intel_grade",
+    params(("id" = uuid::Uuid, Path, description = "The intelligence report")),
+    request_body = Regrade,
+    security(("hq_session" = []), ("bearer" = [])),
+    responses((status = 200, description = "The report as graded (`RecordSummary` in the TypeScript bindings)", body = Object), (status = 400, description = "Not valid", body = ApiErrorBody), (status = 401, description = "Not signed in", body = ApiErrorBody), (status = 403, description = "Not the intelligence unit", body = ApiErrorBody), (status = 404, description = "No such intelligence report", body = ApiErrorBody), (status = 409, description = "Already sanitised and shared", body = ApiErrorBody)))]
 pub async fn grade(
     State(state): State<HqState>,
     staff: Staff,
@@ -395,21 +424,27 @@ pub async fn grade(
     Ok(Json(r.summary))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ts_rs::TS, utoipa::ToSchema)]
+#[ts(export_to = "../../hq/bindings/")]
 pub struct Disseminate {
     /// The report as it may be shared: the source cannot be identified from it.
     pub content: String,
     #[serde(default)]
     pub checks_made: String,
     /// The grade of the sanitised report (its handling code governs the sharing).
+    #[schema(value_type = Object)]
     pub grade: Grade,
+    #[schema(value_type = Vec<String>)]
     pub teams: Vec<TeamId>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ts_rs::TS, utoipa::ToSchema)]
+#[ts(export_to = "../../hq/bindings/")]
 pub struct Disseminated {
     /// The new, sanitised report the teams receive.
+    #[schema(value_type = String, format = Uuid)]
     pub sanitised_id: RecordId,
+    #[schema(value_type = Vec<String>)]
     pub teams: Vec<TeamId>,
 }
 
@@ -417,6 +452,11 @@ pub struct Disseminated {
 /// new sanitised report (no source link), disseminated to `teams`; the raw report becomes
 /// `sanitised` and stays restricted. Handling code C limits sharing to teams covering one of the
 /// report's areas. Text naming the source (its name or contact) is refused.
+#[utoipa::path(post, path = "/api/v1/hq/intel/{id}/disseminate", tag = "hq", operation_id = "hq_intel_disseminate",
+    params(("id" = uuid::Uuid, Path, description = "The intelligence report")),
+    request_body = Disseminate,
+    security(("hq_session" = []), ("bearer" = [])),
+    responses((status = 200, body = Disseminated), (status = 400, description = "Not valid, a team may not receive it (handling code C), or the text still identifies the source", body = ApiErrorBody), (status = 401, description = "Not signed in", body = ApiErrorBody), (status = 403, description = "Not the intelligence unit", body = ApiErrorBody), (status = 404, description = "No such intelligence report", body = ApiErrorBody), (status = 409, description = "Already sanitised and shared", body = ApiErrorBody)))]
 pub async fn disseminate(
     State(state): State<HqState>,
     staff: Staff,
