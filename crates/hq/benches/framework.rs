@@ -3,14 +3,16 @@
 //!
 //! Loads `BENCH_RECORDS` concerns (default 1,000,000) spread over 700 areas and 350 teams, with
 //! 5,000 officers, through the real storage push (one device per officer batch), then times the
-//! board (`GET /api/v1/hq/framework`'s work: scan, read each record, compute) on SQLite and, when
-//! `BEATBOOK_TEST_POSTGRES` (or the default local URL) answers, on PostgreSQL.
+//! board (`GET /api/v1/hq/framework`'s work) on SQLite and, when `BEATBOOK_TEST_POSTGRES` (or the
+//! default local URL) answers, on PostgreSQL: the first board after HQ starts (every record read
+//! into the framework's facts), a board with nothing new, and a board after new concerns arrive.
 
 use beatbook_domain::access::Viewer;
 use beatbook_domain::area::{Area, AreaKind};
 use beatbook_domain::concern::NewConcern;
 use beatbook_domain::people::{Officer, Role, Team, TeamKind};
 use beatbook_domain::{AreaId, DeviceId, Hlc, OfficerId, Op, OpAction, Record, RecordId, TeamId};
+use beatbook_hq::dashboard::framework::{self, BoardQuery};
 use beatbook_hq::push::{plan, PushContext};
 use beatbook_hq::storage::{DeviceRow, Storage};
 use beatbook_hq::{HqSettings, HqState};
@@ -71,6 +73,14 @@ async fn load(storage: Arc<dyn Storage>, records: usize) {
         };
         storage.put_officer(&officer, None).await.unwrap();
     }
+    let batches = records.div_ceil(BATCH);
+    for b in 0..batches {
+        push_concerns(storage.as_ref(), b, BATCH.min(records - b * BATCH)).await;
+    }
+}
+
+/// Push `n` concerns from a new device of officer `b % OFFICERS`, as batch `b` of the load.
+async fn push_concerns(storage: &dyn Storage, b: usize, n: usize) {
     let template: NewConcern = serde_json::from_value(serde_json::json!({
         "category": {"kind": "asb", "type": "nuisance", "heading": "street_drinking"},
         "description": "Street drinking outside the station most evenings",
@@ -78,94 +88,94 @@ async fn load(storage: Arc<dyn Storage>, records: usize) {
     }))
     .unwrap();
     let now = Utc::now();
-    let batches = records.div_ceil(BATCH);
-    for b in 0..batches {
-        let officer = OfficerId::new(format!("PC{}", b % OFFICERS));
-        let device = DeviceId::new();
-        let code = format!("bench-{b}");
-        storage
-            .add_enrolment_code(&code, now + Duration::hours(1))
-            .await
-            .unwrap();
-        let row = DeviceRow {
-            id: device,
-            name: format!("bench {b}"),
-            secret_hash: "x".into(),
-            app_version: "bench".into(),
-            enrolled_at: now,
-            revoked_at: None,
-            last_seen_at: None,
-        };
-        assert!(storage.enrol_device(&code, &row, now).await.unwrap());
-        let n = BATCH.min(records - b * BATCH);
-        let ops: Vec<Op> = (0..n)
-            .map(|i| {
-                let k = b * BATCH + i;
-                let mut c = template.clone();
-                c.reported_at = Some(now - Duration::hours((k % (24 * 60)) as i64));
-                let (_, concern) =
-                    c.into_concern(now, vec![AreaId::new(format!("a{}", k % AREAS))]);
-                Op {
-                    device_id: device,
-                    device_seq: i as u64 + 1,
-                    record_id: RecordId::new(),
-                    kind: beatbook_domain::RecordKind::Concern,
-                    author: officer.clone(),
-                    hlc: Hlc::new(u64::try_from(now.timestamp_millis()).unwrap(), i as u32),
-                    action: OpAction::Put {
-                        fields: concern.writes_from(None).unwrap(),
-                    },
-                }
-            })
-            .collect();
-        let ctx = PushContext {
-            device,
-            viewer: Viewer {
-                officer: officer.clone(),
-                role: Role::Officer,
-                teams: Default::default(),
-                areas: Default::default(),
-            },
-            now,
-        };
-        let shared = Arc::new(ops.clone());
-        storage
-            .push(device, &ops, Arc::new(move |l| plan(&ctx, &shared, l)))
-            .await
-            .unwrap();
-    }
+    let officer = OfficerId::new(format!("PC{}", b % OFFICERS));
+    let device = DeviceId::new();
+    let code = format!("bench-{b}");
+    storage
+        .add_enrolment_code(&code, now + Duration::hours(1))
+        .await
+        .unwrap();
+    let row = DeviceRow {
+        id: device,
+        name: format!("bench {b}"),
+        secret_hash: "x".into(),
+        app_version: "bench".into(),
+        enrolled_at: now,
+        revoked_at: None,
+        last_seen_at: None,
+    };
+    assert!(storage.enrol_device(&code, &row, now).await.unwrap());
+    let ops: Vec<Op> = (0..n)
+        .map(|i| {
+            let k = b * BATCH + i;
+            let mut c = template.clone();
+            c.reported_at = Some(now - Duration::hours((k % (24 * 60)) as i64));
+            let (_, concern) = c.into_concern(now, vec![AreaId::new(format!("a{}", k % AREAS))]);
+            Op {
+                device_id: device,
+                device_seq: i as u64 + 1,
+                record_id: RecordId::new(),
+                kind: beatbook_domain::RecordKind::Concern,
+                author: officer.clone(),
+                hlc: Hlc::new(u64::try_from(now.timestamp_millis()).unwrap(), i as u32),
+                action: OpAction::Put {
+                    fields: concern.writes_from(None).unwrap(),
+                },
+            }
+        })
+        .collect();
+    let ctx = PushContext {
+        device,
+        viewer: Viewer {
+            officer: officer.clone(),
+            role: Role::Officer,
+            teams: Default::default(),
+            areas: Default::default(),
+        },
+        now,
+    };
+    let shared = Arc::new(ops.clone());
+    storage
+        .push(device, &ops, Arc::new(move |l| plan(&ctx, &shared, l)))
+        .await
+        .unwrap();
 }
 
 async fn measure(name: &str, storage: Arc<dyn Storage>, records: usize) {
     let t = Instant::now();
     load(storage.clone(), records).await;
     eprintln!("{name}: loaded {records} records in {:.1?}", t.elapsed());
-    let state = HqState::new(storage, Arc::new(HqSettings::default()));
-    for run in 1..=2 {
+    let state = HqState::new(storage.clone(), Arc::new(HqSettings::default()));
+    let q = BoardQuery::default();
+    let t = Instant::now();
+    let board = framework::board(&state, &q).await.unwrap();
+    println!(
+        "{name}: framework board over {records} records, {} teams, first after HQ starts (reads every record): {:.2?}",
+        board.rows.len(),
+        t.elapsed()
+    );
+    let mut warm = Vec::new();
+    for _ in 0..5 {
         let t = Instant::now();
-        let items = beatbook_hq::dashboard::framework::items(&state)
-            .await
-            .unwrap();
-        let read = t.elapsed();
-        let board = beatbook_hq::dashboard::framework::compute(
-            &items,
-            &state.storage.teams().await.unwrap(),
-            &state.storage.areas().await.unwrap(),
-            &state.storage.targets().await.unwrap(),
-            beatbook_hq::dashboard::framework::Period {
-                from: Utc::now() - Duration::days(28),
-                to: Utc::now(),
-            },
-            false,
-        );
-        println!(
-            "{name}: framework board over {records} records, {} teams: {:.2?} (read {:.2?}, compute {:.2?}) [run {run}]",
-            board.rows.len(),
-            t.elapsed(),
-            read,
-            t.elapsed() - read
-        );
+        framework::board(&state, &q).await.unwrap();
+        warm.push(t.elapsed());
     }
+    warm.sort();
+    println!(
+        "{name}: framework board, nothing new: median {:.2?} (min {:.2?}, max {:.2?}, 5 runs)",
+        warm[2], warm[0], warm[4]
+    );
+    let mut after = Vec::new();
+    for b in 0..3 {
+        push_concerns(storage.as_ref(), records.div_ceil(BATCH) + b, 1_000).await;
+        let t = Instant::now();
+        framework::board(&state, &q).await.unwrap();
+        after.push(t.elapsed());
+    }
+    println!(
+        "{name}: framework board after 1,000 new concerns: {:.2?}, {:.2?}, {:.2?}",
+        after[0], after[1], after[2]
+    );
     measure_records(name, &state).await;
 }
 
@@ -231,6 +241,7 @@ async fn measure_records(name: &str, state: &HqState) {
         );
     }
 }
+
 fn main() {
     let records: usize = std::env::var("BENCH_RECORDS")
         .ok()

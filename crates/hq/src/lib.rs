@@ -33,6 +33,8 @@ pub struct HqState {
     pub settings: Arc<HqSettings>,
     /// The time sign-in throttling goes by (see [`throttle`]); tests move it.
     pub sign_in_clock: throttle::Clock,
+    /// The performance framework's facts, kept up to date in memory.
+    pub facts: Arc<dashboard::facts::Facts>,
 }
 
 impl HqState {
@@ -41,6 +43,7 @@ impl HqState {
             storage,
             settings,
             sign_in_clock: throttle::Clock::system(),
+            facts: Arc::new(dashboard::facts::Facts::new()),
         }
     }
 }
@@ -115,6 +118,7 @@ pub fn router(state: HqState) -> Router {
 
 /// Serve until the process ends.
 pub async fn serve(listener: tokio::net::TcpListener, state: HqState) -> std::io::Result<()> {
+    state.facts.warm(state.storage.clone());
     // The peer address reaches handlers as `ConnectInfo`: dashboard sign-in throttles by it.
     let app = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
     axum::serve(listener, app).await

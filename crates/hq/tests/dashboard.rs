@@ -281,6 +281,18 @@ impl Device {
         kind: beatbook_domain::RecordKind,
         fields: Value,
     ) {
+        self.set_at(hq, id, kind, fields, Utc::now()).await;
+    }
+
+    /// Set plain fields with the device's clock at `at` (an edit made offline earlier).
+    async fn set_at(
+        &mut self,
+        hq: &Hq,
+        id: RecordId,
+        kind: beatbook_domain::RecordKind,
+        fields: Value,
+        at: chrono::DateTime<Utc>,
+    ) {
         self.seq += 1;
         let fields = fields
             .as_object()
@@ -294,7 +306,7 @@ impl Device {
             record_id: id,
             kind,
             author: self.officer.clone(),
-            hlc: Hlc::new(u64::try_from(Utc::now().timestamp_millis()).unwrap(), 1),
+            hlc: Hlc::new(u64::try_from(at.timestamp_millis()).unwrap(), 1),
             action: OpAction::Put { fields },
         };
         let a = hq
@@ -1170,6 +1182,98 @@ async fn the_framework_shows_a_red_target_drills_down_to_the_records_and_exports
         "{}",
         csv.text
     );
+}
+
+story!(the_framework_keeps_up_with_every_change_and_counts_a_concern_from_its_first_answer);
+async fn the_framework_keeps_up_with_every_change_and_counts_a_concern_from_its_first_answer(
+    hq: Hq,
+) {
+    let mut tablet = Device::enrol(&hq, "PC4127").await; // Camden TCT
+    let supervisor = hq.sign_in("PS1102").await;
+    let kind = beatbook_domain::RecordKind::Concern;
+    let answered = |b: &Value, unit: &str| -> (Value, Value) {
+        let row = b["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["id"] == unit)
+            .unwrap()
+            .clone();
+        let c = row["cells"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["measure"] == "concerns_answered_72h")
+            .unwrap()
+            .clone();
+        (c["value"].clone(), c["records"].clone())
+    };
+    // The first board reads every record; nothing is there yet.
+    let b = hq.get("/api/v1/hq/framework", &supervisor).await;
+    assert_eq!(b.status, StatusCode::OK, "{}", b.text);
+    assert_eq!(answered(&b.body, "camden-tct"), (Value::Null, json!(0)));
+
+    // Reported six days ago, answered the next day, closed today: answered within 72 hours,
+    // although its status last changed six days after it was reported.
+    let now = Utc::now();
+    let id = tablet
+        .create(
+            &hq,
+            &concern_at(
+                "Answered, then closed",
+                "tc-camden-town",
+                now - chrono::Duration::days(6),
+            ),
+        )
+        .await;
+    tablet
+        .set_at(
+            &hq,
+            id,
+            kind,
+            json!({"status": "in_progress"}),
+            now - chrono::Duration::days(5),
+        )
+        .await;
+    tablet.set(&hq, id, kind, json!({"status": "closed"})).await;
+    // Reported five days ago and only closed today: late.
+    let late = tablet
+        .create(
+            &hq,
+            &concern_at(
+                "Closed late",
+                "tc-camden-town",
+                now - chrono::Duration::days(5),
+            ),
+        )
+        .await;
+    tablet
+        .set(&hq, late, kind, json!({"status": "closed"}))
+        .await;
+
+    // The board has caught up with the records pushed since it was last shown.
+    let b = hq.get("/api/v1/hq/framework", &supervisor).await;
+    assert_eq!(answered(&b.body, "camden-tct"), (json!(50.0), json!(2)));
+    assert_eq!(answered(&b.body, "dalston-snt"), (Value::Null, json!(0)));
+
+    // A record moved to another area counts there, and no longer here.
+    tablet
+        .set(&hq, late, kind, json!({"areas": ["E05009370"]}))
+        .await;
+    let b = hq.get("/api/v1/hq/framework", &supervisor).await;
+    assert_eq!(answered(&b.body, "camden-tct"), (json!(100.0), json!(1)));
+    assert_eq!(answered(&b.body, "dalston-snt"), (json!(0.0), json!(1)));
+
+    // A restarted HQ (new state over the same storage) reads the same figures from the records,
+    // including the first answer it kept.
+    let restarted = HqState::new(hq.state.storage.clone(), hq.state.settings.clone());
+    let restarted = Hq {
+        router: beatbook_hq::router(restarted.clone()),
+        state: restarted,
+    };
+    let b2 = restarted.get("/api/v1/hq/framework", &supervisor).await;
+    assert_eq!(b2.status, StatusCode::OK, "{}", b2.text);
+    assert_eq!(b2.body["rows"], b.body["rows"]);
 }
 
 story!(overlaps_show_what_a_tct_and_its_snts_share_and_their_joint_priorities);

@@ -7,10 +7,11 @@
 //! Times are kept in UTC; the peak-hours window follows London time (GMT or BST).
 
 use super::auth::Staff;
+use super::facts::Snapshot;
 use super::records;
 use super::review::HQ_REVIEW_DEVICE;
 use crate::error::ApiError;
-use crate::storage::{RecordQuery, TargetRow};
+use crate::storage::TargetRow;
 use crate::HqState;
 use axum::extract::{Query, State};
 use axum::http::header;
@@ -27,7 +28,8 @@ use beatbook_domain::Stamp;
 use beatbook_domain::{AreaId, RecordId, RecordKind};
 use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveTime, Utc};
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::Arc;
 
 /// What the framework measures. Every measure is "higher is better".
 #[derive(
@@ -98,16 +100,6 @@ impl Measure {
         Measure::ALL.into_iter().find(|m| m.id() == s)
     }
 
-    fn kind(self) -> RecordKind {
-        match self {
-            Measure::PatrolHoursPeak => RecordKind::PatrolLog,
-            Measure::ConcernsAnswered72h | Measure::ConcernsClosed => RecordKind::Concern,
-            Measure::PrioritiesReviewed => RecordKind::Priority,
-            Measure::EngagementsPerMonth => RecordKind::Engagement,
-            Measure::IntelPerMonth => RecordKind::IntelReport,
-        }
-    }
-
     /// The target when none is set, per team type.
     pub fn default_target(self, kind: TeamKind) -> f64 {
         match (self, kind) {
@@ -174,6 +166,7 @@ pub enum Fact {
     Priority {
         active: bool,
         last_reviewed: NaiveDate,
+        title: String,
     },
     Patrol {
         hotspot: bool,
@@ -187,6 +180,8 @@ pub enum Fact {
         submitted_at: DateTime<Utc>,
         made_at_hq: bool,
     },
+    /// Meetings count only as records shared on the overlaps page.
+    Meeting,
 }
 
 /// A record for the framework: its id, areas and what it contributes.
@@ -194,6 +189,8 @@ pub enum Fact {
 pub struct Item {
     pub id: RecordId,
     pub areas: Vec<AreaId>,
+    /// When the record happened (see [`StateView::occurred_at`]).
+    pub at: Option<DateTime<Utc>>,
     pub fact: Fact,
 }
 
@@ -257,17 +254,19 @@ impl StateView {
     }
 }
 
-/// Read a record's contribution (`areas`: the record's areas, as its access facts hold them).
-/// `None` for kinds the framework does not use, and for deleted or unreadable records.
-pub fn fact_of(s: &StateView, areas: &[AreaId]) -> Option<Item> {
+/// Read a record's contribution (`areas`: the record's areas, as its access facts hold them;
+/// `answered_ms`: when HQ saw a concern first answered, see migration 0005). `None` for kinds the
+/// framework does not use, and for deleted or unreadable records.
+pub fn fact_of(s: &StateView, areas: &[AreaId], answered_ms: Option<u64>) -> Option<Item> {
     if s.tombstone.is_some() {
         return None;
     }
     let fact = match s.kind {
         RecordKind::Concern => {
             let status: ConcernStatus = s.get("status")?;
-            // Answered: the first update appended, or the status moved on from open (the time of
-            // its latest change, so a concern answered and later closed may read late).
+            // Answered: the first update appended, or the status first moved on from open. HQ
+            // keeps the earliest it saw (`answered_ms`); for concerns synced before it did, the
+            // state holds the first update and the latest status change.
             let first_update = s
                 .log
                 .keys()
@@ -279,10 +278,10 @@ pub fn fact_of(s: &StateView, areas: &[AreaId]) -> Option<Item> {
                 .then(|| s.fields.get("status"))
                 .flatten()
                 .and_then(|v| ms_time(v.stamp.hlc.wall_ms));
-            let answered_at = match (first_update, moved_on) {
-                (Some(a), Some(b)) => Some(a.min(b)),
-                (a, b) => a.or(b),
-            };
+            let answered_at = [answered_ms.and_then(ms_time), first_update, moved_on]
+                .into_iter()
+                .flatten()
+                .min();
             Fact::Concern {
                 reported_at: s.get("reported_at")?,
                 answered_at,
@@ -297,6 +296,7 @@ pub fn fact_of(s: &StateView, areas: &[AreaId]) -> Option<Item> {
                     .get::<Option<NaiveDate>>("last_reviewed_on")
                     .flatten()
                     .unwrap_or(agreed),
+                title: s.get("title").unwrap_or_default(),
             }
         }
         RecordKind::PatrolLog => Fact::Patrol {
@@ -311,11 +311,13 @@ pub fn fact_of(s: &StateView, areas: &[AreaId]) -> Option<Item> {
             submitted_at: s.get("submitted_at")?,
             made_at_hq: s.created.device == HQ_REVIEW_DEVICE,
         },
-        RecordKind::IntelSource | RecordKind::Meeting => return None,
+        RecordKind::Meeting => Fact::Meeting,
+        RecordKind::IntelSource => return None,
     };
     Some(Item {
         id: s.id,
         areas: areas.to_vec(),
+        at: s.occurred_at(),
         fact,
     })
 }
@@ -414,6 +416,7 @@ fn contribution(m: Measure, fact: &Fact, p: &Period) -> Option<f64> {
             Fact::Priority {
                 active: true,
                 last_reviewed,
+                ..
             },
         ) => {
             let due =
@@ -570,8 +573,8 @@ fn target_for(
 
 /// Compute the board: every unit, every measure. Cost: one pass over the items, times the units
 /// each item's areas belong to.
-pub fn compute(
-    items: &[Item],
+pub fn compute<'a>(
+    items: impl IntoIterator<Item = &'a Item>,
     teams: &[Team],
     areas: &[Area],
     targets: &[TargetRow],
@@ -698,57 +701,32 @@ impl BoardQuery {
     }
 }
 
-const KINDS: [RecordKind; 5] = [
-    RecordKind::Concern,
-    RecordKind::Priority,
-    RecordKind::PatrolLog,
-    RecordKind::Engagement,
-    RecordKind::IntelReport,
-];
-
-/// What every framework record contributes, read from storage a page at a time (only the small
-/// [`Item`]s are kept), parsed off the async workers.
-pub async fn items(state: &HqState) -> Result<Vec<Item>, ApiError> {
-    const PAGE: u32 = 10_000;
-    let mut out = Vec::new();
-    let mut after = 0;
-    loop {
-        let page = state
-            .storage
-            .records(&RecordQuery {
-                kinds: KINDS.to_vec(),
-                after,
-                limit: PAGE,
-            })
-            .await?;
-        let n = page.len();
-        after = page.last().map_or(after, |c| c.server_seq);
-        let parsed = tokio::task::spawn_blocking(move || {
-            page.iter()
-                .filter_map(|c| fact_of(&StateView::parse(&c.state_json)?, &c.facts.areas))
-                .collect::<Vec<_>>()
-        })
-        .await
-        .map_err(|e| ApiError::Internal(e.to_string()))?;
-        out.extend(parsed);
-        if n < PAGE as usize {
-            return Ok(out);
-        }
-    }
+/// The framework's facts, up to date (see [`super::facts`]).
+pub async fn facts(state: &HqState) -> Result<Arc<Snapshot>, ApiError> {
+    state.facts.current(state.storage.as_ref()).await
 }
 
-async fn board(state: &HqState, q: &BoardQuery) -> Result<Board, ApiError> {
+/// Run a computation over the facts off the async workers: at force scale it takes tens of
+/// milliseconds.
+async fn off_workers<T: Send + 'static>(
+    f: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, ApiError> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| ApiError::Internal(e.to_string()))
+}
+
+/// The board, as `GET /api/v1/hq/framework` answers it.
+pub async fn board(state: &HqState, q: &BoardQuery) -> Result<Board, ApiError> {
     let period = q.period()?;
     let by_area = q.by_area()?;
-    let items = items(state).await?;
-    Ok(compute(
-        &items,
-        &state.storage.teams().await?,
-        &state.storage.areas().await?,
-        &state.storage.targets().await?,
-        period,
-        by_area,
-    ))
+    let snapshot = facts(state).await?;
+    let (teams, areas, targets) = (
+        state.storage.teams().await?,
+        state.storage.areas().await?,
+        state.storage.targets().await?,
+    );
+    off_workers(move || compute(snapshot.items(), &teams, &areas, &targets, period, by_area)).await
 }
 
 const VIEWERS: [Role; 3] = [Role::Supervisor, Role::Analyst, Role::Admin];
@@ -903,7 +881,7 @@ pub async fn trend(
     }
     .by_area()?;
     let weeks = i64::from(q.weeks.unwrap_or(12).clamp(1, 104));
-    let items = items(&state).await?;
+    let snapshot = facts(&state).await?;
     let (teams, areas, targets) = (
         state.storage.teams().await?,
         state.storage.areas().await?,
@@ -912,31 +890,53 @@ pub async fn trend(
     let end = (Utc::now().date_naive() + Duration::days(1))
         .and_time(NaiveTime::MIN)
         .and_utc();
-    let mut points = Vec::new();
-    for w in (0..weeks).rev() {
-        let period = Period {
-            from: end - Duration::weeks(w + 1),
-            to: end - Duration::weeks(w),
-        };
-        let board = compute(&items, &teams, &areas, &targets, period, by_area);
-        let row = board
-            .rows
-            .iter()
-            .find(|r| r.id == q.unit)
-            .ok_or_else(|| ApiError::NotFound(format!("no {} {}", board.by, q.unit)))?;
-        let cell = row
-            .cells
-            .iter()
-            .find(|c| c.measure == m)
-            .ok_or_else(|| ApiError::Internal("a measure is missing from the board".into()))?;
-        points.push(TrendPoint {
-            from: period.from,
-            to: period.to,
-            value: cell.value,
-            target: cell.target,
-            rag: cell.rag,
-        });
-    }
+    let unit = q.unit.clone();
+    let points = off_workers(move || -> Result<Vec<TrendPoint>, ApiError> {
+        // Only the unit's own records matter: pick them once, then compute each week from them.
+        let unit_areas: Vec<AreaId> = units(by_area, &teams, &areas)
+            .into_iter()
+            .find(|u| u.id == unit)
+            .map(|u| u.areas)
+            .ok_or_else(|| ApiError::NotFound(format!("no such unit {unit}")))?;
+        let unit_areas: HashSet<&AreaId> = unit_areas.iter().collect();
+        let mine: Vec<&Item> = snapshot
+            .items()
+            .filter(|i| i.areas.iter().any(|a| unit_areas.contains(a)))
+            .collect();
+        let mut points = Vec::new();
+        for w in (0..weeks).rev() {
+            let period = Period {
+                from: end - Duration::weeks(w + 1),
+                to: end - Duration::weeks(w),
+            };
+            let board = compute(
+                mine.iter().copied(),
+                &teams,
+                &areas,
+                &targets,
+                period,
+                by_area,
+            );
+            let row = board
+                .rows
+                .iter()
+                .find(|r| r.id == unit)
+                .ok_or_else(|| ApiError::NotFound(format!("no {} {unit}", board.by)))?;
+            let cell =
+                row.cells.iter().find(|c| c.measure == m).ok_or_else(|| {
+                    ApiError::Internal("a measure is missing from the board".into())
+                })?;
+            points.push(TrendPoint {
+                from: period.from,
+                to: period.to,
+                value: cell.value,
+                target: cell.target,
+                rag: cell.rag,
+            });
+        }
+        Ok(points)
+    })
+    .await??;
     Ok(Json(Trend {
         unit: q.unit,
         measure: m,
@@ -977,26 +977,30 @@ pub async fn cell(
             .ok_or_else(|| ApiError::NotFound(format!("no team {}", q.unit)))?
             .areas
     };
-    let mut out: Vec<CellRecord> = records::scan(&state, &[m.kind()])
-        .await?
-        .iter()
-        .filter(|r| records::hq_may_see(staff.role(), &r.change.facts))
-        .filter_map(|r| {
-            let item = fact_of(
-                &StateView::parse(&r.change.state_json)?,
-                &r.change.facts.areas,
-            )?;
-            if !item.areas.iter().any(|a| unit_areas.contains(a)) {
-                return None;
-            }
-            let c = contribution(m, &item.fact, &period)?;
-            Some(CellRecord {
-                record: r.summary.clone(),
-                contribution: c,
-                met: !is_share(m) || c > 0.0,
-            })
-        })
-        .collect();
+    // The facts say which records are behind the cell; only those are read.
+    let snapshot = facts(&state).await?;
+    let behind: Vec<(RecordId, f64)> = off_workers(move || {
+        snapshot
+            .items()
+            .filter(|i| i.areas.iter().any(|a| unit_areas.contains(a)))
+            .filter_map(|i| Some((i.id, contribution(m, &i.fact, &period)?)))
+            .collect()
+    })
+    .await?;
+    let mut out: Vec<CellRecord> = Vec::with_capacity(behind.len());
+    for (id, c) in behind {
+        let Some(r) = state.storage.record(id).await?.and_then(records::load) else {
+            continue;
+        };
+        if !records::hq_may_see(staff.role(), &r.change.facts) {
+            continue;
+        }
+        out.push(CellRecord {
+            record: r.summary,
+            contribution: c,
+            met: !is_share(m) || c > 0.0,
+        });
+    }
     out.sort_by(|a, b| {
         (a.met, std::cmp::Reverse(a.record.occurred_at))
             .cmp(&(b.met, std::cmp::Reverse(b.record.occurred_at)))
@@ -1179,6 +1183,7 @@ mod tests {
         let items = vec![Item {
             id: RecordId::new(),
             areas: vec![AreaId::new("tc"), AreaId::new("ward")],
+            at: Some(t("2026-11-10T12:00:00Z")),
             fact: Fact::Concern {
                 reported_at: t("2026-11-10T12:00:00Z"),
                 answered_at: Some(t("2026-11-11T12:00:00Z")),

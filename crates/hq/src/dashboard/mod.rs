@@ -7,6 +7,7 @@
 
 pub mod admin;
 pub mod auth;
+pub mod facts;
 pub mod framework;
 pub mod overlaps;
 pub mod qr;

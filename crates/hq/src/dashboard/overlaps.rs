@@ -4,17 +4,15 @@
 //! the town centre itself, with whether their review is overdue (three months).
 
 use super::auth::Staff;
-use super::framework::StateView;
+use super::framework::Fact;
 use crate::error::ApiError;
-use crate::storage::RecordQuery;
 use crate::HqState;
 use axum::extract::{Query, State};
 use axum::Json;
 use beatbook_domain::area::{Area, AreaKind, GeoPoint};
-use beatbook_domain::meeting::PriorityStatus;
 use beatbook_domain::people::{Role, Team, TeamKind};
 use beatbook_domain::protocol::ApiErrorBody;
-use beatbook_domain::{AreaId, RecordId, RecordKind};
+use beatbook_domain::{AreaId, RecordId};
 use chrono::{DateTime, Months, NaiveDate, NaiveTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
@@ -138,74 +136,52 @@ pub async fn get(
     let due = today
         .checked_sub_months(Months::new(3))
         .unwrap_or(NaiveDate::MIN);
-    let kinds = vec![
-        RecordKind::Concern,
-        RecordKind::Priority,
-        RecordKind::PatrolLog,
-        RecordKind::Engagement,
-        RecordKind::Meeting,
-    ];
-    let mut after = 0;
-    loop {
-        let page = state
-            .storage
-            .records(&RecordQuery {
-                kinds: kinds.clone(),
-                after,
-                limit: 10_000,
-            })
-            .await?;
-        let n = page.len();
-        after = page.last().map_or(after, |c| c.server_seq);
-        for c in &page {
-            let Some(view) = StateView::parse(&c.state_json) else {
-                continue;
-            };
-            if view.is_deleted() {
+    let snapshot = super::framework::facts(&state).await?;
+    for item in snapshot.items() {
+        let record_areas = &item.areas;
+        for (i, (_, tc, wards)) in pairs.iter().enumerate() {
+            if let Fact::Priority {
+                active: true,
+                last_reviewed,
+                title,
+            } = &item.fact
+            {
+                if record_areas
+                    .iter()
+                    .any(|a| a == &tc.id || wards.contains(a))
+                {
+                    joint.entry(i).or_default().push(JointPriority {
+                        id: item.id,
+                        title: title.clone(),
+                        area_id: record_areas
+                            .first()
+                            .cloned()
+                            .unwrap_or_else(|| AreaId::new("")),
+                        last_reviewed_on: *last_reviewed,
+                        overdue: *last_reviewed < due,
+                    });
+                }
+            }
+            // Intelligence is not counted: who may see it is decided per report.
+            if matches!(item.fact, Fact::Intel { .. })
+                || !record_areas.contains(&tc.id)
+                || !item.at.is_some_and(|w| w >= from && w < to)
+            {
                 continue;
             }
-            let record_areas = &c.facts.areas;
-            let when = view.occurred_at();
-            for (i, (_, tc, wards)) in pairs.iter().enumerate() {
-                if view.kind == RecordKind::Priority {
-                    let in_overlap = record_areas
-                        .iter()
-                        .any(|a| a == &tc.id || wards.contains(a));
-                    if let (true, Some(PriorityStatus::Active)) = (in_overlap, view.get("status")) {
-                        let agreed: Option<NaiveDate> = view.get("agreed_on");
-                        let reviewed = view
-                            .get::<Option<NaiveDate>>("last_reviewed_on")
-                            .flatten()
-                            .or(agreed)
-                            .unwrap_or(NaiveDate::MIN);
-                        joint.entry(i).or_default().push(JointPriority {
-                            id: view.id,
-                            title: view.get("title").unwrap_or_default(),
-                            area_id: record_areas
-                                .first()
-                                .cloned()
-                                .unwrap_or_else(|| AreaId::new("")),
-                            last_reviewed_on: reviewed,
-                            overdue: reviewed < due,
-                        });
-                    }
-                }
-                if !record_areas.contains(&tc.id) || !when.is_some_and(|w| w >= from && w < to) {
-                    continue;
-                }
-                for snt in teams.iter().filter(|t| t.kind == TeamKind::Snt) {
-                    if record_areas
-                        .iter()
-                        .any(|a| wards.contains(a) && snt.areas.contains(a))
-                    {
-                        *shared.entry((i, snt.id.to_string())).or_default() += 1;
-                    }
+            for snt in teams.iter().filter(|t| t.kind == TeamKind::Snt) {
+                if record_areas
+                    .iter()
+                    .any(|a| wards.contains(a) && snt.areas.contains(a))
+                {
+                    *shared.entry((i, snt.id.to_string())).or_default() += 1;
                 }
             }
         }
-        if n < 10_000 {
-            break;
-        }
+    }
+    for list in joint.values_mut() {
+        // Most overdue first.
+        list.sort_by_key(|p| (p.last_reviewed_on, p.id));
     }
     let area_name = |id: &AreaId| {
         areas

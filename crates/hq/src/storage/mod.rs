@@ -137,6 +137,14 @@ pub struct RecordQuery {
     pub limit: u32,
 }
 
+/// A record as the performance framework reads it: the change, and when it was first answered
+/// (concerns; see migration 0005).
+#[derive(Clone, Debug)]
+pub struct FrameworkRow {
+    pub change: Change,
+    pub answered_ms: Option<u64>,
+}
+
 /// What to find in the op log; every part that is set must match. Newest first.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct OpLogQuery {
@@ -247,6 +255,8 @@ pub trait Storage: Send + Sync + 'static {
     /// Every officer, by collar number.
     async fn officers(&self) -> Result<Vec<Officer>>;
     async fn records(&self, query: &RecordQuery) -> Result<Vec<Change>>;
+    /// [`Storage::records`] with the time each concern was first answered.
+    async fn framework_rows(&self, query: &RecordQuery) -> Result<Vec<FrameworkRow>>;
     async fn record(&self, id: RecordId) -> Result<Option<Change>>;
     /// Search the op log (the audit trail of writes).
     async fn search_op_log(&self, query: &OpLogQuery) -> Result<Vec<OpLogEntry>>;

@@ -12,9 +12,9 @@
 
 use super::{newest, PageStream, RecordOp, RecordPage};
 use super::{
-    AccessEntry, AccessQuery, Change, Counts, DeviceRow, HqSessionRow, LoggedOp, OfficerRow,
-    OpLogEntry, OpLogQuery, PushPlanner, RecordQuery, Result, SessionRow, Storage, StorageError,
-    TargetRow,
+    AccessEntry, AccessQuery, Change, Counts, DeviceRow, FrameworkRow, HqSessionRow, LoggedOp,
+    OfficerRow, OpLogEntry, OpLogQuery, PushPlanner, RecordQuery, Result, SessionRow, Storage,
+    StorageError, TargetRow,
 };
 use super::{ThrottleRow, ThrottleStep};
 use crate::push::{Loaded, Plan, GENESIS};
@@ -295,8 +295,16 @@ const LOG_TYPES: &[Type] = &[
     Type::TEXT,
     Type::TEXT,
 ];
-const COPY_RECORDS: &str = "COPY records (id, kind, state, facts, server_seq) FROM STDIN BINARY";
-const RECORD_TYPES: &[Type] = &[Type::UUID, Type::TEXT, Type::TEXT, Type::JSONB, Type::INT8];
+const COPY_RECORDS: &str =
+    "COPY records (id, kind, state, facts, server_seq, answered_ms) FROM STDIN BINARY";
+const RECORD_TYPES: &[Type] = &[
+    Type::UUID,
+    Type::TEXT,
+    Type::TEXT,
+    Type::JSONB,
+    Type::INT8,
+    Type::INT8,
+];
 /// Re-files records already held at their new sequence under the keys they had (keys stick).
 const REFILE_HELD: &str = "WITH old AS (
         DELETE FROM record_audience WHERE record_id = ANY($1::uuid[]) RETURNING key, record_id)
@@ -314,9 +322,12 @@ const CHANGES_FOR: &str = "SELECT r.server_seq, r.id, r.state, r.facts::text FRO
                      WHERE a.key = k.key AND a.server_seq > $2 ORDER BY a.server_seq LIMIT $3) x
           ORDER BY x.s LIMIT $3) f ON r.server_seq = f.s
     ORDER BY r.server_seq";
+/// `LEAST` ignores NULLs, so a concern's first answer is kept.
 const UPDATE_RECORDS: &str = "UPDATE records AS r
-    SET kind = t.kind, state = t.state, facts = t.facts, server_seq = t.seq
-    FROM UNNEST($1::uuid[], $2::text[], $3::text[], $4::jsonb[], $5::bigint[]) AS t(id, kind, state, facts, seq)
+    SET kind = t.kind, state = t.state, facts = t.facts, server_seq = t.seq,
+        answered_ms = LEAST(r.answered_ms, t.answered)
+    FROM UNNEST($1::uuid[], $2::text[], $3::text[], $4::jsonb[], $5::bigint[], $6::bigint[])
+        AS t(id, kind, state, facts, seq, answered)
     WHERE r.id = t.id";
 
 /// A change feed row: `server_seq, id, state, facts::text`.
@@ -692,6 +703,7 @@ impl Storage for PostgresStorage {
                         &r.state_json,
                         &Json(&r.facts),
                         &to_i64(r.server_seq),
+                        &r.answered_ms.map(to_i64),
                     ])
                     .await
                     .map_err(db)?;
@@ -703,6 +715,7 @@ impl Storage for PostgresStorage {
         let states: Vec<&str> = held.iter().map(|r| r.state_json.as_str()).collect();
         let facts: Vec<Json<&AccessFacts>> = held.iter().map(|r| Json(&r.facts)).collect();
         let seqs: Vec<i64> = held.iter().map(|r| to_i64(r.server_seq)).collect();
+        let answered: Vec<Option<i64>> = held.iter().map(|r| r.answered_ms.map(to_i64)).collect();
         let next = to_i64(plan.next_seq);
         let server_head = to_i64(plan.server_head);
         let (mut file_keys, mut file_seqs, mut file_ids) = (Vec::new(), Vec::new(), Vec::new());
@@ -731,7 +744,7 @@ impl Storage for PostgresStorage {
                     return Ok(0);
                 }
                 let stmt = tx.prepare_cached(UPDATE_RECORDS).await?;
-                tx.execute(&stmt, &[&ids, &kinds, &states, &facts, &seqs])
+                tx.execute(&stmt, &[&ids, &kinds, &states, &facts, &seqs, &answered])
                     .await
             },
             async {
@@ -914,6 +927,29 @@ impl Storage for PostgresStorage {
             .await
             .map_err(db)?;
         rows.iter().map(pg_change).collect()
+    }
+
+    async fn framework_rows(&self, query: &RecordQuery) -> Result<Vec<FrameworkRow>> {
+        let kinds: Vec<String> = query.kinds.iter().map(|k| k.as_str().to_owned()).collect();
+        let rows = self
+            .client()
+            .await?
+            .query(
+                "SELECT server_seq, id, state, facts::text, answered_ms FROM records
+                 WHERE server_seq > $1 AND (cardinality($2::text[]) = 0 OR kind = ANY($2))
+                 ORDER BY server_seq LIMIT $3",
+                &[&to_i64(query.after), &kinds, &i64::from(query.limit)],
+            )
+            .await
+            .map_err(db)?;
+        rows.iter()
+            .map(|r| {
+                Ok(FrameworkRow {
+                    change: pg_change(r)?,
+                    answered_ms: r.get::<_, Option<i64>>(4).map(to_u64),
+                })
+            })
+            .collect()
     }
 
     async fn record(&self, id: RecordId) -> Result<Option<Change>> {

@@ -3,9 +3,9 @@
 
 use super::{newest, PageStream, RecordOp, RecordPage};
 use super::{
-    AccessEntry, AccessQuery, Change, Counts, DeviceRow, HqSessionRow, LoggedOp, OfficerRow,
-    OpLogEntry, OpLogQuery, PushPlanner, RecordQuery, Result, SessionRow, Storage, StorageError,
-    TargetRow,
+    AccessEntry, AccessQuery, Change, Counts, DeviceRow, FrameworkRow, HqSessionRow, LoggedOp,
+    OfficerRow, OpLogEntry, OpLogQuery, PushPlanner, RecordQuery, Result, SessionRow, Storage,
+    StorageError, TargetRow,
 };
 use super::{ThrottleRow, ThrottleStep};
 use crate::push::{Loaded, Plan, GENESIS};
@@ -422,6 +422,7 @@ impl Storage for SqliteStorage {
     async fn push(&self, device: DeviceId, ops: &[Op], planner: PushPlanner) -> Result<Plan> {
         let ops = ops.to_vec();
         self.call(move |c| {
+            let started = std::time::Instant::now();
             let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
             let dev = device.to_string();
             let (next_seq, chain_head): (i64, String) =
@@ -447,7 +448,9 @@ impl Storage for SqliteStorage {
             let head: String = tx.query_row("SELECT value FROM meta WHERE key = 'server_head'", [], |r| r.get(0))?;
             loaded.server_head = head.parse().map_err(|_| StorageError::Corrupt("server_head".into()))?;
 
+            let loaded_at = started.elapsed();
             let plan = planner(loaded);
+            let planned_at = started.elapsed();
             let now = t(Utc::now());
             {
                 let mut log = tx.prepare_cached(
@@ -470,14 +473,15 @@ impl Storage for SqliteStorage {
                     ])?;
                 }
                 let mut rec = tx.prepare_cached(
-                    "INSERT INTO records (id, kind, state, facts, server_seq) VALUES (?1, ?2, ?3, ?4, ?5)
-                     ON CONFLICT (id) DO UPDATE SET kind = excluded.kind, state = excluded.state, facts = excluded.facts, server_seq = excluded.server_seq",
+                    "INSERT INTO records (id, kind, state, facts, server_seq, answered_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+                     ON CONFLICT (id) DO UPDATE SET kind = excluded.kind, state = excluded.state, facts = excluded.facts, server_seq = excluded.server_seq,
+                       answered_ms = COALESCE(MIN(records.answered_ms, excluded.answered_ms), records.answered_ms, excluded.answered_ms)",
                 )?;
                 let mut old_keys = tx.prepare_cached("DELETE FROM record_audience WHERE record_id = ?1 RETURNING key")?;
                 let mut file = tx.prepare_cached("INSERT INTO record_audience (key, server_seq, record_id) VALUES (?1, ?2, ?3)")?;
                 for r in &plan.records {
                     let id = r.state.id.to_string();
-                    rec.execute((&id, r.state.kind.as_str(), &r.state_json, serde_json::to_string(&r.facts)?, to_i64(r.server_seq)))?;
+                    rec.execute((&id, r.state.kind.as_str(), &r.state_json, serde_json::to_string(&r.facts)?, to_i64(r.server_seq), r.answered_ms.map(to_i64)))?;
                     let mut keys = audience(&r.facts);
                     if existed.contains(&r.state.id) {
                         // Keys stick, so whoever could see an earlier version hears of this one.
@@ -497,7 +501,17 @@ impl Storage for SqliteStorage {
                 (&dev, to_i64(plan.next_seq), &plan.chain_head, &now),
             )?;
             tx.execute("UPDATE meta SET value = ?1 WHERE key = 'server_head'", [plan.server_head.to_string()])?;
+            let written_at = started.elapsed();
             tx.commit()?;
+            let ms = |d: std::time::Duration| d.as_secs_f64() * 1e3;
+            tracing::debug!(
+                ops = ops.len(),
+                load_ms = ms(loaded_at),
+                plan_ms = ms(planned_at - loaded_at),
+                write_ms = ms(written_at - planned_at),
+                commit_ms = ms(started.elapsed() - written_at),
+                "sqlite push"
+            );
             Ok(plan)
         })
         .await
@@ -695,6 +709,28 @@ impl Storage for SqliteStorage {
             )?;
             let rows = stmt.query_map((to_i64(q.after), kinds, i64::from(q.limit)), change_columns)?;
             rows.map(|r| to_change(r?)).collect()
+        })
+        .await
+    }
+
+    async fn framework_rows(&self, query: &RecordQuery) -> Result<Vec<FrameworkRow>> {
+        let q = query.clone();
+        self.call(move |c| {
+            let kinds: Vec<&str> = q.kinds.iter().map(|k| k.as_str()).collect();
+            let kinds = serde_json::to_string(&kinds)?;
+            let mut stmt = c.prepare_cached(
+                "SELECT server_seq, id, state, facts, answered_ms FROM records
+                 WHERE server_seq > ?1 AND (json_array_length(?2) = 0 OR kind IN (SELECT value FROM json_each(?2)))
+                 ORDER BY server_seq LIMIT ?3",
+            )?;
+            let rows = stmt.query_map((to_i64(q.after), kinds, i64::from(q.limit)), |r| {
+                Ok((change_columns(r)?, r.get::<_, Option<i64>>(4)?))
+            })?;
+            rows.map(|r| {
+                let (cols, answered) = r?;
+                Ok(FrameworkRow { change: to_change(cols)?, answered_ms: answered.map(to_u64) })
+            })
+            .collect()
         })
         .await
     }
