@@ -326,6 +326,13 @@ pub mod sync {
         dir: Option<std::path::PathBuf>,
         json: bool,
     ) -> Result<()> {
+        if std::env::var_os("RUST_LOG").is_some() {
+            // Phase timings of HQ and the sync engine (e.g. RUST_LOG=beatbook_hq=debug,beatbook_sync=debug).
+            let _ = tracing_subscriber::fmt()
+                .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+                .with_writer(std::io::stderr)
+                .try_init();
+        }
         let tmp = tempfile::tempdir_in(dir.unwrap_or_else(std::env::temp_dir))?;
         let storage =
             beatbook_hq::open_storage(&format!("sqlite:{}", tmp.path().join("hq.db").display()))

@@ -470,3 +470,71 @@ async fn source_details_leave_the_device_once_hq_has_them_and_never_come_back() 
         "HQ holds both"
     );
 }
+
+/// The op log keeps each op as the device sent it (not HQ's re-encoding), and its hash chain
+/// covers that text. A malformed op is refused by its position, and nothing of its push is kept.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hq_logs_each_op_exactly_as_the_device_sent_it() {
+    let hq = start_hq(HqSettings::default()).await;
+    let a = device(&hq, "PC4127").await;
+    a.add_concern("First", 51.539, -0.1426);
+    a.add_concern("Second, with \"quotes\" and é", 51.539, -0.1426);
+    let (ops, token) = {
+        let s = a.store.lock().unwrap();
+        (
+            s.pending_ops_json(0, 100).unwrap(),
+            s.sync_meta().unwrap().access_token.unwrap(),
+        )
+    };
+    // The same ops as another client might write them: spaced out, keys in another order.
+    let texts: Vec<String> = ops
+        .iter()
+        .map(|(_, op)| {
+            let v: serde_json::Value = serde_json::from_str(op).unwrap();
+            let mut keys: Vec<(&String, &serde_json::Value)> =
+                v.as_object().unwrap().iter().collect();
+            keys.reverse();
+            let body: Vec<String> = keys
+                .iter()
+                .map(|(k, v)| format!("\n  {} : {}", serde_json::to_string(k).unwrap(), v))
+                .collect();
+            format!("{{{}\n}}", body.join(" ,"))
+        })
+        .collect();
+    assert!(texts.iter().zip(&ops).all(|(t, (_, op))| t != op));
+    let push = |body: String| {
+        reqwest::Client::new()
+            .post(format!("{}/api/v1/sync/push", hq.url()))
+            .bearer_auth(&token)
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+    };
+    let r = push(format!(
+        "{{\"ops\": [{}, {{\"device_seq\": \"two\"}}]}}",
+        texts[0]
+    ))
+    .await
+    .unwrap();
+    assert_eq!(r.status(), 400);
+    let err: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(err["code"], "bad_request");
+    assert!(err["message"].as_str().unwrap().contains("op 2"), "{err}");
+    let device_id = a.store.lock().unwrap().device_id();
+    assert!(hq.storage.op_log(device_id).await.unwrap().is_empty());
+
+    let r = push(format!("{{\"ops\": [{}]}}", texts.join(",")))
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
+    let logged = hq.storage.op_log(device_id).await.unwrap();
+    assert_eq!(
+        logged.iter().map(|l| l.op_json.clone()).collect::<Vec<_>>(),
+        texts
+    );
+    assert!(beatbook_hq::push::verify_chain(&logged).ok);
+    // The device hears its ops were applied, and its next sync sends them as duplicates only.
+    let report = a.sync().await.unwrap();
+    assert_eq!(report.rejected, 0);
+    assert_eq!(hq.storage.op_log(device_id).await.unwrap().len(), 2);
+}

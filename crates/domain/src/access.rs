@@ -37,25 +37,21 @@ pub struct AccessFacts {
 
 impl AccessFacts {
     pub fn from_state(state: &RecordState) -> Self {
-        let obj = state.to_object();
-        fn parse<T: serde::de::DeserializeOwned>(
-            obj: &serde_json::Map<String, serde_json::Value>,
-            key: &str,
-        ) -> Option<T> {
-            obj.get(key)
-                .cloned()
-                .and_then(|v| serde_json::from_value(v).ok())
+        // The fields read here are plain (last-writer-wins) fields, never narrative text: read
+        // them where they are, without copying the record (this runs for every op HQ applies).
+        fn parse<T: serde::de::DeserializeOwned>(state: &RecordState, key: &str) -> Option<T> {
+            T::deserialize(&state.fields.get(key)?.value).ok()
         }
-        let mut areas: Vec<AreaId> = parse(&obj, "areas").unwrap_or_default();
-        if let Some(a) = parse(&obj, "area_id") {
+        let mut areas: Vec<AreaId> = parse(state, "areas").unwrap_or_default();
+        if let Some(a) = parse(state, "area_id") {
             areas.push(a);
         }
         AccessFacts {
             kind: Some(state.kind),
             created_by: state.created_by.clone(),
             areas,
-            review_state: parse(&obj, "review_state"),
-            disseminated_to: parse(&obj, "disseminated_to").unwrap_or_default(),
+            review_state: parse(state, "review_state"),
+            disseminated_to: parse(state, "disseminated_to").unwrap_or_default(),
         }
     }
 }

@@ -192,9 +192,24 @@ pub fn answers_concern(op: &Op) -> Option<u64> {
 
 /// Plan a batch. Ops are taken in device_seq order; each is a duplicate (already on HQ), the next
 /// one expected (checked, merged, logged), or past a gap (refused, to be sent again in order).
-pub fn plan(ctx: &PushContext, ops: &[Op], mut loaded: Loaded) -> Plan {
-    let mut sorted: Vec<&Op> = ops.iter().collect();
-    sorted.sort_by_key(|o| o.device_seq);
+pub fn plan(ctx: &PushContext, ops: &[Op], loaded: Loaded) -> Plan {
+    plan_received(ctx, ops, None, loaded)
+}
+
+/// [`plan`], with each op's JSON text as the device sent it (`texts[i]` for `ops[i]`): that text
+/// is what the op log keeps and the hash chain covers. Without it, ops are encoded here.
+pub fn plan_received(
+    ctx: &PushContext,
+    ops: &[Op],
+    texts: Option<&[String]>,
+    mut loaded: Loaded,
+) -> Plan {
+    let mut sorted: Vec<(&Op, Option<&String>)> = ops
+        .iter()
+        .enumerate()
+        .map(|(i, op)| (op, texts.and_then(|t| t.get(i))))
+        .collect();
+    sorted.sort_by_key(|(o, _)| o.device_seq);
     let mut results = Vec::with_capacity(sorted.len());
     let mut log = Vec::new();
     let mut changed: BTreeMap<RecordId, u64> = BTreeMap::new();
@@ -203,7 +218,7 @@ pub fn plan(ctx: &PushContext, ops: &[Op], mut loaded: Loaded) -> Plan {
     let mut head = loaded.chain_head.clone();
     let mut server_head = loaded.server_head;
 
-    for op in sorted {
+    for (op, text) in sorted {
         let seq = op.device_seq;
         let outcome = if op.device_id != ctx.device {
             reject(
@@ -245,7 +260,10 @@ pub fn plan(ctx: &PushContext, ops: &[Op], mut loaded: Loaded) -> Plan {
                 }
                 Err(rejected) => rejected,
             };
-            let op_json = serde_json::to_string(op).unwrap_or_default();
+            let op_json = match text {
+                Some(t) => t.clone(),
+                None => serde_json::to_string(op).unwrap_or_default(),
+            };
             let outcome_json = serde_json::to_string(&outcome).unwrap_or_default();
             let hash = chain_hash(&head, &op_json, &outcome_json);
             let server_seq = match outcome {

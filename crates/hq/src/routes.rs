@@ -2,7 +2,7 @@
 
 use crate::auth::{new_secret, normalise_code, sha256_hex};
 use crate::error::ApiError;
-use crate::push::{plan, PushContext};
+use crate::push::{plan_received, PushContext};
 use crate::storage::{AccessEntry, DeviceRow, SessionRow};
 use crate::HqState;
 use axum::extract::{FromRequestParts, Query, State};
@@ -270,8 +270,9 @@ pub async fn refresh(
 pub async fn push(
     State(state): State<HqState>,
     authed: Authed,
-    body: Result<Json<PushRequest>, axum::extract::rejection::JsonRejection>,
+    body: Result<Json<RawPushRequest>, axum::extract::rejection::JsonRejection>,
 ) -> Result<Json<PushResponse>, ApiError> {
+    let started = std::time::Instant::now();
     let Json(req) = body.map_err(bad_json)?;
     if req.ops.len() > state.settings.max_push_ops {
         return Err(ApiError::BadRequest(format!(
@@ -279,22 +280,48 @@ pub async fn push(
             state.settings.max_push_ops
         )));
     }
+    // Each op is read from its own text, and that text is what the op log keeps and hashes:
+    // the op exactly as the device sent it, not a re-encoding.
+    let mut ops = Vec::with_capacity(req.ops.len());
+    let mut texts = Vec::with_capacity(req.ops.len());
+    for (i, raw) in req.ops.into_iter().enumerate() {
+        let op = serde_json::from_str::<beatbook_domain::Op>(raw.get()).map_err(|e| {
+            ApiError::BadRequest(format!("the request body is not valid: op {}: {e}", i + 1))
+        })?;
+        ops.push(op);
+        texts.push(String::from(Box::<str>::from(raw)));
+    }
+    let parsed = started.elapsed();
     let ctx = PushContext {
         device: authed.device,
         viewer: authed.viewer,
         now: Utc::now(),
     };
-    let ops = Arc::new(req.ops);
+    let ops = Arc::new(ops);
     let planner_ops = ops.clone();
+    let texts = Arc::new(texts);
     let result = state
         .storage
         .push(
             authed.device,
             &ops,
-            Arc::new(move |loaded| plan(&ctx, &planner_ops, loaded)),
+            Arc::new(move |loaded| plan_received(&ctx, &planner_ops, Some(&texts), loaded)),
         )
         .await?;
+    tracing::debug!(
+        ops = ops.len(),
+        parse_ms = parsed.as_secs_f64() * 1e3,
+        total_ms = started.elapsed().as_secs_f64() * 1e3,
+        "push"
+    );
     Ok(Json(result.response))
+}
+
+/// A push as received: each op kept as its own JSON text (see [`push`]). The same wire format as
+/// [`PushRequest`].
+#[derive(Deserialize)]
+pub struct RawPushRequest {
+    ops: Vec<Box<RawValue>>,
 }
 
 #[derive(Deserialize)]

@@ -355,6 +355,11 @@ impl SyncEngine {
 
     /// Push the outbox in batches, pipelined: while HQ applies one batch, the device records the
     /// previous batch's results and reads the next one.
+    ///
+    /// Results are recorded in the order the batches were sent. When a batch's results show a
+    /// gap or that HQ lost ops it had acknowledged, the next batch starts again from the oldest
+    /// op still waiting; the batch already on its way meanwhile is answered "gap" by HQ (or
+    /// applied, if HQ had what it needed) and its results are recorded like any other.
     async fn push_all(
         &self,
         client: &HqClient,
@@ -364,46 +369,85 @@ impl SyncEngine {
     ) -> Result<(), SyncError> {
         let total = self.with_store(|s| s.pending_count()).await?;
         // Enough rounds for every batch, plus a few for gaps and re-sends; never loop forever.
-        let max_rounds = total / PUSH_BATCH as u64 + 5;
+        let max_rounds = total / PUSH_BATCH as u64 + 6;
         let mut batch = self
             .with_store(|s| s.pending_ops_json(0, PUSH_BATCH))
             .await?;
+        // The last answer not yet recorded: the response, how many ops it answers, and whether
+        // it was sent before an earlier answer asked to start again.
+        let mut unrecorded: Option<(beatbook_domain::protocol::PushResponse, u64, bool)> = None;
+        let mut restarting = false;
         for _ in 0..max_rounds {
-            if batch.is_empty() {
+            if batch.is_empty() && unrecorded.is_none() {
                 break;
             }
             let last_sent = batch.last().map_or(0, |(seq, _)| *seq);
             let sent = batch.len() as u64;
-            let (resp, next) = tokio::join!(
-                self.push_batch(client, token, &batch),
-                self.with_store(move |s| s.pending_ops_json(last_sent, PUSH_BATCH)),
+            let previous = unrecorded.take();
+            let started = std::time::Instant::now();
+            let (resp, next, recorded) = tokio::join!(
+                async {
+                    if batch.is_empty() {
+                        return None;
+                    }
+                    let r = self.push_batch(client, token, &batch).await;
+                    Some((r, started.elapsed()))
+                },
+                async {
+                    if batch.is_empty() {
+                        return Ok(Vec::new());
+                    }
+                    self.with_store(move |s| s.pending_ops_json(last_sent, PUSH_BATCH))
+                        .await
+                },
+                async {
+                    let (resp, answered, stale) = previous?;
+                    let (results, expected) = (resp.results, resp.expected_seq);
+                    let applied = self
+                        .with_store(move |s| s.apply_push_results(&results, expected))
+                        .await;
+                    Some((applied, answered, stale))
+                },
             );
-            let resp = resp?;
-            let mut next = next?;
-            let expected = resp.expected_seq;
-            let results = resp.results;
-            let applied = self
-                .with_store(move |s| s.apply_push_results(&results, expected))
-                .await?;
-            report.pushed += sent;
-            report.acked += u64::from(applied.acked);
-            report.rejected += u64::from(applied.rejected);
-            report.resent += u64::from(applied.resent);
-            progress(Progress::Pushing {
-                sent: report.acked + report.rejected,
-                total,
-            });
-            if applied.acked == 0 && applied.rejected == 0 && applied.resent == 0 {
-                return Err(SyncError::Protocol(
-                    "HQ accepted none of the ops sent: will try again".into(),
-                ));
+            let mut sent_in_the_dark = false;
+            if let Some((applied, answered, stale)) = recorded {
+                let applied = applied?;
+                report.pushed += answered;
+                report.acked += u64::from(applied.acked);
+                report.rejected += u64::from(applied.rejected);
+                report.resent += u64::from(applied.resent);
+                progress(Progress::Pushing {
+                    sent: report.acked + report.rejected,
+                    total,
+                });
+                let settled = applied.acked + applied.rejected;
+                if settled == 0 && applied.resent == 0 && !stale {
+                    return Err(SyncError::Protocol(
+                        "HQ accepted none of the ops sent: will try again".into(),
+                    ));
+                }
+                if settled != u32::try_from(answered).unwrap_or(0) || applied.resent > 0 {
+                    // A gap, or HQ asked for ops again: start over from the oldest op waiting.
+                    // The batch sent meanwhile was sent before HQ's answer was known.
+                    restarting = true;
+                    sent_in_the_dark = true;
+                }
             }
-            let all_settled = applied.acked + applied.rejected == u32::try_from(sent).unwrap_or(0);
-            if !all_settled || applied.resent > 0 {
-                // A gap, or HQ asked for ops again: start over from the oldest op still waiting.
+            let mut next = next?;
+            if let Some((resp, http)) = resp {
+                let resp = resp?;
+                tracing::debug!(ops = sent, http_ms = http.as_secs_f64() * 1e3, "push batch");
+                unrecorded = Some((resp, sent, sent_in_the_dark));
+            }
+            if restarting && unrecorded.is_none() {
+                // Every answer is recorded: now read again from the oldest op still waiting.
                 next = self
                     .with_store(|s| s.pending_ops_json(0, PUSH_BATCH))
                     .await?;
+                restarting = false;
+            } else if restarting {
+                // Wait for the answer still on its way before starting over.
+                next = Vec::new();
             }
             batch = next;
         }
@@ -431,13 +475,19 @@ impl SyncEngine {
         token: &mut String,
         cursor: u64,
     ) -> Result<beatbook_domain::protocol::PullResponse, SyncError> {
-        match client.pull(token, cursor, PULL_PAGE).await {
+        let started = std::time::Instant::now();
+        let page = match client.pull(token, cursor, PULL_PAGE).await {
             Err(SyncError::SignInNeeded(_)) => {
                 *token = self.token(client, true).await?;
                 client.pull(token, cursor, PULL_PAGE).await
             }
             other => other,
-        }
+        };
+        tracing::debug!(
+            fetch_ms = started.elapsed().as_secs_f64() * 1e3,
+            "pull page fetched"
+        );
+        page
     }
 
     /// Pull every change after the cursor, pipelined: the next page is fetched while this one is
@@ -477,9 +527,20 @@ impl SyncEngine {
             let n = page.records.len() as u64;
             let more = page.more;
             cursor = page.cursor;
-            let apply = self.with_store(move |s| {
-                s.apply_pull(&page.records, &page.purge, page.cursor, &page.access)
-            });
+            let started = std::time::Instant::now();
+            let apply = async {
+                let r = self
+                    .with_store(move |s| {
+                        s.apply_pull(&page.records, &page.purge, page.cursor, &page.access)
+                    })
+                    .await;
+                tracing::debug!(
+                    records = n,
+                    apply_ms = started.elapsed().as_secs_f64() * 1e3,
+                    "pull page applied"
+                );
+                r
+            };
             let purged = if more {
                 let (purged, next) = tokio::join!(apply, self.pull_page(client, token, cursor));
                 // A failed fetch of the next page is retried on the next round; this page stands.
