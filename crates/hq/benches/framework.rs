@@ -165,6 +165,34 @@ async fn measure(name: &str, storage: Arc<dyn Storage>, records: usize) {
         "{name}: framework board, nothing new: median {:.2?} (min {:.2?}, max {:.2?}, 5 runs)",
         warm[2], warm[0], warm[4]
     );
+    // Of which: bringing the facts up to date, and computing the board from them.
+    let t = Instant::now();
+    let facts = framework::facts(&state).await.unwrap();
+    let caught_up = t.elapsed();
+    let (teams, areas, targets) = (
+        storage.teams().await.unwrap(),
+        storage.areas().await.unwrap(),
+        storage.targets().await.unwrap(),
+    );
+    let t = Instant::now();
+    let now = Utc::now();
+    framework::compute(
+        facts.items(),
+        &teams,
+        &areas,
+        &targets,
+        framework::Period {
+            from: now - Duration::days(28),
+            to: now,
+        },
+        false,
+    );
+    println!(
+        "{name}: of which catching up with nothing new {:.2?}, computing over {} records' facts {:.2?}",
+        caught_up,
+        facts.items.len(),
+        t.elapsed()
+    );
     let mut after = Vec::new();
     for b in 0..3 {
         push_concerns(storage.as_ref(), records.div_ceil(BATCH) + b, 1_000).await;

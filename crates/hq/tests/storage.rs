@@ -1013,14 +1013,25 @@ async fn postgres_processes_starting_together_migrate_once() {
                 schema,
             };
             // Every migration applied, each once.
-            raw.exec(
+            let shipped = std::fs::read_dir(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/migrations/postgres"
+            ))
+            .unwrap()
+            .filter(|e| {
+                e.as_ref()
+                    .is_ok_and(|e| e.path().extension().is_some_and(|x| x == "sql"))
+            })
+            .count();
+            assert!(shipped >= 6, "{shipped} migrations found");
+            raw.exec(&format!(
                 "DO $$ BEGIN
-                   IF (SELECT count(*) FROM schema_migrations) <> 4
-                      OR (SELECT count(DISTINCT version) FROM schema_migrations) <> 4 THEN
+                   IF (SELECT count(*) FROM schema_migrations) <> {shipped}
+                      OR (SELECT count(DISTINCT version) FROM schema_migrations) <> {shipped} THEN
                      RAISE EXCEPTION 'migrations applied % times', (SELECT count(*) FROM schema_migrations);
                    END IF;
-                 END $$",
-            )
+                 END $$"
+            ))
             .await
             .unwrap();
             // A database migrated by a newer HQ is refused rather than misread.
