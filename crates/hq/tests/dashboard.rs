@@ -19,41 +19,15 @@ use chrono::Utc;
 use serde_json::{json, Value};
 use std::future::Future;
 use std::sync::Arc;
+use support::{fresh_schema, postgres_available, run_story};
 use tower::ServiceExt;
+
+mod support;
 
 const PASSWORD: &str = "demo-password-1";
 
 // ---------------------------------------------------------------------------------------------
 // Backends
-
-fn pg_url() -> String {
-    std::env::var("BEATBOOK_TEST_POSTGRES")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into())
-}
-
-async fn pg_client() -> tokio_postgres::Client {
-    let (client, conn) = tokio_postgres::connect(&pg_url(), tokio_postgres::NoTls)
-        .await
-        .unwrap_or_else(|e| panic!("connecting to PostgreSQL: {e}"));
-    tokio::spawn(conn);
-    client
-}
-
-async fn postgres_available() -> bool {
-    let probe = tokio::time::timeout(
-        std::time::Duration::from_secs(5),
-        tokio_postgres::connect(&pg_url(), tokio_postgres::NoTls),
-    )
-    .await;
-    match probe {
-        Ok(Ok(_)) => true,
-        _ if std::env::var("BEATBOOK_SKIP_POSTGRES").as_deref() == Ok("1") => false,
-        _ => panic!(
-            "PostgreSQL is not reachable at {}: start it, or set BEATBOOK_SKIP_POSTGRES=1",
-            pg_url()
-        ),
-    }
-}
 
 async fn run<F, Fut>(storage: Arc<dyn Storage>, story: F)
 where
@@ -90,18 +64,9 @@ where
     if !postgres_available().await {
         return;
     }
-    let schema = format!("t_{:016x}", rand::random::<u64>());
-    let url = format!("{}?schema={schema}", pg_url());
+    let (schema, url) = fresh_schema();
     let storage = Arc::new(PostgresStorage::connect(&url).await.unwrap());
-    let outcome = tokio::spawn(run(storage, story)).await;
-    pg_client()
-        .await
-        .batch_execute(&format!("DROP SCHEMA \"{schema}\" CASCADE"))
-        .await
-        .unwrap();
-    if let Err(e) = outcome {
-        std::panic::resume_unwind(e.into_panic());
-    }
+    run_story(run(storage, story), Some(schema)).await;
 }
 
 macro_rules! story {

@@ -18,7 +18,10 @@ use serde_json::{json, Value};
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
+use support::{fresh_schema, postgres_available, run_story};
 use tower::ServiceExt;
+
+mod support;
 
 const PASSWORD: &str = "demo-password-1";
 const WRONG: &str = "not-the-password";
@@ -31,27 +34,6 @@ const NOBODY_AT_HQ: &str = "PS0000";
 
 // ---------------------------------------------------------------------------------------------
 // Backends
-
-fn pg_url() -> String {
-    std::env::var("BEATBOOK_TEST_POSTGRES")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into())
-}
-
-async fn postgres_available() -> bool {
-    let probe = tokio::time::timeout(
-        std::time::Duration::from_secs(5),
-        tokio_postgres::connect(&pg_url(), tokio_postgres::NoTls),
-    )
-    .await;
-    match probe {
-        Ok(Ok(_)) => true,
-        _ if std::env::var("BEATBOOK_SKIP_POSTGRES").as_deref() == Ok("1") => false,
-        _ => panic!(
-            "PostgreSQL is not reachable at {}: start it, or set BEATBOOK_SKIP_POSTGRES=1",
-            pg_url()
-        ),
-    }
-}
 
 /// A database to tell a story to: `open` gives a fresh storage handle on it each time (as another
 /// HQ process would have).
@@ -76,10 +58,7 @@ where
     Fut: Future<Output = ()> + Send + 'static,
 {
     let dir = tempfile::tempdir().unwrap();
-    let outcome = tokio::spawn(story(Db::Sqlite(dir.path().join("hq.db")))).await;
-    if let Err(e) = outcome {
-        std::panic::resume_unwind(e.into_panic());
-    }
+    run_story(story(Db::Sqlite(dir.path().join("hq.db"))), None).await;
 }
 
 async fn on_postgres<F, Fut>(story: F)
@@ -90,20 +69,8 @@ where
     if !postgres_available().await {
         return;
     }
-    let schema = format!("t_{:016x}", rand::random::<u64>());
-    let url = format!("{}?schema={schema}", pg_url());
-    let outcome = tokio::spawn(story(Db::Postgres(url))).await;
-    let (client, conn) = tokio_postgres::connect(&pg_url(), tokio_postgres::NoTls)
-        .await
-        .unwrap();
-    tokio::spawn(conn);
-    client
-        .batch_execute(&format!("DROP SCHEMA IF EXISTS \"{schema}\" CASCADE"))
-        .await
-        .unwrap();
-    if let Err(e) = outcome {
-        std::panic::resume_unwind(e.into_panic());
-    }
+    let (schema, url) = fresh_schema();
+    run_story(story(Db::Postgres(url)), Some(schema)).await;
 }
 
 macro_rules! story {

@@ -21,6 +21,9 @@ use std::collections::{BTreeMap, HashMap};
 use std::future::Future;
 use std::path::PathBuf;
 use std::sync::Arc;
+use support::{fresh_schema, pg_client, pg_url, postgres_available, run_story, with_schema};
+
+mod support;
 
 // ---------------------------------------------------------------------------------------------
 // Backends
@@ -61,53 +64,6 @@ impl Raw {
     }
 }
 
-fn pg_url() -> String {
-    std::env::var("BEATBOOK_TEST_POSTGRES")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into())
-}
-
-fn with_schema(url: &str, schema: &str) -> String {
-    let sep = if url.contains('?') { '&' } else { '?' };
-    format!("{url}{sep}schema={schema}")
-}
-
-async fn pg_client(url: &str) -> tokio_postgres::Client {
-    let (client, conn) = tokio_postgres::connect(url, tokio_postgres::NoTls)
-        .await
-        .unwrap_or_else(|e| panic!("connecting to PostgreSQL: {e}"));
-    tokio::spawn(conn);
-    client
-}
-
-/// Whether PostgreSQL tests should run: panics with a clear message when it is unreachable,
-/// unless told to skip.
-async fn postgres_available() -> bool {
-    let url = pg_url();
-    let probe = tokio::time::timeout(
-        std::time::Duration::from_secs(5),
-        tokio_postgres::connect(&url, tokio_postgres::NoTls),
-    )
-    .await;
-    match probe {
-        Ok(Ok(_)) => true,
-        failure => {
-            let why = match failure {
-                Ok(Err(e)) => e.to_string(),
-                _ => "timed out".to_owned(),
-            };
-            if std::env::var("BEATBOOK_SKIP_POSTGRES").as_deref() == Ok("1") {
-                eprintln!("skipping the PostgreSQL variant: {why}");
-                false
-            } else {
-                panic!(
-                    "PostgreSQL is not reachable at {url} ({why}). Start it, point \
-                     BEATBOOK_TEST_POSTGRES at one, or set BEATBOOK_SKIP_POSTGRES=1 to skip"
-                );
-            }
-        }
-    }
-}
-
 /// Tell a story against SQLite in a fresh temp dir.
 async fn on_sqlite<F, Fut>(story: F)
 where
@@ -138,8 +94,7 @@ where
     if !postgres_available().await {
         return;
     }
-    let schema = format!("t_{:016x}", rand::random::<u64>());
-    let url = with_schema(&pg_url(), &schema);
+    let (schema, url) = fresh_schema();
     let storage: Arc<dyn Storage> = Arc::new(PostgresStorage::connect(&url).await.unwrap());
     assert_eq!(storage.backend(), "postgres");
     let fut = story(
@@ -152,15 +107,7 @@ where
         },
         url,
     );
-    let outcome = tokio::spawn(fut).await;
-    pg_client(&pg_url())
-        .await
-        .batch_execute(&format!("DROP SCHEMA \"{schema}\" CASCADE"))
-        .await
-        .unwrap();
-    if let Err(e) = outcome {
-        std::panic::resume_unwind(e.into_panic());
-    }
+    run_story(fut, Some(schema)).await;
 }
 
 /// One test per backend for a story told the same way to both.

@@ -254,7 +254,15 @@ pub trait Storage: Send + Sync + 'static {
     /// caller decides who may see what.
     /// Every officer, by collar number.
     async fn officers(&self) -> Result<Vec<Officer>>;
-    async fn records(&self, query: &RecordQuery) -> Result<Vec<Change>>;
+    /// Current records, oldest change first (see [`RecordQuery`]).
+    async fn records(&self, query: &RecordQuery) -> Result<Vec<Change>> {
+        Ok(self
+            .framework_rows(query)
+            .await?
+            .into_iter()
+            .map(|r| r.change)
+            .collect())
+    }
     /// [`Storage::records`] with the time each concern was first answered.
     async fn framework_rows(&self, query: &RecordQuery) -> Result<Vec<FrameworkRow>>;
     async fn record(&self, id: RecordId) -> Result<Option<Change>>;

@@ -913,22 +913,6 @@ impl Storage for PostgresStorage {
             .collect()
     }
 
-    async fn records(&self, query: &RecordQuery) -> Result<Vec<Change>> {
-        let kinds: Vec<String> = query.kinds.iter().map(|k| k.as_str().to_owned()).collect();
-        let rows = self
-            .client()
-            .await?
-            .query(
-                "SELECT server_seq, id, state, facts::text FROM records
-                 WHERE server_seq > $1 AND (cardinality($2::text[]) = 0 OR kind = ANY($2))
-                 ORDER BY server_seq LIMIT $3",
-                &[&to_i64(query.after), &kinds, &i64::from(query.limit)],
-            )
-            .await
-            .map_err(db)?;
-        rows.iter().map(pg_change).collect()
-    }
-
     async fn framework_rows(&self, query: &RecordQuery) -> Result<Vec<FrameworkRow>> {
         let kinds: Vec<String> = query.kinds.iter().map(|k| k.as_str().to_owned()).collect();
         let rows = self

@@ -697,22 +697,6 @@ impl Storage for SqliteStorage {
         .await
     }
 
-    async fn records(&self, query: &RecordQuery) -> Result<Vec<Change>> {
-        let q = query.clone();
-        self.call(move |c| {
-            let kinds: Vec<&str> = q.kinds.iter().map(|k| k.as_str()).collect();
-            let kinds = serde_json::to_string(&kinds)?;
-            let mut stmt = c.prepare_cached(
-                "SELECT server_seq, id, state, facts FROM records
-                 WHERE server_seq > ?1 AND (json_array_length(?2) = 0 OR kind IN (SELECT value FROM json_each(?2)))
-                 ORDER BY server_seq LIMIT ?3",
-            )?;
-            let rows = stmt.query_map((to_i64(q.after), kinds, i64::from(q.limit)), change_columns)?;
-            rows.map(|r| to_change(r?)).collect()
-        })
-        .await
-    }
-
     async fn framework_rows(&self, query: &RecordQuery) -> Result<Vec<FrameworkRow>> {
         let q = query.clone();
         self.call(move |c| {
