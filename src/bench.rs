@@ -257,6 +257,7 @@ pub mod sync {
             enrolled_at: chrono::Utc::now(),
             revoked_at: None,
             last_seen_at: None,
+            next_seq: 1,
         };
         let code = beatbook_hq::admin::enrolment_code(storage, 1).await?;
         let hash = beatbook_hq::auth::sha256_hex(&beatbook_hq::auth::normalise_code(&code));
@@ -313,7 +314,7 @@ pub mod sync {
                 .push(
                     device,
                     &ops,
-                    Arc::new(move |loaded| plan(&ctx, &planner_ops, loaded)),
+                    Box::new(move |loaded| plan(&ctx, &planner_ops, loaded)),
                 )
                 .await?;
         }

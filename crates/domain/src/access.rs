@@ -40,7 +40,7 @@ impl AccessFacts {
         // The fields read here are plain (last-writer-wins) fields, never narrative text: read
         // them where they are, without copying the record (this runs for every op HQ applies).
         fn parse<T: serde::de::DeserializeOwned>(state: &RecordState, key: &str) -> Option<T> {
-            T::deserialize(&state.fields.get(key)?.value).ok()
+            state.fields.get(key)?.value.parse().ok()
         }
         let mut areas: Vec<AreaId> = parse(state, "areas").unwrap_or_default();
         if let Some(a) = parse(state, "area_id") {

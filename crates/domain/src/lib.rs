@@ -11,6 +11,7 @@ pub mod concern;
 pub mod hlc;
 pub mod ids;
 pub mod intel;
+pub mod json;
 pub mod meeting;
 pub mod merge;
 pub mod op;
@@ -26,6 +27,7 @@ pub mod views;
 
 pub use hlc::{Hlc, HlcClock};
 pub use ids::{AreaId, DeviceId, OfficerId, RecordId, TeamId};
+pub use json::Json;
 pub use op::{FieldWrite, Op, OpAction, Stamp};
 pub use record::{Record, RecordKind};
 pub use validation::{FieldError, ValidationErrors};

@@ -9,16 +9,17 @@
 //! - Append entries: a grow-only set keyed by stamp; they never conflict.
 //! - Delete: a tombstone, which wins over any write.
 
+use crate::json::Json;
 use crate::op::{FieldWrite, Op, OpAction, Stamp};
 use crate::{OfficerId, RecordId, RecordKind};
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::collections::{BTreeMap, BTreeSet};
 use ts_rs::TS;
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
 pub struct LwwValue {
     #[ts(type = "unknown")]
-    pub value: serde_json::Value,
+    pub value: Json,
     pub stamp: Stamp,
 }
 
@@ -32,12 +33,16 @@ pub struct TextVersion {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
 pub struct LogEntry {
     #[ts(type = "unknown")]
-    pub entry: serde_json::Value,
+    pub entry: Json,
     pub author: OfficerId,
 }
 
 /// The merged state of one record: everything needed to merge further and to show it.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
+///
+/// Stored and sent compactly: a field's or text version's stamp is left out when it is the
+/// record's `created` stamp (true of every field of a record changed once), and read back as
+/// that. States written in full, as earlier versions did, read the same.
+#[derive(Clone, Debug, PartialEq, TS)]
 pub struct RecordState {
     pub id: RecordId,
     pub kind: RecordKind,
@@ -201,7 +206,7 @@ impl RecordState {
         let mut obj: serde_json::Map<String, serde_json::Value> = self
             .fields
             .iter()
-            .map(|(k, v)| (k.clone(), v.value.clone()))
+            .map(|(k, v)| (k.clone(), v.value.to_value()))
             .collect();
         for field in self.texts.keys() {
             if let Some(v) = self.live_versions(field).first() {
@@ -215,18 +220,228 @@ impl RecordState {
     pub fn log_entries(&self) -> impl Iterator<Item = &LogEntry> {
         self.log.values()
     }
+
+    /// The record as the text of one JSON object, like [`Self::to_object`] but without taking
+    /// the values apart: what a record kind is read from (see `Record::from_state`).
+    pub fn object_text(&self) -> String {
+        let size: usize = self
+            .fields
+            .iter()
+            .map(|(k, v)| k.len() + v.value.get().len() + 4)
+            .sum();
+        let mut out = String::with_capacity(size + 256);
+        out.push('{');
+        let mut first = true;
+        let mut key = |out: &mut String, name: &str| {
+            if !std::mem::take(&mut first) {
+                out.push(',');
+            }
+            push_json_string(out, name);
+            out.push(':');
+        };
+        for (name, v) in &self.fields {
+            if self.texts.contains_key(name) {
+                continue;
+            }
+            key(&mut out, name);
+            out.push_str(v.value.get());
+        }
+        for field in self.texts.keys() {
+            if let Some(v) = self.live_versions(field).first() {
+                key(&mut out, field);
+                push_json_string(&mut out, &v.value);
+            } else if let Some(v) = self.fields.get(field) {
+                key(&mut out, field);
+                out.push_str(v.value.get());
+            }
+        }
+        out.push('}');
+        out
+    }
+}
+
+fn push_json_string(out: &mut String, s: &str) {
+    // Writing a string to JSON cannot fail.
+    out.push_str(&serde_json::to_string(s).unwrap_or_else(|_| "\"\"".into()));
+}
+
+/// A stamp left out when it is `created` (see [`RecordState`]).
+fn unless_created<'a>(stamp: &'a Stamp, created: &Stamp) -> Option<&'a Stamp> {
+    (stamp != created).then_some(stamp)
+}
+
+#[derive(Serialize)]
+struct CompactLww<'a> {
+    value: &'a Json,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    stamp: Option<&'a Stamp>,
+}
+
+#[derive(Serialize)]
+struct CompactText<'a> {
+    value: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    stamp: Option<&'a Stamp>,
+    bases: &'a BTreeSet<Stamp>,
+}
+
+struct CompactFields<'a>(&'a RecordState);
+struct CompactTexts<'a>(&'a RecordState);
+struct CompactVersions<'a>(&'a BTreeMap<String, TextVersion>, &'a Stamp);
+
+impl Serialize for CompactFields<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let created = &self.0.created;
+        s.collect_map(self.0.fields.iter().map(|(k, v)| {
+            let lww = CompactLww {
+                value: &v.value,
+                stamp: unless_created(&v.stamp, created),
+            };
+            (k, lww)
+        }))
+    }
+}
+
+impl Serialize for CompactVersions<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_map(self.0.iter().map(|(k, v)| {
+            let text = CompactText {
+                value: &v.value,
+                stamp: unless_created(&v.stamp, self.1),
+                bases: &v.bases,
+            };
+            (k, text)
+        }))
+    }
+}
+
+impl Serialize for CompactTexts<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let created = &self.0.created;
+        s.collect_map(
+            self.0
+                .texts
+                .iter()
+                .map(|(k, v)| (k, CompactVersions(v, created))),
+        )
+    }
+}
+
+#[derive(Serialize)]
+struct CompactState<'a> {
+    id: &'a RecordId,
+    kind: RecordKind,
+    created: &'a Stamp,
+    created_by: &'a OfficerId,
+    updated: &'a Stamp,
+    fields: CompactFields<'a>,
+    texts: CompactTexts<'a>,
+    log: &'a BTreeMap<String, LogEntry>,
+    tombstone: &'a Option<Stamp>,
+}
+
+impl Serialize for RecordState {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        CompactState {
+            id: &self.id,
+            kind: self.kind,
+            created: &self.created,
+            created_by: &self.created_by,
+            updated: &self.updated,
+            fields: CompactFields(self),
+            texts: CompactTexts(self),
+            log: &self.log,
+            tombstone: &self.tombstone,
+        }
+        .serialize(s)
+    }
+}
+
+#[derive(Deserialize)]
+struct StoredLww {
+    value: Json,
+    stamp: Option<Stamp>,
+}
+
+#[derive(Deserialize)]
+struct StoredText {
+    value: String,
+    stamp: Option<Stamp>,
+    bases: BTreeSet<Stamp>,
+}
+
+#[derive(Deserialize)]
+struct StoredState {
+    id: RecordId,
+    kind: RecordKind,
+    created: Stamp,
+    created_by: OfficerId,
+    updated: Stamp,
+    fields: BTreeMap<String, StoredLww>,
+    texts: BTreeMap<String, BTreeMap<String, StoredText>>,
+    log: BTreeMap<String, LogEntry>,
+    tombstone: Option<Stamp>,
+}
+
+impl<'de> Deserialize<'de> for RecordState {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = StoredState::deserialize(d)?;
+        let created = s.created;
+        Ok(RecordState {
+            id: s.id,
+            kind: s.kind,
+            created,
+            created_by: s.created_by,
+            updated: s.updated,
+            fields: s
+                .fields
+                .into_iter()
+                .map(|(k, v)| {
+                    let stamp = v.stamp.unwrap_or(created);
+                    (
+                        k,
+                        LwwValue {
+                            value: v.value,
+                            stamp,
+                        },
+                    )
+                })
+                .collect(),
+            texts: s
+                .texts
+                .into_iter()
+                .map(|(field, versions)| {
+                    let versions = versions
+                        .into_iter()
+                        .map(|(k, v)| {
+                            let stamp = v.stamp.unwrap_or(created);
+                            let version = TextVersion {
+                                value: v.value,
+                                stamp,
+                                bases: v.bases,
+                            };
+                            (k, version)
+                        })
+                        .collect();
+                    (field, versions)
+                })
+                .collect(),
+            log: s.log,
+            tombstone: s.tombstone,
+        })
+    }
 }
 
 fn lww_wins(candidate: &LwwValue, current: &LwwValue) -> bool {
-    (candidate.stamp, candidate.value.to_string()) > (current.stamp, current.value.to_string())
+    (candidate.stamp, &candidate.value) > (current.stamp, &current.value)
 }
 
 fn text_tiebreak(v: &TextVersion) -> (&str, &BTreeSet<Stamp>) {
     (&v.value, &v.bases)
 }
 
-fn log_tiebreak(e: &LogEntry) -> (String, &OfficerId) {
-    (e.entry.to_string(), &e.author)
+fn log_tiebreak(e: &LogEntry) -> (&Json, &OfficerId) {
+    (&e.entry, &e.author)
 }
 
 #[cfg(test)]
@@ -254,7 +469,7 @@ mod tests {
 
     fn set(field: &str, v: serde_json::Value) -> OpAction {
         OpAction::Put {
-            fields: [(field.to_owned(), FieldWrite::Set(v))].into(),
+            fields: [(field.to_owned(), FieldWrite::set(v))].into(),
         }
     }
 
@@ -355,20 +570,23 @@ mod tests {
             2,
             20,
             OpAction::Append {
-                entry: json!({"we_did": "extra patrols"}),
+                entry: json!({"we_did": "extra patrols"}).into(),
             },
         );
         let b = op(
             1,
             10,
             OpAction::Append {
-                entry: json!({"we_did": "street briefing"}),
+                entry: json!({"we_did": "street briefing"}).into(),
             },
         );
         let mut s = RecordState::from_op(&a);
         s.apply(&b);
         s.apply(&a);
-        let entries: Vec<_> = s.log_entries().map(|e| e.entry["we_did"].clone()).collect();
+        let entries: Vec<_> = s
+            .log_entries()
+            .map(|e| e.entry.to_value()["we_did"].clone())
+            .collect();
         assert_eq!(
             entries,
             vec![json!("street briefing"), json!("extra patrols")]

@@ -1,7 +1,9 @@
 //! Ops: every change to a record is one op, identified by `(device_id, device_seq)`.
 
+use crate::json::Json;
 use crate::{DeviceId, Hlc, OfficerId, RecordId, RecordKind};
-use serde::{Deserialize, Serialize};
+use serde::de::{self, IgnoredAny, MapAccess, Visitor};
+use serde::{Deserialize, Deserializer, Serialize};
 use std::collections::BTreeMap;
 use ts_rs::TS;
 
@@ -17,13 +19,21 @@ pub struct Stamp {
 #[serde(rename_all = "snake_case")]
 pub enum FieldWrite {
     /// Last writer wins.
-    Set(#[ts(type = "unknown")] serde_json::Value),
+    Set(#[ts(type = "unknown")] Json),
     /// Narrative text. `bases` are the versions the writer saw (and replaces); a version that no
     /// other version names as a base is live, and two live versions are a conflict for a person.
     Text { value: String, bases: Vec<Stamp> },
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
+impl FieldWrite {
+    /// A last-writer-wins write of `value`.
+    pub fn set(value: impl Into<serde_json::Value>) -> Self {
+        FieldWrite::Set(Json::from(value.into()))
+    }
+}
+
+/// What an op does. On the wire it sits in the op itself, tagged by `action` (see [`Op`]).
+#[derive(Clone, Debug, PartialEq, Serialize, TS)]
 #[serde(tag = "action", rename_all = "snake_case")]
 pub enum OpAction {
     /// Create or update fields.
@@ -33,14 +43,18 @@ pub enum OpAction {
     /// Add an entry to the record's append-only log (e.g. a "You said, we did" update).
     Append {
         #[ts(type = "unknown")]
-        entry: serde_json::Value,
+        entry: Json,
     },
     /// Tombstone: the record is deleted, and stays deleted whatever arrives later.
     Delete,
 }
 
 /// One change, as made on a device and as kept forever in HQ's op log.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
+///
+/// On the wire: `{"device_id", "device_seq", "record_id", "kind", "author", "hlc", "action",
+/// and "fields" (put) or "entry" (append)}`. It is read by hand rather than derived, so that field
+/// values are taken as their text (see [`Json`]) without buffering the whole op first.
+#[derive(Clone, Debug, PartialEq, Serialize, TS)]
 pub struct Op {
     pub device_id: DeviceId,
     /// 1, 2, 3, ... per device, with no gaps: HQ notices a missing op.
@@ -60,5 +74,192 @@ impl Op {
             hlc: self.hlc,
             device: self.device_id,
         }
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(field_identifier, rename_all = "snake_case")]
+enum OpKey {
+    DeviceId,
+    DeviceSeq,
+    RecordId,
+    Kind,
+    Author,
+    Hlc,
+    Action,
+    Fields,
+    Entry,
+    #[serde(other)]
+    Other,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum ActionName {
+    Put,
+    Append,
+    Delete,
+}
+
+struct OpVisitor;
+
+impl<'de> Visitor<'de> for OpVisitor {
+    type Value = Op;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("an op")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Op, A::Error> {
+        fn once<T, E: de::Error>(slot: &mut Option<T>, name: &'static str, v: T) -> Result<(), E> {
+            if slot.is_some() {
+                return Err(E::duplicate_field(name));
+            }
+            *slot = Some(v);
+            Ok(())
+        }
+        let (mut device_id, mut device_seq, mut record_id, mut kind) = (None, None, None, None);
+        let (mut author, mut hlc, mut action, mut fields, mut entry) =
+            (None, None, None, None, None);
+        while let Some(key) = map.next_key::<OpKey>()? {
+            match key {
+                OpKey::DeviceId => once(&mut device_id, "device_id", map.next_value()?)?,
+                OpKey::DeviceSeq => once(&mut device_seq, "device_seq", map.next_value()?)?,
+                OpKey::RecordId => once(&mut record_id, "record_id", map.next_value()?)?,
+                OpKey::Kind => once(&mut kind, "kind", map.next_value()?)?,
+                OpKey::Author => once(&mut author, "author", map.next_value()?)?,
+                OpKey::Hlc => once(&mut hlc, "hlc", map.next_value()?)?,
+                OpKey::Action => once(&mut action, "action", map.next_value::<ActionName>()?)?,
+                OpKey::Fields => once(&mut fields, "fields", map.next_value()?)?,
+                OpKey::Entry => once(&mut entry, "entry", map.next_value::<Json>()?)?,
+                OpKey::Other => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        let action = match action.ok_or_else(|| de::Error::missing_field("action"))? {
+            ActionName::Put => OpAction::Put {
+                fields: fields.ok_or_else(|| de::Error::missing_field("fields"))?,
+            },
+            ActionName::Append => OpAction::Append {
+                entry: entry.ok_or_else(|| de::Error::missing_field("entry"))?,
+            },
+            ActionName::Delete => OpAction::Delete,
+        };
+        Ok(Op {
+            device_id: device_id.ok_or_else(|| de::Error::missing_field("device_id"))?,
+            device_seq: device_seq.ok_or_else(|| de::Error::missing_field("device_seq"))?,
+            record_id: record_id.ok_or_else(|| de::Error::missing_field("record_id"))?,
+            kind: kind.ok_or_else(|| de::Error::missing_field("kind"))?,
+            author: author.ok_or_else(|| de::Error::missing_field("author"))?,
+            hlc: hlc.ok_or_else(|| de::Error::missing_field("hlc"))?,
+            action,
+        })
+    }
+}
+
+impl<'de> Deserialize<'de> for Op {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_map(OpVisitor)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn op(action: OpAction) -> Op {
+        Op {
+            device_id: DeviceId(uuid::Uuid::from_u128(7)),
+            device_seq: 3,
+            record_id: RecordId(uuid::Uuid::from_u128(9)),
+            kind: RecordKind::Priority,
+            author: OfficerId::new("PC1"),
+            hlc: Hlc::new(1_700_000_000_000, 2),
+            action,
+        }
+    }
+
+    #[test]
+    fn every_action_goes_over_the_wire_and_back() {
+        let ops = [
+            op(OpAction::Put {
+                fields: [
+                    ("status".to_owned(), FieldWrite::set("open")),
+                    (
+                        "notes".to_owned(),
+                        FieldWrite::Text {
+                            value: "a \"quoted\" note".into(),
+                            bases: vec![],
+                        },
+                    ),
+                ]
+                .into(),
+            }),
+            op(OpAction::Append {
+                entry: Json::from(json!({"we_did": "extra patrols"})),
+            }),
+            op(OpAction::Delete),
+        ];
+        for o in ops {
+            let text = serde_json::to_string(&o).unwrap();
+            let back: Op = serde_json::from_str(&text).unwrap();
+            assert_eq!(back, o, "{text}");
+            assert_eq!(serde_json::to_string(&back).unwrap(), text);
+            let from_value: Op = serde_json::from_value(serde_json::from_str(&text).unwrap())
+                .unwrap_or_else(|e| panic!("{e}: {text}"));
+            assert_eq!(from_value, o);
+        }
+    }
+
+    #[test]
+    fn the_wire_shape_is_flat_and_tagged_by_action() {
+        let o = op(OpAction::Append {
+            entry: Json::from(json!({"we_did": "x"})),
+        });
+        let v = serde_json::to_value(&o).unwrap();
+        assert_eq!(v["action"], "append");
+        assert_eq!(v["entry"], json!({"we_did": "x"}));
+        assert_eq!(v["device_seq"], 3);
+        assert_eq!(
+            v["hlc"],
+            json!({"wall_ms": 1_700_000_000_000u64, "counter": 2})
+        );
+    }
+
+    #[test]
+    fn a_malformed_op_is_refused_with_the_reason() {
+        let good = serde_json::to_value(op(OpAction::Delete)).unwrap();
+        let refuse = |v: serde_json::Value| {
+            serde_json::from_str::<Op>(&v.to_string())
+                .err()
+                .map(|e| e.to_string())
+                .unwrap_or_default()
+        };
+        let mut no_seq = good.clone();
+        no_seq.as_object_mut().unwrap().remove("device_seq");
+        assert!(refuse(no_seq).contains("missing field `device_seq`"));
+        let mut put_without_fields = good.clone();
+        put_without_fields["action"] = json!("put");
+        assert!(refuse(put_without_fields).contains("missing field `fields`"));
+        let mut bad_action = good.clone();
+        bad_action["action"] = json!("explode");
+        assert!(refuse(bad_action).contains("unknown variant"));
+        let dup = r#"{"action":"delete","action":"delete"}"#;
+        assert!(serde_json::from_str::<Op>(dup)
+            .unwrap_err()
+            .to_string()
+            .contains("duplicate field `action`"));
+        let mut bad_value = good;
+        bad_value["device_seq"] = json!("three");
+        assert!(!refuse(bad_value).is_empty());
+        // An unknown key is ignored, as before: a newer device may send more.
+        let mut extra = serde_json::to_value(op(OpAction::Delete)).unwrap();
+        extra["future"] = json!({"x": 1});
+        assert_eq!(
+            serde_json::from_value::<Op>(extra).unwrap(),
+            op(OpAction::Delete)
+        );
     }
 }

@@ -127,6 +127,7 @@ pub trait Record: Serialize + DeserializeOwned + Clone {
                     writes.insert(name, FieldWrite::Text { value: text, bases });
                 }
             } else {
+                let value = crate::Json::from(&value);
                 let old = current.and_then(|s| s.fields.get(&name)).map(|v| &v.value);
                 if old != Some(&value) {
                     writes.insert(name, FieldWrite::Set(value));
@@ -138,7 +139,7 @@ pub trait Record: Serialize + DeserializeOwned + Clone {
 
     /// The record as the merged state shows it.
     fn from_state(state: &RecordState) -> Result<Self, serde_json::Error> {
-        serde_json::from_value(serde_json::Value::Object(state.to_object()))
+        serde_json::from_str(&state.object_text())
     }
 }
 

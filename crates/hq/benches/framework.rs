@@ -103,6 +103,7 @@ async fn push_concerns(storage: &dyn Storage, b: usize, n: usize) {
         enrolled_at: now,
         revoked_at: None,
         last_seen_at: None,
+        next_seq: 1,
     };
     assert!(storage.enrol_device(&code, &row, now).await.unwrap());
     let ops: Vec<Op> = (0..n)
@@ -136,7 +137,7 @@ async fn push_concerns(storage: &dyn Storage, b: usize, n: usize) {
     };
     let shared = Arc::new(ops.clone());
     storage
-        .push(device, &ops, Arc::new(move |l| plan(&ctx, &shared, l)))
+        .push(device, &ops, Box::new(move |l| plan(&ctx, &shared, l)))
         .await
         .unwrap();
 }

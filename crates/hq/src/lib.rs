@@ -9,6 +9,7 @@ pub mod dashboard;
 pub mod error;
 pub mod photos;
 pub mod push;
+pub mod push_order;
 pub mod routes;
 pub mod settings;
 pub mod storage;
@@ -35,6 +36,8 @@ pub struct HqState {
     pub sign_in_clock: throttle::Clock,
     /// The performance framework's facts, kept up to date in memory.
     pub facts: Arc<dashboard::facts::Facts>,
+    /// Pushes from one device applied in order (see [`push_order`]).
+    pub push_order: Arc<push_order::PushOrder>,
 }
 
 impl HqState {
@@ -44,6 +47,7 @@ impl HqState {
             settings,
             sign_in_clock: throttle::Clock::system(),
             facts: Arc::new(dashboard::facts::Facts::new()),
+            push_order: Arc::default(),
         }
     }
 }

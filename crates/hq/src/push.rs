@@ -38,9 +38,13 @@ pub struct Loaded {
     pub server_head: u64,
 }
 
+/// One op-log row: what identifies the op, its text as hashed, and what HQ did with it.
 #[derive(Clone, Debug, PartialEq)]
 pub struct LogRow {
-    pub op: Op,
+    pub device_seq: u64,
+    pub record_id: RecordId,
+    pub kind: beatbook_domain::RecordKind,
+    pub author: beatbook_domain::OfficerId,
     pub op_json: String,
     pub outcome_json: String,
     pub prev_hash: String,
@@ -68,6 +72,28 @@ pub struct Plan {
     pub next_seq: u64,
     pub chain_head: String,
     pub server_head: u64,
+}
+
+impl LogRow {
+    /// The row for `op`, chained after `prev_hash`.
+    pub fn chained(op: &Op, op_json: String, outcome: &OpOutcome, prev_hash: String) -> LogRow {
+        let outcome_json = serde_json::to_string(outcome).unwrap_or_default();
+        let hash = chain_hash(&prev_hash, &op_json, &outcome_json);
+        LogRow {
+            device_seq: op.device_seq,
+            record_id: op.record_id,
+            kind: op.kind,
+            author: op.author.clone(),
+            op_json,
+            outcome_json,
+            prev_hash,
+            hash,
+            server_seq: match outcome {
+                OpOutcome::Applied { server_seq } => Some(*server_seq),
+                _ => None,
+            },
+        }
+    }
 }
 
 pub fn chain_hash(prev: &str, op_json: &str, outcome_json: &str) -> String {
@@ -153,18 +179,27 @@ fn check_and_merge(
 
 /// The rows to write for the records a batch changed: each one's merged state at the server
 /// sequence of its last change, with the facts the access rules read.
+/// `encoded` holds the text and facts of states already worked out (see [`prepare`]); the
+/// others are encoded here.
 pub fn record_rows(
     changed: BTreeMap<RecordId, u64>,
     states: &mut HashMap<RecordId, RecordState>,
     answered: &HashMap<RecordId, u64>,
+    mut encoded: HashMap<RecordId, (String, AccessFacts)>,
 ) -> Vec<RecordRow> {
     changed
         .into_iter()
         .filter_map(|(id, server_seq)| {
             let state = states.remove(&id)?;
+            let (state_json, facts) = encoded.remove(&id).unwrap_or_else(|| {
+                (
+                    serde_json::to_string(&state).unwrap_or_default(),
+                    AccessFacts::from_state(&state),
+                )
+            });
             Some(RecordRow {
-                state_json: serde_json::to_string(&state).unwrap_or_default(),
-                facts: AccessFacts::from_state(&state),
+                state_json,
+                facts,
                 state,
                 server_seq,
                 answered_ms: answered.get(&id).copied(),
@@ -183,42 +218,87 @@ pub fn answers_concern(op: &Op) -> Option<u64> {
         OpAction::Append { .. } => true,
         OpAction::Put { fields } => matches!(
             fields.get("status"),
-            Some(beatbook_domain::op::FieldWrite::Set(v)) if v.as_str() != Some("open")
+            Some(beatbook_domain::op::FieldWrite::Set(v)) if v.as_string().as_deref() != Some("open")
         ),
         OpAction::Delete => false,
     };
     answers.then_some(op.hlc.wall_ms)
 }
 
+/// A new record's state as one op makes it, checked and encoded (see [`prepare`]).
+#[derive(Clone, Debug)]
+pub struct Fresh {
+    state: RecordState,
+    state_json: String,
+    facts: AccessFacts,
+}
+
+/// The work on a batch that does not depend on what HQ holds, done before the push takes the
+/// database's write lock, so that it overlaps the write of the batch before: each op's JSON
+/// text as received, and, for each op that would create a record (the batch's first op on a
+/// record, a put), the record it makes, checked and encoded. Whether the record really is new
+/// is only known inside the transaction; [`plan_prepared`] uses this work only then.
+#[derive(Debug, Default)]
+pub struct Prepared {
+    texts: Option<Vec<String>>,
+    fresh: Vec<Option<Result<Fresh, OpOutcome>>>,
+}
+
+impl Prepared {
+    /// Nothing worked out ahead: ops are encoded and checked while planning.
+    pub fn none() -> Self {
+        Self::default()
+    }
+}
+
+/// See [`Prepared`]. `texts[i]`, when given, is `ops[i]` as the device sent it: what the op log
+/// keeps and the hash chain covers.
+pub fn prepare(ctx: &PushContext, ops: &[Op], texts: Option<Vec<String>>) -> Prepared {
+    let mut seen = std::collections::HashSet::with_capacity(ops.len());
+    let mut order: Vec<usize> = (0..ops.len()).collect();
+    order.sort_by_key(|&i| ops[i].device_seq);
+    let mut fresh: Vec<Option<Result<Fresh, OpOutcome>>> = vec![None; ops.len()];
+    for i in order {
+        let op = &ops[i];
+        let first = seen.insert(op.record_id);
+        if !first || op.device_id != ctx.device || !matches!(op.action, OpAction::Put { .. }) {
+            continue;
+        }
+        fresh[i] = Some(check_and_merge(ctx, op, None).map(|state| Fresh {
+            state_json: serde_json::to_string(&state).unwrap_or_default(),
+            facts: AccessFacts::from_state(&state),
+            state,
+        }));
+    }
+    Prepared { texts, fresh }
+}
+
 /// Plan a batch. Ops are taken in device_seq order; each is a duplicate (already on HQ), the next
 /// one expected (checked, merged, logged), or past a gap (refused, to be sent again in order).
 pub fn plan(ctx: &PushContext, ops: &[Op], loaded: Loaded) -> Plan {
-    plan_received(ctx, ops, None, loaded)
+    plan_prepared(ctx, ops, Prepared::none(), loaded)
 }
 
-/// [`plan`], with each op's JSON text as the device sent it (`texts[i]` for `ops[i]`): that text
-/// is what the op log keeps and the hash chain covers. Without it, ops are encoded here.
-pub fn plan_received(
+/// [`plan`], with the work of [`prepare`] done ahead.
+pub fn plan_prepared(
     ctx: &PushContext,
     ops: &[Op],
-    texts: Option<&[String]>,
+    mut prepared: Prepared,
     mut loaded: Loaded,
 ) -> Plan {
-    let mut sorted: Vec<(&Op, Option<&String>)> = ops
-        .iter()
-        .enumerate()
-        .map(|(i, op)| (op, texts.and_then(|t| t.get(i))))
-        .collect();
-    sorted.sort_by_key(|(o, _)| o.device_seq);
+    let mut sorted: Vec<usize> = (0..ops.len()).collect();
+    sorted.sort_by_key(|&i| ops[i].device_seq);
     let mut results = Vec::with_capacity(sorted.len());
     let mut log = Vec::new();
     let mut changed: BTreeMap<RecordId, u64> = BTreeMap::new();
     let mut answered: HashMap<RecordId, u64> = HashMap::new();
+    let mut encoded: HashMap<RecordId, (String, AccessFacts)> = HashMap::new();
     let mut next_seq = loaded.next_seq.max(1);
     let mut head = loaded.chain_head.clone();
     let mut server_head = loaded.server_head;
 
-    for (op, text) in sorted {
+    for i in sorted {
+        let op = &ops[i];
         let seq = op.device_seq;
         let outcome = if op.device_id != ctx.device {
             reject(
@@ -243,7 +323,23 @@ pub fn plan_received(
                 format!("ops from {next_seq} are missing: send them first"),
             )
         } else {
-            let outcome = match check_and_merge(ctx, op, loaded.states.get(&op.record_id)) {
+            let current = loaded.states.get(&op.record_id);
+            let fresh = match current {
+                None => prepared.fresh.get_mut(i).and_then(Option::take),
+                Some(_) => None,
+            };
+            let merged = match fresh {
+                Some(Ok(f)) => {
+                    encoded.insert(op.record_id, (f.state_json, f.facts));
+                    Ok(f.state)
+                }
+                Some(Err(rejected)) => Err(rejected),
+                None => {
+                    encoded.remove(&op.record_id);
+                    check_and_merge(ctx, op, current)
+                }
+            };
+            let outcome = match merged {
                 Ok(state) => {
                     server_head += 1;
                     loaded.states.insert(op.record_id, state);
@@ -260,30 +356,16 @@ pub fn plan_received(
                 }
                 Err(rejected) => rejected,
             };
-            let op_json = match text {
-                Some(t) => t.clone(),
-                None => serde_json::to_string(op).unwrap_or_default(),
-            };
-            let outcome_json = serde_json::to_string(&outcome).unwrap_or_default();
-            let hash = chain_hash(&head, &op_json, &outcome_json);
-            let server_seq = match outcome {
-                OpOutcome::Applied { server_seq } => Some(server_seq),
-                _ => None,
-            };
-            log.push(LogRow {
-                op: op.clone(),
-                op_json,
-                outcome_json,
-                prev_hash: std::mem::replace(&mut head, hash.clone()),
-                hash,
-                server_seq,
-            });
-            loaded.logged.insert(
-                seq,
-                log.last()
-                    .map(|l| l.outcome_json.clone())
-                    .unwrap_or_default(),
-            );
+            let text = prepared
+                .texts
+                .as_mut()
+                .and_then(|t| t.get_mut(i))
+                .map(std::mem::take);
+            let op_json = text.unwrap_or_else(|| serde_json::to_string(op).unwrap_or_default());
+            let row = LogRow::chained(op, op_json, &outcome, std::mem::take(&mut head));
+            head.clone_from(&row.hash);
+            loaded.logged.insert(seq, row.outcome_json.clone());
+            log.push(row);
             next_seq += 1;
             outcome
         };
@@ -293,7 +375,7 @@ pub fn plan_received(
         });
     }
 
-    let records = record_rows(changed, &mut loaded.states, &answered);
+    let records = record_rows(changed, &mut loaded.states, &answered, encoded);
     Plan {
         response: PushResponse {
             results,

@@ -2,7 +2,7 @@
 
 use crate::auth::{new_secret, normalise_code, sha256_hex};
 use crate::error::ApiError;
-use crate::push::{plan_received, PushContext};
+use crate::push::{plan_prepared, prepare, PushContext};
 use crate::storage::{AccessEntry, DeviceRow, SessionRow};
 use crate::HqState;
 use axum::extract::{FromRequestParts, Query, State};
@@ -28,6 +28,8 @@ pub struct Authed {
     pub viewer: Viewer,
     /// The session's key (the hash of its access token), to end it on sign-out.
     pub access_hash: String,
+    /// The next device_seq HQ expected from the device when the request came in.
+    pub next_seq: u64,
 }
 
 impl FromRequestParts<HqState> for Authed {
@@ -68,6 +70,7 @@ impl FromRequestParts<HqState> for Authed {
             officer,
             viewer,
             access_hash: session.access_hash,
+            next_seq: device.next_seq,
         })
     }
 }
@@ -123,6 +126,7 @@ pub async fn enrol(
         enrolled_at: Utc::now(),
         revoked_at: None,
         last_seen_at: None,
+        next_seq: 1,
     };
     let code_hash = sha256_hex(&normalise_code(&req.code));
     if !state
@@ -280,37 +284,61 @@ pub async fn push(
             state.settings.max_push_ops
         )));
     }
-    // Each op is read from its own text, and that text is what the op log keeps and hashes:
-    // the op exactly as the device sent it, not a re-encoding.
-    let mut ops = Vec::with_capacity(req.ops.len());
-    let mut texts = Vec::with_capacity(req.ops.len());
-    for (i, raw) in req.ops.into_iter().enumerate() {
-        let op = serde_json::from_str::<beatbook_domain::Op>(raw.get()).map_err(|e| {
-            ApiError::BadRequest(format!("the request body is not valid: op {}: {e}", i + 1))
-        })?;
-        ops.push(op);
-        texts.push(String::from(Box::<str>::from(raw)));
+    // Take this push's place among the device's pushes now, before reading it (see
+    // `push_order`). Devices send ops in order, so the first op's sequence places it.
+    #[derive(Deserialize)]
+    struct Seq {
+        device_seq: u64,
     }
-    let parsed = started.elapsed();
+    let first = req
+        .ops
+        .first()
+        .and_then(|raw| serde_json::from_str::<Seq>(raw.get()).ok())
+        .map_or(0, |s| s.device_seq);
+    let turn = state.push_order.turn(authed.device, first, authed.next_seq);
     let ctx = PushContext {
         device: authed.device,
         viewer: authed.viewer,
         now: Utc::now(),
     };
+    // Reading the ops and the work that needs nothing from the database (see
+    // `push::prepare`) happen off the async workers while this push waits for its turn, and
+    // while HQ may still be writing the push before it.
+    let prepare_ctx = ctx.clone();
+    let prepared = tokio::task::spawn_blocking(move || {
+        // Each op is read from its own text, and that text is what the op log keeps and
+        // hashes: the op exactly as the device sent it, not a re-encoding.
+        let mut ops = Vec::with_capacity(req.ops.len());
+        let mut texts = Vec::with_capacity(req.ops.len());
+        for (i, raw) in req.ops.into_iter().enumerate() {
+            let op = serde_json::from_str::<beatbook_domain::Op>(raw.get()).map_err(|e| {
+                ApiError::BadRequest(format!("the request body is not valid: op {}: {e}", i + 1))
+            })?;
+            ops.push(op);
+            texts.push(String::from(Box::<str>::from(raw)));
+        }
+        let prepared = prepare(&prepare_ctx, &ops, Some(texts));
+        Ok::<_, ApiError>((ops, prepared))
+    });
+    let (mut turn, prepared) = tokio::join!(turn, prepared);
+    let (ops, prepared) =
+        prepared.map_err(|e| ApiError::Internal(format!("reading the push failed: {e}")))??;
+    let parsed = started.elapsed();
     let ops = Arc::new(ops);
     let planner_ops = ops.clone();
-    let texts = Arc::new(texts);
     let result = state
         .storage
         .push(
             authed.device,
             &ops,
-            Arc::new(move |loaded| plan_received(&ctx, &planner_ops, Some(&texts), loaded)),
+            Box::new(move |loaded| plan_prepared(&ctx, &planner_ops, prepared, loaded)),
         )
         .await?;
+    turn.finished(result.next_seq);
+    drop(turn);
     tracing::debug!(
         ops = ops.len(),
-        parse_ms = parsed.as_secs_f64() * 1e3,
+        prepare_ms = parsed.as_secs_f64() * 1e3,
         total_ms = started.elapsed().as_secs_f64() * 1e3,
         "push"
     );
@@ -331,15 +359,50 @@ pub struct PullQuery {
     limit: Option<u32>,
 }
 
-/// The pull answer with each record's state passed through as stored, not re-encoded.
-#[derive(Serialize)]
+/// The pull answer (`PullResponse` on the wire), with each record's state passed through as
+/// stored: HQ wrote that text itself, so it is neither read again nor encoded again.
 pub struct PullBody {
-    records: Vec<Box<RawValue>>,
+    records: Vec<String>,
+    rest: PullRest,
+}
+
+/// Everything in the pull answer but the records.
+#[derive(Serialize)]
+struct PullRest {
     purge: Vec<RecordId>,
     cursor: u64,
     more: bool,
     access: String,
     viewer: Viewer,
+}
+
+impl axum::response::IntoResponse for PullBody {
+    fn into_response(self) -> axum::response::Response {
+        let rest = match serde_json::to_vec(&self.rest) {
+            Ok(r) => r,
+            Err(e) => return ApiError::Internal(e.to_string()).into_response(),
+        };
+        let size = self.records.iter().map(|r| r.len() + 1).sum::<usize>() + rest.len() + 16;
+        let mut body = Vec::with_capacity(size);
+        body.extend_from_slice(b"{\"records\":[");
+        for (i, r) in self.records.iter().enumerate() {
+            if i > 0 {
+                body.push(b',');
+            }
+            body.extend_from_slice(r.as_bytes());
+        }
+        body.extend_from_slice(b"],");
+        // `rest` is an object: its fields follow the records, inside the same braces.
+        body.extend_from_slice(rest.get(1..).unwrap_or(b"}"));
+        (
+            [(
+                axum::http::header::CONTENT_TYPE,
+                axum::http::HeaderValue::from_static("application/json"),
+            )],
+            body,
+        )
+            .into_response()
+    }
 }
 
 /// What a viewer may see, as a short fingerprint (see `PullResponse::access`).
@@ -358,7 +421,7 @@ pub async fn pull(
     State(state): State<HqState>,
     authed: Authed,
     Query(q): Query<PullQuery>,
-) -> Result<Json<PullBody>, ApiError> {
+) -> Result<PullBody, ApiError> {
     let limit = q.limit.unwrap_or(1_000).clamp(1, MAX_PULL);
     // Officers read only their keys of the change feed; HQ roles that oversee the force read all.
     let changes = match viewer_keys(&authed.viewer) {
@@ -373,10 +436,7 @@ pub async fn pull(
     for c in changes {
         if device_may_see(&authed.viewer, &c.facts) {
             sent.push(c.record_id);
-            records.push(
-                RawValue::from_string(c.state_json)
-                    .map_err(|e| ApiError::Internal(e.to_string()))?,
-            );
+            records.push(c.state_json);
         } else if c.facts.kind != Some(beatbook_domain::RecordKind::IntelSource) {
             // A device that held it when it was visible must let it go; one that never held it
             // ignores the id.
@@ -398,14 +458,16 @@ pub async fn pull(
             .await?;
     }
     let access = access_fingerprint(&authed.viewer);
-    Ok(Json(PullBody {
+    Ok(PullBody {
         records,
-        purge,
-        cursor,
-        more,
-        access,
-        viewer: authed.viewer,
-    }))
+        rest: PullRest {
+            purge,
+            cursor,
+            more,
+            access,
+            viewer: authed.viewer,
+        },
+    })
 }
 
 #[derive(Serialize, utoipa::ToSchema)]

@@ -263,7 +263,7 @@ impl Device {
             .as_object()
             .unwrap()
             .iter()
-            .map(|(k, v)| (k.clone(), beatbook_domain::FieldWrite::Set(v.clone())))
+            .map(|(k, v)| (k.clone(), beatbook_domain::FieldWrite::Set(v.into())))
             .collect();
         let op = Op {
             device_id: self.id,
@@ -1631,7 +1631,7 @@ async fn a_search_for_something_rare_stops_at_the_scan_limit_says_so_and_goes_on
     let shared = Arc::new(ops.clone());
     hq.state
         .storage
-        .push(dev.id, &ops, Arc::new(move |l| plan(&ctx, &shared, l)))
+        .push(dev.id, &ops, Box::new(move |l| plan(&ctx, &shared, l)))
         .await
         .unwrap();
 

@@ -171,6 +171,7 @@ fn device_row(name: &str, at: DateTime<Utc>) -> DeviceRow {
         enrolled_at: at,
         revoked_at: None,
         last_seen_at: None,
+        next_seq: 1,
     }
 }
 
@@ -279,7 +280,7 @@ async fn push(s: &dyn Storage, device: DeviceId, officer: &str, ops: &[Op]) -> P
     s.push(
         device,
         ops,
-        Arc::new(move |loaded| plan(&ctx, &batch, loaded)),
+        Box::new(move |loaded| plan(&ctx, &batch, loaded)),
     )
     .await
     .unwrap()
@@ -628,7 +629,7 @@ async fn a_big_batch_is_one_transaction(b: Backend) {
     let batch = ops.clone();
     // Speed is measured by `beatbook bench sync`, not asserted here.
     let p = s
-        .push(id, &ops, Arc::new(move |loaded| plan(&ctx, &batch, loaded)))
+        .push(id, &ops, Box::new(move |loaded| plan(&ctx, &batch, loaded)))
         .await
         .unwrap();
     assert_eq!(outcomes(&p), applied(1..=OPS as u64));

@@ -491,7 +491,7 @@ impl Store {
         update: &YouSaidWeDid,
     ) -> Result<(), StoreError> {
         update.validate().map_err(StoreError::Invalid)?;
-        let entry = serde_json::to_value(update)?;
+        let entry = beatbook_domain::Json::to(update)?;
         self.write(|tx, device, _| {
             let state = existing(tx, id, RecordKind::Priority)?;
             apply_local(

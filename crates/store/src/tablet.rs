@@ -320,7 +320,7 @@ impl Store {
         let updates = stored
             .log
             .iter()
-            .filter_map(|e| serde_json::from_value::<YouSaidWeDid>(e.entry.clone()).ok())
+            .filter_map(|e| e.entry.parse::<YouSaidWeDid>().ok())
             .collect();
         Ok(PriorityCard {
             id: row.id,

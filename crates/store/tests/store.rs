@@ -479,7 +479,7 @@ fn you_said_we_did_updates_are_kept_in_order() {
     let log = store.get::<Priority>(p).unwrap().log;
     let did: Vec<_> = log
         .iter()
-        .map(|e| e.entry["we_did"].as_str().unwrap().to_owned())
+        .map(|e| e.entry.to_value()["we_did"].as_str().unwrap().to_owned())
         .collect();
     assert_eq!(
         did,

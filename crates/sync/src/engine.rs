@@ -4,7 +4,7 @@
 use crate::client::HqClient;
 use crate::SyncError;
 use beatbook_domain::people::Officer;
-use beatbook_domain::protocol::{EnrolRequest, LoginRequest, Session};
+use beatbook_domain::protocol::{EnrolRequest, LoginRequest, PushResponse, Session};
 use beatbook_store::{Store, StoreError, SyncMeta};
 use chrono::{DateTime, Duration as ChronoDuration, SecondsFormat, Utc};
 use rand::Rng;
@@ -15,6 +15,8 @@ use tokio::sync::{watch, Notify};
 
 /// Ops per push request.
 pub const PUSH_BATCH: usize = 2_000;
+/// Push requests on their way at once (see `SyncEngine::push_all`).
+pub const PUSH_IN_FLIGHT: usize = 2;
 /// Records per pull page.
 pub const PULL_PAGE: u32 = 2_000;
 
@@ -353,13 +355,15 @@ impl SyncEngine {
         }
     }
 
-    /// Push the outbox in batches, pipelined: while HQ applies one batch, the device records the
-    /// previous batch's results and reads the next one.
+    /// Push the outbox in batches, pipelined: up to [`PUSH_IN_FLIGHT`] batches are on their way
+    /// at once, so HQ reads the next batch while it writes one, and the device records each
+    /// answer and reads the next batch meanwhile. HQ applies a device's pushes in the order of
+    /// their ops (and refuses one that arrives past a gap, to be sent again).
     ///
-    /// Results are recorded in the order the batches were sent. When a batch's results show a
-    /// gap or that HQ lost ops it had acknowledged, the next batch starts again from the oldest
-    /// op still waiting; the batch already on its way meanwhile is answered "gap" by HQ (or
-    /// applied, if HQ had what it needed) and its results are recorded like any other.
+    /// Answers are recorded in the order the batches were sent. When an answer shows a gap or
+    /// that HQ lost ops it had acknowledged, nothing new is sent until the batches already on
+    /// their way are answered (those may be answered "gap" too, or applied, if HQ had what it
+    /// needed); then pushing starts again from the oldest op still waiting.
     async fn push_all(
         &self,
         client: &HqClient,
@@ -367,91 +371,128 @@ impl SyncEngine {
         report: &mut SyncReport,
         progress: &(dyn Fn(Progress) + Send + Sync),
     ) -> Result<(), SyncError> {
+        type Sent = tokio::task::JoinHandle<(Result<PushResponse, SyncError>, String)>;
         let total = self.with_store(|s| s.pending_count()).await?;
-        // Enough rounds for every batch, plus a few for gaps and re-sends; never loop forever.
-        let max_rounds = total / PUSH_BATCH as u64 + 6;
-        let mut batch = self
-            .with_store(|s| s.pending_ops_json(0, PUSH_BATCH))
-            .await?;
-        // The last answer not yet recorded: the response, how many ops it answers, and whether
-        // it was sent before an earlier answer asked to start again.
-        let mut unrecorded: Option<(beatbook_domain::protocol::PushResponse, u64, bool)> = None;
+        // Enough sends for every batch twice over, plus a few for gaps; never loop forever.
+        let max_sends = 2 * (total / PUSH_BATCH as u64) + 8;
+        let mut sends = 0u64;
+        // Batches on their way: the request, how many ops, and whether it was sent before an
+        // answer asked to start again.
+        let mut in_flight: std::collections::VecDeque<(Sent, u64, bool)> = Default::default();
+        let mut after = 0u64;
+        let mut read_all = false;
         let mut restarting = false;
-        for _ in 0..max_rounds {
-            if batch.is_empty() && unrecorded.is_none() {
-                break;
-            }
-            let last_sent = batch.last().map_or(0, |(seq, _)| *seq);
-            let sent = batch.len() as u64;
-            let previous = unrecorded.take();
-            let started = std::time::Instant::now();
-            let (resp, next, recorded) = tokio::join!(
-                async {
-                    if batch.is_empty() {
-                        return None;
-                    }
-                    let r = self.push_batch(client, token, &batch).await;
-                    Some((r, started.elapsed()))
-                },
-                async {
-                    if batch.is_empty() {
-                        return Ok(Vec::new());
-                    }
-                    self.with_store(move |s| s.pending_ops_json(last_sent, PUSH_BATCH))
+        let mut next: Option<Vec<(u64, String)>> = None;
+        let result = 'pushing: loop {
+            // Fill the pipeline.
+            while in_flight.len() < PUSH_IN_FLIGHT && !read_all && !restarting {
+                let batch = match next.take() {
+                    Some(b) => b,
+                    None => match self
+                        .with_store(move |s| s.pending_ops_json(after, PUSH_BATCH))
                         .await
-                },
-                async {
-                    let (resp, answered, stale) = previous?;
-                    let (results, expected) = (resp.results, resp.expected_seq);
-                    let applied = self
-                        .with_store(move |s| s.apply_push_results(&results, expected))
-                        .await;
-                    Some((applied, answered, stale))
-                },
-            );
-            let mut sent_in_the_dark = false;
-            if let Some((applied, answered, stale)) = recorded {
-                let applied = applied?;
-                report.pushed += answered;
-                report.acked += u64::from(applied.acked);
-                report.rejected += u64::from(applied.rejected);
-                report.resent += u64::from(applied.resent);
-                progress(Progress::Pushing {
-                    sent: report.acked + report.rejected,
-                    total,
+                    {
+                        Ok(b) => b,
+                        Err(e) => break 'pushing Err(e),
+                    },
+                };
+                let Some(&(last, _)) = batch.last() else {
+                    read_all = true;
+                    break;
+                };
+                if sends >= max_sends {
+                    read_all = true;
+                    break;
+                }
+                sends += 1;
+                after = last;
+                let n = batch.len() as u64;
+                let (engine, client, mut token) = (self.clone(), client.clone(), token.clone());
+                let sent: Sent = tokio::spawn(async move {
+                    let started = std::time::Instant::now();
+                    let r = engine.push_batch(&client, &mut token, &batch).await;
+                    tracing::debug!(
+                        ops = n,
+                        http_ms = started.elapsed().as_secs_f64() * 1e3,
+                        "push batch"
+                    );
+                    (r, token)
                 });
-                let settled = applied.acked + applied.rejected;
-                if settled == 0 && applied.resent == 0 && !stale {
-                    return Err(SyncError::Protocol(
-                        "HQ accepted none of the ops sent: will try again".into(),
-                    ));
+                in_flight.push_back((sent, n, false));
+            }
+            let Some((sent, answered, stale)) = in_flight.pop_front() else {
+                break Ok(());
+            };
+            let (resp, newer_token) = match sent.await {
+                Ok(r) => r,
+                Err(e) => break Err(SyncError::Protocol(format!("push task failed: {e}"))),
+            };
+            *token = newer_token;
+            let resp = match resp {
+                Ok(r) => r,
+                Err(e) => break Err(e),
+            };
+            // Record this answer while the next batch is read (and the one after this is
+            // still on its way).
+            let (results, expected) = (resp.results, resp.expected_seq);
+            let read_next = !read_all && !restarting && next.is_none();
+            let (applied, more) = tokio::join!(
+                self.with_store(move |s| s.apply_push_results(&results, expected)),
+                async {
+                    if read_next {
+                        Some(
+                            self.with_store(move |s| s.pending_ops_json(after, PUSH_BATCH))
+                                .await,
+                        )
+                    } else {
+                        None
+                    }
                 }
-                if settled != u32::try_from(answered).unwrap_or(0) || applied.resent > 0 {
-                    // A gap, or HQ asked for ops again: start over from the oldest op waiting.
-                    // The batch sent meanwhile was sent before HQ's answer was known.
-                    restarting = true;
-                    sent_in_the_dark = true;
+            );
+            let applied = match applied {
+                Ok(a) => a,
+                Err(e) => break Err(e),
+            };
+            match more {
+                Some(Ok(b)) => next = Some(b),
+                Some(Err(e)) => break Err(e),
+                None => {}
+            }
+            report.pushed += answered;
+            report.acked += u64::from(applied.acked);
+            report.rejected += u64::from(applied.rejected);
+            report.resent += u64::from(applied.resent);
+            progress(Progress::Pushing {
+                sent: report.acked + report.rejected,
+                total,
+            });
+            let settled = applied.acked + applied.rejected;
+            if settled == 0 && applied.resent == 0 && !stale {
+                break Err(SyncError::Protocol(
+                    "HQ accepted none of the ops sent: will try again".into(),
+                ));
+            }
+            if settled != u32::try_from(answered).unwrap_or(0) || applied.resent > 0 {
+                // A gap, or HQ asked for ops again: start over from the oldest op waiting, once
+                // the batches already on their way (sent before this answer) are answered.
+                restarting = true;
+                next = None;
+                for (_, _, stale) in in_flight.iter_mut() {
+                    *stale = true;
                 }
             }
-            let mut next = next?;
-            if let Some((resp, http)) = resp {
-                let resp = resp?;
-                tracing::debug!(ops = sent, http_ms = http.as_secs_f64() * 1e3, "push batch");
-                unrecorded = Some((resp, sent, sent_in_the_dark));
-            }
-            if restarting && unrecorded.is_none() {
-                // Every answer is recorded: now read again from the oldest op still waiting.
-                next = self
-                    .with_store(|s| s.pending_ops_json(0, PUSH_BATCH))
-                    .await?;
+            if restarting && in_flight.is_empty() {
                 restarting = false;
-            } else if restarting {
-                // Wait for the answer still on its way before starting over.
-                next = Vec::new();
+                read_all = false;
+                after = 0;
             }
-            batch = next;
+        };
+        // On an error, whatever is still on its way is dropped: HQ keeps what it applied, and
+        // the next sync sends the rest again (a push is idempotent).
+        for (sent, _, _) in in_flight {
+            sent.abort();
         }
-        Ok(())
+        result
     }
 
     async fn push_batch(
@@ -459,7 +500,7 @@ impl SyncEngine {
         client: &HqClient,
         token: &mut String,
         batch: &[(u64, String)],
-    ) -> Result<beatbook_domain::protocol::PushResponse, SyncError> {
+    ) -> Result<PushResponse, SyncError> {
         match client.push_json(token, batch).await {
             Err(SyncError::SignInNeeded(_)) => {
                 *token = self.token(client, true).await?;

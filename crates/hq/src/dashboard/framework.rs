@@ -216,8 +216,9 @@ pub struct StateView {
 
 #[derive(Deserialize)]
 struct FieldView {
-    value: serde_json::Value,
-    stamp: Stamp,
+    value: beatbook_domain::Json,
+    /// Left out when it is the record's `created` stamp (see `RecordState`).
+    stamp: Option<Stamp>,
 }
 
 impl StateView {
@@ -226,7 +227,7 @@ impl StateView {
     }
 
     pub fn get<T: serde::de::DeserializeOwned>(&self, name: &str) -> Option<T> {
-        T::deserialize(&self.fields.get(name)?.value).ok()
+        self.fields.get(name)?.value.parse().ok()
     }
 
     pub fn is_deleted(&self) -> bool {
@@ -277,7 +278,7 @@ pub fn fact_of(s: &StateView, areas: &[AreaId], answered_ms: Option<u64>) -> Opt
             let moved_on = (status != ConcernStatus::Open)
                 .then(|| s.fields.get("status"))
                 .flatten()
-                .and_then(|v| ms_time(v.stamp.hlc.wall_ms));
+                .and_then(|v| ms_time(v.stamp.unwrap_or(s.created).hlc.wall_ms));
             let answered_at = [answered_ms.and_then(ms_time), first_update, moved_on]
                 .into_iter()
                 .flatten()

@@ -15,7 +15,7 @@ use super::auth::Staff;
 use super::records::{self, hq_may_see};
 use crate::auth::{new_secret, sha256_hex};
 use crate::error::ApiError;
-use crate::push::{chain_hash, record_rows, Loaded, LogRow, Plan};
+use crate::push::{record_rows, Loaded, LogRow, Plan};
 use crate::storage::DeviceRow;
 use crate::HqState;
 use axum::extract::{Path, State};
@@ -59,6 +59,7 @@ pub async fn ensure_review_device(state: &HqState) -> Result<(), ApiError> {
         enrolled_at: now,
         revoked_at: None,
         last_seen_at: None,
+        next_seq: 1,
     };
     // Another HQ process may register it at the same moment: then it is there all the same.
     let _ = state.storage.enrol_device(&code_hash, &row, now).await;
@@ -104,7 +105,7 @@ async fn write(state: &HqState, author: &OfficerId, changes: Vec<Change>) -> Res
         .push(
             HQ_REVIEW_DEVICE,
             &placeholder,
-            Arc::new(move |loaded| plan_review(&ops, &guards, loaded)),
+            Box::new(move |loaded| plan_review(&ops, &guards, loaded)),
         )
         .await?;
     match plan.response.results.iter().find_map(|r| match &r.outcome {
@@ -189,23 +190,12 @@ fn plan_review(ops: &[Op], open_only: &[bool], mut loaded: Loaded) -> Plan {
             }
         };
         let op_json = serde_json::to_string(&op).unwrap_or_default();
-        let outcome_json = serde_json::to_string(&outcome).unwrap_or_default();
-        let hash = chain_hash(&head, &op_json, &outcome_json);
-        let server_seq = match outcome {
-            OpOutcome::Applied { server_seq } => Some(server_seq),
-            _ => None,
-        };
+        let row = LogRow::chained(&op, op_json, &outcome, std::mem::take(&mut head));
+        head.clone_from(&row.hash);
+        log.push(row);
         results.push(OpResult {
             device_seq: next_seq,
             outcome,
-        });
-        log.push(LogRow {
-            op,
-            op_json,
-            outcome_json,
-            prev_hash: std::mem::replace(&mut head, hash.clone()),
-            hash,
-            server_seq,
         });
         next_seq += 1;
     }
@@ -214,6 +204,7 @@ fn plan_review(ops: &[Op], open_only: &[bool], mut loaded: Loaded) -> Plan {
         changed,
         &mut loaded.states,
         &std::collections::HashMap::new(),
+        std::collections::HashMap::new(),
     );
     Plan {
         response: PushResponse {
@@ -232,7 +223,7 @@ fn set(fields: &[(&str, serde_json::Value)]) -> OpAction {
     OpAction::Put {
         fields: fields
             .iter()
-            .map(|(k, v)| ((*k).to_owned(), FieldWrite::Set(v.clone())))
+            .map(|(k, v)| ((*k).to_owned(), FieldWrite::Set(v.into())))
             .collect(),
     }
 }

@@ -2,6 +2,7 @@
 //! same storage story (`tests/storage.rs`). The push logic itself is shared (`crate::push`): a
 //! backend loads what a batch needs, takes the plan, and writes it in one transaction.
 
+mod checkpoint;
 pub mod postgres;
 pub mod sqlite;
 
@@ -56,6 +57,9 @@ pub struct DeviceRow {
     pub enrolled_at: DateTime<Utc>,
     pub revoked_at: Option<DateTime<Utc>>,
     pub last_seen_at: Option<DateTime<Utc>>,
+    /// The next device_seq HQ expects from the device (1 before its first op). Pushes move it;
+    /// enrolment ignores it.
+    pub next_seq: u64,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -297,7 +301,7 @@ pub trait Storage: Send + Sync + 'static {
 }
 
 /// The shared push logic, handed to a backend (which cannot see the request otherwise).
-pub type PushPlanner = Arc<dyn Fn(Loaded) -> Plan + Send + Sync>;
+pub type PushPlanner = Box<dyn FnOnce(Loaded) -> Plan + Send>;
 
 /// Failed sign-ins counted under one key: a collar number (as a hash), a device or a network
 /// address. See `crate::throttle` for what the numbers mean.

@@ -249,7 +249,7 @@ fn officer_row(row: &Row) -> Result<OfficerRow> {
 }
 
 const DEVICE_COLUMNS: &str =
-    "id, name, secret_hash, app_version, enrolled_at, revoked_at, last_seen_at";
+    "id, name, secret_hash, app_version, enrolled_at, revoked_at, last_seen_at, next_seq";
 
 fn to_device(r: &Row) -> DeviceRow {
     DeviceRow {
@@ -260,6 +260,7 @@ fn to_device(r: &Row) -> DeviceRow {
         enrolled_at: r.get(4),
         revoked_at: r.get(5),
         last_seen_at: r.get(6),
+        next_seq: to_u64(r.get(7)),
     }
 }
 
@@ -668,10 +669,10 @@ impl Storage for PostgresStorage {
                     .as_mut()
                     .write(&[
                         &dev,
-                        &to_i64(row.op.device_seq),
-                        &row.op.record_id.0,
-                        &row.op.kind.as_str(),
-                        &row.op.author.as_str(),
+                        &to_i64(row.device_seq),
+                        &row.record_id.0,
+                        &row.kind.as_str(),
+                        &row.author.as_str(),
                         &row.op_json,
                         &row.outcome_json,
                         &now,

@@ -32,6 +32,7 @@ const MIGRATIONS: &[&str] = &[
 #[derive(Clone)]
 pub struct SqliteStorage {
     conn: Arc<Mutex<Connection>>,
+    checkpoint: Arc<super::checkpoint::Checkpointer>,
 }
 
 fn t(d: DateTime<Utc>) -> String {
@@ -79,8 +80,15 @@ impl SqliteStorage {
             tx.pragma_update(None, "user_version", i as i64 + 1)?;
             tx.commit()?;
         }
+        conn.pragma_update(
+            None,
+            "wal_autocheckpoint",
+            super::checkpoint::WRITER_LIMIT_PAGES,
+        )?;
+        let checkpoint = Arc::new(super::checkpoint::Checkpointer::start(path)?);
         Ok(Self {
             conn: Arc::new(Mutex::new(conn)),
+            checkpoint,
         })
     }
 
@@ -165,6 +173,7 @@ type DeviceColumns = (
     String,
     Option<String>,
     Option<String>,
+    i64,
 );
 
 fn device_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<DeviceColumns> {
@@ -176,11 +185,12 @@ fn device_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<DeviceColumns> {
         r.get(4)?,
         r.get(5)?,
         r.get(6)?,
+        r.get(7)?,
     ))
 }
 
 fn to_device(row: DeviceColumns) -> Result<DeviceRow> {
-    let (id, name, secret_hash, app_version, enrolled, revoked, seen) = row;
+    let (id, name, secret_hash, app_version, enrolled, revoked, seen, next_seq) = row;
     Ok(DeviceRow {
         id: id
             .parse()
@@ -191,11 +201,12 @@ fn to_device(row: DeviceColumns) -> Result<DeviceRow> {
         enrolled_at: parse_t(&enrolled)?,
         revoked_at: revoked.as_deref().map(parse_t).transpose()?,
         last_seen_at: seen.as_deref().map(parse_t).transpose()?,
+        next_seq: to_u64(next_seq),
     })
 }
 
 const DEVICE_COLUMNS: &str =
-    "id, name, secret_hash, app_version, enrolled_at, revoked_at, last_seen_at";
+    "id, name, secret_hash, app_version, enrolled_at, revoked_at, last_seen_at, next_seq";
 
 fn session_row(
     r: &rusqlite::Row<'_>,
@@ -420,7 +431,8 @@ impl Storage for SqliteStorage {
     }
 
     async fn push(&self, device: DeviceId, ops: &[Op], planner: PushPlanner) -> Result<Plan> {
-        let ops = ops.to_vec();
+        let ops: Vec<(u64, RecordId)> = ops.iter().map(|o| (o.device_seq, o.record_id)).collect();
+        let checkpoint = self.checkpoint.clone();
         self.call(move |c| {
             let started = std::time::Instant::now();
             let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
@@ -431,14 +443,14 @@ impl Storage for SqliteStorage {
             {
                 let mut outcome = tx.prepare_cached("SELECT outcome FROM op_log WHERE device_id = ?1 AND device_seq = ?2")?;
                 let mut state = tx.prepare_cached("SELECT state FROM records WHERE id = ?1")?;
-                for op in &ops {
-                    if op.device_seq < loaded.next_seq {
-                        if let Some(o) = outcome.query_row((&dev, to_i64(op.device_seq)), |r| r.get::<_, String>(0)).optional()? {
-                            loaded.logged.insert(op.device_seq, o);
+                for &(device_seq, record_id) in &ops {
+                    if device_seq < loaded.next_seq {
+                        if let Some(o) = outcome.query_row((&dev, to_i64(device_seq)), |r| r.get::<_, String>(0)).optional()? {
+                            loaded.logged.insert(device_seq, o);
                         }
                     }
-                    if let std::collections::hash_map::Entry::Vacant(e) = loaded.states.entry(op.record_id) {
-                        if let Some(s) = state.query_row([op.record_id.to_string()], |r| r.get::<_, String>(0)).optional()? {
+                    if let std::collections::hash_map::Entry::Vacant(e) = loaded.states.entry(record_id) {
+                        if let Some(s) = state.query_row([record_id.to_string()], |r| r.get::<_, String>(0)).optional()? {
                             e.insert(serde_json::from_str::<RecordState>(&s)?);
                         }
                     }
@@ -460,10 +472,10 @@ impl Storage for SqliteStorage {
                 for row in &plan.log {
                     log.execute(rusqlite::params![
                         dev,
-                        to_i64(row.op.device_seq),
-                        row.op.record_id.to_string(),
-                        row.op.kind.as_str(),
-                        row.op.author.as_str(),
+                        to_i64(row.device_seq),
+                        row.record_id.to_string(),
+                        row.kind.as_str(),
+                        row.author.as_str(),
                         row.op_json,
                         row.outcome_json,
                         now,
@@ -503,6 +515,7 @@ impl Storage for SqliteStorage {
             tx.execute("UPDATE meta SET value = ?1 WHERE key = 'server_head'", [plan.server_head.to_string()])?;
             let written_at = started.elapsed();
             tx.commit()?;
+            checkpoint.written();
             let ms = |d: std::time::Duration| d.as_secs_f64() * 1e3;
             tracing::debug!(
                 ops = ops.len(),

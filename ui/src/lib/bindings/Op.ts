@@ -8,6 +8,10 @@ import type { RecordKind } from "./RecordKind";
 
 /**
  * One change, as made on a device and as kept forever in HQ's op log.
+ *
+ * On the wire: `{"device_id", "device_seq", "record_id", "kind", "author", "hlc", "action",
+ * and "fields" (put) or "entry" (append)}`. It is read by hand rather than derived, so that field
+ * values are taken as their text (see [`Json`]) without buffering the whole op first.
  */
 export type Op = { device_id: DeviceId, 
 /**

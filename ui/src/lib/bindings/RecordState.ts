@@ -9,6 +9,10 @@ import type { TextVersion } from "./TextVersion";
 
 /**
  * The merged state of one record: everything needed to merge further and to show it.
+ *
+ * Stored and sent compactly: a field's or text version's stamp is left out when it is the
+ * record's `created` stamp (true of every field of a record changed once), and read back as
+ * that. States written in full, as earlier versions did, read the same.
  */
 export type RecordState = { id: RecordId, kind: RecordKind, 
 /**
