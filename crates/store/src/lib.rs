@@ -18,7 +18,7 @@ mod tablet;
 pub use error::StoreError;
 pub use keys::{KdfSettings, MAX_PIN_ATTEMPTS, MIN_PIN_LEN};
 pub use photos::PhotoUpload;
-pub use records::{StoredRecord, INDEX_CHUNK};
+pub use records::{Pulled, StoredRecord, INDEX_CHUNK};
 pub use schema::SCHEMA_VERSION;
 pub use sync_state::{PushApplied, RejectedOp, SyncMeta, UNENROLLED};
 
@@ -162,6 +162,15 @@ impl Store {
 
     /// Create a new store in `dir` (made if missing), locked by `pin`.
     pub fn init(dir: &Path, pin: &str, settings: InitSettings) -> Result<Store, StoreError> {
+        Self::init_with_page_size(dir, pin, settings, keys::NEW_PAGE_SIZE)
+    }
+
+    fn init_with_page_size(
+        dir: &Path,
+        pin: &str,
+        settings: InitSettings,
+        page_size: u32,
+    ) -> Result<Store, StoreError> {
         std::fs::create_dir_all(dir)?;
         match (keys::exists(dir), dir.join(DB_FILE).exists()) {
             (true, true) => return Err(StoreError::AlreadyInitialised(dir.to_path_buf())),
@@ -175,9 +184,9 @@ impl Store {
                 return Err(StoreError::Invalid(errs));
             }
         }
-        let key = keys::create(dir, pin, settings.kdf)?;
+        let key = keys::create(dir, pin, settings.kdf, page_size)?;
         let result = (|| {
-            let mut conn = open_connection(dir, &key)?;
+            let mut conn = open_connection(dir, &key, page_size)?;
             schema::migrate(&mut conn)?;
             let device = DeviceState {
                 device_id: DeviceId::new(),
@@ -214,17 +223,17 @@ impl Store {
         }
         let mut conn = match keys::unlock_staged(dir, pin)? {
             // A PIN change was interrupted after the re-key: finish it.
-            Some(staged_key) => match open_connection(dir, &staged_key) {
+            Some(staged_key) => match open_connection(dir, &staged_key, keys::page_size(dir)?) {
                 Ok(conn) => {
                     keys::finish_staged(dir)?;
                     conn
                 }
                 Err(_) => {
                     keys::discard_staged(dir)?;
-                    open_connection(dir, &keys::unlock(dir, pin)?)?
+                    open_connection(dir, &keys::unlock(dir, pin)?, keys::page_size(dir)?)?
                 }
             },
-            None => open_connection(dir, &keys::unlock(dir, pin)?)?,
+            None => open_connection(dir, &keys::unlock(dir, pin)?, keys::page_size(dir)?)?,
         };
         schema::migrate(&mut conn)?;
         let meta = |k: &str| -> Result<String, StoreError> {
@@ -451,7 +460,11 @@ fn keying() -> std::sync::MutexGuard<'static, ()> {
         .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
-fn open_connection(dir: &Path, key: &keys::DataKey) -> Result<Connection, StoreError> {
+fn open_connection(
+    dir: &Path,
+    key: &keys::DataKey,
+    page_size: u32,
+) -> Result<Connection, StoreError> {
     let conn = Connection::open_with_flags(
         dir.join(DB_FILE),
         OpenFlags::SQLITE_OPEN_READ_WRITE
@@ -471,6 +484,7 @@ fn open_connection(dir: &Path, key: &keys::DataKey) -> Result<Connection, StoreE
         // SQLCipher reports a wrong key on stderr by default; the error returned below says it better.
         let _ = conn.execute_batch("PRAGMA cipher_log_level = NONE;");
         conn.execute_batch(&key_pragma("key", key))?;
+        conn.execute_batch(&format!("PRAGMA cipher_page_size = {page_size};"))?;
         // The first read proves the key: a wrong one reads as "not a database".
         conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| {
             r.get::<_, i64>(0)
@@ -490,5 +504,125 @@ fn open_connection(dir: &Path, key: &keys::DataKey) -> Result<Connection, StoreE
     conn.execute_batch(
         "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;",
     )?;
+    // A pulled page of 2,000 records writes about 6 MB. With SQLite's default 2 MB page cache
+    // it would spill pages to the WAL mid-transaction, encrypting many of them twice; and a
+    // checkpoint after every commit past 1,000 pages would decrypt and encrypt each page again
+    // within the pull. So the cache holds a page's writes (16 MiB at most), and the WAL is
+    // copied back after a sync's pull ([`Store::checkpoint`]) or once it passes 64 MiB; the
+    // file is cut back to 16 MiB after.
+    conn.execute_batch(
+        "PRAGMA cache_size = -16384; PRAGMA wal_autocheckpoint = 16384;
+         PRAGMA journal_size_limit = 16777216;",
+    )?;
     Ok(conn)
+}
+
+#[cfg(test)]
+mod format_tests {
+    use super::*;
+    use beatbook_domain::concern::NewConcern;
+
+    fn settings() -> InitSettings {
+        InitSettings {
+            officer: OfficerId::new("PC4127"),
+            kdf: KdfSettings::INSECURE_FAST,
+            areas: beatbook_domain::reference::demo_areas(),
+        }
+    }
+
+    fn concern() -> NewConcern {
+        let line = include_str!("../../../tests/fixtures/concerns.ndjson")
+            .lines()
+            .next()
+            .unwrap();
+        let mut v: serde_json::Value = serde_json::from_str(line).unwrap();
+        v.as_object_mut().unwrap().remove("id");
+        serde_json::from_value(v).unwrap()
+    }
+
+    fn key_file(dir: &Path) -> serde_json::Value {
+        serde_json::from_slice(&std::fs::read(dir.join(keys::KEY_FILE)).unwrap()).unwrap()
+    }
+
+    #[test]
+    fn a_new_store_keeps_its_page_size_in_the_key_file_and_opens_with_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let id = Store::init(dir.path(), "246810", settings())
+            .unwrap()
+            .add_concern(concern())
+            .unwrap();
+        assert_eq!(key_file(dir.path())["page_size"], keys::NEW_PAGE_SIZE);
+        let store = Store::open(dir.path(), "246810").unwrap();
+        let page: String = store
+            .conn
+            .query_row("PRAGMA cipher_page_size", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(page, keys::NEW_PAGE_SIZE.to_string());
+        assert!(store.state(id).is_ok());
+        // A PIN change keeps it.
+        drop(store);
+        Store::change_pin(dir.path(), "246810", "135790").unwrap();
+        assert_eq!(key_file(dir.path())["page_size"], keys::NEW_PAGE_SIZE);
+        assert!(Store::open(dir.path(), "135790").unwrap().state(id).is_ok());
+    }
+
+    #[test]
+    fn a_store_made_before_the_key_file_named_a_page_size_still_opens() {
+        let dir = tempfile::tempdir().unwrap();
+        let id = Store::init_with_page_size(dir.path(), "246810", settings(), 4_096)
+            .unwrap()
+            .add_concern(concern())
+            .unwrap();
+        // An older key file: no page size in it.
+        let mut file = key_file(dir.path());
+        file.as_object_mut().unwrap().remove("page_size");
+        std::fs::write(dir.path().join(keys::KEY_FILE), file.to_string()).unwrap();
+        let store = Store::open(dir.path(), "246810").unwrap();
+        assert!(store.state(id).is_ok());
+    }
+
+    #[test]
+    fn a_key_file_naming_the_wrong_page_size_does_not_open_the_store() {
+        let dir = tempfile::tempdir().unwrap();
+        drop(Store::init(dir.path(), "246810", settings()).unwrap());
+        let mut file = key_file(dir.path());
+        file["page_size"] = 4_096.into();
+        std::fs::write(dir.path().join(keys::KEY_FILE), file.to_string()).unwrap();
+        let err = Store::open(dir.path(), "246810").err().unwrap().to_string();
+        assert!(err.contains("cannot be decrypted"), "{err}");
+        file["page_size"] = 1_000.into();
+        std::fs::write(dir.path().join(keys::KEY_FILE), file.to_string()).unwrap();
+        let err = Store::open(dir.path(), "246810").err().unwrap().to_string();
+        assert!(err.contains("page size of 1000"), "{err}");
+    }
+
+    #[test]
+    fn a_store_from_before_bodies_were_dropped_opens_and_keeps_its_records() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::init(dir.path(), "246810", settings()).unwrap();
+        let id = store.add_concern(concern()).unwrap();
+        // Schema 3 kept each record's body beside its state.
+        store
+            .conn
+            .execute_batch(
+                "ALTER TABLE records ADD COLUMN body TEXT NOT NULL DEFAULT '{}';
+                 PRAGMA user_version = 3;",
+            )
+            .unwrap();
+        drop(store);
+        let store = Store::open(dir.path(), "246810").unwrap();
+        let columns: Vec<String> = store
+            .conn
+            .prepare("SELECT name FROM pragma_table_info('records')")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert!(!columns.contains(&"body".to_owned()), "{columns:?}");
+        let listed = store.list(&Default::default()).unwrap();
+        assert_eq!(listed.len(), 1);
+        assert_eq!(listed[0].id, id);
+        assert_eq!(listed[0].body["description"], concern().description);
+    }
 }

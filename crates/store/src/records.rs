@@ -27,7 +27,6 @@ pub struct StoredRecord<R> {
 
 /// The columns lists and search read, worked out from a record's merged state.
 struct Materialized {
-    body: String,
     title: String,
     status: Option<String>,
     occurred_at: DateTime<Utc>,
@@ -39,7 +38,6 @@ struct Materialized {
 fn materialize_as<R: Record>(state: &RecordState) -> Result<Materialized, StoreError> {
     let r = R::from_state(state)?;
     Ok(Materialized {
-        body: serde_json::to_string(&r)?,
         title: r.title(),
         status: r.status(),
         occurred_at: r.occurred_at(),
@@ -47,6 +45,23 @@ fn materialize_as<R: Record>(state: &RecordState) -> Result<Materialized, StoreE
         areas: r.areas(),
         search_text: r.search_text(),
     })
+}
+
+fn body_as<R: Record>(state: &RecordState) -> Result<serde_json::Value, StoreError> {
+    Ok(serde_json::to_value(R::from_state(state)?)?)
+}
+
+/// The record as its kind reads it, as JSON: what lists and the record view show.
+pub(crate) fn body(state: &RecordState) -> Result<serde_json::Value, StoreError> {
+    match state.kind {
+        RecordKind::Concern => body_as::<Concern>(state),
+        RecordKind::IntelReport => body_as::<IntelReport>(state),
+        RecordKind::IntelSource => body_as::<IntelSource>(state),
+        RecordKind::Meeting => body_as::<Meeting>(state),
+        RecordKind::Priority => body_as::<Priority>(state),
+        RecordKind::PatrolLog => body_as::<PatrolLog>(state),
+        RecordKind::Engagement => body_as::<Engagement>(state),
+    }
 }
 
 fn materialize(state: &RecordState) -> Result<Materialized, StoreError> {
@@ -69,13 +84,31 @@ fn time_text(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Millis, true)
 }
 
+/// A record state as HQ sent it: the state, and its JSON text when the sender kept it (then a
+/// record new to this device is stored as that text, not encoded again).
+#[derive(Clone, Debug)]
+pub struct Pulled {
+    pub state: RecordState,
+    pub text: Option<String>,
+}
+
+impl From<RecordState> for Pulled {
+    fn from(state: RecordState) -> Self {
+        Pulled { state, text: None }
+    }
+}
+
 /// Merge remote states into the local ones.
 pub(crate) fn merge_states(
     tx: &Transaction<'_>,
     device: &mut DeviceState,
-    states: &[RecordState],
+    states: &[Pulled],
 ) -> Result<(), StoreError> {
-    for remote in states {
+    for Pulled {
+        state: remote,
+        text,
+    } in states
+    {
         // Later local stamps must sort after everything seen from HQ.
         device.observe(remote.updated.hlc);
         match load_state(tx, remote.id)? {
@@ -87,7 +120,7 @@ pub(crate) fn merge_states(
                     save_state(tx, &merged, true, Index::Later)?;
                 }
             }
-            None => save_state(tx, remote, false, Index::Later)?,
+            None => save_state_as(tx, remote, text.as_deref(), false, Index::Later)?,
         }
     }
     Ok(())
@@ -154,16 +187,35 @@ pub(crate) fn save_state(
     existed: bool,
     index: Index,
 ) -> Result<(), StoreError> {
+    save_state_as(tx, state, None, existed, index)
+}
+
+/// [`save_state`], with the state's JSON text when it is already known.
+fn save_state_as(
+    tx: &Transaction<'_>,
+    state: &RecordState,
+    text: Option<&str>,
+    existed: bool,
+    index: Index,
+) -> Result<(), StoreError> {
     let m = materialize(state)?;
+    let encoded;
+    let text = match text {
+        Some(t) => t,
+        None => {
+            encoded = serde_json::to_string(state)?;
+            &encoded
+        }
+    };
     let id = state.id.to_string();
     let conflicts = state.conflicts().join(",");
     let rowid: i64 = tx
         .prepare_cached(
-            "INSERT INTO records (id, kind, state, body, title, status, occurred_at, retention_review,
+            "INSERT INTO records (id, kind, state, title, status, occurred_at, retention_review,
                                   created_by, updated_ms, deleted, conflicts)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
              ON CONFLICT (id) DO UPDATE SET
-                kind = excluded.kind, state = excluded.state, body = excluded.body,
+                kind = excluded.kind, state = excluded.state,
                 title = excluded.title, status = excluded.status, occurred_at = excluded.occurred_at,
                 retention_review = excluded.retention_review, created_by = excluded.created_by,
                 updated_ms = excluded.updated_ms, deleted = excluded.deleted, conflicts = excluded.conflicts
@@ -173,8 +225,7 @@ pub(crate) fn save_state(
             rusqlite::params![
                 id,
                 state.kind.as_str(),
-                serde_json::to_string(state)?,
-                m.body,
+                text,
                 m.title,
                 m.status,
                 time_text(m.occurred_at),
@@ -293,7 +344,8 @@ pub(crate) fn load_areas(conn: &Connection) -> Result<Vec<Area>, StoreError> {
     rows.map(|r| Ok(serde_json::from_str(&r?)?)).collect()
 }
 
-const SUMMARY_COLUMNS: &str = "r.id, r.kind, r.title, r.status, r.occurred_at, r.conflicts, r.body,
+const SUMMARY_COLUMNS: &str =
+    "r.id, r.kind, r.title, r.status, r.occurred_at, r.conflicts, r.state,
     (SELECT count(*) FROM outbox o WHERE o.record_id = r.id AND o.state = 'pending'),
     (SELECT group_concat(area_id, char(31)) FROM record_areas a WHERE a.record_id = r.id)";
 
@@ -306,7 +358,7 @@ fn summary_from_row(
     let status: Option<String> = row.get(3)?;
     let occurred: String = row.get(4)?;
     let conflicts: String = row.get(5)?;
-    let body: String = row.get(6)?;
+    let state: String = row.get(6)?;
     let pending: i64 = row.get(7)?;
     let areas: Option<String> = row.get(8)?;
     Ok((|| {
@@ -329,7 +381,7 @@ fn summary_from_row(
                 .map(str::to_owned)
                 .collect(),
             pending_ops: u32::try_from(pending).unwrap_or(u32::MAX),
-            body: serde_json::from_str(&body)?,
+            body: body(&serde_json::from_str(&state)?)?,
         })
     })())
 }
@@ -471,7 +523,8 @@ impl Store {
     /// Merge records received from HQ (their merged states) in one transaction. Local changes not
     /// yet on HQ survive: merging is commutative, so their ops still win where they are newer.
     pub fn merge_remote(&mut self, states: &[RecordState]) -> Result<(), StoreError> {
-        self.write(|tx, device, _| merge_states(tx, device, states))
+        let pulled: Vec<Pulled> = states.iter().cloned().map(Pulled::from).collect();
+        self.write(|tx, device, _| merge_states(tx, device, &pulled))
     }
 
     /// How many records (not deleted) the device holds.
@@ -582,6 +635,18 @@ impl Store {
         )?;
         tx.commit()?;
         Ok(n)
+    }
+
+    /// Copy what the WAL holds back into the database file (see the connection's settings in
+    /// `open_connection`): the sync engine does this after a pull. PASSIVE: it never waits for,
+    /// nor blocks, the app's own reads and writes. Returns the WAL pages still to copy.
+    pub fn checkpoint(&self) -> Result<u64, StoreError> {
+        let (log, done): (i64, i64) =
+            self.conn
+                .query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |r| {
+                    Ok((r.get(1)?, r.get(2)?))
+                })?;
+        Ok(u64::try_from(log - done).unwrap_or_default())
     }
 
     /// How many pulled records wait for the search index.

@@ -8,6 +8,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0001_init.sql"),
     include_str!("../migrations/0002_fts_pending.sql"),
     include_str!("../migrations/0003_photos.sql"),
+    include_str!("../migrations/0004_records_without_body.sql"),
 ];
 
 /// The schema version this build writes.

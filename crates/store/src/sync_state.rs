@@ -218,7 +218,7 @@ impl Store {
     /// An interrupted pull resumes from the last cursor; repeating a page is harmless.
     pub fn apply_pull(
         &mut self,
-        records: &[RecordState],
+        records: &[crate::Pulled],
         purge: &[RecordId],
         cursor: u64,
         access: &str,

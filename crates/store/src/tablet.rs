@@ -76,16 +76,16 @@ impl Store {
         if state.is_deleted() {
             return Err(StoreError::Deleted(id));
         }
-        let summary = self
+        let title: String = self
             .conn
             .query_row(
-                "SELECT title, body FROM records WHERE id = ?1",
+                "SELECT title FROM records WHERE id = ?1",
                 [id.to_string()],
-                |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)),
+                |r| r.get(0),
             )
             .optional()?
             .ok_or(StoreError::NotFound(id))?;
-        let body: serde_json::Value = serde_json::from_str(&summary.1)?;
+        let body = crate::records::body(&state)?;
         let history = self.history(&state)?;
         let pending = history
             .iter()
@@ -125,7 +125,7 @@ impl Store {
         Ok(RecordDetail {
             id,
             kind: state.kind,
-            title: summary.0,
+            title,
             body,
             areas: self.area_refs(&area_ids),
             created_by: state.created_by.clone(),

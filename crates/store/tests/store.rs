@@ -152,7 +152,7 @@ fn the_database_on_disk_holds_none_of_the_text_and_sqlite3_cannot_read_it() {
     let db = dir.path().join(beatbook_store::DB_FILE);
     let out = std::process::Command::new("sqlite3")
         .arg(&db)
-        .arg("SELECT body FROM records;")
+        .arg("SELECT state FROM records;")
         .output()
         .expect("the sqlite3 command-line tool must be installed (make test installs it)");
     assert!(
@@ -830,7 +830,7 @@ fn records_pulled_from_hq_are_searchable_at_once_though_indexed_later() {
 
     // B pulls both: stored and listed at once, their text waiting for the index.
     b.apply_pull(
-        &[a.state(id).unwrap(), a.state(other).unwrap()],
+        &[a.state(id).unwrap().into(), a.state(other).unwrap().into()],
         &[],
         2,
         "fp",
@@ -847,7 +847,7 @@ fn records_pulled_from_hq_are_searchable_at_once_though_indexed_later() {
     let mut c = a.get::<Concern>(id).unwrap().record;
     c.description = "Streetlight fixed by the Plender steps".into();
     a.update_concern(id, c).unwrap();
-    b.apply_pull(&[a.state(id).unwrap()], &[other], 3, "fp")
+    b.apply_pull(&[a.state(id).unwrap().into()], &[other], 3, "fp")
         .unwrap();
     assert_eq!(b.index_backlog().unwrap(), 1);
     assert!(b.search("oval", &ListFilter::default()).unwrap().is_empty());
@@ -860,7 +860,7 @@ fn records_pulled_from_hq_are_searchable_at_once_though_indexed_later() {
         .unwrap()
         .is_empty());
     // Chunked catch-up reports what it did and stops at zero.
-    b.apply_pull(&[a.state(other).unwrap()], &[], 4, "fp")
+    b.apply_pull(&[a.state(other).unwrap().into()], &[], 4, "fp")
         .unwrap();
     assert_eq!(b.index_pending(10).unwrap(), 1);
     assert_eq!(b.index_pending(10).unwrap(), 0);

@@ -2,8 +2,8 @@
 
 use crate::SyncError;
 use beatbook_domain::protocol::{
-    codes, ApiErrorBody, EnrolRequest, EnrolResponse, LoginRequest, PullResponse, PushRequest,
-    PushResponse, RefreshRequest, Session, API_PREFIX, PROTOCOL_HEADER, PROTOCOL_VERSION,
+    codes, ApiErrorBody, EnrolRequest, EnrolResponse, LoginRequest, PushRequest, PushResponse,
+    RefreshRequest, Session, API_PREFIX, PROTOCOL_HEADER, PROTOCOL_VERSION,
 };
 use reqwest::header::{CONTENT_ENCODING, CONTENT_TYPE};
 use serde::de::DeserializeOwned;
@@ -158,18 +158,65 @@ impl HqClient {
         self.send(Self::packed(req, json)?).await
     }
 
-    pub async fn pull(
-        &self,
-        token: &str,
-        after: u64,
-        limit: u32,
-    ) -> Result<PullResponse, SyncError> {
+    pub async fn pull(&self, token: &str, after: u64, limit: u32) -> Result<PulledPage, SyncError> {
         let req = self
             .http
             .get(self.url("/sync/pull"))
             .bearer_auth(token)
             .query(&[("after", after), ("limit", u64::from(limit))]);
-        self.send(req).await
+        let bytes = self.send_for_bytes(req).await?;
+        let bytes = bytes.as_ref().to_vec();
+        // Reading a page of records is CPU work: off the async workers.
+        tokio::task::spawn_blocking(move || PulledPage::read(&bytes))
+            .await
+            .map_err(|e| SyncError::Protocol(format!("reading the pull failed: {e}")))?
+    }
+}
+
+/// A pull answer (`PullResponse` on the wire) as the device reads it: each record's state with
+/// the JSON text it came as, so that a record new to the device is stored as it came.
+#[derive(Debug)]
+pub struct PulledPage {
+    pub records: Vec<beatbook_store::Pulled>,
+    pub purge: Vec<beatbook_domain::RecordId>,
+    pub cursor: u64,
+    pub more: bool,
+    pub access: String,
+    pub viewer: beatbook_domain::access::Viewer,
+}
+
+impl PulledPage {
+    fn read(bytes: &[u8]) -> Result<Self, SyncError> {
+        #[derive(serde::Deserialize)]
+        struct Wire<'a> {
+            #[serde(borrow)]
+            records: Vec<&'a serde_json::value::RawValue>,
+            purge: Vec<beatbook_domain::RecordId>,
+            cursor: u64,
+            more: bool,
+            access: String,
+            viewer: beatbook_domain::access::Viewer,
+        }
+        let bad = |e: serde_json::Error| SyncError::Protocol(format!("HQ's pull answer: {e}"));
+        let wire: Wire<'_> = serde_json::from_slice(bytes).map_err(bad)?;
+        let records = wire
+            .records
+            .into_iter()
+            .map(|raw| {
+                Ok(beatbook_store::Pulled {
+                    state: serde_json::from_str(raw.get()).map_err(bad)?,
+                    text: Some(raw.get().to_owned()),
+                })
+            })
+            .collect::<Result<_, SyncError>>()?;
+        Ok(PulledPage {
+            records,
+            purge: wire.purge,
+            cursor: wire.cursor,
+            more: wire.more,
+            access: wire.access,
+            viewer: wire.viewer,
+        })
     }
 }
 

@@ -54,7 +54,8 @@ pub struct SyncReport {
     pub push_ms: u64,
     pub pull_ms: u64,
     /// Adding the pulled records to the search index, after the pull (a search made meanwhile
-    /// indexes what is still waiting first, so it never misses a record).
+    /// indexes what is still waiting first, so it never misses a record), and copying the
+    /// pull's writes from the WAL into the database file.
     pub index_ms: u64,
     /// Photos sent after the push; a photo that failed does not fail the sync.
     pub photos: crate::PhotoReport,
@@ -342,6 +343,8 @@ impl SyncEngine {
             .await?
             > 0
         {}
+        // And the pull's writes go from the WAL into the database file (see the store).
+        self.with_store(|s| s.checkpoint()).await?;
         report.index_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
         report.pending = self.with_store(|s| s.pending_count()).await?;
         Ok(report)
@@ -515,7 +518,7 @@ impl SyncEngine {
         client: &HqClient,
         token: &mut String,
         cursor: u64,
-    ) -> Result<beatbook_domain::protocol::PullResponse, SyncError> {
+    ) -> Result<crate::client::PulledPage, SyncError> {
         let started = std::time::Instant::now();
         let page = match client.pull(token, cursor, PULL_PAGE).await {
             Err(SyncError::SignInNeeded(_)) => {
