@@ -353,7 +353,8 @@ impl Store {
     /// The oldest ops waiting to go to HQ, in device_seq order.
     pub fn pending_ops(&self, limit: usize) -> Result<Vec<Op>, StoreError> {
         let mut stmt = self.conn.prepare_cached(
-            "SELECT op FROM outbox WHERE state = 'pending' ORDER BY device_seq LIMIT ?1",
+            "SELECT p.op FROM outbox o JOIN outbox_ops p ON p.device_seq = o.device_seq
+             WHERE o.state = 'pending' ORDER BY o.device_seq LIMIT ?1",
         )?;
         let rows = stmt.query_map([i64::try_from(limit).unwrap_or(i64::MAX)], |r| {
             r.get::<_, String>(0)
@@ -369,8 +370,8 @@ impl Store {
         limit: usize,
     ) -> Result<Vec<(u64, String)>, StoreError> {
         let mut stmt = self.conn.prepare_cached(
-            "SELECT device_seq, op FROM outbox WHERE state = 'pending' AND device_seq > ?1
-             ORDER BY device_seq LIMIT ?2",
+            "SELECT o.device_seq, p.op FROM outbox o JOIN outbox_ops p ON p.device_seq = o.device_seq
+             WHERE o.state = 'pending' AND o.device_seq > ?1 ORDER BY o.device_seq LIMIT ?2",
         )?;
         let rows = stmt.query_map(
             (
@@ -597,15 +598,20 @@ mod format_tests {
     }
 
     #[test]
-    fn a_store_from_before_bodies_were_dropped_opens_and_keeps_its_records() {
+    fn a_store_of_schema_3_opens_and_keeps_its_records_and_ops() {
         let dir = tempfile::tempdir().unwrap();
         let mut store = Store::init(dir.path(), "246810", settings()).unwrap();
         let id = store.add_concern(concern()).unwrap();
-        // Schema 3 kept each record's body beside its state.
+        let ops = store.pending_ops_json(0, 10).unwrap();
+        assert_eq!(ops.len(), 1);
+        // Schema 3 kept each record's body beside its state, and each op in its outbox row.
         store
             .conn
             .execute_batch(
                 "ALTER TABLE records ADD COLUMN body TEXT NOT NULL DEFAULT '{}';
+                 ALTER TABLE outbox ADD COLUMN op TEXT;
+                 UPDATE outbox SET op = (SELECT op FROM outbox_ops p WHERE p.device_seq = outbox.device_seq);
+                 DROP TABLE outbox_ops;
                  PRAGMA user_version = 3;",
             )
             .unwrap();
@@ -624,5 +630,7 @@ mod format_tests {
         assert_eq!(listed.len(), 1);
         assert_eq!(listed[0].id, id);
         assert_eq!(listed[0].body["description"], concern().description);
+        assert_eq!(store.pending_ops_json(0, 10).unwrap(), ops);
+        assert_eq!(store.pending_count().unwrap(), 1);
     }
 }

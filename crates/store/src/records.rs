@@ -274,16 +274,18 @@ pub(crate) fn apply_local(
     action: OpAction,
 ) -> Result<Op, StoreError> {
     let op = device.next_op(id, kind, action);
+    let seq = i64::try_from(op.device_seq)
+        .map_err(|_| StoreError::Corrupt("device_seq overflow".into()))?;
     tx.prepare_cached(
-        "INSERT INTO outbox (device_seq, record_id, op, created_ms) VALUES (?1, ?2, ?3, ?4)",
+        "INSERT INTO outbox (device_seq, record_id, created_ms) VALUES (?1, ?2, ?3)",
     )?
     .execute((
-        i64::try_from(op.device_seq)
-            .map_err(|_| StoreError::Corrupt("device_seq overflow".into()))?,
+        seq,
         id.to_string(),
-        serde_json::to_string(&op)?,
         i64::try_from(op.hlc.wall_ms).unwrap_or(i64::MAX),
     ))?;
+    tx.prepare_cached("INSERT INTO outbox_ops (device_seq, op) VALUES (?1, ?2)")?
+        .execute((seq, serde_json::to_string(&op)?))?;
     let existed = current.is_some();
     let state = match current {
         Some(mut s) => {

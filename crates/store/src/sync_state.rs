@@ -106,18 +106,31 @@ impl Store {
         let mut applied = PushApplied::default();
         let tx = self.conn.transaction()?;
         {
+            // Runs of consecutive ops on HQ are acknowledged with one statement each.
             let mut ack = tx.prepare_cached(
-                "UPDATE outbox SET state = 'acked', reject_reason = NULL WHERE device_seq = ?1",
+                "UPDATE outbox SET state = 'acked', reject_reason = NULL
+                 WHERE device_seq BETWEEN ?1 AND ?2",
             )?;
             let mut reject = tx.prepare_cached(
                 "UPDATE outbox SET state = 'rejected', reject_reason = ?2 WHERE device_seq = ?1",
             )?;
+            let mut run: Option<(i64, i64)> = None;
+            let mut ack_run = |run: &mut Option<(i64, i64)>| -> Result<u32, StoreError> {
+                Ok(match run.take() {
+                    Some((from, to)) => u32::try_from(ack.execute((from, to))?).unwrap_or(0),
+                    None => 0,
+                })
+            };
             for r in results {
                 let seq = i64::try_from(r.device_seq).unwrap_or(i64::MAX);
                 match &r.outcome {
-                    OpOutcome::Applied { .. } | OpOutcome::Duplicate => {
-                        applied.acked += u32::try_from(ack.execute([seq])?).unwrap_or(0)
-                    }
+                    OpOutcome::Applied { .. } | OpOutcome::Duplicate => match &mut run {
+                        Some((_, to)) if *to + 1 == seq => *to = seq,
+                        _ => {
+                            applied.acked += ack_run(&mut run)?;
+                            run = Some((seq, seq));
+                        }
+                    },
                     // Past a gap: stays pending and goes again after the missing ops.
                     OpOutcome::Rejected { code, .. } if code == "gap" => {}
                     OpOutcome::Rejected { code, reason } => {
@@ -127,6 +140,7 @@ impl Store {
                     }
                 }
             }
+            applied.acked += ack_run(&mut run)?;
             // HQ is missing ops it had acknowledged (restored from a backup): send them again.
             applied.resent = u32::try_from(tx.execute(
                 "UPDATE outbox SET state = 'pending' WHERE state = 'acked' AND device_seq >= ?1",

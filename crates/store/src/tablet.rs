@@ -144,7 +144,8 @@ impl Store {
     /// its creation there.
     fn history(&self, state: &RecordState) -> Result<Vec<HistoryEntry>, StoreError> {
         let mut stmt = self.conn.prepare_cached(
-            "SELECT op, state, reject_reason FROM outbox WHERE record_id = ?1 ORDER BY device_seq",
+            "SELECT p.op, o.state, o.reject_reason FROM outbox o JOIN outbox_ops p ON p.device_seq = o.device_seq
+             WHERE o.record_id = ?1 ORDER BY o.device_seq",
         )?;
         let rows = stmt.query_map([state.id.to_string()], |r| {
             Ok((

@@ -869,3 +869,54 @@ fn records_pulled_from_hq_are_searchable_at_once_though_indexed_later() {
         1
     );
 }
+
+#[test]
+fn what_hq_did_with_each_op_is_recorded_in_runs_and_refusals_are_kept() {
+    use beatbook_domain::protocol::{OpOutcome, OpResult};
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = new_store(dir.path());
+    for i in 0..6 {
+        store
+            .add_concern(concern(&format!("Concern {i}"), 51.5392, -0.1426))
+            .unwrap();
+    }
+    let r = |device_seq, outcome| OpResult {
+        device_seq,
+        outcome,
+    };
+    let refused = |code: &str| OpOutcome::Rejected {
+        code: code.into(),
+        reason: "because".into(),
+    };
+    let results = [
+        r(1, OpOutcome::Applied { server_seq: 10 }),
+        r(2, OpOutcome::Duplicate),
+        r(3, refused("invalid")),
+        r(4, OpOutcome::Applied { server_seq: 11 }),
+        r(5, refused("gap")),
+        r(6, refused("gap")),
+    ];
+    let applied = store.apply_push_results(&results, 5).unwrap();
+    assert_eq!((applied.acked, applied.rejected, applied.resent), (3, 1, 0));
+    let waiting: Vec<u64> = store
+        .pending_ops_json(0, 10)
+        .unwrap()
+        .into_iter()
+        .map(|(seq, _)| seq)
+        .collect();
+    assert_eq!(waiting, vec![5, 6], "ops past a gap wait to go again");
+    let refused_ops = store.rejected_ops().unwrap();
+    assert_eq!(refused_ops.len(), 1);
+    assert_eq!(refused_ops[0].device_seq, 3);
+    assert_eq!(refused_ops[0].reason, "invalid: because");
+    // HQ lost ops from 2 on (restored from a backup): those it had acknowledged go again.
+    let applied = store.apply_push_results(&[], 2).unwrap();
+    assert_eq!(applied.resent, 2);
+    let waiting: Vec<u64> = store
+        .pending_ops_json(0, 10)
+        .unwrap()
+        .into_iter()
+        .map(|(seq, _)| seq)
+        .collect();
+    assert_eq!(waiting, vec![2, 4, 5, 6]);
+}

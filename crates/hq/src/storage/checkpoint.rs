@@ -3,26 +3,30 @@
 //! With `synchronous = FULL` a commit waits for its WAL frames to reach the disk; by default
 //! SQLite then also copies the WAL into the database file and syncs that (a checkpoint) inside the
 //! same commit, once the WAL passes 1,000 pages, which about doubles what a large push waits for.
-//! Here the writer only appends to the WAL, and a second connection copies it back soon after
-//! each commit, while the next push is already being written. Durability is the same: a commit is
+//! Here the writer only appends to the WAL, and a second connection copies it back once HQ has
+//! been quiet for a moment (and at least every second while it is busy). Durability is the same: a commit is
 //! acknowledged only once its WAL frames are on disk. If this thread ever falls behind, the
-//! writer checkpoints by itself past [`WRITER_LIMIT_PAGES`], so the WAL stays bounded.
+//! writer checkpoints by itself past [`WRITER_LIMIT_BYTES`], so the WAL stays bounded.
 
 use rusqlite::Connection;
 use std::path::Path;
 use std::sync::{Arc, Condvar, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-/// The writer checkpoints by itself past this many WAL pages (64 MiB at 4 KiB pages).
-pub const WRITER_LIMIT_PAGES: i64 = 16_384;
-/// At most one checkpoint this often (each one syncs the database file).
-const SPACING: Duration = Duration::from_millis(50);
-/// And at least this often while anything was written.
+/// The writer checkpoints by itself once the WAL holds this much.
+pub const WRITER_LIMIT_BYTES: i64 = 64 * 1024 * 1024;
+/// A checkpoint waits for this long without writes, so a burst of pushes (a tablet's end of
+/// shift) is not slowed by copying back what it has just written...
+const QUIET: Duration = Duration::from_millis(100);
+/// ...but for no longer than this after the first write it has not copied yet.
+const MAX_DELAY: Duration = Duration::from_secs(1);
+/// When no push is written, the thread checkpoints this often anyway, for HQ's other writes
+/// (sessions, the access log, administration), which do not call [`Checkpointer::written`].
 const IDLE: Duration = Duration::from_secs(1);
 
 #[derive(Default)]
 struct Signal {
-    written: bool,
+    last_write: Option<Instant>,
     stop: bool,
 }
 
@@ -44,11 +48,11 @@ impl Checkpointer {
         Ok(Self { signal })
     }
 
-    /// Something was committed: checkpoint soon.
+    /// Something was committed: checkpoint once HQ is quiet.
     pub fn written(&self) {
         let (lock, cv) = &*self.signal;
         if let Ok(mut s) = lock.lock() {
-            s.written = true;
+            s.last_write = Some(Instant::now());
             cv.notify_one();
         }
     }
@@ -66,35 +70,52 @@ impl Drop for Checkpointer {
 
 fn run(conn: Connection, signal: &(Mutex<Signal>, Condvar)) {
     let (lock, cv) = signal;
-    let mut dirty = false;
+    // The first write not yet copied back, if any.
+    let mut since: Option<Instant> = None;
     loop {
-        {
+        let last = {
             let Ok(mut s) = lock.lock() else { return };
-            if !s.written && !s.stop {
+            if s.last_write.is_none() && since.is_none() && !s.stop {
                 s = match cv.wait_timeout(s, IDLE) {
                     Ok((s, _)) => s,
                     Err(_) => return,
                 };
+                if s.last_write.is_none() {
+                    // A quiet second: copy back whatever else was written.
+                    since = Some(
+                        Instant::now()
+                            .checked_sub(MAX_DELAY)
+                            .unwrap_or_else(Instant::now),
+                    );
+                }
             }
             if s.stop {
                 return;
             }
-            dirty |= std::mem::take(&mut s.written);
+            s.last_write
+        };
+        let Some(last) = last.or(since) else { continue };
+        let first = *since.get_or_insert(last);
+        let now = Instant::now();
+        let quiet_for = now.saturating_duration_since(last);
+        if quiet_for < QUIET && now.saturating_duration_since(first) < MAX_DELAY {
+            std::thread::sleep(QUIET - quiet_for);
+            continue;
         }
-        if dirty {
-            // PASSIVE never blocks the writer or readers; what it cannot copy yet (frames a
-            // reader still needs) waits for the next round.
-            match conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |r| {
-                Ok((
-                    r.get::<_, i64>(0)?,
-                    r.get::<_, i64>(1)?,
-                    r.get::<_, i64>(2)?,
-                ))
-            }) {
-                Ok((_, log, done)) => dirty = done < log,
-                Err(e) => tracing::warn!(error = %e, "WAL checkpoint failed; will try again"),
+        if let Ok(mut s) = lock.lock() {
+            s.last_write = None;
+        }
+        // PASSIVE never blocks the writer or readers; what it cannot copy yet (frames a
+        // reader still needs) waits for the next round.
+        match conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |r| {
+            Ok((r.get::<_, i64>(1)?, r.get::<_, i64>(2)?))
+        }) {
+            Ok((log, done)) if done < log => since = Some(Instant::now()),
+            Ok(_) => since = None,
+            Err(e) => {
+                tracing::warn!(error = %e, "WAL checkpoint failed; will try again");
+                since = Some(Instant::now());
             }
         }
-        std::thread::sleep(SPACING);
     }
 }
