@@ -71,6 +71,66 @@ impl Json {
     }
 }
 
+/// Append `s` to `out` as a JSON string, exactly as `serde_json` writes it, but faster on the
+/// long texts records hold (descriptions, statements): eight bytes at a time are checked for
+/// anything that needs escaping, and runs without any are copied whole.
+pub fn push_string(out: &mut String, s: &str) {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    /// Whether any byte of `w` is a control character, `"` or `\`.
+    fn needs_escape(w: u64) -> bool {
+        let has_zero = |v: u64| v.wrapping_sub(ONES) & !v & HIGH != 0;
+        // Bytes of 0x80 and up (UTF-8) have the high bit set and are never flagged here.
+        let control = w.wrapping_sub(0x20 * ONES) & !w & HIGH != 0;
+        control || has_zero(w ^ (u64::from(b'"') * ONES)) || has_zero(w ^ (u64::from(b'\\') * ONES))
+    }
+    let bytes = s.as_bytes();
+    out.reserve(bytes.len() + 2);
+    out.push('"');
+    let mut run = 0; // start of the bytes not yet copied
+    let mut i = 0;
+    while i < bytes.len() {
+        if let Some(chunk) = bytes.get(i..i + 8) {
+            let mut word = [0u8; 8];
+            word.copy_from_slice(chunk);
+            if !needs_escape(u64::from_le_bytes(word)) {
+                i += 8;
+                continue;
+            }
+        }
+        let b = bytes[i];
+        let escaped = match b {
+            b'"' => "\\\"",
+            b'\\' => "\\\\",
+            b'\n' => "\\n",
+            b'\r' => "\\r",
+            b'\t' => "\\t",
+            0x08 => "\\b",
+            0x0c => "\\f",
+            0x00..=0x1f => "",
+            _ => {
+                i += 1;
+                continue;
+            }
+        };
+        // Everything before `i` is ASCII or whole UTF-8 sequences: escapes are ASCII bytes,
+        // which never occur inside a multi-byte sequence.
+        out.push_str(&s[run..i]);
+        if escaped.is_empty() {
+            const HEX: &[u8; 16] = b"0123456789abcdef";
+            out.push_str("\\u00");
+            out.push(char::from(HEX[usize::from(b >> 4)]));
+            out.push(char::from(HEX[usize::from(b & 0xf)]));
+        } else {
+            out.push_str(escaped);
+        }
+        i += 1;
+        run = i;
+    }
+    out.push_str(&s[run..]);
+    out.push('"');
+}
+
 impl PartialEq for Json {
     fn eq(&self, other: &Self) -> bool {
         self.get() == other.get()
@@ -139,6 +199,41 @@ mod tests {
             out, r#"{"a":{"lat": 51.5, "lon": -0.1}}"#,
             "written out as it came"
         );
+    }
+
+    #[test]
+    fn strings_are_written_exactly_as_serde_json_writes_them() {
+        let mut samples: Vec<String> = vec![
+            String::new(),
+            "plain".into(),
+            "exactly8".into(),
+            "a \"quoted\" word and a back\\slash, long enough to cross words".into(),
+            "line\nbreak\ttab\rreturn\u{8}\u{c}\u{0}\u{1f}\u{7f}".into(),
+            "Café au lait, naïve façade, 東京, emoji 🚓 then \"quote\"".into(),
+        ];
+        // Every control character, at every offset within a word.
+        for c in (0u8..0x20).chain([b'"', b'\\', b'a', 0x7f]) {
+            for at in 0..10 {
+                let mut s = "x".repeat(at);
+                s.push(char::from(c));
+                s.push_str("tail of the text");
+                samples.push(s);
+            }
+        }
+        for s in samples {
+            let mut out = String::new();
+            push_string(&mut out, &s);
+            assert_eq!(out, serde_json::to_string(&s).unwrap(), "{s:?}");
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn any_string_is_written_as_serde_json_writes_it(s in "\\PC*|[\\x00-\\x7f]{0,40}") {
+            let mut out = String::new();
+            push_string(&mut out, &s);
+            proptest::prop_assert_eq!(out, serde_json::to_string(&s).unwrap());
+        }
     }
 
     #[test]

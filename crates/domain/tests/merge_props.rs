@@ -180,6 +180,7 @@ proptest! {
     fn a_state_reads_back_from_its_compact_and_its_full_form((a, b, _c) in three_replicas()) {
         for state in [a.clone(), merged(&a, &b)] {
             let compact = serde_json::to_string(&state).unwrap();
+            prop_assert_eq!(&state.to_json(), &compact, "the hand-written encoding is serde's");
             prop_assert_eq!(&serde_json::from_str::<RecordState>(&compact).unwrap(), &state);
             let full = serde_json::json!({
                 "id": state.id, "kind": state.kind, "created": state.created,

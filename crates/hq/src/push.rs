@@ -191,12 +191,9 @@ pub fn record_rows(
         .into_iter()
         .filter_map(|(id, server_seq)| {
             let state = states.remove(&id)?;
-            let (state_json, facts) = encoded.remove(&id).unwrap_or_else(|| {
-                (
-                    serde_json::to_string(&state).unwrap_or_default(),
-                    AccessFacts::from_state(&state),
-                )
-            });
+            let (state_json, facts) = encoded
+                .remove(&id)
+                .unwrap_or_else(|| (state.to_json(), AccessFacts::from_state(&state)));
             Some(RecordRow {
                 state_json,
                 facts,
@@ -265,7 +262,7 @@ pub fn prepare(ctx: &PushContext, ops: &[Op], texts: Option<Vec<String>>) -> Pre
             continue;
         }
         fresh[i] = Some(check_and_merge(ctx, op, None).map(|state| Fresh {
-            state_json: serde_json::to_string(&state).unwrap_or_default(),
+            state_json: state.to_json(),
             facts: AccessFacts::from_state(&state),
             state,
         }));

@@ -203,7 +203,7 @@ fn save_state_as(
     let text = match text {
         Some(t) => t,
         None => {
-            encoded = serde_json::to_string(state)?;
+            encoded = state.to_json();
             &encoded
         }
     };

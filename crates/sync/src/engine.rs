@@ -16,7 +16,13 @@ use tokio::sync::{watch, Notify};
 /// Ops per push request.
 pub const PUSH_BATCH: usize = 2_000;
 /// Push requests on their way at once (see `SyncEngine::push_all`).
-pub const PUSH_IN_FLIGHT: usize = 2;
+pub const PUSH_IN_FLIGHT: usize = 3;
+
+/// Ops in the `n`th push request of a sync (from 0): the first ones are smaller, so that HQ has
+/// work as soon as possible and the pipeline fills quickly, then [`PUSH_BATCH`].
+pub fn push_batch_size(n: u64) -> usize {
+    PUSH_BATCH.min(500 << n.min(8))
+}
 /// Records per pull page.
 pub const PULL_PAGE: u32 = 2_000;
 
@@ -392,7 +398,7 @@ impl SyncEngine {
                 let batch = match next.take() {
                     Some(b) => b,
                     None => match self
-                        .with_store(move |s| s.pending_ops_json(after, PUSH_BATCH))
+                        .with_store(move |s| s.pending_ops_json(after, push_batch_size(sends)))
                         .await
                     {
                         Ok(b) => b,
@@ -443,8 +449,9 @@ impl SyncEngine {
                 self.with_store(move |s| s.apply_push_results(&results, expected)),
                 async {
                     if read_next {
+                        let size = push_batch_size(sends);
                         Some(
-                            self.with_store(move |s| s.pending_ops_json(after, PUSH_BATCH))
+                            self.with_store(move |s| s.pending_ops_json(after, size))
                                 .await,
                         )
                     } else {
