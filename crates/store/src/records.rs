@@ -26,6 +26,7 @@ pub struct StoredRecord<R> {
 }
 
 /// The columns lists and search read, worked out from a record's merged state.
+#[derive(Clone, Debug)]
 struct Materialized {
     title: String,
     status: Option<String>,
@@ -85,16 +86,40 @@ fn time_text(t: DateTime<Utc>) -> String {
 }
 
 /// A record state as HQ sent it: the state, and its JSON text when the sender kept it (then a
-/// record new to this device is stored as that text, not encoded again).
+/// record new to this device is stored as that text, not encoded again). [`Pulled::prepared`]
+/// also works out, ahead of the store's transaction, what lists and search read from it.
 #[derive(Clone, Debug)]
 pub struct Pulled {
     pub state: RecordState,
     pub text: Option<String>,
+    materialized: Option<Materialized>,
+}
+
+impl Pulled {
+    pub fn new(state: RecordState, text: Option<String>) -> Self {
+        Pulled {
+            state,
+            text,
+            materialized: None,
+        }
+    }
+
+    /// [`Pulled::new`], with the columns lists and search read worked out now, so that the
+    /// store's transaction only writes them (used when the record is new to the device). Work
+    /// that fails here is done again, and fails with its error, in the transaction.
+    pub fn prepared(state: RecordState, text: Option<String>) -> Self {
+        let materialized = materialize(&state).ok();
+        Pulled {
+            state,
+            text,
+            materialized,
+        }
+    }
 }
 
 impl From<RecordState> for Pulled {
     fn from(state: RecordState) -> Self {
-        Pulled { state, text: None }
+        Pulled::new(state, None)
     }
 }
 
@@ -107,6 +132,7 @@ pub(crate) fn merge_states(
     for Pulled {
         state: remote,
         text,
+        materialized,
     } in states
     {
         // Later local stamps must sort after everything seen from HQ.
@@ -120,7 +146,13 @@ pub(crate) fn merge_states(
                     save_state(tx, &merged, true, Index::Later)?;
                 }
             }
-            None => save_state_as(tx, remote, text.as_deref(), false, Index::Later)?,
+            None => {
+                let known = Written {
+                    text: text.as_deref(),
+                    materialized: materialized.as_ref(),
+                };
+                save_state_as(tx, remote, known, false, Index::Later)?
+            }
         }
     }
     Ok(())
@@ -187,20 +219,34 @@ pub(crate) fn save_state(
     existed: bool,
     index: Index,
 ) -> Result<(), StoreError> {
-    save_state_as(tx, state, None, existed, index)
+    save_state_as(tx, state, Written::default(), existed, index)
 }
 
-/// [`save_state`], with the state's JSON text when it is already known.
+/// What is already known of a state about to be written: its JSON text, and what lists read.
+#[derive(Clone, Copy, Default)]
+struct Written<'a> {
+    text: Option<&'a str>,
+    materialized: Option<&'a Materialized>,
+}
+
+/// [`save_state`], with what is already known of it.
 fn save_state_as(
     tx: &Transaction<'_>,
     state: &RecordState,
-    text: Option<&str>,
+    known: Written<'_>,
     existed: bool,
     index: Index,
 ) -> Result<(), StoreError> {
-    let m = materialize(state)?;
+    let worked_out;
+    let m = match known.materialized {
+        Some(m) => m,
+        None => {
+            worked_out = materialize(state)?;
+            &worked_out
+        }
+    };
     let encoded;
-    let text = match text {
+    let text = match known.text {
         Some(t) => t,
         None => {
             encoded = state.to_json();
@@ -209,34 +255,38 @@ fn save_state_as(
     };
     let id = state.id.to_string();
     let conflicts = state.conflicts().join(",");
-    let rowid: i64 = tx
-        .prepare_cached(
-            "INSERT INTO records (id, kind, state, title, status, occurred_at, retention_review,
-                                  created_by, updated_ms, deleted, conflicts)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
-             ON CONFLICT (id) DO UPDATE SET
-                kind = excluded.kind, state = excluded.state,
-                title = excluded.title, status = excluded.status, occurred_at = excluded.occurred_at,
-                retention_review = excluded.retention_review, created_by = excluded.created_by,
-                updated_ms = excluded.updated_ms, deleted = excluded.deleted, conflicts = excluded.conflicts
-             RETURNING seq",
+    let params = rusqlite::params![
+        id,
+        state.kind.as_str(),
+        text,
+        m.title,
+        m.status,
+        time_text(m.occurred_at),
+        m.retention_review,
+        state.created_by.as_str(),
+        i64::try_from(state.updated.hlc.wall_ms).unwrap_or(i64::MAX),
+        state.is_deleted(),
+        conflicts,
+    ];
+    // OR ROLLBACK: a failed write fails the whole transaction (as any error here does), so
+    // SQLite keeps no statement journal (a copy of every page the statement touches) for it.
+    let rowid: i64 = if existed {
+        tx.prepare_cached(
+            "UPDATE OR ROLLBACK records SET
+                kind = ?2, state = ?3, title = ?4, status = ?5, occurred_at = ?6,
+                retention_review = ?7, created_by = ?8, updated_ms = ?9, deleted = ?10, conflicts = ?11
+             WHERE id = ?1 RETURNING seq",
         )?
-        .query_row(
-            rusqlite::params![
-                id,
-                state.kind.as_str(),
-                text,
-                m.title,
-                m.status,
-                time_text(m.occurred_at),
-                m.retention_review,
-                state.created_by.as_str(),
-                i64::try_from(state.updated.hlc.wall_ms).unwrap_or(i64::MAX),
-                state.is_deleted(),
-                conflicts,
-            ],
-            |r| r.get(0),
-        )?;
+        .query_row(params, |r| r.get(0))?
+    } else {
+        tx.prepare_cached(
+            "INSERT OR ROLLBACK INTO records (id, kind, state, title, status, occurred_at,
+                 retention_review, created_by, updated_ms, deleted, conflicts)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+        )?
+        .execute(params)?;
+        tx.last_insert_rowid()
+    };
     if existed {
         tx.prepare_cached("DELETE FROM record_areas WHERE record_id = ?1")?
             .execute([&id])?;

@@ -174,7 +174,8 @@ impl HqClient {
 }
 
 /// A pull answer (`PullResponse` on the wire) as the device reads it: each record's state with
-/// the JSON text it came as, so that a record new to the device is stored as it came.
+/// the JSON text it came as, so that a record new to the device is stored as it came, and what
+/// the device's lists read from it (see `beatbook_store::Pulled::prepared`).
 #[derive(Debug)]
 pub struct PulledPage {
     pub records: Vec<beatbook_store::Pulled>,
@@ -203,10 +204,12 @@ impl PulledPage {
             .records
             .into_iter()
             .map(|raw| {
-                Ok(beatbook_store::Pulled {
-                    state: serde_json::from_str(raw.get()).map_err(bad)?,
-                    text: Some(raw.get().to_owned()),
-                })
+                let state = serde_json::from_str(raw.get()).map_err(bad)?;
+                // Worked out here, while the page before is written to the store.
+                Ok(beatbook_store::Pulled::prepared(
+                    state,
+                    Some(raw.get().to_owned()),
+                ))
             })
             .collect::<Result<_, SyncError>>()?;
         Ok(PulledPage {
