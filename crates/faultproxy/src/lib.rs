@@ -22,7 +22,7 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::oneshot;
+use tokio::sync::{oneshot, Notify};
 use tokio::task::{JoinHandle, JoinSet};
 use tokio::time::{sleep, timeout};
 
@@ -219,6 +219,7 @@ impl FaultProxy {
             upstream: Mutex::new(upstream),
             settings: Mutex::new(settings),
             offline: AtomicBool::new(false),
+            went_offline: Notify::new(),
             counters: Counters::default(),
             log: Mutex::new(Vec::new()),
         });
@@ -245,9 +246,13 @@ impl FaultProxy {
         *lock(&self.shared.settings) = settings;
     }
 
-    /// While offline, every accepted socket is closed at once (no fault index is used up).
+    /// While offline, every accepted socket is closed at once (no fault index is used up). Going
+    /// offline also cuts the connections already open, as losing signal does.
     pub fn set_offline(&self, offline: bool) {
         self.shared.offline.store(offline, Ordering::SeqCst);
+        if offline {
+            self.shared.went_offline.notify_one();
+        }
     }
 
     pub fn stats(&self) -> FaultStats {
@@ -287,6 +292,8 @@ struct Shared {
     upstream: Mutex<SocketAddr>,
     settings: Mutex<FaultSettings>,
     offline: AtomicBool,
+    /// Wakes the accept loop to cut every open connection.
+    went_offline: Notify,
     counters: Counters,
     log: Mutex<Vec<Fault>>,
 }
@@ -344,6 +351,11 @@ async fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
         tokio::select! {
             () = &mut end => break,
             Some(_) = tasks.join_next(), if !tasks.is_empty() => {}
+            () = shared.went_offline.notified() => {
+                if shared.offline.load(Ordering::SeqCst) {
+                    tasks.abort_all();
+                }
+            }
             accepted = listener.accept() => match accepted {
                 Err(_) => {
                     bump(&shared.counters.io_errors);
@@ -1032,6 +1044,28 @@ mod tests {
         proxy.set_offline(false);
         assert_eq!(round_trip(proxy.addr(), b"hello").await, b"hello");
         assert_eq!(proxy.fault_log(), vec![Fault::Clean]);
+    }
+
+    #[tokio::test]
+    async fn going_offline_cuts_the_connections_already_open() {
+        let up = upstream(Mode::Echo).await;
+        let proxy = FaultProxy::start(up.addr, FaultSettings::none(9))
+            .await
+            .unwrap();
+        let mut open = TcpStream::connect(proxy.addr()).await.unwrap();
+        open.write_all(b"ping").await.unwrap();
+        let mut echoed = [0u8; 4];
+        open.read_exact(&mut echoed).await.unwrap();
+        assert_eq!(&echoed, b"ping");
+        proxy.set_offline(true);
+        let mut rest = Vec::new();
+        let read = timeout(Duration::from_secs(5), open.read_to_end(&mut rest)).await;
+        assert!(
+            matches!(read, Ok(Ok(0)) | Ok(Err(_))),
+            "the open connection outlived the signal: {read:?}"
+        );
+        proxy.set_offline(false);
+        assert_eq!(round_trip(proxy.addr(), b"back").await, b"back");
     }
 
     #[tokio::test]

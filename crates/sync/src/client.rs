@@ -29,10 +29,19 @@ impl HqClient {
         let http = reqwest::Client::builder()
             .connect_timeout(Duration::from_secs(10))
             .timeout(Duration::from_secs(120))
+            // The engine keeps its client between syncs. A connection left idle this long is not
+            // reused: on a tablet the signal may have gone and come back since, leaving it dead.
+            .pool_idle_timeout(Duration::from_secs(20))
+            .tcp_keepalive(Duration::from_secs(15))
             .user_agent(concat!("beatbook-device/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| SyncError::Protocol(e.to_string()))?;
         Ok(Self { http, base })
+    }
+
+    /// Whether this client talks to `hq_url`.
+    pub(crate) fn is_for(&self, hq_url: &str) -> bool {
+        self.base == hq_url.trim_end_matches('/')
     }
 
     pub(crate) fn url(&self, path: &str) -> String {

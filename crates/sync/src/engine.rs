@@ -87,6 +87,9 @@ pub struct SyncEngine {
     store: Arc<Mutex<Store>>,
     wake: Arc<Notify>,
     photo_chunk: usize,
+    /// One HTTP client per HQ address, kept between syncs: its connections stay open and its TLS
+    /// set-up (parsing the root certificates) is done once, not on every sync.
+    client: Arc<Mutex<Option<HqClient>>>,
 }
 
 fn now_text() -> String {
@@ -133,7 +136,23 @@ impl SyncEngine {
             store,
             wake: Arc::new(Notify::new()),
             photo_chunk: crate::PHOTO_CHUNK,
+            client: Arc::default(),
         }
+    }
+
+    /// The HTTP client for `hq_url`: the one kept from an earlier call when it is for the same
+    /// address, a new one otherwise.
+    pub(crate) fn client(&self, hq_url: &str) -> Result<HqClient, SyncError> {
+        let mut kept = self
+            .client
+            .lock()
+            .map_err(|_| SyncError::Protocol("the HTTP client's lock was poisoned".into()))?;
+        if let Some(client) = kept.as_ref().filter(|c| c.is_for(hq_url)) {
+            return Ok(client.clone());
+        }
+        let client = HqClient::new(hq_url)?;
+        *kept = Some(client.clone());
+        Ok(client)
     }
 
     /// Upload photos in chunks of `bytes` (tests use small ones to see resuming).
@@ -178,7 +197,7 @@ impl SyncEngine {
         code: &str,
         device_name: &str,
     ) -> Result<(), SyncError> {
-        let client = HqClient::new(hq_url)?;
+        let client = self.client(hq_url)?;
         let device_id = self.with_store(|s| Ok(s.device_id())).await?;
         let resp = client
             .enrol(&EnrolRequest {
@@ -208,7 +227,8 @@ impl SyncEngine {
             return Err(SyncError::NotEnrolled);
         };
         let device_id = self.with_store(|s| Ok(s.device_id())).await?;
-        let session = HqClient::new(&url)?
+        let session = self
+            .client(&url)?
             .login(&LoginRequest {
                 device_id,
                 device_secret: secret,
@@ -228,7 +248,7 @@ impl SyncEngine {
     pub async fn sign_out(&self) -> Result<bool, SyncError> {
         let meta = self.meta().await?;
         let told_hq = match (&meta.hq_url, &meta.access_token) {
-            (Some(url), Some(token)) => HqClient::new(url)?.logout(token).await.is_ok(),
+            (Some(url), Some(token)) => self.client(url)?.logout(token).await.is_ok(),
             _ => false,
         };
         self.with_store(|s| {
@@ -319,8 +339,10 @@ impl SyncEngine {
         let (Some(url), Some(_)) = (meta.hq_url.clone(), meta.device_secret.clone()) else {
             return Err(SyncError::NotEnrolled);
         };
-        let client = HqClient::new(&url)?;
+        let began = std::time::Instant::now();
+        let client = self.client(&url)?;
         let mut token = self.token(&client, false).await?;
+        let token_at = began.elapsed();
         let mut report = SyncReport::default();
         let started = std::time::Instant::now();
         match self
@@ -331,7 +353,9 @@ impl SyncEngine {
             other => other?,
         }
         report.push_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+        let push_at = began.elapsed();
         report.photos = self.upload_photos(&client, &mut token, progress).await;
+        let photos_at = began.elapsed();
         let started = std::time::Instant::now();
         match self
             .pull_all(&client, &mut token, meta.pull_cursor, &mut report, progress)
@@ -344,15 +368,33 @@ impl SyncEngine {
         let started = std::time::Instant::now();
         // In chunks, each its own short transaction, so the app's own reads and writes get the
         // store in between.
-        while self
-            .with_store(|s| s.index_pending(beatbook_store::INDEX_CHUNK))
-            .await?
-            > 0
-        {}
-        // And the pull's writes go from the WAL into the database file (see the store).
-        self.with_store(|s| s.checkpoint()).await?;
+        let mut indexed = 0;
+        loop {
+            let n = self
+                .with_store(|s| s.index_pending(beatbook_store::INDEX_CHUNK))
+                .await?;
+            if n == 0 {
+                break;
+            }
+            indexed += n;
+        }
+        // And the pull's writes go from the WAL into the database file (see the store). A sync
+        // that brought nothing leaves that to SQLite's own automatic checkpoint.
+        if report.pulled > 0 || report.purged > 0 || indexed > 0 {
+            self.with_store(|s| s.checkpoint()).await?;
+        }
         report.index_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+        let index_at = began.elapsed();
         report.pending = self.with_store(|s| s.pending_count()).await?;
+        let ms = |d: std::time::Duration| d.as_secs_f64() * 1e3;
+        tracing::debug!(
+            token_ms = ms(token_at),
+            push_ms = ms(push_at - token_at),
+            photos_ms = ms(photos_at - push_at),
+            pull_and_index_ms = ms(index_at - photos_at),
+            rest_ms = ms(began.elapsed() - index_at),
+            "sync phases"
+        );
         Ok(report)
     }
 

@@ -153,7 +153,7 @@ impl SyncEngine {
         let Some(url) = meta.hq_url else {
             return Err(SyncError::NotEnrolled);
         };
-        let client = HqClient::new(&url)?;
+        let client = self.client(&url)?;
         let token = self.token(&client, false).await?;
         let bytes = match client.photo_download(&token, sha256).await {
             Err(SyncError::SignInNeeded(_)) => {
