@@ -63,18 +63,7 @@ fn stamp_key(s: &Stamp) -> String {
     fn push_padded(out: &mut String, n: u64, width: usize) {
         let digits = n.checked_ilog10().map_or(1, |d| d as usize + 1);
         out.extend(std::iter::repeat_n('0', width.saturating_sub(digits)));
-        let mut buf = [0u8; 20];
-        let mut i = buf.len();
-        let mut n = n;
-        loop {
-            i -= 1;
-            buf[i] = b'0' + (n % 10) as u8;
-            n /= 10;
-            if n == 0 {
-                break;
-            }
-        }
-        out.extend(buf[i..].iter().map(|&b| char::from(b)));
+        push_number(out, n);
     }
     let mut key = String::with_capacity(20 + 1 + 10 + 1 + 36);
     push_padded(&mut key, s.hlc.wall_ms, 20);

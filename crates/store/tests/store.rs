@@ -896,15 +896,17 @@ fn what_hq_did_with_each_op_is_recorded_in_runs_and_refusals_are_kept() {
         r(5, refused("gap")),
         r(6, refused("gap")),
     ];
+    let waiting = |store: &Store| -> Vec<u64> {
+        let ops = store.pending_ops_json(0, 10).unwrap();
+        ops.into_iter().map(|(seq, _)| seq).collect()
+    };
     let applied = store.apply_push_results(&results, 5).unwrap();
     assert_eq!((applied.acked, applied.rejected, applied.resent), (3, 1, 0));
-    let waiting: Vec<u64> = store
-        .pending_ops_json(0, 10)
-        .unwrap()
-        .into_iter()
-        .map(|(seq, _)| seq)
-        .collect();
-    assert_eq!(waiting, vec![5, 6], "ops past a gap wait to go again");
+    assert_eq!(
+        waiting(&store),
+        vec![5, 6],
+        "ops past a gap wait to go again"
+    );
     let refused_ops = store.rejected_ops().unwrap();
     assert_eq!(refused_ops.len(), 1);
     assert_eq!(refused_ops[0].device_seq, 3);
@@ -912,11 +914,5 @@ fn what_hq_did_with_each_op_is_recorded_in_runs_and_refusals_are_kept() {
     // HQ lost ops from 2 on (restored from a backup): those it had acknowledged go again.
     let applied = store.apply_push_results(&[], 2).unwrap();
     assert_eq!(applied.resent, 2);
-    let waiting: Vec<u64> = store
-        .pending_ops_json(0, 10)
-        .unwrap()
-        .into_iter()
-        .map(|(seq, _)| seq)
-        .collect();
-    assert_eq!(waiting, vec![2, 4, 5, 6]);
+    assert_eq!(waiting(&store), vec![2, 4, 5, 6]);
 }
