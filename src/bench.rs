@@ -44,6 +44,10 @@ enum BenchCommand {
         dir: Option<std::path::PathBuf>,
         #[arg(long)]
         json: bool,
+        /// Keep HQ's database and the devices' stores afterwards (their directory is printed on
+        /// stderr), to look at what was written.
+        #[arg(long)]
+        keep: bool,
     },
 }
 
@@ -131,8 +135,10 @@ pub fn run(args: BenchArgs) -> Result<ExitCode> {
             hq_records,
             dir,
             json,
+            keep,
         } => {
-            tokio::runtime::Runtime::new()?.block_on(sync::run(records, hq_records, dir, json))?;
+            tokio::runtime::Runtime::new()?
+                .block_on(sync::run(records, hq_records, dir, json, keep))?;
             Ok(ExitCode::SUCCESS)
         }
     }
@@ -203,10 +209,22 @@ fn store_write(n: usize, dir: Option<std::path::PathBuf>, json: bool) -> Result<
     Ok(ExitCode::SUCCESS)
 }
 
+/// CPU time this process has used so far (user and system, all threads), in milliseconds, from
+/// `/proc/self/stat` (10 ms resolution); `None` where there is no such file.
+fn process_cpu_ms() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // The fields after the command name (in parentheses, which may hold spaces): utime and
+    // stime are the 12th and 13th of them, in clock ticks of 10 ms.
+    let mut rest = stat.get(stat.rfind(')')? + 2..)?.split(' ');
+    let utime: f64 = rest.nth(11)?.parse().ok()?;
+    let stime: f64 = rest.next()?.parse().ok()?;
+    Some((utime + stime) * 10.0)
+}
+
 /// `beatbook bench sync`: push from one device to HQ, pull into a fresh device, and a sync with
 /// nothing to do, on loopback, with HQ in this process on its SQLite store.
 pub mod sync {
-    use super::{demo_concern, ms, stats};
+    use super::{demo_concern, ms, process_cpu_ms, stats};
     use anyhow::{Context, Result};
     use beatbook_domain::OfficerId;
     use beatbook_hq::{HqSettings, HqState};
@@ -326,6 +344,7 @@ pub mod sync {
         hq_records: usize,
         dir: Option<std::path::PathBuf>,
         json: bool,
+        keep: bool,
     ) -> Result<()> {
         if std::env::var_os("RUST_LOG").is_some() {
             // Phase timings of HQ and the sync engine (e.g. RUST_LOG=beatbook_hq=debug,beatbook_sync=debug).
@@ -381,12 +400,16 @@ pub mod sync {
         })?;
         let zstd_bytes = zstd::encode_all(&json_bytes[..], 3)?;
 
+        let cpu = process_cpu_ms();
         let push = a.sync_once(&|_| {}).await?;
+        let push_sync_cpu = process_cpu_ms().zip(cpu).map(|(b, a)| b - a);
         let b_dir = tmp.path().join("b");
         let code = beatbook_hq::admin::enrolment_code(storage.as_ref(), 1).await?;
         // The same officer's replacement tablet: every record pushed is theirs to hold.
         let (b_store, b) = device(&url, &code, &b_dir, "PC4127").await?;
+        let cpu = process_cpu_ms();
         let pull = b.sync_once(&|_| {}).await?;
+        let pull_sync_cpu = process_cpu_ms().zip(cpu).map(|(b, a)| b - a);
         let held = b_store
             .lock()
             .map_err(|_| anyhow::anyhow!("lock"))?
@@ -410,6 +433,7 @@ pub mod sync {
                     "push_ms": push.push_ms, "pushed": push.pushed, "echo_pull_ms": push.pull_ms,
                     "fresh_pull_ms": pull.pull_ms, "fresh_index_ms": pull.index_ms, "pulled": pull.pulled, "held_after_pull": held,
                     "noop_p50_ms": ms(noop.p50), "noop_p99_ms": ms(noop.p99),
+                    "push_sync_cpu_ms": push_sync_cpu, "pull_sync_cpu_ms": pull_sync_cpu,
                     "push_bytes_per_op_json": per_op_json, "push_bytes_per_op_zstd": per_op_zstd,
                 })
             );
@@ -429,6 +453,12 @@ pub mod sync {
                 ms(noop.p99)
             );
             println!("  wire: {per_op_json:.0} B/op as JSON, {per_op_zstd:.0} B/op with zstd");
+            if let (Some(push), Some(pull)) = (push_sync_cpu, pull_sync_cpu) {
+                println!("  CPU (both sides, all threads): pushing device's sync {push:.0} ms, fresh device's sync {pull:.0} ms");
+            }
+        }
+        if keep {
+            eprintln!("kept {}", tmp.keep().display());
         }
         Ok(())
     }

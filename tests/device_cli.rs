@@ -110,6 +110,8 @@ fn the_demo_fixture_imports_whole_and_is_listed_routed_and_searchable() {
     let status: Value = serde_json::from_str(&ok(beatbook(dir, &["status", "--json"]))).unwrap();
     assert_eq!(status["pending_ops"], 190);
     assert_eq!(status["database"]["journal_mode"], "wal");
+    assert_eq!(status["database"]["cipher_hmac"], "HMAC_SHA256");
+    assert_eq!(status["database"]["cipher_page_size"], "16384");
 }
 
 #[test]

@@ -538,3 +538,107 @@ async fn hq_logs_each_op_exactly_as_the_device_sent_it() {
     assert_eq!(report.rejected, 0);
     assert_eq!(hq.storage.op_log(device_id).await.unwrap().len(), 2);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sync_of_many_records_goes_in_growing_pushes_and_pages_and_arrives_whole() {
+    let hq = start_hq(HqSettings::default()).await;
+    let first = device(&hq, "PC4127").await;
+    // Enough for three pushes and three pull pages: the first ones are smaller.
+    let n = beatbook_sync::push_batch_size(0) + beatbook_sync::push_batch_size(1) + 200;
+    let lines: String = (0..n)
+        .map(|i| {
+            serde_json::json!({
+                "category": {"kind": "asb", "type": "nuisance", "heading": "street_drinking"},
+                "description": format!("Concern {i} near the station"),
+                "location": {"lat": CAMDEN.0, "lon": CAMDEN.1, "place": null},
+            })
+            .to_string()
+                + "\n"
+        })
+        .collect();
+    let imported = first
+        .store
+        .lock()
+        .unwrap()
+        .import_concerns(lines.as_bytes())
+        .unwrap();
+    assert_eq!(imported.imported as usize, n);
+
+    let pushed = first.sync().await.unwrap();
+    assert_eq!(
+        (pushed.pushed, pushed.acked, pushed.rejected, pushed.pending),
+        (n as u64, n as u64, 0, 0)
+    );
+    let ops: Vec<u64> = hq
+        .storage
+        .op_log(first.store.lock().unwrap().device_id())
+        .await
+        .unwrap()
+        .iter()
+        .map(|o| o.device_seq)
+        .collect();
+    assert_eq!(
+        ops,
+        (1..=n as u64).collect::<Vec<_>>(),
+        "each op once, in order"
+    );
+
+    // The same officer's second tablet pulls them all, page by growing page.
+    let second = device(&hq, "PC4127").await;
+    let pulled = second.sync().await.unwrap();
+    assert_eq!(pulled.pulled, n as u64);
+    let all = |d: &support::Device| {
+        let mut v: Vec<_> = d
+            .store
+            .lock()
+            .unwrap()
+            .list(&ListFilter {
+                limit: Some(10_000),
+                ..Default::default()
+            })
+            .unwrap()
+            .into_iter()
+            .map(|r| r.id)
+            .collect();
+        v.sort();
+        v
+    };
+    assert_eq!(all(&second).len(), n);
+    assert_eq!(all(&second), all(&first));
+    assert_eq!(pulled.cursor, hq.storage.head().await.unwrap());
+    let second_id = second.store.lock().unwrap().device_id();
+    let mut pages: Vec<usize> = hq
+        .storage
+        .access_log(&beatbook_hq::storage::AccessQuery {
+            device_id: Some(second_id),
+            limit: 100,
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .iter()
+        .filter(|e| e.action == "pull")
+        .map(|e| e.record_ids.len())
+        .collect();
+    pages.sort_unstable();
+    let mut expected = vec![
+        beatbook_sync::pull_page_size(0) as usize,
+        beatbook_sync::pull_page_size(1) as usize,
+        200,
+    ];
+    expected.sort_unstable();
+    assert_eq!(pages, expected, "one access-log entry per page sent");
+    // Searchable once the sync is over.
+    let found = second
+        .store
+        .lock()
+        .unwrap()
+        .search("Concern 1234", &ListFilter::default())
+        .unwrap();
+    assert!(
+        found
+            .iter()
+            .any(|r| r.body["description"] == "Concern 1234 near the station"),
+        "{found:?}"
+    );
+}

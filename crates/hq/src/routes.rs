@@ -342,7 +342,16 @@ pub async fn push(
         total_ms = started.elapsed().as_secs_f64() * 1e3,
         "push"
     );
-    Ok(Json(result.response))
+    let crate::push::Plan {
+        response,
+        log,
+        records,
+        ..
+    } = result;
+    // Freeing thousands of ops and record states takes milliseconds: not on an async worker,
+    // where it would hold up the next push of this device (woken by the turn just given up).
+    tokio::task::spawn_blocking(move || drop((ops, log, records)));
+    Ok(Json(response))
 }
 
 /// A push as received: each op kept as its own JSON text (see [`push`]). The same wire format as

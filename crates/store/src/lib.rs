@@ -118,6 +118,8 @@ pub struct DbSettings {
     pub synchronous: String,
     pub schema_version: u32,
     pub cipher_version: String,
+    pub cipher_page_size: String,
+    pub cipher_hmac: String,
 }
 
 pub(crate) fn now_ms() -> u64 {
@@ -162,14 +164,14 @@ impl Store {
 
     /// Create a new store in `dir` (made if missing), locked by `pin`.
     pub fn init(dir: &Path, pin: &str, settings: InitSettings) -> Result<Store, StoreError> {
-        Self::init_with_page_size(dir, pin, settings, keys::NEW_PAGE_SIZE)
+        Self::init_with_cipher(dir, pin, settings, keys::CipherSettings::NEW)
     }
 
-    fn init_with_page_size(
+    fn init_with_cipher(
         dir: &Path,
         pin: &str,
         settings: InitSettings,
-        page_size: u32,
+        cipher: keys::CipherSettings,
     ) -> Result<Store, StoreError> {
         std::fs::create_dir_all(dir)?;
         match (keys::exists(dir), dir.join(DB_FILE).exists()) {
@@ -184,9 +186,9 @@ impl Store {
                 return Err(StoreError::Invalid(errs));
             }
         }
-        let key = keys::create(dir, pin, settings.kdf, page_size)?;
+        let key = keys::create(dir, pin, settings.kdf, cipher)?;
         let result = (|| {
-            let mut conn = open_connection(dir, &key, page_size)?;
+            let mut conn = open_connection(dir, &key, cipher)?;
             schema::migrate(&mut conn)?;
             let device = DeviceState {
                 device_id: DeviceId::new(),
@@ -223,17 +225,17 @@ impl Store {
         }
         let mut conn = match keys::unlock_staged(dir, pin)? {
             // A PIN change was interrupted after the re-key: finish it.
-            Some(staged_key) => match open_connection(dir, &staged_key, keys::page_size(dir)?) {
+            Some(staged_key) => match open_connection(dir, &staged_key, keys::cipher(dir)?) {
                 Ok(conn) => {
                     keys::finish_staged(dir)?;
                     conn
                 }
                 Err(_) => {
                     keys::discard_staged(dir)?;
-                    open_connection(dir, &keys::unlock(dir, pin)?, keys::page_size(dir)?)?
+                    open_connection(dir, &keys::unlock(dir, pin)?, keys::cipher(dir)?)?
                 }
             },
-            None => open_connection(dir, &keys::unlock(dir, pin)?, keys::page_size(dir)?)?,
+            None => open_connection(dir, &keys::unlock(dir, pin)?, keys::cipher(dir)?)?,
         };
         schema::migrate(&mut conn)?;
         let meta = |k: &str| -> Result<String, StoreError> {
@@ -406,6 +408,8 @@ impl Store {
                 .parse()
                 .unwrap_or_default(),
             cipher_version: text(get("PRAGMA cipher_version")?),
+            cipher_page_size: text(get("PRAGMA cipher_page_size")?),
+            cipher_hmac: text(get("PRAGMA cipher_hmac_algorithm")?),
         })
     }
 
@@ -464,7 +468,7 @@ fn keying() -> std::sync::MutexGuard<'static, ()> {
 fn open_connection(
     dir: &Path,
     key: &keys::DataKey,
-    page_size: u32,
+    cipher: keys::CipherSettings,
 ) -> Result<Connection, StoreError> {
     let conn = Connection::open_with_flags(
         dir.join(DB_FILE),
@@ -472,10 +476,10 @@ fn open_connection(
             | OpenFlags::SQLITE_OPEN_CREATE
             | OpenFlags::SQLITE_OPEN_NO_MUTEX,
     )?;
-    let cipher: Option<String> = conn
+    let cipher_version: Option<String> = conn
         .query_row("PRAGMA cipher_version", [], |r| r.get(0))
         .optional()?;
-    if cipher.is_none() {
+    if cipher_version.is_none() {
         return Err(StoreError::Crypto(
             "this build's SQLite has no SQLCipher: refusing to store data unencrypted".into(),
         ));
@@ -485,7 +489,11 @@ fn open_connection(
         // SQLCipher reports a wrong key on stderr by default; the error returned below says it better.
         let _ = conn.execute_batch("PRAGMA cipher_log_level = NONE;");
         conn.execute_batch(&key_pragma("key", key))?;
-        conn.execute_batch(&format!("PRAGMA cipher_page_size = {page_size};"))?;
+        conn.execute_batch(&format!(
+            "PRAGMA cipher_page_size = {}; PRAGMA cipher_hmac_algorithm = {};",
+            cipher.page_size,
+            cipher.hmac.pragma_value()
+        ))?;
         // The first read proves the key: a wrong one reads as "not a database".
         conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| {
             r.get::<_, i64>(0)
@@ -546,55 +554,89 @@ mod format_tests {
     }
 
     #[test]
-    fn a_new_store_keeps_its_page_size_in_the_key_file_and_opens_with_it() {
+    fn a_new_store_keeps_its_cipher_settings_in_the_key_file_and_opens_with_them() {
         let dir = tempfile::tempdir().unwrap();
         let id = Store::init(dir.path(), "246810", settings())
             .unwrap()
             .add_concern(concern())
             .unwrap();
-        assert_eq!(key_file(dir.path())["page_size"], keys::NEW_PAGE_SIZE);
+        let file = key_file(dir.path());
+        assert_eq!(file["page_size"], 16_384);
+        assert_eq!(file["hmac"], "HMAC_SHA256");
         let store = Store::open(dir.path(), "246810").unwrap();
-        let page: String = store
-            .conn
-            .query_row("PRAGMA cipher_page_size", [], |r| r.get(0))
-            .unwrap();
-        assert_eq!(page, keys::NEW_PAGE_SIZE.to_string());
+        let pragma = |name: &str| -> String {
+            store
+                .conn
+                .query_row(&format!("PRAGMA {name}"), [], |r| r.get(0))
+                .unwrap()
+        };
+        assert_eq!(pragma("cipher_page_size"), "16384");
+        assert_eq!(pragma("cipher_hmac_algorithm"), "HMAC_SHA256");
         assert!(store.state(id).is_ok());
-        // A PIN change keeps it.
+        // A PIN change keeps them.
         drop(store);
         Store::change_pin(dir.path(), "246810", "135790").unwrap();
-        assert_eq!(key_file(dir.path())["page_size"], keys::NEW_PAGE_SIZE);
+        let file = key_file(dir.path());
+        assert_eq!(file["page_size"], 16_384);
+        assert_eq!(file["hmac"], "HMAC_SHA256");
         assert!(Store::open(dir.path(), "135790").unwrap().state(id).is_ok());
     }
 
     #[test]
-    fn a_store_made_before_the_key_file_named_a_page_size_still_opens() {
+    fn a_store_made_before_the_key_file_named_its_cipher_settings_still_opens() {
         let dir = tempfile::tempdir().unwrap();
-        let id = Store::init_with_page_size(dir.path(), "246810", settings(), 4_096)
-            .unwrap()
-            .add_concern(concern())
-            .unwrap();
-        // An older key file: no page size in it.
+        let id = Store::init_with_cipher(
+            dir.path(),
+            "246810",
+            settings(),
+            keys::CipherSettings::LEGACY,
+        )
+        .unwrap()
+        .add_concern(concern())
+        .unwrap();
+        // An older key file: no page size or HMAC in it (SQLCipher's defaults were used).
         let mut file = key_file(dir.path());
         file.as_object_mut().unwrap().remove("page_size");
+        file.as_object_mut().unwrap().remove("hmac");
         std::fs::write(dir.path().join(keys::KEY_FILE), file.to_string()).unwrap();
         let store = Store::open(dir.path(), "246810").unwrap();
+        let hmac: String = store
+            .conn
+            .query_row("PRAGMA cipher_hmac_algorithm", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(hmac, "HMAC_SHA512");
         assert!(store.state(id).is_ok());
+        // A PIN change writes them down, as they were.
+        drop(store);
+        Store::change_pin(dir.path(), "246810", "135790").unwrap();
+        let file = key_file(dir.path());
+        assert_eq!(file["page_size"], 4_096);
+        assert_eq!(file["hmac"], "HMAC_SHA512");
+        assert!(Store::open(dir.path(), "135790").unwrap().state(id).is_ok());
     }
 
     #[test]
-    fn a_key_file_naming_the_wrong_page_size_does_not_open_the_store() {
+    fn a_key_file_naming_the_wrong_cipher_settings_does_not_open_the_store() {
         let dir = tempfile::tempdir().unwrap();
         drop(Store::init(dir.path(), "246810", settings()).unwrap());
-        let mut file = key_file(dir.path());
-        file["page_size"] = 4_096.into();
-        std::fs::write(dir.path().join(keys::KEY_FILE), file.to_string()).unwrap();
-        let err = Store::open(dir.path(), "246810").err().unwrap().to_string();
+        let original = key_file(dir.path());
+        let opened_with = |change: &dyn Fn(&mut serde_json::Value)| {
+            let mut file = original.clone();
+            change(&mut file);
+            std::fs::write(dir.path().join(keys::KEY_FILE), file.to_string()).unwrap();
+            Store::open(dir.path(), "246810").err().unwrap().to_string()
+        };
+        let err = opened_with(&|f| f["page_size"] = 4_096.into());
         assert!(err.contains("cannot be decrypted"), "{err}");
-        file["page_size"] = 1_000.into();
-        std::fs::write(dir.path().join(keys::KEY_FILE), file.to_string()).unwrap();
-        let err = Store::open(dir.path(), "246810").err().unwrap().to_string();
+        let err = opened_with(&|f| f["page_size"] = 1_000.into());
         assert!(err.contains("page size of 1000"), "{err}");
+        let err = opened_with(&|f| f["hmac"] = "HMAC_SHA512".into());
+        assert!(err.contains("cannot be decrypted"), "{err}");
+        let err = opened_with(&|f| f["hmac"] = "HMAC_MD5".into());
+        assert!(err.contains("key file"), "{err}");
+        // Put right, it opens (nothing was wiped or counted against the PIN).
+        std::fs::write(dir.path().join(keys::KEY_FILE), original.to_string()).unwrap();
+        assert!(Store::open(dir.path(), "246810").is_ok());
     }
 
     #[test]

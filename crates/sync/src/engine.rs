@@ -26,6 +26,13 @@ pub fn push_batch_size(n: u64) -> usize {
 /// Records per pull page.
 pub const PULL_PAGE: u32 = 2_000;
 
+/// Records asked for in the `n`th pull page of a sync (from 0): as with pushes, the first pages
+/// are smaller, so that the device starts writing records while HQ sends the next page, then
+/// [`PULL_PAGE`].
+pub fn pull_page_size(n: u64) -> u32 {
+    PULL_PAGE.min(500 << n.min(8))
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(tag = "phase", rename_all = "snake_case")]
 pub enum Progress {
@@ -461,7 +468,7 @@ impl SyncEngine {
                 let (engine, client, mut token) = (self.clone(), client.clone(), token.clone());
                 let sent: Sent = tokio::spawn(async move {
                     let started = std::time::Instant::now();
-                    let r = engine.push_batch(&client, &mut token, &batch).await;
+                    let r = engine.push_batch(&client, &mut token, batch).await;
                     tracing::debug!(
                         ops = n,
                         http_ms = started.elapsed().as_secs_f64() * 1e3,
@@ -551,12 +558,15 @@ impl SyncEngine {
         &self,
         client: &HqClient,
         token: &mut String,
-        batch: &[(u64, String)],
+        batch: Vec<(u64, String)>,
     ) -> Result<PushResponse, SyncError> {
-        match client.push_json(token, batch).await {
+        let body = tokio::task::spawn_blocking(move || crate::client::PushBody::new(&batch))
+            .await
+            .map_err(|e| SyncError::Protocol(format!("building the push failed: {e}")))??;
+        match client.push_json(token, &body).await {
             Err(SyncError::SignInNeeded(_)) => {
                 *token = self.token(client, true).await?;
-                client.push_json(token, batch).await
+                client.push_json(token, &body).await
             }
             other => other,
         }
@@ -567,12 +577,13 @@ impl SyncEngine {
         client: &HqClient,
         token: &mut String,
         cursor: u64,
+        limit: u32,
     ) -> Result<crate::client::PulledPage, SyncError> {
         let started = std::time::Instant::now();
-        let page = match client.pull(token, cursor, PULL_PAGE).await {
+        let page = match client.pull(token, cursor, limit).await {
             Err(SyncError::SignInNeeded(_)) => {
                 *token = self.token(client, true).await?;
-                client.pull(token, cursor, PULL_PAGE).await
+                client.pull(token, cursor, limit).await
             }
             other => other,
         };
@@ -595,10 +606,15 @@ impl SyncEngine {
     ) -> Result<(), SyncError> {
         let mut known_access = self.meta().await?.access;
         let mut fetched = None;
+        let mut pages = 0u64;
         loop {
             let page = match fetched.take() {
                 Some(page) => page,
-                None => self.pull_page(client, token, cursor).await?,
+                None => {
+                    let size = pull_page_size(pages);
+                    pages += 1;
+                    self.pull_page(client, token, cursor, size).await?
+                }
             };
             if known_access.as_ref().is_some_and(|a| a != &page.access) && cursor > 0 {
                 // What this officer may see changed at HQ: drop what they may no longer see and
@@ -635,7 +651,10 @@ impl SyncEngine {
                 r
             };
             let purged = if more {
-                let (purged, next) = tokio::join!(apply, self.pull_page(client, token, cursor));
+                let size = pull_page_size(pages);
+                pages += 1;
+                let next = self.pull_page(client, token, cursor, size);
+                let (purged, next) = tokio::join!(apply, next);
                 // A failed fetch of the next page is retried on the next round; this page stands.
                 fetched = next.ok();
                 purged?

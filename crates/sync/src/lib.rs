@@ -10,7 +10,10 @@ mod engine;
 mod photos;
 
 pub use client::HqClient;
-pub use engine::{backoff_delay, wait_after, Progress, SyncEngine, SyncReport, SyncStatus};
+pub use engine::{
+    backoff_delay, pull_page_size, push_batch_size, wait_after, Progress, SyncEngine, SyncReport,
+    SyncStatus,
+};
 pub use photos::{PhotoReport, PHOTO_CHUNK};
 
 use beatbook_store::StoreError;
