@@ -569,9 +569,10 @@ async fn a_sync_of_many_records_goes_in_growing_pushes_and_pages_and_arrives_who
         (pushed.pushed, pushed.acked, pushed.rejected, pushed.pending),
         (n as u64, n as u64, 0, 0)
     );
+    let first_id = first.store.lock().unwrap().device_id();
     let ops: Vec<u64> = hq
         .storage
-        .op_log(first.store.lock().unwrap().device_id())
+        .op_log(first_id)
         .await
         .unwrap()
         .iter()
