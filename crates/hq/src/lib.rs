@@ -125,5 +125,12 @@ pub async fn serve(listener: tokio::net::TcpListener, state: HqState) -> std::io
     state.facts.warm(state.storage.clone());
     // The peer address reaches handlers as `ConnectInfo`: dashboard sign-in throttles by it.
     let app = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    // Without TCP_NODELAY, the last small segment of an answer can wait for the device's
+    // delayed acknowledgement (Nagle's algorithm): a stall of about 40 ms, seen on pull pages.
+    let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
+        if let Err(e) = tcp.set_nodelay(true) {
+            tracing::warn!(error = %e, "could not set TCP_NODELAY on a connection");
+        }
+    });
     axum::serve(listener, app).await
 }
