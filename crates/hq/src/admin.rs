@@ -1,21 +1,31 @@
-//! Administration: reference data, officers, enrolment codes, revocation, chain verification.
-//! Used by `beatbook hq admin ...` against the database, and by tests.
+//! Administration: reference data, officers, enrolment codes, devices and revocation, the audit
+//! search, chain verification. Used by `beatbook hq admin ...` against the database and by the
+//! dashboard's administration endpoints, so a rule about what may be done (HQ's review device
+//! cannot be revoked, an enrolment code lasts at most a week, ...) holds for both.
 
 use crate::auth::{hash_password, new_enrolment_code, normalise_code, sha256_hex};
+use crate::intel_review::HQ_REVIEW_DEVICE;
 use crate::push::{verify_chain, ChainReport};
-use crate::storage::{Storage, StorageError};
-use beatbook_domain::people::Officer;
+use crate::storage::{AccessEntry, AccessQuery, OpLogEntry, OpLogQuery, Storage, StorageError};
+use beatbook_domain::area::Area;
+use beatbook_domain::people::{Officer, Role, Team};
 use beatbook_domain::reference;
-use beatbook_domain::DeviceId;
-use chrono::{Duration, Utc};
+use beatbook_domain::{DeviceId, OfficerId, RecordId};
+use chrono::{DateTime, Duration, Utc};
+use serde::{Deserialize, Serialize};
 
 #[derive(Debug, thiserror::Error)]
 pub enum AdminError {
     #[error("{0}")]
     Invalid(String),
+    #[error("{0}")]
+    NotFound(String),
     #[error(transparent)]
     Storage(#[from] StorageError),
 }
+
+/// The longest an enrolment code works: a week.
+pub const MAX_ENROLMENT_CODE_HOURS: i64 = 24 * 7;
 
 /// Load the demo areas, teams and officers; every demo officer gets `password`.
 pub async fn seed_demo(storage: &dyn Storage, password: &str) -> Result<(), AdminError> {
@@ -29,6 +39,33 @@ pub async fn seed_demo(storage: &dyn Storage, password: &str) -> Result<(), Admi
     for officer in reference::demo_officers() {
         storage.put_officer(&officer, Some(&hash)).await?;
     }
+    Ok(())
+}
+
+/// Add or change an area.
+pub async fn put_area(storage: &dyn Storage, area: &Area) -> Result<(), AdminError> {
+    let errs = area.validate();
+    if !errs.is_empty() {
+        return Err(AdminError::Invalid(errs.to_string()));
+    }
+    storage.put_area(area).await?;
+    Ok(())
+}
+
+/// Add or change a team; its areas must exist.
+pub async fn put_team(storage: &dyn Storage, team: &Team) -> Result<(), AdminError> {
+    if team.id.as_str().trim().is_empty() || team.name.trim().is_empty() {
+        return Err(AdminError::Invalid("a team needs an id and a name".into()));
+    }
+    let areas = storage.areas().await?;
+    if let Some(a) = team
+        .areas
+        .iter()
+        .find(|a| !areas.iter().any(|k| &k.id == *a))
+    {
+        return Err(AdminError::Invalid(format!("no area {a}")));
+    }
+    storage.put_team(team).await?;
     Ok(())
 }
 
@@ -58,8 +95,30 @@ pub async fn put_officer(
     Ok(())
 }
 
-/// A new one-time enrolment code, valid for `hours`. Only its hash is stored.
+/// [`put_officer`] by the signed-in administrator `by`, who cannot take away their own admin
+/// role (another administrator must), so HQ is never left without one by mistake.
+pub async fn put_officer_as(
+    storage: &dyn Storage,
+    by: &OfficerId,
+    officer: &Officer,
+    password: Option<&str>,
+) -> Result<(), AdminError> {
+    if &officer.id == by && officer.role != Role::Admin {
+        return Err(AdminError::Invalid(
+            "you cannot take away your own admin role: ask another administrator".into(),
+        ));
+    }
+    put_officer(storage, officer, password).await
+}
+
+/// A new one-time enrolment code, valid for `hours` (1 to [`MAX_ENROLMENT_CODE_HOURS`]). Only its
+/// hash is stored.
 pub async fn enrolment_code(storage: &dyn Storage, hours: i64) -> Result<String, AdminError> {
+    if !(1..=MAX_ENROLMENT_CODE_HOURS).contains(&hours) {
+        return Err(AdminError::Invalid(format!(
+            "an enrolment code works for 1 to {MAX_ENROLMENT_CODE_HOURS} hours"
+        )));
+    }
     let code = new_enrolment_code();
     storage
         .add_enrolment_code(
@@ -70,13 +129,101 @@ pub async fn enrolment_code(storage: &dyn Storage, hours: i64) -> Result<String,
     Ok(code)
 }
 
-/// Revoke a device: its sessions end now, and its next contact tells it to wipe.
+#[derive(Serialize, ts_rs::TS, utoipa::ToSchema)]
+#[ts(export_to = "../../hq/bindings/")]
+pub struct DeviceView {
+    #[schema(value_type = String, format = Uuid)]
+    pub id: DeviceId,
+    pub name: String,
+    pub app_version: String,
+    pub enrolled_at: DateTime<Utc>,
+    pub last_seen_at: Option<DateTime<Utc>>,
+    pub revoked_at: Option<DateTime<Utc>>,
+    /// HQ's own review identity rather than a tablet.
+    pub hq: bool,
+}
+
+/// Every device, with its last sync and app version.
+pub async fn devices(storage: &dyn Storage) -> Result<Vec<DeviceView>, AdminError> {
+    Ok(storage
+        .devices()
+        .await?
+        .into_iter()
+        .map(|d| DeviceView {
+            hq: d.id == HQ_REVIEW_DEVICE,
+            id: d.id,
+            name: d.name,
+            app_version: d.app_version,
+            enrolled_at: d.enrolled_at,
+            last_seen_at: d.last_seen_at,
+            revoked_at: d.revoked_at,
+        })
+        .collect())
+}
+
+/// Revoke a device: its sessions end now, and its next contact tells it to wipe. HQ's own review
+/// identity is not a tablet and cannot be revoked.
 pub async fn revoke_device(storage: &dyn Storage, id: DeviceId) -> Result<(), AdminError> {
+    if id == HQ_REVIEW_DEVICE {
+        return Err(AdminError::Invalid(
+            "this is HQ's own review identity, not a tablet".into(),
+        ));
+    }
     if storage.revoke_device(id, Utc::now()).await? {
         Ok(())
     } else {
-        Err(AdminError::Invalid(format!("no device {id}")))
+        Err(AdminError::NotFound(format!("no device {id}")))
     }
+}
+
+#[derive(Deserialize, Default, Debug, utoipa::IntoParams)]
+#[serde(default)]
+#[into_params(parameter_in = Query)]
+pub struct AuditQuery {
+    /// An officer: their writes (op log) and what they were shown (access log).
+    #[param(value_type = Option<String>)]
+    pub officer: Option<OfficerId>,
+    #[param(value_type = Option<String>, format = Uuid)]
+    pub device: Option<DeviceId>,
+    #[param(value_type = Option<String>, format = Uuid)]
+    pub record: Option<RecordId>,
+    pub from: Option<DateTime<Utc>>,
+    pub to: Option<DateTime<Utc>>,
+    pub limit: Option<u32>,
+}
+
+#[derive(Serialize, ts_rs::TS, utoipa::ToSchema)]
+#[ts(export_to = "../../hq/bindings/")]
+pub struct Audit {
+    pub ops: Vec<OpLogEntry>,
+    pub access: Vec<AccessEntry>,
+}
+
+/// The op log (writes) and the access log (reads) by person, record, device and date, newest
+/// first: at most `limit` of each (200 when absent, 1 to 5,000).
+pub async fn audit(storage: &dyn Storage, q: &AuditQuery) -> Result<Audit, AdminError> {
+    let limit = q.limit.unwrap_or(200).clamp(1, 5_000);
+    let ops = storage
+        .search_op_log(&OpLogQuery {
+            device_id: q.device,
+            record_id: q.record,
+            author: q.officer.clone(),
+            from: q.from,
+            to: q.to,
+            limit,
+        })
+        .await?;
+    let access = storage
+        .access_log(&AccessQuery {
+            officer_id: q.officer.clone(),
+            device_id: q.device,
+            record_id: q.record,
+            from: q.from,
+            to: q.to,
+            limit,
+        })
+        .await?;
+    Ok(Audit { ops, access })
 }
 
 /// Verify every device's op-log hash chain.
