@@ -237,3 +237,127 @@ pub async fn verify_chains(
     }
     Ok(out)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::{hq, officer, Device};
+    use beatbook_domain::TeamId;
+
+    #[tokio::test]
+    async fn hq_review_device_cannot_be_revoked_and_an_unknown_device_is_not_found() {
+        let hq = hq().await;
+        crate::intel_review::ensure_review_device(&hq.state)
+            .await
+            .unwrap();
+        let storage = hq.state.storage.as_ref();
+        let e = revoke_device(storage, HQ_REVIEW_DEVICE).await.err();
+        assert!(
+            matches!(&e, Some(AdminError::Invalid(m)) if m.contains("review identity")),
+            "{e:?}"
+        );
+        let review = storage.device(HQ_REVIEW_DEVICE).await.unwrap().unwrap();
+        assert_eq!(review.revoked_at, None);
+        let e = revoke_device(storage, DeviceId::new()).await.err();
+        assert!(matches!(e, Some(AdminError::NotFound(_))), "{e:?}");
+
+        let tablet = Device::enrol(&hq.state, "PC4127").await;
+        revoke_device(storage, tablet.id).await.unwrap();
+        let listed = devices(storage).await.unwrap();
+        let row = listed.iter().find(|d| d.id == tablet.id).unwrap();
+        assert!(row.revoked_at.is_some() && !row.hq);
+        assert!(listed.iter().any(|d| d.id == HQ_REVIEW_DEVICE && d.hq));
+    }
+
+    #[tokio::test]
+    async fn an_enrolment_code_lasts_one_hour_to_one_week() {
+        let hq = hq().await;
+        let storage = hq.state.storage.as_ref();
+        for hours in [0, -1, MAX_ENROLMENT_CODE_HOURS + 1] {
+            let e = enrolment_code(storage, hours).await.err();
+            assert!(matches!(e, Some(AdminError::Invalid(_))), "{hours}: {e:?}");
+        }
+        for hours in [1, MAX_ENROLMENT_CODE_HOURS] {
+            assert_eq!(enrolment_code(storage, hours).await.unwrap().len(), 14);
+        }
+    }
+
+    #[tokio::test]
+    async fn an_administrator_cannot_take_away_their_own_admin_role() {
+        let hq = hq().await;
+        let storage = hq.state.storage.as_ref();
+        let mut me = officer(&hq.state, "AD0001").await;
+        me.role = Role::Analyst;
+        let e = put_officer_as(storage, &me.id, &me, None).await.err();
+        assert!(matches!(e, Some(AdminError::Invalid(_))), "{e:?}");
+        // Another administrator may; and the change is then saved.
+        put_officer_as(storage, &OfficerId::new("AD0002"), &me, None)
+            .await
+            .unwrap();
+        assert_eq!(officer(&hq.state, "AD0001").await.role, Role::Analyst);
+
+        let mut pc = officer(&hq.state, "PC4127").await;
+        pc.teams.push(TeamId::new("no-such-team"));
+        let e = put_officer_as(storage, &me.id, &pc, None).await.err();
+        assert!(
+            matches!(&e, Some(AdminError::Invalid(m)) if m == "no team no-such-team"),
+            "{e:?}"
+        );
+        let e = put_officer(storage, &officer(&hq.state, "PC4127").await, Some("short"))
+            .await
+            .err();
+        assert!(matches!(e, Some(AdminError::Invalid(_))), "{e:?}");
+    }
+
+    #[tokio::test]
+    async fn a_team_needs_a_name_and_known_areas() {
+        let hq = hq().await;
+        let storage = hq.state.storage.as_ref();
+        let team = |name: &str, area: &str| Team {
+            id: TeamId::new("x-snt"),
+            name: name.into(),
+            kind: beatbook_domain::people::TeamKind::Snt,
+            areas: vec![beatbook_domain::AreaId::new(area)],
+        };
+        for bad in [team(" ", "E05013655"), team("X SNT", "nowhere")] {
+            let e = put_team(storage, &bad).await.err();
+            assert!(matches!(e, Some(AdminError::Invalid(_))), "{e:?}");
+        }
+        put_team(storage, &team("X SNT", "E05013655"))
+            .await
+            .unwrap();
+        assert!(storage
+            .teams()
+            .await
+            .unwrap()
+            .iter()
+            .any(|t| t.id.as_str() == "x-snt"));
+    }
+
+    #[tokio::test]
+    async fn the_audit_search_finds_an_officers_writes_and_reads() {
+        let hq = hq().await;
+        let mut tablet = Device::enrol(&hq.state, "PC4127").await;
+        let id = tablet
+            .create(
+                &hq.state,
+                &crate::testing::concern("Bins alight", "tc-camden-town", None),
+            )
+            .await;
+        crate::sync::pull(&hq.state, tablet.authed(&hq.state).await, 0, None)
+            .await
+            .unwrap();
+        let found = audit(
+            hq.state.storage.as_ref(),
+            &AuditQuery {
+                officer: Some(tablet.officer.clone()),
+                ..AuditQuery::default()
+            },
+        )
+        .await
+        .unwrap();
+        assert_eq!(found.ops.len(), 1);
+        assert_eq!(found.ops[0].record_id, id);
+        assert_eq!(found.access[0].action, "pull");
+    }
+}

@@ -172,3 +172,88 @@ async fn new_session(
         areas,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::{hq, Device, PASSWORD};
+
+    #[tokio::test]
+    async fn a_signed_in_device_is_known_by_its_token_until_it_signs_out() {
+        let hq = hq().await;
+        let device = Device::enrol(&hq.state, "PC4127").await;
+        let authed = authenticate(&hq.state, &device.access_token).await.unwrap();
+        assert_eq!(authed.device, device.id);
+        assert_eq!(authed.officer.id.as_str(), "PC4127");
+        assert_eq!(authed.next_seq, 1);
+        // What the officer may see: their team and its areas.
+        assert!(authed
+            .viewer
+            .teams
+            .iter()
+            .any(|t| t.as_str() == "camden-tct"));
+        assert!(authed
+            .viewer
+            .areas
+            .iter()
+            .any(|a| a.as_str() == "tc-camden-town"));
+        sign_out(&hq.state, &authed).await.unwrap();
+        let e = authenticate(&hq.state, &device.access_token).await.err();
+        assert!(matches!(e, Some(ApiError::Unauthorised(_))), "{e:?}");
+    }
+
+    #[tokio::test]
+    async fn a_wrong_password_or_an_unknown_device_is_refused() {
+        let hq = hq().await;
+        let device = Device::enrol(&hq.state, "PC4127").await;
+        let login = |secret: &str, password: &str| LoginRequest {
+            device_id: device.id,
+            device_secret: secret.into(),
+            collar_number: "PC4127".into(),
+            password: password.into(),
+        };
+        let e = sign_in(&hq.state, login(&device.secret, "not the password"))
+            .await
+            .err();
+        assert!(matches!(e, Some(ApiError::Unauthorised(_))), "{e:?}");
+        let e = sign_in(&hq.state, login("not the secret", PASSWORD))
+            .await
+            .err();
+        assert!(
+            matches!(&e, Some(ApiError::Unauthorised(m)) if m.contains("not enrolled")),
+            "{e:?}"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_refresh_needs_the_device_secret_and_a_revoked_device_is_told_to_wipe() {
+        let hq = hq().await;
+        let device = Device::enrol(&hq.state, "PC4127").await;
+        let refresh_with = |secret: &str| RefreshRequest {
+            device_id: device.id,
+            device_secret: secret.into(),
+            refresh_token: device.refresh_token.clone(),
+        };
+        let e = refresh(&hq.state, refresh_with("someone else's"))
+            .await
+            .err();
+        assert!(matches!(e, Some(ApiError::Unauthorised(_))), "{e:?}");
+        let fresh = refresh(&hq.state, refresh_with(&device.secret))
+            .await
+            .unwrap();
+        assert_ne!(fresh.access_token, device.access_token);
+        // A lost answer: the same refresh token works again.
+        refresh(&hq.state, refresh_with(&device.secret))
+            .await
+            .unwrap();
+        crate::admin::revoke_device(hq.state.storage.as_ref(), device.id)
+            .await
+            .unwrap();
+        for e in [
+            authenticate(&hq.state, &fresh.access_token).await.err(),
+            refresh(&hq.state, refresh_with(&device.secret)).await.err(),
+        ] {
+            assert!(matches!(e, Some(ApiError::DeviceRevoked)), "{e:?}");
+        }
+    }
+}

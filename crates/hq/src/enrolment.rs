@@ -47,3 +47,47 @@ pub async fn enrol(state: &HqState, req: EnrolRequest) -> Result<EnrolResponse, 
         device_secret: secret,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::hq;
+    use beatbook_domain::DeviceId;
+
+    fn request(code: &str, device_id: DeviceId, name: &str) -> EnrolRequest {
+        EnrolRequest {
+            code: code.into(),
+            device_id,
+            device_name: name.into(),
+            app_version: "0.1.0".into(),
+        }
+    }
+
+    #[tokio::test]
+    async fn a_code_enrols_one_device_once_however_it_is_typed() {
+        let hq = hq().await;
+        let code = crate::admin::enrolment_code(hq.state.storage.as_ref(), 1)
+            .await
+            .unwrap();
+        let typed = code.to_lowercase().replace('-', " ");
+        let id = DeviceId::new();
+        let e = enrol(&hq.state, request(&code, id, "  ")).await.err();
+        assert!(matches!(e, Some(ApiError::BadRequest(_))), "{e:?}");
+        let enrolled = enrol(&hq.state, request(&typed, id, " Tablet 14 "))
+            .await
+            .unwrap();
+        assert_eq!(enrolled.device_id, id);
+        let row = hq.state.storage.device(id).await.unwrap().unwrap();
+        assert_eq!(row.name, "Tablet 14");
+        assert_eq!(row.secret_hash, sha256_hex(&enrolled.device_secret));
+        // The same device again, and the used code for another device.
+        let e = enrol(&hq.state, request(&code, id, "Tablet 14"))
+            .await
+            .err();
+        assert!(matches!(e, Some(ApiError::Conflict(_))), "{e:?}");
+        let e = enrol(&hq.state, request(&code, DeviceId::new(), "Tablet 15"))
+            .await
+            .err();
+        assert!(matches!(e, Some(ApiError::Forbidden(_))), "{e:?}");
+    }
+}

@@ -537,3 +537,137 @@ fn sanitised(raw: &IntelReport, req: Disseminate) -> Result<IntelReport, ApiErro
         .map_err(|e| ApiError::BadRequest(e.to_string()))?;
     Ok(report)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::{hq, intel, officer, source, Device};
+    use beatbook_domain::intel::{HandlingConditions, IntelAssessment, SourceEvaluation};
+
+    fn graded(handling: HandlingCode) -> Grade {
+        Grade {
+            source: SourceEvaluation::Reliable,
+            intelligence: IntelAssessment::B,
+            handling,
+        }
+    }
+
+    fn share(content: &str, handling: HandlingCode, teams: &[&str]) -> Disseminate {
+        Disseminate {
+            content: content.into(),
+            checks_made: String::new(),
+            grade: graded(handling),
+            teams: teams.iter().map(|t| TeamId::new(*t)).collect(),
+        }
+    }
+
+    #[tokio::test]
+    async fn a_report_is_queued_graded_and_shared_once_without_its_source() {
+        let hq = hq().await;
+        let mut author = Device::enrol(&hq.state, "PC3318").await; // Dalston SNT
+        let raw = author
+            .create(
+                &hq.state,
+                &intel(
+                    "Jordan Marsh says crack is sold from the blue car on Kingsland Road",
+                    "tc-dalston",
+                ),
+            )
+            .await;
+        let src = author.create(&hq.state, &source(raw, "Jordan Marsh")).await;
+        let unit = officer(&hq.state, "DC7740").await;
+
+        let q = queue(&hq.state, &unit).await.unwrap();
+        assert_eq!(q.len(), 1);
+        assert!(q[0].has_source);
+        let detail = report(&hq.state, &unit, raw).await.unwrap();
+        assert_eq!(detail.sources[0].id, src);
+
+        let code_c = HandlingCode::C {
+            conditions: HandlingConditions::new("Not to be shared outside the Metropolitan Police")
+                .unwrap(),
+        };
+        let summary = grade(&hq.state, &unit, raw, graded(code_c.clone()))
+            .await
+            .unwrap();
+        assert_eq!(summary.status.as_deref(), Some("reviewed"));
+
+        let leaky = share(
+            "Jordan Marsh reports crack sold from a car",
+            code_c.clone(),
+            &["hackney-tct"],
+        );
+        let e = disseminate(&hq.state, &unit, raw, leaky).await.err();
+        assert!(
+            matches!(&e, Some(ApiError::BadRequest(m)) if m.contains("identifies the source")),
+            "{e:?}"
+        );
+        let far = share(
+            "Crack is sold from a blue car",
+            code_c.clone(),
+            &["camden-tct"],
+        );
+        let e = disseminate(&hq.state, &unit, raw, far).await.err();
+        assert!(
+            matches!(&e, Some(ApiError::BadRequest(m)) if m.contains("handling code C")),
+            "{e:?}"
+        );
+        let e = disseminate(
+            &hq.state,
+            &unit,
+            raw,
+            share("Crack is sold", code_c.clone(), &[]),
+        )
+        .await
+        .err();
+        assert!(matches!(e, Some(ApiError::BadRequest(_))), "{e:?}");
+
+        let ok = share(
+            "Crack is sold from a blue car on Kingsland Road",
+            code_c.clone(),
+            &["hackney-tct"],
+        );
+        let shared = disseminate(&hq.state, &unit, raw, ok).await.unwrap();
+        let product = hq
+            .state
+            .storage
+            .record(shared.sanitised_id)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(product.facts.review_state, Some(ReviewState::Disseminated));
+        assert!(!product.state_json.contains("Jordan"));
+        assert!(queue(&hq.state, &unit).await.unwrap().is_empty());
+        let again = share("Crack is sold", code_c.clone(), &["hackney-tct"]);
+        let e = disseminate(&hq.state, &unit, raw, again).await.err();
+        assert!(matches!(e, Some(ApiError::Conflict(_))), "{e:?}");
+        let e = grade(&hq.state, &unit, raw, graded(HandlingCode::P))
+            .await
+            .err();
+        assert!(matches!(e, Some(ApiError::Conflict(_))), "{e:?}");
+
+        // Written by HQ's review device, authored by the reviewer, on an unbroken chain.
+        let log = hq.state.storage.op_log(HQ_REVIEW_DEVICE).await.unwrap();
+        assert_eq!(log.len(), 3);
+        assert!(crate::push::verify_chain(&log).ok);
+    }
+
+    #[tokio::test]
+    async fn only_an_intelligence_report_is_reviewed() {
+        let hq = hq().await;
+        let unit = officer(&hq.state, "DC7740").await;
+        let e = report(&hq.state, &unit, RecordId::new()).await.err();
+        assert!(matches!(e, Some(ApiError::NotFound(_))), "{e:?}");
+        let mut tablet = Device::enrol(&hq.state, "PC4127").await;
+        let c = tablet
+            .create(
+                &hq.state,
+                &crate::testing::concern("Bins alight", "tc-camden-town", None),
+            )
+            .await;
+        let e = grade(&hq.state, &unit, c, graded(HandlingCode::P))
+            .await
+            .err();
+        assert!(matches!(e, Some(ApiError::NotFound(_))), "{e:?}");
+    }
+}

@@ -23,6 +23,8 @@ pub mod staff_sessions;
 pub mod storage;
 pub mod subject_access;
 pub mod sync;
+#[cfg(test)]
+mod testing;
 pub mod throttle;
 
 use axum::extract::DefaultBodyLimit;

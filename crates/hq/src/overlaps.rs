@@ -235,3 +235,63 @@ fn assemble(pairs: &[Pair<'_>], teams: &[Team], areas: &[Area], tally: Tally) ->
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::{concern, hq, Device};
+    use beatbook_domain::meeting::{Priority, PriorityStatus};
+    use beatbook_domain::record::review_after;
+
+    #[tokio::test]
+    async fn a_town_centre_shows_what_its_tct_shares_with_each_snt_and_their_joint_priorities() {
+        let hq = hq().await;
+        let mut snt = Device::enrol(&hq.state, "PC2290").await; // Camden Town SNT
+        let today = Utc::now().date_naive();
+        let mut both = concern("In the overlap", "E05013655", None);
+        both.areas.push(AreaId::new("tc-camden-town"));
+        snt.create(&hq.state, &both).await;
+        snt.create(&hq.state, &concern("Ward only", "E05013654", None))
+            .await;
+        let agreed = today - chrono::Duration::days(150);
+        let priority: Priority = serde_json::from_value(serde_json::json!({
+            "area_id": "E05013655",
+            "title": "Street drinking by the station",
+            "description": "Residents voted it first",
+            "meeting_id": null,
+            "agreed_on": agreed,
+            "last_reviewed_on": today - chrono::Duration::days(120),
+            "status": PriorityStatus::Active,
+            "scanning": "", "analysis": "", "responses": [], "assessment": "",
+            "retention_review": review_after(agreed, 24),
+        }))
+        .unwrap();
+        let p = snt.create(&hq.state, &priority).await;
+
+        let overlaps = list(&hq.state, None, None).await.unwrap();
+        let camden = overlaps
+            .iter()
+            .find(|o| o.town_centre.id == "tc-camden-town")
+            .unwrap();
+        assert_eq!(camden.tct.id, "camden-tct");
+        let shared = camden
+            .snts
+            .iter()
+            .find(|s| s.team.id == "camden-town-snt")
+            .unwrap();
+        assert_eq!(shared.shared_records, 1);
+        assert!(shared.wards.iter().any(|w| w.id == "E05013655"));
+        assert_eq!(camden.joint_priorities[0].id, p);
+        assert!(camden.joint_priorities[0].overdue);
+
+        // A period before anything happened shares nothing; the priorities stay.
+        let long_ago = NaiveDate::from_ymd_opt(2001, 1, 1);
+        let overlaps = list(&hq.state, long_ago, long_ago).await.unwrap();
+        let camden = overlaps
+            .iter()
+            .find(|o| o.town_centre.id == "tc-camden-town")
+            .unwrap();
+        assert!(camden.snts.iter().all(|s| s.shared_records == 0));
+        assert_eq!(camden.joint_priorities.len(), 1);
+    }
+}

@@ -314,3 +314,158 @@ pub async fn read(
         .map_err(ApiError::from)?;
     Ok((meta.mime, bytes))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::storage::AccessQuery;
+    use crate::testing::{concern, hq, Device};
+
+    fn chunk(offset: u64, size: u64, record: RecordId, bytes: &[u8]) -> Chunk<'_> {
+        Chunk {
+            offset,
+            size: Some(size),
+            record: Some(record),
+            mime: Some("image/jpeg".into()),
+            bytes,
+        }
+    }
+
+    /// A concern listing a photo of `bytes`, pushed by `device`: the record and the photo's name.
+    async fn record_with_photo(
+        state: &HqState,
+        device: &mut Device,
+        bytes: &[u8],
+    ) -> (RecordId, String) {
+        let sha256 = hex::encode(Sha256::digest(bytes));
+        let mut c = concern("Graffiti on the bridge", "tc-camden-town", None);
+        c.photos = vec![PhotoRef {
+            sha256: sha256.clone(),
+            mime: "image/jpeg".into(),
+            bytes: bytes.len() as u64,
+        }];
+        (device.create(state, &c).await, sha256)
+    }
+
+    #[tokio::test]
+    async fn a_photo_uploaded_in_chunks_is_verified_and_read_back_by_who_may_see_it() {
+        let hq = hq().await;
+        let mut tablet = Device::enrol(&hq.state, "PC4127").await;
+        let bytes = b"not really a jpeg, but bytes all the same".to_vec();
+        let (record, sha256) = record_with_photo(&hq.state, &mut tablet, &bytes).await;
+        let by = tablet.authed(&hq.state).await;
+        let size = bytes.len() as u64;
+
+        let status = append(
+            &hq.state,
+            &by,
+            &sha256,
+            chunk(0, size, record, &bytes[..10]),
+        )
+        .await
+        .unwrap();
+        assert_eq!((status.offset, status.verified), (10, false));
+        assert_eq!(held(&hq.state, &sha256).await.unwrap(), (10, false));
+        // A chunk from the wrong place is refused with where to send from.
+        let e = append(
+            &hq.state,
+            &by,
+            &sha256,
+            chunk(0, size, record, &bytes[..10]),
+        )
+        .await
+        .err();
+        assert!(
+            matches!(e, Some(PhotoError::OffsetMismatch { held: 10 })),
+            "{e:?}"
+        );
+        let status = append(
+            &hq.state,
+            &by,
+            &sha256,
+            chunk(10, size, record, &bytes[10..]),
+        )
+        .await
+        .unwrap();
+        assert_eq!((status.offset, status.verified), (size, true));
+        assert_eq!(held(&hq.state, &sha256).await.unwrap(), (size, true));
+
+        let (mime, read_back) = read(&hq.state, &by, &sha256).await.unwrap();
+        assert_eq!((mime.as_str(), read_back), ("image/jpeg", bytes));
+        let log = hq
+            .state
+            .storage
+            .access_log(&AccessQuery {
+                officer_id: Some(tablet.officer.clone()),
+                limit: 10,
+                ..AccessQuery::default()
+            })
+            .await
+            .unwrap();
+        assert!(log
+            .iter()
+            .any(|e| e.action == "view" && e.record_ids == vec![record]));
+
+        // An officer of another team sees neither the record nor the photo.
+        let other = Device::enrol(&hq.state, "PC3318").await;
+        let e = read(&hq.state, &other.authed(&hq.state).await, &sha256)
+            .await
+            .err();
+        assert!(
+            matches!(e, Some(PhotoError::Api(ApiError::Forbidden(_)))),
+            "{e:?}"
+        );
+    }
+
+    #[tokio::test]
+    async fn bytes_that_do_not_match_their_name_are_discarded() {
+        let hq = hq().await;
+        let mut tablet = Device::enrol(&hq.state, "PC4127").await;
+        let bytes = b"the photo as taken".to_vec();
+        let (record, sha256) = record_with_photo(&hq.state, &mut tablet, &bytes).await;
+        let by = tablet.authed(&hq.state).await;
+        let wrong = b"the photo garbled!".to_vec();
+        let e = append(
+            &hq.state,
+            &by,
+            &sha256,
+            chunk(0, wrong.len() as u64, record, &wrong),
+        )
+        .await
+        .err();
+        assert!(matches!(e, Some(PhotoError::HashMismatch)), "{e:?}");
+        assert_eq!(held(&hq.state, &sha256).await.unwrap(), (0, false));
+    }
+
+    #[tokio::test]
+    async fn a_chunk_needs_a_size_within_bounds_and_a_record_that_lists_the_photo() {
+        let hq = hq().await;
+        let mut tablet = Device::enrol(&hq.state, "PC4127").await;
+        let (record, sha256) = record_with_photo(&hq.state, &mut tablet, b"photo").await;
+        let by = tablet.authed(&hq.state).await;
+        let e = append(&hq.state, &by, "not-a-hash", chunk(0, 5, record, b"photo"))
+            .await
+            .err();
+        assert!(
+            matches!(e, Some(PhotoError::Api(ApiError::BadRequest(_)))),
+            "{e:?}"
+        );
+        let e = append(
+            &hq.state,
+            &by,
+            &sha256,
+            chunk(0, MAX_PHOTO_BYTES + 1, record, b""),
+        )
+        .await
+        .err();
+        assert!(matches!(e, Some(PhotoError::TooLarge)), "{e:?}");
+        let other = RecordId::new();
+        let e = append(&hq.state, &by, &sha256, chunk(0, 5, other, b"photo"))
+            .await
+            .err();
+        assert!(
+            matches!(e, Some(PhotoError::Api(ApiError::Forbidden(_)))),
+            "{e:?}"
+        );
+    }
+}

@@ -420,3 +420,134 @@ pub async fn detail(state: &HqState, by: &Officer, id: RecordId) -> Result<Recor
         summary: r.summary,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::storage::AccessQuery;
+    use crate::testing::{concern, hq, intel, officer, Device};
+
+    async fn last_logged(state: &HqState, by: &Officer) -> AccessEntry {
+        state
+            .storage
+            .access_log(&AccessQuery {
+                officer_id: Some(by.id.clone()),
+                limit: 1,
+                ..AccessQuery::default()
+            })
+            .await
+            .unwrap()
+            .remove(0)
+    }
+
+    #[tokio::test]
+    async fn a_list_holds_what_the_role_may_see_newest_first_a_page_at_a_time_and_is_logged() {
+        let hq = hq().await;
+        let mut tablet = Device::enrol(&hq.state, "PC4127").await;
+        let older = tablet
+            .create(&hq.state, &concern("Bins alight", "tc-camden-town", None))
+            .await;
+        let newer = tablet
+            .create(&hq.state, &concern("Street drinking", "E05013655", None))
+            .await;
+        let raw = tablet
+            .create(
+                &hq.state,
+                &intel("Dealing from the car park", "tc-camden-town"),
+            )
+            .await;
+        let (supervisor, unit) = (
+            officer(&hq.state, "PS1102").await,
+            officer(&hq.state, "DC7740").await,
+        );
+
+        let all = list(&hq.state, &supervisor, &ListQuery::default())
+            .await
+            .unwrap();
+        let ids: Vec<_> = all.records.iter().map(|r| r.id).collect();
+        assert_eq!(
+            ids,
+            [newer, older],
+            "raw intelligence is not for supervisors"
+        );
+        assert_eq!(last_logged(&hq.state, &supervisor).await.record_ids, ids);
+        let ids: Vec<_> = list(&hq.state, &unit, &ListQuery::default())
+            .await
+            .unwrap()
+            .records
+            .iter()
+            .map(|r| r.id)
+            .collect();
+        assert_eq!(ids, [raw, newer, older]);
+
+        let first = list(
+            &hq.state,
+            &supervisor,
+            &ListQuery {
+                limit: Some(1),
+                ..ListQuery::default()
+            },
+        )
+        .await
+        .unwrap();
+        assert!(first.more);
+        let second = list(
+            &hq.state,
+            &supervisor,
+            &ListQuery {
+                limit: Some(1),
+                before: first.next_before,
+                ..ListQuery::default()
+            },
+        )
+        .await
+        .unwrap();
+        assert_eq!(second.records[0].id, older);
+
+        let words = ListQuery {
+            q: Some("ALIGHT bins".into()),
+            ..ListQuery::default()
+        };
+        let found = list(&hq.state, &supervisor, &words).await.unwrap();
+        assert_eq!(
+            found.records.iter().map(|r| r.id).collect::<Vec<_>>(),
+            [older]
+        );
+        let e = list(
+            &hq.state,
+            &supervisor,
+            &ListQuery {
+                team: Some(TeamId::new("no-such-team")),
+                ..ListQuery::default()
+            },
+        )
+        .await
+        .err();
+        assert!(matches!(e, Some(ApiError::NotFound(_))), "{e:?}");
+    }
+
+    #[tokio::test]
+    async fn a_record_the_role_may_not_see_is_answered_as_missing() {
+        let hq = hq().await;
+        let mut tablet = Device::enrol(&hq.state, "PC4127").await;
+        let raw = tablet
+            .create(
+                &hq.state,
+                &intel("Dealing from the car park", "tc-camden-town"),
+            )
+            .await;
+        let supervisor = officer(&hq.state, "PS1102").await;
+        let e = detail(&hq.state, &supervisor, raw).await.err();
+        assert!(matches!(e, Some(ApiError::NotFound(_))), "{e:?}");
+        let unit = officer(&hq.state, "DC7740").await;
+        let d = detail(&hq.state, &unit, raw).await.unwrap();
+        assert_eq!(d.created_by.as_str(), "PC4127");
+        assert_eq!(d.history.len(), 1);
+        assert_eq!(d.history[0].what, "Created");
+        let logged = last_logged(&hq.state, &unit).await;
+        assert_eq!(
+            (logged.action.as_str(), logged.record_ids),
+            ("view", vec![raw])
+        );
+    }
+}

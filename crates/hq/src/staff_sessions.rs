@@ -137,3 +137,64 @@ pub async fn sign_out(state: &HqState, staff: &Staff) -> Result<(), ApiError> {
     state.storage.delete_hq_session(&staff.token_hash).await?;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::{hq, PASSWORD};
+
+    #[tokio::test]
+    async fn staff_sign_in_and_out_and_officers_are_refused() {
+        let hq = hq().await;
+        let session = sign_in(&hq.state, Client::Unknown, " PS1102 ", PASSWORD.into())
+            .await
+            .unwrap();
+        assert_eq!(session.officer.id.as_str(), "PS1102");
+        assert!(session.expires_at > Utc::now() + Duration::hours(SESSION_HOURS - 1));
+        let staff = authenticate(&hq.state, &session.token).await.unwrap();
+        assert_eq!(staff.role(), Role::Supervisor);
+        sign_out(&hq.state, &staff).await.unwrap();
+        let e = authenticate(&hq.state, &session.token).await.err();
+        assert!(matches!(e, Some(ApiError::Unauthorised(_))), "{e:?}");
+
+        let e = sign_in(&hq.state, Client::Unknown, "PC4127", PASSWORD.into())
+            .await
+            .err();
+        assert!(
+            matches!(&e, Some(ApiError::Forbidden(m)) if m.contains("officers use the tablet app")),
+            "{e:?}"
+        );
+        let e = sign_in(
+            &hq.state,
+            Client::Unknown,
+            "PS1102",
+            "wrong password".into(),
+        )
+        .await
+        .err();
+        assert!(matches!(e, Some(ApiError::Unauthorised(_))), "{e:?}");
+    }
+
+    #[tokio::test]
+    async fn a_refusal_names_the_roles_that_may() {
+        let hq = hq().await;
+        let session = sign_in(&hq.state, Client::Unknown, "AN0815", PASSWORD.into())
+            .await
+            .unwrap();
+        let analyst = authenticate(&hq.state, &session.token).await.unwrap();
+        assert!(analyst.require(HqAction::ViewFramework).is_ok());
+        let e = analyst.require(HqAction::ReadRecords).map(|()| ()).err();
+        assert!(e.is_none(), "{e:?}");
+        match analyst.require(HqAction::ReviewIntel) {
+            Err(ApiError::Forbidden(m)) => assert_eq!(
+                m,
+                "this needs the role intelligence unit: ask an administrator if you need access"
+            ),
+            other => panic!("{other:?}"),
+        }
+        match analyst.require(HqAction::ManageDirectory) {
+            Err(ApiError::Forbidden(m)) => assert!(m.starts_with("this needs the role admin:")),
+            other => panic!("{other:?}"),
+        }
+    }
+}

@@ -71,3 +71,58 @@ pub async fn search(state: &HqState, by: &Officer, name: &str) -> Result<Subject
         records: found,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::storage::AccessQuery;
+    use crate::testing::{concern, hq, intel, officer, source, Device};
+
+    #[tokio::test]
+    async fn a_search_finds_every_record_naming_the_person_and_is_logged() {
+        let hq = hq().await;
+        let mut tablet = Device::enrol(&hq.state, "PC4127").await;
+        let named = tablet
+            .create(
+                &hq.state,
+                &concern(
+                    "Shouting at passers-by",
+                    "tc-camden-town",
+                    Some("Jo Bloggs"),
+                ),
+            )
+            .await;
+        tablet
+            .create(&hq.state, &concern("Bins alight", "tc-camden-town", None))
+            .await;
+        let report = tablet
+            .create(
+                &hq.state,
+                &intel("Dealing from the car park", "tc-camden-town"),
+            )
+            .await;
+        let src = tablet.create(&hq.state, &source(report, "Jo Bloggs")).await;
+        let admin = officer(&hq.state, "AD0001").await;
+        let e = search(&hq.state, &admin, " jo ").await.err();
+        assert!(matches!(e, Some(ApiError::BadRequest(_))), "{e:?}");
+        let found = search(&hq.state, &admin, " jo bloggs ").await.unwrap();
+        assert_eq!(found.name, "jo bloggs");
+        let mut ids: Vec<_> = found.records.iter().map(|r| r.id).collect();
+        ids.sort();
+        let mut expect = vec![named, src];
+        expect.sort();
+        assert_eq!(ids, expect);
+        let log = hq
+            .state
+            .storage
+            .access_log(&AccessQuery {
+                officer_id: Some(admin.id.clone()),
+                limit: 1,
+                ..AccessQuery::default()
+            })
+            .await
+            .unwrap();
+        assert_eq!(log[0].action, "subject_access");
+        assert_eq!(log[0].record_ids.len(), 2);
+    }
+}

@@ -218,3 +218,114 @@ pub async fn pull(
         },
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::storage::AccessQuery;
+    use crate::testing::{concern, hq, Device};
+    use beatbook_domain::protocol::{OpOutcome, PullResponse};
+    use beatbook_domain::{OpAction, Record};
+
+    fn raw(ops: serde_json::Value) -> RawPushRequest {
+        serde_json::from_value(serde_json::json!({ "ops": ops })).unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_push_is_applied_in_order_and_a_retry_is_a_duplicate() {
+        let hq = hq().await;
+        let mut tablet = Device::enrol(&hq.state, "PC4127").await;
+        let c = concern("Street drinking by the station", "tc-camden-town", None);
+        let id = RecordId::new();
+        let op = tablet.op(
+            id,
+            RecordKind::Concern,
+            OpAction::Put {
+                fields: c.writes_from(None).unwrap(),
+            },
+        );
+        let first = tablet.push(&hq.state, std::slice::from_ref(&op)).await;
+        assert!(matches!(
+            first.results[0].outcome,
+            OpOutcome::Applied { .. }
+        ));
+        assert_eq!(first.expected_seq, 2);
+        let again = tablet.push(&hq.state, &[op]).await;
+        assert_eq!(again.results[0].outcome, OpOutcome::Duplicate);
+        assert!(hq.state.storage.record(id).await.unwrap().is_some());
+    }
+
+    #[tokio::test]
+    async fn a_push_too_large_or_unreadable_is_refused_whole() {
+        let hq = hq().await;
+        let tablet = Device::enrol(&hq.state, "PC4127").await;
+        let mut settings = (*hq.state.settings).clone();
+        settings.max_push_ops = 1;
+        let small = HqState {
+            settings: Arc::new(settings),
+            ..hq.state.clone()
+        };
+        let two = raw(serde_json::json!([{}, {}]));
+        let e = push(&small, tablet.authed(&small).await, two).await.err();
+        assert!(
+            matches!(&e, Some(ApiError::BadRequest(m)) if m == "at most 1 ops in one push"),
+            "{e:?}"
+        );
+        let unreadable = raw(serde_json::json!([{"device_seq": 1}]));
+        let e = push(&hq.state, tablet.authed(&hq.state).await, unreadable)
+            .await
+            .err();
+        assert!(
+            matches!(&e, Some(ApiError::BadRequest(m)) if m.contains("op 1")),
+            "{e:?}"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_pull_sends_what_the_officer_may_see_and_logs_it_first() {
+        let hq = hq().await;
+        let mut camden = Device::enrol(&hq.state, "PC4127").await;
+        let dalston = Device::enrol(&hq.state, "PC3318").await;
+        let id = camden
+            .create(&hq.state, &concern("Bins alight", "tc-camden-town", None))
+            .await;
+
+        let page = pull(&hq.state, camden.authed(&hq.state).await, 0, None)
+            .await
+            .unwrap();
+        assert_eq!(page.records.len(), 1);
+        assert!(!page.rest.more);
+        let answer: PullResponse = serde_json::from_slice(&page.to_json().unwrap()).unwrap();
+        assert_eq!(answer.records.len(), 1);
+        assert_eq!(answer.cursor, page.rest.cursor);
+        let log = hq
+            .state
+            .storage
+            .access_log(&AccessQuery {
+                officer_id: Some(camden.officer.clone()),
+                limit: 10,
+                ..AccessQuery::default()
+            })
+            .await
+            .unwrap();
+        assert_eq!(log[0].action, "pull");
+        assert_eq!(log[0].record_ids, vec![id]);
+
+        // Another team's officer is sent nothing, and nothing is logged.
+        let page = pull(&hq.state, dalston.authed(&hq.state).await, 0, Some(0))
+            .await
+            .unwrap();
+        assert!(page.records.is_empty());
+        let log = hq
+            .state
+            .storage
+            .access_log(&AccessQuery {
+                officer_id: Some(dalston.officer.clone()),
+                limit: 10,
+                ..AccessQuery::default()
+            })
+            .await
+            .unwrap();
+        assert!(log.is_empty(), "{log:?}");
+    }
+}
