@@ -6,6 +6,11 @@
 //! - Everything else goes to officers whose teams cover one of the record's areas (so an item in
 //!   the overlap of a town centre and a ward reaches both teams), to its author, and to the HQ
 //!   roles that oversee the whole force.
+//!
+//! At HQ, on the dashboard, each role may do what its purpose needs ([`HqAction::roles`]) and see
+//! the records that purpose needs ([`hq_may_see`]): the intelligence unit reviews intelligence,
+//! supervisors and analysts oversee the force, and administrators run the directory and the
+//! devices but read records only through a subject access search.
 
 use crate::intel::ReviewState;
 use crate::merge::RecordState;
@@ -117,6 +122,115 @@ pub fn viewer_keys(viewer: &Viewer) -> Option<Vec<String>> {
     Some(keys)
 }
 
+/// What HQ staff do on the dashboard. Each is allowed to the roles [`HqAction::roles`] names;
+/// which records they then see is [`hq_may_see`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum HqAction {
+    /// Sign in to the dashboard at all. Officers use the tablet.
+    SignIn,
+    /// Read the areas and teams: reference data every dashboard page needs.
+    ReadReference,
+    /// List, search and open records (each as [`hq_may_see`] allows).
+    ReadRecords,
+    /// Search every record of every kind for a person, for a subject access request.
+    SubjectAccess,
+    /// The intelligence review queue, a report with its source details, re-grading, sanitising
+    /// and dissemination.
+    ReviewIntel,
+    /// The performance framework: the board, the board pack, trends, targets and overlaps.
+    /// Figures only.
+    ViewFramework,
+    /// The records behind a cell of the framework.
+    DrillDown,
+    /// The directory: areas, teams, officers and their roles.
+    ManageDirectory,
+    /// Devices: enrolment codes, the device list, revocation.
+    ManageDevices,
+    /// The framework's targets.
+    SetTargets,
+    /// The audit trail: the op log and the access log, and the op log's hash chains.
+    Audit,
+}
+
+impl HqAction {
+    pub const ALL: [HqAction; 11] = [
+        HqAction::SignIn,
+        HqAction::ReadReference,
+        HqAction::ReadRecords,
+        HqAction::SubjectAccess,
+        HqAction::ReviewIntel,
+        HqAction::ViewFramework,
+        HqAction::DrillDown,
+        HqAction::ManageDirectory,
+        HqAction::ManageDevices,
+        HqAction::SetTargets,
+        HqAction::Audit,
+    ];
+
+    /// The roles that may do it, in the order a refusal names them.
+    pub fn roles(self) -> &'static [Role] {
+        const STAFF: &[Role] = &[
+            Role::Supervisor,
+            Role::IntelligenceUnit,
+            Role::Analyst,
+            Role::Admin,
+        ];
+        match self {
+            HqAction::SignIn | HqAction::ReadReference => STAFF,
+            HqAction::ReadRecords => &[Role::Supervisor, Role::Analyst, Role::IntelligenceUnit],
+            HqAction::ReviewIntel => &[Role::IntelligenceUnit],
+            HqAction::ViewFramework => &[Role::Supervisor, Role::Analyst, Role::Admin],
+            // It lists records, which administrators do not read.
+            HqAction::DrillDown => &[Role::Supervisor, Role::Analyst],
+            HqAction::SubjectAccess
+            | HqAction::ManageDirectory
+            | HqAction::ManageDevices
+            | HqAction::SetTargets
+            | HqAction::Audit => &[Role::Admin],
+        }
+    }
+}
+
+/// Whether an HQ role may do `action` on the dashboard.
+pub fn hq_may(role: Role, action: HqAction) -> bool {
+    action.roles().contains(&role)
+}
+
+/// Whether an HQ role may see a record on the dashboard.
+///
+/// - Source details: the intelligence unit only.
+/// - Intelligence reports: the intelligence unit; supervisors and analysts only once disseminated
+///   (the sanitised product, never the raw report).
+/// - Everything else: supervisors, analysts and the intelligence unit, force-wide.
+/// - Administrators see records only through the subject access search.
+pub fn hq_may_see(role: Role, facts: &AccessFacts) -> bool {
+    match facts.kind {
+        None => false,
+        Some(RecordKind::IntelSource) => role == Role::IntelligenceUnit,
+        Some(RecordKind::IntelReport) => {
+            role == Role::IntelligenceUnit
+                || (matches!(role, Role::Supervisor | Role::Analyst)
+                    && facts.review_state == Some(ReviewState::Disseminated))
+        }
+        Some(_) => matches!(
+            role,
+            Role::Supervisor | Role::Analyst | Role::IntelligenceUnit
+        ),
+    }
+}
+
+/// Whether an HQ role may see any record of `kind` on the dashboard ([`hq_may_see`] decides each
+/// one): a list of a kind the role never sees need not be read at all.
+pub fn hq_may_see_kind(role: Role, kind: RecordKind) -> bool {
+    match kind {
+        RecordKind::IntelSource => role == Role::IntelligenceUnit,
+        _ => matches!(
+            role,
+            Role::Supervisor | Role::Analyst | Role::IntelligenceUnit
+        ),
+    }
+}
+
 const INTEL_UNIT_KEY: &str = "intel-unit";
 
 fn officer_key(officer: &OfficerId) -> String {
@@ -191,7 +305,127 @@ mod tests {
         );
     }
 
+    const ROLES: [Role; 5] = [
+        Role::Officer,
+        Role::Supervisor,
+        Role::IntelligenceUnit,
+        Role::Analyst,
+        Role::Admin,
+    ];
+
+    fn any_role() -> impl Strategy<Value = Role> {
+        proptest::sample::select(ROLES.to_vec())
+    }
+
+    fn any_action() -> impl Strategy<Value = HqAction> {
+        proptest::sample::select(HqAction::ALL.to_vec())
+    }
+
+    /// Any record's facts as far as the dashboard's rules read them.
+    fn any_facts() -> impl Strategy<Value = AccessFacts> {
+        (
+            proptest::option::of(proptest::sample::select(RecordKind::ALL.to_vec())),
+            proptest::option::of(proptest::sample::select(vec![
+                ReviewState::Submitted,
+                ReviewState::Reviewed,
+                ReviewState::Sanitised,
+                ReviewState::Disseminated,
+            ])),
+        )
+            .prop_map(|(kind, review_state)| AccessFacts {
+                kind,
+                review_state,
+                ..facts(RecordKind::Concern, "PC2", &["a"])
+            })
+    }
+
+    /// The dashboard's roles, action by action: the whole table, as HQ has always allowed it.
+    #[test]
+    fn each_hq_role_may_do_exactly_what_its_purpose_needs() {
+        use HqAction as A;
+        let allowed = |action: HqAction| -> Vec<Role> {
+            ROLES.into_iter().filter(|r| hq_may(*r, action)).collect()
+        };
+        let staff = vec![
+            Role::Supervisor,
+            Role::IntelligenceUnit,
+            Role::Analyst,
+            Role::Admin,
+        ];
+        assert_eq!(allowed(A::SignIn), staff);
+        assert_eq!(allowed(A::ReadReference), staff);
+        assert_eq!(
+            allowed(A::ReadRecords),
+            [Role::Supervisor, Role::IntelligenceUnit, Role::Analyst]
+        );
+        assert_eq!(allowed(A::SubjectAccess), [Role::Admin]);
+        assert_eq!(allowed(A::ReviewIntel), [Role::IntelligenceUnit]);
+        assert_eq!(
+            allowed(A::ViewFramework),
+            [Role::Supervisor, Role::Analyst, Role::Admin]
+        );
+        assert_eq!(allowed(A::DrillDown), [Role::Supervisor, Role::Analyst]);
+        for a in [
+            A::ManageDirectory,
+            A::ManageDevices,
+            A::SetTargets,
+            A::Audit,
+        ] {
+            assert_eq!(allowed(a), [Role::Admin], "{a:?}");
+        }
+    }
+
     proptest! {
+        #[test]
+        fn officers_may_do_and_see_nothing_on_the_dashboard(action in any_action(), f in any_facts()) {
+            prop_assert!(!hq_may(Role::Officer, action));
+            prop_assert!(!hq_may_see(Role::Officer, &f));
+        }
+
+        /// Whoever may do anything on the dashboard may sign in to it.
+        #[test]
+        fn every_dashboard_action_needs_a_role_that_may_sign_in(role in any_role(), action in any_action()) {
+            prop_assert!(!hq_may(role, action) || hq_may(role, HqAction::SignIn));
+        }
+
+        /// Records are seen on the dashboard only by roles that may read records: administrators
+        /// never (they search for a person, for a subject access request, and nothing else).
+        #[test]
+        fn only_roles_that_read_records_see_any_on_the_dashboard(role in any_role(), f in any_facts()) {
+            if hq_may_see(role, &f) {
+                prop_assert!(hq_may(role, HqAction::ReadRecords));
+                prop_assert!(f.kind.is_some_and(|k| hq_may_see_kind(role, k)));
+            }
+            prop_assert!(!hq_may_see(Role::Admin, &f));
+        }
+
+        #[test]
+        fn source_details_stay_with_the_intelligence_unit_at_hq(role in any_role(), mut f in any_facts()) {
+            f.kind = Some(RecordKind::IntelSource);
+            prop_assert_eq!(hq_may_see(role, &f), role == Role::IntelligenceUnit);
+            prop_assert_eq!(hq_may_see_kind(role, RecordKind::IntelSource), role == Role::IntelligenceUnit);
+        }
+
+        /// Supervisors and analysts see the sanitised product, never a raw report.
+        #[test]
+        fn raw_intelligence_stays_with_the_intelligence_unit_at_hq(role in any_role(), mut f in any_facts()) {
+            f.kind = Some(RecordKind::IntelReport);
+            let expect = role == Role::IntelligenceUnit
+                || (matches!(role, Role::Supervisor | Role::Analyst)
+                    && f.review_state == Some(ReviewState::Disseminated));
+            prop_assert_eq!(hq_may_see(role, &f), expect);
+        }
+
+        /// Managing people, devices, targets and the audit trail is for administrators alone, and
+        /// the intelligence review for the intelligence unit alone.
+        #[test]
+        fn administration_and_review_each_belong_to_one_role(role in any_role()) {
+            for action in [HqAction::ManageDirectory, HqAction::ManageDevices, HqAction::SetTargets, HqAction::Audit, HqAction::SubjectAccess] {
+                prop_assert_eq!(hq_may(role, action), role == Role::Admin);
+            }
+            prop_assert_eq!(hq_may(role, HqAction::ReviewIntel), role == Role::IntelligenceUnit);
+        }
+
         #[test]
         fn source_details_never_reach_a_device(
             role in prop_oneof![Just(Role::Officer), Just(Role::Supervisor), Just(Role::IntelligenceUnit), Just(Role::Analyst), Just(Role::Admin)],

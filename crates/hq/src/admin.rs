@@ -1,21 +1,31 @@
-//! Administration: reference data, officers, enrolment codes, revocation, chain verification.
-//! Used by `beatbook hq admin ...` against the database, and by tests.
+//! Administration: reference data, officers, enrolment codes, devices and revocation, the audit
+//! search, chain verification. Used by `beatbook hq admin ...` against the database and by the
+//! dashboard's administration endpoints, so a rule about what may be done (HQ's review device
+//! cannot be revoked, an enrolment code lasts at most a week, ...) holds for both.
 
 use crate::auth::{hash_password, new_enrolment_code, normalise_code, sha256_hex};
+use crate::intel_review::HQ_REVIEW_DEVICE;
 use crate::push::{verify_chain, ChainReport};
-use crate::storage::{Storage, StorageError};
-use beatbook_domain::people::Officer;
+use crate::storage::{AccessEntry, AccessQuery, OpLogEntry, OpLogQuery, Storage, StorageError};
+use beatbook_domain::area::Area;
+use beatbook_domain::people::{Officer, Role, Team};
 use beatbook_domain::reference;
-use beatbook_domain::DeviceId;
-use chrono::{Duration, Utc};
+use beatbook_domain::{DeviceId, OfficerId, RecordId};
+use chrono::{DateTime, Duration, Utc};
+use serde::{Deserialize, Serialize};
 
 #[derive(Debug, thiserror::Error)]
 pub enum AdminError {
     #[error("{0}")]
     Invalid(String),
+    #[error("{0}")]
+    NotFound(String),
     #[error(transparent)]
     Storage(#[from] StorageError),
 }
+
+/// The longest an enrolment code works: a week.
+pub const MAX_ENROLMENT_CODE_HOURS: i64 = 24 * 7;
 
 /// Load the demo areas, teams and officers; every demo officer gets `password`.
 pub async fn seed_demo(storage: &dyn Storage, password: &str) -> Result<(), AdminError> {
@@ -29,6 +39,33 @@ pub async fn seed_demo(storage: &dyn Storage, password: &str) -> Result<(), Admi
     for officer in reference::demo_officers() {
         storage.put_officer(&officer, Some(&hash)).await?;
     }
+    Ok(())
+}
+
+/// Add or change an area.
+pub async fn put_area(storage: &dyn Storage, area: &Area) -> Result<(), AdminError> {
+    let errs = area.validate();
+    if !errs.is_empty() {
+        return Err(AdminError::Invalid(errs.to_string()));
+    }
+    storage.put_area(area).await?;
+    Ok(())
+}
+
+/// Add or change a team; its areas must exist.
+pub async fn put_team(storage: &dyn Storage, team: &Team) -> Result<(), AdminError> {
+    if team.id.as_str().trim().is_empty() || team.name.trim().is_empty() {
+        return Err(AdminError::Invalid("a team needs an id and a name".into()));
+    }
+    let areas = storage.areas().await?;
+    if let Some(a) = team
+        .areas
+        .iter()
+        .find(|a| !areas.iter().any(|k| &k.id == *a))
+    {
+        return Err(AdminError::Invalid(format!("no area {a}")));
+    }
+    storage.put_team(team).await?;
     Ok(())
 }
 
@@ -58,8 +95,30 @@ pub async fn put_officer(
     Ok(())
 }
 
-/// A new one-time enrolment code, valid for `hours`. Only its hash is stored.
+/// [`put_officer`] by the signed-in administrator `by`, who cannot take away their own admin
+/// role (another administrator must), so HQ is never left without one by mistake.
+pub async fn put_officer_as(
+    storage: &dyn Storage,
+    by: &OfficerId,
+    officer: &Officer,
+    password: Option<&str>,
+) -> Result<(), AdminError> {
+    if &officer.id == by && officer.role != Role::Admin {
+        return Err(AdminError::Invalid(
+            "you cannot take away your own admin role: ask another administrator".into(),
+        ));
+    }
+    put_officer(storage, officer, password).await
+}
+
+/// A new one-time enrolment code, valid for `hours` (1 to [`MAX_ENROLMENT_CODE_HOURS`]). Only its
+/// hash is stored.
 pub async fn enrolment_code(storage: &dyn Storage, hours: i64) -> Result<String, AdminError> {
+    if !(1..=MAX_ENROLMENT_CODE_HOURS).contains(&hours) {
+        return Err(AdminError::Invalid(format!(
+            "an enrolment code works for 1 to {MAX_ENROLMENT_CODE_HOURS} hours"
+        )));
+    }
     let code = new_enrolment_code();
     storage
         .add_enrolment_code(
@@ -70,13 +129,101 @@ pub async fn enrolment_code(storage: &dyn Storage, hours: i64) -> Result<String,
     Ok(code)
 }
 
-/// Revoke a device: its sessions end now, and its next contact tells it to wipe.
+#[derive(Serialize, ts_rs::TS, utoipa::ToSchema)]
+#[ts(export_to = "../../hq/bindings/")]
+pub struct DeviceView {
+    #[schema(value_type = String, format = Uuid)]
+    pub id: DeviceId,
+    pub name: String,
+    pub app_version: String,
+    pub enrolled_at: DateTime<Utc>,
+    pub last_seen_at: Option<DateTime<Utc>>,
+    pub revoked_at: Option<DateTime<Utc>>,
+    /// HQ's own review identity rather than a tablet.
+    pub hq: bool,
+}
+
+/// Every device, with its last sync and app version.
+pub async fn devices(storage: &dyn Storage) -> Result<Vec<DeviceView>, AdminError> {
+    Ok(storage
+        .devices()
+        .await?
+        .into_iter()
+        .map(|d| DeviceView {
+            hq: d.id == HQ_REVIEW_DEVICE,
+            id: d.id,
+            name: d.name,
+            app_version: d.app_version,
+            enrolled_at: d.enrolled_at,
+            last_seen_at: d.last_seen_at,
+            revoked_at: d.revoked_at,
+        })
+        .collect())
+}
+
+/// Revoke a device: its sessions end now, and its next contact tells it to wipe. HQ's own review
+/// identity is not a tablet and cannot be revoked.
 pub async fn revoke_device(storage: &dyn Storage, id: DeviceId) -> Result<(), AdminError> {
+    if id == HQ_REVIEW_DEVICE {
+        return Err(AdminError::Invalid(
+            "this is HQ's own review identity, not a tablet".into(),
+        ));
+    }
     if storage.revoke_device(id, Utc::now()).await? {
         Ok(())
     } else {
-        Err(AdminError::Invalid(format!("no device {id}")))
+        Err(AdminError::NotFound(format!("no device {id}")))
     }
+}
+
+#[derive(Deserialize, Default, Debug, utoipa::IntoParams)]
+#[serde(default)]
+#[into_params(parameter_in = Query)]
+pub struct AuditQuery {
+    /// An officer: their writes (op log) and what they were shown (access log).
+    #[param(value_type = Option<String>)]
+    pub officer: Option<OfficerId>,
+    #[param(value_type = Option<String>, format = Uuid)]
+    pub device: Option<DeviceId>,
+    #[param(value_type = Option<String>, format = Uuid)]
+    pub record: Option<RecordId>,
+    pub from: Option<DateTime<Utc>>,
+    pub to: Option<DateTime<Utc>>,
+    pub limit: Option<u32>,
+}
+
+#[derive(Serialize, ts_rs::TS, utoipa::ToSchema)]
+#[ts(export_to = "../../hq/bindings/")]
+pub struct Audit {
+    pub ops: Vec<OpLogEntry>,
+    pub access: Vec<AccessEntry>,
+}
+
+/// The op log (writes) and the access log (reads) by person, record, device and date, newest
+/// first: at most `limit` of each (200 when absent, 1 to 5,000).
+pub async fn audit(storage: &dyn Storage, q: &AuditQuery) -> Result<Audit, AdminError> {
+    let limit = q.limit.unwrap_or(200).clamp(1, 5_000);
+    let ops = storage
+        .search_op_log(&OpLogQuery {
+            device_id: q.device,
+            record_id: q.record,
+            author: q.officer.clone(),
+            from: q.from,
+            to: q.to,
+            limit,
+        })
+        .await?;
+    let access = storage
+        .access_log(&AccessQuery {
+            officer_id: q.officer.clone(),
+            device_id: q.device,
+            record_id: q.record,
+            from: q.from,
+            to: q.to,
+            limit,
+        })
+        .await?;
+    Ok(Audit { ops, access })
 }
 
 /// Verify every device's op-log hash chain.
@@ -89,4 +236,128 @@ pub async fn verify_chains(
         out.push((d.id, verify_chain(&log)));
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::{hq, officer, Device};
+    use beatbook_domain::TeamId;
+
+    #[tokio::test]
+    async fn hq_review_device_cannot_be_revoked_and_an_unknown_device_is_not_found() {
+        let hq = hq().await;
+        crate::intel_review::ensure_review_device(&hq.state)
+            .await
+            .unwrap();
+        let storage = hq.state.storage.as_ref();
+        let e = revoke_device(storage, HQ_REVIEW_DEVICE).await.err();
+        assert!(
+            matches!(&e, Some(AdminError::Invalid(m)) if m.contains("review identity")),
+            "{e:?}"
+        );
+        let review = storage.device(HQ_REVIEW_DEVICE).await.unwrap().unwrap();
+        assert_eq!(review.revoked_at, None);
+        let e = revoke_device(storage, DeviceId::new()).await.err();
+        assert!(matches!(e, Some(AdminError::NotFound(_))), "{e:?}");
+
+        let tablet = Device::enrol(&hq.state, "PC4127").await;
+        revoke_device(storage, tablet.id).await.unwrap();
+        let listed = devices(storage).await.unwrap();
+        let row = listed.iter().find(|d| d.id == tablet.id).unwrap();
+        assert!(row.revoked_at.is_some() && !row.hq);
+        assert!(listed.iter().any(|d| d.id == HQ_REVIEW_DEVICE && d.hq));
+    }
+
+    #[tokio::test]
+    async fn an_enrolment_code_lasts_one_hour_to_one_week() {
+        let hq = hq().await;
+        let storage = hq.state.storage.as_ref();
+        for hours in [0, -1, MAX_ENROLMENT_CODE_HOURS + 1] {
+            let e = enrolment_code(storage, hours).await.err();
+            assert!(matches!(e, Some(AdminError::Invalid(_))), "{hours}: {e:?}");
+        }
+        for hours in [1, MAX_ENROLMENT_CODE_HOURS] {
+            assert_eq!(enrolment_code(storage, hours).await.unwrap().len(), 14);
+        }
+    }
+
+    #[tokio::test]
+    async fn an_administrator_cannot_take_away_their_own_admin_role() {
+        let hq = hq().await;
+        let storage = hq.state.storage.as_ref();
+        let mut me = officer(&hq.state, "AD0001").await;
+        me.role = Role::Analyst;
+        let e = put_officer_as(storage, &me.id, &me, None).await.err();
+        assert!(matches!(e, Some(AdminError::Invalid(_))), "{e:?}");
+        // Another administrator may; and the change is then saved.
+        put_officer_as(storage, &OfficerId::new("AD0002"), &me, None)
+            .await
+            .unwrap();
+        assert_eq!(officer(&hq.state, "AD0001").await.role, Role::Analyst);
+
+        let mut pc = officer(&hq.state, "PC4127").await;
+        pc.teams.push(TeamId::new("no-such-team"));
+        let e = put_officer_as(storage, &me.id, &pc, None).await.err();
+        assert!(
+            matches!(&e, Some(AdminError::Invalid(m)) if m == "no team no-such-team"),
+            "{e:?}"
+        );
+        let e = put_officer(storage, &officer(&hq.state, "PC4127").await, Some("short"))
+            .await
+            .err();
+        assert!(matches!(e, Some(AdminError::Invalid(_))), "{e:?}");
+    }
+
+    #[tokio::test]
+    async fn a_team_needs_a_name_and_known_areas() {
+        let hq = hq().await;
+        let storage = hq.state.storage.as_ref();
+        let team = |name: &str, area: &str| Team {
+            id: TeamId::new("x-snt"),
+            name: name.into(),
+            kind: beatbook_domain::people::TeamKind::Snt,
+            areas: vec![beatbook_domain::AreaId::new(area)],
+        };
+        for bad in [team(" ", "E05013655"), team("X SNT", "nowhere")] {
+            let e = put_team(storage, &bad).await.err();
+            assert!(matches!(e, Some(AdminError::Invalid(_))), "{e:?}");
+        }
+        put_team(storage, &team("X SNT", "E05013655"))
+            .await
+            .unwrap();
+        assert!(storage
+            .teams()
+            .await
+            .unwrap()
+            .iter()
+            .any(|t| t.id.as_str() == "x-snt"));
+    }
+
+    #[tokio::test]
+    async fn the_audit_search_finds_an_officers_writes_and_reads() {
+        let hq = hq().await;
+        let mut tablet = Device::enrol(&hq.state, "PC4127").await;
+        let id = tablet
+            .create(
+                &hq.state,
+                &crate::testing::concern("Bins alight", "tc-camden-town", None),
+            )
+            .await;
+        crate::sync::pull(&hq.state, tablet.authed(&hq.state).await, 0, None)
+            .await
+            .unwrap();
+        let found = audit(
+            hq.state.storage.as_ref(),
+            &AuditQuery {
+                officer: Some(tablet.officer.clone()),
+                ..AuditQuery::default()
+            },
+        )
+        .await
+        .unwrap();
+        assert_eq!(found.ops.len(), 1);
+        assert_eq!(found.ops[0].record_id, id);
+        assert_eq!(found.access[0].action, "pull");
+    }
 }

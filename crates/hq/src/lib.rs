@@ -6,13 +6,25 @@
 pub mod admin;
 pub mod auth;
 pub mod dashboard;
+pub mod device_sessions;
+pub mod enrolment;
 pub mod error;
+pub mod intel_review;
+pub mod overlaps;
+pub mod photo_files;
 pub mod photos;
 pub mod push;
 pub mod push_order;
+pub mod records;
 pub mod routes;
 pub mod settings;
+pub mod sign_in;
+pub mod staff_sessions;
 pub mod storage;
+pub mod subject_access;
+pub mod sync;
+#[cfg(test)]
+mod testing;
 pub mod throttle;
 
 use axum::extract::DefaultBodyLimit;

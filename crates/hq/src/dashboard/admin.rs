@@ -1,22 +1,24 @@
-//! Administration, for administrators: teams, areas, officers and roles; enrolment codes;
-//! devices (last sync, app version) and revocation; the audit search over the op log and the
-//! access log; verifying the op log's hash chains.
+//! Administration endpoints, for administrators: teams, areas, officers and roles; enrolment
+//! codes; devices (last sync, app version) and revocation; the audit search over the op log and
+//! the access log; verifying the op log's hash chains. The work, and its rules, are in
+//! [`crate::admin`], which the `beatbook hq admin` commands call too.
 
 use super::auth::Staff;
-use super::review::HQ_REVIEW_DEVICE;
 use crate::admin::{self as ops, AdminError};
 use crate::error::ApiError;
 use crate::push::ChainReport;
-use crate::storage::{AccessEntry, AccessQuery, OpLogEntry, OpLogQuery};
 use crate::HqState;
 use axum::extract::{Path, Query, State};
 use axum::Json;
+use beatbook_domain::access::HqAction;
 use beatbook_domain::area::Area;
-use beatbook_domain::people::{Officer, Role, Team};
+use beatbook_domain::people::{Officer, Team};
 use beatbook_domain::protocol::ApiErrorBody;
-use beatbook_domain::{DeviceId, OfficerId, RecordId};
+use beatbook_domain::DeviceId;
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
+
+pub use crate::admin::{Audit, AuditQuery, DeviceView};
 
 type Body<T> = Result<Json<T>, axum::extract::rejection::JsonRejection>;
 
@@ -29,6 +31,7 @@ impl From<AdminError> for ApiError {
     fn from(e: AdminError) -> Self {
         match e {
             AdminError::Invalid(m) => ApiError::BadRequest(m),
+            AdminError::NotFound(m) => ApiError::NotFound(m),
             AdminError::Storage(s) => s.into(),
         }
     }
@@ -42,8 +45,7 @@ pub async fn areas(
     State(state): State<HqState>,
     staff: Staff,
 ) -> Result<Json<Vec<Area>>, ApiError> {
-    // Areas and teams are reference data every HQ role needs for its pages.
-    staff.require(&super::auth::STAFF_ROLES)?;
+    staff.require(HqAction::ReadReference)?;
     Ok(Json(state.storage.areas().await?))
 }
 
@@ -57,13 +59,9 @@ pub async fn put_area(
     staff: Staff,
     b: Body<Area>,
 ) -> Result<Json<Area>, ApiError> {
-    staff.require(&[Role::Admin])?;
+    staff.require(HqAction::ManageDirectory)?;
     let area = body(b)?;
-    let errs = area.validate();
-    if !errs.is_empty() {
-        return Err(ApiError::BadRequest(errs.to_string()));
-    }
-    state.storage.put_area(&area).await?;
+    ops::put_area(state.storage.as_ref(), &area).await?;
     tracing::info!(area = %area.id, by = %staff.officer.id, "area saved");
     Ok(Json(area))
 }
@@ -76,7 +74,7 @@ pub async fn teams(
     State(state): State<HqState>,
     staff: Staff,
 ) -> Result<Json<Vec<Team>>, ApiError> {
-    staff.require(&super::auth::STAFF_ROLES)?;
+    staff.require(HqAction::ReadReference)?;
     Ok(Json(state.storage.teams().await?))
 }
 
@@ -90,20 +88,9 @@ pub async fn put_team(
     staff: Staff,
     b: Body<Team>,
 ) -> Result<Json<Team>, ApiError> {
-    staff.require(&[Role::Admin])?;
+    staff.require(HqAction::ManageDirectory)?;
     let team = body(b)?;
-    if team.id.as_str().trim().is_empty() || team.name.trim().is_empty() {
-        return Err(ApiError::BadRequest("a team needs an id and a name".into()));
-    }
-    let areas = state.storage.areas().await?;
-    if let Some(a) = team
-        .areas
-        .iter()
-        .find(|a| !areas.iter().any(|k| &k.id == *a))
-    {
-        return Err(ApiError::BadRequest(format!("no area {a}")));
-    }
-    state.storage.put_team(&team).await?;
+    ops::put_team(state.storage.as_ref(), &team).await?;
     tracing::info!(team = %team.id, by = %staff.officer.id, "team saved");
     Ok(Json(team))
 }
@@ -116,7 +103,7 @@ pub async fn officers(
     State(state): State<HqState>,
     staff: Staff,
 ) -> Result<Json<Vec<Officer>>, ApiError> {
-    staff.require(&[Role::Admin])?;
+    staff.require(HqAction::ManageDirectory)?;
     Ok(Json(state.storage.officers().await?))
 }
 
@@ -140,15 +127,11 @@ pub async fn put_officer(
     staff: Staff,
     b: Body<PutOfficer>,
 ) -> Result<Json<Officer>, ApiError> {
-    staff.require(&[Role::Admin])?;
+    staff.require(HqAction::ManageDirectory)?;
     let req = body(b)?;
-    if req.officer.id == staff.officer.id && req.officer.role != Role::Admin {
-        return Err(ApiError::BadRequest(
-            "you cannot take away your own admin role: ask another administrator".into(),
-        ));
-    }
-    ops::put_officer(
+    ops::put_officer_as(
         state.storage.as_ref(),
+        &staff.officer.id,
         &req.officer,
         req.password.as_deref(),
     )
@@ -186,11 +169,10 @@ pub async fn enrolment_code(
     staff: Staff,
     b: Body<NewCode>,
 ) -> Result<Json<EnrolmentCode>, ApiError> {
-    staff.require(&[Role::Admin])?;
+    staff.require(HqAction::ManageDevices)?;
     let hours = body(b)?
         .hours
-        .unwrap_or(state.settings.enrolment_code_hours)
-        .clamp(1, 24 * 7);
+        .unwrap_or(state.settings.enrolment_code_hours);
     let code = ops::enrolment_code(state.storage.as_ref(), hours).await?;
     tracing::info!(by = %staff.officer.id, hours, "enrolment code issued");
     Ok(Json(EnrolmentCode {
@@ -198,20 +180,6 @@ pub async fn enrolment_code(
         code,
         expires_at: Utc::now() + Duration::hours(hours),
     }))
-}
-
-#[derive(Serialize, ts_rs::TS, utoipa::ToSchema)]
-#[ts(export_to = "../../hq/bindings/")]
-pub struct DeviceView {
-    #[schema(value_type = String, format = Uuid)]
-    pub id: DeviceId,
-    pub name: String,
-    pub app_version: String,
-    pub enrolled_at: DateTime<Utc>,
-    pub last_seen_at: Option<DateTime<Utc>>,
-    pub revoked_at: Option<DateTime<Utc>>,
-    /// HQ's own review identity rather than a tablet.
-    pub hq: bool,
 }
 
 /// `GET /api/v1/hq/admin/devices`: every device, with its last sync and app version.
@@ -222,24 +190,8 @@ pub async fn devices(
     State(state): State<HqState>,
     staff: Staff,
 ) -> Result<Json<Vec<DeviceView>>, ApiError> {
-    staff.require(&[Role::Admin])?;
-    Ok(Json(
-        state
-            .storage
-            .devices()
-            .await?
-            .into_iter()
-            .map(|d| DeviceView {
-                hq: d.id == HQ_REVIEW_DEVICE,
-                id: d.id,
-                name: d.name,
-                app_version: d.app_version,
-                enrolled_at: d.enrolled_at,
-                last_seen_at: d.last_seen_at,
-                revoked_at: d.revoked_at,
-            })
-            .collect(),
-    ))
+    staff.require(HqAction::ManageDevices)?;
+    Ok(Json(ops::devices(state.storage.as_ref()).await?))
 }
 
 /// `POST /api/v1/hq/admin/devices/{id}/revoke`: the device is refused from now on and wipes its
@@ -253,40 +205,10 @@ pub async fn revoke(
     staff: Staff,
     Path(id): Path<DeviceId>,
 ) -> Result<axum::http::StatusCode, ApiError> {
-    staff.require(&[Role::Admin])?;
-    if id == HQ_REVIEW_DEVICE {
-        return Err(ApiError::BadRequest(
-            "this is HQ's own review identity, not a tablet".into(),
-        ));
-    }
-    if !state.storage.revoke_device(id, Utc::now()).await? {
-        return Err(ApiError::NotFound(format!("no device {id}")));
-    }
+    staff.require(HqAction::ManageDevices)?;
+    ops::revoke_device(state.storage.as_ref(), id).await?;
     tracing::warn!(device = %id, by = %staff.officer.id, "device revoked");
     Ok(axum::http::StatusCode::NO_CONTENT)
-}
-
-#[derive(Deserialize, Default, Debug, utoipa::IntoParams)]
-#[serde(default)]
-#[into_params(parameter_in = Query)]
-pub struct AuditQuery {
-    /// An officer: their writes (op log) and what they were shown (access log).
-    #[param(value_type = Option<String>)]
-    pub officer: Option<OfficerId>,
-    #[param(value_type = Option<String>, format = Uuid)]
-    pub device: Option<DeviceId>,
-    #[param(value_type = Option<String>, format = Uuid)]
-    pub record: Option<RecordId>,
-    pub from: Option<DateTime<Utc>>,
-    pub to: Option<DateTime<Utc>>,
-    pub limit: Option<u32>,
-}
-
-#[derive(Serialize, ts_rs::TS, utoipa::ToSchema)]
-#[ts(export_to = "../../hq/bindings/")]
-pub struct Audit {
-    pub ops: Vec<OpLogEntry>,
-    pub access: Vec<AccessEntry>,
 }
 
 /// `GET /api/v1/hq/admin/audit`: the op log (writes) and the access log (reads) by person,
@@ -300,31 +222,8 @@ pub async fn audit(
     staff: Staff,
     Query(q): Query<AuditQuery>,
 ) -> Result<Json<Audit>, ApiError> {
-    staff.require(&[Role::Admin])?;
-    let limit = q.limit.unwrap_or(200).clamp(1, 5_000);
-    let ops = state
-        .storage
-        .search_op_log(&OpLogQuery {
-            device_id: q.device,
-            record_id: q.record,
-            author: q.officer.clone(),
-            from: q.from,
-            to: q.to,
-            limit,
-        })
-        .await?;
-    let access = state
-        .storage
-        .access_log(&AccessQuery {
-            officer_id: q.officer.clone(),
-            device_id: q.device,
-            record_id: q.record,
-            from: q.from,
-            to: q.to,
-            limit,
-        })
-        .await?;
-    Ok(Json(Audit { ops, access }))
+    staff.require(HqAction::Audit)?;
+    Ok(Json(ops::audit(state.storage.as_ref(), &q).await?))
 }
 
 #[derive(Serialize, ts_rs::TS, utoipa::ToSchema)]
@@ -344,7 +243,7 @@ pub async fn verify_chains(
     State(state): State<HqState>,
     staff: Staff,
 ) -> Result<Json<Vec<ChainView>>, ApiError> {
-    staff.require(&[Role::Admin])?;
+    staff.require(HqAction::Audit)?;
     Ok(Json(
         ops::verify_chains(state.storage.as_ref())
             .await?

@@ -3,9 +3,7 @@
 //! extractor, [`Staff`], that every dashboard endpoint takes and checks the role with.
 //! Officers sign in on their tablets, not here: they are refused.
 
-use crate::auth::{new_secret, sha256_hex};
 use crate::error::ApiError;
-use crate::storage::HqSessionRow;
 use crate::HqState;
 use axum::extract::{FromRequestParts, State};
 use axum::http::header::{AUTHORIZATION, COOKIE, SET_COOKIE};
@@ -13,61 +11,12 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use beatbook_domain::people::{Officer, Role};
-use chrono::{DateTime, Duration, Utc};
+use beatbook_domain::people::Officer;
 use serde::{Deserialize, Serialize};
 
+pub use crate::staff_sessions::{Staff, StaffSession, SESSION_HOURS};
+
 pub const COOKIE_NAME: &str = "bb_hq_session";
-/// A session lasts one working shift.
-pub const SESSION_HOURS: i64 = 10;
-
-/// The roles that may use the dashboard at all.
-pub const STAFF_ROLES: [Role; 4] = [
-    Role::Supervisor,
-    Role::IntelligenceUnit,
-    Role::Analyst,
-    Role::Admin,
-];
-
-/// A signed-in HQ staff member, as HQ knows them now (their role is read afresh on every request,
-/// so a demotion takes effect at once).
-#[derive(Clone, Debug)]
-pub struct Staff {
-    pub officer: Officer,
-    pub token_hash: String,
-}
-
-impl Staff {
-    /// Refuse unless the staff member holds one of `roles`.
-    pub fn require(&self, roles: &[Role]) -> Result<(), ApiError> {
-        if roles.contains(&self.officer.role) {
-            Ok(())
-        } else {
-            Err(ApiError::Forbidden(format!(
-                "this needs the role {}: ask an administrator if you need access",
-                roles
-                    .iter()
-                    .map(|r| role_name(*r))
-                    .collect::<Vec<_>>()
-                    .join(" or ")
-            )))
-        }
-    }
-
-    pub fn role(&self) -> Role {
-        self.officer.role
-    }
-}
-
-pub fn role_name(role: Role) -> &'static str {
-    match role {
-        Role::Officer => "officer",
-        Role::Supervisor => "supervisor",
-        Role::IntelligenceUnit => "intelligence unit",
-        Role::Analyst => "analyst",
-        Role::Admin => "admin",
-    }
-}
 
 fn token_from(headers: &HeaderMap) -> Option<String> {
     if let Some(bearer) = headers
@@ -93,30 +42,7 @@ impl FromRequestParts<HqState> for Staff {
     async fn from_request_parts(parts: &mut Parts, state: &HqState) -> Result<Self, ApiError> {
         let token = token_from(&parts.headers)
             .ok_or_else(|| ApiError::Unauthorised("sign in to the HQ dashboard".into()))?;
-        let hash = sha256_hex(&token);
-        let session = state
-            .storage
-            .hq_session(&hash)
-            .await?
-            .filter(|s| s.expires_at > Utc::now())
-            .ok_or_else(|| {
-                ApiError::Unauthorised("your HQ session has ended: sign in again".into())
-            })?;
-        let officer = state
-            .storage
-            .officer(&session.officer_id)
-            .await?
-            .ok_or_else(|| ApiError::Unauthorised("the officer no longer exists".into()))?
-            .officer;
-        if !STAFF_ROLES.contains(&officer.role) {
-            return Err(ApiError::Forbidden(
-                "the HQ dashboard is for supervisors, the intelligence unit, analysts and administrators".into(),
-            ));
-        }
-        Ok(Staff {
-            officer,
-            token_hash: hash,
-        })
+        crate::staff_sessions::authenticate(state, &token).await
     }
 }
 
@@ -125,18 +51,6 @@ impl FromRequestParts<HqState> for Staff {
 pub struct StaffLogin {
     pub collar_number: String,
     pub password: String,
-}
-
-/// Who is signed in, and until when. The token is also set as an HttpOnly cookie; the page never
-/// needs to read it.
-#[derive(Serialize, utoipa::ToSchema, ts_rs::TS)]
-#[ts(export_to = "../../hq/bindings/")]
-pub struct StaffSession {
-    #[schema(value_type = Object)]
-    pub officer: Officer,
-    pub expires_at: DateTime<Utc>,
-    /// For scripts and tests that use a bearer token rather than the cookie.
-    pub token: String,
 }
 
 #[derive(Serialize, utoipa::ToSchema, ts_rs::TS)]
@@ -177,49 +91,12 @@ pub async fn login(
     body: Result<Json<StaffLogin>, axum::extract::rejection::JsonRejection>,
 ) -> Result<Response, ApiError> {
     let Json(req) = body.map_err(|e| ApiError::BadRequest(e.body_text()))?;
-    // Refused while the collar number or this address is paused, before the password is checked.
-    let attempt = crate::throttle::Attempt::begin(
-        &state,
-        "HQ dashboard sign-in",
-        &req.collar_number,
-        client.client(),
-    )
-    .await?;
-    let row = state
-        .storage
-        .officer_by_collar(req.collar_number.trim())
-        .await?;
-    let row = match (attempt.verify(row.as_ref(), req.password).await?, row) {
-        (true, Some(row)) => row,
-        (_, row) => return Err(attempt.failed(row.as_ref().map(|r| &r.officer.id)).await),
-    };
-    attempt.succeeded().await?;
-    if !STAFF_ROLES.contains(&row.officer.role) {
-        tracing::info!(officer = %row.officer.id, "officer refused at the HQ dashboard");
-        return Err(ApiError::Forbidden(
-            "the HQ dashboard is for supervisors, the intelligence unit, analysts and administrators: officers use the tablet app".into(),
-        ));
-    }
-    let token = new_secret();
-    let now = Utc::now();
-    let session = HqSessionRow {
-        token_hash: sha256_hex(&token),
-        officer_id: row.officer.id.clone(),
-        created_at: now,
-        expires_at: now + Duration::hours(SESSION_HOURS),
-    };
-    state.storage.put_hq_session(&session).await?;
-    tracing::info!(officer = %row.officer.id, "HQ staff signed in");
-    let mut resp = Json(StaffSession {
-        officer: row.officer,
-        expires_at: session.expires_at,
-        token: token.clone(),
-    })
-    .into_response();
-    resp.headers_mut().insert(
-        SET_COOKIE,
-        cookie(&token, SESSION_HOURS * 3600, over_https(&headers)),
-    );
+    let session =
+        crate::staff_sessions::sign_in(&state, client.client(), &req.collar_number, req.password)
+            .await?;
+    let cookie = cookie(&session.token, SESSION_HOURS * 3600, over_https(&headers));
+    let mut resp = Json(session).into_response();
+    resp.headers_mut().insert(SET_COOKIE, cookie);
     Ok(resp)
 }
 
@@ -231,7 +108,7 @@ pub async fn logout(
     headers: HeaderMap,
     staff: Staff,
 ) -> Result<Response, ApiError> {
-    state.storage.delete_hq_session(&staff.token_hash).await?;
+    crate::staff_sessions::sign_out(&state, &staff).await?;
     let mut resp = StatusCode::NO_CONTENT.into_response();
     resp.headers_mut()
         .insert(SET_COOKIE, cookie("", 0, over_https(&headers)));

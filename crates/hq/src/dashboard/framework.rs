@@ -21,7 +21,7 @@ use beatbook_domain::area::{Area, AreaKind};
 use beatbook_domain::concern::ConcernStatus;
 use beatbook_domain::meeting::PriorityStatus;
 use beatbook_domain::patrol::MAX_PATROL_HOURS;
-use beatbook_domain::people::{Role, Team, TeamKind};
+use beatbook_domain::people::{Team, TeamKind};
 use beatbook_domain::protocol::ApiErrorBody;
 use beatbook_domain::views::RecordSummary;
 use beatbook_domain::Stamp;
@@ -730,8 +730,6 @@ pub async fn board(state: &HqState, q: &BoardQuery) -> Result<Board, ApiError> {
     off_workers(move || compute(snapshot.items(), &teams, &areas, &targets, period, by_area)).await
 }
 
-const VIEWERS: [Role; 3] = [Role::Supervisor, Role::Analyst, Role::Admin];
-
 /// `GET /api/v1/hq/framework`: the board, per team (or `by=area`) for a period (default the last
 /// 28 days). Figures only, no personal data.
 #[utoipa::path(get, path = "/api/v1/hq/framework", tag = "hq", operation_id = "hq_framework_board",
@@ -743,7 +741,7 @@ pub async fn get(
     staff: Staff,
     Query(q): Query<BoardQuery>,
 ) -> Result<Json<Board>, ApiError> {
-    staff.require(&VIEWERS)?;
+    staff.require(beatbook_domain::access::HqAction::ViewFramework)?;
     Ok(Json(board(&state, &q).await?))
 }
 
@@ -757,7 +755,7 @@ pub async fn csv(
     staff: Staff,
     Query(q): Query<BoardQuery>,
 ) -> Result<Response, ApiError> {
-    staff.require(&VIEWERS)?;
+    staff.require(beatbook_domain::access::HqAction::ViewFramework)?;
     let b = board(&state, &q).await?;
     let mut out = String::from("unit,name,type,measure,value,target,rag,records,from,to\n");
     let esc = |s: &str| format!("\"{}\"", s.replace('"', "\"\""));
@@ -873,7 +871,7 @@ pub async fn trend(
     staff: Staff,
     Query(q): Query<TrendQuery>,
 ) -> Result<Json<Trend>, ApiError> {
-    staff.require(&VIEWERS)?;
+    staff.require(beatbook_domain::access::HqAction::ViewFramework)?;
     let m = Measure::parse(&q.measure)
         .ok_or_else(|| ApiError::BadRequest(format!("no measure {:?}", q.measure)))?;
     let by_area = BoardQuery {
@@ -957,7 +955,7 @@ pub async fn cell(
     staff: Staff,
     Query(q): Query<CellQuery>,
 ) -> Result<Json<CellDetail>, ApiError> {
-    staff.require(&[Role::Supervisor, Role::Analyst])?;
+    staff.require(beatbook_domain::access::HqAction::DrillDown)?;
     let m = Measure::parse(&q.measure)
         .ok_or_else(|| ApiError::BadRequest(format!("no measure {:?}", q.measure)))?;
     let bq = BoardQuery {
@@ -1041,7 +1039,7 @@ pub async fn targets(
     State(state): State<HqState>,
     staff: Staff,
 ) -> Result<Json<Targets>, ApiError> {
-    staff.require(&VIEWERS)?;
+    staff.require(beatbook_domain::access::HqAction::ViewFramework)?;
     let defaults = [TeamKind::Tct, TeamKind::Snt]
         .into_iter()
         .map(|k| {
@@ -1070,7 +1068,7 @@ pub async fn put_target(
     staff: Staff,
     body: Result<Json<TargetRow>, axum::extract::rejection::JsonRejection>,
 ) -> Result<Json<TargetRow>, ApiError> {
-    staff.require(&[Role::Admin])?;
+    staff.require(beatbook_domain::access::HqAction::SetTargets)?;
     let Json(t) = body.map_err(|e| ApiError::BadRequest(e.body_text()))?;
     if Measure::parse(&t.measure).is_none() {
         return Err(ApiError::BadRequest(format!("no measure {:?}", t.measure)));

@@ -2,8 +2,10 @@
 //! access search ([`records`]), intelligence review ([`review`]), administration ([`admin`]) and
 //! the performance framework ([`framework`]). The page itself is served by [`ui`].
 //!
-//! Every endpoint takes [`auth::Staff`] and checks the role on the server; every disclosure of
-//! records is written to the access log before it is sent.
+//! Every endpoint takes [`auth::Staff`] and asks `domain::access` whether the role may
+//! (`staff.require(HqAction::...)`), then calls one function that does the work (in
+//! [`crate::records`], [`crate::intel_review`], [`crate::admin`], ...) and answers; every
+//! disclosure of records is written to the access log before it is sent.
 
 pub mod admin;
 pub mod auth;

@@ -1,0 +1,673 @@
+//! Intelligence review, for the intelligence unit: the queue of submitted reports, a report with
+//! its source details, re-grading (3x5x2), sanitising, handling conditions and dissemination.
+//!
+//! Review writes go through the same path as a device's: ops, merged into the record, appended to
+//! the op log with its hash chain and given server sequences in commit order. They come from one
+//! HQ "device" ([`HQ_REVIEW_DEVICE`]), authored by the reviewer, so the audit trail shows who
+//! did what, and disseminated intelligence reaches team devices on their next pull.
+//!
+//! Sanitising makes a **new** report: the sanitised text, graded, with no source link, marked
+//! disseminated to the chosen teams. The raw report is marked `sanitised` and stays with its
+//! author and the unit; its earlier text versions (which a merged state keeps) never leave.
+//! Source records stay with the unit: they are never listed outside it nor sent to a device.
+
+use crate::auth::{new_secret, sha256_hex};
+use crate::error::ApiError;
+use crate::push::{record_rows, Loaded, LogRow, Plan};
+use crate::records::{self, log_disclosure};
+use crate::storage::DeviceRow;
+use crate::HqState;
+use beatbook_domain::access::hq_may_see;
+use beatbook_domain::intel::{Grade, HandlingCode, IntelReport, IntelSource, ReviewState};
+use beatbook_domain::merge::RecordState;
+use beatbook_domain::people::{Officer, Role, Team};
+use beatbook_domain::protocol::{OpOutcome, OpResult, PushResponse};
+use beatbook_domain::record::check_state;
+use beatbook_domain::views::RecordSummary;
+use beatbook_domain::{
+    DeviceId, FieldWrite, Hlc, OfficerId, Op, OpAction, Record, RecordId, RecordKind, TeamId,
+};
+use chrono::{Duration, Utc};
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, HashSet};
+use std::sync::Arc;
+
+/// The HQ identity review ops are written under (a device in the op log, never signed in).
+pub const HQ_REVIEW_DEVICE: DeviceId = DeviceId(uuid::Uuid::from_u128(
+    0x0000_0000_0000_7000_8000_0000_0000_0001,
+));
+
+/// Make sure the review device is registered, so its ops have a hash chain to join.
+pub async fn ensure_review_device(state: &HqState) -> Result<(), ApiError> {
+    if state.storage.device(HQ_REVIEW_DEVICE).await?.is_some() {
+        return Ok(());
+    }
+    let code_hash = sha256_hex(&new_secret());
+    let now = Utc::now();
+    state
+        .storage
+        .add_enrolment_code(&code_hash, now + Duration::minutes(5))
+        .await?;
+    let row = DeviceRow {
+        id: HQ_REVIEW_DEVICE,
+        name: "HQ intelligence review".into(),
+        // Nobody holds the secret: this device can never sign in.
+        secret_hash: sha256_hex(&new_secret()),
+        app_version: format!("hq {}", env!("CARGO_PKG_VERSION")),
+        enrolled_at: now,
+        revoked_at: None,
+        last_seen_at: None,
+        next_seq: 1,
+    };
+    // Another HQ process may register it at the same moment: then it is there all the same.
+    let _ = state.storage.enrol_device(&code_hash, &row, now).await;
+    if state.storage.device(HQ_REVIEW_DEVICE).await?.is_none() {
+        return Err(ApiError::Internal(
+            "could not register the HQ review device".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// What one review op does to a record, before it has a sequence and a stamp.
+struct Change {
+    record_id: RecordId,
+    kind: RecordKind,
+    action: OpAction,
+    /// The record must be a report still open for review (submitted or reviewed) when the
+    /// change is applied: checked inside the transaction, so two reviewers cannot both share it.
+    open_only: bool,
+}
+
+/// Write `changes` as ops of the review device, in one transaction, through the shared storage
+/// push: sequences, stamps and the hash chain are assigned inside it, against the records as
+/// they are at that moment.
+async fn write(state: &HqState, author: &OfficerId, changes: Vec<Change>) -> Result<(), ApiError> {
+    ensure_review_device(state).await?;
+    let placeholder: Vec<Op> = changes
+        .iter()
+        .map(|c| Op {
+            device_id: HQ_REVIEW_DEVICE,
+            device_seq: 0,
+            record_id: c.record_id,
+            kind: c.kind,
+            author: author.clone(),
+            hlc: Hlc::default(),
+            action: c.action.clone(),
+        })
+        .collect();
+    let guards: Arc<Vec<bool>> = Arc::new(changes.iter().map(|c| c.open_only).collect());
+    let ops = Arc::new(placeholder.clone());
+    let plan = state
+        .storage
+        .push(
+            HQ_REVIEW_DEVICE,
+            &placeholder,
+            Box::new(move |loaded| plan_review(&ops, &guards, loaded)),
+        )
+        .await?;
+    match plan.response.results.iter().find_map(|r| match &r.outcome {
+        OpOutcome::Rejected { code, reason } => Some((code.clone(), reason.clone())),
+        _ => None,
+    }) {
+        Some((code, reason)) if code == "already_reviewed" => Err(ApiError::Conflict(reason)),
+        Some((_, reason)) => Err(ApiError::BadRequest(format!(
+            "the review could not be saved: {reason}"
+        ))),
+        None => Ok(()),
+    }
+}
+
+/// The review device's counterpart of [`crate::push::plan`]: its ops may change intelligence
+/// (which devices may not), and get their sequence numbers and clock stamps here.
+/// A review is all or nothing: once one of its ops is refused, the rest are refused too (and
+/// logged as such).
+fn plan_review(ops: &[Op], open_only: &[bool], mut loaded: Loaded) -> Plan {
+    let mut refused = false;
+    let mut next_seq = loaded.next_seq.max(1);
+    let mut head = loaded.chain_head.clone();
+    let mut server_head = loaded.server_head;
+    let mut results = Vec::new();
+    let mut log = Vec::new();
+    let mut changed: BTreeMap<RecordId, u64> = BTreeMap::new();
+    let now_ms = u64::try_from(Utc::now().timestamp_millis()).unwrap_or_default();
+    for (i, template) in ops.iter().enumerate() {
+        let current = loaded.states.get(&template.record_id);
+        // A stamp after everything the record has seen, so the review wins last-writer-wins.
+        let after = current.map_or(0, |s| s.updated.hlc.wall_ms + 1);
+        let mut op = template.clone();
+        op.device_seq = next_seq;
+        op.hlc = Hlc::new(now_ms.max(after), u32::try_from(i).unwrap_or(u32::MAX));
+        let still_open = || {
+            current
+                .and_then(|s| IntelReport::from_state(s).ok())
+                .is_some_and(|r| {
+                    matches!(
+                        r.review_state,
+                        ReviewState::Submitted | ReviewState::Reviewed
+                    )
+                })
+        };
+        let merged = match current {
+            _ if refused => Err((
+                "refused".to_owned(),
+                "refused with the rest of this review".to_owned(),
+            )),
+            _ if open_only.get(i).copied().unwrap_or(false) && !still_open() => Err((
+                "already_reviewed".to_owned(),
+                "this report has already been sanitised and shared".to_owned(),
+            )),
+            Some(s) if s.kind != op.kind => Err((
+                "invalid".to_owned(),
+                "the record is of another kind".to_owned(),
+            )),
+            Some(s) => {
+                let mut m = s.clone();
+                m.apply(&op);
+                Ok(m)
+            }
+            None => Ok(RecordState::from_op(&op)),
+        }
+        .and_then(|m| {
+            check_state(&m, false)
+                .map(|()| m)
+                .map_err(|e| ("invalid".to_owned(), e.to_string()))
+        });
+        let outcome = match merged {
+            Ok(m) => {
+                server_head += 1;
+                loaded.states.insert(op.record_id, m);
+                changed.insert(op.record_id, server_head);
+                OpOutcome::Applied {
+                    server_seq: server_head,
+                }
+            }
+            Err((code, reason)) => {
+                refused = true;
+                OpOutcome::Rejected { code, reason }
+            }
+        };
+        let op_json = serde_json::to_string(&op).unwrap_or_default();
+        let row = LogRow::chained(&op, op_json, &outcome, std::mem::take(&mut head));
+        head.clone_from(&row.hash);
+        log.push(row);
+        results.push(OpResult {
+            device_seq: next_seq,
+            outcome,
+        });
+        next_seq += 1;
+    }
+    // HQ's review ops change intelligence only, never answer a concern.
+    let records = record_rows(
+        changed,
+        &mut loaded.states,
+        &std::collections::HashMap::new(),
+        std::collections::HashMap::new(),
+    );
+    Plan {
+        response: PushResponse {
+            results,
+            expected_seq: next_seq,
+        },
+        log,
+        records,
+        next_seq,
+        chain_head: head,
+        server_head,
+    }
+}
+
+fn set(fields: &[(&str, serde_json::Value)]) -> OpAction {
+    OpAction::Put {
+        fields: fields
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), FieldWrite::Set(v.into())))
+            .collect(),
+    }
+}
+
+fn json<T: Serialize>(v: &T) -> Result<serde_json::Value, ApiError> {
+    serde_json::to_value(v).map_err(|e| ApiError::Internal(e.to_string()))
+}
+
+#[derive(Serialize, ts_rs::TS, utoipa::ToSchema)]
+#[ts(export_to = "../../hq/bindings/")]
+pub struct QueueItem {
+    #[schema(value_type = Object)]
+    pub summary: RecordSummary,
+    #[schema(value_type = String)]
+    pub submitted_by: OfficerId,
+    #[schema(value_type = String)]
+    pub review_state: ReviewState,
+    /// The grade as text (`2B P`).
+    pub grade: String,
+    pub threat_to_life: bool,
+    pub has_source: bool,
+}
+
+/// Whether a report is still open for review: submitted or reviewed, not yet sanitised and
+/// shared.
+fn open(state: ReviewState) -> bool {
+    matches!(state, ReviewState::Submitted | ReviewState::Reviewed)
+}
+
+/// Reports waiting for review (submitted or reviewed), threats to life first, then oldest first;
+/// logged as a search by `by`.
+pub async fn queue(state: &HqState, by: &Officer) -> Result<Vec<QueueItem>, ApiError> {
+    let all = records::scan(state, &[RecordKind::IntelReport, RecordKind::IntelSource]).await?;
+    let sourced: HashSet<RecordId> = all
+        .iter()
+        .filter(|r| r.state.kind == RecordKind::IntelSource)
+        .filter_map(|r| IntelSource::from_state(&r.state).ok().map(|s| s.report_id))
+        .collect();
+    let mut items: Vec<QueueItem> = all
+        .into_iter()
+        .filter(|r| r.state.kind == RecordKind::IntelReport)
+        .filter_map(|r| {
+            let report = IntelReport::from_state(&r.state).ok()?;
+            open(report.review_state).then(|| QueueItem {
+                has_source: report.source_id.is_some() || sourced.contains(&r.state.id),
+                grade: report.grade.to_string(),
+                review_state: report.review_state,
+                threat_to_life: report.threat_to_life,
+                submitted_by: r.created_by,
+                summary: r.summary,
+            })
+        })
+        .collect();
+    items.sort_by_key(|i| (!i.threat_to_life, i.summary.occurred_at));
+    log_disclosure(
+        state,
+        &by.id,
+        "search",
+        items.iter().map(|i| i.summary.id).collect(),
+        "intelligence review queue".into(),
+    )
+    .await?;
+    Ok(items)
+}
+
+#[derive(Serialize, ts_rs::TS, utoipa::ToSchema)]
+#[ts(export_to = "../../hq/bindings/")]
+pub struct ReportDetail {
+    #[schema(value_type = Object)]
+    pub report: RecordSummary,
+    #[schema(value_type = String)]
+    pub submitted_by: OfficerId,
+    /// The source record(s), restricted to the unit.
+    #[schema(value_type = Vec<Object>)]
+    pub sources: Vec<RecordSummary>,
+}
+
+async fn load_report(state: &HqState, id: RecordId) -> Result<records::Loaded, ApiError> {
+    let not_found = || ApiError::NotFound(format!("no intelligence report {id}"));
+    let change = state.storage.record(id).await?.ok_or_else(not_found)?;
+    if change.facts.kind != Some(RecordKind::IntelReport) {
+        return Err(not_found());
+    }
+    records::load(change).ok_or_else(not_found)
+}
+
+/// The report as its kind, from a loaded record.
+fn as_report(r: &records::Loaded, id: RecordId) -> Result<IntelReport, ApiError> {
+    IntelReport::from_state(&r.state).map_err(|e| ApiError::Internal(format!("report {id}: {e}")))
+}
+
+/// Report `id` with its source details; logged as a view of both by `by`.
+pub async fn report(state: &HqState, by: &Officer, id: RecordId) -> Result<ReportDetail, ApiError> {
+    let r = load_report(state, id).await?;
+    let sources = sources_of(state, id).await?;
+    let mut disclosed = vec![id];
+    disclosed.extend(sources.iter().map(|s| s.id));
+    log_disclosure(
+        state,
+        &by.id,
+        "view",
+        disclosed,
+        "intelligence review".into(),
+    )
+    .await?;
+    Ok(ReportDetail {
+        report: r.summary,
+        submitted_by: r.created_by,
+        sources,
+    })
+}
+
+async fn sources_of(state: &HqState, report: RecordId) -> Result<Vec<RecordSummary>, ApiError> {
+    Ok(records::scan(state, &[RecordKind::IntelSource])
+        .await?
+        .into_iter()
+        .filter(|r| {
+            IntelSource::from_state(&r.state).is_ok_and(|s| s.report_id == report)
+                && hq_may_see(Role::IntelligenceUnit, &r.change.facts)
+        })
+        .map(|r| r.summary)
+        .collect())
+}
+
+#[derive(Deserialize, ts_rs::TS, utoipa::ToSchema)]
+#[ts(export_to = "../../hq/bindings/")]
+pub struct Regrade {
+    /// A 3x5x2 `Grade` (see the TypeScript bindings).
+    #[schema(value_type = Object)]
+    pub grade: Grade,
+}
+
+/// Check and re-grade report `id` (3x5x2, with handling conditions for code C), as `by`; it
+/// becomes `reviewed`. Refused once it has been sanitised and shared.
+pub async fn grade(
+    state: &HqState,
+    by: &Officer,
+    id: RecordId,
+    grade: Grade,
+) -> Result<RecordSummary, ApiError> {
+    let report = as_report(&load_report(state, id).await?, id)?;
+    if !open(report.review_state) {
+        return Err(ApiError::Conflict(
+            "this report has already been sanitised and shared: grade the sanitised one".into(),
+        ));
+    }
+    let mut fields = vec![("grade", json(&grade)?)];
+    if report.review_state == ReviewState::Submitted {
+        fields.push(("review_state", json(&ReviewState::Reviewed)?));
+    }
+    write(
+        state,
+        &by.id,
+        vec![Change {
+            record_id: id,
+            kind: RecordKind::IntelReport,
+            action: set(&fields),
+            open_only: true,
+        }],
+    )
+    .await?;
+    Ok(load_report(state, id).await?.summary)
+}
+
+#[derive(Deserialize, ts_rs::TS, utoipa::ToSchema)]
+#[ts(export_to = "../../hq/bindings/")]
+pub struct Disseminate {
+    /// The report as it may be shared: the source cannot be identified from it.
+    pub content: String,
+    #[serde(default)]
+    pub checks_made: String,
+    /// The grade of the sanitised report (its handling code governs the sharing).
+    #[schema(value_type = Object)]
+    pub grade: Grade,
+    #[schema(value_type = Vec<String>)]
+    pub teams: Vec<TeamId>,
+}
+
+#[derive(Serialize, ts_rs::TS, utoipa::ToSchema)]
+#[ts(export_to = "../../hq/bindings/")]
+pub struct Disseminated {
+    /// The new, sanitised report the teams receive.
+    #[schema(value_type = String, format = Uuid)]
+    pub sanitised_id: RecordId,
+    #[schema(value_type = Vec<String>)]
+    pub teams: Vec<TeamId>,
+}
+
+/// Sanitise report `id` and share it with teams, as `by`. Makes a new sanitised report (no source
+/// link), disseminated to `req.teams`; the raw report becomes `sanitised` and stays restricted.
+/// Handling code C limits sharing to teams covering one of the report's areas. Text naming the
+/// source (its name or contact) is refused.
+pub async fn disseminate(
+    state: &HqState,
+    by: &Officer,
+    id: RecordId,
+    req: Disseminate,
+) -> Result<Disseminated, ApiError> {
+    let raw = as_report(&load_report(state, id).await?, id)?;
+    if !open(raw.review_state) {
+        return Err(ApiError::Conflict(
+            "this report has already been sanitised and shared".into(),
+        ));
+    }
+    if req.teams.is_empty() {
+        return Err(ApiError::BadRequest(
+            "choose at least one team to share it with".into(),
+        ));
+    }
+    check_teams(&state.storage.teams().await?, &req, &raw)?;
+    check_source_not_named(state, id, &raw, &req).await?;
+    let teams = req.teams.clone();
+    let fields = sanitised(&raw, req)?
+        .writes_from(None)
+        .map_err(|e| ApiError::Internal(e.to_string()))?;
+    let sanitised_id = RecordId::new();
+    write(
+        state,
+        &by.id,
+        // The raw report first: if another reviewer shared it meanwhile, nothing is written.
+        vec![
+            Change {
+                record_id: id,
+                kind: RecordKind::IntelReport,
+                action: set(&[
+                    ("review_state", json(&ReviewState::Sanitised)?),
+                    ("sanitised_as", json(&sanitised_id)?),
+                ]),
+                open_only: true,
+            },
+            Change {
+                record_id: sanitised_id,
+                kind: RecordKind::IntelReport,
+                action: OpAction::Put { fields },
+                open_only: false,
+            },
+        ],
+    )
+    .await?;
+    tracing::info!(report = %id, sanitised = %sanitised_id, by = %by.id, "intelligence disseminated");
+    Ok(Disseminated {
+        sanitised_id,
+        teams,
+    })
+}
+
+/// Every team must exist, and under handling code C cover one of the report's areas.
+fn check_teams(teams: &[Team], req: &Disseminate, raw: &IntelReport) -> Result<(), ApiError> {
+    for t in &req.teams {
+        let team = teams
+            .iter()
+            .find(|k| &k.id == t)
+            .ok_or_else(|| ApiError::BadRequest(format!("no team {t}")))?;
+        if matches!(req.grade.handling, HandlingCode::C { .. })
+            && !team.areas.iter().any(|a| raw.areas.contains(a))
+        {
+            return Err(ApiError::BadRequest(format!(
+                "handling code C: {} does not cover the report's areas, so it may not receive it",
+                team.name
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Refuse text that still names the report's source (its name or contact).
+async fn check_source_not_named(
+    state: &HqState,
+    id: RecordId,
+    raw: &IntelReport,
+    req: &Disseminate,
+) -> Result<(), ApiError> {
+    let content = format!("{} {}", req.content, req.checks_made).to_lowercase();
+    for s in records::scan(state, &[RecordKind::IntelSource]).await? {
+        let Ok(src) = IntelSource::from_state(&s.state) else {
+            continue;
+        };
+        if src.report_id != id && raw.source_id != Some(s.state.id) {
+            continue;
+        }
+        for ident in [src.name, src.contact].into_iter().flatten() {
+            let ident = ident.trim().to_lowercase();
+            if ident.chars().count() >= 3 && content.contains(&ident) {
+                return Err(ApiError::BadRequest(
+                    "the sanitised text still identifies the source: remove their name and contact details".into(),
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The sanitised report made from `raw`: the shared text and grade, no source, disseminated.
+fn sanitised(raw: &IntelReport, req: Disseminate) -> Result<IntelReport, ApiError> {
+    let now = Utc::now();
+    let report = IntelReport {
+        grade: req.grade,
+        security: raw.security,
+        content: req.content,
+        checks_made: req.checks_made,
+        threat_to_life: raw.threat_to_life,
+        location: raw.location.clone(),
+        areas: raw.areas.clone(),
+        source_id: None,
+        review_state: ReviewState::Disseminated,
+        disseminated_to: req.teams,
+        legacy_grade: None,
+        submitted_at: now,
+        retention_review: raw.retention_review.max(now.date_naive()),
+    };
+    report
+        .validate()
+        .map_err(|e| ApiError::BadRequest(e.to_string()))?;
+    Ok(report)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::{hq, intel, officer, source, Device};
+    use beatbook_domain::intel::{HandlingConditions, IntelAssessment, SourceEvaluation};
+
+    fn graded(handling: HandlingCode) -> Grade {
+        Grade {
+            source: SourceEvaluation::Reliable,
+            intelligence: IntelAssessment::B,
+            handling,
+        }
+    }
+
+    fn share(content: &str, handling: HandlingCode, teams: &[&str]) -> Disseminate {
+        Disseminate {
+            content: content.into(),
+            checks_made: String::new(),
+            grade: graded(handling),
+            teams: teams.iter().map(|t| TeamId::new(*t)).collect(),
+        }
+    }
+
+    #[tokio::test]
+    async fn a_report_is_queued_graded_and_shared_once_without_its_source() {
+        let hq = hq().await;
+        let mut author = Device::enrol(&hq.state, "PC3318").await; // Dalston SNT
+        let raw = author
+            .create(
+                &hq.state,
+                &intel(
+                    "Jordan Marsh says crack is sold from the blue car on Kingsland Road",
+                    "tc-dalston",
+                ),
+            )
+            .await;
+        let src = author.create(&hq.state, &source(raw, "Jordan Marsh")).await;
+        let unit = officer(&hq.state, "DC7740").await;
+
+        let q = queue(&hq.state, &unit).await.unwrap();
+        assert_eq!(q.len(), 1);
+        assert!(q[0].has_source);
+        let detail = report(&hq.state, &unit, raw).await.unwrap();
+        assert_eq!(detail.sources[0].id, src);
+
+        let code_c = HandlingCode::C {
+            conditions: HandlingConditions::new("Not to be shared outside the Metropolitan Police")
+                .unwrap(),
+        };
+        let summary = grade(&hq.state, &unit, raw, graded(code_c.clone()))
+            .await
+            .unwrap();
+        assert_eq!(summary.status.as_deref(), Some("reviewed"));
+
+        let leaky = share(
+            "Jordan Marsh reports crack sold from a car",
+            code_c.clone(),
+            &["hackney-tct"],
+        );
+        let e = disseminate(&hq.state, &unit, raw, leaky).await.err();
+        assert!(
+            matches!(&e, Some(ApiError::BadRequest(m)) if m.contains("identifies the source")),
+            "{e:?}"
+        );
+        let far = share(
+            "Crack is sold from a blue car",
+            code_c.clone(),
+            &["camden-tct"],
+        );
+        let e = disseminate(&hq.state, &unit, raw, far).await.err();
+        assert!(
+            matches!(&e, Some(ApiError::BadRequest(m)) if m.contains("handling code C")),
+            "{e:?}"
+        );
+        let e = disseminate(
+            &hq.state,
+            &unit,
+            raw,
+            share("Crack is sold", code_c.clone(), &[]),
+        )
+        .await
+        .err();
+        assert!(matches!(e, Some(ApiError::BadRequest(_))), "{e:?}");
+
+        let ok = share(
+            "Crack is sold from a blue car on Kingsland Road",
+            code_c.clone(),
+            &["hackney-tct"],
+        );
+        let shared = disseminate(&hq.state, &unit, raw, ok).await.unwrap();
+        let product = hq
+            .state
+            .storage
+            .record(shared.sanitised_id)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(product.facts.review_state, Some(ReviewState::Disseminated));
+        assert!(!product.state_json.contains("Jordan"));
+        assert!(queue(&hq.state, &unit).await.unwrap().is_empty());
+        let again = share("Crack is sold", code_c.clone(), &["hackney-tct"]);
+        let e = disseminate(&hq.state, &unit, raw, again).await.err();
+        assert!(matches!(e, Some(ApiError::Conflict(_))), "{e:?}");
+        let e = grade(&hq.state, &unit, raw, graded(HandlingCode::P))
+            .await
+            .err();
+        assert!(matches!(e, Some(ApiError::Conflict(_))), "{e:?}");
+
+        // Written by HQ's review device, authored by the reviewer, on an unbroken chain.
+        let log = hq.state.storage.op_log(HQ_REVIEW_DEVICE).await.unwrap();
+        assert_eq!(log.len(), 3);
+        assert!(crate::push::verify_chain(&log).ok);
+    }
+
+    #[tokio::test]
+    async fn only_an_intelligence_report_is_reviewed() {
+        let hq = hq().await;
+        let unit = officer(&hq.state, "DC7740").await;
+        let e = report(&hq.state, &unit, RecordId::new()).await.err();
+        assert!(matches!(e, Some(ApiError::NotFound(_))), "{e:?}");
+        let mut tablet = Device::enrol(&hq.state, "PC4127").await;
+        let c = tablet
+            .create(
+                &hq.state,
+                &crate::testing::concern("Bins alight", "tc-camden-town", None),
+            )
+            .await;
+        let e = grade(&hq.state, &unit, c, graded(HandlingCode::P))
+            .await
+            .err();
+        assert!(matches!(e, Some(ApiError::NotFound(_))), "{e:?}");
+    }
+}
