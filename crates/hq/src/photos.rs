@@ -383,7 +383,7 @@ pub async fn get(
     let bytes = tokio::fs::read(&p.done).await?;
     state
         .storage
-        .log_access(&crate::storage::AccessEntry {
+        .log_access(&crate::dashboard::audit::AccessEntry {
             at: chrono::Utc::now(),
             officer_id: auth.officer.id.clone(),
             device_id: Some(auth.device),

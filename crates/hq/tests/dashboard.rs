@@ -161,7 +161,10 @@ impl Hq {
         a.body["token"].as_str().unwrap().to_owned()
     }
 
-    async fn access_log_for(&self, officer: &str) -> Vec<beatbook_hq::storage::AccessEntry> {
+    async fn access_log_for(
+        &self,
+        officer: &str,
+    ) -> Vec<beatbook_hq::dashboard::audit::AccessEntry> {
         self.state
             .storage
             .access_log(&beatbook_hq::storage::AccessQuery {

@@ -704,7 +704,8 @@ async fn the_change_feed_reads_only_a_viewers_keys_and_keys_stick(b: Backend) {
 }
 
 async fn the_access_log_is_searchable_and_append_only(b: Backend) {
-    use beatbook_hq::storage::{AccessEntry, AccessQuery};
+    use beatbook_hq::dashboard::audit::AccessEntry;
+    use beatbook_hq::storage::AccessQuery;
     let s = &*b.storage;
     let tablet = DeviceId::new();
     let (r1, r2) = (RecordId::new(), RecordId::new());

@@ -1,20 +1,19 @@
 //! Administration, for administrators: teams, areas, officers and roles; enrolment codes;
-//! devices (last sync, app version) and revocation; the audit search over the op log and the
-//! access log; verifying the op log's hash chains.
+//! devices (last sync, app version) and revocation; verifying the op log's hash chains. The audit
+//! search is [`super::audit`].
 
 use super::auth::Staff;
 use super::review::HQ_REVIEW_DEVICE;
 use crate::admin::{self as ops, AdminError};
 use crate::error::ApiError;
 use crate::push::ChainReport;
-use crate::storage::{AccessEntry, AccessQuery, OpLogEntry, OpLogQuery};
 use crate::HqState;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::Json;
 use beatbook_domain::area::Area;
 use beatbook_domain::people::{Officer, Role, Team};
 use beatbook_domain::protocol::ApiErrorBody;
-use beatbook_domain::{DeviceId, OfficerId, RecordId};
+use beatbook_domain::DeviceId;
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -264,67 +263,6 @@ pub async fn revoke(
     }
     tracing::warn!(device = %id, by = %staff.officer.id, "device revoked");
     Ok(axum::http::StatusCode::NO_CONTENT)
-}
-
-#[derive(Deserialize, Default, Debug, utoipa::IntoParams)]
-#[serde(default)]
-#[into_params(parameter_in = Query)]
-pub struct AuditQuery {
-    /// An officer: their writes (op log) and what they were shown (access log).
-    #[param(value_type = Option<String>)]
-    pub officer: Option<OfficerId>,
-    #[param(value_type = Option<String>, format = Uuid)]
-    pub device: Option<DeviceId>,
-    #[param(value_type = Option<String>, format = Uuid)]
-    pub record: Option<RecordId>,
-    pub from: Option<DateTime<Utc>>,
-    pub to: Option<DateTime<Utc>>,
-    pub limit: Option<u32>,
-}
-
-#[derive(Serialize, ts_rs::TS, utoipa::ToSchema)]
-#[ts(export_to = "../../hq/bindings/")]
-pub struct Audit {
-    pub ops: Vec<OpLogEntry>,
-    pub access: Vec<AccessEntry>,
-}
-
-/// `GET /api/v1/hq/admin/audit`: the op log (writes) and the access log (reads) by person,
-/// record, device and date, newest first.
-#[utoipa::path(get, path = "/api/v1/hq/admin/audit", tag = "hq", operation_id = "hq_admin_audit",
-    params(AuditQuery),
-    security(("hq_session" = []), ("bearer" = [])),
-    responses((status = 200, body = Audit), (status = 400, description = "Not valid", body = ApiErrorBody), (status = 401, description = "Not signed in", body = ApiErrorBody), (status = 403, description = "Not an administrator", body = ApiErrorBody)))]
-pub async fn audit(
-    State(state): State<HqState>,
-    staff: Staff,
-    Query(q): Query<AuditQuery>,
-) -> Result<Json<Audit>, ApiError> {
-    staff.require(&[Role::Admin])?;
-    let limit = q.limit.unwrap_or(200).clamp(1, 5_000);
-    let ops = state
-        .storage
-        .search_op_log(&OpLogQuery {
-            device_id: q.device,
-            record_id: q.record,
-            author: q.officer.clone(),
-            from: q.from,
-            to: q.to,
-            limit,
-        })
-        .await?;
-    let access = state
-        .storage
-        .access_log(&AccessQuery {
-            officer_id: q.officer.clone(),
-            device_id: q.device,
-            record_id: q.record,
-            from: q.from,
-            to: q.to,
-            limit,
-        })
-        .await?;
-    Ok(Json(Audit { ops, access }))
 }
 
 #[derive(Serialize, ts_rs::TS, utoipa::ToSchema)]

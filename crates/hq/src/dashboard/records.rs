@@ -2,9 +2,10 @@
 //! role may see is decided here, on the server; every list, view and search is written to the
 //! access log (before the answer is sent) with the ids of the records disclosed.
 
+use super::audit::AccessEntry;
 use super::auth::Staff;
 use crate::error::ApiError;
-use crate::storage::{AccessEntry, Change, RecordOp, RecordPage, RecordQuery};
+use crate::storage::{Change, RecordOp, RecordPage, RecordQuery};
 use crate::HqState;
 use axum::extract::{Path, Query, State};
 use axum::Json;

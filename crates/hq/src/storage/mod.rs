@@ -6,6 +6,8 @@ mod checkpoint;
 pub mod postgres;
 pub mod sqlite;
 
+use crate::dashboard::audit::{AccessEntry, OpLogEntry};
+use crate::dashboard::framework::TargetRow;
 use crate::push::{Loaded, Plan};
 use async_trait::async_trait;
 use beatbook_domain::access::AccessFacts;
@@ -94,25 +96,6 @@ pub struct LoggedOp {
     pub hash: String,
 }
 
-/// One disclosure of records to a person: who, when, from which device, what they did, which
-/// records. The access log is append-only, like the op log.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, ts_rs::TS, utoipa::ToSchema)]
-#[ts(export_to = "../../hq/bindings/")]
-pub struct AccessEntry {
-    pub at: DateTime<Utc>,
-    #[schema(value_type = String)]
-    pub officer_id: OfficerId,
-    /// The device the records went to; `None` for a page at HQ.
-    #[schema(value_type = Option<String>, format = Uuid)]
-    pub device_id: Option<DeviceId>,
-    /// `pull` (sent to a device), `view`, `search`, `export`.
-    pub action: String,
-    #[schema(value_type = Vec<String>)]
-    pub record_ids: Vec<RecordId>,
-    /// What was asked (search words, an export's name). Never a secret.
-    pub detail: String,
-}
-
 /// What to find in the access log; every part that is set must match. Newest first.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct AccessQuery {
@@ -160,26 +143,6 @@ pub struct OpLogQuery {
     pub limit: u32,
 }
 
-/// One op-log row as the audit search shows it.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, ts_rs::TS, utoipa::ToSchema)]
-#[ts(export_to = "../../hq/bindings/")]
-pub struct OpLogEntry {
-    #[schema(value_type = String, format = Uuid)]
-    pub device_id: DeviceId,
-    #[ts(type = "number")]
-    pub device_seq: u64,
-    #[schema(value_type = String, format = Uuid)]
-    pub record_id: RecordId,
-    pub kind: String,
-    #[schema(value_type = String)]
-    pub author: OfficerId,
-    pub received_at: DateTime<Utc>,
-    #[ts(type = "number | null")]
-    pub server_seq: Option<u64>,
-    /// What HQ did with it, as logged (`applied`, `duplicate`, `rejected`).
-    pub outcome_json: String,
-}
-
 /// A signed-in HQ staff member's browser session. Only the token's hash is kept.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct HqSessionRow {
@@ -187,17 +150,6 @@ pub struct HqSessionRow {
     pub officer_id: OfficerId,
     pub created_at: DateTime<Utc>,
     pub expires_at: DateTime<Utc>,
-}
-
-/// A performance framework target: for one measure, for `team:<id>` or `kind:tct`/`kind:snt`.
-#[derive(
-    Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize, ts_rs::TS, utoipa::ToSchema,
-)]
-#[ts(export_to = "../../hq/bindings/")]
-pub struct TargetRow {
-    pub scope: String,
-    pub measure: String,
-    pub target: f64,
 }
 
 #[async_trait]

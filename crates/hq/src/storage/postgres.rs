@@ -12,11 +12,12 @@
 
 use super::{newest, PageStream, RecordOp, RecordPage};
 use super::{
-    AccessEntry, AccessQuery, Change, Counts, DeviceRow, FrameworkRow, HqSessionRow, LoggedOp,
-    OfficerRow, OpLogEntry, OpLogQuery, PushPlanner, RecordQuery, Result, SessionRow, Storage,
-    StorageError, TargetRow,
+    AccessQuery, Change, Counts, DeviceRow, FrameworkRow, HqSessionRow, LoggedOp, OfficerRow,
+    OpLogQuery, PushPlanner, RecordQuery, Result, SessionRow, Storage, StorageError,
 };
 use super::{ThrottleRow, ThrottleStep};
+use crate::dashboard::audit::{AccessEntry, OpLogEntry};
+use crate::dashboard::framework::TargetRow;
 use crate::push::{Loaded, Plan, GENESIS};
 use async_trait::async_trait;
 use beatbook_domain::access::{audience, AccessFacts};
