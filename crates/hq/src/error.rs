@@ -72,7 +72,11 @@ impl From<StorageError> for ApiError {
     fn from(e: StorageError) -> Self {
         match e {
             StorageError::Conflict(m) => ApiError::Conflict(m),
-            other => ApiError::Internal(other.to_string()),
+            // The database's own error, for the log (the client gets a plain message).
+            other => ApiError::Internal(match std::error::Error::source(&other) {
+                Some(cause) => format!("{other}: {cause}"),
+                None => other.to_string(),
+            }),
         }
     }
 }
