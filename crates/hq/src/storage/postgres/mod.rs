@@ -158,7 +158,39 @@ impl Summary for PostgresStorage {
 
 #[cfg(test)]
 mod tests {
-    use super::split_schema;
+    use super::{split_schema, PostgresStorage, StorageError};
+
+    /// The error, its `Debug`, and every cause under it.
+    fn everything_shown(e: &StorageError) -> String {
+        let mut shown = format!("{e} {e:?}");
+        let mut source = std::error::Error::source(e);
+        while let Some(cause) = source {
+            shown.push_str(&format!(" {cause}"));
+            source = cause.source();
+        }
+        shown
+    }
+
+    #[tokio::test]
+    async fn no_storage_error_shows_the_password_in_a_database_url() {
+        for url in [
+            // Nothing listens on port 1.
+            "postgres://hq:s3cret@127.0.0.1:1/hq",
+            "postgres://hq:s3cret@127.0.0.1/hq?sslmode=bogus",
+            "postgres://hq:s3cret@127.0.0.1/hq?schema=a-b",
+        ] {
+            let e = PostgresStorage::connect(url).await.err().expect(url);
+            let shown = everything_shown(&e);
+            assert!(!shown.contains("s3cret"), "{shown}");
+        }
+        let e = crate::open_storage("mysql://hq:s3cret@db/hq")
+            .await
+            .err()
+            .unwrap();
+        let shown = everything_shown(&e);
+        assert!(shown.contains("unknown database"), "{shown}");
+        assert!(!shown.contains("s3cret"), "{shown}");
+    }
 
     #[test]
     fn the_schema_parameter_is_split_off_the_url() {

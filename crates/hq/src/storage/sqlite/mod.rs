@@ -1,6 +1,6 @@
 //! The embedded backend: one SQLite file, WAL, `synchronous=FULL`. Writes are serialised by
 //! SQLite itself (one writer), so server sequences are handed out in commit order. One file per
-//! resource; every query runs on the one connection, off the async runtime ([`SqliteStorage::call`]).
+//! resource; every query runs on the one connection, off the async runtime.
 
 mod audit;
 mod checkpoint;
