@@ -4,15 +4,16 @@
 //! cannot be revoked, an enrolment code lasts at most a week, ...) holds for both.
 
 use crate::auth::{hash_password, new_enrolment_code, normalise_code, sha256_hex};
+use crate::dashboard::audit::{Audit, AuditQuery};
 use crate::intel_review::HQ_REVIEW_DEVICE;
 use crate::push::{verify_chain, ChainReport};
-use crate::storage::{AccessEntry, AccessQuery, OpLogEntry, OpLogQuery, Storage, StorageError};
+use crate::storage::{AccessQuery, OpLogQuery, Storage, StorageError};
 use beatbook_domain::area::Area;
 use beatbook_domain::people::{Officer, Role, Team};
 use beatbook_domain::reference;
-use beatbook_domain::{DeviceId, OfficerId, RecordId};
+use beatbook_domain::{DeviceId, OfficerId};
 use chrono::{DateTime, Duration, Utc};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 #[derive(Debug, thiserror::Error)]
 pub enum AdminError {
@@ -174,29 +175,6 @@ pub async fn revoke_device(storage: &dyn Storage, id: DeviceId) -> Result<(), Ad
     } else {
         Err(AdminError::NotFound(format!("no device {id}")))
     }
-}
-
-#[derive(Deserialize, Default, Debug, utoipa::IntoParams)]
-#[serde(default)]
-#[into_params(parameter_in = Query)]
-pub struct AuditQuery {
-    /// An officer: their writes (op log) and what they were shown (access log).
-    #[param(value_type = Option<String>)]
-    pub officer: Option<OfficerId>,
-    #[param(value_type = Option<String>, format = Uuid)]
-    pub device: Option<DeviceId>,
-    #[param(value_type = Option<String>, format = Uuid)]
-    pub record: Option<RecordId>,
-    pub from: Option<DateTime<Utc>>,
-    pub to: Option<DateTime<Utc>>,
-    pub limit: Option<u32>,
-}
-
-#[derive(Serialize, ts_rs::TS, utoipa::ToSchema)]
-#[ts(export_to = "../../hq/bindings/")]
-pub struct Audit {
-    pub ops: Vec<OpLogEntry>,
-    pub access: Vec<AccessEntry>,
 }
 
 /// The op log (writes) and the access log (reads) by person, record, device and date, newest

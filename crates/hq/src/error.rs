@@ -72,7 +72,11 @@ impl From<StorageError> for ApiError {
     fn from(e: StorageError) -> Self {
         match e {
             StorageError::Conflict(m) => ApiError::Conflict(m),
-            other => ApiError::Internal(other.to_string()),
+            // The database's own error, for the log (the client gets a plain message).
+            other => ApiError::Internal(match std::error::Error::source(&other) {
+                Some(cause) => format!("{other}: {cause}"),
+                None => other.to_string(),
+            }),
         }
     }
 }
@@ -99,5 +103,39 @@ impl IntoResponse for ApiError {
             );
         }
         resp
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_storage_failure_keeps_its_cause_for_the_log_and_not_for_the_client() {
+        let e = StorageError::from(rusqlite::Error::QueryReturnedNoRows);
+        let cause = std::error::Error::source(&e).map(ToString::to_string);
+        assert_eq!(cause.as_deref(), Some("Query returned no rows"));
+        let api = ApiError::from(e);
+        match &api {
+            ApiError::Internal(logged) => assert!(logged.contains("Query returned no rows")),
+            other => panic!("expected Internal, got {other:?}"),
+        }
+        let resp = api.into_response();
+        assert_eq!(resp.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        let bytes = axum::body::to_bytes(resp.into_body(), usize::MAX)
+            .await
+            .unwrap();
+        let body: ApiErrorBody = serde_json::from_slice(&bytes).unwrap();
+        assert_eq!(body.code, "internal");
+        assert_eq!(
+            body.message,
+            "HQ could not complete the request; it has been logged. Try again shortly"
+        );
+
+        let conflict = ApiError::from(StorageError::Conflict("taken".into()));
+        assert_eq!(
+            (conflict.code(), conflict.to_string()),
+            ("conflict", "taken".into())
+        );
     }
 }

@@ -1,6 +1,7 @@
 //! The Beatbook HQ server: enrolment and sign-in, the sync endpoints, and the op log that is the
-//! audit trail. Storage sits behind one trait with an embedded SQLite backend and a PostgreSQL
-//! backend for running several HQ processes on one database. Depends only on `beatbook-domain`.
+//! audit trail. Storage sits behind small traits per resource, held as one [`Storage`] handle,
+//! with an embedded SQLite backend and a PostgreSQL backend for running several HQ processes on
+//! one database. Depends only on `beatbook-domain`.
 #![forbid(unsafe_code)]
 
 pub mod admin;
@@ -75,10 +76,7 @@ pub async fn open_storage(db: &str) -> Result<Arc<dyn Storage>, StorageError> {
             storage::postgres::PostgresStorage::connect(db).await?,
         ))
     } else {
-        Err(StorageError::Database(format!(
-            "unknown database {:?}: use sqlite:PATH or postgres://...",
-            settings::redact_db_url(db)
-        )))
+        Err(StorageError::UnknownDatabase(settings::redact_db_url(db)))
     }
 }
 

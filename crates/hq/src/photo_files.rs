@@ -14,9 +14,9 @@
 //! one at a time within this process; HQ processes sharing a volume should route a device to one
 //! process per upload (or a later version should take a file lock).
 
+use crate::dashboard::audit::AccessEntry;
 use crate::device_sessions::Authed;
 use crate::error::ApiError;
-use crate::storage::AccessEntry;
 use crate::HqState;
 use beatbook_domain::access::{device_may_see, Viewer};
 use beatbook_domain::merge::RecordState;

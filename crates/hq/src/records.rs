@@ -2,8 +2,9 @@
 //! with its history. What each role may see is `domain::access::hq_may_see`; every list and view
 //! is written to the access log (before it is answered) with the ids of the records disclosed.
 
+use crate::dashboard::audit::AccessEntry;
 use crate::error::ApiError;
-use crate::storage::{AccessEntry, Change, RecordOp, RecordPage, RecordQuery};
+use crate::storage::{Change, RecordOp, RecordPage, RecordQuery};
 use crate::HqState;
 use beatbook_domain::access::{hq_may_see, hq_may_see_kind};
 use beatbook_domain::merge::RecordState;

@@ -1,10 +1,10 @@
 //! The sync endpoints' work: a device's push (ops in, applied in order, one transaction per
 //! batch) and its pull (the changes it may see after its cursor, each disclosure logged).
 
+use crate::dashboard::audit::AccessEntry;
 use crate::device_sessions::Authed;
 use crate::error::ApiError;
 use crate::push::{plan_prepared, prepare, Plan, PushContext};
-use crate::storage::AccessEntry;
 use crate::HqState;
 use beatbook_domain::access::{device_may_see, viewer_keys, Viewer};
 use beatbook_domain::protocol::PushResponse;

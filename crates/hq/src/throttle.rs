@@ -23,9 +23,10 @@
 //!   bounded only by the caller's patience); they go to the server log.
 
 use crate::auth::{hash_password, new_secret, sha256_hex, verify_password};
+use crate::dashboard::audit::AccessEntry;
 use crate::error::ApiError;
 use crate::settings::SignInSettings;
-use crate::storage::{AccessEntry, OfficerRow, ThrottleRow};
+use crate::storage::{OfficerRow, ThrottleRow};
 use crate::HqState;
 use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::request::Parts;

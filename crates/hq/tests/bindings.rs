@@ -8,7 +8,7 @@
 //! `#[ts(export_to = "../../hq/bindings/")]`: so the export directory here is a `lib/bindings`
 //! next to a `hq/bindings`, as in `ui/src`.
 
-use beatbook_hq::dashboard::{admin, auth, framework, overlaps, records, review};
+use beatbook_hq::dashboard::{admin, audit, auth, framework, overlaps, records, review};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use ts_rs::TS;
@@ -34,7 +34,7 @@ fn export_all(root: &Path) {
         admin::NewCode,
         admin::EnrolmentCode,
         admin::DeviceView,
-        admin::Audit,
+        audit::Audit,
         admin::ChainView,
         framework::BoardQuery,
         framework::Board,

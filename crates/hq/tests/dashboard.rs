@@ -12,77 +12,16 @@ use beatbook_domain::intel::{
 };
 use beatbook_domain::record::review_after;
 use beatbook_domain::{AreaId, DeviceId, Hlc, OfficerId, Op, OpAction, Record, RecordId};
-use beatbook_hq::storage::postgres::PostgresStorage;
-use beatbook_hq::storage::sqlite::SqliteStorage;
-use beatbook_hq::{admin, HqSettings, HqState, Storage};
+use beatbook_hq::{admin, HqSettings, HqState};
 use chrono::Utc;
 use serde_json::{json, Value};
-use std::future::Future;
 use std::sync::Arc;
-use support::{fresh_schema, postgres_available, run_story};
+use support::{story, Db, FromDb};
 use tower::ServiceExt;
 
 mod support;
 
 const PASSWORD: &str = "demo-password-1";
-
-// ---------------------------------------------------------------------------------------------
-// Backends
-
-async fn run<F, Fut>(storage: Arc<dyn Storage>, story: F)
-where
-    F: FnOnce(Hq) -> Fut + Send + 'static,
-    Fut: Future<Output = ()> + Send + 'static,
-{
-    admin::seed_demo(storage.as_ref(), PASSWORD).await.unwrap();
-    let state = HqState::new(storage, Arc::new(HqSettings::default()));
-    let hq = Hq {
-        router: beatbook_hq::router(state.clone()),
-        state,
-    };
-    let outcome = tokio::spawn(story(hq)).await;
-    if let Err(e) = outcome {
-        std::panic::resume_unwind(e.into_panic());
-    }
-}
-
-async fn on_sqlite<F, Fut>(story: F)
-where
-    F: FnOnce(Hq) -> Fut + Send + 'static,
-    Fut: Future<Output = ()> + Send + 'static,
-{
-    let dir = tempfile::tempdir().unwrap();
-    let storage = Arc::new(SqliteStorage::open(&dir.path().join("hq.db")).unwrap());
-    run(storage, story).await;
-}
-
-async fn on_postgres<F, Fut>(story: F)
-where
-    F: FnOnce(Hq) -> Fut + Send + 'static,
-    Fut: Future<Output = ()> + Send + 'static,
-{
-    if !postgres_available().await {
-        return;
-    }
-    let (schema, url) = fresh_schema();
-    let storage = Arc::new(PostgresStorage::connect(&url).await.unwrap());
-    run_story(run(storage, story), Some(schema)).await;
-}
-
-macro_rules! story {
-    ($name:ident) => {
-        mod $name {
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn sqlite() {
-                super::on_sqlite(super::$name).await
-            }
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn postgres() {
-                super::on_postgres(super::$name).await
-            }
-        }
-    };
-}
 
 // ---------------------------------------------------------------------------------------------
 // HTTP
@@ -91,6 +30,19 @@ macro_rules! story {
 struct Hq {
     router: axum::Router,
     state: HqState,
+}
+
+impl FromDb for Hq {
+    /// HQ on the story's database, with the demo areas, teams and officers.
+    async fn from_db(db: Db) -> Self {
+        let storage = db.open().await;
+        admin::seed_demo(storage.as_ref(), PASSWORD).await.unwrap();
+        let state = HqState::new(storage, Arc::new(HqSettings::default()));
+        Hq {
+            router: beatbook_hq::router(state.clone()),
+            state,
+        }
+    }
 }
 
 struct Answer {
@@ -161,7 +113,10 @@ impl Hq {
         a.body["token"].as_str().unwrap().to_owned()
     }
 
-    async fn access_log_for(&self, officer: &str) -> Vec<beatbook_hq::storage::AccessEntry> {
+    async fn access_log_for(
+        &self,
+        officer: &str,
+    ) -> Vec<beatbook_hq::dashboard::audit::AccessEntry> {
         self.state
             .storage
             .access_log(&beatbook_hq::storage::AccessQuery {

@@ -8,17 +8,15 @@ use axum::body::Body;
 use axum::extract::ConnectInfo;
 use axum::http::{header, Method, Request, StatusCode};
 use beatbook_domain::{DeviceId, OfficerId};
-use beatbook_hq::storage::postgres::PostgresStorage;
-use beatbook_hq::storage::sqlite::SqliteStorage;
-use beatbook_hq::storage::{AccessEntry, AccessQuery, ThrottleRow};
+use beatbook_hq::dashboard::audit::AccessEntry;
+use beatbook_hq::storage::{AccessQuery, ThrottleRow};
 use beatbook_hq::throttle::{Clock, FAILED_ACTION, UNKNOWN_OFFICER};
-use beatbook_hq::{admin, HqSettings, HqState, Storage};
+use beatbook_hq::{admin, HqSettings, HqState};
 use chrono::{DateTime, Duration, SubsecRound, Utc};
 use serde_json::{json, Value};
-use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
-use support::{fresh_schema, postgres_available, run_story};
+use support::{story, Db};
 use tower::ServiceExt;
 
 mod support;
@@ -31,62 +29,6 @@ const SUPERVISOR: &str = "PS1102";
 /// No officer has these collar numbers.
 const NOBODY: &str = "PC0000";
 const NOBODY_AT_HQ: &str = "PS0000";
-
-// ---------------------------------------------------------------------------------------------
-// Backends
-
-/// A database to tell a story to: `open` gives a fresh storage handle on it each time (as another
-/// HQ process would have).
-#[derive(Clone)]
-enum Db {
-    Sqlite(std::path::PathBuf),
-    Postgres(String),
-}
-
-impl Db {
-    async fn open(&self) -> Arc<dyn Storage> {
-        match self {
-            Db::Sqlite(path) => Arc::new(SqliteStorage::open(path).unwrap()),
-            Db::Postgres(url) => Arc::new(PostgresStorage::connect(url).await.unwrap()),
-        }
-    }
-}
-
-async fn on_sqlite<F, Fut>(story: F)
-where
-    F: FnOnce(Db) -> Fut + Send + 'static,
-    Fut: Future<Output = ()> + Send + 'static,
-{
-    let dir = tempfile::tempdir().unwrap();
-    run_story(story(Db::Sqlite(dir.path().join("hq.db"))), None).await;
-}
-
-async fn on_postgres<F, Fut>(story: F)
-where
-    F: FnOnce(Db) -> Fut + Send + 'static,
-    Fut: Future<Output = ()> + Send + 'static,
-{
-    if !postgres_available().await {
-        return;
-    }
-    let (schema, url) = fresh_schema();
-    run_story(story(Db::Postgres(url)), Some(schema)).await;
-}
-
-macro_rules! story {
-    ($name:ident) => {
-        mod $name {
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn sqlite() {
-                super::on_sqlite(super::$name).await
-            }
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn postgres() {
-                super::on_postgres(super::$name).await
-            }
-        }
-    };
-}
 
 // ---------------------------------------------------------------------------------------------
 // Storage

@@ -13,117 +13,31 @@ use beatbook_domain::{AreaId, DeviceId, Hlc, OfficerId, Op, OpAction, Record, Re
 use beatbook_hq::push::Plan;
 use beatbook_hq::push::{plan, verify_chain, PushContext};
 use beatbook_hq::storage::postgres::PostgresStorage;
-use beatbook_hq::storage::sqlite::SqliteStorage;
 use beatbook_hq::storage::{DeviceRow, SessionRow};
 use beatbook_hq::{Storage, StorageError};
 use chrono::{DateTime, Duration, SubsecRound, Utc};
 use std::collections::{BTreeMap, HashMap};
-use std::future::Future;
-use std::path::PathBuf;
 use std::sync::Arc;
-use support::{fresh_schema, pg_client, pg_url, postgres_available, run_story, with_schema};
+use support::{on_postgres, story, Db, FromDb};
 
 mod support;
 
 // ---------------------------------------------------------------------------------------------
 // Backends
 
-/// A backend under test, and a way to reach its database behind the storage's back.
+/// A backend under test, and its database to reach behind the storage's back.
 struct Backend {
     storage: Arc<dyn Storage>,
-    raw: Raw,
+    raw: Db,
 }
 
-#[derive(Clone)]
-enum Raw {
-    Sqlite(PathBuf),
-    Postgres { url: String, schema: String },
-}
-
-impl Raw {
-    /// Run one statement directly on the database; the error text if it fails.
-    async fn exec(&self, sql: &str) -> Result<(), String> {
-        match self {
-            Raw::Sqlite(path) => {
-                let c = rusqlite::Connection::open(path).map_err(|e| e.to_string())?;
-                c.execute_batch(sql).map_err(|e| e.to_string())
-            }
-            Raw::Postgres { url, schema } => {
-                let client = pg_client(url).await;
-                client
-                    .batch_execute(&format!("SET search_path TO \"{schema}\""))
-                    .await
-                    .unwrap();
-                client.batch_execute(sql).await.map_err(|e| {
-                    e.as_db_error()
-                        .map(|d| d.message().to_owned())
-                        .unwrap_or_else(|| e.to_string())
-                })
-            }
-        }
-    }
-}
-
-/// Tell a story against SQLite in a fresh temp dir.
-async fn on_sqlite<F, Fut>(story: F)
-where
-    F: FnOnce(Backend) -> Fut,
-    Fut: Future<Output = ()> + Send + 'static,
-{
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("hq.db");
-    let storage: Arc<dyn Storage> = Arc::new(SqliteStorage::open(&path).unwrap());
-    assert_eq!(storage.backend(), "sqlite");
-    let fut = story(Backend {
-        storage,
-        raw: Raw::Sqlite(path),
-    });
-    let outcome = tokio::spawn(fut).await;
-    drop(dir);
-    if let Err(e) = outcome {
-        std::panic::resume_unwind(e.into_panic());
-    }
-}
-
-/// Tell a story against PostgreSQL in a fresh schema, dropped afterwards whatever happens.
-async fn on_postgres<F, Fut>(story: F)
-where
-    F: FnOnce(Backend, String) -> Fut,
-    Fut: Future<Output = ()> + Send + 'static,
-{
-    if !postgres_available().await {
-        return;
-    }
-    let (schema, url) = fresh_schema();
-    let storage: Arc<dyn Storage> = Arc::new(PostgresStorage::connect(&url).await.unwrap());
-    assert_eq!(storage.backend(), "postgres");
-    let fut = story(
+impl FromDb for Backend {
+    async fn from_db(db: Db) -> Self {
         Backend {
-            storage,
-            raw: Raw::Postgres {
-                url: pg_url(),
-                schema: schema.clone(),
-            },
-        },
-        url,
-    );
-    run_story(fut, Some(schema)).await;
-}
-
-/// One test per backend for a story told the same way to both.
-macro_rules! story {
-    ($name:ident) => {
-        mod $name {
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn sqlite() {
-                super::on_sqlite(super::$name).await
-            }
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn postgres() {
-                super::on_postgres(|b, _| super::$name(b)).await
-            }
+            storage: db.open().await,
+            raw: db,
         }
-    };
+    }
 }
 
 story!(reference_data_round_trips);
@@ -592,7 +506,7 @@ async fn the_op_log_is_append_only(b: Backend) {
         "UPDATE op_log SET outcome = '{\"outcome\":\"duplicate\"}'",
         "DELETE FROM op_log",
     ];
-    if matches!(b.raw, Raw::Postgres { .. }) {
+    if matches!(b.raw, Db::Postgres { .. }) {
         attempts.push("TRUNCATE op_log");
     }
     for sql in attempts {
@@ -704,7 +618,8 @@ async fn the_change_feed_reads_only_a_viewers_keys_and_keys_stick(b: Backend) {
 }
 
 async fn the_access_log_is_searchable_and_append_only(b: Backend) {
-    use beatbook_hq::storage::{AccessEntry, AccessQuery};
+    use beatbook_hq::dashboard::audit::AccessEntry;
+    use beatbook_hq::storage::AccessQuery;
     let s = &*b.storage;
     let tablet = DeviceId::new();
     let (r1, r2) = (RecordId::new(), RecordId::new());
@@ -816,15 +731,12 @@ async fn postgres_two_processes_hand_out_server_seqs_in_commit_order() {
     on_postgres(two_processes_pushing_concurrently).await
 }
 
-async fn two_processes_pushing_concurrently(b: Backend, url: String) {
+async fn two_processes_pushing_concurrently(b: Backend) {
     const DEVICES: usize = 4;
     const BATCHES: usize = 20;
     const PER_BATCH: usize = 5;
     // A second HQ process on the same schema.
-    let hq: [Arc<dyn Storage>; 2] = [
-        b.storage.clone(),
-        Arc::new(PostgresStorage::connect(&url).await.unwrap()),
-    ];
+    let hq: [Arc<dyn Storage>; 2] = [b.storage.clone(), b.raw.open().await];
     let mut ids = Vec::new();
     for i in 0..DEVICES {
         ids.push(enrol(&*hq[i % 2], &format!("tablet-{i}")).await);
@@ -940,66 +852,46 @@ async fn two_processes_pushing_concurrently(b: Backend, url: String) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn postgres_processes_starting_together_migrate_once() {
-    if !postgres_available().await {
-        return;
-    }
-    let schema = format!("t_{:016x}", rand::random::<u64>());
-    let url = with_schema(&pg_url(), &schema);
-    let outcome = tokio::spawn({
-        let (url, schema) = (url.clone(), schema.clone());
-        async move {
-            // Two HQ processes starting at once on an empty schema (one through `open_storage`).
-            let (a, b) = tokio::join!(
-                PostgresStorage::connect(&url),
-                beatbook_hq::open_storage(&url)
-            );
-            let (a, b) = (a.unwrap(), b.unwrap());
-            assert_eq!(b.backend(), "postgres");
-            assert_eq!(a.head().await.unwrap(), 0);
-            let raw = Raw::Postgres {
-                url: pg_url(),
-                schema,
-            };
-            // Every migration applied, each once.
-            let shipped = std::fs::read_dir(concat!(
-                env!("CARGO_MANIFEST_DIR"),
-                "/migrations/postgres"
-            ))
-            .unwrap()
-            .filter(|e| {
-                e.as_ref()
-                    .is_ok_and(|e| e.path().extension().is_some_and(|x| x == "sql"))
-            })
-            .count();
-            assert!(shipped >= 6, "{shipped} migrations found");
-            raw.exec(&format!(
-                "DO $$ BEGIN
-                   IF (SELECT count(*) FROM schema_migrations) <> {shipped}
-                      OR (SELECT count(DISTINCT version) FROM schema_migrations) <> {shipped} THEN
-                     RAISE EXCEPTION 'migrations applied % times', (SELECT count(*) FROM schema_migrations);
-                   END IF;
-                 END $$"
-            ))
-            .await
-            .unwrap();
-            // A database migrated by a newer HQ is refused rather than misread.
-            raw.exec("INSERT INTO schema_migrations (version) VALUES (99)")
-                .await
-                .unwrap();
-            match PostgresStorage::connect(&url).await {
-                Err(StorageError::NewerSchema { found: 99, .. }) => {}
-                Err(other) => panic!("expected NewerSchema, got {other}"),
-                Ok(_) => panic!("expected NewerSchema, got a storage"),
-            }
-        }
-    })
-    .await;
-    pg_client(&pg_url())
-        .await
-        .batch_execute(&format!("DROP SCHEMA \"{schema}\" CASCADE"))
+    on_postgres(processes_starting_together_migrate_once).await
+}
+
+async fn processes_starting_together_migrate_once(db: Db) {
+    use beatbook_hq::storage::prelude::*;
+    let url = db.url();
+    // Two HQ processes starting at once on an empty schema (one through `open_storage`).
+    let (a, b) = tokio::join!(
+        PostgresStorage::connect(&url),
+        beatbook_hq::open_storage(&url)
+    );
+    let (a, b) = (a.unwrap(), b.unwrap());
+    assert_eq!(b.backend(), "postgres");
+    assert_eq!(a.head().await.unwrap(), 0);
+    // Every migration applied, each once.
+    let shipped = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/migrations/postgres"))
+        .unwrap()
+        .filter(|e| {
+            e.as_ref()
+                .is_ok_and(|e| e.path().extension().is_some_and(|x| x == "sql"))
+        })
+        .count();
+    assert!(shipped >= 6, "{shipped} migrations found");
+    db.exec(&format!(
+        "DO $$ BEGIN
+           IF (SELECT count(*) FROM schema_migrations) <> {shipped}
+              OR (SELECT count(DISTINCT version) FROM schema_migrations) <> {shipped} THEN
+             RAISE EXCEPTION 'migrations applied % times', (SELECT count(*) FROM schema_migrations);
+           END IF;
+         END $$"
+    ))
+    .await
+    .unwrap();
+    // A database migrated by a newer HQ is refused rather than misread.
+    db.exec("INSERT INTO schema_migrations (version) VALUES (99)")
         .await
         .unwrap();
-    if let Err(e) = outcome {
-        std::panic::resume_unwind(e.into_panic());
+    match PostgresStorage::connect(&url).await {
+        Err(StorageError::NewerSchema { found: 99, .. }) => {}
+        Err(other) => panic!("expected NewerSchema, got {other}"),
+        Ok(_) => panic!("expected NewerSchema, got a storage"),
     }
 }

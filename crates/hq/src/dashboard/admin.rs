@@ -1,14 +1,14 @@
 //! Administration endpoints, for administrators: teams, areas, officers and roles; enrolment
-//! codes; devices (last sync, app version) and revocation; the audit search over the op log and
-//! the access log; verifying the op log's hash chains. The work, and its rules, are in
-//! [`crate::admin`], which the `beatbook hq admin` commands call too.
+//! codes; devices (last sync, app version) and revocation; verifying the op log's hash chains.
+//! The work, and its rules, are in [`crate::admin`], which the `beatbook hq admin` commands call
+//! too. The audit search is [`super::audit`].
 
 use super::auth::Staff;
 use crate::admin::{self as ops, AdminError};
 use crate::error::ApiError;
 use crate::push::ChainReport;
 use crate::HqState;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::Json;
 use beatbook_domain::access::HqAction;
 use beatbook_domain::area::Area;
@@ -18,7 +18,7 @@ use beatbook_domain::DeviceId;
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
-pub use crate::admin::{Audit, AuditQuery, DeviceView};
+pub use crate::admin::DeviceView;
 
 type Body<T> = Result<Json<T>, axum::extract::rejection::JsonRejection>;
 
@@ -209,21 +209,6 @@ pub async fn revoke(
     ops::revoke_device(state.storage.as_ref(), id).await?;
     tracing::warn!(device = %id, by = %staff.officer.id, "device revoked");
     Ok(axum::http::StatusCode::NO_CONTENT)
-}
-
-/// `GET /api/v1/hq/admin/audit`: the op log (writes) and the access log (reads) by person,
-/// record, device and date, newest first.
-#[utoipa::path(get, path = "/api/v1/hq/admin/audit", tag = "hq", operation_id = "hq_admin_audit",
-    params(AuditQuery),
-    security(("hq_session" = []), ("bearer" = [])),
-    responses((status = 200, body = Audit), (status = 400, description = "Not valid", body = ApiErrorBody), (status = 401, description = "Not signed in", body = ApiErrorBody), (status = 403, description = "Not an administrator", body = ApiErrorBody)))]
-pub async fn audit(
-    State(state): State<HqState>,
-    staff: Staff,
-    Query(q): Query<AuditQuery>,
-) -> Result<Json<Audit>, ApiError> {
-    staff.require(HqAction::Audit)?;
-    Ok(Json(ops::audit(state.storage.as_ref(), &q).await?))
 }
 
 #[derive(Serialize, ts_rs::TS, utoipa::ToSchema)]

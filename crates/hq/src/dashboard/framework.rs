@@ -11,7 +11,6 @@ use super::facts::Snapshot;
 use super::records;
 use super::review::HQ_REVIEW_DEVICE;
 use crate::error::ApiError;
-use crate::storage::TargetRow;
 use crate::HqState;
 use axum::extract::{Query, State};
 use axum::http::header;
@@ -1018,6 +1017,17 @@ pub async fn cell(
         label: m.label(),
         records: out,
     }))
+}
+
+/// A performance framework target: for one measure, for `team:<id>` or `kind:tct`/`kind:snt`.
+#[derive(
+    Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize, ts_rs::TS, utoipa::ToSchema,
+)]
+#[ts(export_to = "../../hq/bindings/")]
+pub struct TargetRow {
+    pub scope: String,
+    pub measure: String,
+    pub target: f64,
 }
 
 /// The targets set, and the built-in defaults they override.

@@ -1,6 +1,6 @@
 //! The HQ dashboard's API, under `/api/v1/hq`: staff sign-in ([`auth`]), records and the subject
-//! access search ([`records`]), intelligence review ([`review`]), administration ([`admin`]) and
-//! the performance framework ([`framework`]). The page itself is served by [`ui`].
+//! access search ([`records`]), intelligence review ([`review`]), administration ([`admin`]), the
+//! audit search ([`audit`]) and the performance framework ([`framework`]). The page itself is served by [`ui`].
 //!
 //! Every endpoint takes [`auth::Staff`] and asks `domain::access` whether the role may
 //! (`staff.require(HqAction::...)`), then calls one function that does the work (in
@@ -8,6 +8,7 @@
 //! disclosure of records is written to the access log before it is sent.
 
 pub mod admin;
+pub mod audit;
 pub mod auth;
 pub mod facts;
 pub mod framework;
@@ -39,7 +40,7 @@ pub fn routes() -> Router<HqState> {
         .route("/admin/enrolment-codes", post(admin::enrolment_code))
         .route("/admin/devices", get(admin::devices))
         .route("/admin/devices/{id}/revoke", post(admin::revoke))
-        .route("/admin/audit", get(admin::audit))
+        .route("/admin/audit", get(audit::search))
         .route("/admin/verify-chains", post(admin::verify_chains))
         .route("/framework", get(framework::get))
         .route("/framework.csv", get(framework::csv))

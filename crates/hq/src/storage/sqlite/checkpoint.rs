@@ -8,6 +8,7 @@
 //! acknowledged only once its WAL frames are on disk. If this thread ever falls behind, the
 //! writer checkpoints by itself past [`WRITER_LIMIT_BYTES`], so the WAL stays bounded.
 
+use crate::storage::{Result, StorageError};
 use rusqlite::Connection;
 use std::path::Path;
 use std::sync::{Arc, Condvar, Mutex};
@@ -36,7 +37,7 @@ pub struct Checkpointer {
 }
 
 impl Checkpointer {
-    pub fn start(path: &Path) -> rusqlite::Result<Self> {
+    pub fn start(path: &Path) -> Result<Self> {
         let conn = Connection::open(path)?;
         conn.execute_batch("PRAGMA busy_timeout = 10000;")?;
         let signal: Arc<(Mutex<Signal>, Condvar)> = Arc::default();
@@ -44,7 +45,10 @@ impl Checkpointer {
         std::thread::Builder::new()
             .name("hq-wal-checkpoint".into())
             .spawn(move || run(conn, &theirs))
-            .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
+            .map_err(|source| StorageError::Io {
+                action: "starting the WAL checkpoint thread".into(),
+                source,
+            })?;
         Ok(Self { signal })
     }
 

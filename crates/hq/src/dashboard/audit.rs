@@ -1,0 +1,90 @@
+//! The audit trail as administrators search it: the op log (every write, as HQ received it) and
+//! the access log (every disclosure of records to a person), by person, record, device and date.
+
+use super::auth::Staff;
+use crate::error::ApiError;
+use crate::HqState;
+use axum::extract::{Query, State};
+use axum::Json;
+use beatbook_domain::access::HqAction;
+use beatbook_domain::protocol::ApiErrorBody;
+use beatbook_domain::{DeviceId, OfficerId, RecordId};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// One disclosure of records to a person: who, when, from which device, what they did, which
+/// records. The access log is append-only, like the op log.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, ts_rs::TS, utoipa::ToSchema)]
+#[ts(export_to = "../../hq/bindings/")]
+pub struct AccessEntry {
+    pub at: DateTime<Utc>,
+    #[schema(value_type = String)]
+    pub officer_id: OfficerId,
+    /// The device the records went to; `None` for a page at HQ.
+    #[schema(value_type = Option<String>, format = Uuid)]
+    pub device_id: Option<DeviceId>,
+    /// `pull` (sent to a device), `view`, `search`, `export`.
+    pub action: String,
+    #[schema(value_type = Vec<String>)]
+    pub record_ids: Vec<RecordId>,
+    /// What was asked (search words, an export's name). Never a secret.
+    pub detail: String,
+}
+
+/// One op-log row as the audit search shows it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, ts_rs::TS, utoipa::ToSchema)]
+#[ts(export_to = "../../hq/bindings/")]
+pub struct OpLogEntry {
+    #[schema(value_type = String, format = Uuid)]
+    pub device_id: DeviceId,
+    #[ts(type = "number")]
+    pub device_seq: u64,
+    #[schema(value_type = String, format = Uuid)]
+    pub record_id: RecordId,
+    pub kind: String,
+    #[schema(value_type = String)]
+    pub author: OfficerId,
+    pub received_at: DateTime<Utc>,
+    #[ts(type = "number | null")]
+    pub server_seq: Option<u64>,
+    /// What HQ did with it, as logged (`applied`, `duplicate`, `rejected`).
+    pub outcome_json: String,
+}
+
+#[derive(Deserialize, Default, Debug, utoipa::IntoParams)]
+#[serde(default)]
+#[into_params(parameter_in = Query)]
+pub struct AuditQuery {
+    /// An officer: their writes (op log) and what they were shown (access log).
+    #[param(value_type = Option<String>)]
+    pub officer: Option<OfficerId>,
+    #[param(value_type = Option<String>, format = Uuid)]
+    pub device: Option<DeviceId>,
+    #[param(value_type = Option<String>, format = Uuid)]
+    pub record: Option<RecordId>,
+    pub from: Option<DateTime<Utc>>,
+    pub to: Option<DateTime<Utc>>,
+    pub limit: Option<u32>,
+}
+
+#[derive(Serialize, ts_rs::TS, utoipa::ToSchema)]
+#[ts(export_to = "../../hq/bindings/")]
+pub struct Audit {
+    pub ops: Vec<OpLogEntry>,
+    pub access: Vec<AccessEntry>,
+}
+
+/// `GET /api/v1/hq/admin/audit`: the op log (writes) and the access log (reads) by person,
+/// record, device and date, newest first.
+#[utoipa::path(get, path = "/api/v1/hq/admin/audit", tag = "hq", operation_id = "hq_admin_audit",
+    params(AuditQuery),
+    security(("hq_session" = []), ("bearer" = [])),
+    responses((status = 200, body = Audit), (status = 400, description = "Not valid", body = ApiErrorBody), (status = 401, description = "Not signed in", body = ApiErrorBody), (status = 403, description = "Not an administrator", body = ApiErrorBody)))]
+pub async fn search(
+    State(state): State<HqState>,
+    staff: Staff,
+    Query(q): Query<AuditQuery>,
+) -> Result<Json<Audit>, ApiError> {
+    staff.require(HqAction::Audit)?;
+    Ok(Json(crate::admin::audit(state.storage.as_ref(), &q).await?))
+}

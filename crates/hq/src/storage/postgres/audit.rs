@@ -1,0 +1,138 @@
+//! The audit trail: the op log (written by pushes, see [`super::feed`]) and the access log.
+
+use super::{to_u64, PostgresStorage};
+use crate::dashboard::audit::{AccessEntry, OpLogEntry};
+use crate::storage::{AccessQuery, AuditTrail, LoggedOp, OpLogQuery, RecordOp, Result};
+use async_trait::async_trait;
+use beatbook_domain::{DeviceId, OfficerId, RecordId};
+use uuid::Uuid;
+
+#[async_trait]
+impl AuditTrail for PostgresStorage {
+    async fn op_log(&self, device: DeviceId) -> Result<Vec<LoggedOp>> {
+        let rows = self
+            .client()
+            .await?
+            .query(
+                "SELECT device_seq, op, outcome, received_at, prev_hash, hash FROM op_log
+                 WHERE device_id = $1 ORDER BY device_seq",
+                &[&device.0],
+            )
+            .await?;
+        Ok(rows
+            .iter()
+            .map(|r| LoggedOp {
+                device_seq: to_u64(r.get(0)),
+                op_json: r.get(1),
+                outcome_json: r.get(2),
+                received_at: r.get(3),
+                prev_hash: r.get(4),
+                hash: r.get(5),
+            })
+            .collect())
+    }
+
+    async fn search_op_log(&self, query: &OpLogQuery) -> Result<Vec<OpLogEntry>> {
+        let device: Option<Uuid> = query.device_id.map(|d| d.0);
+        let record: Option<Uuid> = query.record_id.map(|r| r.0);
+        let author = query.author.as_ref().map(|a| a.as_str().to_owned());
+        let rows = self
+            .client()
+            .await?
+            .query(
+                "SELECT device_id, device_seq, record_id, kind, author, received_at, server_seq, outcome FROM op_log
+                 WHERE ($1::uuid IS NULL OR device_id = $1) AND ($2::uuid IS NULL OR record_id = $2)
+                   AND ($3::text IS NULL OR author = $3)
+                   AND ($4::timestamptz IS NULL OR received_at >= $4) AND ($5::timestamptz IS NULL OR received_at <= $5)
+                 ORDER BY received_at DESC, device_id, device_seq DESC LIMIT $6",
+                &[&device, &record, &author, &query.from, &query.to, &i64::from(query.limit)],
+            )
+            .await?;
+        Ok(rows
+            .iter()
+            .map(|r| OpLogEntry {
+                device_id: DeviceId(r.get(0)),
+                device_seq: to_u64(r.get(1)),
+                record_id: RecordId(r.get(2)),
+                kind: r.get(3),
+                author: OfficerId::new(r.get::<_, String>(4)),
+                received_at: r.get(5),
+                server_seq: r.get::<_, Option<i64>>(6).map(to_u64),
+                outcome_json: r.get(7),
+            })
+            .collect())
+    }
+
+    async fn record_ops(&self, id: RecordId, limit: u32) -> Result<Vec<RecordOp>> {
+        let rows = self
+            .client()
+            .await?
+            .query(
+                "SELECT device_id, op, outcome, received_at FROM op_log WHERE record_id = $1
+                 ORDER BY received_at DESC, device_id DESC, device_seq DESC LIMIT $2",
+                &[&id.0, &i64::from(limit)],
+            )
+            .await?;
+        let mut out: Vec<RecordOp> = rows
+            .iter()
+            .map(|r| RecordOp {
+                device_id: DeviceId(r.get(0)),
+                op_json: r.get(1),
+                outcome_json: r.get(2),
+                received_at: r.get(3),
+            })
+            .collect();
+        out.reverse();
+        Ok(out)
+    }
+
+    async fn log_access(&self, entry: &AccessEntry) -> Result<()> {
+        let ids: Vec<Uuid> = entry.record_ids.iter().map(|r| r.0).collect();
+        let device: Option<Uuid> = entry.device_id.map(|d| d.0);
+        self.client()
+            .await?
+            .execute(
+                "INSERT INTO access_log (at, officer_id, device_id, action, record_ids, detail)
+                 VALUES ($1, $2, $3, $4, $5, $6)",
+                &[
+                    &entry.at,
+                    &entry.officer_id.as_str(),
+                    &device,
+                    &entry.action,
+                    &ids,
+                    &entry.detail,
+                ],
+            )
+            .await?;
+        Ok(())
+    }
+
+    async fn access_log(&self, query: &AccessQuery) -> Result<Vec<AccessEntry>> {
+        let officer = query.officer_id.as_ref().map(|o| o.as_str().to_owned());
+        let device: Option<Uuid> = query.device_id.map(|d| d.0);
+        let record: Option<Vec<Uuid>> = query.record_id.map(|r| vec![r.0]);
+        let rows = self
+            .client()
+            .await?
+            .query(
+                "SELECT at, officer_id, device_id, action, record_ids, detail FROM access_log
+                 WHERE ($1::text IS NULL OR officer_id = $1) AND ($2::uuid IS NULL OR device_id = $2)
+                   AND ($3::uuid[] IS NULL OR record_ids @> $3)
+                   AND ($4::timestamptz IS NULL OR at >= $4) AND ($5::timestamptz IS NULL OR at <= $5)
+                 ORDER BY id DESC LIMIT $6",
+                &[&officer, &device, &record, &query.from, &query.to, &i64::from(query.limit)],
+            )
+            .await?;
+        Ok(rows
+            .iter()
+            .map(|r| AccessEntry {
+                at: r.get(0),
+                officer_id: OfficerId::new(r.get::<_, String>(1)),
+                device_id: r.get::<_, Option<Uuid>>(2).map(DeviceId),
+                action: r.get(3),
+                record_ids: r.get::<_, Vec<Uuid>>(4).into_iter().map(RecordId).collect(),
+                detail: r.get(5),
+            })
+            .collect())
+    }
+}

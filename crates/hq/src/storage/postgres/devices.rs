@@ -1,0 +1,126 @@
+//! Enrolment codes and enrolled devices.
+
+use super::{ms, to_u64, PostgresStorage};
+use crate::push::GENESIS;
+use crate::storage::{DeviceRow, Devices, Result};
+use async_trait::async_trait;
+use beatbook_domain::DeviceId;
+use chrono::{DateTime, Utc};
+use tokio_postgres::Row;
+
+const DEVICE_COLUMNS: &str =
+    "id, name, secret_hash, app_version, enrolled_at, revoked_at, last_seen_at, next_seq";
+
+fn to_device(r: &Row) -> DeviceRow {
+    DeviceRow {
+        id: DeviceId(r.get(0)),
+        name: r.get(1),
+        secret_hash: r.get(2),
+        app_version: r.get(3),
+        enrolled_at: r.get(4),
+        revoked_at: r.get(5),
+        last_seen_at: r.get(6),
+        next_seq: to_u64(r.get(7)),
+    }
+}
+
+#[async_trait]
+impl Devices for PostgresStorage {
+    async fn add_enrolment_code(&self, code_hash: &str, expires_at: DateTime<Utc>) -> Result<()> {
+        self.client()
+            .await?
+            .execute(
+                "INSERT INTO enrolment_codes (code_hash, expires_at) VALUES ($1, $2)",
+                &[&code_hash, &ms(expires_at)],
+            )
+            .await?;
+        Ok(())
+    }
+
+    async fn enrol_device(
+        &self,
+        code_hash: &str,
+        device: &DeviceRow,
+        now: DateTime<Utc>,
+    ) -> Result<bool> {
+        let now = ms(now);
+        let mut client = self.client().await?;
+        let tx = client.transaction().await?;
+        // The row lock makes a second enrolment with the same code wait, then find it used.
+        let used = tx
+            .execute(
+                "UPDATE enrolment_codes SET used_at = $2, device_id = $3
+                 WHERE code_hash = $1 AND used_at IS NULL AND expires_at > $2",
+                &[&code_hash, &now, &device.id.0],
+            )
+            .await?;
+        if used != 1 {
+            tx.rollback().await?;
+            return Ok(false);
+        }
+        tx.execute(
+            "INSERT INTO devices (id, name, secret_hash, app_version, enrolled_at, chain_head)
+             VALUES ($1, $2, $3, $4, $5, $6)",
+            &[
+                &device.id.0,
+                &device.name,
+                &device.secret_hash,
+                &device.app_version,
+                &ms(device.enrolled_at),
+                &GENESIS,
+            ],
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    async fn device(&self, id: DeviceId) -> Result<Option<DeviceRow>> {
+        let row = self
+            .client()
+            .await?
+            .query_opt(
+                &format!("SELECT {DEVICE_COLUMNS} FROM devices WHERE id = $1"),
+                &[&id.0],
+            )
+            .await?;
+        Ok(row.as_ref().map(to_device))
+    }
+
+    async fn devices(&self) -> Result<Vec<DeviceRow>> {
+        let rows = self
+            .client()
+            .await?
+            .query(
+                &format!("SELECT {DEVICE_COLUMNS} FROM devices ORDER BY enrolled_at"),
+                &[],
+            )
+            .await?;
+        Ok(rows.iter().map(to_device).collect())
+    }
+
+    async fn revoke_device(&self, id: DeviceId, now: DateTime<Utc>) -> Result<bool> {
+        // Sessions stay, so the device's next request is told it was revoked (and wipes), rather
+        // than merely that its token is unknown.
+        let n = self
+            .client()
+            .await?
+            .execute(
+                "UPDATE devices SET revoked_at = coalesce(revoked_at, $2) WHERE id = $1",
+                &[&id.0, &ms(now)],
+            )
+            .await?;
+        Ok(n == 1)
+    }
+
+    async fn touch_device(&self, id: DeviceId, now: DateTime<Utc>) -> Result<()> {
+        self.client()
+            .await?
+            .execute(
+                "UPDATE devices SET last_seen_at = $2 WHERE id = $1",
+                &[&id.0, &ms(now)],
+            )
+            .await?;
+        Ok(())
+    }
+}

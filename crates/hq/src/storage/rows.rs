@@ -1,0 +1,164 @@
+//! What the storage traits take and answer, resource by resource. API answers that storage reads
+//! and writes as they are (`AccessEntry`, `OpLogEntry`, `TargetRow`) live with their endpoints.
+
+use crate::push::{Loaded, Plan};
+use beatbook_domain::access::AccessFacts;
+use beatbook_domain::people::Officer;
+use beatbook_domain::{DeviceId, OfficerId, RecordId};
+use chrono::{DateTime, Utc};
+use std::sync::Arc;
+
+/// How much HQ holds (see [`super::Summary::counts`]).
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Counts {
+    pub records: u64,
+    pub ops: u64,
+    pub devices: u64,
+    pub officers: u64,
+}
+
+// Directory
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct OfficerRow {
+    pub officer: Officer,
+    /// Argon2id PHC string; `None` until a password is set.
+    pub password_hash: Option<String>,
+}
+
+// Devices
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct DeviceRow {
+    pub id: DeviceId,
+    pub name: String,
+    pub secret_hash: String,
+    pub app_version: String,
+    pub enrolled_at: DateTime<Utc>,
+    pub revoked_at: Option<DateTime<Utc>>,
+    pub last_seen_at: Option<DateTime<Utc>>,
+    /// The next device_seq HQ expects from the device (1 before its first op). Pushes move it;
+    /// enrolment ignores it.
+    pub next_seq: u64,
+}
+
+// Sessions
+
+/// A device's sign-in: an officer on a device. Only the tokens' hashes are kept.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SessionRow {
+    pub access_hash: String,
+    pub refresh_hash: String,
+    pub officer_id: OfficerId,
+    pub device_id: DeviceId,
+    pub access_expires_at: DateTime<Utc>,
+    pub refresh_expires_at: DateTime<Utc>,
+}
+
+/// A signed-in HQ staff member's browser session. Only the token's hash is kept.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HqSessionRow {
+    pub token_hash: String,
+    pub officer_id: OfficerId,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+}
+
+// Feed and records
+
+/// The shared push logic, handed to a backend (which cannot see the request otherwise).
+pub type PushPlanner = Box<dyn FnOnce(Loaded) -> Plan + Send>;
+
+/// One row of the change feed: a record's current state at its latest server sequence.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Change {
+    pub server_seq: u64,
+    pub record_id: RecordId,
+    /// The merged `RecordState`, as JSON text (sent on as it is).
+    pub state_json: String,
+    pub facts: AccessFacts,
+}
+
+/// Which records to list for HQ pages: of these kinds (all if empty), after a server sequence,
+/// oldest first. Areas and dates are filtered by the caller, which knows the record's shape.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RecordQuery {
+    pub kinds: Vec<beatbook_domain::RecordKind>,
+    pub after: u64,
+    pub limit: u32,
+}
+
+/// A record as the performance framework reads it: the change, and when it was first answered
+/// (concerns; see migration 0005).
+#[derive(Clone, Debug)]
+pub struct FrameworkRow {
+    pub change: Change,
+    pub answered_ms: Option<u64>,
+}
+
+// Audit trail
+
+/// One op as the immutable log holds it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LoggedOp {
+    pub device_seq: u64,
+    /// The op exactly as hashed.
+    pub op_json: String,
+    pub outcome_json: String,
+    pub received_at: DateTime<Utc>,
+    pub prev_hash: String,
+    pub hash: String,
+}
+
+/// What to find in the op log; every part that is set must match. Newest first.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct OpLogQuery {
+    pub device_id: Option<DeviceId>,
+    pub record_id: Option<RecordId>,
+    pub author: Option<OfficerId>,
+    pub from: Option<DateTime<Utc>>,
+    pub to: Option<DateTime<Utc>>,
+    pub limit: u32,
+}
+
+/// One op on a record, as the op log holds it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RecordOp {
+    pub device_id: DeviceId,
+    /// The op exactly as sent (author, time, what it wrote).
+    pub op_json: String,
+    /// What HQ did with it (`applied`, `duplicate`, `rejected`).
+    pub outcome_json: String,
+    pub received_at: DateTime<Utc>,
+}
+
+/// What to find in the access log; every part that is set must match. Newest first.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct AccessQuery {
+    pub officer_id: Option<OfficerId>,
+    pub device_id: Option<DeviceId>,
+    pub record_id: Option<RecordId>,
+    pub from: Option<DateTime<Utc>>,
+    pub to: Option<DateTime<Utc>>,
+    pub limit: u32,
+}
+
+// Sign-in throttle
+
+/// Failed sign-ins counted under one key: a collar number (as a hash), a device or a network
+/// address. See `crate::throttle` for what the numbers mean.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ThrottleRow {
+    pub key: String,
+    /// Attempts counted in the current run (an attempt counts until its password proves right).
+    pub failures: u32,
+    /// When the current run began.
+    pub since: DateTime<Utc>,
+    /// Lock-outs in a row: each one is twice as long as the one before.
+    pub lockouts: u32,
+    pub locked_until: Option<DateTime<Utc>>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// How a throttle row changes (see [`super::SignInThrottle::update_throttle`]).
+pub type ThrottleStep = Arc<dyn Fn(Option<ThrottleRow>) -> Option<ThrottleRow> + Send + Sync>;
