@@ -22,17 +22,18 @@ pub async fn areas_at(
             "That position is not on the map: latitude -90 to 90, longitude -180 to 180.",
         ));
     }
-    let u = state.require_unlocked()?;
-    u.with_store(move |s| {
-        let ids = s.areas_at(point);
-        Ok(s.area_refs(&ids))
-    })
-    .await
+    let session = state.tablet().require_session()?;
+    Ok(session
+        .with_store(move |s| {
+            let ids = s.areas_at(point);
+            Ok(s.area_refs(&ids))
+        })
+        .await?)
 }
 
 /// Every area with its boundary, for the map.
 #[tauri::command]
 pub async fn areas_all(state: State<'_, AppState>) -> Result<Vec<Area>, CommandError> {
-    let u = state.require_unlocked()?;
-    u.with_store(|s| Ok(s.areas().to_vec())).await
+    let session = state.tablet().require_session()?;
+    Ok(session.with_store(|s| Ok(s.areas().to_vec())).await?)
 }

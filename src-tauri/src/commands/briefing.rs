@@ -16,16 +16,17 @@ fn today() -> chrono::NaiveDate {
 /// area on the device when the teams' areas are not known), with the busiest areas first.
 #[tauri::command]
 pub async fn briefing(state: State<'_, AppState>) -> Result<Briefing, CommandError> {
-    let u = state.require_unlocked()?;
-    u.with_store(|s| {
-        let areas: Vec<AreaId> = super::session::profile_of(s)?
-            .teams
-            .into_iter()
-            .flat_map(|t| t.areas)
-            .collect();
-        s.briefing(&areas, today())
-    })
-    .await
+    let session = state.tablet().require_session()?;
+    Ok(session
+        .with_store(|s| {
+            let areas: Vec<AreaId> = beatbook_device::profile_of(s)?
+                .teams
+                .into_iter()
+                .flat_map(|t| t.areas)
+                .collect();
+            s.briefing(&areas, today())
+        })
+        .await?)
 }
 
 /// Priorities with their SARA plans and "You said, we did" updates, overdue reviews first.
@@ -34,6 +35,8 @@ pub async fn priorities_board(
     state: State<'_, AppState>,
     area: Option<AreaId>,
 ) -> Result<Vec<PriorityCard>, CommandError> {
-    let u = state.require_unlocked()?;
-    u.with_store(move |s| s.priority_board(area, today())).await
+    let session = state.tablet().require_session()?;
+    Ok(session
+        .with_store(move |s| s.priority_board(area, today()))
+        .await?)
 }

@@ -22,12 +22,12 @@ pub async fn concern_create_with_photos(
     concern: NewConcern,
     photos: Vec<String>,
 ) -> Result<RecordId, CommandError> {
-    let u = state.require_unlocked()?;
+    let session = state.tablet().require_session()?;
     let bytes = decode(&photos, 0)?;
-    let id = u
+    let id = session
         .with_store(move |s| s.add_concern_with_photos(concern, bytes))
         .await?;
-    u.wake.notify_one();
+    session.saved();
     Ok(id)
 }
 
@@ -39,8 +39,8 @@ pub async fn record_attach_photos(
     id: RecordId,
     photos: Vec<String>,
 ) -> Result<Vec<PhotoView>, CommandError> {
-    let u = state.require_unlocked()?;
-    let views = u
+    let session = state.tablet().require_session()?;
+    let views = session
         .with_store(move |s| {
             let first = s.record_photos(id)?.len();
             let bytes = decode(&photos, first).map_err(|e| e.into_store())?;
@@ -48,7 +48,7 @@ pub async fn record_attach_photos(
             s.record_photos(id)
         })
         .await?;
-    u.wake.notify_one();
+    session.saved();
     Ok(views)
 }
 
@@ -103,8 +103,8 @@ pub async fn record_photos(
     state: State<'_, AppState>,
     id: RecordId,
 ) -> Result<Vec<PhotoView>, CommandError> {
-    let u = state.require_unlocked()?;
-    u.with_store(move |s| s.record_photos(id)).await
+    let session = state.tablet().require_session()?;
+    Ok(session.with_store(move |s| s.record_photos(id)).await?)
 }
 
 /// A photo's bytes (an `ArrayBuffer` in the UI). One this device does not hold (taken on
@@ -115,9 +115,9 @@ pub async fn photo_get(
     sha256: String,
     record: Option<RecordId>,
 ) -> Result<Response, CommandError> {
-    let u = state.require_unlocked()?;
+    let session = state.tablet().require_session()?;
     let sha = sha256.clone();
-    if let Some((_, bytes)) = u.with_store(move |s| s.photo(&sha)).await? {
+    if let Some((_, bytes)) = session.with_store(move |s| s.photo(&sha)).await? {
         return Ok(Response::new(bytes));
     }
     let Some(record) = record else {
@@ -126,5 +126,7 @@ pub async fn photo_get(
             "This photo is on HQ, not on this tablet.",
         ));
     };
-    Ok(Response::new(u.engine.fetch_photo(record, &sha256).await?))
+    Ok(Response::new(
+        session.engine().fetch_photo(record, &sha256).await?,
+    ))
 }
