@@ -274,13 +274,37 @@ fn a_ward_panel_makes_its_priorities_which_take_updates() {
     let saved = json_of(beatbook(
         dir,
         &[
-            "meeting", "add", "--json", "--type", "ward_panel", "--area", "E05013655",
-            "--held-on", "2026-06-01", "--venue", "Camden Town Library",
-            "--attendance", "resident=12", "--attendance", "councillor=2",
-            "--total-attendance", "16", "--issue", "Street drinking by the station",
-            "--vote", "Street drinking=9", "--vote", "Cycle theft=4",
-            "--agreed", "Street drinking", "--agreed", "Cycle theft",
-            "--review-date", "2026-09-01", "--retention-review", "2028-06-01",
+            "meeting",
+            "add",
+            "--json",
+            "--type",
+            "ward_panel",
+            "--area",
+            "E05013655",
+            "--held-on",
+            "2026-06-01",
+            "--venue",
+            "Camden Town Library",
+            "--attendance",
+            "resident=12",
+            "--attendance",
+            "councillor=2",
+            "--total-attendance",
+            "16",
+            "--issue",
+            "Street drinking by the station",
+            "--vote",
+            "Street drinking=9",
+            "--vote",
+            "Cycle theft=4",
+            "--agreed",
+            "Street drinking",
+            "--agreed",
+            "Cycle theft",
+            "--review-date",
+            "2026-09-01",
+            "--retention-review",
+            "2028-06-01",
         ],
     ));
     let priorities = saved["priority_ids"].as_array().unwrap();
@@ -299,8 +323,16 @@ fn a_ward_panel_makes_its_priorities_which_take_updates() {
     let detail = json_of(beatbook(
         dir,
         &[
-            "priority", "update", priority, "--json", "--you-said", "Drinking by the station",
-            "--we-did", "Weekly patrols", "--on", "2026-07-01",
+            "priority",
+            "update",
+            priority,
+            "--json",
+            "--you-said",
+            "Drinking by the station",
+            "--we-did",
+            "Weekly patrols",
+            "--on",
+            "2026-07-01",
         ],
     ));
     assert_eq!(detail["log"].as_array().unwrap().len(), 1, "{detail}");
@@ -328,9 +360,20 @@ fn a_ward_panel_makes_its_priorities_which_take_updates() {
     let err = refused(beatbook(
         dir,
         &[
-            "meeting", "add", "--type", "ward_panel", "--area", "E05013655", "--held-on",
-            "2026-06-01", "--review-date", "2026-05-01", "--retention-review", "2028-06-01",
-            "--agreed", "Noise",
+            "meeting",
+            "add",
+            "--type",
+            "ward_panel",
+            "--area",
+            "E05013655",
+            "--held-on",
+            "2026-06-01",
+            "--review-date",
+            "2026-05-01",
+            "--retention-review",
+            "2028-06-01",
+            "--agreed",
+            "Noise",
         ],
     ));
     assert!(
@@ -341,7 +384,15 @@ fn a_ward_panel_makes_its_priorities_which_take_updates() {
     );
     let err = refused(beatbook(
         dir,
-        &["priority", "update", priority, "--you-said", " ", "--we-did", "Patrols"],
+        &[
+            "priority",
+            "update",
+            priority,
+            "--you-said",
+            " ",
+            "--we-did",
+            "Patrols",
+        ],
     ));
     assert!(err.contains("you_said: "), "{err}");
     assert_eq!(counts(dir), (3, 4), "nothing saved from a bad form");
@@ -355,9 +406,17 @@ fn patrols_and_engagements_are_logged_edited_and_deleted() {
     let patrol = json_of(beatbook(
         dir,
         &[
-            "patrol", "add", "--json", "--area", "tc-camden-town", "--hotspot",
-            "Camden High St by the station", "--started-at", "2026-11-20T20:00:00Z",
-            "--retention-review", "2028-11-20",
+            "patrol",
+            "add",
+            "--json",
+            "--area",
+            "tc-camden-town",
+            "--hotspot",
+            "Camden High St by the station",
+            "--started-at",
+            "2026-11-20T20:00:00Z",
+            "--retention-review",
+            "2028-11-20",
         ],
     ));
     let patrol_id = patrol["id"].as_str().unwrap();
@@ -379,14 +438,34 @@ fn patrols_and_engagements_are_logged_edited_and_deleted() {
     let engagement = json_of(beatbook(
         dir,
         &[
-            "engagement", "add", "--json", "--type", "street_briefing", "--area",
-            "tc-camden-town", "--held-at", "2026-11-21T18:00:00Z", "--attendees", "12",
-            "--lat", "51.5392", "--lon", "-0.1426", "--place", "Camden Town station",
-            "--notes", "Leaflets on bag theft", "--retention-review", "2028-11-21",
+            "engagement",
+            "add",
+            "--json",
+            "--type",
+            "street_briefing",
+            "--area",
+            "tc-camden-town",
+            "--held-at",
+            "2026-11-21T18:00:00Z",
+            "--attendees",
+            "12",
+            "--lat",
+            "51.5392",
+            "--lon",
+            "-0.1426",
+            "--place",
+            "Camden Town station",
+            "--notes",
+            "Leaflets on bag theft",
+            "--retention-review",
+            "2028-11-21",
         ],
     ));
     let engagement_id = engagement["id"].as_str().unwrap();
-    assert_eq!(engagement["body"]["location"]["place"], "Camden Town station");
+    assert_eq!(
+        engagement["body"]["location"]["place"],
+        "Camden Town station"
+    );
     let edit = dir.join("edit.json");
     std::fs::write(
         &edit,
@@ -395,7 +474,13 @@ fn patrols_and_engagements_are_logged_edited_and_deleted() {
     .unwrap();
     let edited = json_of(beatbook(
         dir,
-        &["edit", engagement_id, "--json", "--file", edit.to_str().unwrap()],
+        &[
+            "edit",
+            engagement_id,
+            "--json",
+            "--file",
+            edit.to_str().unwrap(),
+        ],
     ));
     assert_eq!(edited["body"]["attendees"], 15);
     assert_eq!(edited["history"][1]["what"], "Changed attendees, notes");
@@ -404,18 +489,36 @@ fn patrols_and_engagements_are_logged_edited_and_deleted() {
     // Bad edits are refused field by field and change nothing.
     let err = refused(beatbook(
         dir,
-        &["edit", engagement_id, "--set", "colour=red", "--set", "attendees=many"],
+        &[
+            "edit",
+            engagement_id,
+            "--set",
+            "colour=red",
+            "--set",
+            "attendees=many",
+        ],
     ));
-    assert!(err.contains("colour: no such field on this record"), "{err}");
+    assert!(
+        err.contains("colour: no such field on this record"),
+        "{err}"
+    );
     std::fs::write(&edit, r#"{"attendees": "many"}"#).unwrap();
     let err = refused(beatbook(
         dir,
         &["edit", engagement_id, "--file", edit.to_str().unwrap()],
     ));
-    assert!(err.contains("engagement was not saved") && err.contains("invalid type"), "{err}");
+    assert!(
+        err.contains("engagement was not saved") && err.contains("invalid type"),
+        "{err}"
+    );
     let err = refused(beatbook(
         dir,
-        &["edit", engagement_id, "--set", "retention_review=2020-01-01"],
+        &[
+            "edit",
+            engagement_id,
+            "--set",
+            "retention_review=2020-01-01",
+        ],
     ));
     assert!(err.contains("retention_review: "), "{err}");
     assert_eq!(counts(dir), (2, 4));
@@ -426,8 +529,15 @@ fn patrols_and_engagements_are_logged_edited_and_deleted() {
     assert!(out.starts_with("Deleted"), "{out}");
     let rows = json_of(beatbook(dir, &["list", "--json", "--kind", "engagement"]));
     assert!(rows.as_array().unwrap().is_empty());
-    assert_eq!(counts(dir), (1, 5), "the deletion waits for HQ like any change");
-    let err = refused(beatbook(dir, &["delete", "0190a0e0-0000-7000-8000-000000000000"]));
+    assert_eq!(
+        counts(dir),
+        (1, 5),
+        "the deletion waits for HQ like any change"
+    );
+    let err = refused(beatbook(
+        dir,
+        &["delete", "0190a0e0-0000-7000-8000-000000000000"],
+    ));
     assert!(err.contains("no record"), "{err}");
 }
 
@@ -448,12 +558,19 @@ fn intelligence_goes_in_with_its_source_held_apart_and_cannot_be_edited() {
     ));
     assert!(saved["source_id"].is_string(), "{saved}");
     let rows = json_of(beatbook(dir, &["list", "--json"]));
-    assert_eq!(rows.as_array().unwrap().len(), 1, "source details are not listed");
+    assert_eq!(
+        rows.as_array().unwrap().len(),
+        1,
+        "source details are not listed"
+    );
     assert_eq!(rows[0]["kind"], "intel_report");
     let report = saved["report_id"].as_str().unwrap();
     let detail = json_of(beatbook(dir, &["show", report, "--json"]));
     assert_eq!(detail["editable"], false);
-    assert_eq!(detail["body"]["grade"]["handling"]["conditions"], "Not outside the partnership");
+    assert_eq!(
+        detail["body"]["grade"]["handling"]["conditions"],
+        "Not outside the partnership"
+    );
     assert_eq!(detail["body"]["source_id"], saved["source_id"]);
     let (records, pending) = counts(dir);
 
@@ -461,12 +578,33 @@ fn intelligence_goes_in_with_its_source_held_apart_and_cannot_be_edited() {
     assert!(err.contains("cannot be changed on the device"), "{err}");
     let err = refused(beatbook(
         dir,
-        &["intel", "submit", "--grade", "1AP", "--security", "official", "--content", " "],
+        &[
+            "intel",
+            "submit",
+            "--grade",
+            "1AP",
+            "--security",
+            "official",
+            "--content",
+            " ",
+        ],
     ));
-    assert!(err.contains("the record was not saved:") && err.contains("content: "), "{err}");
+    assert!(
+        err.contains("the record was not saved:") && err.contains("content: "),
+        "{err}"
+    );
     let err = refused(beatbook(
         dir,
-        &["intel", "submit", "--grade", "2B", "--security", "official", "--content", "x"],
+        &[
+            "intel",
+            "submit",
+            "--grade",
+            "2B",
+            "--security",
+            "official",
+            "--content",
+            "x",
+        ],
     ));
     assert!(err.contains("--grade \"2B\""), "{err}");
     let file = dir.join("intel.json");
@@ -476,9 +614,16 @@ fn intelligence_goes_in_with_its_source_held_apart_and_cannot_be_edited() {
             "security": "official", "content": "A van at night", "source": {"source_type": "member_of_public", "phone": "07700 900000"}}"#,
     )
     .unwrap();
-    let err = refused(beatbook(dir, &["intel", "submit", "--file", file.to_str().unwrap()]));
+    let err = refused(beatbook(
+        dir,
+        &["intel", "submit", "--file", file.to_str().unwrap()],
+    ));
     assert!(err.contains("source.phone: unknown key"), "{err}");
-    assert_eq!(counts(dir), (records, pending), "nothing saved from a bad form");
+    assert_eq!(
+        counts(dir),
+        (records, pending),
+        "nothing saved from a bad form"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -490,7 +635,15 @@ async fn a_failed_enrolment_leaves_nothing_and_end_of_shift_says_what_is_left() 
         Command::new(env!("CARGO_BIN_EXE_beatbook"))
             .args(["device", "--data"])
             .arg(&dir)
-            .args(["enrol", "--hq", &hq.url(), "--code", code, "--collar", "PC4127"])
+            .args([
+                "enrol",
+                "--hq",
+                &hq.url(),
+                "--code",
+                code,
+                "--collar",
+                "PC4127",
+            ])
             .arg("--insecure-fast-kdf")
             .env("BEATBOOK_PIN", PIN)
             .env("BEATBOOK_PASSWORD", support::DEMO_PASSWORD)
@@ -499,7 +652,10 @@ async fn a_failed_enrolment_leaves_nothing_and_end_of_shift_says_what_is_left() 
     };
     let err = refused(enrol("not-a-code"));
     assert!(err.contains("HQ refused"), "{err}");
-    assert!(!dir.exists() || std::fs::read_dir(&dir).unwrap().next().is_none(), "nothing left behind");
+    assert!(
+        !dir.exists() || std::fs::read_dir(&dir).unwrap().next().is_none(),
+        "nothing left behind"
+    );
     let out = ok(enrol(&hq.enrolment_code().await));
     assert!(out.contains("signed in as"), "{out}");
     let err = refused(enrol(&hq.enrolment_code().await));
@@ -508,28 +664,49 @@ async fn a_failed_enrolment_leaves_nothing_and_end_of_shift_says_what_is_left() 
     ok(beatbook(
         &dir,
         &[
-            "concern", "add", "--category", "asb:nuisance:street_drinking", "--description",
-            "Street drinkers outside the station", "--lat", "51.5392", "--lon", "-0.1426",
+            "concern",
+            "add",
+            "--category",
+            "asb:nuisance:street_drinking",
+            "--description",
+            "Street drinkers outside the station",
+            "--lat",
+            "51.5392",
+            "--lon",
+            "-0.1426",
         ],
     ));
     let end = json_of(beatbook(&dir, &["end-of-shift", "--json"]));
     assert_eq!(end["complete"], true, "{end}");
-    assert_eq!((&end["acked"], &end["pending"]), (&serde_json::json!(1), &serde_json::json!(0)));
+    assert_eq!(
+        (&end["acked"], &end["pending"]),
+        (&serde_json::json!(1), &serde_json::json!(0))
+    );
     assert!(end["error_code"].is_null());
 
     drop(hq);
     ok(beatbook(
         &dir,
         &[
-            "concern", "add", "--category", "asb:nuisance:street_drinking", "--description",
-            "Still there at midnight", "--lat", "51.5392", "--lon", "-0.1426",
+            "concern",
+            "add",
+            "--category",
+            "asb:nuisance:street_drinking",
+            "--description",
+            "Still there at midnight",
+            "--lat",
+            "51.5392",
+            "--lon",
+            "-0.1426",
         ],
     ));
     let out = beatbook(&dir, &["end-of-shift"]);
     assert_eq!(out.status.code(), Some(2), "something is left: exit code 2");
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(
-        text.contains("1 change(s) still waiting") && text.contains("The sync stopped (offline)") && text.contains("Not complete"),
+        text.contains("1 change(s) still waiting")
+            && text.contains("The sync stopped (offline)")
+            && text.contains("Not complete"),
         "{text}"
     );
 }

@@ -181,7 +181,11 @@ fn enrol_log_a_concern_offline_see_it_waiting_then_sync_it_to_hq() {
     let badge = d.ok("sync_status", json!({}));
     assert_eq!(badge["state"], "waiting", "{badge}");
     assert_eq!(
-        (&badge["pending"], &badge["pending_photos"], &badge["rejected"]),
+        (
+            &badge["pending"],
+            &badge["pending_photos"],
+            &badge["rejected"]
+        ),
         (&json!(1), &json!(0), &json!(0)),
         "{badge}"
     );

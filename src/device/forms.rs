@@ -117,7 +117,12 @@ pub fn read_strict<T: DeserializeOwned + Serialize>(
             what,
             unknown
                 .into_iter()
-                .map(|path| (path, "unknown key: remove it or check its spelling".to_owned()))
+                .map(|path| {
+                    (
+                        path,
+                        "unknown key: remove it or check its spelling".to_owned(),
+                    )
+                })
                 .collect(),
         ))
     }
@@ -170,12 +175,7 @@ fn set_path(object: &mut Map<String, Value>, path: &str, value: Value) {
 /// Changes to a saved record (`edit`): the file's keys and each `--set FIELD=VALUE`, applied to
 /// the record's fields. A field the record does not have is an error; a value is text for a text
 /// field and JSON otherwise (a number, true or false, null, a list or an object).
-pub fn edit(
-    what: &str,
-    mut record: Value,
-    file: Option<&Path>,
-    sets: &[String],
-) -> Result<Value> {
+pub fn edit(what: &str, mut record: Value, file: Option<&Path>, sets: &[String]) -> Result<Value> {
     let changes = Form::from_file(file)?.object;
     let Value::Object(fields) = &mut record else {
         anyhow::bail!("the {what} cannot be edited here");
@@ -256,7 +256,10 @@ mod tests {
         let err = read_strict::<Meeting>("meeting", value).unwrap_err();
         let text = err.to_string();
         assert!(text.starts_with("the meeting was not saved:"), "{text}");
-        assert!(text.contains("\n  attendance[0].colour: unknown key"), "{text}");
+        assert!(
+            text.contains("\n  attendance[0].colour: unknown key"),
+            "{text}"
+        );
         assert!(text.contains("\n  mood: unknown key"), "{text}");
     }
 
@@ -286,7 +289,8 @@ mod tests {
 
     #[test]
     fn an_edit_changes_only_fields_the_record_has() {
-        let record = json!({"notes": "", "attendees": 3, "ended_at": null, "location": {"lat": 1.0}});
+        let record =
+            json!({"notes": "", "attendees": 3, "ended_at": null, "location": {"lat": 1.0}});
         let sets = [
             "notes=12".to_owned(),
             "attendees=14".to_owned(),
@@ -298,16 +302,30 @@ mod tests {
             edited,
             json!({"notes": "12", "attendees": 14, "ended_at": "2026-11-20T21:35:00Z", "location": {"lat": 51.5}})
         );
-        let err = edit("patrol", record, None, &["colour=red".to_owned(), "oops".to_owned()])
-            .unwrap_err()
-            .to_string();
-        assert!(err.contains("colour: no such field") && err.contains("oops: use --set"), "{err}");
+        let err = edit(
+            "patrol",
+            record,
+            None,
+            &["colour=red".to_owned(), "oops".to_owned()],
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            err.contains("colour: no such field") && err.contains("oops: use --set"),
+            "{err}"
+        );
     }
 
     #[test]
     fn pairs_read_name_and_number() {
         assert_eq!(
-            pairs("vote", &["Street drinking = 9".to_owned()], "title", "votes").unwrap(),
+            pairs(
+                "vote",
+                &["Street drinking = 9".to_owned()],
+                "title",
+                "votes"
+            )
+            .unwrap(),
             vec![json!({"title": "Street drinking", "votes": 9})]
         );
         assert!(pairs("vote", &["Street drinking".to_owned()], "title", "votes").is_err());

@@ -9,8 +9,8 @@ use beatbook_device::Session;
 use beatbook_domain::area::Location;
 use beatbook_domain::concern::{ConcernCategory, ConcernPriority, NewConcern};
 use beatbook_domain::people::{PersonInvolved, PersonRole};
-use beatbook_domain::views::{ListFilter, RecordSummary};
 use beatbook_domain::tablet::{EnrolInput, SyncOutcome};
+use beatbook_domain::views::{ListFilter, RecordSummary};
 use beatbook_domain::{AreaId, OfficerId, RecordId, RecordKind};
 use beatbook_store::{InitSettings, KdfSettings, Store};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -388,8 +388,10 @@ pub fn run(args: DeviceArgs) -> Result<ExitCode> {
                 hq_url: hq.clone(),
                 code,
                 collar_number: collar,
-                password: String::clone(&read_pin("BEATBOOK_PASSWORD", "Password: ")?),
-                pin: String::clone(&read_new_pin("BEATBOOK_PIN")?),
+                password: read_pin("BEATBOOK_PASSWORD", "Password: ")?
+                    .as_str()
+                    .to_owned(),
+                pin: read_new_pin("BEATBOOK_PIN")?.as_str().to_owned(),
                 device_name: Some(name),
             };
             let kdf = if insecure_fast_kdf {

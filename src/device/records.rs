@@ -241,11 +241,20 @@ pub fn meeting(store: &mut Store, a: MeetingArgs) -> Result<()> {
         .set("area_id", a.area)
         .set("held_on", text(a.held_on))
         .set("venue", a.venue)
-        .set_all("attendance", forms::pairs("attendance", &a.attendance, "role", "count")?)
+        .set_all(
+            "attendance",
+            forms::pairs("attendance", &a.attendance, "role", "count")?,
+        )
         .set("total_attendance", a.total_attendance)
-        .set_all("issues_raised", a.issues.into_iter().map(Value::from).collect())
+        .set_all(
+            "issues_raised",
+            a.issues.into_iter().map(Value::from).collect(),
+        )
         .set_all("votes", forms::pairs("vote", &a.votes, "title", "votes")?)
-        .set_all("agreed_priorities", a.agreed.into_iter().map(Value::from).collect())
+        .set_all(
+            "agreed_priorities",
+            a.agreed.into_iter().map(Value::from).collect(),
+        )
         .set("review_date", text(a.review_date))
         .set("notes", a.notes)
         .set("retention_review", text(a.retention_review))
@@ -393,14 +402,18 @@ pub fn show(store: &Store, id: RecordId, json: bool) -> Result<()> {
     }
     println!("{} ({}, {})", d.title, d.kind.as_str(), d.id);
     println!("Areas: {}", area_names(&d));
-    println!("Sync: {:?}, {} change(s) waiting", d.sync_state, d.pending_ops);
+    println!(
+        "Sync: {}, {} change(s) waiting",
+        name(&d.sync_state),
+        d.pending_ops
+    );
     for h in &d.history {
         println!(
-            "  {}  {}  {}  {:?}{}",
+            "  {}  {}  {}  {}{}",
             h.at.format("%Y-%m-%d %H:%M"),
             h.by,
             h.what,
-            h.state,
+            name(&h.state),
             h.reason
                 .as_deref()
                 .map(|r| format!(" ({r})"))
@@ -409,6 +422,14 @@ pub fn show(store: &Store, id: RecordId, json: bool) -> Result<()> {
     }
     println!("{}", serde_json::to_string_pretty(&d.body)?);
     Ok(())
+}
+
+/// A value's name as it is written in JSON (`on_hq`).
+fn name(value: &impl serde::Serialize) -> String {
+    match serde_json::to_value(value) {
+        Ok(Value::String(s)) => s,
+        other => format!("{other:?}"),
+    }
 }
 
 fn area_names(d: &RecordDetail) -> String {

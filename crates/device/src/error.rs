@@ -82,7 +82,9 @@ pub enum DeviceError {
     NoTileServer,
     #[error("There is no map tile {z}/{x}/{y}.")]
     NoSuchTile { z: u8, x: u32, y: u32 },
-    #[error("This part of the map is not saved on the tablet and the tile server cannot be reached.")]
+    #[error(
+        "This part of the map is not saved on the tablet and the tile server cannot be reached."
+    )]
     TileUnreachable,
     #[error("The tile server answered with something that is not a map image: check its address in Settings.")]
     NotATile,
@@ -224,7 +226,10 @@ mod tests {
     #[test]
     fn a_wrong_pin_says_how_many_tries_are_left_and_warns_before_the_last() {
         let e = DeviceError::from(StoreError::WrongPin { attempts_left: 3 });
-        assert_eq!((e.code(), e.attempts_left()), (ErrorCode::WrongPin, Some(3)));
+        assert_eq!(
+            (e.code(), e.attempts_left()),
+            (ErrorCode::WrongPin, Some(3))
+        );
         let e = DeviceError::from(StoreError::WrongPin { attempts_left: 1 });
         assert_eq!(e.code(), ErrorCode::LastAttempt);
         assert_eq!(e.code().name(), "last_attempt");

@@ -2,7 +2,9 @@
 //! function, which validates it field by field and saves it with its op in one transaction.
 
 use beatbook_domain::meeting::YouSaidWeDid;
-use beatbook_domain::tablet::{IntelSubmission, IntelSubmitted, RecordDetail, RecordInput, RecordUpdate};
+use beatbook_domain::tablet::{
+    IntelSubmission, IntelSubmitted, RecordDetail, RecordInput, RecordUpdate,
+};
 use beatbook_domain::RecordId;
 use beatbook_store::{Store, StoreError};
 

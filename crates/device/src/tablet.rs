@@ -6,9 +6,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
-use beatbook_domain::tablet::{
-    DeviceSettings, EnrolInput, LockState, SessionStatus, SyncView,
-};
+use beatbook_domain::tablet::{DeviceSettings, EnrolInput, LockState, SessionStatus, SyncView};
 use beatbook_store::{KdfSettings, Store, MAX_PIN_ATTEMPTS};
 
 use crate::{tiles, DeviceError, Session};

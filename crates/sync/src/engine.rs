@@ -688,7 +688,6 @@ impl SyncEngine {
         })
         .await
     }
-
 }
 
 #[cfg(test)]

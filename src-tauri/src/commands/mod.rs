@@ -10,8 +10,8 @@ pub mod records;
 pub mod session;
 pub mod sync;
 
-pub use beatbook_device::ErrorCode;
 use beatbook_device::DeviceError;
+pub use beatbook_device::ErrorCode;
 use beatbook_domain::FieldError;
 use beatbook_store::StoreError;
 use beatbook_sync::SyncError;

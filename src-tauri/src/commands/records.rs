@@ -73,7 +73,9 @@ pub async fn records_search(
     filter: ListFilter,
 ) -> Result<Vec<RecordSummary>, CommandError> {
     let session = state.tablet().require_session()?;
-    Ok(session.with_store(move |s| s.search(&text, &filter)).await?)
+    Ok(session
+        .with_store(move |s| s.search(&text, &filter))
+        .await?)
 }
 
 /// A record in full, with its sync state, history and any conflicting versions.

@@ -23,9 +23,11 @@ pub async fn sync_now(
     on_progress: Channel<SyncProgress>,
 ) -> Result<SyncOutcome, CommandError> {
     let session = state.tablet().require_session()?;
-    Ok(session.sync_now(&|p| {
-        let _ = on_progress.send(p);
-    }).await?)
+    Ok(session
+        .sync_now(&|p| {
+            let _ = on_progress.send(p);
+        })
+        .await?)
 }
 
 /// End of shift: sync until nothing is waiting (changes made meanwhile go too), then say
@@ -36,7 +38,9 @@ pub async fn end_of_shift(
     on_progress: Channel<SyncProgress>,
 ) -> Result<SyncOutcome, CommandError> {
     let session = state.tablet().require_session()?;
-    Ok(session.end_of_shift(&|p| {
-        let _ = on_progress.send(p);
-    }).await?)
+    Ok(session
+        .end_of_shift(&|p| {
+            let _ = on_progress.send(p);
+        })
+        .await?)
 }
