@@ -240,6 +240,36 @@ mod tests {
         assert_eq!(state_of(&signed_in(), &idle), SyncState::AllUploaded);
     }
 
+    #[tokio::test]
+    async fn syncs_take_turns_through_the_gate() {
+        use beatbook_store::{InitSettings, KdfSettings, Store, UNENROLLED};
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::init(
+            dir.path(),
+            "246810",
+            InitSettings {
+                officer: UNENROLLED.into(),
+                kdf: KdfSettings::INSECURE_FAST,
+                areas: vec![],
+            },
+        )
+        .unwrap();
+        let session = Session::new(store);
+        let turn = session.sync_gate.lock().await;
+        let waiting = tokio::spawn({
+            let session = session.clone();
+            async move { session.sync(&|_| {}).await.map(|_| ()) }
+        });
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        assert!(!waiting.is_finished(), "a sync waits for the one running");
+        assert!(!session.live().syncing);
+        drop(turn);
+        let result = waiting.await.unwrap();
+        assert!(result.is_err(), "not enrolled: {result:?}");
+        let live = session.live().clone();
+        assert!(!live.syncing && live.last_error_code.is_some(), "{live:?}");
+    }
+
     #[test]
     fn complete_means_nothing_left_at_all() {
         assert!(is_complete(false, 0, 0, 0));
