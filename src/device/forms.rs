@@ -105,9 +105,9 @@ pub fn read_strict<T: DeserializeOwned + Serialize>(
     value: Value,
 ) -> Result<T, FormError> {
     let parsed: T = serde_json::from_value(value.clone())
-        .map_err(|e| FormError::new(what, vec![("form".to_owned(), e.to_string())]))?;
-    let known = serde_json::to_value(&parsed)
-        .map_err(|e| FormError::new(what, vec![("form".to_owned(), e.to_string())]))?;
+        .map_err(|e| FormError::new(what, vec![unreadable(&e)]))?;
+    let known =
+        serde_json::to_value(&parsed).map_err(|e| FormError::new(what, vec![unreadable(&e)]))?;
     let mut unknown = Vec::new();
     unknown_keys(&value, &known, "", &mut unknown);
     if unknown.is_empty() {
@@ -125,6 +125,18 @@ pub fn read_strict<T: DeserializeOwned + Serialize>(
                 })
                 .collect(),
         ))
+    }
+}
+
+/// Why a form could not be read as its record: a key left out, or a value of the wrong kind.
+fn unreadable(e: &serde_json::Error) -> (String, String) {
+    let text = e.to_string();
+    match text
+        .strip_prefix("missing field `")
+        .and_then(|rest| rest.split_once('`'))
+    {
+        Some((field, _)) => (field.to_owned(), "missing: this key is required".to_owned()),
+        None => ("record".to_owned(), text),
     }
 }
 
@@ -270,7 +282,13 @@ mod tests {
             json!({"you_said": "Noise", "we_did": "Patrols", "on": "soon"}),
         )
         .unwrap_err();
-        assert!(err.to_string().contains("form: "), "{err}");
+        assert!(err.to_string().contains("\n  record: "), "{err}");
+        let err = read_strict::<YouSaidWeDid>("update", json!({"you_said": "Noise"})).unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("\n  we_did: missing: this key is required"),
+            "{err}"
+        );
     }
 
     #[test]
