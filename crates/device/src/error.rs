@@ -88,6 +88,10 @@ pub enum DeviceError {
     TileUnreachable,
     #[error("The tile server answered with something that is not a map image: check its address in Settings.")]
     NotATile,
+    #[error("This photo is on HQ, not on this tablet.")]
+    PhotoOnlyOnHq,
+    #[error("That position is not on the map: latitude -90 to 90, longitude -180 to 180.")]
+    NotOnMap,
     /// A blocking task (the store's thread) ended without an answer.
     #[error("{what} ({cause}). Try again.")]
     Interrupted {
@@ -112,7 +116,9 @@ impl DeviceError {
             DeviceError::AutoLockTooLong
             | DeviceError::TileUrlUnusable
             | DeviceError::NoTileServer
-            | DeviceError::NoSuchTile { .. } => C::BadInput,
+            | DeviceError::NoSuchTile { .. }
+            | DeviceError::NotOnMap => C::BadInput,
+            DeviceError::PhotoOnlyOnHq => C::NotFound,
             DeviceError::SettingsNotSaved(_) | DeviceError::Interrupted { .. } => C::Storage,
             DeviceError::TileUnreachable | DeviceError::NotATile => C::TileUnavailable,
             DeviceError::Store(e) => store_code(e),

@@ -7,7 +7,8 @@
 //!   on a timer, sooner after a save, with backoff while HQ cannot be reached; end of shift
 //!   syncs until nothing is waiting. The sync status and outcome are facts, not sentences: the
 //!   UI words them.
-//! - [`records`]: each kind of new record and edit, to its store function.
+//! - [`records`]: each kind of new record and edit, to its store function; [`photos`] saved with
+//!   their concern; the areas, the shift briefing and the priorities board.
 //! - [`Tablet`]: the app over its lifetime: lock state, auto-lock after inactivity, the
 //!   officer's device settings, and map tiles kept on the tablet ([`tiles`]).
 //!
@@ -15,7 +16,10 @@
 //! across an `.await`; the async functions need a Tokio runtime.
 #![forbid(unsafe_code)]
 
+mod areas;
+mod briefing;
 mod error;
+pub mod photos;
 pub mod records;
 mod session;
 mod sync;
