@@ -1,6 +1,8 @@
 //! The headless device, driven as a user would: the real `beatbook` binary on a real encrypted
 //! store in a temporary directory.
 
+mod support;
+
 use serde_json::Value;
 use std::path::Path;
 use std::process::{Command, Output};
@@ -236,4 +238,475 @@ fn a_wrong_pin_says_how_many_tries_are_left() {
     ok(beatbook(dir, &["wipe", "--yes"]));
     let out = beatbook(dir, &["list"]);
     assert!(String::from_utf8_lossy(&out.stderr).contains("no Beatbook store"));
+}
+
+/// The JSON a command printed.
+fn json_of(out: Output) -> Value {
+    serde_json::from_str(&ok(out)).unwrap()
+}
+
+/// A command that must fail with exit code 1; its stderr.
+fn refused(out: Output) -> String {
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "expected a refusal:\n{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stderr).unwrap()
+}
+
+/// Records and waiting changes on the device: (records, pending ops).
+fn counts(dir: &Path) -> (u64, u64) {
+    let status = json_of(beatbook(dir, &["status", "--json"]));
+    (
+        status["records"].as_u64().unwrap(),
+        status["pending_ops"].as_u64().unwrap(),
+    )
+}
+
+#[test]
+fn a_ward_panel_makes_its_priorities_which_take_updates() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    init(dir);
+    let saved = json_of(beatbook(
+        dir,
+        &[
+            "meeting",
+            "add",
+            "--json",
+            "--type",
+            "ward_panel",
+            "--area",
+            "E05013655",
+            "--held-on",
+            "2026-06-01",
+            "--venue",
+            "Camden Town Library",
+            "--attendance",
+            "resident=12",
+            "--attendance",
+            "councillor=2",
+            "--total-attendance",
+            "16",
+            "--issue",
+            "Street drinking by the station",
+            "--vote",
+            "Street drinking=9",
+            "--vote",
+            "Cycle theft=4",
+            "--agreed",
+            "Street drinking",
+            "--agreed",
+            "Cycle theft",
+            "--review-date",
+            "2026-09-01",
+            "--retention-review",
+            "2028-06-01",
+        ],
+    ));
+    let priorities = saved["priority_ids"].as_array().unwrap();
+    assert_eq!(priorities.len(), 2, "{saved}");
+    let meeting = json_of(beatbook(
+        dir,
+        &["show", saved["meeting_id"].as_str().unwrap(), "--json"],
+    ));
+    assert_eq!(meeting["kind"], "meeting");
+    assert_eq!(meeting["body"]["attendance"][1]["role"], "councillor");
+    assert_eq!(meeting["body"]["votes"][0]["votes"], 9);
+    let rows = json_of(beatbook(dir, &["list", "--json", "--kind", "priority"]));
+    assert_eq!(rows.as_array().unwrap().len(), 2);
+
+    let priority = priorities[0].as_str().unwrap();
+    let detail = json_of(beatbook(
+        dir,
+        &[
+            "priority",
+            "update",
+            priority,
+            "--json",
+            "--you-said",
+            "Drinking by the station",
+            "--we-did",
+            "Weekly patrols",
+            "--on",
+            "2026-07-01",
+        ],
+    ));
+    assert_eq!(detail["log"].as_array().unwrap().len(), 1, "{detail}");
+    assert_eq!(detail["history"][1]["what"], "Added an update");
+    assert_eq!(counts(dir), (3, 4));
+
+    // The same meeting from a file with a mistyped key: refused by name, nothing saved.
+    let file = dir.join("meeting.json");
+    std::fs::write(
+        &file,
+        r#"{"meeting_type": "ward_panel", "area_id": "E05013655", "held_on": "2026-06-01",
+            "total_attendance": 14, "review_date": "2026-09-01", "retention_review": "2028-06-01",
+            "agreed_priorites": ["Street drinking"]}"#,
+    )
+    .unwrap();
+    let err = refused(beatbook(
+        dir,
+        &["meeting", "add", "--file", file.to_str().unwrap()],
+    ));
+    assert!(
+        err.contains("the meeting was not saved:") && err.contains("agreed_priorites: unknown key"),
+        "{err}"
+    );
+    // A meeting the domain refuses, field by field: no attendance, reviewed before it was held.
+    let err = refused(beatbook(
+        dir,
+        &[
+            "meeting",
+            "add",
+            "--type",
+            "ward_panel",
+            "--area",
+            "E05013655",
+            "--held-on",
+            "2026-06-01",
+            "--review-date",
+            "2026-05-01",
+            "--retention-review",
+            "2028-06-01",
+            "--agreed",
+            "Noise",
+        ],
+    ));
+    assert!(
+        err.contains("the record was not saved:")
+            && err.contains("attendance: ")
+            && err.contains("review_date: "),
+        "{err}"
+    );
+    let err = refused(beatbook(
+        dir,
+        &[
+            "priority",
+            "update",
+            priority,
+            "--you-said",
+            " ",
+            "--we-did",
+            "Patrols",
+        ],
+    ));
+    assert!(err.contains("you_said: "), "{err}");
+    assert_eq!(counts(dir), (3, 4), "nothing saved from a bad form");
+}
+
+#[test]
+fn patrols_and_engagements_are_logged_edited_and_deleted() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    init(dir);
+    let patrol = json_of(beatbook(
+        dir,
+        &[
+            "patrol",
+            "add",
+            "--json",
+            "--area",
+            "tc-camden-town",
+            "--hotspot",
+            "Camden High St by the station",
+            "--started-at",
+            "2026-11-20T20:00:00Z",
+            "--retention-review",
+            "2028-11-20",
+        ],
+    ));
+    let patrol_id = patrol["id"].as_str().unwrap();
+    assert!(patrol["body"]["ended_at"].is_null());
+    assert_eq!(patrol["areas"][0]["id"], "tc-camden-town");
+    let out = ok(beatbook(
+        dir,
+        &["edit", patrol_id, "--set", "ended_at=2026-11-20T21:35:00Z"],
+    ));
+    assert!(out.starts_with("Saved changes to"), "{out}");
+    let rows = json_of(beatbook(dir, &["list", "--json", "--kind", "patrol_log"]));
+    assert_eq!(rows[0]["status"], "ended");
+    let out = ok(beatbook(
+        dir,
+        &["edit", patrol_id, "--set", "ended_at=2026-11-20T21:35:00Z"],
+    ));
+    assert!(out.starts_with("Nothing changed"), "{out}");
+
+    let engagement = json_of(beatbook(
+        dir,
+        &[
+            "engagement",
+            "add",
+            "--json",
+            "--type",
+            "street_briefing",
+            "--area",
+            "tc-camden-town",
+            "--held-at",
+            "2026-11-21T18:00:00Z",
+            "--attendees",
+            "12",
+            "--lat",
+            "51.5392",
+            "--lon",
+            "-0.1426",
+            "--place",
+            "Camden Town station",
+            "--notes",
+            "Leaflets on bag theft",
+            "--retention-review",
+            "2028-11-21",
+        ],
+    ));
+    let engagement_id = engagement["id"].as_str().unwrap();
+    assert_eq!(
+        engagement["body"]["location"]["place"],
+        "Camden Town station"
+    );
+    let edit = dir.join("edit.json");
+    std::fs::write(
+        &edit,
+        r#"{"notes": "Leaflets on bag theft and phone snatching", "attendees": 15}"#,
+    )
+    .unwrap();
+    let edited = json_of(beatbook(
+        dir,
+        &[
+            "edit",
+            engagement_id,
+            "--json",
+            "--file",
+            edit.to_str().unwrap(),
+        ],
+    ));
+    assert_eq!(edited["body"]["attendees"], 15);
+    assert_eq!(edited["history"][1]["what"], "Changed attendees, notes");
+    assert_eq!(counts(dir), (2, 4));
+
+    // Bad edits are refused field by field and change nothing.
+    let err = refused(beatbook(
+        dir,
+        &[
+            "edit",
+            engagement_id,
+            "--set",
+            "colour=red",
+            "--set",
+            "attendees=many",
+        ],
+    ));
+    assert!(
+        err.contains("colour: no such field on this record"),
+        "{err}"
+    );
+    std::fs::write(&edit, r#"{"attendees": "many"}"#).unwrap();
+    let err = refused(beatbook(
+        dir,
+        &["edit", engagement_id, "--file", edit.to_str().unwrap()],
+    ));
+    assert!(
+        err.contains("engagement was not saved") && err.contains("invalid type"),
+        "{err}"
+    );
+    let err = refused(beatbook(
+        dir,
+        &[
+            "edit",
+            engagement_id,
+            "--set",
+            "retention_review=2020-01-01",
+        ],
+    ));
+    assert!(err.contains("retention_review: "), "{err}");
+    assert_eq!(counts(dir), (2, 4));
+    let shown = json_of(beatbook(dir, &["show", engagement_id, "--json"]));
+    assert_eq!(shown["body"]["attendees"], 15);
+
+    let out = ok(beatbook(dir, &["delete", engagement_id]));
+    assert!(out.starts_with("Deleted"), "{out}");
+    let rows = json_of(beatbook(dir, &["list", "--json", "--kind", "engagement"]));
+    assert!(rows.as_array().unwrap().is_empty());
+    assert_eq!(
+        counts(dir),
+        (1, 5),
+        "the deletion waits for HQ like any change"
+    );
+    let err = refused(beatbook(
+        dir,
+        &["delete", "0190a0e0-0000-7000-8000-000000000000"],
+    ));
+    assert!(err.contains("no record"), "{err}");
+}
+
+#[test]
+fn intelligence_goes_in_with_its_source_held_apart_and_cannot_be_edited() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    init(dir);
+    let saved = json_of(beatbook(
+        dir,
+        &[
+            "intel", "submit", "--json", "--grade", "2BC", "--conditions",
+            "Not outside the partnership", "--security", "official_sensitive", "--content",
+            "Who: two men. What: dealing. When: evenings. Where: the passage. Why: unknown. How: bikes.",
+            "--lat", "51.5392", "--lon", "-0.1426", "--source-type", "member_of_public",
+            "--source-name", "A resident", "--source-notes", "Lives opposite",
+        ],
+    ));
+    assert!(saved["source_id"].is_string(), "{saved}");
+    let rows = json_of(beatbook(dir, &["list", "--json"]));
+    assert_eq!(
+        rows.as_array().unwrap().len(),
+        1,
+        "source details are not listed"
+    );
+    assert_eq!(rows[0]["kind"], "intel_report");
+    let report = saved["report_id"].as_str().unwrap();
+    let detail = json_of(beatbook(dir, &["show", report, "--json"]));
+    assert_eq!(detail["editable"], false);
+    assert_eq!(
+        detail["body"]["grade"]["handling"]["conditions"],
+        "Not outside the partnership"
+    );
+    assert_eq!(detail["body"]["source_id"], saved["source_id"]);
+    let (records, pending) = counts(dir);
+
+    let err = refused(beatbook(dir, &["edit", report, "--set", "content=Changed"]));
+    assert!(err.contains("cannot be changed on the device"), "{err}");
+    let err = refused(beatbook(
+        dir,
+        &[
+            "intel",
+            "submit",
+            "--grade",
+            "1AP",
+            "--security",
+            "official",
+            "--content",
+            " ",
+        ],
+    ));
+    assert!(
+        err.contains("the record was not saved:") && err.contains("content: "),
+        "{err}"
+    );
+    let err = refused(beatbook(
+        dir,
+        &[
+            "intel",
+            "submit",
+            "--grade",
+            "2B",
+            "--security",
+            "official",
+            "--content",
+            "x",
+        ],
+    ));
+    assert!(err.contains("--grade \"2B\""), "{err}");
+    let file = dir.join("intel.json");
+    std::fs::write(
+        &file,
+        r#"{"grade": {"source": "1", "intelligence": "A", "handling": {"code": "P"}},
+            "security": "official", "content": "A van at night", "source": {"source_type": "member_of_public", "phone": "07700 900000"}}"#,
+    )
+    .unwrap();
+    let err = refused(beatbook(
+        dir,
+        &["intel", "submit", "--file", file.to_str().unwrap()],
+    ));
+    assert!(err.contains("source.phone: unknown key"), "{err}");
+    assert_eq!(
+        counts(dir),
+        (records, pending),
+        "nothing saved from a bad form"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_failed_enrolment_leaves_nothing_and_end_of_shift_says_what_is_left() {
+    let hq = support::start_hq(beatbook_hq::HqSettings::default()).await;
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("tablet");
+    let enrol = |code: &str| {
+        Command::new(env!("CARGO_BIN_EXE_beatbook"))
+            .args(["device", "--data"])
+            .arg(&dir)
+            .args([
+                "enrol",
+                "--hq",
+                &hq.url(),
+                "--code",
+                code,
+                "--collar",
+                "PC4127",
+            ])
+            .arg("--insecure-fast-kdf")
+            .env("BEATBOOK_PIN", PIN)
+            .env("BEATBOOK_PASSWORD", support::DEMO_PASSWORD)
+            .output()
+            .expect("run beatbook")
+    };
+    let err = refused(enrol("not-a-code"));
+    assert!(err.contains("HQ refused"), "{err}");
+    assert!(
+        !dir.exists() || std::fs::read_dir(&dir).unwrap().next().is_none(),
+        "nothing left behind"
+    );
+    let out = ok(enrol(&hq.enrolment_code().await));
+    assert!(out.contains("signed in as"), "{out}");
+    let err = refused(enrol(&hq.enrolment_code().await));
+    assert!(err.contains("already enrolled"), "{err}");
+
+    ok(beatbook(
+        &dir,
+        &[
+            "concern",
+            "add",
+            "--category",
+            "asb:nuisance:street_drinking",
+            "--description",
+            "Street drinkers outside the station",
+            "--lat",
+            "51.5392",
+            "--lon",
+            "-0.1426",
+        ],
+    ));
+    let end = json_of(beatbook(&dir, &["end-of-shift", "--json"]));
+    assert_eq!(end["complete"], true, "{end}");
+    assert_eq!(
+        (&end["acked"], &end["pending"]),
+        (&serde_json::json!(1), &serde_json::json!(0))
+    );
+    assert!(end["error_code"].is_null());
+
+    drop(hq);
+    ok(beatbook(
+        &dir,
+        &[
+            "concern",
+            "add",
+            "--category",
+            "asb:nuisance:street_drinking",
+            "--description",
+            "Still there at midnight",
+            "--lat",
+            "51.5392",
+            "--lon",
+            "-0.1426",
+        ],
+    ));
+    let out = beatbook(&dir, &["end-of-shift"]);
+    assert_eq!(out.status.code(), Some(2), "something is left: exit code 2");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("1 change(s) still waiting")
+            && text.contains("The sync stopped (offline)")
+            && text.contains("Not complete"),
+        "{text}"
+    );
 }

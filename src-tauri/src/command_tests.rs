@@ -176,19 +176,29 @@ fn enrol_log_a_concern_offline_see_it_waiting_then_sync_it_to_hq() {
     assert_eq!(rows[0]["pending_ops"], 1);
     let areas = rows[0]["areas"].as_array().unwrap();
     assert!(areas.contains(&json!("tc-camden-town")), "{areas:?}");
+    // The badge's facts; `ui/src/lib/sync-words.test.ts` words them ("1 change waiting to
+    // upload.").
     let badge = d.ok("sync_status", json!({}));
     assert_eq!(badge["state"], "waiting", "{badge}");
-    assert_eq!(badge["words"], "1 change waiting to upload.");
+    assert_eq!(
+        (
+            &badge["pending"],
+            &badge["pending_photos"],
+            &badge["rejected"]
+        ),
+        (&json!(1), &json!(0), &json!(0)),
+        "{badge}"
+    );
+    assert!(badge["last_success"].is_null() && badge["progress"].is_null());
+    assert!(badge.get("words").is_none(), "the UI words the facts");
 
     let outcome = d.sync_now();
     assert_eq!(outcome["complete"], true, "{outcome}");
     assert_eq!(outcome["acked"], 1);
     let badge = d.ok("sync_status", json!({}));
     assert_eq!(badge["state"], "all_uploaded", "{badge}");
-    assert!(badge["words"]
-        .as_str()
-        .unwrap()
-        .starts_with("All uploaded."));
+    assert_eq!(badge["pending"], 0);
+    assert!(badge["last_success"].is_string(), "{badge}");
 
     let detail = d.ok("records_get", json!({"id": id}));
     assert_eq!(detail["sync_state"], "on_hq");
@@ -208,9 +218,15 @@ fn enrol_log_a_concern_offline_see_it_waiting_then_sync_it_to_hq() {
     );
     assert_eq!(found.as_array().unwrap().len(), 1);
 
+    // "Every record is on HQ. You can sign off."
     let end = d.ok("end_of_shift", json!({"onProgress": "__CHANNEL__:8"}));
     assert_eq!(end["complete"], true);
-    assert_eq!(end["words"], "Every record is on HQ. You can sign off.");
+    assert_eq!(
+        (&end["pending"], &end["pending_photos"], &end["refused"]),
+        (&json!(0), &json!(0), &json!([])),
+        "{end}"
+    );
+    assert!(end["error_code"].is_null() && end["error_message"].is_null());
 }
 
 #[test]
@@ -221,23 +237,23 @@ fn with_hq_down_a_sync_says_what_is_left_and_why() {
     hq.stop();
     d.log_concern("Lights out on the passage");
 
+    // "No signal: 1 change not on HQ yet. ..."
     let outcome = d.sync_now();
     assert_eq!(outcome["complete"], false);
     assert_eq!(outcome["error_code"], "offline", "{outcome}");
     assert_eq!(outcome["pending"], 1);
     assert!(
-        outcome["words"]
+        outcome["error_message"]
             .as_str()
             .unwrap()
-            .starts_with("No signal: 1 change not on HQ yet."),
+            .starts_with("No connection to HQ"),
         "{outcome}"
     );
+    // "No signal: 1 change waiting; they will upload automatically."
     let badge = d.ok("sync_status", json!({}));
     assert_eq!(badge["state"], "offline");
-    assert_eq!(
-        badge["words"],
-        "No signal: 1 change waiting; they will upload automatically."
-    );
+    assert_eq!(badge["pending"], 1);
+    assert_eq!(badge["last_error_code"], "offline");
 }
 
 #[test]
@@ -303,6 +319,7 @@ fn auto_lock_closes_the_store_after_the_chosen_idle_time() {
     );
     assert_eq!(s["auto_lock_minutes"], 2);
     let state = d.app.state::<AppState>();
+    let state = state.tablet();
     let soon = std::time::Instant::now() + std::time::Duration::from_secs(60);
     assert!(!state.lock_if_idle(soon));
     let later = std::time::Instant::now() + std::time::Duration::from_secs(121);

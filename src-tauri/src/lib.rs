@@ -60,15 +60,9 @@ pub fn run_app<R: Runtime>(builder: Builder<R>, settings: AppSettings) -> tauri:
     Ok(app)
 }
 
-/// Lock the store after the officer's chosen minutes without a touch (checked every 10 s).
+/// Lock the store after the officer's chosen minutes without a touch.
 fn spawn_auto_lock<R: Runtime>(app: tauri::AppHandle<R>) {
-    tauri::async_runtime::spawn(async move {
-        loop {
-            tokio::time::sleep(std::time::Duration::from_secs(10)).await;
-            app.state::<AppState>()
-                .lock_if_idle(std::time::Instant::now());
-        }
-    });
+    tauri::async_runtime::spawn(async move { app.state::<AppState>().tablet().auto_lock().await });
 }
 
 /// Starts the app: the desktop `main`, and the Android/iOS entry point.

@@ -111,6 +111,7 @@ pub enum SyncProgress {
     },
 }
 
+/// Where sync stands, as facts: the UI puts them into words.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
 pub struct SyncView {
     pub state: SyncState,
@@ -128,11 +129,10 @@ pub struct SyncView {
     pub last_error_code: Option<String>,
     pub progress: Option<SyncProgress>,
     pub hq_url: Option<String>,
-    /// The state in a sentence for the officer.
-    pub words: String,
 }
 
-/// What one sync (or the end-of-shift sync) moved, and what is left.
+/// What one sync (or the end-of-shift sync) moved, and what is left, as facts: the UI puts them
+/// into words.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
 pub struct SyncOutcome {
     #[ts(type = "number")]
@@ -147,8 +147,15 @@ pub struct SyncOutcome {
     pub complete: bool,
     /// Changes HQ refused, with the reasons: kept on the device.
     pub refused: Vec<RefusedChange>,
+    /// Photos still only on this device: they go to HQ after their records.
+    #[ts(type = "number")]
+    pub pending_photos: u64,
+    /// Why the last photo upload failed, when one did (a failed photo does not fail the sync).
+    pub photo_error: Option<String>,
+    /// Stable code of the error that stopped the sync (`offline`, `sign_in_needed`, ...).
     pub error_code: Option<String>,
-    pub words: String,
+    /// That error, in words for the officer.
+    pub error_message: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]

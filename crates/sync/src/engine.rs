@@ -1,5 +1,6 @@
 //! One sync: refresh the token if needed, push the outbox in batches, pull every change since the
-//! cursor. And a loop that runs syncs on its own timer, backing off with jitter when offline.
+//! cursor. And how long a sync loop waits after each sync, backing off with jitter when offline
+//! (the loop itself is the device session's, in `beatbook-device`).
 
 use crate::client::HqClient;
 use crate::SyncError;
@@ -11,7 +12,6 @@ use rand::Rng;
 use serde::Serialize;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use tokio::sync::{watch, Notify};
 
 /// Ops per push request.
 pub const PUSH_BATCH: usize = 2_000;
@@ -92,7 +92,6 @@ pub struct SyncStatus {
 #[derive(Clone)]
 pub struct SyncEngine {
     store: Arc<Mutex<Store>>,
-    wake: Arc<Notify>,
     photo_chunk: usize,
     /// One HTTP client per HQ address, kept between syncs: its connections stay open and its TLS
     /// set-up (parsing the root certificates) is done once, not on every sync.
@@ -103,8 +102,6 @@ fn now_text() -> String {
     Utc::now().to_rfc3339_opts(SecondsFormat::Secs, true)
 }
 
-/// Exponential backoff with jitter: `base * 2^attempt`, capped at `max`, scaled by a random
-/// factor in [0.5, 1.0) so devices that lost signal together do not all retry together.
 /// How long a background sync loop waits after a sync that ended with `result`: `interval` after
 /// a success or an error a person must fix, a shorter backoff with jitter after a passing one (no
 /// signal, HQ restarting; `attempt` counts them), and `None` once the device is revoked.
@@ -132,6 +129,8 @@ pub fn wait_after<T>(
     })
 }
 
+/// Exponential backoff with jitter: `base * 2^attempt`, capped at `max`, scaled by a random
+/// factor in [0.5, 1.0) so devices that lost signal together do not all retry together.
 pub fn backoff_delay(attempt: u32, base: Duration, max: Duration, rng: &mut impl Rng) -> Duration {
     let exp = base.saturating_mul(1u32.checked_shl(attempt.min(20)).unwrap_or(u32::MAX));
     exp.min(max).mul_f64(rng.gen_range(0.5..1.0))
@@ -141,7 +140,6 @@ impl SyncEngine {
     pub fn new(store: Arc<Mutex<Store>>) -> Self {
         Self {
             store,
-            wake: Arc::new(Notify::new()),
             photo_chunk: crate::PHOTO_CHUNK,
             client: Arc::default(),
         }
@@ -689,28 +687,6 @@ impl SyncEngine {
             })
         })
         .await
-    }
-
-    /// Ask the background loop to sync now (after a save, or when the network returns).
-    pub fn wake(&self) {
-        self.wake.notify_one();
-    }
-
-    /// Sync every `interval` until `stop` turns true. A failed sync that may succeed by itself
-    /// (no signal, HQ restarting) is retried sooner, with backoff and jitter.
-    pub async fn run(&self, interval: Duration, mut stop: watch::Receiver<bool>) {
-        let mut attempt: u32 = 0;
-        while !*stop.borrow() {
-            let result = self.sync_once(&|_| {}).await;
-            let Some(wait) = wait_after(&result, &mut attempt, interval) else {
-                return;
-            };
-            tokio::select! {
-                _ = tokio::time::sleep(wait) => {}
-                _ = self.wake.notified() => {}
-                _ = stop.changed() => {}
-            }
-        }
     }
 }
 

@@ -1,5 +1,5 @@
 //! The device sync engine: enrol with HQ, sign in, push the outbox in batches, pull the changes
-//! this officer may see, and retry on its own timer with backoff and jitter.
+//! this officer may see, and the backoff with jitter between retries.
 //!
 //! The store is synchronous (SQLite); every store call runs on a blocking thread so the async
 //! runtime never waits on the disk, and no lock is held across an `.await`.

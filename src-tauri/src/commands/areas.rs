@@ -1,11 +1,11 @@
 //! Areas: which wards and town centres a point falls in, and every area with its boundary for
 //! the map. Worked out on the device from the reference areas HQ sent at sign-in.
 
-use beatbook_domain::area::{Area, GeoPoint};
+use beatbook_domain::area::Area;
 use beatbook_domain::tablet::AreaRef;
 use tauri::State;
 
-use super::{CommandError, ErrorCode};
+use super::CommandError;
 use crate::AppState;
 
 /// Every area the point falls in (a point in an overlap is in several).
@@ -15,24 +15,11 @@ pub async fn areas_at(
     lat: f64,
     lon: f64,
 ) -> Result<Vec<AreaRef>, CommandError> {
-    let point = GeoPoint { lat, lon };
-    if !point.validate().is_empty() {
-        return Err(CommandError::new(
-            ErrorCode::BadInput,
-            "That position is not on the map: latitude -90 to 90, longitude -180 to 180.",
-        ));
-    }
-    let u = state.require_unlocked()?;
-    u.with_store(move |s| {
-        let ids = s.areas_at(point);
-        Ok(s.area_refs(&ids))
-    })
-    .await
+    Ok(state.tablet().areas_at(lat, lon).await?)
 }
 
 /// Every area with its boundary, for the map.
 #[tauri::command]
 pub async fn areas_all(state: State<'_, AppState>) -> Result<Vec<Area>, CommandError> {
-    let u = state.require_unlocked()?;
-    u.with_store(|s| Ok(s.areas().to_vec())).await
+    Ok(state.tablet().require_session()?.areas().await?)
 }

@@ -8,24 +8,11 @@ use tauri::State;
 use super::CommandError;
 use crate::AppState;
 
-fn today() -> chrono::NaiveDate {
-    chrono::Local::now().date_naive()
-}
-
 /// Open concerns and active priorities in the areas of the signed-in officer's teams (every
 /// area on the device when the teams' areas are not known), with the busiest areas first.
 #[tauri::command]
 pub async fn briefing(state: State<'_, AppState>) -> Result<Briefing, CommandError> {
-    let u = state.require_unlocked()?;
-    u.with_store(|s| {
-        let areas: Vec<AreaId> = super::session::profile_of(s)?
-            .teams
-            .into_iter()
-            .flat_map(|t| t.areas)
-            .collect();
-        s.briefing(&areas, today())
-    })
-    .await
+    Ok(state.tablet().require_session()?.briefing().await?)
 }
 
 /// Priorities with their SARA plans and "You said, we did" updates, overdue reviews first.
@@ -34,6 +21,6 @@ pub async fn priorities_board(
     state: State<'_, AppState>,
     area: Option<AreaId>,
 ) -> Result<Vec<PriorityCard>, CommandError> {
-    let u = state.require_unlocked()?;
-    u.with_store(move |s| s.priority_board(area, today())).await
+    let session = state.tablet().require_session()?;
+    Ok(session.priorities_board(area).await?)
 }

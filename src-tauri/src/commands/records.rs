@@ -19,18 +19,7 @@ pub async fn records_create(
     state: State<'_, AppState>,
     input: RecordInput,
 ) -> Result<RecordId, CommandError> {
-    let u = state.require_unlocked()?;
-    let id = u
-        .with_store(move |s| match input {
-            RecordInput::Concern(c) => s.add_concern(c),
-            RecordInput::Meeting(m) => s.add_meeting(&m).map(|saved| saved.meeting_id),
-            RecordInput::Priority(p) => s.create(&p),
-            RecordInput::PatrolLog(p) => s.create(&p),
-            RecordInput::Engagement(e) => s.create(&e),
-        })
-        .await?;
-    u.wake.notify_one();
-    Ok(id)
+    Ok(state.tablet().require_session()?.create(input).await?)
 }
 
 /// Submit an intelligence report, with its source details (if any) as a separate restricted
@@ -40,11 +29,8 @@ pub async fn intel_submit(
     state: State<'_, AppState>,
     submission: IntelSubmission,
 ) -> Result<IntelSubmitted, CommandError> {
-    let u = state.require_unlocked()?;
-    let saved = u.with_store(move |s| s.submit_intel(submission)).await?;
-    // Threat to life goes by radio; the report itself still goes to HQ as soon as it can.
-    u.wake.notify_one();
-    Ok(saved)
+    let session = state.tablet().require_session()?;
+    Ok(session.submit_intel(submission).await?)
 }
 
 /// Save an edited record; answers false when nothing changed. A concern's areas are worked out
@@ -55,20 +41,7 @@ pub async fn records_update(
     id: RecordId,
     update: RecordUpdate,
 ) -> Result<bool, CommandError> {
-    let u = state.require_unlocked()?;
-    let changed = u
-        .with_store(move |s| match update {
-            RecordUpdate::Concern(c) => s.update_concern(id, c),
-            RecordUpdate::Meeting(m) => s.update(id, &m),
-            RecordUpdate::Priority(p) => s.update(id, &p),
-            RecordUpdate::PatrolLog(p) => s.update(id, &p),
-            RecordUpdate::Engagement(e) => s.update(id, &e),
-        })
-        .await?;
-    if changed {
-        u.wake.notify_one();
-    }
-    Ok(changed)
+    Ok(state.tablet().require_session()?.update(id, update).await?)
 }
 
 /// Add a "You said, we did" update to a priority (append-only).
@@ -78,11 +51,8 @@ pub async fn priority_add_update(
     id: RecordId,
     update: YouSaidWeDid,
 ) -> Result<(), CommandError> {
-    let u = state.require_unlocked()?;
-    u.with_store(move |s| s.add_priority_update(id, &update))
-        .await?;
-    u.wake.notify_one();
-    Ok(())
+    let session = state.tablet().require_session()?;
+    Ok(session.add_priority_update(id, update).await?)
 }
 
 /// Records matching `filter`, newest first.
@@ -91,8 +61,8 @@ pub async fn records_list(
     state: State<'_, AppState>,
     filter: ListFilter,
 ) -> Result<Vec<RecordSummary>, CommandError> {
-    let u = state.require_unlocked()?;
-    u.with_store(move |s| s.list(&filter)).await
+    let session = state.tablet().require_session()?;
+    Ok(session.with_store(move |s| s.list(&filter)).await?)
 }
 
 /// Full-text search (every word, as a prefix), best match first, narrowed by `filter`.
@@ -102,8 +72,10 @@ pub async fn records_search(
     text: String,
     filter: ListFilter,
 ) -> Result<Vec<RecordSummary>, CommandError> {
-    let u = state.require_unlocked()?;
-    u.with_store(move |s| s.search(&text, &filter)).await
+    let session = state.tablet().require_session()?;
+    Ok(session
+        .with_store(move |s| s.search(&text, &filter))
+        .await?)
 }
 
 /// A record in full, with its sync state, history and any conflicting versions.
@@ -112,8 +84,8 @@ pub async fn records_get(
     state: State<'_, AppState>,
     id: RecordId,
 ) -> Result<RecordDetail, CommandError> {
-    let u = state.require_unlocked()?;
-    u.with_store(move |s| s.record_detail(id)).await
+    let session = state.tablet().require_session()?;
+    Ok(session.with_store(move |s| s.record_detail(id)).await?)
 }
 
 /// Settle a concurrent-edit conflict: `text` (one version, or a merge the officer wrote)
@@ -125,13 +97,6 @@ pub async fn records_resolve(
     field: String,
     text: String,
 ) -> Result<RecordDetail, CommandError> {
-    let u = state.require_unlocked()?;
-    let detail = u
-        .with_store(move |s| {
-            s.resolve_text(id, &field, &text)?;
-            s.record_detail(id)
-        })
-        .await?;
-    u.wake.notify_one();
-    Ok(detail)
+    let session = state.tablet().require_session()?;
+    Ok(session.resolve(id, field, text).await?)
 }

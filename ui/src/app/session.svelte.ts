@@ -5,7 +5,7 @@
 import { getContext, setContext } from 'svelte';
 import { BackendError, type Backend } from '$lib/backend';
 import type { SessionStatus } from '$lib/bindings/SessionStatus';
-import type { SyncView } from '$lib/bindings/SyncView';
+import type { SyncViewWithWords } from '$lib/sync-words';
 
 const KEY = Symbol('beatbook.session');
 /** How often the badge refreshes; faster while syncing so progress moves. */
@@ -16,7 +16,7 @@ const TOUCH_MS = 15_000;
 
 export class AppSession {
   status: SessionStatus | null = $state(null);
-  sync: SyncView | null = $state(null);
+  sync: SyncViewWithWords | null = $state(null);
   error: BackendError | null = $state(null);
   private timer: ReturnType<typeof setTimeout> | undefined;
   private lastTouch = 0;

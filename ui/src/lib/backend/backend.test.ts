@@ -4,6 +4,8 @@ import { FakeBackend } from './fake';
 import { BackendError, CLIENT_ERROR_CODES, filter } from './index';
 import { TauriBackend } from './tauri';
 import type { NewConcern } from '../bindings/NewConcern';
+import type { SyncOutcome } from '../bindings/SyncOutcome';
+import type { SyncView } from '../bindings/SyncView';
 
 afterEach(() => clearMocks());
 
@@ -64,12 +66,36 @@ describe('FakeBackend', () => {
   });
 });
 
+const OUTCOME: SyncOutcome = {
+  pushed: 1,
+  acked: 1,
+  pulled: 0,
+  pending: 0,
+  complete: true,
+  refused: [],
+  pending_photos: 0,
+  photo_error: null,
+  error_code: null,
+  error_message: null,
+};
+const VIEW: SyncView = {
+  state: 'waiting',
+  pending: 1,
+  rejected: 0,
+  pending_photos: 0,
+  last_success: null,
+  last_error: null,
+  last_error_code: null,
+  progress: null,
+  hq_url: 'http://127.0.0.1:8080',
+};
+
 describe('TauriBackend commands', () => {
   it('names each command and its arguments as the Rust side declares them', async () => {
     const asked: [string, unknown][] = [];
     mockIPC((command, args) => {
       asked.push([command, args]);
-      return command === 'records_create' ? 'id-1' : null;
+      return command === 'records_create' ? 'id-1' : command === 'sync_now' ? OUTCOME : null;
     });
     const backend = new TauriBackend();
     await backend.unlock('246810');
@@ -100,6 +126,17 @@ describe('TauriBackend commands', () => {
       ['record_photos', { id: 'id-1' }],
       ['photo_get', { sha256: 'ab'.repeat(32), record: null }],
     ]);
+  });
+
+  it('puts the sync facts the device answers into words', async () => {
+    mockIPC((command) => (command === 'sync_status' ? VIEW : { ...OUTCOME, pending: 2, error_code: 'offline' }));
+    const backend = new TauriBackend();
+    await expect(backend.syncStatus()).resolves.toEqual({ ...VIEW, words: '1 change waiting to upload.' });
+    const end = await backend.endOfShift();
+    expect(end.words).toBe(
+      'No signal: 2 changes not on HQ yet. They stay on this device and upload as soon as HQ can be reached.',
+    );
+    expect(end.pending).toBe(2);
   });
 
   it('keeps field errors and PIN tries from a rejection', async () => {

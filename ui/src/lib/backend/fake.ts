@@ -33,11 +33,13 @@ import type { RecordUpdate } from '../bindings/RecordUpdate';
 import type { SessionStatus } from '../bindings/SessionStatus';
 import type { SyncOutcome } from '../bindings/SyncOutcome';
 import type { SyncProgress } from '../bindings/SyncProgress';
+import type { SyncState } from '../bindings/SyncState';
 import type { SyncView } from '../bindings/SyncView';
 import type { TextConflict } from '../bindings/TextConflict';
 import type { YouSaidWeDid } from '../bindings/YouSaidWeDid';
 import { contains } from '../geo';
 import { categoryLabel } from '../categories';
+import { withOutcomeWords, withViewWords, type SyncOutcomeWithWords, type SyncViewWithWords } from '../sync-words';
 import { DEMO_AREAS } from './demo-areas';
 import { BackendError, type AppInfo, type Backend, type BackendErrorBody } from './index';
 
@@ -533,65 +535,51 @@ export class FakeBackend implements Backend {
     return this.cards().filter((c) => area === null || c.priority.area_id === area);
   }
 
-  async syncStatus(): Promise<SyncView> {
+  async syncStatus(): Promise<SyncViewWithWords> {
     this.record('syncStatus');
     const pending = this.pending();
-    const base = {
+    const photos = this.pendingPhotos();
+    const facts: Omit<SyncView, 'state'> = {
       pending,
       rejected: 0,
-      pending_photos: this.pendingPhotos(),
+      pending_photos: photos,
       last_success: this.lastSuccess,
       last_error: this.lastErrorCode ? 'no connection to HQ' : null,
       last_error_code: this.lastErrorCode,
       progress: null,
       hq_url: this.hqUrl,
     };
-    const changes = (n: number) => (n === 1 ? '1 change' : `${n} changes`);
     this.requireUnlocked();
-    if (this.lastErrorCode === 'offline') {
-      return {
-        ...base,
-        state: 'offline',
-        words: pending ? `No signal: ${changes(pending)} waiting; they will upload automatically.` : 'No signal. Nothing waiting.',
-      };
-    }
-    if (pending) return { ...base, state: 'waiting', words: `${changes(pending)} waiting to upload.` };
-    const photos = this.pendingPhotos();
-    if (photos) {
-      return { ...base, state: 'waiting', words: `Records on HQ; ${photos === 1 ? '1 photo' : `${photos} photos`} waiting to upload.` };
-    }
-    return { ...base, state: 'all_uploaded', words: 'All uploaded.' };
+    const state: SyncState =
+      this.lastErrorCode === 'offline' ? 'offline' : pending || photos ? 'waiting' : 'all_uploaded';
+    return withViewWords({ ...facts, state });
   }
 
-  async syncNow(onProgress?: (progress: SyncProgress) => void): Promise<SyncOutcome> {
+  async syncNow(onProgress?: (progress: SyncProgress) => void): Promise<SyncOutcomeWithWords> {
     this.record('syncNow');
     this.requireUnlocked();
-    return this.sync(onProgress);
+    return withOutcomeWords(await this.sync(onProgress));
   }
 
-  async endOfShift(onProgress?: (progress: SyncProgress) => void): Promise<SyncOutcome> {
+  async endOfShift(onProgress?: (progress: SyncProgress) => void): Promise<SyncOutcomeWithWords> {
     this.record('endOfShift');
     this.requireUnlocked();
-    return this.sync(onProgress);
+    return withOutcomeWords(await this.sync(onProgress));
   }
 
   private async sync(onProgress?: (progress: SyncProgress) => void): Promise<SyncOutcome> {
     const waiting = [...this.records.values()].filter((r) => r.history.some((h) => h.state === 'waiting'));
     const total = waiting.reduce((n, r) => n + r.history.filter((h) => h.state === 'waiting').length, 0);
+    const nothing = { pushed: 0, acked: 0, pulled: 0, refused: [], pending_photos: 0, photo_error: null };
     if (!this.hqReachable) {
       this.lastErrorCode = 'offline';
       return {
-        pushed: 0,
-        acked: 0,
-        pulled: 0,
+        ...nothing,
         pending: total,
+        pending_photos: this.pendingPhotos(),
         complete: false,
-        refused: [],
         error_code: 'offline',
-        words:
-          total > 0
-            ? `No signal: ${total === 1 ? '1 change' : `${total} changes`} not on HQ yet. They stay on this device and upload as soon as HQ can be reached.`
-            : 'Nothing waiting, but the sync did not finish: No connection to HQ.',
+        error_message: 'No connection to HQ.',
       };
     }
     let sent = 0;
@@ -610,7 +598,7 @@ export class FakeBackend implements Backend {
     this.lastSuccess = new Date().toISOString();
     this.lastErrorCode = null;
     for (const r of this.records.values()) if (r.kind === 'intel_source') this.records.delete(r.id);
-    return { pushed: total, acked: total, pulled: 0, pending: 0, complete: true, refused: [], error_code: null, words: 'Every record is on HQ. You can sign off.' };
+    return { ...nothing, pushed: total, acked: total, pending: 0, complete: true, error_code: null, error_message: null };
   }
 
   private record(method: keyof Backend): void {

@@ -23,10 +23,9 @@ import type { RecordInput } from '../bindings/RecordInput';
 import type { RecordSummary } from '../bindings/RecordSummary';
 import type { RecordUpdate } from '../bindings/RecordUpdate';
 import type { SessionStatus } from '../bindings/SessionStatus';
-import type { SyncOutcome } from '../bindings/SyncOutcome';
 import type { SyncProgress } from '../bindings/SyncProgress';
-import type { SyncView } from '../bindings/SyncView';
 import type { YouSaidWeDid } from '../bindings/YouSaidWeDid';
+import type { SyncOutcomeWithWords, SyncViewWithWords } from '../sync-words';
 
 /** What `app_info` answers (Rust: `src-tauri/src/commands/app.rs`, `AppInfo`). */
 export interface AppInfo {
@@ -160,12 +159,13 @@ export interface Backend {
   /** `priorities_board` */
   prioritiesBoard(area: AreaId | null): Promise<PriorityCard[]>;
 
-  /** `sync_status`: what the badge shows; cheap enough to poll. */
-  syncStatus(): Promise<SyncView>;
+  /** `sync_status`: what the badge shows; cheap enough to poll. The device answers facts; the
+   * words are added by `syncViewWords` (`$lib/sync-words`). */
+  syncStatus(): Promise<SyncViewWithWords>;
   /** `sync_now`: a failed sync is an answer (`complete: false`, `words`), not a rejection. */
-  syncNow(onProgress?: (progress: SyncProgress) => void): Promise<SyncOutcome>;
+  syncNow(onProgress?: (progress: SyncProgress) => void): Promise<SyncOutcomeWithWords>;
   /** `end_of_shift`: syncs until nothing is waiting, then says what is left and why. */
-  endOfShift(onProgress?: (progress: SyncProgress) => void): Promise<SyncOutcome>;
+  endOfShift(onProgress?: (progress: SyncProgress) => void): Promise<SyncOutcomeWithWords>;
 }
 
 /** A filter with only the given parts set. */

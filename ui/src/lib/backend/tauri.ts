@@ -22,6 +22,7 @@ import type { SyncOutcome } from '../bindings/SyncOutcome';
 import type { SyncProgress } from '../bindings/SyncProgress';
 import type { SyncView } from '../bindings/SyncView';
 import type { YouSaidWeDid } from '../bindings/YouSaidWeDid';
+import { withOutcomeWords, withViewWords, type SyncOutcomeWithWords, type SyncViewWithWords } from '../sync-words';
 import { BackendError, type AppInfo, type Backend } from './index';
 
 /** Invokes a command, turning any rejection into a `BackendError`. */
@@ -118,14 +119,14 @@ export class TauriBackend implements Backend {
   prioritiesBoard(area: AreaId | null): Promise<PriorityCard[]> {
     return call('priorities_board', { area });
   }
-  syncStatus(): Promise<SyncView> {
-    return call('sync_status');
+  async syncStatus(): Promise<SyncViewWithWords> {
+    return withViewWords(await call<SyncView>('sync_status'));
   }
-  syncNow(onProgress?: (progress: SyncProgress) => void): Promise<SyncOutcome> {
-    return call('sync_now', { onProgress: progressChannel(onProgress) });
+  async syncNow(onProgress?: (progress: SyncProgress) => void): Promise<SyncOutcomeWithWords> {
+    return withOutcomeWords(await call<SyncOutcome>('sync_now', { onProgress: progressChannel(onProgress) }));
   }
-  endOfShift(onProgress?: (progress: SyncProgress) => void): Promise<SyncOutcome> {
-    return call('end_of_shift', { onProgress: progressChannel(onProgress) });
+  async endOfShift(onProgress?: (progress: SyncProgress) => void): Promise<SyncOutcomeWithWords> {
+    return withOutcomeWords(await call<SyncOutcome>('end_of_shift', { onProgress: progressChannel(onProgress) }));
   }
 }
 

@@ -2,7 +2,8 @@
 import type { RefusedChange } from "./RefusedChange";
 
 /**
- * What one sync (or the end-of-shift sync) moved, and what is left.
+ * What one sync (or the end-of-shift sync) moved, and what is left, as facts: the UI puts them
+ * into words.
  */
 export type SyncOutcome = { pushed: number, acked: number, pulled: number, pending: number, 
 /**
@@ -12,4 +13,20 @@ complete: boolean,
 /**
  * Changes HQ refused, with the reasons: kept on the device.
  */
-refused: Array<RefusedChange>, error_code: string | null, words: string, };
+refused: Array<RefusedChange>, 
+/**
+ * Photos still only on this device: they go to HQ after their records.
+ */
+pending_photos: number, 
+/**
+ * Why the last photo upload failed, when one did (a failed photo does not fail the sync).
+ */
+photo_error: string | null, 
+/**
+ * Stable code of the error that stopped the sync (`offline`, `sign_in_needed`, ...).
+ */
+error_code: string | null, 
+/**
+ * That error, in words for the officer.
+ */
+error_message: string | null, };

@@ -2,6 +2,9 @@
 import type { SyncProgress } from "./SyncProgress";
 import type { SyncState } from "./SyncState";
 
+/**
+ * Where sync stands, as facts: the UI puts them into words.
+ */
 export type SyncView = { state: SyncState, pending: number, rejected: number, 
 /**
  * Photos only on this device: they go to HQ after their records.
@@ -10,8 +13,4 @@ pending_photos: number, last_success: string | null, last_error: string | null,
 /**
  * Stable code of the last error (`offline`, `sign_in_needed`, ...).
  */
-last_error_code: string | null, progress: SyncProgress | null, hq_url: string | null, 
-/**
- * The state in a sentence for the officer.
- */
-words: string, };
+last_error_code: string | null, progress: SyncProgress | null, hq_url: string | null, };

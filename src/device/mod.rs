@@ -1,17 +1,28 @@
-//! `beatbook device --data DIR ...`: the headless device.
+//! `beatbook device --data DIR ...`: the headless device. Its session (sign-in, the sync gate,
+//! end of shift) and its records go through `beatbook-device`, as the tablet's do.
+
+mod forms;
+mod records;
 
 use anyhow::{bail, Context, Result};
+use beatbook_device::Session;
 use beatbook_domain::area::Location;
 use beatbook_domain::concern::{ConcernCategory, ConcernPriority, NewConcern};
 use beatbook_domain::people::{PersonInvolved, PersonRole};
+use beatbook_domain::tablet::{EnrolInput, SyncOutcome};
 use beatbook_domain::views::{ListFilter, RecordSummary};
-use beatbook_domain::{AreaId, OfficerId, RecordKind};
+use beatbook_domain::{AreaId, OfficerId, RecordId, RecordKind};
 use beatbook_store::{InitSettings, KdfSettings, Store};
 use chrono::{DateTime, NaiveDate, Utc};
 use clap::{Args, Subcommand};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::Arc;
 use zeroize::Zeroizing;
+
+use records::{
+    EditArgs, EngagementCommand, IntelCommand, MeetingCommand, PatrolCommand, PriorityCommand,
+};
 
 #[derive(Args)]
 pub struct DeviceArgs {
@@ -37,6 +48,41 @@ enum DeviceCommand {
     Concern {
         #[command(subcommand)]
         command: ConcernCommand,
+    },
+    /// Ward panels and community meetings, with the priorities they agree.
+    Meeting {
+        #[command(subcommand)]
+        command: MeetingCommand,
+    },
+    /// Hotspot patrols.
+    Patrol {
+        #[command(subcommand)]
+        command: PatrolCommand,
+    },
+    /// Community engagement: street briefings, surgeries, events.
+    Engagement {
+        #[command(subcommand)]
+        command: EngagementCommand,
+    },
+    /// Intelligence reports, graded 3x5x2.
+    Intel {
+        #[command(subcommand)]
+        command: IntelCommand,
+    },
+    /// Priorities: "You said, we did" updates.
+    Priority {
+        #[command(subcommand)]
+        command: PriorityCommand,
+    },
+    /// Change a record's fields (the kinds a device may edit), from --set or a JSON file.
+    Edit(EditArgs),
+    /// Delete a record: a deletion synced to HQ like any change.
+    Delete { id: RecordId },
+    /// One record in full: its fields, areas, sync state and history.
+    Show {
+        id: RecordId,
+        #[arg(long)]
+        json: bool,
     },
     /// Import concerns from an NDJSON file (one JSON object a line; see the README).
     Import {
@@ -64,7 +110,9 @@ enum DeviceCommand {
         #[arg(long)]
         json: bool,
     },
-    /// Enrol this device with HQ using a one-time code from HQ.
+    /// Enrol this device with HQ using a one-time code from HQ. With --collar, as a tablet does
+    /// on first run: set up the store (PIN from BEATBOOK_PIN or a prompt), enrol and sign in
+    /// (password from BEATBOOK_PASSWORD or a prompt), leaving nothing behind if a step fails.
     Enrol {
         /// HQ's address, e.g. http://127.0.0.1:8080
         #[arg(long)]
@@ -74,6 +122,12 @@ enum DeviceCommand {
         /// A name for the device in HQ's list.
         #[arg(long, default_value = "headless device")]
         name: String,
+        /// Set up a new store and sign in as this officer, all in one step.
+        #[arg(long)]
+        collar: Option<String>,
+        /// Use cheap key derivation: for tests and demos only, never a real device.
+        #[arg(long, hide = true)]
+        insecure_fast_kdf: bool,
     },
     /// Sign in to HQ (online, once). The password comes from BEATBOOK_PASSWORD or a prompt.
     Login {
@@ -82,6 +136,12 @@ enum DeviceCommand {
     },
     /// Push what is waiting and pull what is new.
     Sync {
+        #[arg(long)]
+        json: bool,
+    },
+    /// The tablet's end of shift: sync until nothing is waiting, then say what is left and why.
+    /// Exit code 2 when something is not on HQ yet.
+    EndOfShift {
         #[arg(long)]
         json: bool,
     },
@@ -212,11 +272,9 @@ fn runtime() -> Result<tokio::runtime::Runtime> {
         .build()?)
 }
 
-fn engine(dir: &Path) -> Result<beatbook_sync::SyncEngine> {
-    let store = open(dir)?;
-    Ok(beatbook_sync::SyncEngine::new(std::sync::Arc::new(
-        std::sync::Mutex::new(store),
-    )))
+/// The store, open in a session as on the tablet.
+fn session(dir: &Path) -> Result<Arc<Session>> {
+    Ok(Session::new(open(dir)?))
 }
 
 fn open(dir: &Path) -> Result<Store> {
@@ -270,6 +328,24 @@ pub fn run(args: DeviceArgs) -> Result<ExitCode> {
                 );
             }
         }
+        DeviceCommand::Meeting {
+            command: MeetingCommand::Add(a),
+        } => records::meeting(&mut open(dir)?, a)?,
+        DeviceCommand::Patrol {
+            command: PatrolCommand::Add(a),
+        } => records::patrol(&mut open(dir)?, a)?,
+        DeviceCommand::Engagement {
+            command: EngagementCommand::Add(a),
+        } => records::engagement(&mut open(dir)?, a)?,
+        DeviceCommand::Intel {
+            command: IntelCommand::Submit(a),
+        } => records::intel(&mut open(dir)?, a)?,
+        DeviceCommand::Priority {
+            command: PriorityCommand::Update(a),
+        } => records::priority_update(&mut open(dir)?, a)?,
+        DeviceCommand::Edit(a) => records::edit(&mut open(dir)?, a)?,
+        DeviceCommand::Delete { id } => records::delete(&mut open(dir)?, id)?,
+        DeviceCommand::Show { id, json } => records::show(&open(dir)?, id, json)?,
         DeviceCommand::Import { file, json } => {
             let f = std::fs::File::open(&file)
                 .with_context(|| format!("cannot open {}", file.display()))?;
@@ -301,20 +377,70 @@ pub fn run(args: DeviceArgs) -> Result<ExitCode> {
             let store = open(dir)?;
             print_rows(&store.search(&text, &filter.to_filter())?, json)?;
         }
-        DeviceCommand::Enrol { hq, code, name } => {
-            let engine = engine(dir)?;
-            runtime()?.block_on(engine.enrol(&hq, &code, &name))?;
+        DeviceCommand::Enrol {
+            hq,
+            code,
+            name,
+            collar: Some(collar),
+            insecure_fast_kdf,
+        } => {
+            let input = EnrolInput {
+                hq_url: hq.clone(),
+                code,
+                collar_number: collar,
+                password: read_pin("BEATBOOK_PASSWORD", "Password: ")?
+                    .as_str()
+                    .to_owned(),
+                pin: read_new_pin("BEATBOOK_PIN")?.as_str().to_owned(),
+                device_name: Some(name),
+            };
+            let kdf = if insecure_fast_kdf {
+                KdfSettings::INSECURE_FAST
+            } else {
+                KdfSettings::DEVICE
+            };
+            let rt = runtime()?;
+            let session = rt.block_on(Session::enrol(dir, kdf, input))?;
+            let profile = rt.block_on(session.profile())?;
+            println!(
+                "Set up an encrypted store in {}, enrolled with {hq} and signed in as {} ({}).",
+                dir.display(),
+                profile.officer.name,
+                profile.officer.id
+            );
+        }
+        DeviceCommand::Enrol {
+            hq,
+            code,
+            name,
+            collar: None,
+            ..
+        } => {
+            let session = session(dir)?;
+            runtime()?.block_on(session.engine().enrol(&hq, &code, &name))?;
             println!("Enrolled with {hq}. Sign in with `beatbook device login --collar ...`.");
         }
         DeviceCommand::Login { collar } => {
             let password = read_pin("BEATBOOK_PASSWORD", "Password: ")?;
-            let engine = engine(dir)?;
-            let officer = runtime()?.block_on(engine.login(&collar, &password))?;
+            let session = session(dir)?;
+            let officer = runtime()?.block_on(session.engine().login(&collar, &password))?;
             println!("Signed in as {} ({}).", officer.name, officer.id);
         }
+        DeviceCommand::EndOfShift { json } => {
+            let session = session(dir)?;
+            let outcome = runtime()?.block_on(session.end_of_shift(&|_| {}))?;
+            if json {
+                println!("{}", serde_json::to_string(&outcome)?);
+            } else {
+                print_outcome(&outcome);
+            }
+            if !outcome.complete {
+                return Ok(ExitCode::from(2));
+            }
+        }
         DeviceCommand::Sync { json } => {
-            let engine = engine(dir)?;
-            let report = runtime()?.block_on(engine.sync_once(&|_| {}))?;
+            let session = session(dir)?;
+            let report = runtime()?.block_on(session.sync(&|_| {}))?;
             if json {
                 println!("{}", serde_json::to_string(&report)?);
             } else {
@@ -372,6 +498,36 @@ pub fn run(args: DeviceArgs) -> Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// An end-of-shift outcome as plain facts (the tablet's UI puts them into sentences).
+fn print_outcome(o: &SyncOutcome) {
+    println!(
+        "Sent {} change(s) ({} accepted); received {} record(s); {} change(s) still waiting; {} refused; {} photo(s) waiting.",
+        o.pushed,
+        o.acked,
+        o.pulled,
+        o.pending,
+        o.refused.len(),
+        o.pending_photos
+    );
+    if let (Some(code), Some(message)) = (&o.error_code, &o.error_message) {
+        println!("The sync stopped ({code}): {message}");
+    }
+    if let Some(error) = &o.photo_error {
+        println!("A photo did not upload: {error}");
+    }
+    for r in &o.refused {
+        println!("Refused by HQ: {} ({}): {}", r.title, r.record_id, r.reason);
+    }
+    println!(
+        "{}",
+        if o.complete {
+            "Complete: every change made on this device is on HQ."
+        } else {
+            "Not complete: what is listed above stays on this device."
+        }
+    );
 }
 
 fn concern_from_args(a: ConcernAddArgs) -> Result<NewConcern> {

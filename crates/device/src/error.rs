@@ -1,0 +1,281 @@
+//! What can go wrong on the device, with a stable code for each and the words a person reads.
+
+use beatbook_domain::FieldError;
+use beatbook_store::StoreError;
+use beatbook_sync::SyncError;
+use serde::Serialize;
+
+/// Stable error codes: the UI switches on these, never on messages.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    /// The data directory's path cannot be shown as text (not UTF-8).
+    DataDirNotUtf8,
+    /// No store on this device yet: enrol first.
+    NotEnrolled,
+    /// Enrolling a device that already has a store.
+    AlreadyEnrolled,
+    /// The store is locked: unlock with the PIN first.
+    Locked,
+    PinTooShort,
+    /// Wrong PIN; `attempts_left` says how many tries remain.
+    WrongPin,
+    /// Wrong PIN and only one try remains before the store is wiped.
+    LastAttempt,
+    /// Too many wrong PINs: the store has been wiped.
+    Wiped,
+    /// The record has problems; `fields` lists them field by field.
+    Invalid,
+    NotFound,
+    NotEditable,
+    /// Something in the request itself is wrong (an unknown field, a bad id).
+    BadInput,
+    /// HQ cannot be reached; changes wait on the device.
+    Offline,
+    SignInNeeded,
+    /// HQ revoked this device; its store is wiped.
+    Revoked,
+    /// HQ refused (a wrong enrolment code or password, say).
+    Refused,
+    VersionNotSupported,
+    /// HQ answered something unexpected.
+    Protocol,
+    /// The records signed in belong to another officer.
+    OtherOfficer,
+    /// The device's store failed (disk, database).
+    Storage,
+    /// A map tile is neither saved on the tablet nor reachable on the tile server.
+    TileUnavailable,
+}
+
+impl ErrorCode {
+    /// The code as the UI sees it (`wrong_pin`).
+    pub fn name(self) -> String {
+        serde_json::to_value(self)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_owned))
+            .unwrap_or_default()
+    }
+}
+
+/// A failed step of the device's session. The display text of the session's own errors is what
+/// the officer reads; a store or sync error displays as it is (the headless device prints it),
+/// and [`DeviceError::message`] gives the app's words for it.
+#[derive(Debug, thiserror::Error)]
+pub enum DeviceError {
+    #[error("This device is already enrolled. Unlock it with your PIN.")]
+    AlreadyEnrolled,
+    #[error("This device is not enrolled yet. Enrol it with a code from HQ.")]
+    NotEnrolled,
+    #[error("Beatbook is locked. Enter your PIN to carry on.")]
+    Locked,
+    /// Enrolment fields left empty, field by field.
+    #[error("Fill in every field to enrol.")]
+    EnrolIncomplete(Vec<FieldError>),
+    #[error("Auto-lock can be at most 60 minutes.")]
+    AutoLockTooLong,
+    #[error("A tile URL starts with https:// and contains {{z}}, {{x}} and {{y}}.")]
+    TileUrlUnusable,
+    #[error("The settings could not be saved ({0}).")]
+    SettingsNotSaved(#[source] std::io::Error),
+    #[error("No map tile server is set: the map shows the areas only.")]
+    NoTileServer,
+    #[error("There is no map tile {z}/{x}/{y}.")]
+    NoSuchTile { z: u8, x: u32, y: u32 },
+    #[error(
+        "This part of the map is not saved on the tablet and the tile server cannot be reached."
+    )]
+    TileUnreachable,
+    #[error("The tile server answered with something that is not a map image: check its address in Settings.")]
+    NotATile,
+    #[error("This photo is on HQ, not on this tablet.")]
+    PhotoOnlyOnHq,
+    #[error("That position is not on the map: latitude -90 to 90, longitude -180 to 180.")]
+    NotOnMap,
+    /// A blocking task (the store's thread) ended without an answer.
+    #[error("{what} ({cause}). Try again.")]
+    Interrupted {
+        what: &'static str,
+        #[source]
+        cause: tokio::task::JoinError,
+    },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Sync(#[from] SyncError),
+}
+
+impl DeviceError {
+    pub fn code(&self) -> ErrorCode {
+        use ErrorCode as C;
+        match self {
+            DeviceError::AlreadyEnrolled => C::AlreadyEnrolled,
+            DeviceError::NotEnrolled => C::NotEnrolled,
+            DeviceError::Locked => C::Locked,
+            DeviceError::EnrolIncomplete(_) => C::Invalid,
+            DeviceError::AutoLockTooLong
+            | DeviceError::TileUrlUnusable
+            | DeviceError::NoTileServer
+            | DeviceError::NoSuchTile { .. }
+            | DeviceError::NotOnMap => C::BadInput,
+            DeviceError::PhotoOnlyOnHq => C::NotFound,
+            DeviceError::SettingsNotSaved(_) | DeviceError::Interrupted { .. } => C::Storage,
+            DeviceError::TileUnreachable | DeviceError::NotATile => C::TileUnavailable,
+            DeviceError::Store(e) => store_code(e),
+            DeviceError::Sync(e) => match e {
+                SyncError::Offline(_) => C::Offline,
+                SyncError::NotEnrolled => C::NotEnrolled,
+                SyncError::SignInNeeded(_) => C::SignInNeeded,
+                SyncError::Revoked => C::Revoked,
+                SyncError::Refused(_) => C::Refused,
+                SyncError::VersionNotSupported => C::VersionNotSupported,
+                SyncError::Protocol(_) => C::Protocol,
+                SyncError::Store(e) => store_code(e),
+            },
+        }
+    }
+
+    /// What happened and what to do next, for the officer: never a secret, a stack trace or what
+    /// SQLite said (the cause of an internal failure goes to the app's log, stderr, instead).
+    pub fn message(&self) -> String {
+        match self {
+            DeviceError::Store(e) | DeviceError::Sync(SyncError::Store(e)) => store_message(e),
+            DeviceError::Sync(e) => capitalise(&e.to_string()),
+            other => other.to_string(),
+        }
+    }
+
+    /// The problems field by field, for an invalid form.
+    pub fn fields(&self) -> Vec<FieldError> {
+        match self {
+            DeviceError::EnrolIncomplete(fields) => fields.clone(),
+            DeviceError::Store(StoreError::Invalid(errs))
+            | DeviceError::Sync(SyncError::Store(StoreError::Invalid(errs))) => errs.errors.clone(),
+            _ => Vec::new(),
+        }
+    }
+
+    /// PIN tries left after a wrong PIN (0 once the store is wiped).
+    pub fn attempts_left(&self) -> Option<u32> {
+        match self {
+            DeviceError::Store(e) | DeviceError::Sync(SyncError::Store(e)) => match e {
+                StoreError::WrongPin { attempts_left } => Some(*attempts_left),
+                StoreError::WipedAfterFailedPins { .. } => Some(0),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+}
+
+fn store_code(e: &StoreError) -> ErrorCode {
+    use ErrorCode as C;
+    match e {
+        StoreError::NotInitialised(_) => C::NotEnrolled,
+        StoreError::AlreadyInitialised(_) => C::AlreadyEnrolled,
+        StoreError::PinTooShort { .. } => C::PinTooShort,
+        StoreError::WrongPin { attempts_left: 1 } => C::LastAttempt,
+        StoreError::WrongPin { .. } => C::WrongPin,
+        StoreError::WipedAfterFailedPins { .. } => C::Wiped,
+        StoreError::Invalid(_) => C::Invalid,
+        StoreError::NotFound(_) | StoreError::Deleted(_) => C::NotFound,
+        StoreError::NotEditable(_) => C::NotEditable,
+        StoreError::KindMismatch { .. } | StoreError::NoSuchText { .. } => C::BadInput,
+        StoreError::OtherOfficer { .. } => C::OtherOfficer,
+        _ => C::Storage,
+    }
+}
+
+fn store_message(e: &StoreError) -> String {
+    match e {
+        StoreError::WrongPin { attempts_left: 1 } => {
+            "Wrong PIN. One try left: another wrong PIN wipes every record on this device."
+                .to_owned()
+        }
+        StoreError::WrongPin { attempts_left } => {
+            format!("Wrong PIN. {attempts_left} tries left before this device's records are wiped.")
+        }
+        StoreError::Invalid(_) => "Some fields need attention before this can be saved.".to_owned(),
+        // Database and file errors: say what to do, not what SQLite said.
+        StoreError::Sqlite(_)
+        | StoreError::Io(_)
+        | StoreError::Json(_)
+        | StoreError::Corrupt(_)
+        | StoreError::Crypto(_) => {
+            eprintln!("beatbook: store error: {e}");
+            "The records on this device could not be read or saved. Try again; if it keeps happening, tell your supervisor.".to_owned()
+        }
+        other => capitalise(&other.to_string()),
+    }
+}
+
+/// A sentence from an error's lower-case text: capital first letter, full stop at the end.
+fn capitalise(s: &str) -> String {
+    let mut chars = s.chars();
+    match chars.next() {
+        Some(c) => {
+            let mut out: String = c.to_uppercase().collect();
+            out.push_str(chars.as_str());
+            if !out.ends_with('.') {
+                out.push('.');
+            }
+            out
+        }
+        None => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_wrong_pin_says_how_many_tries_are_left_and_warns_before_the_last() {
+        let e = DeviceError::from(StoreError::WrongPin { attempts_left: 3 });
+        assert_eq!(
+            (e.code(), e.attempts_left()),
+            (ErrorCode::WrongPin, Some(3))
+        );
+        let e = DeviceError::from(StoreError::WrongPin { attempts_left: 1 });
+        assert_eq!(e.code(), ErrorCode::LastAttempt);
+        assert_eq!(e.code().name(), "last_attempt");
+        assert_eq!(e.attempts_left(), Some(1));
+        assert!(e.message().contains("wipes"), "{}", e.message());
+        assert!(e.fields().is_empty());
+    }
+
+    #[test]
+    fn database_errors_never_reach_the_screen() {
+        let e = DeviceError::from(StoreError::Corrupt("SQL logic error near SELECT".into()));
+        assert_eq!(e.code(), ErrorCode::Storage);
+        assert!(!e.message().contains("SQL"), "{}", e.message());
+    }
+
+    #[test]
+    fn offline_is_its_own_code() {
+        let e = DeviceError::from(SyncError::Offline("connection refused".into()));
+        assert_eq!(e.code(), ErrorCode::Offline);
+        assert!(
+            e.message().starts_with("No connection to HQ"),
+            "{}",
+            e.message()
+        );
+    }
+
+    #[test]
+    fn a_store_error_inside_a_sync_error_reads_as_the_store_error() {
+        let e = DeviceError::from(SyncError::Store(StoreError::WrongPin { attempts_left: 2 }));
+        assert_eq!(e.code(), ErrorCode::WrongPin);
+        assert_eq!(e.attempts_left(), Some(2));
+        assert!(e.message().starts_with("Wrong PIN. 2 tries left"));
+    }
+
+    #[test]
+    fn the_headless_device_prints_a_store_error_as_the_store_says_it() {
+        let e = DeviceError::from(StoreError::WrongPin { attempts_left: 4 });
+        assert_eq!(
+            e.to_string(),
+            StoreError::WrongPin { attempts_left: 4 }.to_string()
+        );
+    }
+}

@@ -1,0 +1,270 @@
+//! The device's session against an in-process HQ on 127.0.0.1:0 with the demo data: enrolment
+//! that leaves nothing behind when it fails, end of shift, the background loop, and the tablet's
+//! lock and auto-lock. A real encrypted store in a temporary directory.
+
+use beatbook_device::{DeviceError, ErrorCode, Session, Tablet, TabletSettings};
+use beatbook_domain::concern::NewConcern;
+use beatbook_domain::tablet::{EnrolInput, LockState, RecordInput, SyncState};
+use beatbook_store::{KdfSettings, Store};
+use std::path::Path;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+const PASSWORD: &str = "demo-password-2026";
+const PIN: &str = "246810";
+
+struct Hq {
+    url: String,
+    storage: Arc<dyn beatbook_hq::Storage>,
+    server: tokio::task::JoinHandle<()>,
+    _dir: tempfile::TempDir,
+}
+
+impl Hq {
+    async fn start() -> Hq {
+        let dir = tempfile::tempdir().unwrap();
+        let storage =
+            beatbook_hq::open_storage(&format!("sqlite:{}", dir.path().join("hq.db").display()))
+                .await
+                .unwrap();
+        beatbook_hq::admin::seed_demo(storage.as_ref(), PASSWORD)
+            .await
+            .unwrap();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let state = beatbook_hq::HqState::new(
+            storage.clone(),
+            Arc::new(beatbook_hq::HqSettings::default()),
+        );
+        let server = tokio::spawn(async move {
+            let _ = beatbook_hq::serve(listener, state).await;
+        });
+        Hq {
+            url,
+            storage,
+            server,
+            _dir: dir,
+        }
+    }
+
+    async fn code(&self) -> String {
+        beatbook_hq::admin::enrolment_code(self.storage.as_ref(), 1)
+            .await
+            .unwrap()
+    }
+
+    async fn stop(&self) {
+        self.server.abort();
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+fn enrolment(hq: &Hq, code: String) -> EnrolInput {
+    EnrolInput {
+        hq_url: hq.url.clone(),
+        code,
+        collar_number: "PC4127".into(),
+        password: PASSWORD.into(),
+        pin: PIN.into(),
+        device_name: None,
+    }
+}
+
+async fn enrolled(hq: &Hq, dir: &Path) -> Arc<Session> {
+    Session::enrol(
+        dir,
+        KdfSettings::INSECURE_FAST,
+        enrolment(hq, hq.code().await),
+    )
+    .await
+    .unwrap()
+}
+
+fn concern(description: &str) -> RecordInput {
+    let concern: NewConcern = serde_json::from_value(serde_json::json!({
+        "category": {"kind": "asb", "type": "nuisance", "heading": "street_drinking"},
+        "description": description,
+        "location": {"lat": 51.5392, "lon": -0.1426, "place": null},
+    }))
+    .unwrap();
+    RecordInput::Concern(concern)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_failed_enrolment_leaves_nothing_behind_and_can_be_retried() {
+    let hq = Hq::start().await;
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("store");
+
+    let e = Session::enrol(
+        &dir,
+        KdfSettings::INSECURE_FAST,
+        enrolment(&hq, "nope".into()),
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(e.code(), ErrorCode::Refused, "{e}");
+    assert!(!Store::exists(&dir), "the store made for it is wiped");
+
+    let mut missing = enrolment(&hq, " ".into());
+    missing.hq_url = String::new();
+    let e = Session::enrol(&dir, KdfSettings::INSECURE_FAST, missing)
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), ErrorCode::Invalid);
+    let fields: Vec<String> = e.fields().into_iter().map(|f| f.field).collect();
+    assert_eq!(fields, ["hq_url", "code"]);
+    assert!(!Store::exists(&dir));
+
+    let session = enrolled(&hq, &dir).await;
+    let profile = session.profile().await.unwrap();
+    assert_eq!(profile.officer.id.as_str(), "PC4127");
+    assert_eq!(profile.teams[0].id.as_str(), "camden-tct");
+    let e = Session::enrol(
+        &dir,
+        KdfSettings::INSECURE_FAST,
+        enrolment(&hq, hq.code().await),
+    )
+    .await
+    .unwrap_err();
+    assert!(matches!(e, DeviceError::AlreadyEnrolled), "{e}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn end_of_shift_says_what_is_left_as_facts() {
+    let hq = Hq::start().await;
+    let tmp = tempfile::tempdir().unwrap();
+    let session = enrolled(&hq, tmp.path()).await;
+    session
+        .create(concern("Drinkers outside the station"))
+        .await
+        .unwrap();
+    let view = session.sync_view().await.unwrap();
+    assert_eq!((view.state, view.pending), (SyncState::Waiting, 1));
+
+    let heard = std::sync::Mutex::new(Vec::new());
+    let end = session
+        .end_of_shift(&|p| heard.lock().unwrap().push(p))
+        .await
+        .unwrap();
+    assert!(end.complete, "{end:?}");
+    assert_eq!((end.pushed, end.acked, end.pending), (1, 1, 0));
+    assert_eq!((end.error_code, end.error_message), (None, None));
+    assert!(!heard.lock().unwrap().is_empty(), "progress is heard");
+    let view = session.sync_view().await.unwrap();
+    assert_eq!(view.state, SyncState::AllUploaded);
+    assert!(view.last_success.is_some());
+
+    hq.stop().await;
+    session
+        .create(concern("Still there at midnight"))
+        .await
+        .unwrap();
+    let end = session.end_of_shift(&|_| {}).await.unwrap();
+    assert!(!end.complete);
+    assert_eq!(end.pending, 1);
+    assert_eq!(end.error_code.as_deref(), Some("offline"));
+    assert!(
+        end.error_message
+            .as_deref()
+            .is_some_and(|m| m.starts_with("No connection to HQ")),
+        "{end:?}"
+    );
+    let view = session.sync_view().await.unwrap();
+    assert_eq!((view.state, view.pending), (SyncState::Offline, 1));
+    assert_eq!(view.last_error_code.as_deref(), Some("offline"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_background_loop_syncs_soon_after_a_save_and_stops_when_closed() {
+    let hq = Hq::start().await;
+    let tmp = tempfile::tempdir().unwrap();
+    let session = enrolled(&hq, tmp.path()).await;
+    // An hour between timed syncs: only the save can make it sync within the test.
+    session.spawn_background(Duration::from_secs(3600));
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    session
+        .create(concern("Bins overflowing by the canal"))
+        .await
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while session.sync_view().await.unwrap().pending > 0 {
+        assert!(Instant::now() < deadline, "the save woke the loop");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    session.close();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    session.create(concern("After closing")).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(
+        session.sync_view().await.unwrap().pending,
+        1,
+        "a closed session no longer syncs"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_tablet_locks_unlocks_and_locks_itself_when_idle() {
+    let hq = Hq::start().await;
+    let tmp = tempfile::tempdir().unwrap();
+    let tablet = Tablet::new(
+        tmp.path().to_path_buf(),
+        TabletSettings {
+            kdf: KdfSettings::INSECURE_FAST,
+            background_sync: false,
+            sync_interval: Duration::from_secs(60),
+        },
+    );
+    assert_eq!(tablet.status().await.unwrap().state, LockState::NotEnrolled);
+    let e = tablet.unlock(PIN.into()).await.unwrap_err();
+    assert_eq!(e.code(), ErrorCode::NotEnrolled);
+    let status = tablet.enrol(enrolment(&hq, hq.code().await)).await.unwrap();
+    assert_eq!(status.state, LockState::Unlocked);
+    assert!(tablet.store_dir().starts_with(tablet.data_dir()));
+
+    assert_eq!(tablet.lock().await.unwrap().state, LockState::Locked);
+    assert_eq!(
+        tablet.require_session().unwrap_err().code(),
+        ErrorCode::Locked
+    );
+    assert_eq!(
+        tablet.sync_view().await.unwrap_err().code(),
+        ErrorCode::Locked
+    );
+    let e = tablet.unlock("000000".into()).await.unwrap_err();
+    assert_eq!(
+        (e.code(), e.attempts_left()),
+        (ErrorCode::WrongPin, Some(4))
+    );
+    assert_eq!(
+        tablet.unlock(PIN.into()).await.unwrap().state,
+        LockState::Unlocked
+    );
+
+    let mut settings = tablet.device_settings();
+    settings.auto_lock_minutes = 61;
+    let e = tablet.set_device_settings(settings.clone()).unwrap_err();
+    assert_eq!(e.code(), ErrorCode::BadInput);
+    settings.auto_lock_minutes = 2;
+    settings.tile_url = Some("http://tiles".into());
+    let e = tablet.set_device_settings(settings.clone()).unwrap_err();
+    assert_eq!(e.code(), ErrorCode::BadInput);
+    settings.tile_url = None;
+    tablet.set_device_settings(settings).unwrap();
+    let reopened = Tablet::new(tmp.path().to_path_buf(), TabletSettings::default());
+    assert_eq!(
+        reopened.device_settings().auto_lock_minutes,
+        2,
+        "kept on disk"
+    );
+    assert_eq!(
+        reopened.map_tile(1, 0, 0).await.unwrap_err().code(),
+        ErrorCode::BadInput
+    );
+
+    assert!(!tablet.lock_if_idle(Instant::now() + Duration::from_secs(60)));
+    assert!(tablet.touch());
+    assert!(tablet.lock_if_idle(Instant::now() + Duration::from_secs(121)));
+    assert_eq!(tablet.status().await.unwrap().state, LockState::Locked);
+    assert!(!tablet.touch(), "a locked tablet says so");
+}
