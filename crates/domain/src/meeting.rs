@@ -3,7 +3,7 @@
 use crate::record::{check_retention, review_after, Record, RecordKind};
 use crate::validation::ValidationErrors;
 use crate::{AreaId, RecordId};
-use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
+use chrono::{DateTime, Months, NaiveDate, NaiveTime, Utc};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
@@ -60,6 +60,25 @@ pub struct Meeting {
 pub const PRIORITY_REVIEW_MONTHS: u32 = 3;
 /// Default retention review for meetings and priorities.
 pub const MEETING_RETENTION_MONTHS: u32 = 24;
+
+/// When the next review falls due after a review (or agreement, or meeting) on `on`: three
+/// months later. A priority's review is overdue the day after.
+pub fn review_due(on: NaiveDate) -> NaiveDate {
+    review_after(on, PRIORITY_REVIEW_MONTHS)
+}
+
+/// Whether a priority last reviewed (or agreed) on `last_reviewed` is overdue for review on
+/// `day`: its last review is more than three months before it.
+///
+/// Counted back from `day`, where [`review_due`] counts forward from the review: the two agree
+/// except when a month is too short for the day. Last reviewed on 28 February, on 31 May: due
+/// on 28 May by [`review_due`], but not overdue here (31 May less three months is 28 February).
+pub fn review_overdue_on(last_reviewed: NaiveDate, day: NaiveDate) -> bool {
+    let earliest_in_time = day
+        .checked_sub_months(Months::new(PRIORITY_REVIEW_MONTHS))
+        .unwrap_or(NaiveDate::MIN);
+    last_reviewed < earliest_in_time
+}
 
 fn midday(d: NaiveDate) -> DateTime<Utc> {
     d.and_time(NaiveTime::from_hms_opt(12, 0, 0).unwrap_or_default())
@@ -218,8 +237,7 @@ impl YouSaidWeDid {
 impl Priority {
     /// When the next review is due: three months after the last review (or agreement).
     pub fn review_due(&self) -> NaiveDate {
-        let from = self.last_reviewed_on.unwrap_or(self.agreed_on);
-        review_after(from, PRIORITY_REVIEW_MONTHS)
+        review_due(self.last_reviewed_on.unwrap_or(self.agreed_on))
     }
 
     pub fn is_review_overdue(&self, today: NaiveDate) -> bool {
@@ -341,6 +359,16 @@ mod tests {
         assert!(!p.is_review_overdue(d("2026-11-30")));
         p.status = PriorityStatus::Achieved;
         assert!(!p.is_review_overdue(d("2027-11-30")));
+    }
+
+    #[test]
+    fn a_review_older_than_three_months_before_the_day_is_overdue() {
+        assert!(!review_overdue_on(d("2026-06-10"), d("2026-09-10")));
+        assert!(review_overdue_on(d("2026-06-09"), d("2026-09-10")));
+        // Counted back from a day the month before has no match for: the last day of that month.
+        assert!(!review_overdue_on(d("2026-02-28"), d("2026-05-31")));
+        assert!(review_overdue_on(d("2026-02-27"), d("2026-05-31")));
+        assert_eq!(review_due(d("2026-02-28")), d("2026-05-28"));
     }
 
     #[test]

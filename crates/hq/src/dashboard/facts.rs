@@ -11,11 +11,22 @@
 //!
 //! Nothing here is a second source of truth: the records are. A restarted HQ reads them again.
 
-use super::framework::{fact_of, Item, StateView};
+use super::review::HQ_REVIEW_DEVICE;
 use crate::error::ApiError;
 use crate::storage::{RecordQuery, Storage};
-use beatbook_domain::{RecordId, RecordKind};
-use std::collections::HashMap;
+use beatbook_domain::concern::Concern;
+use beatbook_domain::framework::{Item, Measured, Seen};
+use beatbook_domain::intel::IntelReport;
+use beatbook_domain::meeting::{Meeting, Priority};
+use beatbook_domain::patrol::{Engagement, PatrolLog};
+use beatbook_domain::{AreaId, Record, RecordId, RecordKind, Stamp};
+use chrono::{DateTime, Utc};
+use serde::de::value::MapDeserializer;
+use serde::de::{self, IgnoredAny, MapAccess, Visitor};
+use serde::{Deserialize, Deserializer};
+use serde_json::value::RawValue;
+use std::borrow::Cow;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 use tokio::sync::Mutex;
 
@@ -31,6 +42,144 @@ pub const KINDS: [RecordKind; 6] = [
 
 /// Records read from storage at a time.
 const PAGE: u32 = 20_000;
+
+/// The parts of a stored record state the framework reads, borrowed from its text: its plain
+/// fields, the first of its appended entries, the creator's stamp and the tombstone. Narrative
+/// text (the bulk of a record) is skipped unread, which is most of the cost of a force-sized
+/// board.
+#[derive(Deserialize)]
+struct StateView<'a> {
+    id: RecordId,
+    kind: RecordKind,
+    created: Stamp,
+    #[serde(default, borrow)]
+    fields: BTreeMap<Name<'a>, FieldView<'a>>,
+    /// The key of the earliest appended entry.
+    #[serde(default, borrow, rename = "log", deserialize_with = "first_key")]
+    first_log_key: Option<Name<'a>>,
+    #[serde(default)]
+    tombstone: Option<IgnoredAny>,
+}
+
+#[derive(Deserialize)]
+struct FieldView<'a> {
+    #[serde(borrow)]
+    value: &'a RawValue,
+    /// Left out when it is the record's `created` stamp (see `RecordState`).
+    stamp: Option<Stamp>,
+}
+
+/// A field name or entry key: borrowed from the state's text unless it holds escapes.
+#[derive(PartialEq, Eq, PartialOrd, Ord)]
+struct Name<'a>(Cow<'a, str>);
+
+impl<'de: 'a, 'a> Deserialize<'de> for Name<'a> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct NameVisitor;
+        impl<'de> Visitor<'de> for NameVisitor {
+            type Value = Name<'de>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a name")
+            }
+            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Name<'de>, E> {
+                Ok(Name(Cow::Borrowed(v)))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Name<'de>, E> {
+                Ok(Name(Cow::Owned(v.to_owned())))
+            }
+        }
+        d.deserialize_str(NameVisitor)
+    }
+}
+
+/// The least key of a map whose values are not read.
+fn first_key<'de: 'a, 'a, D: Deserializer<'de>>(d: D) -> Result<Option<Name<'a>>, D::Error> {
+    struct FirstKey;
+    impl<'de> Visitor<'de> for FirstKey {
+        type Value = Option<Name<'de>>;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("a map")
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+            let mut first: Option<Name<'de>> = None;
+            while let Some((key, IgnoredAny)) = map.next_entry::<Name<'de>, IgnoredAny>()? {
+                if first.as_ref().is_none_or(|f| key < *f) {
+                    first = Some(key);
+                }
+            }
+            Ok(first)
+        }
+    }
+    d.deserialize_map(FirstKey)
+}
+
+fn ms_time(ms: u64) -> Option<DateTime<Utc>> {
+    DateTime::from_timestamp_millis(i64::try_from(ms).ok()?)
+}
+
+impl StateView<'_> {
+    /// The record, read from its plain fields with its narrative text left empty: the framework
+    /// reads none of it.
+    fn record<R: Record>(&self) -> Option<R> {
+        // The empty string, as a JSON value that lives as long as any state.
+        let empty: &'static RawValue = serde_json::from_str("\"\"").ok()?;
+        let missing = R::NARRATIVE
+            .iter()
+            .filter(|name| !self.fields.contains_key(&Name(Cow::Borrowed(name))))
+            .map(|name| (*name, empty));
+        let fields = self
+            .fields
+            .iter()
+            .map(|(name, field)| (name.0.as_ref(), field.value));
+        R::deserialize(MapDeserializer::<_, serde_json::Error>::new(
+            fields.chain(missing),
+        ))
+        .ok()
+    }
+
+    /// What HQ knows of the record beyond its fields (`answered_ms`: when HQ saw a concern first
+    /// answered, see migration 0005).
+    fn seen(&self, answered_ms: Option<u64>) -> Seen {
+        Seen {
+            answered_at: answered_ms.and_then(ms_time),
+            // Entry keys are stamps, which sort as they do and start with their milliseconds.
+            first_update_at: self
+                .first_log_key
+                .as_ref()
+                .and_then(|k| k.0.split('.').next())
+                .and_then(|ms| ms.parse::<u64>().ok())
+                .and_then(ms_time),
+            status_set_at: self
+                .fields
+                .get(&Name(Cow::Borrowed("status")))
+                .and_then(|v| ms_time(v.stamp.unwrap_or(self.created).hlc.wall_ms)),
+            made_at_hq: self.created.device == HQ_REVIEW_DEVICE,
+        }
+    }
+}
+
+/// A record's item, from its stored state (`areas`: the record's areas, as its access facts
+/// hold them). `None` for kinds the framework does not use, and for deleted or unreadable
+/// records.
+pub fn item_of(state_json: &str, areas: &[AreaId], answered_ms: Option<u64>) -> Option<Item> {
+    fn read<R: Measured>(s: &StateView, areas: &[AreaId], seen: &Seen) -> Option<Item> {
+        Some(Item::of(s.id, areas, s.record::<R>()?, seen))
+    }
+    let s: StateView = serde_json::from_str(state_json).ok()?;
+    if s.tombstone.is_some() {
+        return None;
+    }
+    let seen = s.seen(answered_ms);
+    match s.kind {
+        RecordKind::Concern => read::<Concern>(&s, areas, &seen),
+        RecordKind::Priority => read::<Priority>(&s, areas, &seen),
+        RecordKind::PatrolLog => read::<PatrolLog>(&s, areas, &seen),
+        RecordKind::Engagement => read::<Engagement>(&s, areas, &seen),
+        RecordKind::IntelReport => read::<IntelReport>(&s, areas, &seen),
+        RecordKind::Meeting => read::<Meeting>(&s, areas, &seen),
+        RecordKind::IntelSource => None,
+    }
+}
 
 /// The facts as of one server sequence.
 #[derive(Clone, Debug, Default)]
@@ -81,8 +230,8 @@ impl Facts {
             let parsed: Vec<(RecordId, Option<Item>)> = tokio::task::spawn_blocking(move || {
                 page.iter()
                     .map(|r| {
-                        let item = StateView::parse(&r.change.state_json)
-                            .and_then(|s| fact_of(&s, &r.change.facts.areas, r.answered_ms));
+                        let item =
+                            item_of(&r.change.state_json, &r.change.facts.areas, r.answered_ms);
                         (r.change.record_id, item)
                     })
                     .collect()
