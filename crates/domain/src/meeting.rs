@@ -172,6 +172,51 @@ impl Record for Meeting {
     }
 }
 
+/// A meeting as the form gives it: the review date and the retention review date may be left
+/// out, and are worked out from the day it was held.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
+pub struct NewMeeting {
+    pub meeting_type: MeetingType,
+    pub area_id: AreaId,
+    pub held_on: NaiveDate,
+    pub venue: Option<String>,
+    pub attendance: Vec<AttendanceCount>,
+    pub total_attendance: Option<u32>,
+    pub issues_raised: Vec<String>,
+    pub votes: Vec<PriorityVote>,
+    pub agreed_priorities: Vec<String>,
+    /// When left out: the day the review of the priorities it agreed falls due ([`review_due`]).
+    #[serde(default)]
+    pub review_date: Option<NaiveDate>,
+    pub notes: String,
+    /// When left out: [`MEETING_RETENTION_MONTHS`] after the meeting.
+    #[serde(default)]
+    #[ts(optional)]
+    pub retention_review: Option<NaiveDate>,
+}
+
+impl NewMeeting {
+    /// The meeting, with its dates filled in. Validate the result before saving.
+    pub fn into_meeting(self) -> Meeting {
+        Meeting {
+            review_date: self.review_date.unwrap_or_else(|| review_due(self.held_on)),
+            retention_review: self
+                .retention_review
+                .unwrap_or_else(|| review_after(self.held_on, MEETING_RETENTION_MONTHS)),
+            meeting_type: self.meeting_type,
+            area_id: self.area_id,
+            held_on: self.held_on,
+            venue: self.venue,
+            attendance: self.attendance,
+            total_attendance: self.total_attendance,
+            issues_raised: self.issues_raised,
+            votes: self.votes,
+            agreed_priorities: self.agreed_priorities,
+            notes: self.notes,
+        }
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
 pub enum PriorityStatus {
@@ -369,6 +414,31 @@ mod tests {
         assert!(!review_overdue_on(d("2026-02-28"), d("2026-05-31")));
         assert!(review_overdue_on(d("2026-02-27"), d("2026-05-31")));
         assert_eq!(review_due(d("2026-02-28")), d("2026-05-28"));
+    }
+
+    #[test]
+    fn a_new_meeting_is_due_for_review_in_three_months_and_kept_for_two_years() {
+        let new: NewMeeting = serde_json::from_value(serde_json::json!({
+            "meeting_type": "ward_panel", "area_id": "E05013655", "held_on": "2026-11-30",
+            "venue": null, "attendance": [{"role": "resident", "count": 12}],
+            "total_attendance": null, "issues_raised": [], "votes": [],
+            "agreed_priorities": ["Street drinking"], "review_date": null, "notes": "",
+        }))
+        .unwrap();
+        let m = new.clone().into_meeting();
+        assert_eq!(m.review_date, d("2027-02-28"));
+        assert_eq!(m.retention_review, d("2028-11-30"));
+        m.validate().unwrap();
+        let chosen = NewMeeting {
+            review_date: Some(d("2027-01-15")),
+            retention_review: Some(d("2029-01-01")),
+            ..new
+        }
+        .into_meeting();
+        assert_eq!(
+            (chosen.review_date, chosen.retention_review),
+            (d("2027-01-15"), d("2029-01-01"))
+        );
     }
 
     #[test]

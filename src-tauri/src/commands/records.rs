@@ -23,10 +23,10 @@ pub async fn records_create(
     let id = u
         .with_store(move |s| match input {
             RecordInput::Concern(c) => s.add_concern(c),
-            RecordInput::Meeting(m) => s.add_meeting(&m).map(|saved| saved.meeting_id),
+            RecordInput::Meeting(m) => s.add_meeting(m).map(|saved| saved.meeting_id),
             RecordInput::Priority(p) => s.create(&p),
-            RecordInput::PatrolLog(p) => s.create(&p),
-            RecordInput::Engagement(e) => s.create(&e),
+            RecordInput::PatrolLog(p) => s.add_patrol_log(p),
+            RecordInput::Engagement(e) => s.add_engagement(e),
         })
         .await?;
     u.wake.notify_one();
