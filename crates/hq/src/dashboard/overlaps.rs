@@ -10,10 +10,11 @@ use crate::HqState;
 use axum::extract::{Query, State};
 use axum::Json;
 use beatbook_domain::area::{Area, AreaKind, GeoPoint};
+use beatbook_domain::meeting::review_overdue_on;
 use beatbook_domain::people::{Role, Team, TeamKind};
 use beatbook_domain::protocol::ApiErrorBody;
 use beatbook_domain::{AreaId, RecordId};
-use chrono::{DateTime, Months, NaiveDate, NaiveTime, Utc};
+use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -133,9 +134,6 @@ pub async fn get(
     // One pass over the records: for each record, the set of areas it is in.
     let mut shared: BTreeMap<(usize, String), u64> = BTreeMap::new();
     let mut joint: BTreeMap<usize, Vec<JointPriority>> = BTreeMap::new();
-    let due = today
-        .checked_sub_months(Months::new(3))
-        .unwrap_or(NaiveDate::MIN);
     let snapshot = super::framework::facts(&state).await?;
     for item in snapshot.items() {
         let record_areas = &item.areas;
@@ -158,7 +156,7 @@ pub async fn get(
                             .cloned()
                             .unwrap_or_else(|| AreaId::new("")),
                         last_reviewed_on: *last_reviewed,
-                        overdue: *last_reviewed < due,
+                        overdue: review_overdue_on(*last_reviewed, today),
                     });
                 }
             }
