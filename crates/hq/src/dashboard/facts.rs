@@ -142,7 +142,7 @@ impl StateView<'_> {
     fn seen(&self, answered_ms: Option<u64>) -> Seen {
         Seen {
             answered_at: answered_ms.and_then(ms_time),
-            // Entry keys are stamps, which sort as they do and start with their milliseconds.
+            // Entry keys are stamp keys: they sort as the stamps do and start with the milliseconds.
             first_update_at: self
                 .first_log_key
                 .as_ref()
@@ -268,5 +268,151 @@ impl Facts {
                 Err(e) => tracing::warn!(error = %e, "framework facts not read yet"),
             }
         });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use beatbook_domain::concern::NewConcern;
+    use beatbook_domain::framework::Fact;
+    use beatbook_domain::merge::RecordState;
+    use beatbook_domain::{DeviceId, FieldWrite, Hlc, Json, OfficerId, Op, OpAction};
+
+    const T0: u64 = 1_795_000_000_000;
+
+    fn op(id: RecordId, kind: RecordKind, device: DeviceId, at: u64, action: OpAction) -> Op {
+        Op {
+            device_id: device,
+            device_seq: at,
+            record_id: id,
+            kind,
+            author: OfficerId::new("PC4127"),
+            hlc: Hlc::new(at, 0),
+            action,
+        }
+    }
+
+    fn put<R: Record>(r: &R) -> OpAction {
+        OpAction::Put {
+            fields: r.writes_from(None).unwrap(),
+        }
+    }
+
+    fn set(name: &str, value: serde_json::Value) -> OpAction {
+        OpAction::Put {
+            fields: [(name.to_owned(), FieldWrite::set(value))].into(),
+        }
+    }
+
+    fn concern() -> Concern {
+        let new: NewConcern = serde_json::from_value(serde_json::json!({
+            "category": {"kind": "vawg", "type": "environmental", "heading": "badly_lit"},
+            "description": "The \"passage\" by the canal\nis dark",
+            "location": {"lat": 51.539, "lon": -0.1426, "place": "Canal"},
+        }))
+        .unwrap();
+        let now = ms_time(T0).unwrap();
+        new.into_concern(now, vec![AreaId::new("tc")]).1
+    }
+
+    #[test]
+    fn a_concern_is_read_from_its_state_answered_when_its_status_first_moved_on() {
+        let (id, device) = (RecordId::new(), DeviceId::new());
+        let kind = RecordKind::Concern;
+        let mut s = RecordState::from_op(&op(id, kind, device, T0, put(&concern())));
+        let hour = 3_600_000;
+        s.apply(&op(
+            id,
+            kind,
+            device,
+            T0 + hour,
+            set("status", "in_progress".into()),
+        ));
+        s.apply(&op(
+            id,
+            kind,
+            device,
+            T0 + 2 * hour,
+            OpAction::Append {
+                entry: Json::from(serde_json::json!({"note": "Lights reported"})),
+            },
+        ));
+        // A field this version does not know, with a name that needs escaping, is passed over.
+        s.apply(&op(
+            id,
+            kind,
+            device,
+            T0 + 3 * hour,
+            set("a \"new\" field", 1.into()),
+        ));
+        let areas = [AreaId::new("tc"), AreaId::new("ward")];
+        let item = item_of(&s.to_json(), &areas, None).unwrap();
+        assert_eq!((item.id, item.areas.as_slice()), (id, &areas[..]));
+        assert_eq!(item.at, ms_time(T0));
+        let Fact::Concern {
+            reported_at,
+            answered_at,
+            closed,
+        } = item.fact
+        else {
+            panic!("{:?}", item.fact)
+        };
+        assert_eq!(
+            (reported_at, answered_at, closed),
+            (ms_time(T0).unwrap(), ms_time(T0 + hour), false)
+        );
+        // HQ's earlier sight of an answer wins.
+        let item = item_of(&s.to_json(), &areas, Some(T0 + 1)).unwrap();
+        assert!(
+            matches!(item.fact, Fact::Concern { answered_at, .. } if answered_at == ms_time(T0 + 1))
+        );
+
+        s.apply(&op(id, kind, device, T0 + 4 * hour, OpAction::Delete));
+        assert!(item_of(&s.to_json(), &areas, None).is_none());
+        assert!(item_of("not a state", &areas, None).is_none());
+    }
+
+    #[test]
+    fn intelligence_made_at_hq_is_marked_and_source_details_are_not_read() {
+        let report: IntelReport = serde_json::from_value(serde_json::json!({
+            "grade": {"source": "2", "intelligence": "B", "handling": {"code": "P"}},
+            "security": "official_sensitive", "content": "Dealing from the flats",
+            "checks_made": "", "threat_to_life": false, "location": null, "areas": ["tc"],
+            "source_id": null, "review_state": "sanitised", "disseminated_to": [],
+            "legacy_grade": null, "submitted_at": ms_time(T0), "retention_review": "2032-11-20",
+        }))
+        .unwrap();
+        let made_at = |device| {
+            let s = RecordState::from_op(&op(
+                RecordId::new(),
+                RecordKind::IntelReport,
+                device,
+                T0,
+                put(&report),
+            ));
+            match item_of(&s.to_json(), &[], None).unwrap().fact {
+                Fact::Intel { made_at_hq, .. } => made_at_hq,
+                other => panic!("{other:?}"),
+            }
+        };
+        assert!(made_at(HQ_REVIEW_DEVICE));
+        assert!(!made_at(DeviceId::new()));
+
+        let source: beatbook_domain::intel::IntelSource =
+            serde_json::from_value(serde_json::json!({
+                "report_id": RecordId::new(), "source_type": "anonymous", "name": null,
+                "contact": null, "relationship": null, "notes": "", "recorded_at": ms_time(T0),
+                "retention_review": "2032-11-20",
+            }))
+            .unwrap();
+        let s = RecordState::from_op(&op(
+            RecordId::new(),
+            RecordKind::IntelSource,
+            DeviceId::new(),
+            T0,
+            put(&source),
+        ));
+        assert!(item_of(&s.to_json(), &[], None).is_none());
     }
 }
