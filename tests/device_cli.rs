@@ -457,11 +457,13 @@ fn patrols_and_engagements_are_logged_edited_and_deleted() {
             "Camden Town station",
             "--notes",
             "Leaflets on bag theft",
-            "--retention-review",
-            "2028-11-21",
         ],
     ));
     let engagement_id = engagement["id"].as_str().unwrap();
+    assert_eq!(
+        engagement["body"]["retention_review"], "2028-11-21",
+        "left out, the retention review is the domain's: two years after the engagement"
+    );
     assert_eq!(
         engagement["body"]["location"]["place"],
         "Camden Town station"

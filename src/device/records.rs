@@ -5,8 +5,8 @@
 
 use anyhow::Result;
 use beatbook_device::records;
-use beatbook_domain::meeting::{Meeting, YouSaidWeDid};
-use beatbook_domain::patrol::{Engagement, PatrolLog};
+use beatbook_domain::meeting::{NewMeeting, YouSaidWeDid};
+use beatbook_domain::patrol::{NewEngagement, NewPatrolLog};
 use beatbook_domain::tablet::{IntelSubmission, RecordDetail, RecordInput, RecordUpdate};
 use beatbook_domain::RecordId;
 use beatbook_store::{Store, StoreError};
@@ -263,8 +263,8 @@ pub fn meeting(store: &mut Store, a: MeetingArgs) -> Result<()> {
         .or("votes", json!([]))
         .or("agreed_priorities", json!([]))
         .or("notes", "");
-    let meeting: Meeting = form.read("meeting")?;
-    let saved = store.add_meeting(&meeting)?;
+    let meeting: NewMeeting = form.read("meeting")?;
+    let saved = store.add_meeting(meeting)?;
     if a.form.json {
         println!("{}", serde_json::to_string(&saved)?);
     } else {
@@ -286,7 +286,7 @@ pub fn patrol(store: &mut Store, a: PatrolArgs) -> Result<()> {
         .set("retention_review", text(a.retention_review))
         .or("started_at", Utc::now().to_rfc3339())
         .or("notes", "");
-    let patrol: PatrolLog = form.read("patrol")?;
+    let patrol: NewPatrolLog = form.read("patrol")?;
     create(store, RecordInput::PatrolLog(patrol), a.form.json)
 }
 
@@ -300,7 +300,7 @@ pub fn engagement(store: &mut Store, a: EngagementArgs) -> Result<()> {
         .set("retention_review", text(a.retention_review));
     location(&mut form, a.location);
     form.or("held_at", Utc::now().to_rfc3339()).or("notes", "");
-    let engagement: Engagement = form.read("engagement")?;
+    let engagement: NewEngagement = form.read("engagement")?;
     create(store, RecordInput::Engagement(engagement), a.form.json)
 }
 

@@ -15,10 +15,10 @@ use crate::{DeviceError, Session};
 pub fn create(store: &mut Store, input: RecordInput) -> Result<RecordId, StoreError> {
     match input {
         RecordInput::Concern(c) => store.add_concern(c),
-        RecordInput::Meeting(m) => store.add_meeting(&m).map(|saved| saved.meeting_id),
+        RecordInput::Meeting(m) => store.add_meeting(m).map(|saved| saved.meeting_id),
         RecordInput::Priority(p) => store.create(&p),
-        RecordInput::PatrolLog(p) => store.create(&p),
-        RecordInput::Engagement(e) => store.create(&e),
+        RecordInput::PatrolLog(p) => store.add_patrol_log(p),
+        RecordInput::Engagement(e) => store.add_engagement(e),
     }
 }
 

@@ -8,6 +8,7 @@
 pub mod access;
 pub mod area;
 pub mod concern;
+pub mod framework;
 pub mod hlc;
 pub mod ids;
 pub mod intel;

@@ -3,7 +3,7 @@
 use crate::record::{check_retention, review_after, Record, RecordKind};
 use crate::validation::ValidationErrors;
 use crate::{AreaId, RecordId};
-use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
+use chrono::{DateTime, Months, NaiveDate, NaiveTime, Utc};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
@@ -60,6 +60,25 @@ pub struct Meeting {
 pub const PRIORITY_REVIEW_MONTHS: u32 = 3;
 /// Default retention review for meetings and priorities.
 pub const MEETING_RETENTION_MONTHS: u32 = 24;
+
+/// When the next review falls due after a review (or agreement, or meeting) on `on`: three
+/// months later. A priority's review is overdue the day after.
+pub fn review_due(on: NaiveDate) -> NaiveDate {
+    review_after(on, PRIORITY_REVIEW_MONTHS)
+}
+
+/// Whether a priority last reviewed (or agreed) on `last_reviewed` is overdue for review on
+/// `day`: its last review is more than three months before it.
+///
+/// Counted back from `day`, where [`review_due`] counts forward from the review: the two agree
+/// except when a month is too short for the day. Last reviewed on 28 February, on 31 May: due
+/// on 28 May by [`review_due`], but not overdue here (31 May less three months is 28 February).
+pub fn review_overdue_on(last_reviewed: NaiveDate, day: NaiveDate) -> bool {
+    let earliest_in_time = day
+        .checked_sub_months(Months::new(PRIORITY_REVIEW_MONTHS))
+        .unwrap_or(NaiveDate::MIN);
+    last_reviewed < earliest_in_time
+}
 
 fn midday(d: NaiveDate) -> DateTime<Utc> {
     d.and_time(NaiveTime::from_hms_opt(12, 0, 0).unwrap_or_default())
@@ -153,6 +172,51 @@ impl Record for Meeting {
     }
 }
 
+/// A meeting as the form gives it: the review date and the retention review date may be left
+/// out, and are worked out from the day it was held.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
+pub struct NewMeeting {
+    pub meeting_type: MeetingType,
+    pub area_id: AreaId,
+    pub held_on: NaiveDate,
+    pub venue: Option<String>,
+    pub attendance: Vec<AttendanceCount>,
+    pub total_attendance: Option<u32>,
+    pub issues_raised: Vec<String>,
+    pub votes: Vec<PriorityVote>,
+    pub agreed_priorities: Vec<String>,
+    /// When left out: the day the review of the priorities it agreed falls due ([`review_due`]).
+    #[serde(default)]
+    pub review_date: Option<NaiveDate>,
+    pub notes: String,
+    /// When left out: [`MEETING_RETENTION_MONTHS`] after the meeting.
+    #[serde(default)]
+    #[ts(optional)]
+    pub retention_review: Option<NaiveDate>,
+}
+
+impl NewMeeting {
+    /// The meeting, with its dates filled in. Validate the result before saving.
+    pub fn into_meeting(self) -> Meeting {
+        Meeting {
+            review_date: self.review_date.unwrap_or_else(|| review_due(self.held_on)),
+            retention_review: self
+                .retention_review
+                .unwrap_or_else(|| review_after(self.held_on, MEETING_RETENTION_MONTHS)),
+            meeting_type: self.meeting_type,
+            area_id: self.area_id,
+            held_on: self.held_on,
+            venue: self.venue,
+            attendance: self.attendance,
+            total_attendance: self.total_attendance,
+            issues_raised: self.issues_raised,
+            votes: self.votes,
+            agreed_priorities: self.agreed_priorities,
+            notes: self.notes,
+        }
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
 pub enum PriorityStatus {
@@ -218,8 +282,7 @@ impl YouSaidWeDid {
 impl Priority {
     /// When the next review is due: three months after the last review (or agreement).
     pub fn review_due(&self) -> NaiveDate {
-        let from = self.last_reviewed_on.unwrap_or(self.agreed_on);
-        review_after(from, PRIORITY_REVIEW_MONTHS)
+        review_due(self.last_reviewed_on.unwrap_or(self.agreed_on))
     }
 
     pub fn is_review_overdue(&self, today: NaiveDate) -> bool {
@@ -341,6 +404,41 @@ mod tests {
         assert!(!p.is_review_overdue(d("2026-11-30")));
         p.status = PriorityStatus::Achieved;
         assert!(!p.is_review_overdue(d("2027-11-30")));
+    }
+
+    #[test]
+    fn a_review_older_than_three_months_before_the_day_is_overdue() {
+        assert!(!review_overdue_on(d("2026-06-10"), d("2026-09-10")));
+        assert!(review_overdue_on(d("2026-06-09"), d("2026-09-10")));
+        // Counted back from a day the month before has no match for: the last day of that month.
+        assert!(!review_overdue_on(d("2026-02-28"), d("2026-05-31")));
+        assert!(review_overdue_on(d("2026-02-27"), d("2026-05-31")));
+        assert_eq!(review_due(d("2026-02-28")), d("2026-05-28"));
+    }
+
+    #[test]
+    fn a_new_meeting_is_due_for_review_in_three_months_and_kept_for_two_years() {
+        let new: NewMeeting = serde_json::from_value(serde_json::json!({
+            "meeting_type": "ward_panel", "area_id": "E05013655", "held_on": "2026-11-30",
+            "venue": null, "attendance": [{"role": "resident", "count": 12}],
+            "total_attendance": null, "issues_raised": [], "votes": [],
+            "agreed_priorities": ["Street drinking"], "review_date": null, "notes": "",
+        }))
+        .unwrap();
+        let m = new.clone().into_meeting();
+        assert_eq!(m.review_date, d("2027-02-28"));
+        assert_eq!(m.retention_review, d("2028-11-30"));
+        m.validate().unwrap();
+        let chosen = NewMeeting {
+            review_date: Some(d("2027-01-15")),
+            retention_review: Some(d("2029-01-01")),
+            ..new
+        }
+        .into_meeting();
+        assert_eq!(
+            (chosen.review_date, chosen.retention_review),
+            (d("2027-01-15"), d("2029-01-01"))
+        );
     }
 
     #[test]

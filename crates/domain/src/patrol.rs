@@ -1,7 +1,7 @@
 //! Hotspot patrols and community engagement.
 
 use crate::area::Location;
-use crate::record::{check_retention, Record, RecordKind};
+use crate::record::{check_retention, review_after, Record, RecordKind};
 use crate::validation::ValidationErrors;
 use crate::AreaId;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
@@ -22,6 +22,40 @@ pub struct PatrolLog {
 
 /// Longest believable patrol; anything longer is a forgotten stop.
 pub const MAX_PATROL_HOURS: i64 = 16;
+/// Default retention review for a patrol log: two years after it started.
+pub const PATROL_RETENTION_MONTHS: u32 = 24;
+/// Default retention review for an engagement: two years after it was held.
+pub const ENGAGEMENT_RETENTION_MONTHS: u32 = 24;
+
+/// A patrol log as the app starts it: the retention review date may be left out.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
+pub struct NewPatrolLog {
+    pub area_id: AreaId,
+    pub hotspot: Option<String>,
+    pub started_at: DateTime<Utc>,
+    pub ended_at: Option<DateTime<Utc>>,
+    pub notes: String,
+    /// When left out: [`PATROL_RETENTION_MONTHS`] after the day it started.
+    #[serde(default)]
+    #[ts(optional)]
+    pub retention_review: Option<NaiveDate>,
+}
+
+impl NewPatrolLog {
+    /// The patrol log, with its retention review date filled in. Validate it before saving.
+    pub fn into_patrol_log(self) -> PatrolLog {
+        PatrolLog {
+            retention_review: self.retention_review.unwrap_or_else(|| {
+                review_after(self.started_at.date_naive(), PATROL_RETENTION_MONTHS)
+            }),
+            area_id: self.area_id,
+            hotspot: self.hotspot,
+            started_at: self.started_at,
+            ended_at: self.ended_at,
+            notes: self.notes,
+        }
+    }
+}
 
 impl PatrolLog {
     /// Time spent in the area; `None` while the patrol is under way.
@@ -122,6 +156,38 @@ pub struct Engagement {
     pub retention_review: NaiveDate,
 }
 
+/// An engagement as the form gives it: the retention review date may be left out.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
+pub struct NewEngagement {
+    pub engagement_type: EngagementType,
+    pub area_id: AreaId,
+    pub held_at: DateTime<Utc>,
+    pub location: Option<Location>,
+    pub attendees: u32,
+    pub notes: String,
+    /// When left out: [`ENGAGEMENT_RETENTION_MONTHS`] after the day it was held.
+    #[serde(default)]
+    #[ts(optional)]
+    pub retention_review: Option<NaiveDate>,
+}
+
+impl NewEngagement {
+    /// The engagement, with its retention review date filled in. Validate it before saving.
+    pub fn into_engagement(self) -> Engagement {
+        Engagement {
+            retention_review: self.retention_review.unwrap_or_else(|| {
+                review_after(self.held_at.date_naive(), ENGAGEMENT_RETENTION_MONTHS)
+            }),
+            engagement_type: self.engagement_type,
+            area_id: self.area_id,
+            held_at: self.held_at,
+            location: self.location,
+            attendees: self.attendees,
+            notes: self.notes,
+        }
+    }
+}
+
 impl Record for Engagement {
     const KIND: RecordKind = RecordKind::Engagement;
     const NARRATIVE: &'static [&'static str] = &["notes"];
@@ -187,5 +253,34 @@ mod tests {
         assert_eq!(p.validate().unwrap_err().errors[0].code, "before_start");
         p.ended_at = Some(start + Duration::hours(17));
         assert_eq!(p.validate().unwrap_err().errors[0].code, "too_long");
+    }
+
+    #[test]
+    fn new_patrols_and_engagements_are_kept_for_two_years_from_their_day() {
+        let p: NewPatrolLog = serde_json::from_value(serde_json::json!({
+            "area_id": "tc-camden-town", "hotspot": null,
+            "started_at": "2026-11-20T23:30:00Z", "ended_at": null, "notes": "",
+        }))
+        .unwrap();
+        let p = p.into_patrol_log();
+        assert_eq!(p.retention_review, "2028-11-20".parse().unwrap());
+        p.validate().unwrap();
+        let e: NewEngagement = serde_json::from_value(serde_json::json!({
+            "engagement_type": "surgery", "area_id": "E05013655",
+            "held_at": "2026-11-21T10:00:00Z", "location": null, "attendees": 8, "notes": "",
+            "retention_review": "2029-01-01",
+        }))
+        .unwrap();
+        assert_eq!(
+            e.clone().into_engagement().retention_review,
+            "2029-01-01".parse().unwrap()
+        );
+        let e = NewEngagement {
+            retention_review: None,
+            ..e
+        }
+        .into_engagement();
+        assert_eq!(e.retention_review, "2028-11-21".parse().unwrap());
+        e.validate().unwrap();
     }
 }

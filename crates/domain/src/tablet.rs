@@ -5,9 +5,9 @@
 use crate::area::{Area, AreaKind, Location};
 use crate::concern::{Concern, NewConcern};
 use crate::intel::{Grade, SecurityMarking, SourceType};
-use crate::meeting::{Meeting, Priority, YouSaidWeDid};
+use crate::meeting::{Meeting, NewMeeting, Priority, YouSaidWeDid};
 use crate::merge::LogEntry;
-use crate::patrol::{Engagement, PatrolLog};
+use crate::patrol::{Engagement, NewEngagement, NewPatrolLog, PatrolLog};
 use crate::people::{Officer, Team};
 use crate::views::RecordSummary;
 use crate::{AreaId, OfficerId, RecordId, RecordKind};
@@ -227,10 +227,10 @@ pub struct RecordDetail {
 #[serde(tag = "kind", content = "record", rename_all = "snake_case")]
 pub enum RecordInput {
     Concern(NewConcern),
-    Meeting(Meeting),
+    Meeting(NewMeeting),
     Priority(Priority),
-    PatrolLog(PatrolLog),
-    Engagement(Engagement),
+    PatrolLog(NewPatrolLog),
+    Engagement(NewEngagement),
 }
 
 /// A record saved again after editing (kinds the device may edit).

@@ -7,9 +7,10 @@ use crate::dashboard::framework::Fact;
 use crate::error::ApiError;
 use crate::HqState;
 use beatbook_domain::area::{Area, AreaKind, GeoPoint};
+use beatbook_domain::meeting::review_overdue_on;
 use beatbook_domain::people::{Team, TeamKind};
 use beatbook_domain::{AreaId, RecordId};
-use chrono::{DateTime, Months, NaiveDate, NaiveTime, Utc};
+use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -149,9 +150,6 @@ fn tally<'a>(
 ) -> Tally {
     let mut shared: BTreeMap<(usize, String), u64> = BTreeMap::new();
     let mut joint: BTreeMap<usize, Vec<JointPriority>> = BTreeMap::new();
-    let due = today
-        .checked_sub_months(Months::new(3))
-        .unwrap_or(NaiveDate::MIN);
     for item in items {
         let record_areas = &item.areas;
         for (i, pair) in pairs.iter().enumerate() {
@@ -174,7 +172,7 @@ fn tally<'a>(
                             .cloned()
                             .unwrap_or_else(|| AreaId::new("")),
                         last_reviewed_on: *last_reviewed,
-                        overdue: *last_reviewed < due,
+                        overdue: review_overdue_on(*last_reviewed, today),
                     });
                 }
             }

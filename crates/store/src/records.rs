@@ -6,7 +6,7 @@ use beatbook_domain::concern::{Concern, NewConcern};
 use beatbook_domain::intel::{IntelReport, IntelSource};
 use beatbook_domain::meeting::{Meeting, Priority, YouSaidWeDid};
 use beatbook_domain::merge::{LogEntry, RecordState};
-use beatbook_domain::patrol::{Engagement, PatrolLog};
+use beatbook_domain::patrol::{Engagement, NewEngagement, NewPatrolLog, PatrolLog};
 use beatbook_domain::views::{ListFilter, RecordSummary};
 use beatbook_domain::{AreaId, Op, OpAction, Record, RecordId, RecordKind};
 use chrono::{DateTime, SecondsFormat, Utc};
@@ -500,6 +500,16 @@ impl Store {
         let id = id.unwrap_or_default();
         self.write(|tx, device, _| create_in(tx, device, id, &concern))?;
         Ok(id)
+    }
+
+    /// Start a patrol log from the app; its retention review date is the domain's default.
+    pub fn add_patrol_log(&mut self, new: NewPatrolLog) -> Result<RecordId, StoreError> {
+        self.create(&new.into_patrol_log())
+    }
+
+    /// Save an engagement from a form; its retention review date is the domain's default.
+    pub fn add_engagement(&mut self, new: NewEngagement) -> Result<RecordId, StoreError> {
+        self.create(&new.into_engagement())
     }
 
     /// Save changes to a record. Only the fields that changed become part of the op; returns

@@ -7,7 +7,7 @@ use crate::records::create_in;
 use crate::{Store, StoreError};
 use beatbook_domain::area::areas_containing;
 use beatbook_domain::intel::{IntelReport, IntelSource, ReviewState, INTEL_RETENTION_MONTHS};
-use beatbook_domain::meeting::{Meeting, Priority, PriorityStatus, SaraPlan, YouSaidWeDid};
+use beatbook_domain::meeting::{NewMeeting, Priority, PriorityStatus, SaraPlan, YouSaidWeDid};
 use beatbook_domain::merge::RecordState;
 use beatbook_domain::record::review_after;
 use beatbook_domain::tablet::{
@@ -277,7 +277,9 @@ impl Store {
     }
 
     /// Save a meeting and make a priority record for each priority it agreed, in one transaction.
-    pub fn add_meeting(&mut self, meeting: &Meeting) -> Result<MeetingSaved, StoreError> {
+    /// Dates left out are the domain's defaults; the priorities are kept as long as the meeting.
+    pub fn add_meeting(&mut self, new: NewMeeting) -> Result<MeetingSaved, StoreError> {
+        let meeting = &new.into_meeting();
         let meeting_id = RecordId::new();
         let priorities: Vec<(RecordId, Priority)> = meeting
             .agreed_priorities

@@ -308,7 +308,13 @@ export class FakeBackend implements Backend {
         return this.put('concern', concern as unknown as Record<string, unknown>);
       }
       case 'meeting': {
-        const m: Meeting = input.record;
+        // The dates the store fills in when the form leaves them out.
+        const r = input.record;
+        const m: Meeting = {
+          ...r,
+          review_date: r.review_date ?? addMonths(r.held_on, 3),
+          retention_review: r.retention_review ?? addMonths(r.held_on, 24),
+        };
         if (m.attendance.length === 0 && m.total_attendance === null) {
           throw invalid('attendance', 'record attendance by role or as a head count');
         }
@@ -332,6 +338,13 @@ export class FakeBackend implements Backend {
           this.put('priority', p as unknown as Record<string, unknown>);
         }
         return id;
+      }
+      case 'patrol_log':
+      case 'engagement': {
+        const r = input.record;
+        const day = 'started_at' in r ? r.started_at : r.held_at;
+        const record = { ...r, retention_review: r.retention_review ?? addMonths(day, 24) };
+        return this.put(input.kind, record as unknown as Record<string, unknown>);
       }
       default:
         return this.put(input.kind, input.record as unknown as Record<string, unknown>);
