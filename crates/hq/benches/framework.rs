@@ -12,7 +12,8 @@ use beatbook_domain::area::{Area, AreaKind};
 use beatbook_domain::concern::NewConcern;
 use beatbook_domain::people::{Officer, Role, Team, TeamKind};
 use beatbook_domain::{AreaId, DeviceId, Hlc, OfficerId, Op, OpAction, Record, RecordId, TeamId};
-use beatbook_hq::dashboard::framework::{self, BoardQuery};
+use beatbook_hq::dashboard::framework::{BoardQuery, Period};
+use beatbook_hq::performance;
 use beatbook_hq::push::{plan, PushContext};
 use beatbook_hq::storage::{DeviceRow, Storage};
 use beatbook_hq::{HqSettings, HqState};
@@ -149,7 +150,7 @@ async fn measure(name: &str, storage: Arc<dyn Storage>, records: usize) {
     let state = HqState::new(storage.clone(), Arc::new(HqSettings::default()));
     let q = BoardQuery::default();
     let t = Instant::now();
-    let board = framework::board(&state, &q).await.unwrap();
+    let board = performance::board(&state, &q).await.unwrap();
     println!(
         "{name}: framework board over {records} records, {} teams, first after HQ starts (reads every record): {:.2?}",
         board.rows.len(),
@@ -158,7 +159,7 @@ async fn measure(name: &str, storage: Arc<dyn Storage>, records: usize) {
     let mut warm = Vec::new();
     for _ in 0..5 {
         let t = Instant::now();
-        framework::board(&state, &q).await.unwrap();
+        performance::board(&state, &q).await.unwrap();
         warm.push(t.elapsed());
     }
     warm.sort();
@@ -168,7 +169,7 @@ async fn measure(name: &str, storage: Arc<dyn Storage>, records: usize) {
     );
     // Of which: bringing the facts up to date, and computing the board from them.
     let t = Instant::now();
-    let facts = framework::facts(&state).await.unwrap();
+    let facts = performance::facts(&state).await.unwrap();
     let caught_up = t.elapsed();
     let (teams, areas, targets) = (
         storage.teams().await.unwrap(),
@@ -177,12 +178,12 @@ async fn measure(name: &str, storage: Arc<dyn Storage>, records: usize) {
     );
     let t = Instant::now();
     let now = Utc::now();
-    framework::compute(
+    performance::compute(
         facts.items(),
         &teams,
         &areas,
         &targets,
-        framework::Period {
+        Period {
             from: now - Duration::days(28),
             to: now,
         },
@@ -200,7 +201,7 @@ async fn measure(name: &str, storage: Arc<dyn Storage>, records: usize) {
     for b in 0..3 {
         push_concerns(storage.as_ref(), records.div_ceil(BATCH) + b, 1_000).await;
         let t = Instant::now();
-        framework::board(&state, &q).await.unwrap();
+        performance::board(&state, &q).await.unwrap();
         after.push(t.elapsed());
     }
     println!(

@@ -12,6 +12,7 @@ pub mod enrolment;
 pub mod error;
 pub mod intel_review;
 pub mod overlaps;
+pub mod performance;
 pub mod photo_files;
 pub mod photos;
 pub mod push;

@@ -117,7 +117,7 @@ pub async fn list(
     let areas = state.storage.areas().await?;
     let teams = state.storage.teams().await?;
     let pairs = pairs(&teams, &areas);
-    let snapshot = crate::dashboard::framework::facts(state).await?;
+    let snapshot = crate::performance::facts(state).await?;
     let tally = tally(snapshot.items(), &pairs, &teams, period, today);
     Ok(assemble(&pairs, &teams, &areas, tally))
 }

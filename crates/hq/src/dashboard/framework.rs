@@ -1,29 +1,23 @@
-//! The performance framework's endpoints: the board per team (or area) and period, a cell's
-//! trend week by week and the records behind it, the targets, and a CSV board pack for the
-//! committee. The rules (measures, targets, red/amber/green, peak hours) are the domain's
-//! ([`beatbook_domain::framework`]); the records' facts are kept in memory ([`super::facts`]).
+//! The performance framework's endpoints and the types they answer: the board per team (or
+//! area) and period, a cell's trend week by week and the records behind it, the targets, and a
+//! CSV board pack for the committee. The work is in [`crate::performance`]; the rules are the
+//! domain's ([`beatbook_domain::framework`]).
 
 use super::auth::Staff;
-use super::facts::Snapshot;
-use super::records;
 use crate::error::ApiError;
-use crate::HqState;
+use crate::{performance, HqState};
 use axum::extract::{Query, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use beatbook_domain::access::HqAction;
-use beatbook_domain::area::Area;
-use beatbook_domain::framework::{self, TargetTable};
 pub use beatbook_domain::framework::{Fact, Item, Measure, Period, Rag};
-use beatbook_domain::people::{Team, TeamKind};
+use beatbook_domain::people::TeamKind;
 use beatbook_domain::protocol::ApiErrorBody;
 use beatbook_domain::views::RecordSummary;
-use beatbook_domain::{AreaId, RecordId};
-use chrono::{DateTime, Duration, NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, HashSet};
-use std::sync::Arc;
+use std::collections::BTreeMap;
 
 /// One cell of the board.
 #[derive(Clone, Debug, Serialize, ts_rs::TS, utoipa::ToSchema)]
@@ -70,61 +64,6 @@ pub struct MeasureInfo {
     pub label: &'static str,
 }
 
-/// Compute the board: every unit, every measure (see [`framework::tally`]).
-pub fn compute<'a>(
-    items: impl IntoIterator<Item = &'a Item>,
-    teams: &[Team],
-    areas: &[Area],
-    targets: &[TargetRow],
-    period: Period,
-    by_area: bool,
-) -> Board {
-    let units = framework::units(by_area, teams, areas);
-    let tallies = framework::tally(items, &units, &period);
-    let targets = TargetTable::new(
-        targets
-            .iter()
-            .map(|t| (t.scope.as_str(), t.measure.as_str(), t.target)),
-    );
-    let rows = units
-        .iter()
-        .zip(&tallies)
-        .map(|(u, row)| Row {
-            id: u.id.clone(),
-            name: u.name.clone(),
-            kind: u.kind,
-            cells: Measure::ALL
-                .into_iter()
-                .zip(row)
-                .map(|(m, t)| {
-                    let v = t.value(m, &period);
-                    let target = targets.target(by_area, u, m);
-                    Cell {
-                        measure: m,
-                        value: v,
-                        target,
-                        rag: Rag::of(v, target),
-                        records: t.records(),
-                    }
-                })
-                .collect(),
-        })
-        .collect();
-    Board {
-        from: period.from,
-        to: period.to,
-        by: if by_area { "area" } else { "team" }.into(),
-        measures: Measure::ALL
-            .into_iter()
-            .map(|m| MeasureInfo {
-                id: m,
-                label: m.label(),
-            })
-            .collect(),
-        rows,
-    }
-}
-
 #[derive(Deserialize, Default, Debug, ts_rs::TS, utoipa::IntoParams)]
 #[serde(default)]
 #[into_params(parameter_in = Query)]
@@ -142,12 +81,12 @@ pub struct BoardQuery {
 }
 
 impl BoardQuery {
-    fn period(&self) -> Result<Period, ApiError> {
+    pub(crate) fn period(&self) -> Result<Period, ApiError> {
         Period::days(self.from, self.to, Utc::now().date_naive())
             .ok_or_else(|| ApiError::BadRequest("the period must start before it ends".into()))
     }
 
-    fn by_area(&self) -> Result<bool, ApiError> {
+    pub(crate) fn by_area(&self) -> Result<bool, ApiError> {
         match self.by.as_deref() {
             None | Some("team") => Ok(false),
             Some("area") => Ok(true),
@@ -156,34 +95,6 @@ impl BoardQuery {
             ))),
         }
     }
-}
-
-/// The framework's facts, up to date (see [`super::facts`]).
-pub async fn facts(state: &HqState) -> Result<Arc<Snapshot>, ApiError> {
-    state.facts.current(state.storage.as_ref()).await
-}
-
-/// Run a computation over the facts off the async workers: at force scale it takes tens of
-/// milliseconds.
-async fn off_workers<T: Send + 'static>(
-    f: impl FnOnce() -> T + Send + 'static,
-) -> Result<T, ApiError> {
-    tokio::task::spawn_blocking(f)
-        .await
-        .map_err(|e| ApiError::Internal(e.to_string()))
-}
-
-/// The board, as `GET /api/v1/hq/framework` answers it.
-pub async fn board(state: &HqState, q: &BoardQuery) -> Result<Board, ApiError> {
-    let period = q.period()?;
-    let by_area = q.by_area()?;
-    let snapshot = facts(state).await?;
-    let (teams, areas, targets) = (
-        state.storage.teams().await?,
-        state.storage.areas().await?,
-        state.storage.targets().await?,
-    );
-    off_workers(move || compute(snapshot.items(), &teams, &areas, &targets, period, by_area)).await
 }
 
 /// `GET /api/v1/hq/framework`: the board, per team (or `by=area`) for a period (default the last
@@ -198,7 +109,7 @@ pub async fn get(
     Query(q): Query<BoardQuery>,
 ) -> Result<Json<Board>, ApiError> {
     staff.require(HqAction::ViewFramework)?;
-    Ok(Json(board(&state, &q).await?))
+    Ok(Json(performance::board(&state, &q).await?))
 }
 
 /// `GET /api/v1/hq/framework.csv`: the board pack, one line per unit and measure.
@@ -212,44 +123,15 @@ pub async fn csv(
     Query(q): Query<BoardQuery>,
 ) -> Result<Response, ApiError> {
     staff.require(HqAction::ViewFramework)?;
-    let b = board(&state, &q).await?;
-    let mut out = String::from("unit,name,type,measure,value,target,rag,records,from,to\n");
-    let esc = |s: &str| format!("\"{}\"", s.replace('"', "\"\""));
-    for row in &b.rows {
-        for c in &row.cells {
-            out.push_str(&format!(
-                "{},{},{},{},{},{},{},{},{},{}\n",
-                esc(&row.id),
-                esc(&row.name),
-                match row.kind {
-                    TeamKind::Tct => "TCT",
-                    TeamKind::Snt => "SNT",
-                },
-                c.measure.id(),
-                c.value.map(|v| v.to_string()).unwrap_or_default(),
-                c.target,
-                c.rag.as_str(),
-                c.records,
-                b.from.date_naive(),
-                (b.to - Duration::days(1)).date_naive(),
-            ));
-        }
-    }
-    Ok((
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!(
-                    "attachment; filename=\"board-pack-{}-{}.csv\"",
-                    b.from.date_naive(),
-                    (b.to - Duration::days(1)).date_naive()
-                ),
-            ),
-        ],
-        out,
-    )
-        .into_response())
+    let (name, text) = performance::board_pack_csv(&state, &q).await?;
+    let headers = [
+        (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
+        (
+            header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"{name}\""),
+        ),
+    ];
+    Ok((headers, text).into_response())
 }
 
 #[derive(Deserialize, Debug, utoipa::IntoParams)]
@@ -328,70 +210,7 @@ pub async fn trend(
     Query(q): Query<TrendQuery>,
 ) -> Result<Json<Trend>, ApiError> {
     staff.require(HqAction::ViewFramework)?;
-    let m = Measure::parse(&q.measure)
-        .ok_or_else(|| ApiError::BadRequest(format!("no measure {:?}", q.measure)))?;
-    let by_area = BoardQuery {
-        by: q.by.clone(),
-        ..Default::default()
-    }
-    .by_area()?;
-    let weeks = i64::from(q.weeks.unwrap_or(12).clamp(1, 104));
-    let snapshot = facts(&state).await?;
-    let (teams, areas, targets) = (
-        state.storage.teams().await?,
-        state.storage.areas().await?,
-        state.storage.targets().await?,
-    );
-    let today = Utc::now().date_naive();
-    let unit = q.unit.clone();
-    let points = off_workers(move || -> Result<Vec<TrendPoint>, ApiError> {
-        // Only the unit's own records matter: pick them once, then compute each week from them.
-        let unit_areas: Vec<AreaId> = framework::units(by_area, &teams, &areas)
-            .into_iter()
-            .find(|u| u.id == unit)
-            .map(|u| u.areas)
-            .ok_or_else(|| ApiError::NotFound(format!("no such unit {unit}")))?;
-        let unit_areas: HashSet<&AreaId> = unit_areas.iter().collect();
-        let mine: Vec<&Item> = snapshot
-            .items()
-            .filter(|i| i.areas.iter().any(|a| unit_areas.contains(a)))
-            .collect();
-        let mut points = Vec::new();
-        for period in Period::weeks_to(today, weeks) {
-            let board = compute(
-                mine.iter().copied(),
-                &teams,
-                &areas,
-                &targets,
-                period,
-                by_area,
-            );
-            let row = board
-                .rows
-                .iter()
-                .find(|r| r.id == unit)
-                .ok_or_else(|| ApiError::NotFound(format!("no {} {unit}", board.by)))?;
-            let cell =
-                row.cells.iter().find(|c| c.measure == m).ok_or_else(|| {
-                    ApiError::Internal("a measure is missing from the board".into())
-                })?;
-            points.push(TrendPoint {
-                from: period.from,
-                to: period.to,
-                value: cell.value,
-                target: cell.target,
-                rag: cell.rag,
-            });
-        }
-        Ok(points)
-    })
-    .await??;
-    Ok(Json(Trend {
-        unit: q.unit,
-        measure: m,
-        label: m.label(),
-        points,
-    }))
+    Ok(Json(performance::trend(&state, &q).await?))
 }
 
 /// `GET /api/v1/hq/framework/cell?unit=&measure=`: the records behind one cell, those that
@@ -406,68 +225,7 @@ pub async fn cell(
     Query(q): Query<CellQuery>,
 ) -> Result<Json<CellDetail>, ApiError> {
     staff.require(HqAction::DrillDown)?;
-    let m = Measure::parse(&q.measure)
-        .ok_or_else(|| ApiError::BadRequest(format!("no measure {:?}", q.measure)))?;
-    let bq = BoardQuery {
-        from: q.from,
-        to: q.to,
-        by: q.by.clone(),
-    };
-    let period = bq.period()?;
-    let unit_areas: Vec<AreaId> = if bq.by_area()? {
-        vec![AreaId::new(q.unit.as_str())]
-    } else {
-        state
-            .storage
-            .teams()
-            .await?
-            .into_iter()
-            .find(|t| t.id.as_str() == q.unit)
-            .ok_or_else(|| ApiError::NotFound(format!("no team {}", q.unit)))?
-            .areas
-    };
-    // The facts say which records are behind the cell; only those are read.
-    let snapshot = facts(&state).await?;
-    let behind: Vec<(RecordId, f64)> = off_workers(move || {
-        snapshot
-            .items()
-            .filter(|i| i.areas.iter().any(|a| unit_areas.contains(a)))
-            .filter_map(|i| Some((i.id, framework::contribution(m, &i.fact, &period)?)))
-            .collect()
-    })
-    .await?;
-    let mut out: Vec<CellRecord> = Vec::with_capacity(behind.len());
-    for (id, c) in behind {
-        let Some(r) = state.storage.record(id).await?.and_then(records::load) else {
-            continue;
-        };
-        if !records::hq_may_see(staff.role(), &r.change.facts) {
-            continue;
-        }
-        out.push(CellRecord {
-            record: r.summary,
-            contribution: c,
-            met: !m.is_share() || c > 0.0,
-        });
-    }
-    out.sort_by(|a, b| {
-        (a.met, std::cmp::Reverse(a.record.occurred_at))
-            .cmp(&(b.met, std::cmp::Reverse(b.record.occurred_at)))
-    });
-    records::log(
-        &state,
-        &staff,
-        "view",
-        out.iter().map(|r| r.record.id).collect(),
-        format!("framework drill-down {} {}", q.unit, m.id()),
-    )
-    .await?;
-    Ok(Json(CellDetail {
-        unit: q.unit,
-        measure: m,
-        label: m.label(),
-        records: out,
-    }))
+    Ok(Json(performance::cell(&state, &staff.officer, &q).await?))
 }
 
 /// A performance framework target: for one measure, for `team:<id>` or `kind:tct`/`kind:snt`.
@@ -501,10 +259,7 @@ pub async fn targets(
     staff: Staff,
 ) -> Result<Json<Targets>, ApiError> {
     staff.require(HqAction::ViewFramework)?;
-    Ok(Json(Targets {
-        targets: state.storage.targets().await?,
-        defaults: framework::default_targets(),
-    }))
+    Ok(Json(performance::targets(&state).await?))
 }
 
 /// `POST /api/v1/hq/framework/targets`: set a target (admin). A negative target is refused.
@@ -519,31 +274,7 @@ pub async fn put_target(
 ) -> Result<Json<TargetRow>, ApiError> {
     staff.require(HqAction::SetTargets)?;
     let Json(t) = body.map_err(|e| ApiError::BadRequest(e.body_text()))?;
-    if Measure::parse(&t.measure).is_none() {
-        return Err(ApiError::BadRequest(format!("no measure {:?}", t.measure)));
-    }
-    if !t.target.is_finite() || t.target < 0.0 {
-        return Err(ApiError::BadRequest(
-            "a target is a number, 0 or more".into(),
-        ));
-    }
-    let scope_ok = match t.scope.split_once(':') {
-        Some(("kind", "tct" | "snt")) => true,
-        Some(("team", id)) => state
-            .storage
-            .teams()
-            .await?
-            .iter()
-            .any(|k| k.id.as_str() == id),
-        _ => false,
-    };
-    if !scope_ok {
-        return Err(ApiError::BadRequest(format!(
-            "scope {:?}: use team:<id> or kind:tct / kind:snt",
-            t.scope
-        )));
-    }
-    state.storage.put_target(&t).await?;
-    tracing::info!(scope = %t.scope, measure = %t.measure, target = t.target, by = %staff.officer.id, "framework target set");
-    Ok(Json(t))
+    Ok(Json(
+        performance::set_target(&state, &staff.officer, t).await?,
+    ))
 }
