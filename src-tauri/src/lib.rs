@@ -184,7 +184,8 @@ mod tests {
     #[test]
     fn the_capability_grants_exactly_the_listed_commands() {
         let path = concat!(env!("CARGO_MANIFEST_DIR"), "/capabilities/default.json");
-        let capability: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+        let capability: Value =
+            serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
         let granted = capability["permissions"]
             .as_array()
             .unwrap()
@@ -202,7 +203,10 @@ mod tests {
 
     #[test]
     fn the_ui_invokes_exactly_the_listed_commands() {
-        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../ui/src/lib/backend/tauri.ts");
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../ui/src/lib/backend/tauri.ts"
+        );
         let source = std::fs::read_to_string(path).unwrap();
         let invoked = invoked_commands(&source);
         let expected = listed().into_iter().map(str::to_owned);

@@ -437,6 +437,9 @@ mod tests {
     #[test]
     fn a_command_error_leaves_out_what_it_does_not_have() {
         let json = serde_json::to_value(CommandError::new(ErrorCode::Locked, "Locked.")).unwrap();
-        assert_eq!(json, serde_json::json!({"code": "locked", "message": "Locked."}));
+        assert_eq!(
+            json,
+            serde_json::json!({"code": "locked", "message": "Locked."})
+        );
     }
 }
