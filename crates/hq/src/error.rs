@@ -7,9 +7,9 @@ use axum::Json;
 use beatbook_domain::protocol::{codes, ApiErrorBody};
 use serde::{Deserialize, Serialize};
 
-/// The stable `code` of every HQ error body: devices and the dashboard switch on it (the
-/// dashboard through the generated `ui/src/hq/bindings/ApiErrorCode.ts`). The codes a device acts
-/// on are those of [`beatbook_domain::protocol::codes`].
+/// The stable `code` of every HQ error body: devices and the dashboard switch on it, never on the
+/// message. Generated into TypeScript for the dashboard; the codes a device acts on are also
+/// constants in `beatbook_domain::protocol::codes`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 #[ts(export_to = "../../hq/bindings/")]

@@ -70,13 +70,10 @@ export type Call = { [M in Method]: { method: M; args: Parameters<Backend[M]> } 
 type Scripted<M extends Method> = { answer: Answer<M> } | { error: BackendErrorBody };
 
 export interface FakeBackendOptions {
-  appInfo?: AppInfo;
   /** Where the device starts: nothing on it, locked, or unlocked (the default). */
   start?: 'new' | 'locked' | 'unlocked';
   /** What `areasAll` answers (none by default). */
   areas?: Area[];
-  /** Calls (by method name) that reject with this error instead of answering. */
-  failures?: Partial<Record<Method, BackendErrorBody>>;
 }
 
 /** A record as the store holds it: what was saved, with what the device would have added given
@@ -122,8 +119,7 @@ export class FakeBackend implements Backend {
   hqReachable = true;
   private readonly scripts = new Map<Method, Scripted<Method>[]>();
   private readonly answers = new Map<Method, Answer<Method>>();
-  private readonly failures: Partial<Record<Method, BackendErrorBody>>;
-  private readonly info: AppInfo;
+  private readonly failures: Partial<Record<Method, BackendErrorBody>> = {};
   private readonly areas: Area[];
   private state: LockState;
   private settingsValue: DeviceSettings = { auto_lock_minutes: 5, tile_url: null };
@@ -133,9 +129,7 @@ export class FakeBackend implements Backend {
   private offline = false;
 
   constructor(options: FakeBackendOptions = {}) {
-    this.info = options.appInfo ?? FAKE_APP_INFO;
     this.areas = options.areas ?? [];
-    this.failures = { ...options.failures };
     const start = options.start ?? 'unlocked';
     this.state = start === 'new' ? 'not_enrolled' : start;
   }
@@ -202,7 +196,7 @@ export class FakeBackend implements Backend {
   }
 
   appInfo(): Promise<AppInfo> {
-    return this.call('appInfo', [], () => ({ ...this.info }));
+    return this.call('appInfo', [], () => ({ ...FAKE_APP_INFO }));
   }
   appReady(): Promise<number> {
     return this.call('appReady', [], () => 0);
