@@ -1,6 +1,7 @@
 //! What the tablet app's commands take and answer, beyond the records themselves: session and
-//! sync state, record details with history, the shift briefing and the priorities board.
-//! Shared with the UI through the generated TypeScript types.
+//! sync state, record details with history, the shift briefing and the priorities board, and a
+//! failed command's [`CommandError`] with its stable [`ErrorCode`]. Shared with the UI through the
+//! generated TypeScript types.
 
 use crate::area::{Area, AreaKind, Location};
 use crate::concern::{Concern, NewConcern};
