@@ -1,37 +1,14 @@
 //! Declares the app's own commands, so each one gets an `allow-*` / `deny-*` permission and is
 //! callable only where a capability (capabilities/*.json) grants it.
 
-const COMMANDS: &[&str] = &[
-    "app_info",
-    "app_ready",
-    "map_tile",
-    "session_status",
-    "enrol",
-    "unlock",
-    "lock",
-    "session_touch",
-    "settings_get",
-    "settings_set",
-    "records_create",
-    "intel_submit",
-    "records_update",
-    "priority_add_update",
-    "records_list",
-    "records_search",
-    "records_get",
-    "records_resolve",
-    "concern_create_with_photos",
-    "record_photos",
-    "record_attach_photos",
-    "photo_get",
-    "areas_at",
-    "areas_all",
-    "briefing",
-    "priorities_board",
-    "sync_now",
-    "sync_status",
-    "end_of_shift",
-];
+/// The list in `src/commands/list.rs`, as names.
+macro_rules! app_commands {
+    ($($module:ident::$command:ident),* $(,)?) => {
+        &[$(stringify!($command)),*]
+    };
+}
+
+const COMMANDS: &[&str] = include!("src/commands/list.rs");
 
 fn main() {
     if let Err(error) = tauri_build::try_build(

@@ -11,6 +11,13 @@ pub use state::{AppSettings, AppState, DATA_DIR_ENV};
 
 use tauri::{App, Builder, Manager, Runtime};
 
+/// The handlers of the commands listed in `commands/list.rs`.
+macro_rules! app_commands {
+    ($($module:ident::$command:ident),* $(,)?) => {
+        tauri::generate_handler![$(commands::$module::$command),*]
+    };
+}
+
 /// Builds the app on `builder`: `run` passes `tauri::Builder::default()`, tests pass
 /// `tauri::test::mock_builder()` and their own data directory, so they can run in parallel.
 ///
@@ -18,37 +25,7 @@ use tauri::{App, Builder, Manager, Runtime};
 /// starts, which mock apps never do.
 pub fn run_app<R: Runtime>(builder: Builder<R>, settings: AppSettings) -> tauri::Result<App<R>> {
     let app = builder
-        .invoke_handler(tauri::generate_handler![
-            commands::app::app_info,
-            commands::app::app_ready,
-            commands::map::map_tile,
-            commands::session::session_status,
-            commands::session::enrol,
-            commands::session::unlock,
-            commands::session::lock,
-            commands::session::session_touch,
-            commands::session::settings_get,
-            commands::session::settings_set,
-            commands::records::records_create,
-            commands::records::intel_submit,
-            commands::records::records_update,
-            commands::records::priority_add_update,
-            commands::records::records_list,
-            commands::records::records_search,
-            commands::records::records_get,
-            commands::records::records_resolve,
-            commands::photos::concern_create_with_photos,
-            commands::photos::record_photos,
-            commands::photos::record_attach_photos,
-            commands::photos::photo_get,
-            commands::areas::areas_at,
-            commands::areas::areas_all,
-            commands::briefing::briefing,
-            commands::briefing::priorities_board,
-            commands::sync::sync_now,
-            commands::sync::sync_status,
-            commands::sync::end_of_shift,
-        ])
+        .invoke_handler(include!("commands/list.rs"))
         .build(tauri::generate_context!())?;
     let data_dir = match settings.data_dir.clone() {
         Some(dir) => dir,
@@ -168,5 +145,109 @@ mod tests {
         let (_app, webview, _dir) = app_with_window("main");
 
         assert!(invoke(&webview, "no_such_command").is_err());
+    }
+
+    /// The command names in `commands/list.rs`.
+    fn listed() -> Vec<&'static str> {
+        macro_rules! app_commands {
+            ($($module:ident::$command:ident),* $(,)?) => {
+                vec![$(stringify!($command)),*]
+            };
+        }
+        include!("commands/list.rs")
+    }
+
+    /// Sorted, with the names in one and not the other shown by the assertion.
+    fn sorted(names: impl IntoIterator<Item = String>) -> Vec<String> {
+        let mut names: Vec<String> = names.into_iter().collect();
+        names.sort();
+        names
+    }
+
+    #[test]
+    fn every_listed_command_is_registered_and_granted_to_the_main_window() {
+        let (_app, webview, _dir) = app_with_window("main");
+        let names = listed();
+        assert!(names.len() > 20, "{names:?}");
+        for name in names {
+            // Most fail for want of arguments or of a store; none may be unknown or refused.
+            if let Err(e) = invoke(&webview, name) {
+                let e = e.to_string();
+                assert!(
+                    !e.contains("not found") && !e.contains("not allowed"),
+                    "{name}: {e}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn the_capability_grants_exactly_the_listed_commands() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/capabilities/default.json");
+        let capability: Value =
+            serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+        let granted = capability["permissions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p.as_str().unwrap().to_owned());
+        let expected = listed()
+            .into_iter()
+            .map(|name| format!("allow-{}", name.replace('_', "-")));
+        assert_eq!(
+            sorted(granted),
+            sorted(expected),
+            "capabilities/default.json and commands/list.rs disagree"
+        );
+    }
+
+    #[test]
+    fn the_ui_invokes_exactly_the_listed_commands() {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../ui/src/lib/backend/tauri.ts"
+        );
+        let source = std::fs::read_to_string(path).unwrap();
+        let invoked = invoked_commands(&source);
+        let expected = listed().into_iter().map(str::to_owned);
+        assert_eq!(
+            sorted(invoked),
+            sorted(expected),
+            "ui/src/lib/backend/tauri.ts and commands/list.rs disagree"
+        );
+    }
+
+    /// The names in `call('name'`, `call<T>('name'` and `invoke('name'` (each once).
+    fn invoked_commands(source: &str) -> Vec<String> {
+        let mut names = std::collections::BTreeSet::new();
+        for call in ["call", "invoke"] {
+            for (at, _) in source.match_indices(call) {
+                let before = source[..at].chars().next_back();
+                if before.is_some_and(|c| c.is_alphanumeric() || c == '_' || c == '.') {
+                    continue;
+                }
+                let mut rest = &source[at + call.len()..];
+                if let Some(generic) = rest.strip_prefix('<') {
+                    match generic.find('>') {
+                        Some(end) => rest = &generic[end + 1..],
+                        None => continue,
+                    }
+                }
+                let Some(quoted) = rest.strip_prefix("('") else {
+                    continue;
+                };
+                if let Some(end) = quoted.find('\'') {
+                    names.insert(quoted[..end].to_owned());
+                }
+            }
+        }
+        names.into_iter().collect()
+    }
+
+    #[test]
+    fn the_ui_commands_are_read_from_calls_and_invokes() {
+        let source = "call<AppInfo>('app_info'); call('lock'); invoke('unlock', { pin }); \
+                      invoke<T>(command, args); recall('x'); backend.call('y');";
+        assert_eq!(invoked_commands(source), ["app_info", "lock", "unlock"]);
     }
 }

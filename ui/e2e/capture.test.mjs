@@ -1,12 +1,16 @@
 // @ts-check
 /**
- * The capture flow in a real browser, on the FakeBackend (`?fake=new`: nothing on the device):
+ * The capture flow in a real browser, on the demo device (`?fake=new`: nothing on the device):
  * enrol, lock and unlock with the PIN, log a concern, see it waiting, sync, see it on HQ. The
  * same story runs against the real app and a real HQ in tests/app_e2e.rs; names are those in
  * ui/README.md.
  *
- * Not covered here: HQ unreachable. The fake's `hqReachable` has no switch in the browser build
- * (the real-app test covers it with HQ stopped).
+ * The demo device is a test double: it checks no PIN and no field. Where a test needs the
+ * device's refusal, it scripts it through `window.beatbookFake` (src/lib/backend/fake.ts), in the
+ * device's `CommandError` shape; the rules themselves are tested in Rust
+ * (src-tauri/src/command_tests.rs).
+ *
+ * Not covered here: HQ unreachable (the real-app test covers it with HQ stopped).
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -14,7 +18,6 @@ import { usePage, url } from './browser.mjs';
 
 const ctx = usePage();
 
-/** What the FakeBackend accepts (src/lib/backend/fake.ts: FAKE_PASSWORD; any PIN of 6+). */
 const PASSWORD = 'demo-password-2026';
 const PIN = '135790';
 
@@ -30,6 +33,16 @@ async function enrol(page) {
   await page.getByLabel('Repeat new PIN', { exact: true }).fill(PIN);
   await page.getByRole('button', { name: 'Enrol this device' }).click();
   await page.getByRole('heading', { name: 'Home', level: 1 }).waitFor();
+}
+
+/**
+ * The next `method` call on the demo device rejects with `error`.
+ * @param {import('playwright-core').Page} page
+ * @param {string} method
+ * @param {{ code: string, message: string, fields?: { field: string, code: string, message: string }[], attempts_left?: number }} error
+ */
+async function rejectOnce(page, method, error) {
+  await page.evaluate(([m, e]) => /** @type {any} */ (window).beatbookFake.rejectOnce(m, e), /** @type {const} */ ([method, error]));
 }
 
 /** @param {import('playwright-core').Page} page */
@@ -88,19 +101,35 @@ test('capture: a wrong PIN says how many tries are left', async () => {
   const { page } = ctx;
   await enrol(page);
   await page.getByRole('button', { name: 'Lock now' }).click();
+  // The device's answer to a first wrong PIN (Rust: DeviceError::message).
+  await rejectOnce(page, 'unlock', {
+    code: 'wrong_pin',
+    message: "Wrong PIN. 4 tries left before this device's records are wiped.",
+    attempts_left: 4,
+  });
   await page.getByLabel('PIN', { exact: true }).fill('000000');
   await page.getByRole('button', { name: 'Unlock', exact: true }).click();
   const alert = page.getByRole('alert').filter({ hasText: /tries left/ });
   await alert.waitFor();
-  assert.match(await alert.innerText(), /tries left/);
+  assert.match(await alert.innerText(), /4 tries left/);
 });
 
 test('capture: enrolment needs every field', async () => {
   const { page } = ctx;
   await page.goto(url('?fake=new'));
   await page.getByRole('heading', { name: 'Enrol this tablet' }).waitFor();
+  // The device's answer to an enrolment with fields left empty (Rust: DeviceError::EnrolIncomplete).
+  await rejectOnce(page, 'enrol', {
+    code: 'invalid',
+    message: 'Fill in every field to enrol.',
+    fields: [
+      { field: 'code', code: 'required', message: 'Enrolment code is required' },
+      { field: 'collar_number', code: 'required', message: 'Collar number is required' },
+    ],
+  });
   await page.getByRole('button', { name: 'Enrol this device' }).click();
   // Still on the enrolment page, with something said about what is missing.
+  await page.getByRole('alert').waitFor();
   await page.getByRole('heading', { name: 'Enrol this tablet' }).waitFor();
   const text = await page.locator('main, body').first().innerText();
   assert.match(text, /required|Fill in|must/i);

@@ -1,62 +1,9 @@
 //! What can go wrong on the device, with a stable code for each and the words a person reads.
 
+pub use beatbook_domain::tablet::{CommandError, ErrorCode};
 use beatbook_domain::FieldError;
 use beatbook_store::StoreError;
 use beatbook_sync::SyncError;
-use serde::Serialize;
-
-/// Stable error codes: the UI switches on these, never on messages.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ErrorCode {
-    /// The data directory's path cannot be shown as text (not UTF-8).
-    DataDirNotUtf8,
-    /// No store on this device yet: enrol first.
-    NotEnrolled,
-    /// Enrolling a device that already has a store.
-    AlreadyEnrolled,
-    /// The store is locked: unlock with the PIN first.
-    Locked,
-    PinTooShort,
-    /// Wrong PIN; `attempts_left` says how many tries remain.
-    WrongPin,
-    /// Wrong PIN and only one try remains before the store is wiped.
-    LastAttempt,
-    /// Too many wrong PINs: the store has been wiped.
-    Wiped,
-    /// The record has problems; `fields` lists them field by field.
-    Invalid,
-    NotFound,
-    NotEditable,
-    /// Something in the request itself is wrong (an unknown field, a bad id).
-    BadInput,
-    /// HQ cannot be reached; changes wait on the device.
-    Offline,
-    SignInNeeded,
-    /// HQ revoked this device; its store is wiped.
-    Revoked,
-    /// HQ refused (a wrong enrolment code or password, say).
-    Refused,
-    VersionNotSupported,
-    /// HQ answered something unexpected.
-    Protocol,
-    /// The records signed in belong to another officer.
-    OtherOfficer,
-    /// The device's store failed (disk, database).
-    Storage,
-    /// A map tile is neither saved on the tablet nor reachable on the tile server.
-    TileUnavailable,
-}
-
-impl ErrorCode {
-    /// The code as the UI sees it (`wrong_pin`).
-    pub fn name(self) -> String {
-        serde_json::to_value(self)
-            .ok()
-            .and_then(|v| v.as_str().map(str::to_owned))
-            .unwrap_or_default()
-    }
-}
 
 /// A failed step of the device's session. The display text of the session's own errors is what
 /// the officer reads; a store or sync error displays as it is (the headless device prints it),
@@ -164,6 +111,18 @@ impl DeviceError {
                 _ => None,
             },
             _ => None,
+        }
+    }
+}
+
+/// What the app's command answers the UI when this step fails.
+impl From<DeviceError> for CommandError {
+    fn from(e: DeviceError) -> Self {
+        CommandError {
+            code: e.code(),
+            message: e.message(),
+            fields: e.fields(),
+            attempts_left: e.attempts_left(),
         }
     }
 }

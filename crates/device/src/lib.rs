@@ -26,6 +26,6 @@ mod sync;
 mod tablet;
 pub mod tiles;
 
-pub use error::{DeviceError, ErrorCode};
+pub use error::{CommandError, DeviceError, ErrorCode};
 pub use session::{profile_of, Session};
 pub use tablet::{Tablet, TabletSettings};

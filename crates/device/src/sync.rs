@@ -163,7 +163,7 @@ impl Session {
             refused,
             pending_photos,
             photo_error: report.photos.error,
-            error_code: error.as_ref().map(|e| e.code().name()),
+            error_code: error.as_ref().map(DeviceError::code),
             error_message: error.as_ref().map(DeviceError::message),
         })
     }

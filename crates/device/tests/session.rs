@@ -163,7 +163,7 @@ async fn end_of_shift_says_what_is_left_as_facts() {
     let end = session.end_of_shift(&|_| {}).await.unwrap();
     assert!(!end.complete);
     assert_eq!(end.pending, 1);
-    assert_eq!(end.error_code.as_deref(), Some("offline"));
+    assert_eq!(end.error_code, Some(ErrorCode::Offline));
     assert!(
         end.error_message
             .as_deref()

@@ -1,6 +1,7 @@
 //! What the tablet app's commands take and answer, beyond the records themselves: session and
-//! sync state, record details with history, the shift briefing and the priorities board.
-//! Shared with the UI through the generated TypeScript types.
+//! sync state, record details with history, the shift briefing and the priorities board, and a
+//! failed command's [`CommandError`] with its stable [`ErrorCode`]. Shared with the UI through the
+//! generated TypeScript types.
 
 use crate::area::{Area, AreaKind, Location};
 use crate::concern::{Concern, NewConcern};
@@ -9,6 +10,7 @@ use crate::meeting::{Meeting, NewMeeting, Priority, YouSaidWeDid};
 use crate::merge::LogEntry;
 use crate::patrol::{Engagement, NewEngagement, NewPatrolLog, PatrolLog};
 use crate::people::{Officer, Team};
+use crate::validation::FieldError;
 use crate::views::RecordSummary;
 use crate::{AreaId, OfficerId, RecordId, RecordKind};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -153,7 +155,7 @@ pub struct SyncOutcome {
     /// Why the last photo upload failed, when one did (a failed photo does not fail the sync).
     pub photo_error: Option<String>,
     /// Stable code of the error that stopped the sync (`offline`, `sign_in_needed`, ...).
-    pub error_code: Option<String>,
+    pub error_code: Option<ErrorCode>,
     /// That error, in words for the officer.
     pub error_message: Option<String>,
 }
@@ -328,5 +330,117 @@ impl Default for DeviceSettings {
             auto_lock_minutes: 5,
             tile_url: None,
         }
+    }
+}
+
+/// Stable error codes of the tablet app's commands: the UI switches on these, never on messages.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    /// The data directory's path cannot be shown as text (not UTF-8).
+    DataDirNotUtf8,
+    /// No store on this device yet: enrol first.
+    NotEnrolled,
+    /// Enrolling a device that already has a store.
+    AlreadyEnrolled,
+    /// The store is locked: unlock with the PIN first.
+    Locked,
+    PinTooShort,
+    /// Wrong PIN; `attempts_left` says how many tries remain.
+    WrongPin,
+    /// Wrong PIN and only one try remains before the store is wiped.
+    LastAttempt,
+    /// Too many wrong PINs: the store has been wiped.
+    Wiped,
+    /// The record has problems; `fields` lists them field by field.
+    Invalid,
+    NotFound,
+    NotEditable,
+    /// Something in the request itself is wrong (an unknown field, a bad id).
+    BadInput,
+    /// HQ cannot be reached; changes wait on the device.
+    Offline,
+    SignInNeeded,
+    /// HQ revoked this device; its store is wiped.
+    Revoked,
+    /// HQ refused (a wrong enrolment code or password, say).
+    Refused,
+    VersionNotSupported,
+    /// HQ answered something unexpected.
+    Protocol,
+    /// The records signed in belong to another officer.
+    OtherOfficer,
+    /// The device's store failed (disk, database).
+    Storage,
+    /// A map tile is neither saved on the tablet nor reachable on the tile server.
+    TileUnavailable,
+}
+
+impl ErrorCode {
+    /// The code as the UI sees it (`wrong_pin`).
+    pub fn name(self) -> String {
+        serde_json::to_value(self)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_owned))
+            .unwrap_or_default()
+    }
+}
+
+impl std::fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.name())
+    }
+}
+
+/// What a failed command answers: `{ "code": "...", "message": "..." }`, plus field errors for an
+/// invalid record and the PIN tries left after a wrong PIN. The message is for a person (what
+/// happened, what to do next) and never carries a secret or a stack trace.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS, thiserror::Error)]
+#[error("{message}")]
+pub struct CommandError {
+    pub code: ErrorCode,
+    pub message: String,
+    /// Field by field, for `invalid`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[ts(as = "Option<Vec<FieldError>>", optional)]
+    pub fields: Vec<FieldError>,
+    /// PIN tries left, for `wrong_pin`, `last_attempt` and `wiped`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub attempts_left: Option<u32>,
+}
+
+impl CommandError {
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        Self {
+            code,
+            message: message.into(),
+            fields: Vec::new(),
+            attempts_left: None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_error_code_is_its_snake_case_name_on_the_wire() {
+        assert_eq!(ErrorCode::LastAttempt.name(), "last_attempt");
+        assert_eq!(ErrorCode::DataDirNotUtf8.to_string(), "data_dir_not_utf8");
+        assert_eq!(
+            serde_json::from_str::<ErrorCode>("\"tile_unavailable\"").unwrap(),
+            ErrorCode::TileUnavailable
+        );
+    }
+
+    #[test]
+    fn a_command_error_leaves_out_what_it_does_not_have() {
+        let json = serde_json::to_value(CommandError::new(ErrorCode::Locked, "Locked.")).unwrap();
+        assert_eq!(
+            json,
+            serde_json::json!({"code": "locked", "message": "Locked."})
+        );
     }
 }

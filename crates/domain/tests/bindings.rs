@@ -50,6 +50,8 @@ fn export_all(dir: &Path) {
         tablet::MeetingSaved,
         tablet::Briefing,
         tablet::DeviceSettings,
+        tablet::ErrorCode,
+        tablet::CommandError,
     );
 }
 

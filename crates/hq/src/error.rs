@@ -5,6 +5,46 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use beatbook_domain::protocol::{codes, ApiErrorBody};
+use serde::{Deserialize, Serialize};
+
+/// The stable `code` of every HQ error body: devices and the dashboard switch on it, never on the
+/// message. Generated into TypeScript for the dashboard; the codes a device acts on are also
+/// constants in `beatbook_domain::protocol::codes`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export_to = "../../hq/bindings/")]
+pub enum ApiErrorCode {
+    BadRequest,
+    TooLarge,
+    Unauthorised,
+    TokenExpired,
+    DeviceRevoked,
+    Forbidden,
+    TooManyAttempts,
+    NotFound,
+    Conflict,
+    VersionNotSupported,
+    Internal,
+}
+
+impl ApiErrorCode {
+    /// The code as it goes on the wire (`not_found`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ApiErrorCode::BadRequest => "bad_request",
+            ApiErrorCode::TooLarge => "too_large",
+            ApiErrorCode::Unauthorised => codes::UNAUTHORISED,
+            ApiErrorCode::TokenExpired => codes::TOKEN_EXPIRED,
+            ApiErrorCode::DeviceRevoked => codes::DEVICE_REVOKED,
+            ApiErrorCode::Forbidden => "forbidden",
+            ApiErrorCode::TooManyAttempts => codes::TOO_MANY_ATTEMPTS,
+            ApiErrorCode::NotFound => "not_found",
+            ApiErrorCode::Conflict => "conflict",
+            ApiErrorCode::VersionNotSupported => codes::VERSION_NOT_SUPPORTED,
+            ApiErrorCode::Internal => "internal",
+        }
+    }
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
@@ -37,19 +77,20 @@ pub enum ApiError {
 }
 
 impl ApiError {
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> ApiErrorCode {
+        use ApiErrorCode as C;
         match self {
-            ApiError::BadRequest(_) => "bad_request",
-            ApiError::TooLarge => "too_large",
-            ApiError::Unauthorised(_) => codes::UNAUTHORISED,
-            ApiError::TokenExpired => codes::TOKEN_EXPIRED,
-            ApiError::DeviceRevoked => codes::DEVICE_REVOKED,
-            ApiError::Forbidden(_) => "forbidden",
-            ApiError::TooManyAttempts { .. } => codes::TOO_MANY_ATTEMPTS,
-            ApiError::NotFound(_) => "not_found",
-            ApiError::Conflict(_) => "conflict",
-            ApiError::VersionNotSupported(_) => codes::VERSION_NOT_SUPPORTED,
-            ApiError::Internal(_) => "internal",
+            ApiError::BadRequest(_) => C::BadRequest,
+            ApiError::TooLarge => C::TooLarge,
+            ApiError::Unauthorised(_) => C::Unauthorised,
+            ApiError::TokenExpired => C::TokenExpired,
+            ApiError::DeviceRevoked => C::DeviceRevoked,
+            ApiError::Forbidden(_) => C::Forbidden,
+            ApiError::TooManyAttempts { .. } => C::TooManyAttempts,
+            ApiError::NotFound(_) => C::NotFound,
+            ApiError::Conflict(_) => C::Conflict,
+            ApiError::VersionNotSupported(_) => C::VersionNotSupported,
+            ApiError::Internal(_) => C::Internal,
         }
     }
 
@@ -88,7 +129,7 @@ impl IntoResponse for ApiError {
             tracing::error!(%cause, "request failed");
         }
         let body = ApiErrorBody {
-            code: self.code().to_owned(),
+            code: self.code().as_str().to_owned(),
             message: self.to_string(),
         };
         let mut resp = (self.status(), Json(body)).into_response();
@@ -134,8 +175,21 @@ mod tests {
 
         let conflict = ApiError::from(StorageError::Conflict("taken".into()));
         assert_eq!(
-            (conflict.code(), conflict.to_string()),
+            (conflict.code().as_str(), conflict.to_string()),
             ("conflict", "taken".into())
         );
+    }
+
+    #[test]
+    fn each_code_goes_on_the_wire_as_its_generated_typescript_name() {
+        // Every variant, as the generated union names them: `"bad_request" | "too_large" | ...`.
+        let union = <ApiErrorCode as ts_rs::TS>::inline();
+        let names: Vec<&str> = union.split(" | ").map(|n| n.trim_matches('"')).collect();
+        assert!(names.len() > 1, "{union}");
+        for name in names {
+            let code: ApiErrorCode = serde_json::from_value(serde_json::json!(name)).unwrap();
+            assert_eq!(code.as_str(), name);
+            assert_eq!(serde_json::to_value(code).unwrap(), serde_json::json!(name));
+        }
     }
 }

@@ -47,6 +47,7 @@ fn export_all(root: &Path) {
         review::Regrade,
         review::Disseminate,
         review::Disseminated,
+        beatbook_hq::error::ApiErrorCode,
     );
 }
 

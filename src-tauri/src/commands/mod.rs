@@ -10,76 +10,21 @@ pub mod records;
 pub mod session;
 pub mod sync;
 
-use beatbook_device::DeviceError;
-pub use beatbook_device::ErrorCode;
-use beatbook_domain::FieldError;
-use beatbook_store::StoreError;
-use beatbook_sync::SyncError;
-use serde::Serialize;
-use std::fmt;
-
-/// What a failed command sends the UI: `{ "code": "...", "message": "..." }`, plus field errors
-/// for an invalid record and the PIN tries left after a wrong PIN. The message is for a person
-/// (what happened, what to do next) and never carries a secret or a stack trace.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct CommandError {
-    pub code: ErrorCode,
-    pub message: String,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub fields: Vec<FieldError>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub attempts_left: Option<u32>,
-}
-
-impl CommandError {
-    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
-        Self {
-            code,
-            message: message.into(),
-            fields: Vec::new(),
-            attempts_left: None,
-        }
-    }
-}
-
-impl fmt::Display for CommandError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.message)
-    }
-}
-
-impl std::error::Error for CommandError {}
-
-impl From<DeviceError> for CommandError {
-    fn from(e: DeviceError) -> Self {
-        Self {
-            code: e.code(),
-            message: e.message(),
-            fields: e.fields(),
-            attempts_left: e.attempts_left(),
-        }
-    }
-}
-
-impl From<StoreError> for CommandError {
-    fn from(e: StoreError) -> Self {
-        DeviceError::from(e).into()
-    }
-}
-
-impl From<SyncError> for CommandError {
-    fn from(e: SyncError) -> Self {
-        DeviceError::from(e).into()
-    }
-}
+/// What a failed command sends the UI (`beatbook_domain::tablet::CommandError`, generated into
+/// `ui/src/lib/bindings`): a stable code, words for a person, and field errors or PIN tries left.
+/// Every crate error reaches it through [`beatbook_device::DeviceError`].
+pub use beatbook_device::{CommandError, ErrorCode};
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    use beatbook_device::DeviceError;
+    use beatbook_store::StoreError;
+
     #[test]
     fn a_wrong_pin_reaches_the_ui_with_its_code_and_tries_left() {
-        let e: CommandError = StoreError::WrongPin { attempts_left: 1 }.into();
+        let e: CommandError = DeviceError::from(StoreError::WrongPin { attempts_left: 1 }).into();
         assert_eq!(e.code, ErrorCode::LastAttempt);
         let json = serde_json::to_value(&e).unwrap();
         assert_eq!(json["code"], "last_attempt");
@@ -92,7 +37,7 @@ mod tests {
     fn an_invalid_record_reaches_the_ui_field_by_field() {
         let mut errs = beatbook_domain::ValidationErrors::new();
         errs.add("description", "required", "A description is required");
-        let e: CommandError = StoreError::Invalid(errs).into();
+        let e: CommandError = DeviceError::from(StoreError::Invalid(errs)).into();
         let json = serde_json::to_value(&e).unwrap();
         assert_eq!(json["code"], "invalid");
         assert_eq!(json["fields"][0]["field"], "description");

@@ -5,7 +5,7 @@ import { BackendError } from '$lib/backend';
 import type { Area } from '$lib/bindings/Area';
 import type { Officer } from '$lib/bindings/Officer';
 import type { RecordSummary } from '$lib/bindings/RecordSummary';
-import { HttpHqApi, pagesFor, type Board, type HqApi, type RecordFilter } from './api';
+import { HttpHqApi, pagesFor, type Board, type HqApi, type HqError, type HqErrorCode, type RecordFilter } from './api';
 import Hq from './Hq.svelte';
 
 const supervisor: Officer = { id: 'PS1102', collar_number: 'PS1102', name: 'PS Helen Doyle', role: 'supervisor', teams: [] };
@@ -20,13 +20,16 @@ const board: Board = {
   ],
 };
 
+/** An error as HQ answers it: `code` is one of HQ's (generated `ApiErrorCode`). */
+const hqError = (code: HqErrorCode, message: string): HqError => new BackendError<HqErrorCode>({ code, message });
+
 function fakeApi(over: Partial<HqApi> = {}): HqApi {
-  const refuse = () => Promise.reject(new BackendError({ code: 'forbidden', message: 'no' }));
+  const refuse = () => Promise.reject(hqError('forbidden', 'no'));
   return {
-    me: () => Promise.reject(new BackendError({ code: 'unauthorised', message: 'sign in' })),
+    me: () => Promise.reject(hqError('unauthorised', 'sign in')),
     signIn: vi.fn(async (collar: string, password: string) => {
       if (collar === 'PS1102' && password === 'demo-password-1') return supervisor;
-      throw new BackendError({ code: 'unauthorised', message: 'Sign in again: the collar number or password is wrong' });
+      throw hqError('unauthorised', 'Sign in again: the collar number or password is wrong');
     }),
     signOut: async () => {},
     board: async () => board,
@@ -215,7 +218,7 @@ describe('HQ dashboard', () => {
 
   it('shows why records could not be listed', async () => {
     history.replaceState(null, '', '#/records');
-    const records = () => Promise.reject(new BackendError({ code: 'not_found', message: 'no team nowhere' }));
+    const records = () => Promise.reject(hqError('not_found', 'no team nowhere'));
     render(Hq, { props: { api: fakeApi({ me: async () => ({ ...supervisor, role: 'analyst' }), records }) } });
     expect(await screen.findByRole('alert')).toHaveTextContent('no team nowhere');
   });
@@ -224,6 +227,15 @@ describe('HQ dashboard', () => {
     vi.stubGlobal('fetch', async () => new Response(JSON.stringify({ code: 'forbidden', message: 'this needs the role admin' }), { status: 403 }));
     const e = await new HttpHqApi().officers().catch((x: unknown) => x);
     expect(e).toBeInstanceOf(BackendError);
-    expect((e as BackendError).code).toBe('forbidden');
+    expect((e as HqError).code).toBe('forbidden');
+  });
+
+  it('knows HQ\'s error codes by their generated type', () => {
+    const e = hqError('too_many_attempts', 'Wait a minute.');
+    expect(e.code === 'too_many_attempts').toBe(true);
+    // @ts-expect-error HQ has no such code: a misspelt or removed code fails `npm run check`.
+    expect(e.code === 'too_many_attempt').toBe(false);
+    // @ts-expect-error a tablet's code, not HQ's
+    expect(hqError('wrong_pin', 'no').code).toBe('wrong_pin');
   });
 });

@@ -7,13 +7,14 @@
  * `./bindings` (`BEATBOOK_UPDATE_BINDINGS=1 cargo test -p beatbook-hq --test bindings`), records,
  * officers, teams and areas in `$lib/bindings`. They are re-exported here for the pages.
  */
-import { BackendError } from '$lib/backend';
+import { BackendError, type ClientErrorCode } from '$lib/backend';
 import type { Area } from '$lib/bindings/Area';
 import type { Grade } from '$lib/bindings/Grade';
 import type { Officer } from '$lib/bindings/Officer';
 import type { RecordSummary } from '$lib/bindings/RecordSummary';
 import type { Team } from '$lib/bindings/Team';
 import type { AccessEntry } from './bindings/AccessEntry';
+import type { ApiErrorCode } from './bindings/ApiErrorCode';
 import type { Audit } from './bindings/Audit';
 import type { Board } from './bindings/Board';
 import type { BoardQuery } from './bindings/BoardQuery';
@@ -50,6 +51,7 @@ import type { TrendPoint } from './bindings/TrendPoint';
 
 export type {
   AccessEntry,
+  ApiErrorCode,
   Audit,
   Board,
   BoardRow,
@@ -75,6 +77,12 @@ export type {
   Trend,
   TrendPoint,
 };
+/** Every code a dashboard error carries: HQ's (`ApiErrorCode`, generated from Rust), `unreachable`
+ * when HQ cannot be reached, or the UI's own. */
+export type HqErrorCode = ApiErrorCode | 'unreachable' | ClientErrorCode;
+/** A failed call to HQ. */
+export type HqError = BackendError<HqErrorCode>;
+
 /** The period (and rows) of the board: the query of `GET /framework`. */
 export type Period = BoardQuery;
 /**
@@ -131,7 +139,7 @@ export class HttpHqApi implements HqApi {
       }
       resp = await fetch(`${this.base}${path}`, init);
     } catch {
-      throw new BackendError({ code: 'unreachable', message: 'HQ could not be reached. Check the connection and try again.' });
+      throw new BackendError<HqErrorCode>({ code: 'unreachable', message: 'HQ could not be reached. Check the connection and try again.' });
     }
     if (resp.status === 204) return undefined as T;
     const text = await resp.text();
@@ -141,7 +149,7 @@ export class HttpHqApi implements HqApi {
     } catch {
       parsed = null;
     }
-    if (!resp.ok) throw BackendError.from(parsed ?? `HQ answered ${resp.status}`);
+    if (!resp.ok) throw BackendError.from<HqErrorCode>(parsed ?? `HQ answered ${resp.status}`);
     return parsed as T;
   }
 

@@ -1,17 +1,5 @@
-/** Point-in-polygon and map projection for the areas, drawn with no tile server. */
+/** Map projection for the areas, drawn with no tile server. */
 import type { Area } from './bindings/Area';
-
-/** Even-odd rule, as `Area::contains` in crates/domain. */
-export function contains(area: Area, lat: number, lon: number): boolean {
-  const ring = area.boundary;
-  let inside = false;
-  for (let i = 0, j = ring.length - 1; i < ring.length; j = i++) {
-    const [xi, yi] = ring[i]!;
-    const [xj, yj] = ring[j]!;
-    if (yi > lat !== yj > lat && lon < ((xj - xi) * (lat - yi)) / (yj - yi) + xi) inside = !inside;
-  }
-  return inside;
-}
 
 export function centroid(area: Area): { lat: number; lon: number } {
   const n = area.boundary.length || 1;

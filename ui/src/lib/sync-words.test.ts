@@ -144,7 +144,7 @@ describe('a sync outcome in words', () => {
   });
 
   it('says what stopped the sync and what is left', () => {
-    const e = { error_code: 'sign_in_needed', error_message: 'Sign in to HQ again: the session has ended.' };
+    const e: Partial<SyncOutcome> = { error_code: 'sign_in_needed', error_message: 'Sign in to HQ again: the session has ended.' };
     expect(syncOutcomeWords(outcome({ pending: 3, ...e }))).toBe(
       '3 changes not on HQ yet. Sign in to HQ again: the session has ended. They stay on this device.',
     );

@@ -4,6 +4,7 @@ import { FakeBackend } from './fake';
 import { BackendError, CLIENT_ERROR_CODES, filter } from './index';
 import { TauriBackend } from './tauri';
 import type { NewConcern } from '../bindings/NewConcern';
+import type { RecordSummary } from '../bindings/RecordSummary';
 import type { SyncOutcome } from '../bindings/SyncOutcome';
 import type { SyncView } from '../bindings/SyncView';
 
@@ -55,17 +56,6 @@ describe('BackendError.from', () => {
   });
 });
 
-describe('FakeBackend', () => {
-  it('records calls and fails on request until told otherwise', async () => {
-    const backend = new FakeBackend();
-    backend.failWith('appInfo', { code: 'boom', message: 'Boom.' });
-    await expect(backend.appInfo()).rejects.toMatchObject({ code: 'boom' });
-    backend.failWith('appInfo', undefined);
-    await expect(backend.appInfo()).resolves.toMatchObject({ name: 'Beatbook' });
-    expect(backend.calls).toEqual(['appInfo', 'appInfo']);
-  });
-});
-
 const OUTCOME: SyncOutcome = {
   pushed: 1,
   acked: 1,
@@ -77,6 +67,14 @@ const OUTCOME: SyncOutcome = {
   photo_error: null,
   error_code: null,
   error_message: null,
+};
+const CONCERN: NewConcern = {
+  id: null, category: { kind: 'asb', type: 'nuisance', heading: 'noise' }, description: 'Music at 3am',
+  location: { lat: 51.5392, lon: -0.1426, place: null }, people: [], consent_to_contact: false, contact: null,
+  priority: 'low', status: 'open', crime_referral: null, reported_at: null, retention_review: null,
+};
+const ROW: RecordSummary = {
+  id: 'r1', kind: 'concern', title: '', status: 'open', occurred_at: '2026-11-20T20:00:00Z', areas: [], conflicts: [], pending_ops: 0, body: {},
 };
 const VIEW: SyncView = {
   state: 'waiting',
@@ -147,57 +145,76 @@ describe('TauriBackend commands', () => {
   });
 });
 
-describe('FakeBackend as a device', () => {
-  it('wipes after five wrong PINs, warning before the last', async () => {
-    const backend = new FakeBackend({ start: 'locked' });
-    const codes: string[] = [];
-    for (let i = 0; i < 5; i++) {
-      codes.push(await backend.unlock('000000').then(() => 'unlocked', (e: BackendError) => e.code));
-    }
-    expect(codes).toEqual(['wrong_pin', 'wrong_pin', 'wrong_pin', 'last_attempt', 'wiped']);
-    expect((await backend.sessionStatus()).state).toBe('not_enrolled');
+describe('error codes', () => {
+  it('are the generated ErrorCode or the UI\'s own, so a misspelt or removed one fails the type check', () => {
+    const e = new BackendError({ code: 'last_attempt', message: 'Wrong PIN. One try left.', attempts_left: 1 });
+    expect(e.code === 'last_attempt').toBe(true);
+    // @ts-expect-error the device has no such code
+    expect(e.code === 'last_attempts').toBe(false);
+    expect(BackendError.from('nonsense').code).toBe(CLIENT_ERROR_CODES.malformed);
+    // @ts-expect-error HQ's code, not the tablet's
+    expect(new BackendError({ code: 'forbidden', message: 'No.' }).code).toBe('forbidden');
   });
+});
 
-  it('keeps a photo waiting until HQ has it, and never calls that all uploaded', async () => {
+describe('FakeBackend', () => {
+  it('records calls and fails on request until told otherwise', async () => {
     const backend = new FakeBackend();
-    const concern: NewConcern = {
-      id: null, category: { kind: 'asb', type: 'nuisance', heading: 'noise' }, description: 'Music at 3am',
-      location: { lat: 51.5392, lon: -0.1426, place: null }, people: [], consent_to_contact: false, contact: null,
-      priority: 'low', status: 'open', crime_referral: null, reported_at: null, retention_review: null,
-    };
-    const jpeg = btoa(String.fromCharCode(0xff, 0xd8, 0xff, 0xe0, 9, 9));
-    const id = await backend.createConcernWithPhotos(concern, [`data:image/jpeg;base64,${jpeg}`]);
-    const [view] = await backend.recordPhotos(id);
-    expect(view).toMatchObject({ state: 'waiting', photo: { mime: 'image/jpeg', bytes: 6 } });
-    expect(new Uint8Array(await backend.photo(view!.photo.sha256))[0]).toBe(0xff);
-    expect((await backend.syncStatus()).pending_photos).toBe(1);
-    await backend.syncNow();
-    expect((await backend.recordPhotos(id))[0]?.state).toBe('on_hq');
-    expect((await backend.syncStatus()).state).toBe('all_uploaded');
-    await expect(backend.createConcernWithPhotos(concern, [btoa('GIF89a')])).rejects.toMatchObject({
-      code: 'invalid',
-      fields: [{ field: 'photos[0]', code: 'unsupported_type' }],
-    });
+    backend.failWith('appInfo', { code: 'storage', message: 'Boom.' });
+    await expect(backend.appInfo()).rejects.toMatchObject({ code: 'storage' });
+    backend.failWith('appInfo', undefined);
+    await expect(backend.appInfo()).resolves.toMatchObject({ name: 'Beatbook' });
+    expect(backend.calls.map((c) => c.method)).toEqual(['appInfo', 'appInfo']);
   });
 
-  it('keeps a saved record waiting until HQ can be reached', async () => {
+  it('answers as scripted: once each in order, then the standing answer, then the plain one', async () => {
+    const backend = new FakeBackend({ start: 'locked' });
+    backend
+      .rejectOnce('unlock', { code: 'wrong_pin', message: 'Wrong PIN. 4 tries left.', attempts_left: 4 })
+      .answerOnce('unlock', (pin) => ({ state: 'locked', profile: null, auto_lock_minutes: pin.length, max_pin_attempts: 5 }));
+    const first = await backend.unlock('111111').catch((e: unknown) => e);
+    expect(first).toBeInstanceOf(BackendError);
+    expect(first).toMatchObject({ code: 'wrong_pin', attempts_left: 4 });
+    expect(await backend.unlock('22')).toMatchObject({ state: 'locked', auto_lock_minutes: 2 });
+    expect((await backend.unlock('246810')).state).toBe('unlocked');
+    expect(backend.argsOf('unlock')).toEqual([['111111'], ['22'], ['246810']]);
+
+    backend.answer('searchRecords', (text) => [{ ...ROW, title: text }]);
+    backend.answerOnce('searchRecords', []);
+    expect(await backend.searchRecords('drink', filter())).toEqual([]);
+    expect((await backend.searchRecords('drink', filter()))[0]?.title).toBe('drink');
+    expect((await backend.searchRecords('noise', filter()))[0]?.title).toBe('noise');
+  });
+
+  it('puts scripted sync facts into words, as the Tauri backend does', async () => {
+    const backend = new FakeBackend();
+    backend.answer('syncStatus', VIEW).answerOnce('endOfShift', { ...OUTCOME, pending: 2, complete: false, error_code: 'offline' });
+    await expect(backend.syncStatus()).resolves.toEqual({ ...VIEW, words: '1 change waiting to upload.' });
+    expect((await backend.endOfShift()).words).toMatch(/^No signal: 2 changes not on HQ yet/);
+  });
+
+  it('keeps what is saved as given, waiting, until a sync reaches HQ', async () => {
     const backend = new FakeBackend();
     backend.hqReachable = false;
-    await backend.createRecord({
-      kind: 'concern',
-      record: {
-        id: null, category: { kind: 'asb', type: 'nuisance', heading: 'noise' }, description: 'Music at 3am',
-        location: { lat: 51.5392, lon: -0.1426, place: null }, people: [], consent_to_contact: false, contact: null,
-        priority: 'low', status: 'open', crime_referral: null, reported_at: null, retention_review: null,
-      },
-    });
-    expect((await backend.syncStatus()).state).toBe('waiting');
-    expect((await backend.syncNow()).complete).toBe(false);
-    expect((await backend.syncStatus()).words).toBe('No signal: 1 change waiting; they will upload automatically.');
+    const id = await backend.createConcernWithPhotos(CONCERN, [`data:image/png;base64,${btoa('\x89PNG')}`]);
+    const [row] = await backend.listRecords(filter({ kind: 'concern' }));
+    expect(row).toMatchObject({ id, title: 'Music at 3am', status: 'open', pending_ops: 1, body: { description: 'Music at 3am' } });
+    expect(await backend.listRecords(filter({ kind: 'meeting' }))).toEqual([]);
+    expect(await backend.searchRecords('Music', filter())).toEqual([]);
+    const [view] = await backend.recordPhotos(id);
+    expect(view).toMatchObject({ state: 'waiting', photo: { mime: 'image/png', bytes: 4 } });
+    expect(new Uint8Array(await backend.photo(view!.photo.sha256))[0]).toBe(0x89);
+
+    const offline = await backend.syncNow();
+    expect(offline).toMatchObject({ complete: false, error_code: 'offline', pending: 1, pending_photos: 1 });
+    expect(await backend.syncStatus()).toMatchObject({ state: 'offline', pending: 1, pending_photos: 1 });
+
     backend.hqReachable = true;
-    expect((await backend.syncNow()).complete).toBe(true);
-    expect((await backend.syncStatus()).state).toBe('all_uploaded');
-    const [row] = await backend.listRecords(filter());
-    expect(row?.areas).toEqual(['E05013655', 'tc-camden-town']);
+    const progress: string[] = [];
+    expect(await backend.syncNow((p) => progress.push(p.phase))).toMatchObject({ complete: true, acked: 1 });
+    expect(progress).toEqual(['pushing', 'photos', 'pulling']);
+    expect((await backend.recordPhotos(id))[0]?.state).toBe('on_hq');
+    expect(await backend.syncStatus()).toMatchObject({ state: 'all_uploaded', words: expect.stringMatching(/^All uploaded. Last sync/) });
+    await expect(backend.getRecord('no-such-id')).rejects.toMatchObject({ code: 'not_found' });
   });
 });

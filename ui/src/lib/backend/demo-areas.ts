@@ -1,4 +1,4 @@
-/** The demo reference areas (crates/domain/src/reference.rs, the rectangular ones), for the FakeBackend. */
+/** The demo reference areas (crates/domain/src/reference.rs, the rectangular ones), for the demo device (`demo.ts`). */
 import type { Area } from '../bindings/Area';
 
 export const DEMO_AREAS: Area[] = [

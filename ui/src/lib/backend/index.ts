@@ -8,8 +8,10 @@ import type { Area } from '../bindings/Area';
 import type { AreaId } from '../bindings/AreaId';
 import type { AreaRef } from '../bindings/AreaRef';
 import type { Briefing } from '../bindings/Briefing';
+import type { CommandError } from '../bindings/CommandError';
 import type { DeviceSettings } from '../bindings/DeviceSettings';
 import type { EnrolInput } from '../bindings/EnrolInput';
+import type { ErrorCode } from '../bindings/ErrorCode';
 import type { FieldError } from '../bindings/FieldError';
 import type { IntelSubmission } from '../bindings/IntelSubmission';
 import type { IntelSubmitted } from '../bindings/IntelSubmitted';
@@ -35,31 +37,36 @@ export interface AppInfo {
   data_dir: string;
 }
 
-/** The shape every backend error has on the wire (Rust: `CommandError`). */
-export interface BackendErrorBody {
-  /** Stable, machine-readable; the UI switches on this, never on `message`. */
-  code: string;
-  /** For a person: what happened and what to do next. */
-  message: string;
-  /** Field by field, for `invalid`. */
-  fields?: FieldError[];
-  /** PIN tries left, for `wrong_pin`, `last_attempt` and `wiped`. */
-  attempts_left?: number;
-}
-
-/** Codes the UI itself raises when the backend cannot be reached or answers nonsense. */
+/** Codes the UI itself raises: the backend could not be reached or answered nonsense, or a check
+ * the form makes before asking it. */
 export const CLIENT_ERROR_CODES = {
   unreachable: 'backend_unreachable',
   malformed: 'backend_malformed_error',
+  pinMismatch: 'pin_mismatch',
 } as const;
+export type ClientErrorCode = (typeof CLIENT_ERROR_CODES)[keyof typeof CLIENT_ERROR_CODES];
+
+/** Every code a tablet error carries: the device's (`ErrorCode`, generated from Rust) or the UI's
+ * own. Comparing a code with a string that is neither fails `npm run check`. */
+export type BackendErrorCode = ErrorCode | ClientErrorCode;
+
+/** The shape every backend error has on the wire (Rust: `CommandError`, generated), with the codes
+ * of its end: the tablet's by default, HQ's for the dashboard (`HqErrorCode`). */
+export type ErrorBody<C extends string = BackendErrorCode> = Omit<CommandError, 'code'> & {
+  /** Stable, machine-readable; the UI switches on this, never on `message`. */
+  code: C;
+};
+/** A tablet error on the wire. */
+export type BackendErrorBody = ErrorBody;
 
 /** A failed backend call. Always carries a `code` and a readable `message`. */
-export class BackendError extends Error implements BackendErrorBody {
-  readonly code: string;
+export class BackendError<C extends string = BackendErrorCode> extends Error {
+  readonly code: C;
   readonly fields: FieldError[];
   readonly attempts_left?: number;
 
-  constructor(body: BackendErrorBody) {
+  // NoInfer: a code is checked against `C` (the tablet's by default), not taken as a new type.
+  constructor(body: ErrorBody<NoInfer<C>>) {
     super(body.message);
     this.name = 'BackendError';
     this.code = body.code;
@@ -72,10 +79,11 @@ export class BackendError extends Error implements BackendErrorBody {
     return this.fields.find((f) => f.field === field || f.field.startsWith(`${field}.`))?.message;
   }
 
-  /** Turns anything thrown across the bridge into a `BackendError`. */
-  static from(thrown: unknown): BackendError {
-    if (thrown instanceof BackendError) return thrown;
-    if (isBackendErrorBody(thrown)) return new BackendError(thrown);
+  /** Turns anything thrown across the bridge into a `BackendError`. A `{code, message}` body is
+   * taken to carry a code of `C`, as the generated types say the other end sends. */
+  static from<C extends string = BackendErrorCode>(thrown: unknown): BackendError<C | ClientErrorCode> {
+    if (thrown instanceof BackendError) return thrown as BackendError<C>;
+    if (isBackendErrorBody(thrown)) return new BackendError(thrown as ErrorBody<C>);
     if (typeof thrown === 'string') {
       return new BackendError({ code: CLIENT_ERROR_CODES.malformed, message: thrown });
     }
@@ -87,7 +95,7 @@ export class BackendError extends Error implements BackendErrorBody {
   }
 }
 
-export function isBackendErrorBody(value: unknown): value is BackendErrorBody {
+export function isBackendErrorBody(value: unknown): value is ErrorBody<string> {
   return (
     typeof value === 'object' &&
     value !== null &&
