@@ -1,4 +1,4 @@
-//! The real tablet app's cold start and its memory after a simulated shift (issue 4).
+//! The real tablet app's cold start and its memory after a simulated shift.
 //!
 //! `cargo bench --profile dev --bench app` after `(cd ui && npm run build) && cargo build -p
 //! beatbook-app` (the debug app, as the end-to-end tests use; `--profile release` measures a

@@ -139,7 +139,7 @@ const CAMDEN_TOWN: (&str, &str) = ("51.5392", "-0.1426");
 /// On the Camden Town Safer Neighbourhoods Team, whose ward overlaps PC4127's town centre.
 const TEAMMATE: &str = "PC2290";
 
-/// Issue 4's story, on the real app with a real HQ: enrol, unlock after a restart, log a concern
+/// An officer's shift, on the real app with a real HQ: enrol, unlock after a restart, log a concern
 /// while HQ is unreachable, see it waiting, bring HQ back, sync, and find the concern on HQ
 /// through a teammate's (headless) device: a concern in the overlap of a ward and a town centre
 /// belongs to both teams.
