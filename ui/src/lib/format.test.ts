@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { areaLabel, areaName, date, dateTime, number, plural, sortAreas, time, todayInLondon, words } from './format';
+import { areaLabel, areaName, date, dateTime, number, plural, reference, sortAreas, time, todayInLondon, words } from './format';
 
 describe('dates and times are written in British English, in UK time', () => {
   it('writes an instant as day, short month, year and 24-hour time', () => {
@@ -67,5 +67,16 @@ describe('areas', () => {
       'tc-dalston',
     ]);
     expect(sortAreas(areas).map((a) => a.id)).toEqual(['E05013654', 'tc-camden-town', 'E05013655', 'tc-dalston']);
+  });
+});
+
+describe('record references', () => {
+  it('are the same as the Rust ones: the last 40 bits in Crockford base32', () => {
+    expect(reference('019af0c2-5b1e-7c3a-9d4e-0123456789ab')).toBe('4D2P-F2DB');
+    expect(reference('019af0c2-5b1e-7c3a-9d4e-000000000000')).toBe('0000-0000');
+    expect(reference('019af0c2-5b1e-7c3a-9d4e-00ffffffffff')).toBe('ZZZZ-ZZZZ');
+  });
+  it('are empty for something that is not an id', () => {
+    expect(reference('not an id')).toBe('');
   });
 });

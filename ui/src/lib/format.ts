@@ -121,3 +121,21 @@ export function sortAreas<A extends NamedArea>(areas: readonly A[], mine: readon
       a.kind.localeCompare(b.kind),
   );
 }
+
+const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
+
+/**
+ * The reference an officer reads, says and writes down for a record, e.g. `7F3K-92QD`: the id's
+ * last 40 bits in Crockford base32 (no I, L, O or U). The same as `RecordId::reference` in Rust.
+ */
+export function reference(id: string): string {
+  const hex = id.replace(/-/g, '').slice(-10);
+  if (!/^[0-9a-fA-F]{10}$/.test(hex)) return '';
+  let bits = BigInt(`0x${hex}`);
+  let out = '';
+  for (let i = 0; i < 8; i++) {
+    out = CROCKFORD[Number(bits & 31n)] + out;
+    bits >>= 5n;
+  }
+  return `${out.slice(0, 4)}-${out.slice(4)}`;
+}
