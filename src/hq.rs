@@ -38,10 +38,14 @@ enum HqCommand {
 
 #[derive(Subcommand)]
 enum AdminCommand {
-    /// Load the demo wards, town centres, teams and officers (all with the same password).
+    /// Load the demo wards, town centres, teams and officers (all with the same password), and
+    /// twelve weeks of their work up to now, sent from their tablets. Run again, it adds nothing.
     SeedDemo {
         #[arg(long, env = "BEATBOOK_DEMO_PASSWORD")]
         password: String,
+        /// Only the areas, teams and officers, without the twelve weeks of activity.
+        #[arg(long)]
+        no_activity: bool,
     },
     /// Add or update an officer.
     Officer {
@@ -139,17 +143,30 @@ pub fn run(args: HqArgs) -> Result<ExitCode> {
                 let state = HqState::new(storage, Arc::new(settings));
                 beatbook_hq::serve(listener, state).await?;
             }
-            HqCommand::Admin { command } => admin_command(storage.as_ref(), command).await?,
+            HqCommand::Admin { command } => admin_command(storage, settings, command).await?,
         }
         Ok(ExitCode::SUCCESS)
     })
 }
 
-async fn admin_command(storage: &dyn beatbook_hq::Storage, command: AdminCommand) -> Result<()> {
+async fn admin_command(
+    db: Arc<dyn beatbook_hq::Storage>,
+    settings: HqSettings,
+    command: AdminCommand,
+) -> Result<()> {
+    let storage = db.as_ref();
     match command {
-        AdminCommand::SeedDemo { password } => {
+        AdminCommand::SeedDemo {
+            password,
+            no_activity,
+        } => {
             admin::seed_demo(storage, &password).await?;
             println!("Loaded the demo areas, teams and officers.");
+            if !no_activity {
+                let state = HqState::new(db.clone(), Arc::new(settings));
+                let seeded = beatbook_hq::demo::seed_story(&state, &password).await?;
+                println!("{}", seeded.describe());
+            }
         }
         AdminCommand::Officer {
             collar,

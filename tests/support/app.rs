@@ -774,7 +774,7 @@ impl Hq {
             child: None,
             log: dir.join("hq.log"),
         };
-        hq.admin(&["seed-demo", "--password", DEMO_PASSWORD]);
+        hq.admin(&["seed-demo", "--password", DEMO_PASSWORD, "--no-activity"]);
         hq
     }
 

@@ -7,6 +7,7 @@
 pub mod admin;
 pub mod auth;
 pub mod dashboard;
+pub mod demo;
 pub mod device_sessions;
 pub mod enrolment;
 pub mod error;

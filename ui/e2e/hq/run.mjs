@@ -43,7 +43,7 @@ async function main() {
   if (!existsSync(join(ui, 'dist', 'hq.html'))) throw new Error('no ui/dist/hq.html: run `npm run build` first');
   const tmp = mkdtempSync(join(tmpdir(), 'beatbook-hq-e2e-'));
   const db = `sqlite:${join(tmp, 'hq.db')}`;
-  execFileSync(bin, ['hq', '--db', db, 'admin', 'seed-demo', '--password', 'demo-password-1'], { stdio: 'inherit' });
+  execFileSync(bin, ['hq', '--db', db, 'admin', 'seed-demo', '--password', 'demo-password-1', '--no-activity'], { stdio: 'inherit' });
   const port = await freePort();
   const hqUrl = `http://127.0.0.1:${port}`;
   const hq = spawn(bin, ['hq', '--db', db, 'serve', '--listen', `127.0.0.1:${port}`], {
