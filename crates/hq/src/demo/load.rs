@@ -1,7 +1,7 @@
 //! Loading the story as the tablets would send it: each officer's tablet is enrolled and signed
 //! in, and pushes its ops through [`crate::sync::push`], the function behind the sync endpoint,
-//! at the end of each day of the story (sooner when another officer's tablet needs a record it
-//! has not sent yet). So the op log, the hash chains, the change feed and the framework's facts
+//! every few days of the story (sooner when another officer's tablet needs a record it has not
+//! sent yet). So the op log, the hash chains, the change feed and the framework's facts
 //! are those HQ would have from real use.
 
 use super::story::Step;
@@ -13,6 +13,9 @@ use beatbook_domain::people::Officer;
 use beatbook_domain::protocol::{EnrolRequest, LoginRequest, OpOutcome};
 use beatbook_domain::{DeviceId, Hlc, OfficerId, Op, RecordId};
 use std::collections::HashMap;
+
+/// How often every tablet syncs, at least: more often would be truer to life, and slower to load.
+const SYNC_EVERY_SECONDS: i64 = 3 * 86_400;
 
 /// What every demo tablet's name starts with.
 pub const TABLET_NAME: &str = "Demo tablet of ";
@@ -110,14 +113,15 @@ pub async fn load(
     let mut pushed = 0;
     let mut day = None;
     for step in steps {
-        if day.is_some_and(|d| d != step.at.date_naive()) {
-            // The end of a day: every tablet syncs.
+        let this_sync = step.at.timestamp().div_euclid(SYNC_EVERY_SECONDS);
+        if day.is_some_and(|d| d != this_sync) {
+            // Every tablet syncs.
             for t in &mut tablets {
                 pushed += sync_tablet(state, t).await?;
             }
             unsent.clear();
         }
-        day = Some(step.at.date_naive());
+        day = Some(this_sync);
         let Some(&i) = of.get(&step.officer) else {
             return Err(failed("a step", format!("no tablet for {}", step.officer)));
         };

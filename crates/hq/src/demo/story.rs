@@ -296,8 +296,14 @@ impl Writer<'_> {
             let answer_at =
                 reported_at + Duration::hours(hours) + Duration::minutes(self.rng.gen_range(0..60));
             if answer_at < self.now {
-                let who = self.pick(&crew.everyone).clone();
-                let note = text::at(*self.pick(text::REPLIES), place.name);
+                // Usually the officer who took it; sometimes a colleague or the sergeant.
+                let who = if self.rng.gen_bool(0.75) {
+                    by.clone()
+                } else {
+                    self.pick(&crew.everyone).clone()
+                };
+                let reply = *self.pick(text::REPLIES);
+                let note = text::at(reply, place.name);
                 self.append(
                     answer_at,
                     &who,
