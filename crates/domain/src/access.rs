@@ -142,6 +142,8 @@ pub enum HqAction {
     ViewFramework,
     /// The records behind a cell of the framework.
     DrillDown,
+    /// A team's figures officer by officer (each team as [`may_see_officer_breakdown`] allows).
+    OfficerBreakdown,
     /// The directory: areas, teams, officers and their roles.
     ManageDirectory,
     /// Devices: enrolment codes, the device list, revocation.
@@ -153,7 +155,7 @@ pub enum HqAction {
 }
 
 impl HqAction {
-    pub const ALL: [HqAction; 11] = [
+    pub const ALL: [HqAction; 12] = [
         HqAction::SignIn,
         HqAction::ReadReference,
         HqAction::ReadRecords,
@@ -161,6 +163,7 @@ impl HqAction {
         HqAction::ReviewIntel,
         HqAction::ViewFramework,
         HqAction::DrillDown,
+        HqAction::OfficerBreakdown,
         HqAction::ManageDirectory,
         HqAction::ManageDevices,
         HqAction::SetTargets,
@@ -182,6 +185,8 @@ impl HqAction {
             HqAction::ViewFramework => &[Role::Supervisor, Role::Analyst, Role::Admin],
             // It lists records, which administrators do not read.
             HqAction::DrillDown => &[Role::Supervisor, Role::Analyst],
+            // Line management: how each officer is doing is for those who supervise them.
+            HqAction::OfficerBreakdown => &[Role::Supervisor],
             HqAction::SubjectAccess
             | HqAction::ManageDirectory
             | HqAction::ManageDevices
@@ -194,6 +199,14 @@ impl HqAction {
 /// Whether an HQ role may do `action` on the dashboard.
 pub fn hq_may(role: Role, action: HqAction) -> bool {
     action.roles().contains(&role)
+}
+
+/// Whether a person at HQ (`role`, member of `teams`) may see `team`'s figures officer by
+/// officer: supervisors, for the teams they supervise. A sergeant supervises their own team; an
+/// inspector (or above) supervises every team of their neighbourhood (or borough), so sees more.
+/// Analysts and administrators see the teams' figures, not officers'.
+pub fn may_see_officer_breakdown(role: Role, teams: &[TeamId], team: &TeamId) -> bool {
+    hq_may(role, HqAction::OfficerBreakdown) && teams.contains(team)
 }
 
 /// Whether an HQ role may see a record on the dashboard.
@@ -480,6 +493,46 @@ mod tests {
                     }
                 }
             }
+        }
+    }
+
+    #[test]
+    fn a_supervisor_sees_officers_figures_for_the_teams_they_supervise_only() {
+        let camden = TeamId::new("camden-tct");
+        let kentish = TeamId::new("kentish-town-snt");
+        let dalston = TeamId::new("dalston-snt");
+        let sergeant = [camden.clone()];
+        let inspector = [camden.clone(), kentish.clone()];
+        assert!(may_see_officer_breakdown(
+            Role::Supervisor,
+            &sergeant,
+            &camden
+        ));
+        assert!(!may_see_officer_breakdown(
+            Role::Supervisor,
+            &sergeant,
+            &kentish
+        ));
+        assert!(may_see_officer_breakdown(
+            Role::Supervisor,
+            &inspector,
+            &kentish
+        ));
+        assert!(!may_see_officer_breakdown(
+            Role::Supervisor,
+            &inspector,
+            &dalston
+        ));
+        for role in [
+            Role::Officer,
+            Role::Analyst,
+            Role::Admin,
+            Role::IntelligenceUnit,
+        ] {
+            assert!(
+                !may_see_officer_breakdown(role, &inspector, &camden),
+                "{role:?}"
+            );
         }
     }
 }

@@ -143,6 +143,17 @@ async fn push_concerns(storage: &dyn Storage, b: usize, n: usize) {
         .unwrap();
 }
 
+/// Who looks at the board: an analyst (force-wide figures, no officers' breakdown).
+fn analyst() -> Officer {
+    Officer {
+        id: OfficerId::new("AN0815"),
+        collar_number: "AN0815".into(),
+        name: "Analyst".into(),
+        role: Role::Analyst,
+        teams: vec![],
+    }
+}
+
 async fn measure(name: &str, storage: Arc<dyn Storage>, records: usize) {
     let t = Instant::now();
     load(storage.clone(), records).await;
@@ -150,7 +161,7 @@ async fn measure(name: &str, storage: Arc<dyn Storage>, records: usize) {
     let state = HqState::new(storage.clone(), Arc::new(HqSettings::default()));
     let q = BoardQuery::default();
     let t = Instant::now();
-    let board = performance::board(&state, &q).await.unwrap();
+    let board = performance::board(&state, &analyst(), &q).await.unwrap();
     println!(
         "{name}: framework board over {records} records, {} teams, first after HQ starts (reads every record): {:.2?}",
         board.rows.len(),
@@ -159,7 +170,7 @@ async fn measure(name: &str, storage: Arc<dyn Storage>, records: usize) {
     let mut warm = Vec::new();
     for _ in 0..5 {
         let t = Instant::now();
-        performance::board(&state, &q).await.unwrap();
+        performance::board(&state, &analyst(), &q).await.unwrap();
         warm.push(t.elapsed());
     }
     warm.sort();
@@ -186,6 +197,7 @@ async fn measure(name: &str, storage: Arc<dyn Storage>, records: usize) {
         Period {
             from: now - Duration::days(28),
             to: now,
+            as_of: now,
         },
         false,
     );
@@ -201,7 +213,7 @@ async fn measure(name: &str, storage: Arc<dyn Storage>, records: usize) {
     for b in 0..3 {
         push_concerns(storage.as_ref(), records.div_ceil(BATCH) + b, 1_000).await;
         let t = Instant::now();
-        performance::board(&state, &q).await.unwrap();
+        performance::board(&state, &analyst(), &q).await.unwrap();
         after.push(t.elapsed());
     }
     println!(

@@ -7,18 +7,19 @@
 
 use crate::dashboard::facts::Snapshot;
 use crate::dashboard::framework::{
-    Board, BoardQuery, Cell, CellDetail, CellQuery, CellRecord, MeasureInfo, Row, TargetRow,
-    Targets, Trend, TrendPoint, TrendQuery,
+    Board, BoardQuery, Cell, CellDetail, CellQuery, CellRecord, MeasureInfo, OfficerBreakdown,
+    OfficerCell, OfficerFigures, OfficersQuery, Row, TargetRow, Targets, Trend, TrendPoint,
+    TrendQuery,
 };
 use crate::error::ApiError;
 use crate::records::{self, log_disclosure};
 use crate::HqState;
-use beatbook_domain::access::hq_may_see;
+use beatbook_domain::access::{hq_may_see, may_see_officer_breakdown};
 use beatbook_domain::area::Area;
-use beatbook_domain::framework::{self, Item, Measure, Period, Rag, TargetTable};
+use beatbook_domain::framework::{self, Change, Item, Measure, Period, Rag, TargetTable};
 use beatbook_domain::people::{Officer, Team, TeamKind};
-use beatbook_domain::{AreaId, RecordId};
-use chrono::{Duration, Utc};
+use beatbook_domain::{AreaId, OfficerId, RecordId};
+use chrono::{Datelike, NaiveDate, Utc};
 use std::collections::HashSet;
 use std::sync::Arc;
 
@@ -37,8 +38,8 @@ async fn off_workers<T: Send + 'static>(
         .map_err(|e| ApiError::Internal(e.to_string()))
 }
 
-/// The board, as `GET /api/v1/hq/framework` answers it.
-pub async fn board(state: &HqState, q: &BoardQuery) -> Result<Board, ApiError> {
+/// The board, as `GET /api/v1/hq/framework` answers it to `by`.
+pub async fn board(state: &HqState, by: &Officer, q: &BoardQuery) -> Result<Board, ApiError> {
     let period = q.period()?;
     let by_area = q.by_area()?;
     let snapshot = facts(state).await?;
@@ -47,12 +48,37 @@ pub async fn board(state: &HqState, q: &BoardQuery) -> Result<Board, ApiError> {
         state.storage.areas().await?,
         state.storage.targets().await?,
     );
-    off_workers(move || compute(snapshot.items(), &teams, &areas, &targets, period, by_area)).await
+    let mut board =
+        off_workers(move || compute(snapshot.items(), &teams, &areas, &targets, period, by_area))
+            .await?;
+    board.force = state.settings.force_name.clone();
+    if !by_area {
+        for row in &mut board.rows {
+            row.officers = may_see_officer_breakdown(
+                by.role,
+                &by.teams,
+                &beatbook_domain::TeamId::new(row.id.as_str()),
+            );
+        }
+    }
+    Ok(board)
 }
 
-/// Compute the board: every unit, every measure (see [`framework::tally`]).
+fn measures() -> Vec<MeasureInfo> {
+    Measure::ALL
+        .into_iter()
+        .map(|m| MeasureInfo {
+            id: m,
+            label: m.label(),
+            unit: m.unit(),
+        })
+        .collect()
+}
+
+/// Compute the board: every unit, every measure (see [`framework::tally`]), each beside its
+/// figure in the previous period.
 pub fn compute<'a>(
-    items: impl IntoIterator<Item = &'a Item>,
+    items: impl IntoIterator<Item = &'a Item> + Clone,
     teams: &[Team],
     areas: &[Area],
     targets: &[TargetRow],
@@ -60,7 +86,9 @@ pub fn compute<'a>(
     by_area: bool,
 ) -> Board {
     let units = framework::units(by_area, teams, areas);
-    let tallies = framework::tally(items, &units, &period);
+    let tallies = framework::tally(items.clone(), &units, &period);
+    let previous = period.previous();
+    let before = framework::tally(items, &units, &previous);
     let targets = TargetTable::new(
         targets
             .iter()
@@ -68,16 +96,18 @@ pub fn compute<'a>(
     );
     let rows = units
         .iter()
-        .zip(&tallies)
-        .map(|(u, row)| Row {
+        .zip(tallies.iter().zip(&before))
+        .map(|(u, (row, before))| Row {
             id: u.id.clone(),
             name: u.name.clone(),
             kind: u.kind,
+            officers: false,
             cells: Measure::ALL
                 .into_iter()
-                .zip(row)
-                .map(|(m, t)| {
+                .zip(row.iter().zip(before))
+                .map(|(m, (t, b))| {
                     let v = t.value(m, &period);
+                    let previous = b.value(m, &previous);
                     let target = targets.target(by_area, u, m);
                     Cell {
                         measure: m,
@@ -85,22 +115,23 @@ pub fn compute<'a>(
                         target,
                         rag: Rag::of(v, target),
                         records: t.records(),
+                        previous,
+                        change: Change::of(v, previous),
                     }
                 })
                 .collect(),
         })
         .collect();
     Board {
+        force: String::new(),
         from: period.from,
         to: period.to,
+        first_day: period.first_day(),
+        last_day: period.last_day(),
+        previous_first_day: previous.first_day(),
+        previous_last_day: previous.last_day(),
         by: if by_area { "area" } else { "team" }.into(),
-        measures: Measure::ALL
-            .into_iter()
-            .map(|m| MeasureInfo {
-                id: m,
-                label: m.label(),
-            })
-            .collect(),
+        measures: measures(),
         rows,
     }
 }
@@ -109,33 +140,59 @@ fn measure(id: &str) -> Result<Measure, ApiError> {
     Measure::parse(id).ok_or_else(|| ApiError::BadRequest(format!("no measure {id:?}")))
 }
 
-/// The board pack: one line per unit and measure, with the file name it is offered under.
-pub async fn board_pack_csv(state: &HqState, q: &BoardQuery) -> Result<(String, String), ApiError> {
-    let b = board(state, q).await?;
-    let (from, last_day) = (b.from.date_naive(), (b.to - Duration::days(1)).date_naive());
-    let mut out = String::from("unit,name,type,measure,value,target,rag,records,from,to\n");
+/// A day as the board pack writes it, as the dashboard does (en-GB): `1 Nov 2026`, `5 Sept 2026`.
+fn day(d: NaiveDate) -> String {
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sept", "Oct", "Nov", "Dec",
+    ];
+    format!("{} {} {}", d.day(), MONTHS[d.month0() as usize], d.year())
+}
+
+/// The board pack: one line per unit and measure, with readable headers and dates, and the file
+/// name it is offered under.
+pub async fn board_pack_csv(
+    state: &HqState,
+    by: &Officer,
+    q: &BoardQuery,
+) -> Result<(String, String), ApiError> {
+    let b = board(state, by, q).await?;
+    let by_area = b.by == "area";
+    let mut out = format!(
+        "{},Type,Measure,Value,Unit,Target,Status,Records,Previous period,Change,From,To\n",
+        if by_area { "Area" } else { "Team" }
+    );
     let esc = |s: &str| format!("\"{}\"", s.replace('"', "\"\""));
+    let figure = |v: Option<f64>| v.map(|v| v.to_string()).unwrap_or_default();
+    let (from, to) = (day(b.first_day), day(b.last_day));
     for row in &b.rows {
+        let kind = match (by_area, row.kind) {
+            (false, TeamKind::Tct) => "Town Centre Team",
+            (false, TeamKind::Snt) => "Safer Neighbourhoods Team",
+            (true, TeamKind::Tct) => "Town centre",
+            (true, TeamKind::Snt) => "Ward",
+        };
         for c in &row.cells {
             out.push_str(&format!(
-                "{},{},{},{},{},{},{},{},{},{}\n",
-                esc(&row.id),
+                "{},{},{},{},{},{},{},{},{},{},{},{}\n",
                 esc(&row.name),
-                match row.kind {
-                    TeamKind::Tct => "TCT",
-                    TeamKind::Snt => "SNT",
-                },
-                c.measure.id(),
-                c.value.map(|v| v.to_string()).unwrap_or_default(),
+                kind,
+                esc(c.measure.label()),
+                figure(c.value),
+                esc(c.measure.unit()),
                 c.target,
-                c.rag.as_str(),
+                c.rag.words(),
                 c.records,
+                figure(c.previous),
+                c.change.words(),
                 from,
-                last_day,
+                to,
             ));
         }
     }
-    Ok((format!("board-pack-{from}-{last_day}.csv"), out))
+    Ok((
+        format!("board-pack-{}-{}.csv", b.first_day, b.last_day),
+        out,
+    ))
 }
 
 /// One cell week by week, oldest first (12 weeks back from today unless asked; at most 104).
@@ -153,7 +210,7 @@ pub async fn trend(state: &HqState, q: &TrendQuery) -> Result<Trend, ApiError> {
         state.storage.areas().await?,
         state.storage.targets().await?,
     );
-    let today = Utc::now().date_naive();
+    let now = Utc::now();
     let unit = q.unit.clone();
     let points = off_workers(move || -> Result<Vec<TrendPoint>, ApiError> {
         // Only the unit's own records matter: pick them once, then compute each week from them.
@@ -167,7 +224,7 @@ pub async fn trend(state: &HqState, q: &TrendQuery) -> Result<Trend, ApiError> {
             .items()
             .filter(|i| i.areas.iter().any(|a| unit_areas.contains(a)))
             .collect();
-        Period::weeks_to(today, weeks)
+        Period::weeks_to(now, weeks)
             .map(|period| {
                 let board = compute(
                     mine.iter().copied(),
@@ -193,6 +250,7 @@ pub async fn trend(state: &HqState, q: &TrendQuery) -> Result<Trend, ApiError> {
         unit: q.unit.clone(),
         measure: m,
         label: m.label(),
+        measure_unit: m.unit(),
         points,
     })
 }
@@ -215,6 +273,7 @@ fn cell_of<'a>(board: &'a Board, unit: &str, m: Measure) -> Result<&'a Cell, Api
 pub async fn cell(state: &HqState, by: &Officer, q: &CellQuery) -> Result<CellDetail, ApiError> {
     let m = measure(&q.measure)?;
     let bq = BoardQuery {
+        period: q.period,
         from: q.from,
         to: q.to,
         by: q.by.clone(),
@@ -273,6 +332,90 @@ pub async fn cell(state: &HqState, by: &Officer, q: &CellQuery) -> Result<CellDe
         measure: m,
         label: m.label(),
         records: out,
+    })
+}
+
+/// A team's figures officer by officer, for a supervisor of the team (see
+/// [`may_see_officer_breakdown`]): the team's officers, by name, each with every measure over
+/// the records they made in the team's areas.
+pub async fn officers(
+    state: &HqState,
+    by: &Officer,
+    q: &OfficersQuery,
+) -> Result<OfficerBreakdown, ApiError> {
+    let period = BoardQuery {
+        period: q.period,
+        from: q.from,
+        to: q.to,
+        by: None,
+    }
+    .period()?;
+    let team = state
+        .storage
+        .teams()
+        .await?
+        .into_iter()
+        .find(|t| t.id.as_str() == q.team)
+        .ok_or_else(|| ApiError::NotFound(format!("no team {}", q.team)))?;
+    if !may_see_officer_breakdown(by.role, &by.teams, &team.id) {
+        return Err(ApiError::Forbidden(format!(
+            "{}'s figures officer by officer are for the team's supervisors",
+            team.name
+        )));
+    }
+    let mut members: Vec<Officer> = state
+        .storage
+        .officers()
+        .await?
+        .into_iter()
+        .filter(|o| o.teams.contains(&team.id))
+        .collect();
+    members.sort_by(|a, b| a.name.cmp(&b.name));
+    let ids: Vec<OfficerId> = members.iter().map(|o| o.id.clone()).collect();
+    let targets = state.storage.targets().await?;
+    let snapshot = facts(state).await?;
+    let unit = framework::units(false, std::slice::from_ref(&team), &[])
+        .pop()
+        .ok_or_else(|| ApiError::Internal("a team without a unit".into()))?;
+    let table = TargetTable::new(
+        targets
+            .iter()
+            .map(|t| (t.scope.as_str(), t.measure.as_str(), t.target)),
+    );
+    let tallies = off_workers({
+        let unit = unit.clone();
+        move || framework::tally_by_author(snapshot.items(), &unit, &ids, &period)
+    })
+    .await?;
+    Ok(OfficerBreakdown {
+        team: team.id.to_string(),
+        team_name: team.name.clone(),
+        first_day: period.first_day(),
+        last_day: period.last_day(),
+        measures: measures(),
+        officers: members
+            .into_iter()
+            .zip(tallies)
+            .map(|(o, row)| OfficerFigures {
+                name: o.name,
+                collar_number: o.collar_number,
+                cells: Measure::ALL
+                    .into_iter()
+                    .zip(row)
+                    .map(|(m, t)| {
+                        let value = t.value(m, &period);
+                        OfficerCell {
+                            measure: m,
+                            value,
+                            records: t.records(),
+                            rag: m
+                                .is_share()
+                                .then(|| Rag::of(value, table.target(false, &unit, m))),
+                        }
+                    })
+                    .collect(),
+            })
+            .collect(),
     })
 }
 
@@ -339,9 +482,13 @@ mod tests {
             )
             .await;
 
-        let board = board(&hq.state, &board_query()).await.unwrap();
+        let sergeant = officer(&hq.state, "PS1102").await;
+        let board = board(&hq.state, &sergeant, &board_query()).await.unwrap();
         let closed = cell_of(&board, "camden-tct", Measure::ConcernsClosed).unwrap();
         assert_eq!(closed.records, 1, "{closed:?}");
+        // Logged just now: its 72 hours are still running, so it is not (yet) missed.
+        let answered = cell_of(&board, "camden-tct", Measure::ConcernsAnswered72h).unwrap();
+        assert_eq!((answered.records, answered.rag), (0, Rag::None));
         assert_eq!(closed.value, Some(0.0));
         assert_eq!(closed.rag, Rag::Red);
 
@@ -363,13 +510,13 @@ mod tests {
             "this week holds the concern"
         );
 
-        let sergeant = officer(&hq.state, "PS1102").await;
         let detail = cell(
             &hq.state,
             &sergeant,
             &CellQuery {
                 unit: "camden-tct".into(),
                 measure: "concerns_closed".into(),
+                period: None,
                 from: None,
                 to: None,
                 by: None,
@@ -399,28 +546,156 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn the_board_pack_has_a_line_per_unit_and_measure_and_is_named_by_its_period() {
+    async fn the_board_pack_has_readable_headers_names_words_and_dates_and_a_line_per_unit_and_measure(
+    ) {
         let hq = hq().await;
+        let analyst = officer(&hq.state, "AN0815").await;
         let q = BoardQuery {
             from: "2026-11-01".parse().ok(),
             to: "2026-11-28".parse().ok(),
-            by: None,
+            ..BoardQuery::default()
         };
-        let (name, text) = board_pack_csv(&hq.state, &q).await.unwrap();
+        let (name, text) = board_pack_csv(&hq.state, &analyst, &q).await.unwrap();
         assert_eq!(name, "board-pack-2026-11-01-2026-11-28.csv");
         let lines: Vec<&str> = text.lines().collect();
         assert_eq!(
             lines[0],
-            "unit,name,type,measure,value,target,rag,records,from,to"
+            "Team,Type,Measure,Value,Unit,Target,Status,Records,Previous period,Change,From,To"
         );
         let teams = hq.state.storage.teams().await.unwrap().len();
         assert_eq!(lines.len(), 1 + teams * Measure::ALL.len());
         assert!(
-            lines
-                .iter()
-                .any(|l| l.starts_with("\"camden-tct\",\"Camden Town Centre Team\",TCT,")),
+            lines.contains(
+                &"\"Camden Town Centre Team\",Town Centre Team,\"Concerns closed (%)\",,\"%\",60,No data,0,,No figure to compare,1 Nov 2026,28 Nov 2026"
+            ),
             "{text}"
         );
+        assert!(
+            !text.contains("camden-tct") && !text.contains("2026-11-01") && !text.contains("_"),
+            "{text}"
+        );
+        assert_eq!(day("2026-09-05".parse().unwrap()), "5 Sept 2026");
+        let (_, by_area) = board_pack_csv(
+            &hq.state,
+            &analyst,
+            &BoardQuery {
+                by: Some("area".into()),
+                ..BoardQuery::default()
+            },
+        )
+        .await
+        .unwrap();
+        assert!(by_area.starts_with("Area,Type,"), "{by_area}");
+        assert!(by_area.contains(",Ward,") && by_area.contains(",Town centre,"));
+    }
+
+    #[tokio::test]
+    async fn a_calendar_month_is_compared_with_the_period_as_long_before_it() {
+        let hq = hq().await;
+        let mut pc = Device::enrol(&hq.state, "PC4127").await; // Camden TCT
+        let now = Utc::now();
+        let last_month = Period::preset(framework::Preset::LastMonth, now).unwrap();
+        let before = last_month.previous();
+        // Two concerns the month before last (one closed), none last month.
+        for (days, status) in [(1, "closed"), (2, "open")] {
+            let mut c = concern("Drinking by the station", "tc-camden-town", None);
+            c.reported_at = before.from + chrono::Duration::days(days);
+            c.status = serde_json::from_value(serde_json::json!(status)).unwrap();
+            pc.create(&hq.state, &c).await;
+        }
+        let analyst = officer(&hq.state, "AN0815").await;
+        let q = BoardQuery {
+            period: Some(framework::Preset::LastMonth),
+            ..BoardQuery::default()
+        };
+        let board = board(&hq.state, &analyst, &q).await.unwrap();
+        assert_eq!(
+            (board.first_day, board.last_day),
+            (last_month.first_day(), last_month.last_day())
+        );
+        assert_eq!(board.previous_last_day, before.last_day());
+        let closed = cell_of(&board, "camden-tct", Measure::ConcernsClosed).unwrap();
+        assert_eq!((closed.value, closed.previous), (None, Some(50.0)));
+        assert_eq!(closed.change, Change::NotComparable);
+        // The month before last, compared with the one before it: up from nothing.
+        let q = BoardQuery {
+            from: Some(before.first_day()),
+            to: Some(before.last_day()),
+            ..BoardQuery::default()
+        };
+        let earlier = super::board(&hq.state, &analyst, &q).await.unwrap();
+        let closed = cell_of(&earlier, "camden-tct", Measure::ConcernsClosed).unwrap();
+        assert_eq!(closed.value, Some(50.0));
+        assert!(
+            earlier.rows.iter().all(|r| !r.officers),
+            "an analyst sees no team officer by officer"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_sergeant_sees_their_teams_officers_by_name_and_no_other_team() {
+        let hq = hq().await;
+        let mut pc = Device::enrol(&hq.state, "PC4127").await; // Camden TCT
+        pc.create(
+            &hq.state,
+            &concern("Drinking by the station", "tc-camden-town", None),
+        )
+        .await;
+        let sergeant = officer(&hq.state, "PS1102").await; // Camden TCT, Camden Town and Kentish Town SNTs
+        let board = board(&hq.state, &sergeant, &board_query()).await.unwrap();
+        let mine: Vec<&str> = board
+            .rows
+            .iter()
+            .filter(|r| r.officers)
+            .map(|r| r.id.as_str())
+            .collect();
+        assert_eq!(mine, ["camden-tct", "camden-town-snt", "kentish-town-snt"]);
+
+        let q = |team: &str| OfficersQuery {
+            team: team.into(),
+            period: None,
+            from: None,
+            to: None,
+        };
+        let b = officers(&hq.state, &sergeant, &q("camden-tct"))
+            .await
+            .unwrap();
+        assert_eq!(b.team_name, "Camden Town Centre Team");
+        let names: Vec<&str> = b.officers.iter().map(|o| o.name.as_str()).collect();
+        assert_eq!(names, ["PC Amira Khan", "PS Helen Doyle"]);
+        let khan = &b.officers[0];
+        let closed = khan
+            .cells
+            .iter()
+            .find(|c| c.measure == Measure::ConcernsClosed)
+            .unwrap();
+        assert_eq!(
+            (closed.records, closed.value, closed.rag),
+            (1, Some(0.0), Some(Rag::Red))
+        );
+        let engagements = khan
+            .cells
+            .iter()
+            .find(|c| c.measure == Measure::EngagementsPerMonth)
+            .unwrap();
+        assert_eq!(
+            engagements.rag, None,
+            "a rate is the team's target, not one officer's"
+        );
+
+        assert!(matches!(
+            officers(&hq.state, &sergeant, &q("dalston-snt")).await,
+            Err(ApiError::Forbidden(_))
+        ));
+        let analyst = officer(&hq.state, "AN0815").await;
+        assert!(matches!(
+            officers(&hq.state, &analyst, &q("camden-tct")).await,
+            Err(ApiError::Forbidden(_))
+        ));
+        assert!(matches!(
+            officers(&hq.state, &sergeant, &q("nowhere")).await,
+            Err(ApiError::NotFound(_))
+        ));
     }
 
     #[tokio::test]
@@ -472,7 +747,7 @@ mod tests {
         };
         set_target(&hq.state, &admin, t.clone()).await.unwrap();
         assert_eq!(targets(&hq.state).await.unwrap().targets, vec![t]);
-        let board = board(&hq.state, &board_query()).await.unwrap();
+        let board = board(&hq.state, &admin, &board_query()).await.unwrap();
         let closed = cell_of(&board, "camden-tct", Measure::ConcernsClosed).unwrap();
         assert_eq!(
             closed.target, 75.0,

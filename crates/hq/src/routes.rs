@@ -155,7 +155,7 @@ pub async fn health(State(state): State<HqState>) -> Result<Json<Health>, ApiErr
         crate::dashboard::admin::areas, crate::dashboard::admin::put_area, crate::dashboard::admin::teams, crate::dashboard::admin::put_team,
         crate::dashboard::admin::officers, crate::dashboard::admin::put_officer, crate::dashboard::admin::enrolment_code,
         crate::dashboard::admin::devices, crate::dashboard::admin::revoke, crate::dashboard::audit::search, crate::dashboard::admin::verify_chains,
-        crate::dashboard::framework::get, crate::dashboard::framework::csv, crate::dashboard::framework::cell, crate::dashboard::framework::trend,
+        crate::dashboard::framework::get, crate::dashboard::framework::csv, crate::dashboard::framework::cell, crate::dashboard::framework::trend, crate::dashboard::framework::officers,
         crate::dashboard::overlaps::get, crate::dashboard::framework::targets, crate::dashboard::framework::put_target,
         crate::dashboard::review::queue, crate::dashboard::review::get, crate::dashboard::review::grade, crate::dashboard::review::disseminate,
     ),

@@ -22,6 +22,8 @@ pub struct HqSettings {
     pub photos_dir: Option<std::path::PathBuf>,
     /// How password guessing is slowed down (`[sign_in]` in the TOML file).
     pub sign_in: SignInSettings,
+    /// The force's name, as the board pack is headed.
+    pub force_name: String,
 }
 
 /// Sign-in throttling, for devices and the dashboard alike (see `crate::throttle`). Defaults: 5
@@ -147,6 +149,7 @@ impl Default for HqSettings {
             max_push_ops: 20_000,
             photos_dir: None,
             sign_in: SignInSettings::default(),
+            force_name: "Metropolitan Police Service".into(),
         }
     }
 }

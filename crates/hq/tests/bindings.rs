@@ -40,6 +40,7 @@ fn export_all(root: &Path) {
         framework::Board,
         framework::CellDetail,
         framework::Trend,
+        framework::OfficerBreakdown,
         framework::Targets,
         overlaps::Overlap,
         review::QueueItem,

@@ -12,6 +12,7 @@ import { dirname, join } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { usePage } from '../browser.mjs';
+import { paintsColour, pdfPages, pdfStreams, pdfTitle } from './pdf.mjs';
 
 const HQ = process.env.HQ_URL ?? 'http://127.0.0.1:8080';
 const BIN = process.env.BEATBOOK_BIN ?? 'beatbook';
@@ -154,7 +155,7 @@ describe('HQ dashboard', () => {
     const page = ctx.page;
     await signIn('PS1102');
     await page.getByRole('heading', { level: 1, name: 'Performance framework' }).waitFor();
-    const cell = page.getByRole('button', { name: /Camden Town Centre Team, Concerns answered within 72 hours.*1 records/ });
+    const cell = page.getByRole('button', { name: /Camden Town Centre Team, Concerns answered within 72 hours.*show the 1 record$/ });
     await cell.waitFor();
     const td = cell.locator('xpath=ancestor::td');
     assert.match((await td.textContent()) ?? '', /Below target/);
@@ -271,5 +272,165 @@ describe('HQ dashboard', () => {
 
     assert.throws(() => tablet.run('sync'), /revoked/);
     assert.ok(!existsSync(join(tablet.dir, 'beatbook.db')), 'the store is wiped');
+  });
+});
+
+describe('HQ performance framework', () => {
+  /** YYYY-MM-DD of a UTC day. @param {Date} d */
+  const iso = (d) => d.toISOString().slice(0, 10);
+  /** `1 Nov 2026`, as the dashboard writes days. @param {Date} d */
+  const gb = (d) => new Intl.DateTimeFormat('en-GB', { timeZone: 'UTC', day: 'numeric', month: 'short', year: 'numeric' }).format(d);
+  const now = new Date();
+  const lastMonth = {
+    first: new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - 1, 1)),
+    last: new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 0)),
+  };
+
+  it('shows the period in the From and To boxes, calendar months, and the change on the previous period', async () => {
+    // Camden TCT: a concern 3 days ago and one 40 days ago, both unanswered and open.
+    const tablet = await cliDevice('PC4127', 'Camden TCT tablet 2');
+    for (const days of [3, 40]) {
+      const at = new Date(Date.now() - days * 86_400_000).toISOString();
+      tablet.run('concern', 'add', '--category', 'asb:nuisance:street_drinking', '--description', `Street drinking, ${days} days ago`, '--lat', '51.539', '--lon', '-0.1426', '--reported-at', at);
+    }
+    tablet.run('sync');
+
+    const page = ctx.page;
+    await signIn('PS1102');
+    await page.getByRole('heading', { level: 1, name: 'Performance framework' }).waitFor();
+    // By default the last 28 days, shown in the boxes.
+    const today = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()));
+    const first = new Date(today.getTime() - 27 * 86_400_000);
+    await page.getByRole('status').filter({ hasText: `Showing ${gb(first)} to ${gb(today)}` }).waitFor();
+    assert.equal(await page.getByLabel('From').inputValue(), iso(first));
+    assert.equal(await page.getByLabel('To').inputValue(), iso(today));
+
+    // Each cell says how it moved since the 28 days before, in words.
+    const closed = page.getByRole('row').filter({ hasText: 'Camden Town Centre Team' }).locator('td[data-measure="concerns_closed"]');
+    assert.match(((await closed.textContent()) ?? '').trim(), /\d+(\.\d)?%\s*Target 60%\s*(On|Near|Below) target\s*.\s*(Up from \d+(\.\d)?%|Down from \d+(\.\d)?%|No change)$/);
+    for (const change of await page.locator('td .change').allTextContents()) {
+      assert.match(change.trim(), /^(▲ Up from|▼ Down from|= No change|Nothing to compare with|No figure now; was)(\s|$)/, change);
+    }
+
+    // Last month: a calendar month, in the boxes and in words.
+    await page.getByLabel('Period').selectOption({ label: 'Last month' });
+    await page.getByRole('status').filter({ hasText: `Showing ${gb(lastMonth.first)} to ${gb(lastMonth.last)}, compared with` }).waitFor();
+    assert.equal(await page.getByLabel('From').inputValue(), iso(lastMonth.first));
+    assert.equal(await page.getByLabel('To').inputValue(), iso(lastMonth.last));
+    // Typing a day makes the dates the period.
+    await page.getByLabel('From').fill(iso(first));
+    assert.equal(await page.getByLabel('Period').inputValue(), 'custom');
+    await page.getByRole('status').filter({ hasText: `Showing ${gb(first)} to ${gb(lastMonth.last)}` }).waitFor();
+    await shot('framework-period');
+  });
+
+  it('gives a sergeant their teams officer by officer, by name, and no other team', async () => {
+    const page = ctx.page;
+    await signIn('PS1102');
+    await page.getByRole('heading', { level: 1, name: 'Performance framework' }).waitFor();
+    const officers = page.getByRole('button', { name: /figures officer by officer/ });
+    await officers.first().waitFor();
+    const teams = await officers.evaluateAll((bs) => bs.map((b) => b.getAttribute('aria-label')));
+    assert.deepEqual(teams, [
+      'Camden Town Centre Team: figures officer by officer',
+      'Camden Town SNT: figures officer by officer',
+      'Kentish Town SNT: figures officer by officer',
+    ]);
+    await page.getByRole('button', { name: 'Camden Town Centre Team: figures officer by officer' }).click();
+    const region = page.getByRole('region', { name: 'Officer by officer' });
+    await region.getByRole('heading', { name: 'Camden Town Centre Team: officer by officer' }).waitFor();
+    const rows = await region.locator('tbody th').allTextContents();
+    assert.deepEqual(
+      rows.map((r) => r.replace(/\s+/g, ' ').trim()),
+      ['PC Amira Khan PC4127', 'PS Helen Doyle PS1102'],
+    );
+    const khan = region.getByRole('row').filter({ hasText: 'PC Amira Khan' });
+    assert.match(((await khan.locator('td[data-measure="concerns_closed"]').textContent()) ?? '').trim(), /^(\d+(\.\d)?%|No data)\s*\d+ records?\s*(On target|Near target|Below target|No data)$/);
+    await shot('framework-officers');
+
+    // An analyst sees the teams, not their officers.
+    await signIn('AN0815');
+    await page.getByRole('heading', { level: 1, name: 'Performance framework' }).waitFor();
+    await page.getByRole('table').waitFor();
+    assert.equal(await page.getByRole('button', { name: /figures officer by officer/ }).count(), 0);
+  });
+
+  it('draws a trend with a title, a legend, a value axis in its unit and a time axis of dates', async () => {
+    const page = ctx.page;
+    await signIn('PS1102');
+    await page.getByRole('button', { name: /Camden Town Centre Team, Concerns closed \(%\): show the/ }).click();
+    const chart = page.getByRole('img', { name: /Camden Town Centre Team: Concerns closed \(%\), week by week/ });
+    await chart.waitFor();
+    const texts = await chart.locator('text').allTextContents();
+    assert.ok(texts.includes('Camden Town Centre Team: Concerns closed (%), week by week'), texts.join('|'));
+    for (const t of ['On target', 'Near target', 'Below target', 'Per cent', '0%', '100%', 'Week starting']) assert.ok(texts.includes(t), `${t} in ${texts.join('|')}`);
+    assert.ok(texts.some((t) => /^Target \(\d+(\.\d)?%\)$/.test(t)), texts.join('|'));
+    const dates = texts.filter((t) => /^\d{1,2} [A-Z][a-z]{2,3} \d{4}$/.test(t));
+    assert.equal(dates.length, 12, texts.join('|'));
+    const box = await chart.boundingBox();
+    assert.ok(box && box.width >= 600, `readable: ${JSON.stringify(box)}`);
+    await shot('framework-trend');
+  });
+
+  it('prints the board pack: one landscape page per section, the title and period, RAG colours kept, no menu', async () => {
+    const page = ctx.page;
+    await signIn('PS1102');
+    await page.getByLabel('Period').selectOption({ label: 'Last month' });
+    const period = `${gb(lastMonth.first)} to ${gb(lastMonth.last)}`;
+    await page.getByRole('status').filter({ hasText: `Showing ${period}` }).waitFor();
+    await page.getByRole('button', { name: 'Board pack', exact: true }).click();
+    const pack = page.getByRole('region', { name: 'Board pack' });
+    await pack.getByRole('button', { name: 'Print or save as PDF' }).waitFor();
+    const sections = await pack.locator('section h2').allTextContents();
+    assert.deepEqual(sections.slice(0, 2), ['Performance against targets', 'Change on the previous period']);
+    for (const s of await pack.locator('section').all()) {
+      const text = (await s.textContent()) ?? '';
+      assert.match(text, /Metropolitan Police Service/);
+      assert.ok(text.includes(period), text);
+      assert.match(text, /On target: at or above the target/);
+    }
+    await shot('board-pack');
+
+    // Printed: no menu, no sign-out, no filters; red stays red.
+    await page.emulateMedia({ media: 'print' });
+    assert.equal(await page.getByRole('button', { name: 'Sign out' }).isVisible(), false);
+    assert.equal(await page.getByRole('navigation', { name: 'Dashboard' }).isVisible(), false);
+    assert.equal(await page.getByLabel('Period').isVisible(), false);
+    assert.equal(await pack.getByRole('button', { name: 'Print or save as PDF' }).isVisible(), false);
+    const red = pack.locator('td.rag-red').first();
+    const style = await red.evaluate((el) => {
+      const s = getComputedStyle(el);
+      return { background: s.backgroundColor, adjust: s.getPropertyValue('print-color-adjust') || s.getPropertyValue('-webkit-print-color-adjust') };
+    });
+    assert.deepEqual(style, { background: 'rgb(244, 182, 182)', adjust: 'exact' });
+
+    // As a PDF, as the browser saves it (backgrounds off: the pack keeps its colours itself).
+    const pdf = await page.pdf({ preferCSSPageSize: true, printBackground: false });
+    const pages = pdfPages(pdf);
+    assert.equal(pages.count, sections.length, `one page per section: ${pages.count} pages, ${sections.length} sections`);
+    assert.ok(pages.boxes.length > 0 && pages.boxes.every((b) => b.width > b.height), `landscape: ${JSON.stringify(pages.boxes)}`);
+    const title = pdfTitle(pdf);
+    assert.ok(title.includes('performance framework board pack') && title.includes(period) && title.includes('Metropolitan Police Service'), title);
+    const streams = pdfStreams(pdf);
+    assert.ok(paintsColour(streams, [244, 182, 182]), 'red is painted');
+    assert.ok(paintsColour(streams, [183, 223, 191]) || paintsColour(streams, [251, 216, 154]), 'green or amber is painted');
+  });
+
+  it('downloads the board pack as CSV with readable headers, team names and en-GB dates', async () => {
+    const page = ctx.page;
+    await signIn('PS1102');
+    await page.getByLabel('Period').selectOption({ label: 'Last month' });
+    const link = page.getByRole('link', { name: 'Board pack (CSV)' });
+    await page.getByRole('status').filter({ hasText: `Showing ${gb(lastMonth.first)}` }).waitFor();
+    const href = await link.getAttribute('href');
+    assert.ok(href);
+    const csv = await (await page.request.get(new URL(href, HQ).toString())).text();
+    const lines = csv.trim().split('\n');
+    assert.equal(lines[0], 'Team,Type,Measure,Value,Unit,Target,Status,Records,Previous period,Change,From,To');
+    assert.ok(
+      lines.some((l) => l.startsWith('"Camden Town Centre Team",Town Centre Team,"Concerns closed (%)",') && l.endsWith(`,${gb(lastMonth.first)},${gb(lastMonth.last)}`)),
+      csv,
+    );
+    assert.doesNotMatch(csv, /camden-tct|_|\d{4}-\d{2}-\d{2}/);
   });
 });

@@ -11,12 +11,23 @@ import Hq from './Hq.svelte';
 const supervisor: Officer = { id: 'PS1102', collar_number: 'PS1102', name: 'PS Helen Doyle', role: 'supervisor', teams: [] };
 
 const board: Board = {
+  force: 'Metropolitan Police Service',
   from: '2026-10-27T00:00:00Z',
   to: '2026-11-24T00:00:00Z',
+  first_day: '2026-10-27',
+  last_day: '2026-11-23',
+  previous_first_day: '2026-09-29',
+  previous_last_day: '2026-10-26',
   by: 'team',
-  measures: [{ id: 'concerns_answered_72h', label: 'Concerns answered within 72 hours (%)' }],
+  measures: [{ id: 'concerns_answered_72h', label: 'Concerns answered within 72 hours (%)', unit: '%' }],
   rows: [
-    { id: 'camden-tct', name: 'Camden Town Centre Team', kind: 'tct', cells: [{ measure: 'concerns_answered_72h', value: 33.3, target: 90, rag: 'red', records: 3 }] },
+    {
+      id: 'camden-tct',
+      name: 'Camden Town Centre Team',
+      kind: 'tct',
+      officers: true,
+      cells: [{ measure: 'concerns_answered_72h', value: 33.3, target: 90, rag: 'red', records: 3, previous: 50, change: 'down' }],
+    },
   ],
 };
 
@@ -46,6 +57,7 @@ function fakeApi(over: Partial<HqApi> = {}): HqApi {
       unit: 'camden-tct',
       measure: 'concerns_answered_72h',
       label: 'Concerns answered within 72 hours (%)',
+      measure_unit: '%',
       points: [
         { from: '2026-11-10T00:00:00Z', to: '2026-11-17T00:00:00Z', value: 100, target: 90, rag: 'green' },
         { from: '2026-11-17T00:00:00Z', to: '2026-11-24T00:00:00Z', value: 33.3, target: 90, rag: 'red' },
@@ -59,6 +71,7 @@ function fakeApi(over: Partial<HqApi> = {}): HqApi {
         joint_priorities: [{ id: 'p1', title: 'Street drinking by the station', area_id: 'E05013655', last_reviewed_on: '2026-07-01', overdue: true }],
       },
     ],
+    teamOfficers: refuse,
     boardCsvUrl: () => '/api/v1/hq/framework.csv',
     putTarget: refuse,
     queue: async () => [],
@@ -103,7 +116,7 @@ describe('HQ dashboard', () => {
     expect(screen.queryByText('Administration')).not.toBeInTheDocument();
 
     const overlaps = screen.getByRole('region', { name: 'Overlaps and sharing' });
-    expect(overlaps).toHaveTextContent('Camden Town SNT: 4 shared record(s)');
+    expect(overlaps).toHaveTextContent('Camden Town SNT: 4 shared records');
     expect(overlaps).toHaveTextContent('Street drinking by the station');
     expect(overlaps).toHaveTextContent('Review overdue');
 
@@ -116,7 +129,7 @@ describe('HQ dashboard', () => {
     expect(items[0]).toHaveTextContent('Missed');
     expect(items[0]).toHaveTextContent('Not answered yet');
     expect(items[1]).toHaveTextContent('Met');
-    expect(within(drill).getByRole('img', { name: /week by week: .*100; .*33.3/ })).toBeInTheDocument();
+    expect(within(drill).getByRole('img', { name: /week by week\. week of 10 Nov 2026: 100%; week of 17 Nov 2026: 33.3%/ })).toBeInTheDocument();
   });
 
   it('opens on the page a role has', async () => {

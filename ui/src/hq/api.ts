@@ -20,6 +20,7 @@ import type { Board } from './bindings/Board';
 import type { BoardQuery } from './bindings/BoardQuery';
 import type { BoardRow } from './bindings/BoardRow';
 import type { Cell } from './bindings/Cell';
+import type { Change } from './bindings/Change';
 import type { CellDetail } from './bindings/CellDetail';
 import type { ChainView } from './bindings/ChainView';
 import type { DeviceView } from './bindings/DeviceView';
@@ -32,8 +33,10 @@ import type { Me } from './bindings/Me';
 import type { Measure } from './bindings/Measure';
 import type { NewCode } from './bindings/NewCode';
 import type { Named } from './bindings/Named';
+import type { OfficerBreakdown } from './bindings/OfficerBreakdown';
 import type { OpLogEntry } from './bindings/OpLogEntry';
 import type { Overlap } from './bindings/Overlap';
+import type { Preset } from './bindings/Preset';
 import type { PutOfficer } from './bindings/PutOfficer';
 import type { QueueItem } from './bindings/QueueItem';
 import type { Rag } from './bindings/Rag';
@@ -57,6 +60,7 @@ export type {
   BoardRow,
   Cell,
   CellDetail,
+  Change,
   ChainView,
   DeviceView,
   Disseminate,
@@ -65,8 +69,10 @@ export type {
   HistoryItem,
   Measure,
   Named,
+  OfficerBreakdown,
   OpLogEntry,
   Overlap,
+  Preset,
   QueueItem,
   Rag,
   RecordDetail,
@@ -99,6 +105,8 @@ export interface HqApi {
   cell(unit: string, measure: string, p: Period): Promise<CellDetail>;
   trend(unit: string, measure: string, by: Period['by']): Promise<Trend>;
   overlaps(p: Period): Promise<Overlap[]>;
+  /** A team's figures officer by officer (its supervisors only). */
+  teamOfficers(team: string, p: Period): Promise<OfficerBreakdown>;
   boardCsvUrl(p: Period): string;
   putTarget(t: TargetRow): Promise<void>;
   queue(): Promise<QueueItem[]>;
@@ -174,6 +182,9 @@ export class HttpHqApi implements HqApi {
   }
   overlaps(p: Period) {
     return this.call<Overlap[]>('GET', `/framework/overlaps${query({ from: p.from, to: p.to })}`);
+  }
+  teamOfficers(team: string, p: Period) {
+    return this.call<OfficerBreakdown>('GET', `/framework/officers${query({ team, period: p.period, from: p.from, to: p.to })}`);
   }
   boardCsvUrl(p: Period) {
     return `${this.base}/framework.csv${query(p)}`;

@@ -8,7 +8,7 @@ use crate::intel::IntelReport;
 use crate::meeting::{review_overdue_on, Meeting, Priority, PriorityStatus};
 use crate::patrol::{Engagement, PatrolLog};
 use crate::record::Record;
-use crate::{AreaId, RecordId};
+use crate::{AreaId, OfficerId, RecordId};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 
 /// What a record contributes to the framework, read once from the record.
@@ -47,6 +47,8 @@ pub struct Item {
     pub areas: Vec<AreaId>,
     /// When the record happened (see [`Record::occurred_at`]).
     pub at: Option<DateTime<Utc>>,
+    /// The officer who made it: each record counts for its author on the per-officer breakdown.
+    pub by: Option<OfficerId>,
     pub fact: Fact,
 }
 
@@ -57,7 +59,16 @@ impl Item {
             id,
             areas: areas.to_vec(),
             at: Some(record.occurred_at()),
+            by: None,
             fact: record.into_fact(seen),
+        }
+    }
+
+    /// The item, made by `officer`.
+    pub fn made_by(self, officer: OfficerId) -> Item {
+        Item {
+            by: Some(officer),
+            ..self
         }
     }
 }
@@ -153,9 +164,16 @@ pub fn contribution(m: Measure, fact: &Fact, p: &Period) -> Option<f64> {
                 answered_at,
                 ..
             },
-        ) if p.contains(*reported_at) => Some(f64::from(u8::from(
-            answered_at.is_some_and(|a| a - *reported_at <= Duration::hours(72)),
-        ))),
+        ) if p.contains(*reported_at) => {
+            // Only concerns answered, or whose 72 hours have run out, count: one logged a minute
+            // ago is neither answered in time nor missed yet.
+            let due = *reported_at + Duration::hours(72);
+            match answered_at.filter(|a| *a <= p.as_of) {
+                Some(a) => Some(f64::from(u8::from(a <= due))),
+                None if p.as_of >= due => Some(0.0),
+                None => None,
+            }
+        }
         (
             Measure::ConcernsClosed,
             Fact::Concern {
@@ -211,6 +229,7 @@ mod tests {
         Period {
             from: t("2026-11-01T00:00:00Z"),
             to: t("2026-11-29T00:00:00Z"),
+            as_of: t("2026-12-07T12:00:00Z"),
         }
     }
 
@@ -279,11 +298,81 @@ mod tests {
         let october = Period {
             from: t("2026-10-01T00:00:00Z"),
             to: t("2026-11-01T00:00:00Z"),
+            ..november()
         };
         assert_eq!(
             contribution(Measure::ConcernsAnswered72h, &late, &october),
             None
         );
+    }
+
+    #[test]
+    fn a_concern_counts_for_72_hours_answered_only_once_answered_or_its_72_hours_have_run_out() {
+        // The board of the 28 days to today, looked at a minute after a concern was logged
+        // just before the period's end.
+        let now = t("2026-11-28T23:59:00Z");
+        let p = Period {
+            as_of: now,
+            ..november()
+        };
+        let logged = |at: &str, answered: Option<&str>| Fact::Concern {
+            reported_at: t(at),
+            answered_at: answered.map(t),
+            closed: false,
+        };
+        let answered = |f: &Fact| contribution(Measure::ConcernsAnswered72h, f, &p);
+        let just_now = logged("2026-11-28T23:58:00Z", None);
+        assert_eq!(
+            answered(&just_now),
+            None,
+            "not missed: its 72 hours are still running"
+        );
+        assert_eq!(
+            contribution(Measure::ConcernsClosed, &just_now, &p),
+            Some(0.0),
+            "it still counts as reported, not closed"
+        );
+        assert_eq!(
+            answered(&logged(
+                "2026-11-28T23:58:00Z",
+                Some("2026-11-28T23:58:30Z")
+            )),
+            Some(1.0),
+            "answered already: met"
+        );
+        // Logged 72 hours before now and still unanswered: missed.
+        assert_eq!(answered(&logged("2026-11-25T23:59:00Z", None)), Some(0.0));
+        assert_eq!(answered(&logged("2026-11-26T00:00:00Z", None)), None);
+        // The same concern, seen once its 72 hours have run out: missed.
+        let later = Period {
+            as_of: t("2026-12-01T23:58:00Z"),
+            ..p
+        };
+        assert_eq!(
+            contribution(Measure::ConcernsAnswered72h, &just_now, &later),
+            Some(0.0)
+        );
+        // On a tally: the team's share is of the concerns that count.
+        let item = |fact| Item {
+            id: RecordId::new(),
+            areas: vec![AreaId::new("tc")],
+            at: None,
+            by: None,
+            fact,
+        };
+        let unit = super::super::Unit {
+            id: "tct".into(),
+            name: "TCT".into(),
+            kind: crate::people::TeamKind::Tct,
+            areas: vec![AreaId::new("tc")],
+        };
+        let items = [
+            item(just_now),
+            item(logged("2026-11-20T10:00:00Z", Some("2026-11-20T11:00:00Z"))),
+        ];
+        let row = super::super::tally(&items, &[unit], &p)[0][1];
+        assert_eq!(row.records(), 1);
+        assert_eq!(row.value(Measure::ConcernsAnswered72h, &p), Some(100.0));
     }
 
     #[test]

@@ -70,6 +70,18 @@ impl Measure {
         }
     }
 
+    /// What its figures are counted in, for a chart's value axis.
+    pub fn unit(self) -> &'static str {
+        match self {
+            Measure::PatrolHoursPeak => "hours a week",
+            Measure::EngagementsPerMonth => "events a month",
+            Measure::IntelPerMonth => "submissions a month",
+            Measure::ConcernsAnswered72h
+            | Measure::PrioritiesReviewed
+            | Measure::ConcernsClosed => "%",
+        }
+    }
+
     pub fn parse(s: &str) -> Option<Measure> {
         Measure::ALL.into_iter().find(|m| m.id() == s)
     }
@@ -177,12 +189,56 @@ impl Rag {
         }
     }
 
+    /// In words, as the board says it.
+    pub fn words(self) -> &'static str {
+        match self {
+            Rag::Red => "Below target",
+            Rag::Amber => "Near target",
+            Rag::Green => "On target",
+            Rag::None => "No data",
+        }
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Rag::Red => "red",
             Rag::Amber => "amber",
             Rag::Green => "green",
             Rag::None => "none",
+        }
+    }
+}
+
+/// How a figure moved since the previous period. Every measure is "higher is better", so up is
+/// better.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, ts_rs::TS, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+#[ts(export_to = "../../hq/bindings/")]
+pub enum Change {
+    Up,
+    Down,
+    Same,
+    /// No figure in one of the two periods.
+    NotComparable,
+}
+
+impl Change {
+    /// In words, as the board pack says it.
+    pub fn words(self) -> &'static str {
+        match self {
+            Change::Up => "Up",
+            Change::Down => "Down",
+            Change::Same => "No change",
+            Change::NotComparable => "No figure to compare",
+        }
+    }
+
+    pub fn of(now: Option<f64>, before: Option<f64>) -> Change {
+        match (now, before) {
+            (Some(n), Some(b)) if n > b => Change::Up,
+            (Some(n), Some(b)) if n < b => Change::Down,
+            (Some(_), Some(_)) => Change::Same,
+            _ => Change::NotComparable,
         }
     }
 }
@@ -204,6 +260,15 @@ mod tests {
         assert_eq!(Rag::of(Some(82.0), 90.0), Rag::Amber);
         assert_eq!(Rag::of(Some(80.0), 90.0), Rag::Red);
         assert_eq!(Rag::of(None, 90.0), Rag::None);
+    }
+
+    #[test]
+    fn a_change_is_up_down_or_the_same_and_needs_both_figures() {
+        assert_eq!(Change::of(Some(80.0), Some(75.5)), Change::Up);
+        assert_eq!(Change::of(Some(70.0), Some(75.5)), Change::Down);
+        assert_eq!(Change::of(Some(0.0), Some(0.0)), Change::Same);
+        assert_eq!(Change::of(Some(10.0), None), Change::NotComparable);
+        assert_eq!(Change::of(None, Some(10.0)), Change::NotComparable);
     }
 
     #[test]

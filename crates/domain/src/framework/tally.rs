@@ -5,8 +5,8 @@ use super::measure::Measure;
 use super::period::Period;
 use crate::area::{Area, AreaKind};
 use crate::people::{Team, TeamKind};
-use crate::AreaId;
-use std::collections::HashMap;
+use crate::{AreaId, OfficerId};
+use std::collections::{HashMap, HashSet};
 
 /// A unit the board has a row for: a team, or an area.
 #[derive(Clone, Debug, PartialEq)]
@@ -107,12 +107,42 @@ pub fn tally<'a>(
         mine.sort_unstable();
         mine.dedup();
         for &u in &mine {
-            for (a, c) in acc[u].iter_mut().zip(contributions) {
-                if let Some(c) = c {
-                    a.sum += c;
-                    a.n += 1;
-                }
-            }
+            add(&mut acc[u], contributions);
+        }
+    }
+    acc
+}
+
+fn add(row: &mut [Tally; Measure::ALL.len()], contributions: [Option<f64>; Measure::ALL.len()]) {
+    for (a, c) in row.iter_mut().zip(contributions) {
+        if let Some(c) = c {
+            a.sum += c;
+            a.n += 1;
+        }
+    }
+}
+
+/// A team's figures officer by officer: each officer's tally (in the order of `officers`) of the
+/// records they made in the team's areas in the period.
+pub fn tally_by_author<'a>(
+    items: impl IntoIterator<Item = &'a Item>,
+    team: &Unit,
+    officers: &[OfficerId],
+    period: &Period,
+) -> Vec<[Tally; Measure::ALL.len()]> {
+    let areas: HashSet<&AreaId> = team.areas.iter().collect();
+    let index: HashMap<&OfficerId, usize> =
+        officers.iter().enumerate().map(|(i, o)| (o, i)).collect();
+    let mut acc: Vec<[Tally; Measure::ALL.len()]> = vec![Default::default(); officers.len()];
+    for item in items {
+        let Some(&i) = item.by.as_ref().and_then(|b| index.get(b)) else {
+            continue;
+        };
+        if item.areas.iter().any(|a| areas.contains(a)) {
+            add(
+                &mut acc[i],
+                Measure::ALL.map(|m| contribution(m, &item.fact, period)),
+            );
         }
     }
     acc
@@ -145,11 +175,13 @@ mod tests {
         let p = Period {
             from: t("2026-11-01T00:00:00Z"),
             to: t("2026-11-29T00:00:00Z"),
+            as_of: t("2026-12-07T00:00:00Z"),
         };
         let items = vec![Item {
             id: RecordId::new(),
             areas: vec![AreaId::new("tc"), AreaId::new("ward")],
             at: Some(t("2026-11-10T12:00:00Z")),
+            by: None,
             fact: Fact::Concern {
                 reported_at: t("2026-11-10T12:00:00Z"),
                 answered_at: Some(t("2026-11-11T12:00:00Z")),
@@ -168,5 +200,48 @@ mod tests {
             Rag::of(value(0, closed), closed.default_target(units[0].kind)),
             Rag::Red
         );
+    }
+
+    #[test]
+    fn an_officer_counts_the_records_they_made_in_the_teams_areas() {
+        let p = Period {
+            from: t("2026-11-01T00:00:00Z"),
+            to: t("2026-11-29T00:00:00Z"),
+            as_of: t("2026-12-07T00:00:00Z"),
+        };
+        let team = Unit {
+            id: "tct".into(),
+            name: "TCT".into(),
+            kind: TeamKind::Tct,
+            areas: vec![AreaId::new("tc")],
+        };
+        let engagement = |by: &str, area: &str| Item {
+            id: RecordId::new(),
+            areas: vec![AreaId::new(area)],
+            at: None,
+            by: Some(OfficerId::new(by)),
+            fact: Fact::Engagement {
+                at: t("2026-11-10T12:00:00Z"),
+            },
+        };
+        let items = [
+            engagement("PC1", "tc"),
+            engagement("PC1", "tc"),
+            engagement("PC2", "tc"),
+            engagement("PC2", "elsewhere"),
+            engagement("PC9", "tc"),
+        ];
+        let officers = [
+            OfficerId::new("PC1"),
+            OfficerId::new("PC2"),
+            OfficerId::new("PC3"),
+        ];
+        let rows = tally_by_author(&items, &team, &officers, &p);
+        let k = Measure::ALL
+            .iter()
+            .position(|m| *m == Measure::EngagementsPerMonth)
+            .unwrap();
+        let counts: Vec<u64> = rows.iter().map(|r| r[k].records()).collect();
+        assert_eq!(counts, vec![2, 1, 0]);
     }
 }

@@ -231,7 +231,8 @@ impl Facts {
                 page.iter()
                     .map(|r| {
                         let item =
-                            item_of(&r.change.state_json, &r.change.facts.areas, r.answered_ms);
+                            item_of(&r.change.state_json, &r.change.facts.areas, r.answered_ms)
+                                .map(|i| i.made_by(r.change.facts.created_by.clone()));
                         (r.change.record_id, item)
                     })
                     .collect()

@@ -11,7 +11,7 @@ use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use beatbook_domain::access::HqAction;
-pub use beatbook_domain::framework::{Fact, Item, Measure, Period, Rag};
+pub use beatbook_domain::framework::{Change, Fact, Item, Measure, Period, Preset, Rag};
 use beatbook_domain::people::TeamKind;
 use beatbook_domain::protocol::ApiErrorBody;
 use beatbook_domain::views::RecordSummary;
@@ -30,6 +30,10 @@ pub struct Cell {
     /// How many records are behind it.
     #[ts(type = "number")]
     pub records: u64,
+    /// The figure in the previous period (as long, just before).
+    pub previous: Option<f64>,
+    /// How the figure moved since the previous period.
+    pub change: Change,
 }
 
 /// One row: a team (or an area).
@@ -43,13 +47,27 @@ pub struct Row {
     #[schema(value_type = String)]
     pub kind: TeamKind,
     pub cells: Vec<Cell>,
+    /// Whether the person asking may see this team's figures officer by officer.
+    pub officers: bool,
 }
 
 #[derive(Clone, Debug, Serialize, ts_rs::TS, utoipa::ToSchema)]
 #[ts(export_to = "../../hq/bindings/")]
 pub struct Board {
+    /// The force's name (HQ's `force_name` setting), as the board pack is headed.
+    pub force: String,
     pub from: DateTime<Utc>,
     pub to: DateTime<Utc>,
+    /// The first and last days the board covers, for the period's boxes.
+    #[ts(type = "string")]
+    pub first_day: NaiveDate,
+    #[ts(type = "string")]
+    pub last_day: NaiveDate,
+    /// The period it is compared with: as long, just before.
+    #[ts(type = "string")]
+    pub previous_first_day: NaiveDate,
+    #[ts(type = "string")]
+    pub previous_last_day: NaiveDate,
     /// `team` or `area`: what the rows are.
     #[ts(type = "\"team\" | \"area\"")]
     pub by: String,
@@ -62,6 +80,8 @@ pub struct Board {
 pub struct MeasureInfo {
     pub id: Measure,
     pub label: &'static str,
+    /// What its figures are counted in: `%`, `hours a week`, ...
+    pub unit: &'static str,
 }
 
 #[derive(Deserialize, Default, Debug, ts_rs::TS, utoipa::IntoParams)]
@@ -69,6 +89,11 @@ pub struct MeasureInfo {
 #[into_params(parameter_in = Query)]
 #[ts(export_to = "../../hq/bindings/")]
 pub struct BoardQuery {
+    /// A period by name (a calendar month or quarter, or the last 28 days): `from` and `to` are
+    /// then not read.
+    #[ts(optional)]
+    #[param(value_type = Option<String>)]
+    pub period: Option<Preset>,
     /// The first day included (default 28 days before `to`).
     #[ts(optional)]
     pub from: Option<NaiveDate>,
@@ -82,8 +107,12 @@ pub struct BoardQuery {
 
 impl BoardQuery {
     pub(crate) fn period(&self) -> Result<Period, ApiError> {
-        Period::days(self.from, self.to, Utc::now().date_naive())
-            .ok_or_else(|| ApiError::BadRequest("the period must start before it ends".into()))
+        let now = Utc::now();
+        match self.period {
+            Some(p) => Period::preset(p, now),
+            None => Period::days(self.from, self.to, now),
+        }
+        .ok_or_else(|| ApiError::BadRequest("the period must start before it ends".into()))
     }
 
     pub(crate) fn by_area(&self) -> Result<bool, ApiError> {
@@ -109,21 +138,21 @@ pub async fn get(
     Query(q): Query<BoardQuery>,
 ) -> Result<Json<Board>, ApiError> {
     staff.require(HqAction::ViewFramework)?;
-    Ok(Json(performance::board(&state, &q).await?))
+    Ok(Json(performance::board(&state, &staff.officer, &q).await?))
 }
 
 /// `GET /api/v1/hq/framework.csv`: the board pack, one line per unit and measure.
 #[utoipa::path(get, path = "/api/v1/hq/framework.csv", tag = "hq", operation_id = "hq_framework_csv",
     params(BoardQuery),
     security(("hq_session" = []), ("bearer" = [])),
-    responses((status = 200, description = "The board pack: `unit,name,type,measure,value,target,rag,records,from,to`", content_type = "text/csv", body = String), (status = 400, description = "Not valid", body = ApiErrorBody), (status = 401, description = "Not signed in", body = ApiErrorBody), (status = 403, description = "Not a role that sees the framework", body = ApiErrorBody)))]
+    responses((status = 200, description = "The board pack: `Team` (or `Area`), `Type`, `Measure`, `Value`, `Unit`, `Target`, `Status`, `Records`, `Previous period`, `Change`, `From`, `To`; dates as `1 Nov 2026`", content_type = "text/csv", body = String), (status = 400, description = "Not valid", body = ApiErrorBody), (status = 401, description = "Not signed in", body = ApiErrorBody), (status = 403, description = "Not a role that sees the framework", body = ApiErrorBody)))]
 pub async fn csv(
     State(state): State<HqState>,
     staff: Staff,
     Query(q): Query<BoardQuery>,
 ) -> Result<Response, ApiError> {
     staff.require(HqAction::ViewFramework)?;
-    let (name, text) = performance::board_pack_csv(&state, &q).await?;
+    let (name, text) = performance::board_pack_csv(&state, &staff.officer, &q).await?;
     let headers = [
         (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
         (
@@ -141,6 +170,9 @@ pub struct CellQuery {
     pub unit: String,
     /// A measure id.
     pub measure: String,
+    /// A period by name (see [`BoardQuery::period`]).
+    #[param(value_type = Option<String>)]
+    pub period: Option<Preset>,
     pub from: Option<NaiveDate>,
     pub to: Option<NaiveDate>,
     /// `team` (default) or `area`.
@@ -195,6 +227,8 @@ pub struct Trend {
     pub unit: String,
     pub measure: Measure,
     pub label: &'static str,
+    /// What its figures are counted in (see [`MeasureInfo::unit`]).
+    pub measure_unit: &'static str,
     pub points: Vec<TrendPoint>,
 }
 
@@ -226,6 +260,72 @@ pub async fn cell(
 ) -> Result<Json<CellDetail>, ApiError> {
     staff.require(HqAction::DrillDown)?;
     Ok(Json(performance::cell(&state, &staff.officer, &q).await?))
+}
+
+#[derive(Deserialize, Debug, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct OfficersQuery {
+    /// A team id.
+    pub team: String,
+    /// A period by name (see [`BoardQuery::period`]).
+    #[param(value_type = Option<String>)]
+    pub period: Option<Preset>,
+    pub from: Option<NaiveDate>,
+    pub to: Option<NaiveDate>,
+}
+
+/// One officer's figures for their team.
+#[derive(Serialize, ts_rs::TS, utoipa::ToSchema)]
+#[ts(export_to = "../../hq/bindings/")]
+pub struct OfficerFigures {
+    pub name: String,
+    pub collar_number: String,
+    pub cells: Vec<OfficerCell>,
+}
+
+/// One officer's figure for one measure.
+#[derive(Serialize, ts_rs::TS, utoipa::ToSchema)]
+#[ts(export_to = "../../hq/bindings/")]
+pub struct OfficerCell {
+    pub measure: Measure,
+    pub value: Option<f64>,
+    /// How many of their records are behind it.
+    #[ts(type = "number")]
+    pub records: u64,
+    /// For a share (%), against the team's target; a rate is the team's to meet, not one
+    /// officer's, so it has none.
+    pub rag: Option<Rag>,
+}
+
+/// A team's figures officer by officer: each record counts for the officer who made it.
+#[derive(Serialize, ts_rs::TS, utoipa::ToSchema)]
+#[ts(export_to = "../../hq/bindings/")]
+pub struct OfficerBreakdown {
+    pub team: String,
+    pub team_name: String,
+    #[ts(type = "string")]
+    pub first_day: NaiveDate,
+    #[ts(type = "string")]
+    pub last_day: NaiveDate,
+    pub measures: Vec<MeasureInfo>,
+    pub officers: Vec<OfficerFigures>,
+}
+
+/// `GET /api/v1/hq/framework/officers?team=`: a team's figures officer by officer, for a
+/// supervisor of that team. Figures only.
+#[utoipa::path(get, path = "/api/v1/hq/framework/officers", tag = "hq", operation_id = "hq_framework_officers",
+    params(OfficersQuery),
+    security(("hq_session" = []), ("bearer" = [])),
+    responses((status = 200, body = OfficerBreakdown), (status = 400, description = "Not valid", body = ApiErrorBody), (status = 401, description = "Not signed in", body = ApiErrorBody), (status = 403, description = "Not a supervisor of the team", body = ApiErrorBody), (status = 404, description = "No such team", body = ApiErrorBody)))]
+pub async fn officers(
+    State(state): State<HqState>,
+    staff: Staff,
+    Query(q): Query<OfficersQuery>,
+) -> Result<Json<OfficerBreakdown>, ApiError> {
+    staff.require(HqAction::OfficerBreakdown)?;
+    Ok(Json(
+        performance::officers(&state, &staff.officer, &q).await?,
+    ))
 }
 
 /// A performance framework target: for one measure, for `team:<id>` or `kind:tct`/`kind:snt`.

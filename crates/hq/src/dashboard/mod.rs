@@ -46,6 +46,7 @@ pub fn routes() -> Router<HqState> {
         .route("/framework.csv", get(framework::csv))
         .route("/framework/cell", get(framework::cell))
         .route("/framework/trend", get(framework::trend))
+        .route("/framework/officers", get(framework::officers))
         .route("/framework/overlaps", get(overlaps::get))
         .route(
             "/framework/targets",

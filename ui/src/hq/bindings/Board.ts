@@ -2,7 +2,19 @@
 import type { BoardRow } from "./BoardRow";
 import type { MeasureInfo } from "./MeasureInfo";
 
-export type Board = { from: string, to: string, 
+export type Board = { 
+/**
+ * The force's name (HQ's `force_name` setting), as the board pack is headed.
+ */
+force: string, from: string, to: string, 
+/**
+ * The first and last days the board covers, for the period's boxes.
+ */
+first_day: string, last_day: string, 
+/**
+ * The period it is compared with: as long, just before.
+ */
+previous_first_day: string, previous_last_day: string, 
 /**
  * `team` or `area`: what the rows are.
  */

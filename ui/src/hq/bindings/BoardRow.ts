@@ -9,4 +9,8 @@ export type BoardRow = { id: string, name: string,
 /**
  * `tct` or `snt` (an area's row: the kind of team it belongs to).
  */
-kind: TeamKind, cells: Array<Cell>, };
+kind: TeamKind, cells: Array<Cell>, 
+/**
+ * Whether the person asking may see this team's figures officer by officer.
+ */
+officers: boolean, };

@@ -2,4 +2,8 @@
 import type { Measure } from "./Measure";
 import type { TrendPoint } from "./TrendPoint";
 
-export type Trend = { unit: string, measure: Measure, label: string, points: Array<TrendPoint>, };
+export type Trend = { unit: string, measure: Measure, label: string, 
+/**
+ * What its figures are counted in (see [`MeasureInfo::unit`]).
+ */
+measure_unit: string, points: Array<TrendPoint>, };
