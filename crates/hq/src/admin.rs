@@ -4,16 +4,21 @@
 //! cannot be revoked, an enrolment code lasts at most a week, ...) holds for both.
 
 use crate::auth::{hash_password, new_enrolment_code, normalise_code, sha256_hex};
-use crate::dashboard::audit::{Audit, AuditQuery};
 use crate::intel_review::HQ_REVIEW_DEVICE;
 use crate::push::{verify_chain, ChainReport};
-use crate::storage::{AccessQuery, OpLogQuery, Storage, StorageError};
+use crate::storage::{Storage, StorageError};
 use beatbook_domain::area::Area;
 use beatbook_domain::people::{Officer, Role, Team};
 use beatbook_domain::reference;
 use beatbook_domain::{DeviceId, OfficerId};
 use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
+
+mod audit;
+pub mod boundary;
+mod directory;
+pub use audit::{action_words, audit, detail_words, kind_words, outcome_words};
+pub use directory::{add_area, add_officer, add_team, NewArea, NewTeam};
 
 #[derive(Debug, thiserror::Error)]
 pub enum AdminError {
@@ -23,6 +28,26 @@ pub enum AdminError {
     NotFound(String),
     #[error(transparent)]
     Storage(#[from] StorageError),
+}
+
+/// A message as a sentence: a capital first, a full stop last.
+fn sentence(m: &str) -> String {
+    let m = m.trim().trim_end_matches('.');
+    let mut c = m.chars();
+    let first: String = c
+        .next()
+        .map(|f| f.to_uppercase().collect())
+        .unwrap_or_default();
+    format!("{first}{}.", c.as_str())
+}
+
+/// Validation errors as an administrator reads them: the messages, as sentences.
+fn invalid_if(errs: beatbook_domain::validation::ValidationErrors) -> Result<(), AdminError> {
+    if errs.is_empty() {
+        return Ok(());
+    }
+    let text: Vec<String> = errs.errors.iter().map(|e| sentence(&e.message)).collect();
+    Err(AdminError::Invalid(text.join(" ")))
 }
 
 /// The longest an enrolment code works: a week.
@@ -45,10 +70,7 @@ pub async fn seed_demo(storage: &dyn Storage, password: &str) -> Result<(), Admi
 
 /// Add or change an area.
 pub async fn put_area(storage: &dyn Storage, area: &Area) -> Result<(), AdminError> {
-    let errs = area.validate();
-    if !errs.is_empty() {
-        return Err(AdminError::Invalid(errs.to_string()));
-    }
+    invalid_if(area.validate())?;
     storage.put_area(area).await?;
     Ok(())
 }
@@ -56,7 +78,7 @@ pub async fn put_area(storage: &dyn Storage, area: &Area) -> Result<(), AdminErr
 /// Add or change a team; its areas must exist.
 pub async fn put_team(storage: &dyn Storage, team: &Team) -> Result<(), AdminError> {
     if team.id.as_str().trim().is_empty() || team.name.trim().is_empty() {
-        return Err(AdminError::Invalid("a team needs an id and a name".into()));
+        return Err(AdminError::Invalid("A team needs a name.".into()));
     }
     let areas = storage.areas().await?;
     if let Some(a) = team
@@ -64,7 +86,7 @@ pub async fn put_team(storage: &dyn Storage, team: &Team) -> Result<(), AdminErr
         .iter()
         .find(|a| !areas.iter().any(|k| &k.id == *a))
     {
-        return Err(AdminError::Invalid(format!("no area {a}")));
+        return Err(AdminError::Invalid(format!("There is no area {a}.")));
     }
     storage.put_team(team).await?;
     Ok(())
@@ -76,22 +98,19 @@ pub async fn put_officer(
     officer: &Officer,
     password: Option<&str>,
 ) -> Result<(), AdminError> {
-    let errs = officer.validate();
-    if !errs.is_empty() {
-        return Err(AdminError::Invalid(errs.to_string()));
-    }
+    invalid_if(officer.validate())?;
     let teams = storage.teams().await?;
     if let Some(t) = officer
         .teams
         .iter()
         .find(|t| !teams.iter().any(|k| &k.id == *t))
     {
-        return Err(AdminError::Invalid(format!("no team {t}")));
+        return Err(AdminError::Invalid(format!("There is no team {t}.")));
     }
     let hash = password
         .map(hash_password)
         .transpose()
-        .map_err(AdminError::Invalid)?;
+        .map_err(|e| AdminError::Invalid(sentence(&e)))?;
     storage.put_officer(officer, hash.as_deref()).await?;
     Ok(())
 }
@@ -106,7 +125,7 @@ pub async fn put_officer_as(
 ) -> Result<(), AdminError> {
     if &officer.id == by && officer.role != Role::Admin {
         return Err(AdminError::Invalid(
-            "you cannot take away your own admin role: ask another administrator".into(),
+            "You cannot take away your own admin role: ask another administrator.".into(),
         ));
     }
     put_officer(storage, officer, password).await
@@ -117,7 +136,7 @@ pub async fn put_officer_as(
 pub async fn enrolment_code(storage: &dyn Storage, hours: i64) -> Result<String, AdminError> {
     if !(1..=MAX_ENROLMENT_CODE_HOURS).contains(&hours) {
         return Err(AdminError::Invalid(format!(
-            "an enrolment code works for 1 to {MAX_ENROLMENT_CODE_HOURS} hours"
+            "An enrolment code works for 1 to {MAX_ENROLMENT_CODE_HOURS} hours."
         )));
     }
     let code = new_enrolment_code();
@@ -167,7 +186,7 @@ pub async fn devices(storage: &dyn Storage) -> Result<Vec<DeviceView>, AdminErro
 pub async fn revoke_device(storage: &dyn Storage, id: DeviceId) -> Result<(), AdminError> {
     if id == HQ_REVIEW_DEVICE {
         return Err(AdminError::Invalid(
-            "this is HQ's own review identity, not a tablet".into(),
+            "This is HQ's own review identity, not a tablet.".into(),
         ));
     }
     if storage.revoke_device(id, Utc::now()).await? {
@@ -175,33 +194,6 @@ pub async fn revoke_device(storage: &dyn Storage, id: DeviceId) -> Result<(), Ad
     } else {
         Err(AdminError::NotFound(format!("no device {id}")))
     }
-}
-
-/// The op log (writes) and the access log (reads) by person, record, device and date, newest
-/// first: at most `limit` of each (200 when absent, 1 to 5,000).
-pub async fn audit(storage: &dyn Storage, q: &AuditQuery) -> Result<Audit, AdminError> {
-    let limit = q.limit.unwrap_or(200).clamp(1, 5_000);
-    let ops = storage
-        .search_op_log(&OpLogQuery {
-            device_id: q.device,
-            record_id: q.record,
-            author: q.officer.clone(),
-            from: q.from,
-            to: q.to,
-            limit,
-        })
-        .await?;
-    let access = storage
-        .access_log(&AccessQuery {
-            officer_id: q.officer.clone(),
-            device_id: q.device,
-            record_id: q.record,
-            from: q.from,
-            to: q.to,
-            limit,
-        })
-        .await?;
-    Ok(Audit { ops, access })
 }
 
 /// Verify every device's op-log hash chain.
@@ -219,6 +211,7 @@ pub async fn verify_chains(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::dashboard::audit::AuditQuery;
     use crate::testing::{hq, officer, Device};
     use beatbook_domain::TeamId;
 
@@ -278,7 +271,7 @@ mod tests {
         pc.teams.push(TeamId::new("no-such-team"));
         let e = put_officer_as(storage, &me.id, &pc, None).await.err();
         assert!(
-            matches!(&e, Some(AdminError::Invalid(m)) if m == "no team no-such-team"),
+            matches!(&e, Some(AdminError::Invalid(m)) if m == "There is no team no-such-team."),
             "{e:?}"
         );
         let e = put_officer(storage, &officer(&hq.state, "PC4127").await, Some("short"))

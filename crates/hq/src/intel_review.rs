@@ -237,6 +237,8 @@ pub struct QueueItem {
     pub summary: RecordSummary,
     #[schema(value_type = String)]
     pub submitted_by: OfficerId,
+    /// Who submitted it, e.g. `Sam Patel (PC2290)`.
+    pub submitted_by_name: String,
     #[schema(value_type = String)]
     pub review_state: ReviewState,
     /// The grade as text (`2B P`).
@@ -255,6 +257,7 @@ fn open(state: ReviewState) -> bool {
 /// logged as a search by `by`.
 pub async fn queue(state: &HqState, by: &Officer) -> Result<Vec<QueueItem>, ApiError> {
     let all = records::scan(state, &[RecordKind::IntelReport, RecordKind::IntelSource]).await?;
+    let names = records::OfficerNames::load(state.storage.as_ref()).await?;
     let sourced: HashSet<RecordId> = all
         .iter()
         .filter(|r| r.state.kind == RecordKind::IntelSource)
@@ -270,6 +273,7 @@ pub async fn queue(state: &HqState, by: &Officer) -> Result<Vec<QueueItem>, ApiE
                 grade: report.grade.to_string(),
                 review_state: report.review_state,
                 threat_to_life: report.threat_to_life,
+                submitted_by_name: names.get(&r.created_by),
                 submitted_by: r.created_by,
                 summary: r.summary,
             })
@@ -294,6 +298,8 @@ pub struct ReportDetail {
     pub report: RecordSummary,
     #[schema(value_type = String)]
     pub submitted_by: OfficerId,
+    /// Who submitted it, e.g. `Sam Patel (PC2290)`.
+    pub submitted_by_name: String,
     /// The source record(s), restricted to the unit.
     #[schema(value_type = Vec<Object>)]
     pub sources: Vec<RecordSummary>,
@@ -327,8 +333,10 @@ pub async fn report(state: &HqState, by: &Officer, id: RecordId) -> Result<Repor
         "intelligence review".into(),
     )
     .await?;
+    let names = records::OfficerNames::load(state.storage.as_ref()).await?;
     Ok(ReportDetail {
         report: r.summary,
+        submitted_by_name: names.get(&r.created_by),
         submitted_by: r.created_by,
         sources,
     })

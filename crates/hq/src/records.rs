@@ -4,7 +4,7 @@
 
 use crate::dashboard::audit::AccessEntry;
 use crate::error::ApiError;
-use crate::storage::{Change, RecordOp, RecordPage, RecordQuery};
+use crate::storage::{Change, RecordOp, RecordPage, RecordQuery, Storage, StorageError};
 use crate::HqState;
 use beatbook_domain::access::{hq_may_see, hq_may_see_kind};
 use beatbook_domain::merge::RecordState;
@@ -15,6 +15,32 @@ use beatbook_domain::{concern, intel, meeting, patrol};
 use beatbook_domain::{AreaId, OfficerId, Op, OpAction, Record, RecordId, RecordKind, TeamId};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+
+/// Officers as people read them, `Sam Patel (PC2290)`, looked up once for a page of rows.
+pub struct OfficerNames(HashMap<OfficerId, String>);
+
+impl OfficerNames {
+    pub async fn load(storage: &dyn Storage) -> Result<Self, StorageError> {
+        Ok(OfficerNames(
+            storage
+                .officers()
+                .await?
+                .into_iter()
+                .map(|o| (o.id, format!("{} ({})", o.name, o.collar_number)))
+                .collect(),
+        ))
+    }
+
+    /// The officer's name and collar number; the id (a collar number) with a note when HQ no
+    /// longer lists them.
+    pub fn get(&self, id: &OfficerId) -> String {
+        self.0
+            .get(id)
+            .cloned()
+            .unwrap_or_else(|| format!("{id} (no longer on HQ's list of officers)"))
+    }
+}
 
 /// Storage pages read at a time when scanning records.
 const PAGE: u32 = 5_000;
@@ -270,10 +296,55 @@ pub async fn list(state: &HqState, by: &Officer, q: &ListQuery) -> Result<Record
         &by.id,
         "search",
         list.records.iter().map(|r| r.id).collect(),
-        format!("HQ record list {q:?}"),
+        asked(state, q).await?,
     )
     .await?;
     Ok(list)
+}
+
+/// What a list asked for, in words, for the access log: the audit page shows it as it is.
+async fn asked(state: &HqState, q: &ListQuery) -> Result<String, ApiError> {
+    let day = |t: DateTime<Utc>| t.format("%-d %b %Y, %H:%M UTC").to_string();
+    let mut parts = Vec::new();
+    if let Some(k) = q.kind {
+        parts.push(format!("kind {}", crate::admin::kind_words(k)));
+    }
+    if let Some(t) = &q.team {
+        let teams = state.storage.teams().await?;
+        let name = teams
+            .iter()
+            .find(|x| &x.id == t)
+            .map_or("unknown", |x| &x.name);
+        parts.push(format!("team {name}"));
+    }
+    if let Some(a) = &q.area {
+        let areas = state.storage.areas().await?;
+        let name = areas
+            .iter()
+            .find(|x| &x.id == a)
+            .map_or("unknown", |x| &x.name);
+        parts.push(format!("area {name}"));
+    }
+    if let Some(s) = &q.status {
+        parts.push(format!("status {}", s.replace('_', " ")));
+    }
+    if let Some(t) = q.since {
+        parts.push(format!("from {}", day(t)));
+    }
+    if let Some(t) = q.until {
+        parts.push(format!("until {}", day(t)));
+    }
+    if let Some(w) = q.q.as_deref().map(str::trim).filter(|w| !w.is_empty()) {
+        parts.push(format!("words “{w}”"));
+    }
+    if q.before.is_some() {
+        parts.push("older records (load more)".to_owned());
+    }
+    Ok(if parts.is_empty() {
+        "The records list".to_owned()
+    } else {
+        format!("The records list: {}", parts.join(", "))
+    })
 }
 
 /// Read until the page is full, the records run out (a short read), or the scan limit.
@@ -346,6 +417,8 @@ pub struct HistoryItem {
     pub received_at: DateTime<Utc>,
     #[schema(value_type = String)]
     pub by: OfficerId,
+    /// Who, e.g. `Sam Patel (PC2290)`.
+    pub by_name: String,
     /// "Created", "Changed description, status", "Added an update", "Deleted", or
     /// "Refused: ..." when HQ refused it.
     pub what: String,
@@ -361,6 +434,8 @@ pub struct RecordDetail {
     pub summary: RecordSummary,
     #[schema(value_type = String)]
     pub created_by: OfficerId,
+    /// Who created it, e.g. `Sam Patel (PC2290)`.
+    pub created_by_name: String,
     #[ts(type = "number")]
     pub server_seq: u64,
     /// When it was created and last changed (device clocks).
@@ -375,7 +450,7 @@ fn ms_time(ms: u64) -> DateTime<Utc> {
 }
 
 /// A record's history from the op log, for the roles that may see the record.
-fn history(state: &RecordState, ops: Vec<RecordOp>) -> Vec<HistoryItem> {
+fn history(state: &RecordState, ops: Vec<RecordOp>, names: &OfficerNames) -> Vec<HistoryItem> {
     ops.into_iter()
         .filter_map(|o| {
             let op: Op = serde_json::from_str(&o.op_json).ok()?;
@@ -394,6 +469,7 @@ fn history(state: &RecordState, ops: Vec<RecordOp>) -> Vec<HistoryItem> {
             Some(HistoryItem {
                 at: ms_time(op.hlc.wall_ms),
                 received_at: o.received_at,
+                by_name: names.get(&op.author),
                 by: op.author,
                 what,
             })
@@ -410,10 +486,16 @@ pub async fn detail(state: &HqState, by: &Officer, id: RecordId) -> Result<Recor
         return Err(not_found());
     }
     let r = load(change).ok_or_else(not_found)?;
-    let history = history(&r.state, state.storage.record_ops(id, HISTORY).await?);
+    let names = OfficerNames::load(state.storage.as_ref()).await?;
+    let history = history(
+        &r.state,
+        state.storage.record_ops(id, HISTORY).await?,
+        &names,
+    );
     log_disclosure(state, &by.id, "view", vec![id], "HQ record view".into()).await?;
     Ok(RecordDetail {
         server_seq: r.change.server_seq,
+        created_by_name: names.get(&r.created_by),
         created_by: r.created_by,
         created_at: ms_time(r.state.created.hlc.wall_ms),
         updated_at: ms_time(r.state.updated.hlc.wall_ms),

@@ -153,7 +153,7 @@ pub async fn health(State(state): State<HqState>) -> Result<Json<Health>, ApiErr
         crate::dashboard::auth::login, crate::dashboard::auth::logout, crate::dashboard::auth::me,
         crate::dashboard::records::list, crate::dashboard::records::get, crate::dashboard::records::subject_access,
         crate::dashboard::admin::areas, crate::dashboard::admin::put_area, crate::dashboard::admin::teams, crate::dashboard::admin::put_team,
-        crate::dashboard::admin::officers, crate::dashboard::admin::put_officer, crate::dashboard::admin::enrolment_code,
+        crate::dashboard::admin::officers, crate::dashboard::admin::put_officer, crate::dashboard::admin::add_officer, crate::dashboard::admin::enrolment_code,
         crate::dashboard::admin::devices, crate::dashboard::admin::revoke, crate::dashboard::audit::search, crate::dashboard::admin::verify_chains,
         crate::dashboard::framework::get, crate::dashboard::framework::csv, crate::dashboard::framework::cell, crate::dashboard::framework::trend, crate::dashboard::framework::officers,
         crate::dashboard::overlaps::get, crate::dashboard::framework::targets, crate::dashboard::framework::put_target,

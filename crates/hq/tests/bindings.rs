@@ -31,6 +31,8 @@ fn export_all(root: &Path) {
         records::RecordDetail,
         records::SubjectAccess,
         admin::PutOfficer,
+        admin::NewArea,
+        admin::NewTeam,
         admin::NewCode,
         admin::EnrolmentCode,
         admin::DeviceView,

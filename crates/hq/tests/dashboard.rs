@@ -1508,7 +1508,7 @@ async fn records_are_listed_newest_first_a_page_at_a_time_filtered_by_what_the_r
         "the last list found nothing"
     );
     assert!(
-        log[0].detail.contains("kind: Some(IntelSource)"),
+        log[0].detail == "The records list: kind Source details",
         "{}",
         log[0].detail
     );

@@ -238,8 +238,8 @@ describe('HQ dashboard', () => {
     const text = (await record.textContent()) ?? '';
     assert.match(text, /Description\s*Broken glass by the bus stop, Camden High Street/);
     assert.match(text, /Areas\s*[^\n]*Camden Town/);
-    assert.match(text, /Status\s*open/);
-    assert.match((await record.getByRole('list', { name: 'History' }).textContent()) ?? '', /PC2290: Created/);
+    assert.match(text, /Status\s*Open/);
+    assert.match((await record.getByRole('list', { name: 'History' }).textContent()) ?? '', /PC Tom Walsh \(PC2290\): Created/);
     await shot('record');
 
     // HQ logged the view, with the record, under the supervisor.

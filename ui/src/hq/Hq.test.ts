@@ -82,6 +82,9 @@ function fakeApi(over: Partial<HqApi> = {}): HqApi {
     areas: async () => [],
     officers: async () => [],
     putOfficer: refuse,
+    addOfficer: refuse,
+    addTeam: refuse,
+    addArea: refuse,
     devices: async () => [],
     revoke: refuse,
     enrolmentCode: refuse,
@@ -135,7 +138,7 @@ describe('HQ dashboard', () => {
   it('opens on the page a role has', async () => {
     render(Hq, { props: { api: fakeApi({ me: async () => ({ ...supervisor, role: 'intelligence_unit' }) }) } });
     await screen.findByRole('heading', { level: 1, name: 'Intelligence review' });
-    await waitFor(() => expect(screen.getByText('Nothing waiting.')).toBeInTheDocument());
+    await waitFor(() => expect(screen.getByText('Nothing is waiting for review.')).toBeInTheDocument());
   });
 
   it('gives each role only its pages', () => {
@@ -170,12 +173,13 @@ describe('HQ dashboard', () => {
     const record = vi.fn(async (id: string) => ({
       summary: id === 'r2' ? older : newer,
       created_by: 'PC3318',
+      created_by_name: 'PC Grace Adeyemi (PC3318)',
       server_seq: 40,
       created_at: '2026-11-23T10:00:00Z',
       updated_at: '2026-11-23T12:00:00Z',
       history: [
-        { at: '2026-11-23T10:00:00Z', received_at: '2026-11-23T10:01:00Z', by: 'PC3318', what: 'Created' },
-        { at: '2026-11-23T12:00:00Z', received_at: '2026-11-23T12:01:00Z', by: 'PS1102', what: 'Changed status' },
+        { at: '2026-11-23T10:00:00Z', received_at: '2026-11-23T10:01:00Z', by: 'PC3318', by_name: 'PC Grace Adeyemi (PC3318)', what: 'Created' },
+        { at: '2026-11-23T12:00:00Z', received_at: '2026-11-23T12:01:00Z', by: 'PS1102', by_name: 'PS Helen Doyle (PS1102)', what: 'Changed status' },
       ],
     }));
     const dalston: Area = { id: 'E05009370', name: 'Dalston', kind: 'ward', borough: 'Hackney', ons_code: 'E05009370', town_centre_class: null, boundary: [], boundary_approximate: true };
@@ -221,12 +225,14 @@ describe('HQ dashboard', () => {
     expect(within(open).getByRole('heading', { level: 2 })).toHaveTextContent('Drinking by the market');
     expect(open).toHaveTextContent('Areas');
     expect(open).toHaveTextContent('Dalston');
-    expect(open).toHaveTextContent('in progress');
+    expect(open).toHaveTextContent('In progress');
+    expect(open).toHaveTextContent('Created by PC Grace Adeyemi (PC3318)');
     expect(open).toHaveTextContent('Threat to life');
     expect(open).toHaveTextContent('No');
-    expect(open).toHaveTextContent('Place: High Street');
+    expect(open).toHaveTextContent('Location High Street');
+    expect(open).not.toHaveTextContent('in_progress');
     const steps = within(within(open).getByRole('list', { name: 'History' })).getAllByRole('listitem');
-    expect(steps.map((s) => s.textContent)).toEqual([expect.stringContaining('PC3318: Created'), expect.stringContaining('PS1102: Changed status')]);
+    expect(steps.map((s) => s.textContent)).toEqual([expect.stringContaining('PC Grace Adeyemi (PC3318): Created'), expect.stringContaining('PS Helen Doyle (PS1102): Changed status')]);
   });
 
   it('shows why records could not be listed', async () => {

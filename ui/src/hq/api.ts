@@ -13,9 +13,10 @@ import type { Grade } from '$lib/bindings/Grade';
 import type { Officer } from '$lib/bindings/Officer';
 import type { RecordSummary } from '$lib/bindings/RecordSummary';
 import type { Team } from '$lib/bindings/Team';
-import type { AccessEntry } from './bindings/AccessEntry';
 import type { ApiErrorCode } from './bindings/ApiErrorCode';
 import type { Audit } from './bindings/Audit';
+import type { AuditRead } from './bindings/AuditRead';
+import type { AuditWrite } from './bindings/AuditWrite';
 import type { Board } from './bindings/Board';
 import type { BoardQuery } from './bindings/BoardQuery';
 import type { BoardRow } from './bindings/BoardRow';
@@ -33,8 +34,9 @@ import type { Me } from './bindings/Me';
 import type { Measure } from './bindings/Measure';
 import type { NewCode } from './bindings/NewCode';
 import type { Named } from './bindings/Named';
+import type { NewArea } from './bindings/NewArea';
+import type { NewTeam } from './bindings/NewTeam';
 import type { OfficerBreakdown } from './bindings/OfficerBreakdown';
-import type { OpLogEntry } from './bindings/OpLogEntry';
 import type { Overlap } from './bindings/Overlap';
 import type { Preset } from './bindings/Preset';
 import type { PutOfficer } from './bindings/PutOfficer';
@@ -53,9 +55,10 @@ import type { Trend } from './bindings/Trend';
 import type { TrendPoint } from './bindings/TrendPoint';
 
 export type {
-  AccessEntry,
   ApiErrorCode,
   Audit,
+  AuditRead,
+  AuditWrite,
   Board,
   BoardRow,
   Cell,
@@ -69,8 +72,9 @@ export type {
   HistoryItem,
   Measure,
   Named,
+  NewArea,
+  NewTeam,
   OfficerBreakdown,
-  OpLogEntry,
   Overlap,
   Preset,
   QueueItem,
@@ -117,6 +121,9 @@ export interface HqApi {
   areas(): Promise<Area[]>;
   officers(): Promise<Officer[]>;
   putOfficer(o: Officer): Promise<void>;
+  addOfficer(o: Officer, password: string): Promise<Officer>;
+  addTeam(t: NewTeam): Promise<Team>;
+  addArea(a: NewArea): Promise<Area>;
   devices(): Promise<DeviceView[]>;
   revoke(id: string): Promise<void>;
   enrolmentCode(): Promise<EnrolmentCode>;
@@ -218,6 +225,16 @@ export class HttpHqApi implements HqApi {
     const body: PutOfficer = { officer };
     await this.call('POST', '/admin/officers', body);
   }
+  addOfficer(officer: Officer, password: string) {
+    const body: PutOfficer = { officer, password };
+    return this.call<Officer>('POST', '/admin/officers/new', body);
+  }
+  addTeam(team: NewTeam) {
+    return this.call<Team>('POST', '/admin/teams', team);
+  }
+  addArea(area: NewArea) {
+    return this.call<Area>('POST', '/admin/areas', area);
+  }
   devices() {
     return this.call<DeviceView[]>('GET', '/admin/devices');
   }
@@ -271,4 +288,30 @@ export const PAGE_LABELS: Record<Page, string> = {
 
 export function ragLabel(rag: Rag): string {
   return { red: 'Below target', amber: 'Near target', green: 'On target', none: 'No data' }[rag];
+}
+
+/** Roles in words. */
+export const ROLE_LABELS: Record<Officer['role'], string> = {
+  officer: 'Officer',
+  supervisor: 'Supervisor',
+  intelligence_unit: 'Intelligence unit',
+  analyst: 'Analyst',
+  admin: 'Administrator',
+};
+
+/** Kinds of record in words. */
+export const KIND_LABELS: Record<RecordSummary['kind'], string> = {
+  concern: 'Concern',
+  intel_report: 'Intelligence report',
+  intel_source: 'Source details',
+  meeting: 'Meeting',
+  priority: 'Priority',
+  patrol_log: 'Patrol log',
+  engagement: 'Engagement',
+};
+
+/** Team names for team ids, in the order given; a team HQ no longer lists is said so. */
+export function teamNames(ids: readonly string[], teams: readonly Team[]): string {
+  if (ids.length === 0) return 'No team';
+  return ids.map((id) => teams.find((t) => t.id === id)?.name ?? 'A team no longer on HQ').join(', ');
 }

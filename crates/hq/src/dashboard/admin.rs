@@ -18,7 +18,7 @@ use beatbook_domain::DeviceId;
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
-pub use crate::admin::DeviceView;
+pub use crate::admin::{DeviceView, NewArea, NewTeam};
 
 type Body<T> = Result<Json<T>, axum::extract::rejection::JsonRejection>;
 
@@ -49,20 +49,19 @@ pub async fn areas(
     Ok(Json(state.storage.areas().await?))
 }
 
-/// `POST /api/v1/hq/admin/areas`: add or change an area.
+/// `POST /api/v1/hq/admin/areas`: add an area, its boundary pasted or uploaded as GeoJSON.
 #[utoipa::path(post, path = "/api/v1/hq/admin/areas", tag = "hq", operation_id = "hq_admin_put_area",
-    request_body(content = Object, description = "An `Area` (see the TypeScript bindings)"),
+    request_body = NewArea,
     security(("hq_session" = []), ("bearer" = [])),
-    responses((status = 200, description = "The area as saved", body = Object), (status = 400, description = "Not valid", body = ApiErrorBody), (status = 401, description = "Not signed in", body = ApiErrorBody), (status = 403, description = "Not an administrator", body = ApiErrorBody)))]
+    responses((status = 200, description = "The area as saved (`Area` in the TypeScript bindings)", body = Object), (status = 400, description = "Not valid: the message says what is wrong with the boundary or name", body = ApiErrorBody), (status = 401, description = "Not signed in", body = ApiErrorBody), (status = 403, description = "Not an administrator", body = ApiErrorBody)))]
 pub async fn put_area(
     State(state): State<HqState>,
     staff: Staff,
-    b: Body<Area>,
+    b: Body<NewArea>,
 ) -> Result<Json<Area>, ApiError> {
     staff.require(HqAction::ManageDirectory)?;
-    let area = body(b)?;
-    ops::put_area(state.storage.as_ref(), &area).await?;
-    tracing::info!(area = %area.id, by = %staff.officer.id, "area saved");
+    let area = ops::add_area(state.storage.as_ref(), &body(b)?).await?;
+    tracing::info!(area = %area.id, by = %staff.officer.id, "area added");
     Ok(Json(area))
 }
 
@@ -78,20 +77,19 @@ pub async fn teams(
     Ok(Json(state.storage.teams().await?))
 }
 
-/// `POST /api/v1/hq/admin/teams`: add or change a team; its areas must exist.
+/// `POST /api/v1/hq/admin/teams`: add a team; its areas must exist.
 #[utoipa::path(post, path = "/api/v1/hq/admin/teams", tag = "hq", operation_id = "hq_admin_put_team",
-    request_body(content = Object, description = "A `Team` (see the TypeScript bindings)"),
+    request_body = NewTeam,
     security(("hq_session" = []), ("bearer" = [])),
-    responses((status = 200, description = "The team as saved", body = Object), (status = 400, description = "Not valid", body = ApiErrorBody), (status = 401, description = "Not signed in", body = ApiErrorBody), (status = 403, description = "Not an administrator", body = ApiErrorBody)))]
+    responses((status = 200, description = "The team as saved (`Team` in the TypeScript bindings)", body = Object), (status = 400, description = "Not valid", body = ApiErrorBody), (status = 401, description = "Not signed in", body = ApiErrorBody), (status = 403, description = "Not an administrator", body = ApiErrorBody)))]
 pub async fn put_team(
     State(state): State<HqState>,
     staff: Staff,
-    b: Body<Team>,
+    b: Body<NewTeam>,
 ) -> Result<Json<Team>, ApiError> {
     staff.require(HqAction::ManageDirectory)?;
-    let team = body(b)?;
-    ops::put_team(state.storage.as_ref(), &team).await?;
-    tracing::info!(team = %team.id, by = %staff.officer.id, "team saved");
+    let team = ops::add_team(state.storage.as_ref(), &body(b)?).await?;
+    tracing::info!(team = %team.id, by = %staff.officer.id, "team added");
     Ok(Json(team))
 }
 
@@ -138,6 +136,29 @@ pub async fn put_officer(
     .await?;
     tracing::info!(officer = %req.officer.id, role = ?req.officer.role, by = %staff.officer.id, "officer saved");
     Ok(Json(req.officer))
+}
+
+/// `POST /api/v1/hq/admin/officers/new`: add an officer with a password; refused when the
+/// collar number is taken (HQ makes the officer's id from it).
+#[utoipa::path(post, path = "/api/v1/hq/admin/officers/new", tag = "hq", operation_id = "hq_admin_add_officer",
+    request_body = PutOfficer,
+    security(("hq_session" = []), ("bearer" = [])),
+    responses((status = 200, description = "The officer as saved", body = Object), (status = 400, description = "Not valid, or the collar number is taken", body = ApiErrorBody), (status = 401, description = "Not signed in", body = ApiErrorBody), (status = 403, description = "Not an administrator", body = ApiErrorBody)))]
+pub async fn add_officer(
+    State(state): State<HqState>,
+    staff: Staff,
+    b: Body<PutOfficer>,
+) -> Result<Json<Officer>, ApiError> {
+    staff.require(HqAction::ManageDirectory)?;
+    let req = body(b)?;
+    let officer = ops::add_officer(
+        state.storage.as_ref(),
+        &req.officer,
+        req.password.as_deref(),
+    )
+    .await?;
+    tracing::info!(officer = %officer.id, role = ?officer.role, by = %staff.officer.id, "officer added");
+    Ok(Json(officer))
 }
 
 #[derive(Deserialize, Default, ts_rs::TS, utoipa::ToSchema)]

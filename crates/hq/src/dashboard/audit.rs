@@ -67,11 +67,62 @@ pub struct AuditQuery {
     pub limit: Option<u32>,
 }
 
+/// The audit search's answer, as a person reads it: every row names its people, devices and
+/// records (see [`crate::admin::audit`]).
 #[derive(Serialize, ts_rs::TS, utoipa::ToSchema)]
 #[ts(export_to = "../../hq/bindings/")]
 pub struct Audit {
-    pub ops: Vec<OpLogEntry>,
-    pub access: Vec<AccessEntry>,
+    pub ops: Vec<AuditWrite>,
+    pub access: Vec<AuditRead>,
+}
+
+/// One write (an op-log row) with the names a person reads.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, ts_rs::TS, utoipa::ToSchema)]
+#[ts(export_to = "../../hq/bindings/")]
+pub struct AuditWrite {
+    pub received_at: DateTime<Utc>,
+    #[schema(value_type = String)]
+    pub author: OfficerId,
+    /// The author's name and collar number, e.g. `Sam Patel (PC2290)`.
+    pub author_name: String,
+    #[schema(value_type = String, format = Uuid)]
+    pub device_id: DeviceId,
+    pub device_name: String,
+    #[ts(type = "number")]
+    pub device_seq: u64,
+    #[schema(value_type = String, format = Uuid)]
+    pub record_id: RecordId,
+    /// The record as a person names it: its title, or its kind and reference where its title is
+    /// not for the audit page (intelligence) or HQ does not hold it.
+    pub record: String,
+    /// What kind of record, in words (`Concern`, `Patrol log`).
+    pub kind: String,
+    /// What HQ did with it, in words: `Saved`, `Already received`, `Refused: ...`.
+    pub outcome: String,
+}
+
+/// One disclosure (an access-log row) with the names a person reads.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, ts_rs::TS, utoipa::ToSchema)]
+#[ts(export_to = "../../hq/bindings/")]
+pub struct AuditRead {
+    pub at: DateTime<Utc>,
+    #[schema(value_type = String)]
+    pub officer_id: OfficerId,
+    /// Who, e.g. `Sam Patel (PC2290)`.
+    pub officer_name: String,
+    #[schema(value_type = Option<String>, format = Uuid)]
+    pub device_id: Option<DeviceId>,
+    /// The device's name, or `HQ dashboard`.
+    pub device_name: String,
+    /// The action as logged (`pull`, `view`, `search`, ...).
+    pub action: String,
+    /// The action in words: `Sent to a device`, `Opened`, `Searched`, ...
+    pub what: String,
+    #[schema(value_type = Vec<String>)]
+    pub record_ids: Vec<RecordId>,
+    /// The records as a person names them, in the order of `record_ids`.
+    pub records: Vec<String>,
+    pub detail: String,
 }
 
 /// `GET /api/v1/hq/admin/audit`: the op log (writes) and the access log (reads) by person,

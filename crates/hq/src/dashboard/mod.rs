@@ -37,6 +37,7 @@ pub fn routes() -> Router<HqState> {
             "/admin/officers",
             get(admin::officers).post(admin::put_officer),
         )
+        .route("/admin/officers/new", post(admin::add_officer))
         .route("/admin/enrolment-codes", post(admin::enrolment_code))
         .route("/admin/devices", get(admin::devices))
         .route("/admin/devices/{id}/revoke", post(admin::revoke))

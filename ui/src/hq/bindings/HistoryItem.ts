@@ -10,6 +10,10 @@ export type HistoryItem = {
  */
 at: string, received_at: string, by: OfficerId, 
 /**
+ * Who, e.g. `Sam Patel (PC2290)`.
+ */
+by_name: string, 
+/**
  * "Created", "Changed description, status", "Added an update", "Deleted", or
  * "Refused: ..." when HQ refused it.
  */

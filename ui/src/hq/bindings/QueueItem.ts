@@ -3,7 +3,11 @@ import type { OfficerId } from "../../lib/bindings/OfficerId";
 import type { RecordSummary } from "../../lib/bindings/RecordSummary";
 import type { ReviewState } from "../../lib/bindings/ReviewState";
 
-export type QueueItem = { summary: RecordSummary, submitted_by: OfficerId, review_state: ReviewState, 
+export type QueueItem = { summary: RecordSummary, submitted_by: OfficerId, 
+/**
+ * Who submitted it, e.g. `Sam Patel (PC2290)`.
+ */
+submitted_by_name: string, review_state: ReviewState, 
 /**
  * The grade as text (`2B P`).
  */

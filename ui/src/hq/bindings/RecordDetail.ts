@@ -3,7 +3,11 @@ import type { HistoryItem } from "./HistoryItem";
 import type { OfficerId } from "../../lib/bindings/OfficerId";
 import type { RecordSummary } from "../../lib/bindings/RecordSummary";
 
-export type RecordDetail = { summary: RecordSummary, created_by: OfficerId, server_seq: number, 
+export type RecordDetail = { summary: RecordSummary, created_by: OfficerId, 
+/**
+ * Who created it, e.g. `Sam Patel (PC2290)`.
+ */
+created_by_name: string, server_seq: number, 
 /**
  * When it was created and last changed (device clocks).
  */

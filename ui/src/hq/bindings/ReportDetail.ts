@@ -4,6 +4,10 @@ import type { RecordSummary } from "../../lib/bindings/RecordSummary";
 
 export type ReportDetail = { report: RecordSummary, submitted_by: OfficerId, 
 /**
+ * Who submitted it, e.g. `Sam Patel (PC2290)`.
+ */
+submitted_by_name: string, 
+/**
  * The source record(s), restricted to the unit.
  */
 sources: Array<RecordSummary>, };

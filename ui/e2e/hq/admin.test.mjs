@@ -1,0 +1,199 @@
+// @ts-check
+/**
+ * The HQ dashboard's administration, records and intelligence review against a real HQ (see
+ * run.mjs): adding an area (a refused boundary first), a team and an officer; the confirmation
+ * before a role change; and every page an administrator, a supervisor and the intelligence unit
+ * meet shows words, names and dates, never JSON, ids or ISO timestamps.
+ */
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { describe, it } from 'node:test';
+import { usePage } from '../browser.mjs';
+
+const HQ = process.env.HQ_URL ?? 'http://127.0.0.1:8080';
+const PASSWORD = 'demo-password-1';
+const ctx = usePage({ viewport: { width: 1400, height: 900 } });
+
+/** @param {string} collar */
+async function signIn(collar) {
+  const page = ctx.page;
+  await page.goto(`${HQ}/hq`);
+  await page.getByLabel('Collar number').fill(collar);
+  await page.getByLabel('Password').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('button', { name: 'Sign out' }).waitFor();
+}
+
+/** @param {string} path @param {string} token @param {unknown} [body] */
+async function api(path, token, body) {
+  const r = await fetch(`${HQ}${path}`, {
+    method: body === undefined ? 'GET' : 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: body === undefined ? null : JSON.stringify(body),
+  });
+  const text = await r.text();
+  assert.ok(r.ok, `${path}: ${r.status} ${text}`);
+  return text ? JSON.parse(text) : null;
+}
+
+/** @param {string} collar */
+async function staffToken(collar) {
+  const r = await fetch(`${HQ}/api/v1/hq/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ collar_number: collar, password: PASSWORD }),
+  });
+  return (await r.json()).token;
+}
+
+/** A report with its source details, pushed by a device speaking the sync protocol. @param {string} collar */
+async function submitWithSource(collar, content) {
+  const code = (await api('/api/v1/hq/admin/enrolment-codes', await staffToken('AD0001'), {})).code;
+  const id = randomUUID();
+  const e = await (await fetch(`${HQ}/api/v1/enrol`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ code, device_id: id, device_name: `Tablet of ${collar}`, app_version: 'e2e' }) })).json();
+  const s = await (await fetch(`${HQ}/api/v1/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ device_id: id, device_secret: e.device_secret, collar_number: collar, password: PASSWORD }) })).json();
+  const now = new Date();
+  const review = new Date(now);
+  review.setFullYear(review.getFullYear() + 6);
+  const set = (/** @type {unknown} */ v) => ({ set: v });
+  const text = (/** @type {string} */ v) => ({ text: { value: v, bases: [] } });
+  const report = randomUUID();
+  const op = (/** @type {number} */ seq, /** @type {string} */ record, /** @type {string} */ kind, /** @type {object} */ fields) => ({
+    device_id: id, device_seq: seq, record_id: record, kind, author: collar, hlc: { wall_ms: now.getTime(), counter: seq }, action: 'put', fields,
+  });
+  const ops = [
+    op(1, report, 'intel_report', {
+      grade: set({ source: '2', intelligence: 'C', handling: { code: 'P' } }), security: set('official'), content: text(content), checks_made: text('PNC checked'),
+      threat_to_life: set(false), location: set(null), areas: set(['tc-dalston']), source_id: set(null), review_state: set('submitted'), disseminated_to: set([]),
+      legacy_grade: set(null), submitted_at: set(now.toISOString()), retention_review: set(review.toISOString().slice(0, 10)),
+    }),
+    op(2, randomUUID(), 'intel_source', {
+      report_id: set(report), source_type: set('member_of_public'), name: set('Jan Novak'), contact: set('07700 900789'), relationship: set(null),
+      notes: text('Runs the café opposite'), recorded_at: set(now.toISOString()), retention_review: set(review.toISOString().slice(0, 10)),
+    }),
+  ];
+  const r = await api('/api/v1/sync/push', s.access_token, { ops });
+  assert.deepEqual(r.results.map((/** @type {{ outcome: string }} */ x) => x.outcome), ['applied', 'applied'], JSON.stringify(r));
+}
+
+/** What a person must never read: JSON, ids, ISO timestamps, codes. */
+async function assertReadable(where) {
+  const text = await ctx.page.locator('main').innerText();
+  for (const [what, pattern] of [
+    ['JSON', /[{}]|\[\s*"|"\s*:/],
+    ['an id', /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/i],
+    ['an ISO timestamp', /\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/],
+    ['an ISO date', /\b\d{4}-\d{2}-\d{2}\b/],
+    ['a code word', /\b[a-z]+_[a-z_]+\b/],
+    ['a hash', /\b[0-9a-f]{32,}\b/],
+  ]) {
+    const m = text.match(/** @type {RegExp} */ (pattern));
+    assert.equal(m, null, `${where} shows ${what}: "${m?.[0]}" in\n${text}`);
+  }
+}
+
+const UNCLOSED = '{"type":"Polygon","coordinates":[[[-0.16,51.54],[-0.15,51.54],[-0.15,51.545]]]}';
+const SQUARE = '{"type":"Feature","properties":{},"geometry":{"type":"Polygon","coordinates":[[[-0.16,51.54],[-0.15,51.54],[-0.15,51.545],[-0.16,51.545],[-0.16,51.54]]]}}';
+
+describe('HQ administration', () => {
+  it('adds an area (refusing an unclosed boundary first), a team and an officer', async () => {
+    const page = ctx.page;
+    await signIn('AD0001');
+    await page.getByRole('link', { name: 'Administration' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Administration' }).waitFor();
+
+    await page.getByText('Add an area').click();
+    const areaForm = page.getByRole('form', { name: 'Add an area' });
+    await areaForm.getByLabel('Name').fill('Primrose Hill');
+    await areaForm.getByLabel('Borough').fill('Camden');
+    await areaForm.getByLabel('Boundary (GeoJSON)').fill(UNCLOSED);
+    await areaForm.getByRole('button', { name: 'Add area' }).click();
+    await areaForm.getByRole('alert').filter({ hasText: 'The boundary is not closed' }).waitFor();
+    assert.equal(await areaForm.getByLabel('Name').inputValue(), 'Primrose Hill');
+    await areaForm.getByLabel('Boundary (GeoJSON)').fill(SQUARE);
+    await areaForm.getByRole('button', { name: 'Add area' }).click();
+    await page.getByRole('status').filter({ hasText: 'Primrose Hill (ward) added.' }).waitFor();
+
+    await page.getByText('Add a team').click();
+    const teamForm = page.getByRole('form', { name: 'Add a team' });
+    await teamForm.getByLabel('Name').fill('Primrose Hill SNT');
+    await teamForm.getByLabel('Primrose Hill (ward)').check();
+    await teamForm.getByRole('button', { name: 'Add team' }).click();
+    await page.getByRole('status').filter({ hasText: 'Primrose Hill SNT added.' }).waitFor();
+    await page.getByRole('row').filter({ hasText: 'Primrose Hill SNT' }).filter({ hasText: 'Primrose Hill (ward)' }).waitFor();
+
+    await page.getByText('Add an officer').click();
+    const officerForm = page.getByRole('form', { name: 'Add an officer' });
+    await officerForm.getByLabel('Collar number').fill('PC6001');
+    await officerForm.getByLabel(/^Name/).fill('PC Jo Bright');
+    await officerForm.getByLabel('Primrose Hill SNT').check();
+    await officerForm.getByLabel(/^Password/).fill(PASSWORD);
+    await officerForm.getByRole('button', { name: 'Add officer' }).click();
+    await page.getByRole('status').filter({ hasText: 'PC Jo Bright (PC6001) added.' }).waitFor();
+    const row = page.getByRole('row').filter({ hasText: 'PC Jo Bright' });
+    assert.match((await row.textContent()) ?? '', /Primrose Hill SNT/);
+    await assertReadable('Administration');
+  });
+
+  it('asks before changing a role, naming the officer and both roles', async () => {
+    const page = ctx.page;
+    await signIn('AD0001');
+    await page.getByRole('link', { name: 'Administration' }).click();
+    const picker = page.getByRole('combobox', { name: 'Role of PC Luis Ferreira' });
+    await picker.selectOption({ label: 'Analyst' });
+    const dialog = page.getByRole('dialog', { name: "Change PC Luis Ferreira's role?" });
+    await dialog.waitFor();
+    assert.match((await dialog.textContent()) ?? '', /From Officer to Analyst/);
+    await dialog.getByRole('button', { name: 'Keep Officer' }).click();
+    assert.equal(await picker.inputValue(), 'officer');
+    const token = await staffToken('AD0001');
+    const before = (await api('/api/v1/hq/admin/officers', token)).find((/** @type {{ id: string }} */ o) => o.id === 'PC5071');
+    assert.equal(before.role, 'officer');
+
+    await picker.selectOption({ label: 'Analyst' });
+    await dialog.getByRole('button', { name: 'Change to Analyst' }).click();
+    await page.getByRole('status').filter({ hasText: 'PC Luis Ferreira is now an analyst.' }).waitFor();
+    const after = (await api('/api/v1/hq/admin/officers', token)).find((/** @type {{ id: string }} */ o) => o.id === 'PC5071');
+    assert.equal(after.role, 'analyst');
+    // Put it back for the other tests, through the same confirmation.
+    await picker.selectOption({ label: 'Officer' });
+    await dialog.getByRole('button', { name: 'Change to Officer' }).click();
+    await page.getByRole('status').filter({ hasText: 'PC Luis Ferreira is now an officer.' }).waitFor();
+  });
+
+  it('shows the audit trail, records and intelligence review in words, names and dates', async () => {
+    await submitWithSource('PC3318', 'A blue van parks outside the café on Kingsland Road every night');
+    const page = ctx.page;
+
+    await signIn('AD0001');
+    await page.getByRole('link', { name: 'Administration' }).click();
+    await page.getByRole('button', { name: 'Search', exact: true }).click();
+    const writes = page.getByRole('table', { name: 'Writes' });
+    await writes.waitFor();
+    assert.match((await writes.textContent()) ?? '', /PC Grace Adeyemi \(PC3318\)/);
+    assert.match((await writes.textContent()) ?? '', /Intelligence report [0-9A-Z]{4}-[0-9A-Z]{4}/);
+    assert.doesNotMatch((await writes.textContent()) ?? '', /blue van/);
+    await page.getByRole('button', { name: 'Verify hash chains' }).click();
+    await page.getByRole('status').filter({ hasText: /verif/ }).waitFor();
+    await assertReadable('The audit trail');
+
+    await signIn('DC7740');
+    await page.getByRole('heading', { level: 1, name: 'Intelligence review' }).waitFor();
+    await page.getByRole('button', { name: /A blue van parks outside the café/ }).click();
+    const source = page.getByRole('definition').filter({ hasText: 'Jan Novak' });
+    await source.waitFor();
+    const fields = (await page.locator('dl[aria-label="Source details"]').innerText()).replace(/\s+/g, ' ');
+    assert.match(fields, /Kind of source Member of public/);
+    assert.match(fields, /Notes Runs the café opposite/);
+    assert.match(fields, /Recorded \d{1,2} [A-Z][a-z]{2} \d{4}, \d{2}:\d{2}/);
+    await assertReadable('Intelligence review');
+
+    await page.getByRole('link', { name: 'Records' }).click();
+    const list = page.getByRole('region', { name: 'Record list' });
+    await list.getByRole('button', { name: /A blue van parks outside the café/ }).click();
+    const record = page.getByRole('region', { name: 'Record', exact: true });
+    await record.getByRole('heading', { level: 2 }).waitFor();
+    assert.match((await record.textContent()) ?? '', /Created by\s*PC Grace Adeyemi \(PC3318\)/);
+    await assertReadable('Records');
+  });
+});

@@ -1,0 +1,114 @@
+import { render, screen, within } from '@testing-library/svelte';
+import userEvent from '@testing-library/user-event';
+import { describe, expect, it, vi } from 'vitest';
+import { BackendError } from '$lib/backend';
+import type { Area } from '$lib/bindings/Area';
+import type { Officer } from '$lib/bindings/Officer';
+import type { Team } from '$lib/bindings/Team';
+import type { Audit, HqApi, HqErrorCode } from '../../api';
+import Admin from '../Admin.svelte';
+
+const admin: Officer = { id: 'AD0001', collar_number: 'AD0001', name: 'Admin User', role: 'admin', teams: [] };
+const walsh: Officer = { id: 'PC2290', collar_number: 'PC2290', name: 'PC Tom Walsh', role: 'officer', teams: ['camden-town-snt'] };
+const team: Team = { id: 'camden-town-snt', name: 'Camden Town SNT', kind: 'snt', areas: ['E05013655'] };
+const ward: Area = { id: 'E05013655', name: 'Camden Town', kind: 'ward', borough: 'Camden', ons_code: 'E05013655', town_centre_class: null, boundary: [[0, 0], [1, 0], [1, 1]], boundary_approximate: true };
+const audit: Audit = {
+  ops: [
+    { received_at: '2026-12-06T21:44:05.703419768Z', author: 'PC2290', author_name: 'PC Tom Walsh (PC2290)', device_id: '0193a8a4-7c2e-7d11-9b1a-1f2e3d4c5b6a', device_name: 'Camden SNT tablet 3', device_seq: 1, record_id: '0193a8a4-7c2e-7d11-9b1a-aaaaaaaaaaaa', record: 'ASB nuisance: Bins set alight', kind: 'Concern', outcome: 'Saved' },
+  ],
+  access: [
+    { at: '2026-12-06T21:50:00Z', officer_id: 'PS1102', officer_name: 'PS Helen Doyle (PS1102)', device_id: null, device_name: 'HQ dashboard', action: 'view', what: 'Opened', record_ids: ['0193a8a4-7c2e-7d11-9b1a-aaaaaaaaaaaa'], records: ['ASB nuisance: Bins set alight'], detail: 'HQ record view' },
+  ],
+};
+
+function fakeApi(over: Partial<HqApi> = {}): HqApi {
+  const refuse = () => Promise.reject(new BackendError<HqErrorCode>({ code: 'forbidden', message: 'no' }));
+  return {
+    me: async () => admin,
+    signIn: refuse,
+    signOut: async () => {},
+    board: refuse,
+    cell: refuse,
+    trend: refuse,
+    overlaps: refuse,
+    boardCsvUrl: () => '',
+    putTarget: refuse,
+    queue: refuse,
+    report: refuse,
+    grade: refuse,
+    disseminate: refuse,
+    teams: async () => [team],
+    areas: async () => [ward],
+    officers: async () => [admin, walsh],
+    putOfficer: vi.fn(async () => {}),
+    addOfficer: refuse,
+    addTeam: refuse,
+    addArea: refuse,
+    devices: async () => [],
+    revoke: refuse,
+    enrolmentCode: refuse,
+    audit: async () => audit,
+    verifyChains: async () => [],
+    subjectAccess: async () => [],
+    records: refuse,
+    record: refuse,
+    ...over,
+  };
+}
+
+describe('Administration', () => {
+  it('asks before a role change, naming the officer and both roles, and changes nothing on "keep"', async () => {
+    const api = fakeApi();
+    render(Admin, { props: { api, self: admin } });
+    const user = userEvent.setup();
+    const picker = await screen.findByRole('combobox', { name: 'Role of PC Tom Walsh' });
+    expect(screen.getByRole('row', { name: /PC Tom Walsh/ })).toHaveTextContent('Camden Town SNT');
+
+    await user.selectOptions(picker, 'Supervisor');
+    let dialog = await screen.findByRole('dialog', { name: "Change PC Tom Walsh's role?" });
+    expect(dialog).toHaveTextContent('From Officer to Supervisor');
+    await user.click(within(dialog).getByRole('button', { name: 'Keep Officer' }));
+    expect(api.putOfficer).not.toHaveBeenCalled();
+    expect(picker).toHaveValue('officer');
+
+    await user.selectOptions(picker, 'Intelligence unit');
+    dialog = await screen.findByRole('dialog', { name: "Change PC Tom Walsh's role?" });
+    await user.click(within(dialog).getByRole('button', { name: 'Change to Intelligence unit' }));
+    expect(api.putOfficer).toHaveBeenCalledWith({ ...walsh, role: 'intelligence_unit' });
+    expect(await screen.findByText('PC Tom Walsh is now an intelligence unit.')).toBeInTheDocument();
+  });
+
+  it('shows the audit trail with names, titles and dates, never ids or ISO times', async () => {
+    render(Admin, { props: { api: fakeApi(), self: admin } });
+    const user = userEvent.setup();
+    await user.click(await screen.findByRole('button', { name: 'Search' }));
+    const writes = await screen.findByRole('table', { name: 'Writes' });
+    expect(writes).toHaveTextContent('PC Tom Walsh (PC2290)');
+    expect(writes).toHaveTextContent('Camden SNT tablet 3');
+    expect(writes).toHaveTextContent('ASB nuisance: Bins set alight');
+    expect(writes).toHaveTextContent('6 Dec 2026, 21:44');
+    const reads = screen.getByRole('table', { name: 'Reads' });
+    expect(reads).toHaveTextContent('PS Helen Doyle (PS1102)');
+    expect(reads).toHaveTextContent('Opened');
+    const text = document.body.textContent ?? '';
+    expect(text).not.toMatch(/[0-9a-f]{8}-[0-9a-f]{4}-/i);
+    expect(text).not.toMatch(/\d{4}-\d{2}-\d{2}T/);
+    expect(text).not.toMatch(/[{}[\]"]/);
+  });
+
+  it('keeps what was typed when HQ refuses an area, and says why', async () => {
+    const addArea = vi.fn(() => Promise.reject(new BackendError<HqErrorCode>({ code: 'bad_request', message: 'The boundary is not closed: GeoJSON repeats the first point as the last one.' })));
+    render(Admin, { props: { api: fakeApi({ addArea }), self: admin } });
+    const user = userEvent.setup();
+    await user.click(await screen.findByText('Add an area'));
+    const form = screen.getByRole('form', { name: 'Add an area' });
+    await user.type(within(form).getByLabelText('Name'), 'Primrose Hill');
+    await user.type(within(form).getByLabelText('Borough'), 'Camden');
+    await user.click(within(form).getByLabelText(/Boundary \(GeoJSON\)/));
+    await user.paste('{"type":"Polygon","coordinates":[[[0,0],[1,0],[1,1]]]}');
+    await user.click(within(form).getByRole('button', { name: 'Add area' }));
+    expect(await within(form).findByRole('alert')).toHaveTextContent('The boundary is not closed');
+    expect(within(form).getByLabelText('Name')).toHaveValue('Primrose Hill');
+    expect(addArea).toHaveBeenCalledWith(expect.objectContaining({ name: 'Primrose Hill', kind: 'ward', borough: 'Camden' }));
+  });
+});
