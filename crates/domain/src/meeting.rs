@@ -1,4 +1,8 @@
 //! Ward panels and community meetings, and the priorities they agree, worked with SARA.
+//!
+//! Residents vote for the issues raised at a ward panel; the issues with the most votes (the top
+//! [`PROPOSED_PRIORITIES`]) are proposed as its priorities, and the officer confirms or changes
+//! them before saving ([`propose_priorities`]).
 
 use crate::record::{check_retention, review_after, Record, RecordKind};
 use crate::validation::ValidationErrors;
@@ -31,10 +35,46 @@ pub struct AttendanceCount {
     pub count: u32,
 }
 
+/// Residents' votes for one of the issues raised (`title` is the issue, as raised).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
 pub struct PriorityVote {
     pub title: String,
     pub votes: u32,
+}
+
+/// How many of the issues with the most votes are proposed as a meeting's priorities: ward
+/// panels usually agree three.
+pub const PROPOSED_PRIORITIES: usize = 3;
+
+/// The priorities to propose from residents' votes: the issues raised that got at least one
+/// vote, most votes first (a tie keeps the order they were raised in), at most
+/// [`PROPOSED_PRIORITIES`]. The officer confirms them; nothing is agreed by this alone.
+pub fn propose_priorities(issues_raised: &[String], votes: &[PriorityVote]) -> Vec<String> {
+    let mut voted: Vec<(u32, usize, &String)> = issues_raised
+        .iter()
+        .enumerate()
+        .map(|(i, issue)| (votes_for(votes, issue), i, issue))
+        .filter(|(n, _, _)| *n > 0)
+        .collect();
+    voted.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+    voted
+        .into_iter()
+        .take(PROPOSED_PRIORITIES)
+        .map(|(_, _, issue)| issue.clone())
+        .collect()
+}
+
+/// The votes counted for `issue` (none when it was not voted on).
+pub fn votes_for(votes: &[PriorityVote], issue: &str) -> u32 {
+    votes
+        .iter()
+        .filter(|v| same_issue(&v.title, issue))
+        .map(|v| v.votes)
+        .sum()
+}
+
+fn same_issue(a: &str, b: &str) -> bool {
+    a.trim() == b.trim()
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
@@ -117,8 +157,24 @@ impl Record for Meeting {
             errs.max_len(&format!("issues_raised[{i}]"), issue, 500);
         }
         for (i, v) in self.votes.iter().enumerate() {
-            errs.require_text(&format!("votes[{i}].title"), &v.title, "A priority title");
-            errs.max_len(&format!("votes[{i}].title"), &v.title, 200);
+            let field = format!("votes[{i}].title");
+            errs.require_text(&field, &v.title, "The issue voted for");
+            errs.max_len(&field, &v.title, 500);
+            if v.title.trim().is_empty() {
+                continue;
+            }
+            if !self.issues_raised.iter().any(|x| same_issue(x, &v.title)) {
+                errs.add(
+                    &field,
+                    "not_raised",
+                    "votes are for an issue raised: add it to the issues raised",
+                );
+            } else if self.votes[..i]
+                .iter()
+                .any(|w| same_issue(&w.title, &v.title))
+            {
+                errs.add(&field, "duplicate", "this issue's votes are counted once");
+            }
         }
         if self.agreed_priorities.len() > 10 {
             errs.add(
@@ -172,10 +228,22 @@ impl Record for Meeting {
     }
 }
 
+impl Meeting {
+    /// The priorities residents' votes propose ([`propose_priorities`]).
+    pub fn proposed_priorities(&self) -> Vec<String> {
+        propose_priorities(&self.issues_raised, &self.votes)
+    }
+}
+
 /// A meeting as the form gives it: the review date and the retention review date may be left
 /// out, and are worked out from the day it was held.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
 pub struct NewMeeting {
+    /// The record id, made once per form, so that a save sent twice makes one meeting: the
+    /// store answers the meeting already saved under it. A new one when left out.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub id: Option<RecordId>,
     pub meeting_type: MeetingType,
     pub area_id: AreaId,
     pub held_on: NaiveDate,
@@ -196,8 +264,16 @@ pub struct NewMeeting {
 }
 
 impl NewMeeting {
-    /// The meeting, with its dates filled in. Validate the result before saving.
+    /// The meeting, with its dates filled in. An issue voted for but not listed as raised was
+    /// raised: it is added to the issues raised. Validate the result before saving.
     pub fn into_meeting(self) -> Meeting {
+        let mut issues_raised = self.issues_raised;
+        for v in &self.votes {
+            if !v.title.trim().is_empty() && !issues_raised.iter().any(|x| same_issue(x, &v.title))
+            {
+                issues_raised.push(v.title.trim().to_owned());
+            }
+        }
         Meeting {
             review_date: self.review_date.unwrap_or_else(|| review_due(self.held_on)),
             retention_review: self
@@ -209,7 +285,7 @@ impl NewMeeting {
             venue: self.venue,
             attendance: self.attendance,
             total_attendance: self.total_attendance,
-            issues_raised: self.issues_raised,
+            issues_raised,
             votes: self.votes,
             agreed_priorities: self.agreed_priorities,
             notes: self.notes,
@@ -478,5 +554,95 @@ mod tests {
             ..m
         };
         ok.validate().unwrap();
+    }
+
+    fn vote(title: &str, votes: u32) -> PriorityVote {
+        PriorityVote {
+            title: title.into(),
+            votes,
+        }
+    }
+
+    fn issues(titles: &[&str]) -> Vec<String> {
+        titles.iter().map(|t| (*t).to_owned()).collect()
+    }
+
+    #[test]
+    fn the_three_issues_with_most_votes_are_proposed_ties_in_the_order_raised() {
+        let raised = issues(&[
+            "Noise",
+            "Cycle theft",
+            "Street drinking",
+            "Litter",
+            "Parking",
+        ]);
+        let votes = [
+            vote("Noise", 4),
+            vote("Street drinking", 9),
+            vote("Litter", 4),
+            vote("Parking", 1),
+            vote("Cycle theft", 0),
+        ];
+        assert_eq!(PROPOSED_PRIORITIES, 3);
+        assert_eq!(
+            propose_priorities(&raised, &votes),
+            issues(&["Street drinking", "Noise", "Litter"])
+        );
+        // Issues nobody voted for are never proposed; fewer than three voted, fewer proposed.
+        assert_eq!(
+            propose_priorities(&raised, &[vote("Parking", 2)]),
+            issues(&["Parking"])
+        );
+        assert!(propose_priorities(&raised, &[]).is_empty());
+        assert_eq!(votes_for(&votes, " Street drinking "), 9);
+    }
+
+    fn new_meeting(raised: &[&str], votes: Vec<PriorityVote>) -> NewMeeting {
+        NewMeeting {
+            id: None,
+            meeting_type: MeetingType::WardPanel,
+            area_id: AreaId::new("E05013655"),
+            held_on: d("2026-10-01"),
+            venue: None,
+            attendance: vec![],
+            total_attendance: Some(20),
+            issues_raised: issues(raised),
+            votes,
+            agreed_priorities: vec![],
+            review_date: None,
+            notes: String::new(),
+            retention_review: None,
+        }
+    }
+
+    #[test]
+    fn votes_are_for_the_issues_raised_once_each() {
+        // From a form: an issue voted for but not listed was raised, and is added.
+        let m = new_meeting(&["Noise"], vec![vote("Noise", 3), vote("Litter", 5)]).into_meeting();
+        assert_eq!(m.issues_raised, issues(&["Noise", "Litter"]));
+        m.validate().unwrap();
+        assert_eq!(m.proposed_priorities(), issues(&["Litter", "Noise"]));
+        // An edited meeting must keep them together, and count an issue's votes once.
+        let stray = Meeting {
+            votes: vec![vote("Noise", 3), vote("Parking", 2), vote("Noise", 1)],
+            ..m
+        };
+        let errs = stray.validate().unwrap_err();
+        assert!(
+            errs.has("votes[1].title") && errs.has("votes[2].title") && !errs.has("votes[0].title"),
+            "{errs}"
+        );
+    }
+
+    #[test]
+    fn a_new_meeting_keeps_the_id_its_form_made() {
+        let id = RecordId::new();
+        let v = serde_json::to_value(NewMeeting {
+            id: Some(id),
+            ..new_meeting(&[], vec![])
+        })
+        .unwrap();
+        let back: NewMeeting = serde_json::from_value(v).unwrap();
+        assert_eq!(back.id, Some(id));
     }
 }

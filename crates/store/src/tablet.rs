@@ -7,7 +7,9 @@ use crate::records::create_in;
 use crate::{Store, StoreError};
 use beatbook_domain::area::areas_containing;
 use beatbook_domain::intel::{IntelReport, IntelSource, ReviewState, INTEL_RETENTION_MONTHS};
-use beatbook_domain::meeting::{NewMeeting, Priority, PriorityStatus, SaraPlan, YouSaidWeDid};
+use beatbook_domain::meeting::{
+    Meeting, NewMeeting, Priority, PriorityStatus, SaraPlan, YouSaidWeDid,
+};
 use beatbook_domain::merge::RecordState;
 use beatbook_domain::record::review_after;
 use beatbook_domain::tablet::{
@@ -278,9 +280,15 @@ impl Store {
 
     /// Save a meeting and make a priority record for each priority it agreed, in one transaction.
     /// Dates left out are the domain's defaults; the priorities are kept as long as the meeting.
+    ///
+    /// Idempotent on the meeting's id (made once per form): a save sent again answers the
+    /// meeting already saved under it and its priorities, and writes nothing.
     pub fn add_meeting(&mut self, new: NewMeeting) -> Result<MeetingSaved, StoreError> {
+        let meeting_id = new.id.unwrap_or_default();
+        if let Some(saved) = self.meeting_saved(meeting_id)? {
+            return Ok(saved);
+        }
         let meeting = &new.into_meeting();
-        let meeting_id = RecordId::new();
         let priorities: Vec<(RecordId, Priority)> = meeting
             .agreed_priorities
             .iter()
@@ -312,6 +320,38 @@ impl Store {
             meeting_id,
             priority_ids: priorities.into_iter().map(|(id, _)| id).collect(),
         })
+    }
+
+    /// The meeting saved under `id` and the priorities it made, if it is on this device; an id
+    /// taken by another kind of record is refused.
+    fn meeting_saved(&self, id: RecordId) -> Result<Option<MeetingSaved>, StoreError> {
+        let Some(state) = crate::records::load_state(&self.conn, id)? else {
+            return Ok(None);
+        };
+        if state.kind != RecordKind::Meeting {
+            return Err(StoreError::AlreadyExists(id));
+        }
+        // In the order the meeting agreed them, as when it was first saved.
+        let meeting = self.get::<Meeting>(id)?.record;
+        let agreed = meeting.agreed_priorities;
+        let mut made = Vec::new();
+        for row in self.list(&ListFilter {
+            kind: Some(RecordKind::Priority),
+            area: Some(meeting.area_id),
+            limit: Some(u32::MAX),
+            ..ListFilter::default()
+        })? {
+            let p = self.get::<Priority>(row.id)?.record;
+            if p.meeting_id == Some(id) {
+                let at = agreed.iter().position(|t| *t == p.title);
+                made.push((at, row.id));
+            }
+        }
+        made.sort();
+        Ok(Some(MeetingSaved {
+            meeting_id: id,
+            priority_ids: made.into_iter().map(|(_, id)| id).collect(),
+        }))
     }
 
     fn priority_card(

@@ -916,3 +916,50 @@ fn what_hq_did_with_each_op_is_recorded_in_runs_and_refusals_are_kept() {
     assert_eq!(applied.resent, 2);
     assert_eq!(waiting(&store), vec![2, 4, 5, 6]);
 }
+
+fn ward_panel(id: Option<beatbook_domain::RecordId>) -> beatbook_domain::meeting::NewMeeting {
+    serde_json::from_value(json!({
+        "id": id, "meeting_type": "ward_panel", "area_id": "E05013655", "held_on": "2026-11-30",
+        "venue": null, "attendance": [{"role": "resident", "count": 12}], "total_attendance": null,
+        "issues_raised": ["Street drinking", "Noise"], "votes": [{"title": "Street drinking", "votes": 9}],
+        "agreed_priorities": ["Street drinking", "Noise"], "review_date": null, "notes": "",
+    }))
+    .unwrap()
+}
+
+#[test]
+fn a_meeting_sent_twice_under_its_forms_id_is_saved_once_with_its_priorities() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = new_store(dir.path());
+    let id = beatbook_domain::RecordId::new();
+    let first = store.add_meeting(ward_panel(Some(id))).unwrap();
+    assert_eq!((first.meeting_id, first.priority_ids.len()), (id, 2));
+    let (records, ops) = (
+        store.count().unwrap(),
+        store.pending_ops(100).unwrap().len(),
+    );
+    assert_eq!((records, ops), (3, 3));
+
+    // The same save again (a double tap, a retry): the same answer, nothing written.
+    let again = store.add_meeting(ward_panel(Some(id))).unwrap();
+    assert_eq!(again.meeting_id, first.meeting_id);
+    let mut a = again.priority_ids.clone();
+    let mut b = first.priority_ids.clone();
+    a.sort();
+    b.sort();
+    assert_eq!(a, b);
+    assert_eq!(store.count().unwrap(), records);
+    assert_eq!(store.pending_ops(100).unwrap().len(), ops);
+
+    // Without an id, each save is a new meeting; an id taken by another kind is refused.
+    store.add_meeting(ward_panel(None)).unwrap();
+    assert_eq!(store.count().unwrap(), 6);
+    let (lat, lon) = CAMDEN_TOWN_STATION;
+    let concern_id = store
+        .add_concern(concern("Street light out", lat, lon))
+        .unwrap();
+    assert!(matches!(
+        store.add_meeting(ward_panel(Some(concern_id))),
+        Err(StoreError::AlreadyExists(_))
+    ));
+}

@@ -14,6 +14,7 @@ import type { Priority } from '../bindings/Priority';
 import type { PriorityCard } from '../bindings/PriorityCard';
 import type { RecordSummary } from '../bindings/RecordSummary';
 import { DEMO_AREAS } from './demo-areas';
+import { demoMeetings } from './demo-meetings';
 import { FakeBackend, type FakeBackendOptions } from './fake';
 
 const CAMDEN: AreaRef[] = [
@@ -83,5 +84,6 @@ export function demoBackend(start: NonNullable<FakeBackendOptions['start']>): Fa
     hotspots: [{ area: CAMDEN[1]!, open_concerns: concerns.length }],
     generated_at: new Date().toISOString(),
   }));
+  demoMeetings(backend, DEMO_AREAS.map(({ id, name, kind }) => ({ id, name, kind })));
   return backend;
 }

@@ -3,12 +3,18 @@ import type { AreaId } from "./AreaId";
 import type { AttendanceCount } from "./AttendanceCount";
 import type { MeetingType } from "./MeetingType";
 import type { PriorityVote } from "./PriorityVote";
+import type { RecordId } from "./RecordId";
 
 /**
  * A meeting as the form gives it: the review date and the retention review date may be left
  * out, and are worked out from the day it was held.
  */
-export type NewMeeting = { meeting_type: MeetingType, area_id: AreaId, held_on: string, venue: string | null, attendance: Array<AttendanceCount>, total_attendance: number | null, issues_raised: Array<string>, votes: Array<PriorityVote>, agreed_priorities: Array<string>, 
+export type NewMeeting = { 
+/**
+ * The record id, made once per form, so that a save sent twice makes one meeting: the
+ * store answers the meeting already saved under it. A new one when left out.
+ */
+id?: RecordId, meeting_type: MeetingType, area_id: AreaId, held_on: string, venue: string | null, attendance: Array<AttendanceCount>, total_attendance: number | null, issues_raised: Array<string>, votes: Array<PriorityVote>, agreed_priorities: Array<string>, 
 /**
  * When left out: the day the review of the priorities it agreed falls due ([`review_due`]).
  */
