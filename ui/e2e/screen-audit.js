@@ -5,7 +5,7 @@
 // It is an expression: `(audit)(options)` in the page returns a list of problems in words (empty
 // when the screen is fit). Options: `header` (CSS selector of the shell's header, or null where
 // there is none), `allow` (regex sources of text that may look technical on this screen, e.g.
-// Settings → About).
+// Settings → About), `minTarget` (the smallest control in px: 44 on the tablet; 0 skips the check).
 //
 // Checks:
 // - the shell stays: after every scrollable part is scrolled to its end, the header is still at
@@ -15,7 +15,7 @@
 //   snake_case, an error code, a web address or a file path;
 // - every control a finger uses is at least 44 × 44 px (links inside a sentence excepted).
 ((options) => {
-  const opts = { header: 'header', allow: [], ...(options || {}) };
+  const opts = { header: 'header', allow: [], minTarget: 44, ...(options || {}) };
   const problems = [];
   const shown = (el) => {
     const r = el.getBoundingClientRect();
@@ -49,7 +49,7 @@
     if (root.scrollTop > 0) problems.push(`the whole window scrolled by ${root.scrollTop} px`);
   }
   const bottom = document.elementFromPoint(window.innerWidth / 2, window.innerHeight - 3);
-  if (!bottom || bottom === document.documentElement || bottom === document.body) {
+  if (opts.header && (!bottom || bottom === document.documentElement || bottom === document.body)) {
     problems.push('the bottom of the window is blank after scrolling');
   }
   for (const el of document.querySelectorAll('*')) {
@@ -86,7 +86,7 @@
   const controls = document.querySelectorAll(
     'button, a[href], input:not([type=hidden]), select, textarea, summary, [role=button], [role=tab], [role=link], [role=option]',
   );
-  for (const el of controls) {
+  for (const el of opts.minTarget ? controls : []) {
     if (!shown(el)) continue;
     let box = el.getBoundingClientRect();
     if (el.matches('input[type=checkbox], input[type=radio]')) {
@@ -99,8 +99,8 @@
       if (sentence) continue;
     }
     if (el.closest('[aria-hidden=true], .leaflet-control-attribution')) continue;
-    if (box.height < 43.5 || box.width < 43.5) {
-      problems.push(`${name(el)} is ${Math.round(box.width)} × ${Math.round(box.height)} px (under 44)`);
+    if (box.height < opts.minTarget - 0.5 || box.width < opts.minTarget - 0.5) {
+      problems.push(`${name(el)} is ${Math.round(box.width)} × ${Math.round(box.height)} px (under ${opts.minTarget})`);
     }
   }
   return problems;

@@ -14,7 +14,7 @@
  * HQ_E2E_SCREENSHOTS=1 refreshes docs/screenshots/hq-*.png; HQ_E2E_LOG=1 shows HQ's log.
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -62,7 +62,11 @@ async function main() {
       if (i > 100) throw new Error('HQ did not start');
       await new Promise((r) => setTimeout(r, 100));
     }
-    const tests = spawn(process.execPath, ['--test', '--test-concurrency=1', join(here, 'dashboard.test.mjs')], {
+    const files = readdirSync(here)
+      .filter((f) => f.endsWith('.test.mjs'))
+      .sort()
+      .map((f) => join(here, f));
+    const tests = spawn(process.execPath, ['--test', '--test-concurrency=1', ...files], {
       env: { ...process.env, HQ_URL: hqUrl, HQ_DB: db, BEATBOOK_BIN: bin, E2E_TMP: tmp },
       stdio: 'inherit',
     });
