@@ -136,6 +136,29 @@ const OFFICER_PIN: &str = "135790";
 /// In the Camden Town ward and town centre of the demo areas.
 const CAMDEN_TOWN: (&str, &str) = ("51.5392", "-0.1426");
 
+/// The enrolment screen filled in for PC4127 with `code`, up to the shift's home page.
+async fn enrol(app: &App, hq: &app::Hq, code: &str) {
+    use names::*;
+    app.by_role("heading", ENROL_HEADING).await;
+    app.fill(HQ_ADDRESS, &hq.url()).await;
+    app.fill(ENROLMENT_CODE, code).await;
+    app.fill(COLLAR_NUMBER, COLLAR).await;
+    app.fill(PASSWORD, app::DEMO_PASSWORD).await;
+    app.fill(NEW_PIN, OFFICER_PIN).await;
+    app.fill(REPEAT_PIN, OFFICER_PIN).await;
+    app.click("button", ENROL).await;
+    app.by_role("heading", HOME).await;
+}
+
+/// Waits for the sync badge to say everything is on HQ.
+async fn all_uploaded(app: &App) {
+    app.eventually("the sync badge to say all uploaded", || async {
+        let badge = app.css(names::SYNC_BADGE).await;
+        (badge.attr("data-state").await.ok()?.as_deref() == Some("all_uploaded")).then_some(())
+    })
+    .await;
+}
+
 /// On the Camden Town Safer Neighbourhoods Team, whose ward overlaps PC4127's town centre.
 const TEAMMATE: &str = "PC2290";
 
@@ -147,7 +170,7 @@ const TEAMMATE: &str = "PC2290";
 fn an_offline_concern_reaches_hq_once_it_is_back() {
     run("capture flow", |work| {
         Box::pin(async move {
-            use app::{HeadlessDevice, Hq, DEMO_PASSWORD};
+            use app::{HeadlessDevice, Hq};
             use names::*;
 
             let mut hq = Hq::prepare(&work.join("hq"));
@@ -157,28 +180,15 @@ fn an_offline_concern_reaches_hq_once_it_is_back() {
             // First run: enrol with HQ and sign in.
             let mut app = App::launch(&work).await;
             app.note(format!("HQ at {} ({})", hq.url(), hq.db));
-            app.by_role("heading", ENROL_HEADING).await;
-            app.fill(HQ_ADDRESS, &hq.url()).await;
-            app.fill(ENROLMENT_CODE, &code).await;
-            app.fill(COLLAR_NUMBER, COLLAR).await;
-            app.fill(PASSWORD, DEMO_PASSWORD).await;
-            app.fill(NEW_PIN, OFFICER_PIN).await;
-            app.fill(REPEAT_PIN, OFFICER_PIN).await;
-            app.click("button", ENROL).await;
+            enrol(&app, &hq, &code).await;
 
             // Shift home, with what app_info says about the app.
-            app.by_role("heading", HOME).await;
             app.css_text(OFFICER_NAME, COLLAR).await;
             app.css_text(APP_VERSION, env!("CARGO_PKG_VERSION")).await;
             let data_dir = app.data_dir.to_str().unwrap().to_owned();
             app.css_text(DATA_DIR, &data_dir).await;
             // Enrolment's first sync brings the briefing; let it finish for the picture.
-            app.eventually("the first sync to finish", || async {
-                let badge = app.css(SYNC_BADGE).await;
-                (badge.attr("data-state").await.ok()?.as_deref() == Some("all_uploaded"))
-                    .then_some(())
-            })
-            .await;
+            all_uploaded(&app).await;
             app.scroll_to_top().await;
             app.screenshot("shift-home").await.unwrap();
             app.close().await;
@@ -242,12 +252,7 @@ fn an_offline_concern_reaches_hq_once_it_is_back() {
             hq.start();
             app.click("link", HOME).await;
             app.click("button", SYNC_NOW).await;
-            app.eventually("the sync badge to say all uploaded", || async {
-                let badge = app.css(SYNC_BADGE).await;
-                (badge.attr("data-state").await.ok()?.as_deref() == Some("all_uploaded"))
-                    .then_some(())
-            })
-            .await;
+            all_uploaded(&app).await;
             app.click("link", RECORDS).await;
             // The list refreshes as the sync lands: look the entry up afresh each time.
             app.eventually("the concern to show as on HQ", || async {
@@ -292,6 +297,134 @@ fn an_offline_concern_reaches_hq_once_it_is_back() {
                 chains.contains("\"ok\":true") && !chains.contains("\"ok\":false"),
                 "HQ's op log is intact: {chains}"
             );
+        })
+    });
+}
+
+/// The two ways an officer holds a 10" tablet.
+const SIZES: [(u32, u32); 2] = [(1280, 800), (800, 1280)];
+
+/// Text that may look technical on this page: Settings → About is where technical detail lives.
+fn technical_allowed(route: &str) -> &'static [&'static str] {
+    if route.starts_with("#/settings") {
+        &[r"About[\s\S]*"]
+    } else {
+        &[]
+    }
+}
+
+/// Every page of the real app, in landscape and in portrait, under the shell's rules: the header,
+/// sync badge and menu never scroll away, nothing on screen looks like JSON, an id, an ISO date or
+/// an error code, and no control is under 44 px. The app runs under `LANG=C.UTF-8` in New York's
+/// time zone, and still writes dates the British way, in UK time.
+#[test]
+fn every_page_fits_the_tablet_in_both_orientations_in_any_locale() {
+    run("walk", |work| {
+        Box::pin(async move {
+            use app::{HeadlessDevice, Hq};
+            use std::path::Path;
+
+            let mut hq = Hq::prepare(&work.join("hq"));
+            hq.start();
+            // A teammate's concern, with people and areas, for the record page.
+            let teammate = HeadlessDevice::enrolled(&work.join("teammate"), &hq, TEAMMATE);
+            teammate.run(&[
+                "concern",
+                "add",
+                "--category",
+                "vawg:behavioural:feeling_followed",
+                "--description",
+                "Two women followed from the Tube to Pratt Street by a man in a grey hoodie",
+                "--lat",
+                CAMDEN_TOWN.0,
+                "--lon",
+                CAMDEN_TOWN.1,
+                "--place",
+                "Camden Town station",
+                "--person",
+                "victim",
+                "--person",
+                "suspect:Unknown male",
+            ]);
+            teammate.run(&["sync"]);
+            let code = hq.enrolment_code();
+            let app = App::launch_with(
+                &work,
+                &[
+                    ("LANG", Path::new("C.UTF-8")),
+                    ("LC_ALL", Path::new("C.UTF-8")),
+                    ("TZ", Path::new("America/New_York")),
+                ],
+            )
+            .await;
+            enrol(&app, &hq, &code).await;
+            all_uploaded(&app).await;
+
+            // The pages: every route the app links to from its menu and home page, and a record.
+            let routes: Vec<String> = serde_json::from_value(
+                app.client()
+                    .execute(
+                        "return [...new Set([...document.querySelectorAll('a[href^=\"#/\"]')]\
+                         .map((a) => a.getAttribute('href')))];",
+                        vec![],
+                    )
+                    .await
+                    .unwrap(),
+            )
+            .unwrap();
+            assert!(routes.len() >= 8, "the menu links every page: {routes:?}");
+
+            let mut problems = Vec::new();
+            for (width, height) in SIZES {
+                app.resize(width, height).await;
+                let mut seen = Vec::new();
+                for route in &routes {
+                    app.goto(route).await;
+                    app.css("main h1").await;
+                    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+                    seen.push(route.clone());
+                    for p in app.audit(technical_allowed(route)).await {
+                        problems.push(format!("{width}x{height} {route}: {p}"));
+                    }
+                }
+                // A record as an officer opens it, from the list.
+                app.goto("#/records").await;
+                app.role_named_containing("button", names::OPEN_RECORD, "")
+                    .await
+                    .click()
+                    .await
+                    .unwrap();
+                app.css("main h2").await;
+                tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+                for p in app.audit(&[]).await {
+                    problems.push(format!("{width}x{height} a record: {p}"));
+                }
+                let text = app.page_text().await;
+                let months = [
+                    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov",
+                    "Dec",
+                ];
+                if !months.iter().any(|m| text.contains(&format!(" {m} 20"))) {
+                    problems.push(format!(
+                        "{width}x{height} a record: no date written the British way under \
+                         LANG=C.UTF-8 (\"6 Dec 2026, 21:44\") in: {text}"
+                    ));
+                }
+                app.screenshot(&format!("walk-record-{width}x{height}"))
+                    .await
+                    .unwrap();
+                app.goto("#/").await;
+                app.screenshot(&format!("walk-home-{width}x{height}"))
+                    .await
+                    .unwrap();
+                eprintln!("walk: {width}x{height}: {} pages", seen.len() + 1);
+            }
+            assert!(
+                problems.is_empty(),
+                "pages not fit for an officer on a tablet:\n{}",
+                problems.join("\n")
+            );
+            app.close().await;
         })
     });
 }

@@ -29,6 +29,9 @@ pub const STEP: Duration = Duration::from_secs(20);
 /// that do not like company. Tests in this binary take this lock first.
 static SERIAL: Mutex<()> = Mutex::new(());
 
+/// The screen audit, one script for the real app and both browser suites.
+const SCREEN_AUDIT: &str = include_str!("../../ui/e2e/screen-audit.js");
+
 pub fn serial() -> MutexGuard<'static, ()> {
     SERIAL
         .lock()
@@ -588,6 +591,37 @@ impl App {
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
+    }
+
+    /// Resizes the app's window (the tablet held in landscape or portrait).
+    pub async fn resize(&self, width: u32, height: u32) {
+        self.client()
+            .set_window_size(width, height)
+            .await
+            .unwrap_or_else(|e| panic!("cannot resize the window to {width}x{height}: {e}"));
+        // The layout follows the window on the next frames.
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+
+    /// Goes to a page of the app by its hash route (`#/records`).
+    pub async fn goto(&self, route: &str) {
+        self.client()
+            .execute("location.hash = arguments[0];", vec![json!(route)])
+            .await
+            .unwrap_or_else(|e| panic!("cannot go to {route}: {e}"));
+    }
+
+    /// Runs the screen audit (ui/e2e/screen-audit.js, shared with the browser suites) on the page:
+    /// the shell scrolled away, text that looks like JSON, ids, ISO dates or error codes, controls
+    /// under 44 px. `allow`: regexes of text that may look technical here (Settings → About).
+    pub async fn audit(&self, allow: &[&str]) -> Vec<String> {
+        let script = format!("return ({SCREEN_AUDIT})(arguments[0]);");
+        let found = self
+            .client()
+            .execute(&script, vec![json!({ "header": "header", "allow": allow })])
+            .await
+            .unwrap_or_else(|e| panic!("the screen audit did not run: {e}"));
+        serde_json::from_value(found).expect("the audit answers a list of problems")
     }
 
     /// Scrolls the page and its main region back to the top (before a screenshot).

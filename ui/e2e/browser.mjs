@@ -4,7 +4,7 @@
  * storage) per test, and a screenshot in e2e/.out when a test fails.
  */
 import { after, afterEach, before, beforeEach } from 'node:test';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
@@ -80,4 +80,17 @@ export function usePage(options = {}) {
 /** `baseUrl` with a hash route, e.g. `url('#/patrol')`. */
 export function url(hash = '') {
   return new URL(hash, baseUrl).toString();
+}
+
+const screenAudit = readFileSync(join(here, 'screen-audit.js'), 'utf8');
+
+/**
+ * The screen audit (screen-audit.js, shared with the real app's walk) on the page as it is: a list
+ * of problems in words, empty when the screen is fit for the people who read it.
+ * @param {import('playwright-core').Page} page
+ * @param {{ header?: string | null, allow?: string[], minTarget?: number }} [options]
+ * @returns {Promise<string[]>}
+ */
+export function audit(page, options = {}) {
+  return page.evaluate(`(${screenAudit})(${JSON.stringify(options)})`);
 }
