@@ -603,6 +603,34 @@ impl App {
         tokio::time::sleep(Duration::from_millis(300)).await;
     }
 
+    /// Taps the button with this accessible name twice, as fast as an impatient finger: two clicks
+    /// in one go, before the page can answer the first.
+    pub async fn double_tap(&self, name: &str) {
+        let el = self.by_role("button", name).await;
+        self.client()
+            .execute(
+                "const b = arguments[0]; b.click(); b.click();",
+                vec![serde_json::to_value(&el).expect("an element reference")],
+            )
+            .await
+            .unwrap_or_else(|e| panic!("cannot double-tap {name:?}: {e}"));
+    }
+
+    /// How many records in the Records list mention `text` (the list as it is now).
+    pub async fn records_mentioning(&self, text: &str) -> usize {
+        let found = self
+            .client()
+            .execute(
+                "return [...document.querySelectorAll('button')].filter((b) => \
+                 (b.getAttribute('aria-label') || '').startsWith('Open record: ') && \
+                 (b.getAttribute('aria-label') + ' ' + b.innerText).includes(arguments[0])).length;",
+                vec![json!(text)],
+            )
+            .await
+            .unwrap_or_else(|e| panic!("cannot count the records: {e}"));
+        found.as_u64().unwrap_or(0) as usize
+    }
+
     /// Goes to a page of the app by its hash route (`#/records`).
     pub async fn goto(&self, route: &str) {
         self.client()
