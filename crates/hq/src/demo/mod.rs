@@ -46,8 +46,8 @@ impl Seeded {
             Seeded::AlreadyLoaded => "The twelve weeks of demo activity were already loaded: nothing added.".into(),
             Seeded::Loaded { counts: c, tablets, ops } => format!(
                 "Loaded twelve weeks of demo activity from {tablets} officers' tablets ({ops} changes): \
-                 {} concerns ({} answered, {} closed), {} meetings agreeing or reviewing {} priorities, \
-                 {} patrols, {} engagements and {} intelligence reports; targets for every team but one.",
+                 {} concerns ({} answered, {} closed), {} meetings, {} priorities, {} patrols, \
+                 {} engagements and {} intelligence reports; targets for every team but one.",
                 c.concerns, c.replies, c.closed, c.meetings, c.priorities, c.patrols, c.engagements, c.intel
             ),
         }
