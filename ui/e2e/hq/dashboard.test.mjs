@@ -302,8 +302,8 @@ describe('HQ performance framework', () => {
     const today = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()));
     const first = new Date(today.getTime() - 27 * 86_400_000);
     await page.getByRole('status').filter({ hasText: `Showing ${gb(first)} to ${gb(today)}` }).waitFor();
-    assert.equal(await page.getByLabel('From').inputValue(), iso(first));
-    assert.equal(await page.getByLabel('To').inputValue(), iso(today));
+    assert.equal(await page.getByLabel('From', { exact: true }).inputValue(), iso(first));
+    assert.equal(await page.getByLabel('To', { exact: true }).inputValue(), iso(today));
 
     // Each cell says how it moved since the 28 days before, in words.
     const closed = page.getByRole('row').filter({ hasText: 'Camden Town Centre Team' }).locator('td[data-measure="concerns_closed"]');
@@ -315,10 +315,10 @@ describe('HQ performance framework', () => {
     // Last month: a calendar month, in the boxes and in words.
     await page.getByLabel('Period').selectOption({ label: 'Last month' });
     await page.getByRole('status').filter({ hasText: `Showing ${gb(lastMonth.first)} to ${gb(lastMonth.last)}, compared with` }).waitFor();
-    assert.equal(await page.getByLabel('From').inputValue(), iso(lastMonth.first));
-    assert.equal(await page.getByLabel('To').inputValue(), iso(lastMonth.last));
+    assert.equal(await page.getByLabel('From', { exact: true }).inputValue(), iso(lastMonth.first));
+    assert.equal(await page.getByLabel('To', { exact: true }).inputValue(), iso(lastMonth.last));
     // Typing a day makes the dates the period.
-    await page.getByLabel('From').fill(iso(first));
+    await page.getByLabel('From', { exact: true }).fill(iso(first));
     assert.equal(await page.getByLabel('Period').inputValue(), 'custom');
     await page.getByRole('status').filter({ hasText: `Showing ${gb(first)} to ${gb(lastMonth.last)}` }).waitFor();
     await shot('framework-period');
@@ -349,6 +349,7 @@ describe('HQ performance framework', () => {
     await shot('framework-officers');
 
     // An analyst sees the teams, not their officers.
+    await page.getByRole('button', { name: 'Sign out' }).click();
     await signIn('AN0815');
     await page.getByRole('heading', { level: 1, name: 'Performance framework' }).waitFor();
     await page.getByRole('table').waitFor();
