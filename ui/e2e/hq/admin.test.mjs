@@ -18,6 +18,12 @@ const ctx = usePage({ viewport: { width: 1400, height: 900 } });
 async function signIn(collar) {
   const page = ctx.page;
   await page.goto(`${HQ}/hq`);
+  const heading = page.getByRole('heading', { level: 1 }).first();
+  await heading.waitFor();
+  if ((await heading.textContent()) !== 'Sign in to HQ') {
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Sign in to HQ' }).waitFor();
+  }
   await page.getByLabel('Collar number').fill(collar);
   await page.getByLabel('Password').fill(PASSWORD);
   await page.getByRole('button', { name: 'Sign in' }).click();
