@@ -421,6 +421,24 @@ fn patrols_and_engagements_are_logged_edited_and_deleted() {
     ));
     let patrol_id = patrol["id"].as_str().unwrap();
     assert!(patrol["body"]["ended_at"].is_null());
+    // A patrol of neither a hotspot nor an area would count for no team: refused, in words.
+    let err = refused(beatbook(
+        dir,
+        &[
+            "patrol",
+            "add",
+            "--hotspot",
+            "",
+            "--started-at",
+            "2026-11-20T20:00:00Z",
+        ],
+    ));
+    assert!(
+        err.contains(
+            "area_id: a patrol needs the hotspot or area patrolled: choose one from the list"
+        ),
+        "{err}"
+    );
     assert_eq!(patrol["areas"][0]["id"], "tc-camden-town");
     let out = ok(beatbook(
         dir,
@@ -560,6 +578,16 @@ fn intelligence_goes_in_with_its_source_held_apart_and_cannot_be_edited() {
     ));
     assert!(saved["source_id"].is_string(), "{saved}");
     let rows = json_of(beatbook(dir, &["list", "--json"]));
+    let areas: Vec<&str> = rows[0]["areas"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    assert!(
+        areas.contains(&"E05013655") && areas.contains(&"tc-camden-town"),
+        "the report's areas are worked out from its location, as a concern's: {areas:?}"
+    );
     assert_eq!(
         rows.as_array().unwrap().len(),
         1,
@@ -621,6 +649,23 @@ fn intelligence_goes_in_with_its_source_held_apart_and_cannot_be_edited() {
         &["intel", "submit", "--file", file.to_str().unwrap()],
     ));
     assert!(err.contains("source.phone: unknown key"), "{err}");
+    let err = refused(beatbook(
+        dir,
+        &[
+            "intel",
+            "submit",
+            "--grade",
+            "1AP",
+            "--security",
+            "secret",
+            "--content",
+            "A van at night",
+        ],
+    ));
+    assert!(
+        err.contains("security: a tablet holds Official and Official-Sensitive material only"),
+        "{err}"
+    );
     assert_eq!(
         counts(dir),
         (records, pending),
@@ -710,5 +755,166 @@ async fn a_failed_enrolment_leaves_nothing_and_end_of_shift_says_what_is_left() 
             && text.contains("The sync stopped (offline)")
             && text.contains("Not complete"),
         "{text}"
+    );
+}
+
+/// Enrol the headless device in `dir` with `hq` as PC4127 (Camden Town Centre Team).
+async fn enrolled(hq: &support::Hq, dir: &Path) {
+    let out = Command::new(env!("CARGO_BIN_EXE_beatbook"))
+        .args(["device", "--data"])
+        .arg(dir)
+        .args(["enrol", "--hq", &hq.url(), "--code"])
+        .arg(hq.enrolment_code().await)
+        .args(["--collar", "PC4127", "--insecure-fast-kdf"])
+        .env("BEATBOOK_PIN", PIN)
+        .env("BEATBOOK_PASSWORD", support::DEMO_PASSWORD)
+        .output()
+        .expect("run beatbook");
+    ok(out);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn intelligence_with_a_location_reaches_hq_with_its_areas_and_may_go_to_the_officers_team() {
+    let hq = support::start_hq(beatbook_hq::HqSettings::default()).await;
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("tablet");
+    enrolled(&hq, &dir).await;
+    let saved = json_of(beatbook(
+        &dir,
+        &[
+            "intel",
+            "submit",
+            "--json",
+            "--grade",
+            "2BC",
+            "--conditions",
+            "Police only, not to partners",
+            "--security",
+            "official_sensitive",
+            "--content",
+            "What: bikes used to sell drugs. When: after 10pm.",
+            "--lat",
+            "51.5392",
+            "--lon",
+            "-0.1426",
+            "--place",
+            "Camden Town station",
+        ],
+    ));
+    let raw = saved["report_id"].as_str().unwrap().to_owned();
+    let end = json_of(beatbook(&dir, &["end-of-shift", "--json"]));
+    assert_eq!(end["complete"], true, "{end}");
+
+    let http = reqwest::Client::new();
+    let login: Value = http
+        .post(format!("{}/api/v1/hq/login", hq.url()))
+        .json(&serde_json::json!({"collar_number": "DC7740", "password": support::DEMO_PASSWORD}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let token = login["token"].as_str().expect("signed in").to_owned();
+    let queue: Value = http
+        .get(format!("{}/api/v1/hq/intel/queue", hq.url()))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let summary = &queue[0]["summary"];
+    assert_eq!(summary["id"], raw.as_str(), "{queue}");
+    assert_eq!(
+        summary["areas"],
+        serde_json::json!(["E05013655", "tc-camden-town"]),
+        "the report reaches HQ with the areas of its location"
+    );
+    // Handling code C: the officer's own team covers the report's areas, so it may receive it.
+    let shared = http
+        .post(format!("{}/api/v1/hq/intel/{raw}/disseminate", hq.url()))
+        .bearer_auth(&token)
+        .json(&serde_json::json!({
+            "content": "Bikes are used to sell drugs by Camden Town station after 10pm",
+            "grade": {"source": "2", "intelligence": "B", "handling": {"code": "C", "conditions": "Police only"}},
+            "teams": ["camden-tct"],
+        }))
+        .send()
+        .await
+        .unwrap();
+    let status = shared.status();
+    assert!(
+        status.is_success(),
+        "{status}: {}",
+        shared.text().await.unwrap()
+    );
+}
+
+#[test]
+fn a_concern_takes_dated_updates_without_retyping_and_its_location_and_people_are_edited() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    init(dir);
+    let saved = json_of(beatbook(
+        dir,
+        &[
+            "concern",
+            "add",
+            "--json",
+            "--category",
+            "asb:nuisance:street_drinking",
+            "--description",
+            "Drinkers by the station",
+            "--lat",
+            "51.5392",
+            "--lon",
+            "-0.1426",
+        ],
+    ));
+    let id = saved["id"].as_str().unwrap();
+    let shown = json_of(beatbook(
+        dir,
+        &[
+            "concern",
+            "update",
+            id,
+            "--json",
+            "--note",
+            "Spoke to the off-licence",
+            "--at",
+            "2026-12-06T21:44:00Z",
+        ],
+    ));
+    assert_eq!(shown["log"][0]["entry"]["note"], "Spoke to the off-licence");
+    assert_eq!(shown["log"][0]["entry"]["at"], "2026-12-06T21:44:00Z");
+    assert_eq!(shown["body"]["description"], "Drinkers by the station");
+    assert_eq!(shown["history"][1]["what"], "Added an update");
+    let err = refused(beatbook(dir, &["concern", "update", id, "--note", " "]));
+    assert!(err.contains("note: The update is required"), "{err}");
+
+    // Moved to Kentish Town, with a witness: the areas follow the new location.
+    let edit = dir.join("edit.json");
+    std::fs::write(
+        &edit,
+        r#"{"location": {"lat": 51.5502, "lon": -0.1405, "place": "Kentish Town station"},
+            "people": [{"role": "witness", "name": null, "description": "Shopkeeper", "statements": []}]}"#,
+    )
+    .unwrap();
+    let edited = json_of(beatbook(
+        dir,
+        &["edit", id, "--json", "--file", edit.to_str().unwrap()],
+    ));
+    assert_eq!(edited["body"]["location"]["place"], "Kentish Town station");
+    assert_eq!(edited["body"]["people"][0]["description"], "Shopkeeper");
+    assert_eq!(
+        edited["body"]["areas"],
+        serde_json::json!(["E05013663", "tc-kentish-town"]),
+        "{edited}"
+    );
+    assert_eq!(
+        edited["log"][0]["entry"]["note"],
+        "Spoke to the off-licence"
     );
 }

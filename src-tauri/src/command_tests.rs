@@ -446,6 +446,19 @@ fn edits_save_only_where_the_kind_allows_and_conflicts_resolve() {
     );
     assert_eq!(resolved["body"]["description"], "Bins overflowing (merged)");
     assert!(resolved["conflicts"].as_array().unwrap().is_empty());
+    d.ok(
+        "concern_add_update",
+        json!({"id": id, "update": {"note": "Council emptied the bins"}}),
+    );
+    let detail = d.ok("records_get", json!({"id": id}));
+    assert_eq!(
+        detail["log"][0]["entry"]["note"],
+        "Council emptied the bins"
+    );
+    assert_eq!(
+        detail["body"]["description"], "Bins overflowing (merged)",
+        "the concern itself is not retyped"
+    );
 
     let patrol = d.ok(
         "records_create",

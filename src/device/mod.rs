@@ -159,6 +159,8 @@ enum DeviceCommand {
 enum ConcernCommand {
     /// Log a concern. Its ward and town centre are worked out from the location.
     Add(ConcernAddArgs),
+    /// Add a dated update to a concern (updates are never edited; the concern is not retyped).
+    Update(records::ConcernUpdateArgs),
 }
 
 #[derive(Args)]
@@ -328,6 +330,9 @@ pub fn run(args: DeviceArgs) -> Result<ExitCode> {
                 );
             }
         }
+        DeviceCommand::Concern {
+            command: ConcernCommand::Update(a),
+        } => records::concern_update(&mut open(dir)?, a)?,
         DeviceCommand::Meeting {
             command: MeetingCommand::Add(a),
         } => records::meeting(&mut open(dir)?, a)?,

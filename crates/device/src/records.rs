@@ -1,6 +1,7 @@
 //! Saving records as the tablet does: each kind of new record and edit goes to its store
 //! function, which validates it field by field and saves it with its op in one transaction.
 
+use beatbook_domain::concern::ConcernUpdate;
 use beatbook_domain::meeting::YouSaidWeDid;
 use beatbook_domain::tablet::{
     IntelSubmission, IntelSubmitted, RecordDetail, RecordInput, RecordUpdate,
@@ -68,6 +69,19 @@ impl Session {
         entry: YouSaidWeDid,
     ) -> Result<(), DeviceError> {
         self.with_store(move |s| s.add_priority_update(id, &entry))
+            .await?;
+        self.saved();
+        Ok(())
+    }
+
+    /// Add a dated update to a concern (append-only): the concern is not retyped, and the first
+    /// update answers it.
+    pub async fn add_concern_update(
+        &self,
+        id: RecordId,
+        update: ConcernUpdate,
+    ) -> Result<(), DeviceError> {
+        self.with_store(move |s| s.add_concern_update(id, &update))
             .await?;
         self.saved();
         Ok(())

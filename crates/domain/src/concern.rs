@@ -281,6 +281,27 @@ impl Concern {
     }
 }
 
+/// An update on a concern (what was done or found), dated: appended to its log, never edited,
+/// so the officer adds it without retyping the concern. The first one answers the concern.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
+#[serde(deny_unknown_fields)]
+pub struct ConcernUpdate {
+    pub note: String,
+    /// When it was written; the device's clock when left out.
+    #[serde(default = "Utc::now")]
+    #[ts(optional, as = "Option<DateTime<Utc>>")]
+    pub at: DateTime<Utc>,
+}
+
+impl ConcernUpdate {
+    pub fn validate(&self) -> Result<(), ValidationErrors> {
+        let mut errs = ValidationErrors::new();
+        errs.require_text("note", &self.note, "The update");
+        errs.max_len("note", &self.note, 5_000);
+        errs.into_result()
+    }
+}
+
 /// A concern as a form or an import line gives it: the areas are worked out from the location,
 /// and the id, report time, status and retention review date may be left out.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
@@ -344,6 +365,29 @@ impl NewConcern {
             photos: Vec::new(),
         };
         (self.id, concern)
+    }
+}
+
+#[cfg(test)]
+mod update_tests {
+    use super::*;
+
+    #[test]
+    fn an_update_needs_words_and_is_dated_now_when_left_out() {
+        let u: ConcernUpdate =
+            serde_json::from_value(serde_json::json!({"note": "Lights fixed by the council"}))
+                .unwrap();
+        assert!((Utc::now() - u.at).num_seconds().abs() < 5);
+        u.validate().unwrap();
+        let blank = ConcernUpdate {
+            note: "  ".into(),
+            at: Utc::now(),
+        };
+        assert_eq!(blank.validate().unwrap_err().errors[0].field, "note");
+        assert!(serde_json::from_value::<ConcernUpdate>(
+            serde_json::json!({"note": "x", "colour": "red"})
+        )
+        .is_err());
     }
 }
 

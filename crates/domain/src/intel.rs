@@ -198,6 +198,35 @@ pub enum SecurityMarking {
     Secret,
 }
 
+/// The markings a tablet may hold: it is accredited for the OFFICIAL tier (Official and
+/// Official-Sensitive). Secret material never goes on a tablet; it goes by the secure route.
+/// The tablet's form offers exactly these (its list is typed from this enum's binding).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum TabletMarking {
+    Official,
+    OfficialSensitive,
+}
+
+impl From<TabletMarking> for SecurityMarking {
+    fn from(m: TabletMarking) -> Self {
+        match m {
+            TabletMarking::Official => SecurityMarking::Official,
+            TabletMarking::OfficialSensitive => SecurityMarking::OfficialSensitive,
+        }
+    }
+}
+
+impl SecurityMarking {
+    /// Whether a tablet may hold material with this marking (see [`TabletMarking`]).
+    pub fn tablet_may_hold(self) -> bool {
+        match self {
+            SecurityMarking::Official | SecurityMarking::OfficialSensitive => true,
+            SecurityMarking::Secret => false,
+        }
+    }
+}
+
 /// Where a report is in review. Raw reports stay with their author and the intelligence unit
 /// until disseminated.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, TS)]
@@ -289,6 +318,14 @@ impl Record for IntelReport {
                 "disseminated_to",
                 "not_submitted",
                 "only the intelligence unit disseminates a report",
+            );
+        }
+        if !self.security.tablet_may_hold() {
+            errs.add(
+                "security",
+                "not_on_tablet",
+                "a tablet holds Official and Official-Sensitive material only: send Secret \
+                 material by the secure route, not from the tablet",
             );
         }
         errs.into_result()

@@ -57,7 +57,19 @@ impl NewPatrolLog {
     }
 }
 
+/// Why a patrol with no place is refused: it would count for no team.
+pub const NO_PLACE: &str = "a patrol needs the hotspot or area patrolled: choose one from the list";
+
 impl PatrolLog {
+    /// Patrolled a hotspot or an area: what makes a patrol count towards a team's patrol hours.
+    /// Every valid patrol is (see [`NO_PLACE`]).
+    pub fn placed(&self) -> bool {
+        self.hotspot
+            .as_deref()
+            .is_some_and(|h| !h.trim().is_empty())
+            || !self.area_id.as_str().trim().is_empty()
+    }
+
     /// Time spent in the area; `None` while the patrol is under way.
     pub fn time_in_area(&self) -> Option<Duration> {
         self.ended_at.map(|end| end - self.started_at)
@@ -70,7 +82,9 @@ impl Record for PatrolLog {
 
     fn validate(&self) -> Result<(), ValidationErrors> {
         let mut errs = ValidationErrors::new();
-        errs.require_text("area_id", self.area_id.as_str(), "The area");
+        if self.area_id.as_str().trim().is_empty() {
+            errs.add("area_id", "no_place", NO_PLACE);
+        }
         if let Some(h) = &self.hotspot {
             errs.max_len("hotspot", h, 200);
         }
@@ -253,6 +267,32 @@ mod tests {
         assert_eq!(p.validate().unwrap_err().errors[0].code, "before_start");
         p.ended_at = Some(start + Duration::hours(17));
         assert_eq!(p.validate().unwrap_err().errors[0].code, "too_long");
+    }
+
+    #[test]
+    fn a_patrol_needs_a_hotspot_or_an_area() {
+        let start: DateTime<Utc> = "2026-11-20T20:00:00Z".parse().unwrap();
+        let mut p = PatrolLog {
+            area_id: AreaId::new(""),
+            hotspot: None,
+            started_at: start,
+            ended_at: None,
+            notes: String::new(),
+            retention_review: "2028-11-20".parse().unwrap(),
+        };
+        assert!(!p.placed());
+        let err = p.validate().unwrap_err();
+        assert_eq!(
+            (err.errors[0].field.as_str(), err.errors[0].code.as_str()),
+            ("area_id", "no_place")
+        );
+        assert!(
+            err.to_string().contains("choose one from the list"),
+            "{err}"
+        );
+        p.area_id = AreaId::new("tc-camden-town");
+        assert!(p.placed(), "an area without a hotspot is a place");
+        p.validate().unwrap();
     }
 
     #[test]

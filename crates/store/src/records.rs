@@ -2,7 +2,7 @@
 
 use crate::{DeviceState, Store, StoreError};
 use beatbook_domain::area::Area;
-use beatbook_domain::concern::{Concern, NewConcern};
+use beatbook_domain::concern::{Concern, ConcernUpdate, NewConcern};
 use beatbook_domain::intel::{IntelReport, IntelSource};
 use beatbook_domain::meeting::{Meeting, Priority, YouSaidWeDid};
 use beatbook_domain::merge::{LogEntry, RecordState};
@@ -606,14 +606,33 @@ impl Store {
         update: &YouSaidWeDid,
     ) -> Result<(), StoreError> {
         update.validate().map_err(StoreError::Invalid)?;
-        let entry = beatbook_domain::Json::to(update)?;
+        self.append(id, RecordKind::Priority, beatbook_domain::Json::to(update)?)
+    }
+
+    /// Add a dated update to a concern, without changing (or retyping) the concern itself.
+    pub fn add_concern_update(
+        &mut self,
+        id: RecordId,
+        update: &ConcernUpdate,
+    ) -> Result<(), StoreError> {
+        update.validate().map_err(StoreError::Invalid)?;
+        self.append(id, RecordKind::Concern, beatbook_domain::Json::to(update)?)
+    }
+
+    /// Append `entry` to the log of record `id` of `kind`: one op, never in conflict.
+    fn append(
+        &mut self,
+        id: RecordId,
+        kind: RecordKind,
+        entry: beatbook_domain::Json,
+    ) -> Result<(), StoreError> {
         self.write(|tx, device, _| {
-            let state = existing(tx, id, RecordKind::Priority)?;
+            let state = existing(tx, id, kind)?;
             apply_local(
                 tx,
                 device,
                 id,
-                RecordKind::Priority,
+                kind,
                 Some(state),
                 OpAction::Append { entry },
             )?;

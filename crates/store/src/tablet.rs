@@ -5,7 +5,6 @@
 
 use crate::records::create_in;
 use crate::{Store, StoreError};
-use beatbook_domain::area::areas_containing;
 use beatbook_domain::intel::{IntelReport, IntelSource, ReviewState, INTEL_RETENTION_MONTHS};
 use beatbook_domain::meeting::{
     Meeting, NewMeeting, Priority, PriorityStatus, SaraPlan, YouSaidWeDid,
@@ -227,7 +226,7 @@ impl Store {
         let areas = s
             .location
             .as_ref()
-            .map(|l| areas_containing(l.point(), &self.areas))
+            .map(|l| self.areas_at(l.point()))
             .unwrap_or_default();
         let retention_review = review_after(now.date_naive(), INTEL_RETENTION_MONTHS);
         let report = IntelReport {

@@ -35,6 +35,38 @@ fn concern(description: &str, lat: f64, lon: f64) -> NewConcern {
 const CAMDEN_TOWN_STATION: (f64, f64) = (51.5392, -0.1426);
 
 #[test]
+fn an_intelligence_report_with_a_location_has_the_areas_a_concern_there_has() {
+    use beatbook_domain::intel::IntelReport;
+    use beatbook_domain::tablet::IntelSubmission;
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = new_store(dir.path());
+    let (lat, lon) = CAMDEN_TOWN_STATION;
+    let concern_id = store
+        .add_concern(concern("Dealing by the station", lat, lon))
+        .unwrap();
+    let submission: IntelSubmission = serde_json::from_value(json!({
+        "grade": {"source": "2", "intelligence": "C", "handling": {"code": "C", "conditions": "Police only"}},
+        "security": "official_sensitive",
+        "content": "What: bikes used to sell drugs",
+        "checks_made": "",
+        "threat_to_life": false,
+        "location": {"lat": lat, "lon": lon, "place": "Camden Town station"},
+        "source": null,
+    }))
+    .unwrap();
+    let saved = store.submit_intel(submission).unwrap();
+    let report = store.get::<IntelReport>(saved.report_id).unwrap();
+    assert_eq!(
+        report.record.areas,
+        store.get::<Concern>(concern_id).unwrap().record.areas
+    );
+    assert_eq!(
+        report.record.areas,
+        vec![AreaId::new("E05013655"), AreaId::new("tc-camden-town")]
+    );
+}
+
+#[test]
 fn a_saved_concern_is_routed_listed_and_queued_for_hq_in_one_write() {
     let dir = tempfile::tempdir().unwrap();
     let mut store = new_store(dir.path());

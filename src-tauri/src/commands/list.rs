@@ -18,6 +18,7 @@ app_commands! {
     records::intel_submit,
     records::records_update,
     records::priority_add_update,
+    records::concern_add_update,
     records::records_list,
     records::records_search,
     records::records_get,

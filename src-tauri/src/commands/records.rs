@@ -1,6 +1,7 @@
 //! Records: create each kind, list and filter, search, open with sync state and history, edit
-//! where the kind allows, add a "You said, we did" update, and settle a concurrent-edit conflict.
+//! where the kind allows, add a "You said, we did" update or a concern's update, and settle a concurrent-edit conflict.
 
+use beatbook_domain::concern::ConcernUpdate;
 use beatbook_domain::meeting::YouSaidWeDid;
 use beatbook_domain::tablet::{
     IntelSubmission, IntelSubmitted, RecordDetail, RecordInput, RecordUpdate,
@@ -53,6 +54,17 @@ pub async fn priority_add_update(
 ) -> Result<(), CommandError> {
     let session = state.tablet().require_session()?;
     Ok(session.add_priority_update(id, update).await?)
+}
+
+/// Add a dated update to a concern (append-only), without retyping the concern.
+#[tauri::command]
+pub async fn concern_add_update(
+    state: State<'_, AppState>,
+    id: RecordId,
+    update: ConcernUpdate,
+) -> Result<(), CommandError> {
+    let session = state.tablet().require_session()?;
+    Ok(session.add_concern_update(id, update).await?)
 }
 
 /// Records matching `filter`, newest first.

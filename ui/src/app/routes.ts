@@ -72,3 +72,6 @@ export function pageById(id: PageId): Page {
   if (!page) throw new Error(`Unknown page ${id}`);
   return page;
 }
+
+/** The record a hash changes (`#/records/<id>/edit`): EditRecord's route. */
+export const recordToEdit = (hash: string): string | null => /^#\/?records\/([^/?#]+)\/edit$/.exec(hash)?.[1] ?? null;

@@ -125,7 +125,7 @@ impl Measured for Priority {
 impl Measured for PatrolLog {
     fn into_fact(self, _: &Seen) -> Fact {
         Fact::Patrol {
-            hotspot: self.hotspot.is_some(),
+            hotspot: self.placed(),
             started_at: self.started_at,
             ended_at: self.ended_at,
         }
@@ -412,9 +412,9 @@ mod tests {
 
     #[test]
     fn hotspot_patrols_add_their_peak_hours_in_the_period_and_reports_made_at_hq_do_not_count() {
-        let patrol = |hotspot: Option<&str>, start: &str, end: Option<&str>| -> Fact {
+        let patrol_in = |area: &str, hotspot: Option<&str>, start: &str, end: Option<&str>| {
             PatrolLog {
-                area_id: AreaId::new("tc-camden-town"),
+                area_id: AreaId::new(area),
                 hotspot: hotspot.map(Into::into),
                 started_at: t(start),
                 ended_at: end.map(t),
@@ -422,6 +422,9 @@ mod tests {
                 retention_review: "2028-11-01".parse().unwrap(),
             }
             .into_fact(&Seen::default())
+        };
+        let patrol = |hotspot: Option<&str>, start: &str, end: Option<&str>| -> Fact {
+            patrol_in("tc-camden-town", hotspot, start, end)
         };
         let p = november();
         let hours = |f: &Fact| contribution(Measure::PatrolHoursPeak, f, &p);
@@ -431,8 +434,19 @@ mod tests {
             Some("2026-11-20T20:00:00Z"),
         );
         assert_eq!(hours(&evening), Some(2.0));
+        // A patrol of an area chosen from the list counts as a hotspot's does; one with neither
+        // (refused on the device since) does not.
         assert_eq!(
             hours(&patrol(
+                None,
+                "2026-11-20T17:00:00Z",
+                Some("2026-11-20T20:00:00Z")
+            )),
+            Some(2.0)
+        );
+        assert_eq!(
+            hours(&patrol_in(
+                "",
                 None,
                 "2026-11-20T17:00:00Z",
                 Some("2026-11-20T20:00:00Z")

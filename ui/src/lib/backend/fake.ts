@@ -18,6 +18,7 @@ import type { Area } from '../bindings/Area';
 import type { AreaId } from '../bindings/AreaId';
 import type { AreaRef } from '../bindings/AreaRef';
 import type { Briefing } from '../bindings/Briefing';
+import type { ConcernUpdate } from '../bindings/ConcernUpdate';
 import type { DeviceSettings } from '../bindings/DeviceSettings';
 import type { EnrolInput } from '../bindings/EnrolInput';
 import type { HistoryEntry } from '../bindings/HistoryEntry';
@@ -124,6 +125,7 @@ export class FakeBackend implements Backend {
   private state: LockState;
   private settingsValue: DeviceSettings = { auto_lock_minutes: 5, tile_url: null };
   private readonly records = new Map<RecordId, Stored>();
+  private readonly delays: Partial<Record<Method, number>> = {};
   private readonly photos = new Map<string, { bytes: Uint8Array; onHq: boolean }>();
   private lastSuccess: string | null = null;
   private offline = false;
@@ -154,6 +156,12 @@ export class FakeBackend implements Backend {
   failWith(method: Method, error: BackendErrorBody | undefined): void {
     if (error) this.failures[method] = error;
     else delete this.failures[method];
+  }
+
+  /** Every later call of `method` answers after `ms`: a slow store, so a save stays in flight. */
+  slow(method: Method, ms: number): this {
+    this.delays[method] = ms;
+    return this;
   }
 
   /** The arguments of each call of `method`, oldest first. */
@@ -248,6 +256,13 @@ export class FakeBackend implements Backend {
       this.change(r, 'Added an update');
     });
   }
+  addConcernUpdate(id: RecordId, update: ConcernUpdate): Promise<void> {
+    return this.call('addConcernUpdate', [id, update], () => {
+      const r = this.stored(id);
+      r.log.push({ entry: { ...update, at: update.at ?? new Date().toISOString() }, author: FAKE_PROFILE.officer.id });
+      this.change(r, 'Added an update');
+    });
+  }
   listRecords(filter: ListFilter): Promise<RecordSummary[]> {
     return this.call('listRecords', [filter], () =>
       [...this.records.values()]
@@ -336,6 +351,8 @@ export class FakeBackend implements Backend {
     plain: () => Reply<M> | Promise<Reply<M>>,
   ): Promise<Reply<M>> {
     this.calls.push({ method, args } as Call);
+    const delay = this.delays[method];
+    if (delay) await new Promise((resolve) => setTimeout(resolve, delay));
     const failure = this.failures[method];
     if (failure) throw new BackendError(failure);
     const once = this.scripts.get(method)?.shift() as Scripted<M> | undefined;

@@ -9,6 +9,7 @@ import type { AreaId } from '../bindings/AreaId';
 import type { AreaRef } from '../bindings/AreaRef';
 import type { Briefing } from '../bindings/Briefing';
 import type { CommandError } from '../bindings/CommandError';
+import type { ConcernUpdate } from '../bindings/ConcernUpdate';
 import type { DeviceSettings } from '../bindings/DeviceSettings';
 import type { EnrolInput } from '../bindings/EnrolInput';
 import type { ErrorCode } from '../bindings/ErrorCode';
@@ -135,6 +136,8 @@ export interface Backend {
   updateRecord(id: RecordId, update: RecordUpdate): Promise<boolean>;
   /** `priority_add_update` */
   addPriorityUpdate(id: RecordId, update: YouSaidWeDid): Promise<void>;
+  /** `concern_add_update`: a dated update appended to a concern (it is not retyped). */
+  addConcernUpdate(id: RecordId, update: ConcernUpdate): Promise<void>;
   /** `records_list` */
   listRecords(filter: ListFilter): Promise<RecordSummary[]>;
   /** `records_search` */

@@ -4,6 +4,7 @@ import type { Area } from '../bindings/Area';
 import type { AreaId } from '../bindings/AreaId';
 import type { AreaRef } from '../bindings/AreaRef';
 import type { Briefing } from '../bindings/Briefing';
+import type { ConcernUpdate } from '../bindings/ConcernUpdate';
 import type { DeviceSettings } from '../bindings/DeviceSettings';
 import type { EnrolInput } from '../bindings/EnrolInput';
 import type { IntelSubmission } from '../bindings/IntelSubmission';
@@ -79,6 +80,9 @@ export class TauriBackend implements Backend {
   }
   addPriorityUpdate(id: RecordId, update: YouSaidWeDid): Promise<void> {
     return call('priority_add_update', { id, update });
+  }
+  addConcernUpdate(id: RecordId, update: ConcernUpdate): Promise<void> {
+    return call('concern_add_update', { id, update });
   }
   listRecords(filter: ListFilter): Promise<RecordSummary[]> {
     return call('records_list', { filter });
