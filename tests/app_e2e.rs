@@ -104,6 +104,8 @@ mod names {
     // Home.
     pub const HOME: &str = "Home";
     pub const OFFICER_NAME: &str = "[data-testid=officer-name]";
+    // Settings → About.
+    pub const SETTINGS: &str = "Settings";
     pub const APP_VERSION: &str = "[data-testid=app-version]";
     pub const DATA_DIR: &str = "[data-testid=data-dir]";
     pub const LOG_A_CONCERN: &str = "Log a concern";
@@ -182,11 +184,14 @@ fn an_offline_concern_reaches_hq_once_it_is_back() {
             app.note(format!("HQ at {} ({})", hq.url(), hq.db));
             enrol(&app, &hq, &code).await;
 
-            // Shift home, with what app_info says about the app.
+            // Shift home; what app_info says about the app is in Settings → About.
             app.css_text(OFFICER_NAME, COLLAR).await;
+            app.click("link", SETTINGS).await;
             app.css_text(APP_VERSION, env!("CARGO_PKG_VERSION")).await;
             let data_dir = app.data_dir.to_str().unwrap().to_owned();
             app.css_text(DATA_DIR, &data_dir).await;
+            app.click("link", HOME).await;
+            app.by_role("heading", HOME).await;
             // Enrolment's first sync brings the briefing; let it finish for the picture.
             all_uploaded(&app).await;
             app.scroll_to_top().await;
@@ -239,11 +244,11 @@ fn an_offline_concern_reaches_hq_once_it_is_back() {
                 "the new concern is shown as waiting for HQ: {entry_text:?}"
             );
             // A save wakes the background sync, which tries HQ and fails: the badge passes
-            // through "syncing" and settles on waiting / offline.
+            // through "syncing" and settles on waiting / HQ cannot be reached.
             app.eventually("the sync badge to show the concern waiting", || async {
                 let badge = app.css(SYNC_BADGE).await;
                 let state = badge.attr("data-state").await.ok()??;
-                (state == "waiting" || state == "offline").then_some(())
+                (state == "waiting" || state == "hq_unreachable").then_some(())
             })
             .await;
             app.screenshot("records-waiting").await.unwrap();

@@ -752,7 +752,7 @@ async fn a_failed_enrolment_leaves_nothing_and_end_of_shift_says_what_is_left() 
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(
         text.contains("1 change(s) still waiting")
-            && text.contains("The sync stopped (offline)")
+            && text.contains("The sync stopped (hq_unreachable)")
             && text.contains("Not complete"),
         "{text}"
     );

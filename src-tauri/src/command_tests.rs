@@ -237,23 +237,23 @@ fn with_hq_down_a_sync_says_what_is_left_and_why() {
     hq.stop();
     d.log_concern("Lights out on the passage");
 
-    // "No signal: 1 change not on HQ yet. ..."
+    // HQ is down, the network is up: "HQ cannot be reached: 1 change not on HQ yet. ..."
     let outcome = d.sync_now();
     assert_eq!(outcome["complete"], false);
-    assert_eq!(outcome["error_code"], "offline", "{outcome}");
+    assert_eq!(outcome["error_code"], "hq_unreachable", "{outcome}");
     assert_eq!(outcome["pending"], 1);
     assert!(
         outcome["error_message"]
             .as_str()
             .unwrap()
-            .starts_with("No connection to HQ"),
+            .starts_with("HQ cannot be reached"),
         "{outcome}"
     );
-    // "No signal: 1 change waiting; they will upload automatically."
+    // "HQ cannot be reached: 1 change waiting; ..." (not "No signal": the network is up).
     let badge = d.ok("sync_status", json!({}));
-    assert_eq!(badge["state"], "offline");
+    assert_eq!(badge["state"], "hq_unreachable");
     assert_eq!(badge["pending"], 1);
-    assert_eq!(badge["last_error_code"], "offline");
+    assert_eq!(badge["last_error_code"], "hq_unreachable");
 }
 
 #[test]

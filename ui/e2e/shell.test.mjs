@@ -6,13 +6,13 @@ import { usePage, url } from './browser.mjs';
 
 const ctx = usePage();
 
-test('shell: home shows the app details from the backend', async () => {
+test('shell: Settings → About shows the app details from the backend', async () => {
   const { page } = ctx;
-  await page.goto(url());
-  await page.getByRole('heading', { name: 'Home', level: 1 }).waitFor();
+  await page.goto(url('#/settings'));
+  await page.getByRole('heading', { name: 'Settings', level: 1 }).waitFor();
   await page.getByText('Beatbook').first().waitFor();
   // The FakeBackend's app_info answer, rendered through the same component as in the real app.
-  await page.getByTestId('app-version').getByText('0.0.0-fake').waitFor();
+  await page.getByRole('region', { name: 'About' }).getByTestId('app-version').getByText('0.0.0-fake').waitFor();
   assert.deepEqual(ctx.errors, []);
 });
 

@@ -19,10 +19,10 @@ pub enum DeviceError {
     /// Enrolment fields left empty, field by field.
     #[error("Fill in every field to enrol.")]
     EnrolIncomplete(Vec<FieldError>),
-    #[error("Auto-lock can be at most 60 minutes.")]
-    AutoLockTooLong,
-    #[error("A tile URL starts with https:// and contains {{z}}, {{x}} and {{y}}.")]
-    TileUrlUnusable,
+    #[error("Auto-lock is 1 to {max} minutes: HQ sets the longest, and a tablet always locks by itself.")]
+    AutoLockOutOfRange { max: u32 },
+    #[error("The map tile server is set by HQ, not on the tablet.")]
+    TileUrlSetByHq,
     #[error("The settings could not be saved ({0}).")]
     SettingsNotSaved(#[source] std::io::Error),
     #[error("No map tile server is set: the map shows the areas only.")]
@@ -60,8 +60,8 @@ impl DeviceError {
             DeviceError::NotEnrolled => C::NotEnrolled,
             DeviceError::Locked => C::Locked,
             DeviceError::EnrolIncomplete(_) => C::Invalid,
-            DeviceError::AutoLockTooLong
-            | DeviceError::TileUrlUnusable
+            DeviceError::AutoLockOutOfRange { .. }
+            | DeviceError::TileUrlSetByHq
             | DeviceError::NoTileServer
             | DeviceError::NoSuchTile { .. }
             | DeviceError::NotOnMap => C::BadInput,
@@ -71,6 +71,7 @@ impl DeviceError {
             DeviceError::Store(e) => store_code(e),
             DeviceError::Sync(e) => match e {
                 SyncError::Offline(_) => C::Offline,
+                SyncError::HqUnreachable(_) => C::HqUnreachable,
                 SyncError::NotEnrolled => C::NotEnrolled,
                 SyncError::SignInNeeded(_) => C::SignInNeeded,
                 SyncError::Revoked => C::Revoked,
@@ -212,10 +213,17 @@ mod tests {
 
     #[test]
     fn offline_is_its_own_code() {
-        let e = DeviceError::from(SyncError::Offline("connection refused".into()));
+        let e = DeviceError::from(SyncError::Offline("timed out".into()));
         assert_eq!(e.code(), ErrorCode::Offline);
         assert!(
             e.message().starts_with("No connection to HQ"),
+            "{}",
+            e.message()
+        );
+        let e = DeviceError::from(SyncError::HqUnreachable("HTTP 502".into()));
+        assert_eq!(e.code(), ErrorCode::HqUnreachable);
+        assert!(
+            e.message().starts_with("HQ cannot be reached"),
             "{}",
             e.message()
         );

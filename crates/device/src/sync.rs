@@ -34,6 +34,9 @@ pub(crate) fn state_of(status: &SyncStatus, live: &SyncLive) -> SyncState {
         SyncState::Error
     } else if live.last_error_code.as_deref() == Some("offline") {
         SyncState::Offline
+    } else if live.last_error_code.as_deref() == Some("hq_unreachable") {
+        // The network is up: say HQ cannot be reached, never "no signal".
+        SyncState::HqUnreachable
     } else if live.last_error_code.is_some() && status.last_error.is_some() {
         SyncState::Error
     } else if status.pending > 0 || status.pending_photos > 0 {
@@ -219,6 +222,11 @@ mod tests {
             ..signed_in()
         };
         assert_eq!(state_of(&s, &failed("offline")), SyncState::Offline);
+        assert_eq!(
+            state_of(&s, &failed("hq_unreachable")),
+            SyncState::HqUnreachable,
+            "network up, HQ down: not no signal"
+        );
         assert_eq!(state_of(&s, &failed("sign_in_needed")), SyncState::Error);
         assert_eq!(state_of(&s, &idle), SyncState::Waiting);
 

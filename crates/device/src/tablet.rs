@@ -6,17 +6,19 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
+use beatbook_domain::protocol::TabletPolicy;
 use beatbook_domain::tablet::{DeviceSettings, EnrolInput, LockState, SessionStatus, SyncView};
 use beatbook_store::{KdfSettings, Store, MAX_PIN_ATTEMPTS};
 
 use crate::{tiles, DeviceError, Session};
 
-/// Plain-text device settings (nothing secret: auto-lock minutes and a map tile URL).
+/// Plain-text device settings (nothing secret: the officer's auto-lock minutes).
 const SETTINGS_FILE: &str = "settings.json";
+/// What HQ set for tablets at the last sign-in, kept for while the tablet is locked (nothing
+/// secret: the auto-lock limit and the tile server).
+const POLICY_FILE: &str = "tablet-policy.json";
 /// How often the auto-lock looks at the time since the last touch.
 const AUTO_LOCK_CHECK: Duration = Duration::from_secs(10);
-/// Longest auto-lock the officer may choose, in minutes.
-const MAX_AUTO_LOCK_MINUTES: u32 = 60;
 
 /// How the tablet runs: its PIN key cost and its background sync.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -45,7 +47,30 @@ pub struct Tablet {
     settings: TabletSettings,
     session: Mutex<Option<Arc<Session>>>,
     device: Mutex<DeviceSettings>,
+    policy: Mutex<TabletPolicy>,
     last_activity: Mutex<Instant>,
+}
+
+/// The settings in force: the officer's auto-lock within HQ's limit (never "never"), and HQ's
+/// tile server.
+fn effective(chosen: &DeviceSettings, policy: &TabletPolicy) -> DeviceSettings {
+    let max = policy.max_auto_lock_minutes.max(1);
+    let minutes = match chosen.auto_lock_minutes {
+        0 => max,
+        m => m.min(max),
+    };
+    DeviceSettings {
+        auto_lock_minutes: minutes,
+        tile_url: policy.tile_url.clone(),
+        max_auto_lock_minutes: max,
+    }
+}
+
+fn read_json<T: serde::de::DeserializeOwned + Default>(path: &Path) -> T {
+    std::fs::read(path)
+        .ok()
+        .and_then(|b| serde_json::from_slice(&b).ok())
+        .unwrap_or_default()
 }
 
 impl std::fmt::Debug for Tablet {
@@ -63,15 +88,14 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 
 impl Tablet {
     pub fn new(data_dir: PathBuf, settings: TabletSettings) -> Self {
-        let device = std::fs::read(data_dir.join(SETTINGS_FILE))
-            .ok()
-            .and_then(|b| serde_json::from_slice(&b).ok())
-            .unwrap_or_default();
+        let device = read_json(&data_dir.join(SETTINGS_FILE));
+        let policy = read_json(&data_dir.join(POLICY_FILE));
         Self {
             data_dir,
             settings,
             session: Mutex::new(None),
             device: Mutex::new(device),
+            policy: Mutex::new(policy),
             last_activity: Mutex::new(Instant::now()),
         }
     }
@@ -99,6 +123,7 @@ impl Tablet {
 
     /// Where the tablet stands, and who is signed in once it is unlocked.
     pub async fn status(&self) -> Result<SessionStatus, DeviceError> {
+        self.adopt_policy().await?;
         let (state, profile) = match self.session() {
             Some(session) => (LockState::Unlocked, Some(session.profile().await?)),
             None if Store::exists(&self.store_dir()) => (LockState::Locked, None),
@@ -169,7 +194,7 @@ impl Tablet {
 
     /// Lock when unlocked and idle for longer than the auto-lock setting. Returns whether it locked.
     pub fn lock_if_idle(&self, now: Instant) -> bool {
-        let minutes = lock(&self.device).auto_lock_minutes;
+        let minutes = self.device_settings().auto_lock_minutes;
         if minutes == 0 || self.session().is_none() {
             return false;
         }
@@ -189,24 +214,31 @@ impl Tablet {
         }
     }
 
+    /// The settings in force: the officer's auto-lock within HQ's limit, and what HQ set.
     pub fn device_settings(&self) -> DeviceSettings {
-        lock(&self.device).clone()
+        effective(&lock(&self.device), &lock(&self.policy))
     }
 
-    /// Change the device settings (auto-lock minutes, 1 to 60 or 0 for never; a map tile URL).
+    /// Change the auto-lock minutes (1 to HQ's limit). The tile server and the limit are HQ's:
+    /// settings that name another tile server are refused.
     pub fn set_device_settings(
         &self,
         settings: DeviceSettings,
     ) -> Result<DeviceSettings, DeviceError> {
-        if settings.auto_lock_minutes > MAX_AUTO_LOCK_MINUTES {
-            return Err(DeviceError::AutoLockTooLong);
+        let policy = lock(&self.policy).clone();
+        let max = policy.max_auto_lock_minutes.max(1);
+        if !(1..=max).contains(&settings.auto_lock_minutes) {
+            return Err(DeviceError::AutoLockOutOfRange { max });
         }
-        if let Some(url) = &settings.tile_url {
-            let usable = url.starts_with("https://") && url.contains("{z}");
-            if !url.is_empty() && !usable {
-                return Err(DeviceError::TileUrlUnusable);
-            }
+        let asked = settings.tile_url.as_deref().filter(|u| !u.is_empty());
+        if asked.is_some() && asked != policy.tile_url.as_deref() {
+            return Err(DeviceError::TileUrlSetByHq);
         }
+        let settings = DeviceSettings {
+            auto_lock_minutes: settings.auto_lock_minutes,
+            tile_url: None,
+            max_auto_lock_minutes: max,
+        };
         let json = serde_json::to_vec_pretty(&settings).map_err(std::io::Error::other);
         json.and_then(|json| std::fs::write(self.data_dir.join(SETTINGS_FILE), json))
             .map_err(DeviceError::SettingsNotSaved)?;
@@ -218,7 +250,30 @@ impl Tablet {
     /// What the sync badge shows. Polling is not activity (it must not hold off auto-lock), and
     /// a locked tablet answers `locked`, so the UI shows the PIN pad.
     pub async fn sync_view(&self) -> Result<SyncView, DeviceError> {
-        self.session().ok_or(DeviceError::Locked)?.sync_view().await
+        let view = self
+            .session()
+            .ok_or(DeviceError::Locked)?
+            .sync_view()
+            .await?;
+        self.adopt_policy().await?;
+        Ok(view)
+    }
+
+    /// Take up what HQ last set for tablets (it comes with every sign-in and token refresh),
+    /// and keep it for while the tablet is locked.
+    async fn adopt_policy(&self) -> Result<(), DeviceError> {
+        let Some(session) = self.session() else {
+            return Ok(());
+        };
+        let policy = session.with_store(|s| s.tablet_policy()).await?;
+        if *lock(&self.policy) == policy {
+            return Ok(());
+        }
+        let json = serde_json::to_vec_pretty(&policy).map_err(std::io::Error::other);
+        json.and_then(|json| std::fs::write(self.data_dir.join(POLICY_FILE), json))
+            .map_err(DeviceError::SettingsNotSaved)?;
+        *lock(&self.policy) = policy;
+        Ok(())
     }
 
     /// One map tile as a `data:` URL, from the tablet's copy or else from the tile server set in
@@ -230,5 +285,81 @@ impl Tablet {
             .filter(|t| !t.is_empty())
             .ok_or(DeviceError::NoTileServer)?;
         tiles::tile(&template, &self.data_dir.join("tiles"), z, x, y).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn policy(max: u32, tiles: Option<&str>) -> TabletPolicy {
+        TabletPolicy {
+            max_auto_lock_minutes: max,
+            tile_url: tiles.map(str::to_owned),
+        }
+    }
+
+    #[test]
+    fn hq_sets_the_longest_auto_lock_and_the_tile_server() {
+        let tiles = "https://tiles.example/{z}/{x}/{y}.png";
+        let chosen = DeviceSettings {
+            auto_lock_minutes: 30,
+            tile_url: Some("https://mine/{z}/{x}/{y}".into()),
+            max_auto_lock_minutes: 60,
+        };
+        let s = effective(&chosen, &policy(10, Some(tiles)));
+        assert_eq!(
+            (
+                s.auto_lock_minutes,
+                s.tile_url.as_deref(),
+                s.max_auto_lock_minutes
+            ),
+            (10, Some(tiles), 10),
+            "HQ's limit and HQ's tile server, whatever the officer's file says"
+        );
+        let never = DeviceSettings {
+            auto_lock_minutes: 0,
+            ..chosen
+        };
+        assert_eq!(
+            effective(&never, &policy(10, None)).auto_lock_minutes,
+            10,
+            "no never"
+        );
+    }
+
+    #[test]
+    fn the_officer_chooses_within_hqs_limit_and_cannot_change_the_tile_server() {
+        let dir = tempfile::tempdir().unwrap();
+        let tiles = "https://tiles.example/{z}/{x}/{y}.png";
+        std::fs::write(
+            dir.path().join(POLICY_FILE),
+            serde_json::to_vec(&policy(10, Some(tiles))).unwrap(),
+        )
+        .unwrap();
+        let tablet = Tablet::new(dir.path().to_path_buf(), TabletSettings::default());
+        let mut s = tablet.device_settings();
+        assert_eq!(
+            (s.max_auto_lock_minutes, s.tile_url.as_deref()),
+            (10, Some(tiles))
+        );
+        for minutes in [0, 11] {
+            s.auto_lock_minutes = minutes;
+            let e = tablet.set_device_settings(s.clone()).unwrap_err();
+            assert!(
+                matches!(e, DeviceError::AutoLockOutOfRange { max: 10 }),
+                "{minutes}: {e}"
+            );
+        }
+        s.auto_lock_minutes = 7;
+        s.tile_url = Some("https://elsewhere/{z}/{x}/{y}".into());
+        let e = tablet.set_device_settings(s.clone()).unwrap_err();
+        assert!(matches!(e, DeviceError::TileUrlSetByHq), "{e}");
+        s.tile_url = Some(tiles.into());
+        let saved = tablet.set_device_settings(s).unwrap();
+        assert_eq!(
+            (saved.auto_lock_minutes, saved.tile_url.as_deref()),
+            (7, Some(tiles))
+        );
     }
 }

@@ -22,6 +22,10 @@ struct Hq {
 
 impl Hq {
     async fn start() -> Hq {
+        Hq::start_with(beatbook_hq::HqSettings::default()).await
+    }
+
+    async fn start_with(settings: beatbook_hq::HqSettings) -> Hq {
         let dir = tempfile::tempdir().unwrap();
         let storage =
             beatbook_hq::open_storage(&format!("sqlite:{}", dir.path().join("hq.db").display()))
@@ -32,10 +36,7 @@ impl Hq {
             .unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!("http://{}", listener.local_addr().unwrap());
-        let state = beatbook_hq::HqState::new(
-            storage.clone(),
-            Arc::new(beatbook_hq::HqSettings::default()),
-        );
+        let state = beatbook_hq::HqState::new(storage.clone(), Arc::new(settings));
         let server = tokio::spawn(async move {
             let _ = beatbook_hq::serve(listener, state).await;
         });
@@ -155,6 +156,8 @@ async fn end_of_shift_says_what_is_left_as_facts() {
     assert_eq!(view.state, SyncState::AllUploaded);
     assert!(view.last_success.is_some());
 
+    // HQ stops; the network is still up (HQ's port refuses): "HQ cannot be reached", never
+    // "no signal".
     hq.stop().await;
     session
         .create(concern("Still there at midnight"))
@@ -163,16 +166,16 @@ async fn end_of_shift_says_what_is_left_as_facts() {
     let end = session.end_of_shift(&|_| {}).await.unwrap();
     assert!(!end.complete);
     assert_eq!(end.pending, 1);
-    assert_eq!(end.error_code, Some(ErrorCode::Offline));
+    assert_eq!(end.error_code, Some(ErrorCode::HqUnreachable));
     assert!(
         end.error_message
             .as_deref()
-            .is_some_and(|m| m.starts_with("No connection to HQ")),
+            .is_some_and(|m| m.starts_with("HQ cannot be reached")),
         "{end:?}"
     );
     let view = session.sync_view().await.unwrap();
-    assert_eq!((view.state, view.pending), (SyncState::Offline, 1));
-    assert_eq!(view.last_error_code.as_deref(), Some("offline"));
+    assert_eq!((view.state, view.pending), (SyncState::HqUnreachable, 1));
+    assert_eq!(view.last_error_code.as_deref(), Some("hq_unreachable"));
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -267,4 +270,47 @@ async fn the_tablet_locks_unlocks_and_locks_itself_when_idle() {
     assert!(tablet.lock_if_idle(Instant::now() + Duration::from_secs(121)));
     assert_eq!(tablet.status().await.unwrap().state, LockState::Locked);
     assert!(!tablet.touch(), "a locked tablet says so");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn hqs_auto_lock_limit_and_tile_server_reach_the_tablet_at_sign_in() {
+    let tiles = "https://tiles.example/{z}/{x}/{y}.png";
+    let hq = Hq::start_with(beatbook_hq::HqSettings {
+        tablets: beatbook_domain::protocol::TabletPolicy {
+            max_auto_lock_minutes: 10,
+            tile_url: Some(tiles.into()),
+        },
+        ..beatbook_hq::HqSettings::default()
+    })
+    .await;
+    let tmp = tempfile::tempdir().unwrap();
+    let tablet = Tablet::new(
+        tmp.path().to_path_buf(),
+        TabletSettings {
+            kdf: KdfSettings::INSECURE_FAST,
+            background_sync: false,
+            sync_interval: Duration::from_secs(60),
+        },
+    );
+    tablet.enrol(enrolment(&hq, hq.code().await)).await.unwrap();
+    let s = tablet.device_settings();
+    assert_eq!(
+        (
+            s.max_auto_lock_minutes,
+            s.tile_url.as_deref(),
+            s.auto_lock_minutes
+        ),
+        (10, Some(tiles), 5)
+    );
+    let mut longer = s.clone();
+    longer.auto_lock_minutes = 30;
+    assert_eq!(
+        tablet.set_device_settings(longer).unwrap_err().code(),
+        ErrorCode::BadInput
+    );
+    // Kept for while the tablet is locked, and after a restart.
+    tablet.lock().await.unwrap();
+    let reopened = Tablet::new(tmp.path().to_path_buf(), TabletSettings::default());
+    assert_eq!(reopened.device_settings().tile_url.as_deref(), Some(tiles));
+    assert_eq!(reopened.device_settings().max_auto_lock_minutes, 10);
 }

@@ -90,6 +90,60 @@ pub struct Session {
     /// The reference areas, for routing locations on the device.
     #[schema(value_type = Vec<Object>)]
     pub areas: Vec<Area>,
+    /// What HQ sets for every tablet (absent from an older HQ: the defaults).
+    #[serde(default)]
+    #[schema(value_type = Object)]
+    pub tablets: TabletPolicy,
+}
+
+/// What HQ decides for every tablet, not the officer: the longest auto-lock an officer may choose
+/// (a tablet always locks by itself) and the map tile server. Sent with every sign-in and token
+/// refresh; the tablet shows it read only in Settings.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(default)]
+pub struct TabletPolicy {
+    /// Minutes, 1 to [`TabletPolicy::LONGEST_AUTO_LOCK`].
+    pub max_auto_lock_minutes: u32,
+    /// A map tile URL template (`https://.../{z}/{x}/{y}.png`); none draws areas only.
+    pub tile_url: Option<String>,
+}
+
+impl TabletPolicy {
+    /// No force may let a tablet stay unlocked longer than this.
+    pub const LONGEST_AUTO_LOCK: u32 = 60;
+
+    /// Whether the policy can be used: what is wrong with it, in words, if not.
+    pub fn check(&self) -> Result<(), String> {
+        if !(1..=Self::LONGEST_AUTO_LOCK).contains(&self.max_auto_lock_minutes) {
+            return Err(format!(
+                "max_auto_lock_minutes is {}: it must be 1 to {} (a tablet always locks by itself)",
+                self.max_auto_lock_minutes,
+                Self::LONGEST_AUTO_LOCK
+            ));
+        }
+        if let Some(url) = &self.tile_url {
+            if !is_tile_template(url) {
+                return Err(format!(
+                    "tile_url {url:?} must start with https:// and contain {{z}}, {{x}} and {{y}}"
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Default for TabletPolicy {
+    fn default() -> Self {
+        Self {
+            max_auto_lock_minutes: 15,
+            tile_url: None,
+        }
+    }
+}
+
+/// A usable tile URL template: HTTPS, with the tile's coordinates in it.
+pub fn is_tile_template(url: &str) -> bool {
+    url.starts_with("https://") && ["{z}", "{x}", "{y}"].iter().all(|p| url.contains(p))
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS, ToSchema)]
@@ -155,4 +209,40 @@ pub struct PullResponse {
     #[ts(skip)]
     #[schema(value_type = Object)]
     pub viewer: crate::access::Viewer,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_tablet_policy_always_locks_and_names_a_usable_tile_server() {
+        assert!(TabletPolicy::default().check().is_ok());
+        let never = TabletPolicy {
+            max_auto_lock_minutes: 0,
+            ..TabletPolicy::default()
+        };
+        assert!(never.check().unwrap_err().contains("always locks"));
+        let too_long = TabletPolicy {
+            max_auto_lock_minutes: 61,
+            ..TabletPolicy::default()
+        };
+        assert!(too_long.check().is_err());
+        let http = TabletPolicy {
+            tile_url: Some("http://tiles/{z}/{x}/{y}.png".into()),
+            ..TabletPolicy::default()
+        };
+        assert!(http.check().is_err());
+        let ok = TabletPolicy {
+            max_auto_lock_minutes: 10,
+            tile_url: Some("https://tiles.example/{z}/{x}/{y}.png".into()),
+        };
+        assert!(ok.check().is_ok());
+    }
+
+    #[test]
+    fn a_session_from_an_older_hq_gets_the_default_policy() {
+        let policy: TabletPolicy = serde_json::from_str("{}").unwrap();
+        assert_eq!(policy, TabletPolicy::default());
+    }
 }

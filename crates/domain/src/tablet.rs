@@ -85,8 +85,10 @@ pub enum SyncState {
     AllUploaded,
     /// Changes waiting for the next sync.
     Waiting,
-    /// The last try found no connection to HQ.
+    /// The last try found no network: no signal.
     Offline,
+    /// The network is up but HQ is not answering (down, or answering with server errors).
+    HqUnreachable,
     /// The last try failed for another reason, or HQ refused some changes.
     Error,
 }
@@ -315,13 +317,21 @@ pub struct Briefing {
     pub generated_at: DateTime<Utc>,
 }
 
-/// Device settings the officer may change.
+/// Device settings: the auto-lock the officer chooses, within what HQ allows, and what HQ sets
+/// (read only on the tablet).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
 pub struct DeviceSettings {
     pub auto_lock_minutes: u32,
-    /// A map tile URL template (`https://.../{z}/{x}/{y}.png`); none draws areas only.
+    /// Set by HQ: a map tile URL template (`https://.../{z}/{x}/{y}.png`); none draws areas only.
     #[serde(default)]
     pub tile_url: Option<String>,
+    /// Set by HQ: the longest auto-lock the officer may choose.
+    #[serde(default = "longest_auto_lock")]
+    pub max_auto_lock_minutes: u32,
+}
+
+fn longest_auto_lock() -> u32 {
+    crate::protocol::TabletPolicy::default().max_auto_lock_minutes
 }
 
 impl Default for DeviceSettings {
@@ -329,6 +339,7 @@ impl Default for DeviceSettings {
         DeviceSettings {
             auto_lock_minutes: 5,
             tile_url: None,
+            max_auto_lock_minutes: longest_auto_lock(),
         }
     }
 }
@@ -358,8 +369,10 @@ pub enum ErrorCode {
     NotEditable,
     /// Something in the request itself is wrong (an unknown field, a bad id).
     BadInput,
-    /// HQ cannot be reached; changes wait on the device.
+    /// No network (no signal); changes wait on the device.
     Offline,
+    /// The network is up but HQ is not answering; changes wait on the device.
+    HqUnreachable,
     SignInNeeded,
     /// HQ revoked this device; its store is wiped.
     Revoked,

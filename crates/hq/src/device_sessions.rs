@@ -170,6 +170,7 @@ async fn new_session(
         officer,
         teams: mine,
         areas,
+        tablets: state.settings.tablets.clone(),
     })
 }
 

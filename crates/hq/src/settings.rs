@@ -1,5 +1,6 @@
 //! HQ settings: defaults, then a TOML file, then `BEATBOOK_*` environment variables, then flags.
 
+use beatbook_domain::protocol::TabletPolicy;
 use serde::Deserialize;
 use std::net::SocketAddr;
 
@@ -24,6 +25,9 @@ pub struct HqSettings {
     pub sign_in: SignInSettings,
     /// The force's name, as the board pack is headed.
     pub force_name: String,
+    /// What every tablet gets at sign-in (`[tablets]` in the TOML file): the longest auto-lock
+    /// an officer may choose and the map tile server.
+    pub tablets: TabletPolicy,
 }
 
 /// Sign-in throttling, for devices and the dashboard alike (see `crate::throttle`). Defaults: 5
@@ -150,6 +154,7 @@ impl Default for HqSettings {
             photos_dir: None,
             sign_in: SignInSettings::default(),
             force_name: "Metropolitan Police Service".into(),
+            tablets: TabletPolicy::default(),
         }
     }
 }
@@ -162,6 +167,7 @@ impl std::fmt::Debug for HqSettings {
             .field("access_token_seconds", &self.access_token_seconds)
             .field("refresh_token_days", &self.refresh_token_days)
             .field("sign_in", &self.sign_in)
+            .field("tablets", &self.tablets)
             .finish_non_exhaustive()
     }
 }
@@ -200,7 +206,8 @@ impl HqSettings {
     }
 
     /// Defaults, overlaid with `file` (TOML) if given, then with `BEATBOOK_LISTEN`, `BEATBOOK_DB`,
-    /// `BEATBOOK_PHOTOS_DIR` and `BEATBOOK_SIGN_IN_*` (see [`SignInSettings::overlay_env`]).
+    /// `BEATBOOK_PHOTOS_DIR`, `BEATBOOK_SIGN_IN_*` (see [`SignInSettings::overlay_env`]) and
+    /// `BEATBOOK_TABLET_MAX_AUTO_LOCK_MINUTES` / `BEATBOOK_TABLET_TILE_URL`.
     pub fn load(file: Option<&std::path::Path>) -> Result<Self, String> {
         let mut s = match file {
             Some(path) => {
@@ -222,6 +229,16 @@ impl HqSettings {
             s.photos_dir = Some(v.into());
         }
         s.sign_in.overlay_env(|name| std::env::var(name).ok())?;
+        if let Ok(v) = std::env::var("BEATBOOK_TABLET_MAX_AUTO_LOCK_MINUTES") {
+            s.tablets.max_auto_lock_minutes = v
+                .trim()
+                .parse()
+                .map_err(|e| format!("BEATBOOK_TABLET_MAX_AUTO_LOCK_MINUTES={v:?}: {e}"))?;
+        }
+        if let Ok(v) = std::env::var("BEATBOOK_TABLET_TILE_URL") {
+            s.tablets.tile_url = Some(v).filter(|v| !v.trim().is_empty());
+        }
+        s.tablets.check().map_err(|e| format!("[tablets] {e}"))?;
         Ok(s)
     }
 }
@@ -279,6 +296,26 @@ mod tests {
         assert_eq!(s.access_token_seconds, 300);
         std::fs::write(&f, "listne = \"127.0.0.1:9999\"\n").unwrap();
         assert!(HqSettings::load(Some(&f)).unwrap_err().contains("listne"));
+    }
+
+    #[test]
+    fn hq_sets_the_tablets_auto_lock_limit_and_tile_server_and_refuses_never() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("hq.toml");
+        std::fs::write(
+            &f,
+            "[tablets]\nmax_auto_lock_minutes = 10\ntile_url = \"https://tiles.example/{z}/{x}/{y}.png\"\n",
+        )
+        .unwrap();
+        let s = HqSettings::load(Some(&f)).unwrap();
+        assert_eq!(s.tablets.max_auto_lock_minutes, 10);
+        assert_eq!(
+            s.tablets.tile_url.as_deref(),
+            Some("https://tiles.example/{z}/{x}/{y}.png")
+        );
+        std::fs::write(&f, "[tablets]\nmax_auto_lock_minutes = 0\n").unwrap();
+        let e = HqSettings::load(Some(&f)).unwrap_err();
+        assert!(e.contains("always locks"), "{e}");
     }
 
     #[test]

@@ -10,6 +10,7 @@ use beatbook_domain::meeting::{
     Meeting, NewMeeting, Priority, PriorityStatus, SaraPlan, YouSaidWeDid,
 };
 use beatbook_domain::merge::RecordState;
+use beatbook_domain::protocol::TabletPolicy;
 use beatbook_domain::record::review_after;
 use beatbook_domain::tablet::{
     AreaRef, Briefing, ChangeState, HistoryEntry, Hotspot, IntelSubmission, IntelSubmitted,
@@ -23,6 +24,7 @@ use rusqlite::OptionalExtension;
 use std::collections::{BTreeMap, BTreeSet};
 
 const PROFILE_KEY: &str = "profile";
+const TABLET_POLICY_KEY: &str = "tablet_policy";
 /// Enough rows for a shift's briefing; older ones are a search away.
 const BRIEFING_LIMIT: u32 = 1_000;
 
@@ -52,6 +54,29 @@ impl Store {
         self.conn.execute(
             "INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
             (PROFILE_KEY, serde_json::to_string(profile)?),
+        )?;
+        Ok(())
+    }
+
+    /// What HQ set for tablets at the last sign-in or token refresh (the defaults before any).
+    pub fn tablet_policy(&self) -> Result<TabletPolicy, StoreError> {
+        let v: Option<String> = self
+            .conn
+            .query_row(
+                "SELECT value FROM meta WHERE key = ?1",
+                [TABLET_POLICY_KEY],
+                |r| r.get(0),
+            )
+            .optional()?;
+        Ok(v.map(|v| serde_json::from_str(&v))
+            .transpose()?
+            .unwrap_or_default())
+    }
+
+    pub fn set_tablet_policy(&mut self, policy: &TabletPolicy) -> Result<(), StoreError> {
+        self.conn.execute(
+            "INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            (TABLET_POLICY_KEY, serde_json::to_string(policy)?),
         )?;
         Ok(())
     }

@@ -103,12 +103,9 @@ impl HqClient {
             .header(PROTOCOL_HEADER, PROTOCOL_VERSION.to_string())
             .send()
             .await
-            .map_err(|e| SyncError::Offline(short(&e)))?;
+            .map_err(|e| network_error(&e))?;
         let status = resp.status();
-        let bytes = resp
-            .bytes()
-            .await
-            .map_err(|e| SyncError::Offline(short(&e)))?;
+        let bytes = resp.bytes().await.map_err(|e| network_error(&e))?;
         if status.is_success() {
             return Ok(bytes);
         }
@@ -271,11 +268,35 @@ pub(crate) fn error_for(status: reqwest::StatusCode, bytes: &[u8]) -> (String, S
         // Sign-in paused after wrong passwords: HQ's message says when to try again, and trying
         // sooner does nothing, so it is not retried.
         codes::TOO_MANY_ATTEMPTS => SyncError::Refused(message),
-        // A proxy or a restarting HQ: try again later.
-        _ if status.is_server_error() || code.is_empty() => SyncError::Offline(message),
+        // A proxy or a restarting HQ: the network is up, HQ is not answering; try again later.
+        _ if status.is_server_error() || code.is_empty() => SyncError::HqUnreachable(message),
         _ => SyncError::Refused(message),
     };
     (code, err)
+}
+
+/// A request that got no answer: HQ's machine refusing the connection means the network is up and
+/// HQ is down; anything else (no route, no name, timed out, cut off) is no signal.
+pub(crate) fn network_error(e: &reqwest::Error) -> SyncError {
+    if refused(e) {
+        SyncError::HqUnreachable("HQ's server refused the connection".into())
+    } else {
+        SyncError::Offline(short(e))
+    }
+}
+
+/// Whether anything in the error's chain is a refused TCP connection.
+fn refused(e: &(dyn std::error::Error + 'static)) -> bool {
+    let mut cause = Some(e);
+    while let Some(c) = cause {
+        if c.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::ConnectionRefused)
+        {
+            return true;
+        }
+        cause = c.source();
+    }
+    false
 }
 
 /// A network error in words, without the request's internals.
@@ -294,6 +315,54 @@ pub(crate) fn short(e: &reqwest::Error) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn a_closed_port_is_hq_unreachable_not_no_signal() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        drop(listener);
+        let e = reqwest::Client::new()
+            .get(format!("http://{addr}/"))
+            .send()
+            .await
+            .unwrap_err();
+        let err = network_error(&e);
+        assert!(matches!(err, SyncError::HqUnreachable(_)), "{err:?}");
+        assert_eq!(err.code(), "hq_unreachable");
+        assert!(err.is_transient());
+    }
+
+    #[tokio::test]
+    async fn no_name_lookup_is_no_signal() {
+        // `.invalid` never resolves (RFC 2606): as with no signal, HQ's name cannot be looked up.
+        let e = reqwest::Client::builder()
+            .timeout(Duration::from_secs(5))
+            .build()
+            .unwrap()
+            .get("http://hq.beatbook.invalid/")
+            .send()
+            .await
+            .unwrap_err();
+        let err = network_error(&e);
+        assert!(matches!(err, SyncError::Offline(_)), "{err:?}");
+        assert_eq!(err.code(), "offline");
+    }
+
+    #[test]
+    fn a_server_error_or_a_proxy_page_is_hq_unreachable() {
+        let (_, err) = error_for(
+            reqwest::StatusCode::BAD_GATEWAY,
+            b"<html>Bad gateway</html>",
+        );
+        assert!(matches!(err, SyncError::HqUnreachable(_)), "{err:?}");
+        let body = serde_json::json!({"code": "internal", "message": "something failed"});
+        let (_, err) = error_for(
+            reqwest::StatusCode::INTERNAL_SERVER_ERROR,
+            body.to_string().as_bytes(),
+        );
+        assert!(matches!(err, SyncError::HqUnreachable(_)), "{err:?}");
+        assert!(err.is_transient());
+    }
 
     #[test]
     fn a_paused_sign_in_is_shown_in_words_and_not_retried() {

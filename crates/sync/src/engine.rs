@@ -276,6 +276,8 @@ impl SyncEngine {
                 officer: session.officer.clone(),
                 teams: session.teams.clone(),
             })?;
+            // What HQ decides for tablets (auto-lock limit, tile server), renewed every sign-in.
+            s.set_tablet_policy(&session.tablets)?;
             let mut meta = s.sync_meta()?;
             meta.access_token = Some(session.access_token);
             meta.access_expires_at = Some(session.access_expires_at.to_rfc3339());

@@ -20,8 +20,13 @@ use beatbook_store::StoreError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum SyncError {
+    /// No network: the request never reached HQ's machine (no route, no name, timed out).
     #[error("no connection to HQ ({0}); changes wait on this device and go when it is back")]
     Offline(String),
+    /// The network is up but HQ is not answering: its machine refused the connection, or HQ (or
+    /// a proxy in front of it) answered with a server error.
+    #[error("HQ cannot be reached ({0}); changes wait on this device and go when HQ is back")]
+    HqUnreachable(String),
     #[error("this device is not enrolled with HQ: enrol it with a code from HQ")]
     NotEnrolled,
     #[error("sign in to HQ again: {0}")]
@@ -42,6 +47,7 @@ impl SyncError {
     pub fn code(&self) -> &'static str {
         match self {
             SyncError::Offline(_) => "offline",
+            SyncError::HqUnreachable(_) => "hq_unreachable",
             SyncError::NotEnrolled => "not_enrolled",
             SyncError::SignInNeeded(_) => "sign_in_needed",
             SyncError::Revoked => "revoked",
@@ -54,6 +60,9 @@ impl SyncError {
 
     /// Whether trying again later may succeed without a person doing anything.
     pub fn is_transient(&self) -> bool {
-        matches!(self, SyncError::Offline(_) | SyncError::Protocol(_))
+        matches!(
+            self,
+            SyncError::Offline(_) | SyncError::HqUnreachable(_) | SyncError::Protocol(_)
+        )
     }
 }

@@ -3,7 +3,7 @@
 //! HQ hashes the whole photo; only then does the device mark it on HQ. A photo that fails stays
 //! waiting and is reported; it never fails the records' sync.
 
-use crate::client::{error_for, short, HqClient};
+use crate::client::{error_for, network_error, HqClient};
 use crate::engine::{Progress, SyncEngine};
 use crate::SyncError;
 use beatbook_domain::photo::wire::{
@@ -56,7 +56,7 @@ impl HqClient {
             .header(PROTOCOL_HEADER, PROTOCOL_VERSION.to_string())
             .send()
             .await
-            .map_err(|e| SyncError::Offline(short(&e)))?;
+            .map_err(|e| network_error(&e))?;
         if !resp.status().is_success() {
             // HEAD has no body: the status says enough.
             let status = resp.status();
@@ -93,13 +93,10 @@ impl HqClient {
             .body(chunk)
             .send()
             .await
-            .map_err(|e| SyncError::Offline(short(&e)))?;
+            .map_err(|e| network_error(&e))?;
         let status = resp.status();
         let held = header_u64(&resp, OFFSET_HEADER);
-        let bytes = resp
-            .bytes()
-            .await
-            .map_err(|e| SyncError::Offline(short(&e)))?;
+        let bytes = resp.bytes().await.map_err(|e| network_error(&e))?;
         if status.is_success() {
             return serde_json::from_slice(&bytes)
                 .map(Put::Held)
@@ -127,12 +124,9 @@ impl HqClient {
             .header(PROTOCOL_HEADER, PROTOCOL_VERSION.to_string())
             .send()
             .await
-            .map_err(|e| SyncError::Offline(short(&e)))?;
+            .map_err(|e| network_error(&e))?;
         let status = resp.status();
-        let bytes = resp
-            .bytes()
-            .await
-            .map_err(|e| SyncError::Offline(short(&e)))?;
+        let bytes = resp.bytes().await.map_err(|e| network_error(&e))?;
         if status.is_success() {
             Ok(bytes.to_vec())
         } else {

@@ -51,7 +51,7 @@ pub fn settings_get(state: State<'_, AppState>) -> DeviceSettings {
     state.tablet().device_settings()
 }
 
-/// Change the device settings (auto-lock minutes, 1 to 60 or 0 for never; a map tile URL).
+/// Change the auto-lock minutes (1 to the longest HQ allows); the tile server is HQ's.
 #[tauri::command]
 pub fn settings_set(
     state: State<'_, AppState>,

@@ -253,7 +253,14 @@ describe('App shell', () => {
     const links = within(nav).getAllByRole('link');
     expect(links.map((link) => link.textContent?.trim())).toEqual(PAGES.map((page) => page.label));
     expect(within(nav).getByRole('link', { name: 'Home' })).toHaveAttribute('aria-current', 'page');
-    expect(await screen.findByTestId('app-version')).toHaveTextContent('0.0.0-fake');
+    // Technical details are in Settings → About, not on Home.
+    await screen.findByTestId('officer-name');
+    expect(screen.queryByTestId('app-version')).toBeNull();
+    expect(screen.queryByText('/fake/beatbook')).toBeNull();
+    await userEvent.click(within(nav).getByRole('link', { name: 'Settings' }));
+    const about = await screen.findByRole('region', { name: 'About' });
+    expect(await within(about).findByTestId('app-version')).toHaveTextContent('0.0.0-fake');
+    expect(within(about).getByTestId('data-dir')).toHaveTextContent('/fake/beatbook');
   });
 
   it('flips data-theme on the root element with the theme toggle, and remembers it', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { PAGES, hrefFor, pageFromHash } from './routes';
+import { PAGES, hrefFor, hrefForRecord, pageFromHash, recordFromHash } from './routes';
 
 describe('routes', () => {
   it('round-trips every page through its href', () => {
@@ -10,5 +10,13 @@ describe('routes', () => {
     expect(pageFromHash('').id).toBe('home');
     expect(pageFromHash('#main').id).toBe('home');
     expect(pageFromHash('#/nowhere').id).toBe('home');
+  });
+
+  it('opens a record by its address, on the Records page', () => {
+    const id = '0190a0e0-0000-7000-8000-000000000001';
+    expect(pageFromHash(hrefForRecord(id)).id).toBe('records');
+    expect(recordFromHash(hrefForRecord(id))).toBe(id);
+    expect(recordFromHash(hrefFor('records'))).toBeNull();
+    expect(recordFromHash('#/home')).toBeNull();
   });
 });

@@ -52,7 +52,7 @@ export const PAGES: readonly Page[] = [
     label: 'End of shift',
     purpose: 'Sync everything with HQ and hand over before you sign off.',
   },
-  { id: 'settings', label: 'Settings', purpose: 'Auto-lock and the map.' },
+  { id: 'settings', label: 'Settings', purpose: 'Auto-lock, the map and details about this device.' },
 ];
 
 export const DEFAULT_PAGE: PageId = 'home';
@@ -61,10 +61,21 @@ export function hrefFor(id: PageId): string {
   return `#/${id}`;
 }
 
+/** A record's own address: `#/records/<id>` (briefing items and the record list link to it). */
+export function hrefForRecord(id: string): string {
+  return `#/records/${encodeURIComponent(id)}`;
+}
+
 /** The page a location hash names; unknown or empty hashes go Home. */
 export function pageFromHash(hash: string): Page {
-  const id = hash.replace(/^#\/?/, '');
+  const id = hash.replace(/^#\/?/, '').split('/')[0];
   return PAGES.find((page) => page.id === id) ?? pageById(DEFAULT_PAGE);
+}
+
+/** The record a hash opens (`#/records/<id>`), if any. */
+export function recordFromHash(hash: string): string | null {
+  const m = /^#\/?records\/([^/?#]+)/.exec(hash);
+  return m?.[1] ? decodeURIComponent(m[1]) : null;
 }
 
 export function pageById(id: PageId): Page {

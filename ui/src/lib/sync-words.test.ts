@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import type { SyncOutcome } from './bindings/SyncOutcome';
 import type { SyncView } from './bindings/SyncView';
-import { syncOutcomeWords, syncViewWords, withOutcomeWords, withViewWords } from './sync-words';
+import { outcomeStillHolds, syncOutcomeWords, syncViewWords, withOutcomeWords, withViewWords } from './sync-words';
 
-/** 14:32 local time, whatever the machine's time zone. */
-const AT_1432 = new Date(2026, 10, 23, 14, 32, 10).toISOString();
+/** 14:32 in the UK (GMT in November), whatever the machine's time zone. */
+const AT_1432 = '2026-11-23T14:32:10Z';
 
 function view(parts: Partial<SyncView>): SyncView {
   return {
@@ -77,7 +77,7 @@ describe('the sync badge in words', () => {
       last_error_code: 'sign_in_needed',
       last_success: AT_1432,
     });
-    expect(syncViewWords(failed)).toBe('Sync failed: sign in to HQ again: the session has ended 2 changes waiting.');
+    expect(syncViewWords(failed)).toBe('Sync failed: sign in to HQ again: the session has ended. 2 changes waiting.');
   });
 
   it('says no signal, and that waiting changes go by themselves', () => {
@@ -90,6 +90,21 @@ describe('the sync badge in words', () => {
     expect(syncViewWords(view({ state: 'offline' }))).toBe('No signal. Nothing waiting.');
     expect(syncViewWords(view({ state: 'offline', last_success: AT_1432 }))).toBe(
       'No signal. Nothing waiting. Last sync 14:32.',
+    );
+  });
+
+  it('says HQ cannot be reached, not no signal, when the network is up and HQ is not answering', () => {
+    const down = view({ state: 'hq_unreachable', pending: 1, last_error_code: 'hq_unreachable' });
+    expect(syncViewWords(down)).toBe('HQ cannot be reached: 1 change waiting; they will upload when HQ is back.');
+    expect(syncViewWords(down)).not.toMatch(/signal/i);
+    expect(syncViewWords(view({ state: 'hq_unreachable', last_success: AT_1432 }))).toBe(
+      'HQ cannot be reached. Nothing waiting. Last sync 14:32.',
+    );
+    expect(syncOutcomeWords(outcome({ pending: 2, error_code: 'hq_unreachable', error_message: 'HQ cannot be reached (HTTP 502)' }))).toBe(
+      'HQ cannot be reached: 2 changes not on HQ yet. They stay on this device and upload as soon as HQ is back.',
+    );
+    expect(syncOutcomeWords(outcome({ error_code: 'hq_unreachable' }))).toBe(
+      'HQ cannot be reached: the sync did not finish. Nothing was waiting to upload.',
     );
   });
 
@@ -152,7 +167,7 @@ describe('a sync outcome in words', () => {
       'Nothing waiting, but the sync did not finish: Sign in to HQ again: the session has ended.',
     );
     expect(syncOutcomeWords(outcome({ error_code: 'offline', error_message: OFFLINE }))).toBe(
-      `Nothing waiting, but the sync did not finish: ${OFFLINE}`,
+      'No signal: the sync did not finish. Nothing was waiting to upload.',
     );
   });
 
@@ -161,7 +176,7 @@ describe('a sync outcome in words', () => {
       'HQ refused 1 change. They stay on this device: tell your supervisor.',
     );
     expect(syncOutcomeWords(outcome({ refused: [REFUSED, REFUSED], pending: 1 }))).toBe(
-      'HQ refused 2 changes and 1 change still wait. They stay on this device: tell your supervisor.',
+      'HQ refused 2 changes and 1 change still waits. They stay on this device: tell your supervisor.',
     );
     expect(
       syncOutcomeWords(outcome({ refused: [REFUSED], error_code: 'protocol', error_message: 'HQ answered something unexpected.' })),
@@ -175,5 +190,25 @@ describe('a sync outcome in words', () => {
   it('adds the words to the facts', () => {
     const facts = outcome({ complete: true });
     expect(withOutcomeWords(facts)).toEqual({ ...facts, words: 'Every record is on HQ. You can sign off.' });
+  });
+});
+
+describe('an outcome beside the badge', () => {
+  const noSignal = outcome({ pending: 1, error_code: 'offline', error_message: OFFLINE });
+
+  it('holds while the badge says the same', () => {
+    expect(outcomeStillHolds(noSignal, view({ state: 'offline', pending: 1, last_error_code: 'offline' }))).toBe(true);
+    expect(outcomeStillHolds(outcome({ complete: true }), view({ state: 'all_uploaded' }))).toBe(true);
+    expect(outcomeStillHolds(noSignal, null)).toBe(true);
+  });
+
+  it('never stays as "1 change not on HQ yet" beside "All uploaded"', () => {
+    expect(syncOutcomeWords(noSignal)).toMatch(/1 change not on HQ yet/);
+    expect(outcomeStillHolds(noSignal, view({ state: 'all_uploaded' }))).toBe(false);
+    expect(outcomeStillHolds(noSignal, view({ state: 'waiting', pending: 1 }))).toBe(false);
+    expect(outcomeStillHolds(noSignal, view({ state: 'syncing', pending: 1 }))).toBe(false);
+    expect(outcomeStillHolds(outcome({ complete: true }), view({ state: 'waiting', pending: 1 }))).toBe(false);
+    const down = outcome({ pending: 1, error_code: 'hq_unreachable' });
+    expect(outcomeStillHolds(down, view({ state: 'offline', pending: 1 }))).toBe(false);
   });
 });

@@ -5,6 +5,7 @@
  */
 import type { SyncOutcome } from './bindings/SyncOutcome';
 import type { SyncView } from './bindings/SyncView';
+import { plural, time } from './format';
 
 /** The badge's facts with their sentence. */
 export type SyncViewWithWords = SyncView & { words: string };
@@ -13,20 +14,23 @@ export type SyncOutcomeWithWords = SyncOutcome & { words: string };
 
 /** "1 change", "3 changes". */
 function changes(n: number): string {
-  return n === 1 ? '1 change' : `${n} changes`;
+  return plural(n, 'change');
 }
 
 function photos(n: number): string {
-  return n === 1 ? '1 photo' : `${n} photos`;
+  return plural(n, 'photo');
 }
 
-/** The HH:MM of an RFC 3339 time, in local time, for "Last sync 14:32"; the text itself when it
- * is not a time. */
-function clock(time: string): string {
-  const t = new Date(time);
-  if (Number.isNaN(t.getTime())) return time;
-  const two = (n: number) => String(n).padStart(2, '0');
-  return `${two(t.getHours())}:${two(t.getMinutes())}`;
+/** The HH:MM of an RFC 3339 time in UK time, for "Last sync 14:32"; the text itself when it is
+ * not a time. */
+function clock(at: string): string {
+  return Number.isNaN(new Date(at).getTime()) ? at : time(at);
+}
+
+/** A message from the device as the end of a sentence: no doubled full stop. */
+function clause(message: string | null): string {
+  const m = (message ?? '').trim().replace(/[.]+$/, '');
+  return m ? `${m}.` : '';
 }
 
 /** What the sync badge says (its title and accessible name). */
@@ -46,11 +50,16 @@ export function syncViewWords(view: SyncView): string {
       if (view.rejected > 0) {
         return `HQ refused ${changes(view.rejected)}: see End of shift for why. They stay on this device.`;
       }
-      return `Sync failed: ${view.last_error ?? ''} ${changes(view.pending)} waiting.`;
+      return `Sync failed: ${clause(view.last_error) || 'HQ did not say why.'} ${changes(view.pending)} waiting.`;
     case 'offline':
       return view.pending === 0
         ? `No signal. Nothing waiting.${last}`
         : `No signal: ${changes(view.pending)} waiting; they will upload automatically.`;
+    case 'hq_unreachable':
+      // The network is up: HQ is down or failing. Never "no signal".
+      return view.pending === 0
+        ? `HQ cannot be reached. Nothing waiting.${last}`
+        : `HQ cannot be reached: ${changes(view.pending)} waiting; they will upload when HQ is back.`;
     case 'waiting':
       // Never "all uploaded" while a photo is only on this device.
       if (view.pending > 0) return `${changes(view.pending)} waiting to upload.${last}`;
@@ -79,14 +88,34 @@ export function syncOutcomeWords(outcome: SyncOutcome): string {
     if (code === 'offline') {
       return `No signal: ${changes(pending)} not on HQ yet. They stay on this device and upload as soon as HQ can be reached.`;
     }
-    return `${changes(pending)} not on HQ yet. ${message} They stay on this device.`;
+    if (code === 'hq_unreachable') {
+      return `HQ cannot be reached: ${changes(pending)} not on HQ yet. They stay on this device and upload as soon as HQ is back.`;
+    }
+    return `${changes(pending)} not on HQ yet. ${clause(message)} They stay on this device.`.replace('  ', ' ');
   }
-  if (code !== null && refused === 0) return `Nothing waiting, but the sync did not finish: ${message}`;
+  if (code === 'offline' && refused === 0) return 'No signal: the sync did not finish. Nothing was waiting to upload.';
+  if (code === 'hq_unreachable' && refused === 0) return 'HQ cannot be reached: the sync did not finish. Nothing was waiting to upload.';
+  if (code !== null && refused === 0) return `Nothing waiting, but the sync did not finish: ${clause(message)}`;
   if (refused > 0) {
-    const still = pending > 0 ? ` and ${changes(pending)} still wait` : '';
+    const still = pending > 0 ? ` and ${changes(pending)} still ${pending === 1 ? 'waits' : 'wait'}` : '';
     return `HQ refused ${changes(refused)}${still}. They stay on this device: tell your supervisor.`;
   }
   return `${changes(pending)} still waiting: sync again.`;
+}
+
+/**
+ * Whether what a finished sync said still holds beside the badge now: a sentence like "No signal:
+ * 1 change not on HQ yet" must not stay on screen beside "All uploaded" once a later sync (the
+ * background one, say) has moved things on. Pages show an outcome only while this is true.
+ */
+export function outcomeStillHolds(outcome: SyncOutcome, view: SyncView | null): boolean {
+  if (!view) return true;
+  if (view.state === 'syncing') return false;
+  if (view.pending !== outcome.pending || view.pending_photos !== outcome.pending_photos) return false;
+  const code = outcome.error_code;
+  if (code === 'offline' || code === 'hq_unreachable') return view.state === code;
+  if (outcome.complete) return view.state === 'all_uploaded';
+  return true;
 }
 
 export function withViewWords(view: SyncView): SyncViewWithWords {

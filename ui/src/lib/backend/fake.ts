@@ -123,7 +123,7 @@ export class FakeBackend implements Backend {
   private readonly failures: Partial<Record<Method, BackendErrorBody>> = {};
   private readonly areas: Area[];
   private state: LockState;
-  private settingsValue: DeviceSettings = { auto_lock_minutes: 5, tile_url: null };
+  private settingsValue: DeviceSettings = { auto_lock_minutes: 5, tile_url: null, max_auto_lock_minutes: 15 };
   private readonly records = new Map<RecordId, Stored>();
   private readonly delays: Partial<Record<Method, number>> = {};
   private readonly photos = new Map<string, { bytes: Uint8Array; onHq: boolean }>();

@@ -3,4 +3,4 @@
 /**
  * What the sync badge shows.
  */
-export type SyncState = "not_signed_in" | "syncing" | "all_uploaded" | "waiting" | "offline" | "error";
+export type SyncState = "not_signed_in" | "syncing" | "all_uploaded" | "waiting" | "offline" | "hq_unreachable" | "error";
