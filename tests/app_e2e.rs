@@ -433,3 +433,140 @@ fn every_page_fits_the_tablet_in_both_orientations_in_any_locale() {
         })
     });
 }
+
+/// Counts, in the page as it is, the elements matching `selector`.
+async fn count(app: &App, selector: &str) -> usize {
+    let n = app
+        .client()
+        .execute(
+            "return document.querySelectorAll(arguments[0]).length;",
+            vec![serde_json::json!(selector)],
+        )
+        .await
+        .unwrap();
+    n.as_u64().unwrap_or(0) as usize
+}
+
+/// An impatient finger on every save: two taps before the app can answer the first make one
+/// concern, one intelligence report, one meeting, one engagement and one update, never two.
+#[test]
+fn a_second_tap_on_save_saves_nothing_more() {
+    run("double tap", |work| {
+        Box::pin(async move {
+            use names::*;
+
+            let mut hq = app::Hq::prepare(&work.join("hq"));
+            hq.start();
+            let code = hq.enrolment_code();
+            let app = App::launch(&work).await;
+            enrol(&app, &hq, &code).await;
+            all_uploaded(&app).await;
+
+            // A concern.
+            let concern = "Double-tapped: a shopping trolley dumped in the canal by the lock";
+            app.goto("#/log-concern").await;
+            app.select_value(CATEGORY, "asb:nuisance:street_drinking")
+                .await;
+            app.fill(DESCRIPTION, concern).await;
+            app.fill(PLACE, "Camden Lock").await;
+            app.fill(LATITUDE, CAMDEN_TOWN.0).await;
+            app.fill(LONGITUDE, CAMDEN_TOWN.1).await;
+            app.css_text(CONCERN_AREAS, "Camden Town").await;
+            app.double_tap(SAVE).await;
+            app.css_text(SAVED, "saved").await;
+
+            // An intelligence report.
+            let who = "Double-tap Dan, about 30, red cap";
+            app.goto("#/intelligence").await;
+            app.click("button", "No threat to life").await;
+            app.check("1 Reliable", true).await;
+            app.check("A Known directly", true).await;
+            app.check("P: lawful sharing permitted", true).await;
+            app.fill("Who", who).await;
+            app.fill("What", "Selling cannabis from a bike by the canal steps")
+                .await;
+            app.fill(LATITUDE, CAMDEN_TOWN.0).await;
+            app.fill(LONGITUDE, CAMDEN_TOWN.1).await;
+            app.double_tap("Submit report").await;
+            app.css("[data-testid=intel-saved]").await;
+
+            // An engagement.
+            app.goto("#/patrol").await;
+            app.select("Engagement type", "Surgery").await;
+            app.fill("People attending", "137").await;
+            app.fill("Engagement notes", "Double-tapped surgery at the library")
+                .await;
+            app.double_tap("Save engagement").await;
+            app.css("[data-testid=patrol-saved]").await;
+
+            // A meeting.
+            app.goto("#/meetings").await;
+            app.click("button", "Saved meetings").await;
+            tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+            let meetings_before = count(&app, "[aria-label^='Edit the meeting of']").await;
+            app.click("button", "Record a meeting").await;
+            app.fill("Issue 1", "Double-tapped: bikes ridden on the pavement")
+                .await;
+            app.fill("Votes for issue 1", "12").await;
+            app.fill("Priorities agreed", "Pavement cycling on Parkway")
+                .await;
+            app.double_tap("Save meeting").await;
+            app.css("[data-testid=meeting-saved]").await;
+
+            // Counted once each.
+            app.goto("#/records").await;
+            app.css("main h1").await;
+            app.eventually("the records list to show the new concern", || async {
+                (app.records_mentioning(concern).await > 0).then_some(())
+            })
+            .await;
+            assert_eq!(app.records_mentioning(concern).await, 1, "one concern");
+            assert_eq!(
+                app.records_mentioning("Double-tap Dan").await,
+                1,
+                "one report"
+            );
+            assert_eq!(
+                app.records_mentioning("137 attending").await,
+                1,
+                "one engagement"
+            );
+            app.goto("#/meetings").await;
+            app.click("button", "Saved meetings").await;
+            app.eventually("the new meeting in the list", || async {
+                let n = count(&app, "[aria-label^='Edit the meeting of']").await;
+                (n > meetings_before).then_some(n)
+            })
+            .await;
+            tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+            assert_eq!(
+                count(&app, "[aria-label^='Edit the meeting of']").await,
+                meetings_before + 1,
+                "one meeting"
+            );
+
+            // An update on the concern.
+            app.goto("#/records").await;
+            app.role_named_containing("button", OPEN_RECORD, concern)
+                .await
+                .click()
+                .await
+                .unwrap();
+            app.click("button", "Edit this record").await;
+            app.fill("Update", "Canal and River Trust told; trolley removed")
+                .await;
+            app.double_tap("Add update").await;
+            app.eventually("the update in the list", || async {
+                (count(&app, "[aria-label=Updates] li").await > 0).then_some(())
+            })
+            .await;
+            tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+            assert_eq!(
+                count(&app, "[aria-label=Updates] li").await,
+                1,
+                "one update"
+            );
+            app.close().await;
+        })
+    });
+}

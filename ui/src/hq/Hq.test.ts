@@ -239,7 +239,7 @@ describe('HQ dashboard', () => {
     history.replaceState(null, '', '#/records');
     const records = () => Promise.reject(hqError('not_found', 'no team nowhere'));
     render(Hq, { props: { api: fakeApi({ me: async () => ({ ...supervisor, role: 'analyst' }), records }) } });
-    expect(await screen.findByRole('alert')).toHaveTextContent('no team nowhere');
+    expect(await screen.findByRole('alert')).toHaveTextContent('No team nowhere.');
   });
 
   it('turns an HQ error body into a BackendError with its code', async () => {

@@ -540,6 +540,7 @@ impl Writer<'_> {
                 .iter()
                 .any(|a| a.id == area && a.kind == AreaKind::Ward);
             let meeting = NewMeeting {
+                id: None,
                 meeting_type: if ward {
                     MeetingType::WardPanel
                 } else {

@@ -26,6 +26,7 @@ function fakeApi(over: Partial<HqApi> = {}): HqApi {
     cell: refuse,
     trend: refuse,
     overlaps: refuse,
+    teamOfficers: refuse,
     boardCsvUrl: () => '',
     putTarget: refuse,
     queue: async () => [item],
