@@ -80,7 +80,8 @@ pub fn story(seed: u64, now: DateTime<Utc>, teams: &[Team], areas: &[Area]) -> S
             continue;
         };
         let crew = Crew::of(team, &officers);
-        if crew.officers.is_empty() {
+        // A team changed at HQ to have no officers or no demo places has no story.
+        if crew.officers.is_empty() || crew.places.is_empty() {
             continue;
         }
         w.concerns(&crew, &profile);
