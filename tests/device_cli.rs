@@ -399,6 +399,64 @@ fn a_ward_panel_makes_its_priorities_which_take_updates() {
 }
 
 #[test]
+fn residents_votes_propose_the_priorities_and_a_meeting_sent_twice_is_saved_once() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    init(dir);
+    let id = "01936f3e-6a2b-7c3d-8e4f-5a6b7c8d9e0f";
+    let add = [
+        "meeting",
+        "add",
+        "--json",
+        "--id",
+        id,
+        "--area",
+        "E05013655",
+        "--type",
+        "ward_panel",
+        "--held-on",
+        "2026-06-01",
+        "--total-attendance",
+        "30",
+        "--issue",
+        "Noise from late venues",
+        "--issue",
+        "Cycle theft",
+        "--vote",
+        "Noise from late venues=6",
+        "--vote",
+        "Cycle theft=11",
+        "--vote",
+        "Street drinking=8",
+        "--vote",
+        "Litter=2",
+        "--agree-proposed",
+    ];
+    let saved = json_of(beatbook(dir, &add));
+    assert_eq!(saved["meeting_id"], id);
+    let meeting = json_of(beatbook(dir, &["show", id, "--json"]));
+    // An issue voted for was raised; the three with most votes are the agreed priorities.
+    assert_eq!(
+        meeting["body"]["issues_raised"],
+        serde_json::json!([
+            "Noise from late venues",
+            "Cycle theft",
+            "Street drinking",
+            "Litter"
+        ])
+    );
+    assert_eq!(
+        meeting["body"]["agreed_priorities"],
+        serde_json::json!(["Cycle theft", "Street drinking", "Noise from late venues"])
+    );
+    assert_eq!(counts(dir), (4, 4));
+    // The same meeting sent again: the same answer, nothing new saved.
+    let again = json_of(beatbook(dir, &add));
+    assert_eq!(again, saved);
+    assert_eq!(counts(dir), (4, 4));
+}
+
+#[test]
 fn patrols_and_engagements_are_logged_edited_and_deleted() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path();

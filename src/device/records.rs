@@ -84,12 +84,19 @@ pub struct MeetingArgs {
     /// An issue residents raised. Repeatable.
     #[arg(long = "issue")]
     issues: Vec<String>,
-    /// Votes for a proposed priority, `TITLE=VOTES`. Repeatable.
-    #[arg(long = "vote", value_name = "TITLE=VOTES")]
+    /// Residents' votes for an issue raised, `ISSUE=VOTES` (an issue voted for is raised).
+    /// Repeatable.
+    #[arg(long = "vote", value_name = "ISSUE=VOTES")]
     votes: Vec<String>,
     /// A priority agreed (usually three). Repeatable.
     #[arg(long = "agreed")]
     agreed: Vec<String>,
+    /// Agree the priorities the votes propose: the three issues with the most votes.
+    #[arg(long, conflicts_with = "agreed")]
+    agree_proposed: bool,
+    /// The meeting's record id (a UUID), so that sending the same meeting again saves it once.
+    #[arg(long)]
+    id: Option<String>,
     /// When the priorities are reviewed (YYYY-MM-DD), after the meeting.
     #[arg(long)]
     review_date: Option<NaiveDate>,
@@ -279,7 +286,11 @@ pub fn meeting(store: &mut Store, a: MeetingArgs) -> Result<()> {
         .or("votes", json!([]))
         .or("agreed_priorities", json!([]))
         .or("notes", "");
-    let meeting: NewMeeting = form.read("meeting")?;
+    form.set("id", a.id);
+    let mut meeting: NewMeeting = form.read("meeting")?;
+    if a.agree_proposed {
+        meeting.agreed_priorities = meeting.clone().into_meeting().proposed_priorities();
+    }
     let saved = store.add_meeting(meeting)?;
     if a.form.json {
         println!("{}", serde_json::to_string(&saved)?);

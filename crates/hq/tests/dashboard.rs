@@ -418,6 +418,23 @@ async fn each_role_is_refused_what_it_may_not_do(hq: Hq) {
             .status,
         StatusCode::OK
     );
+    // Officers' figures: a team's supervisors only, for their own teams.
+    let officers = "/api/v1/hq/framework/officers?team=camden-tct&period=last_month";
+    for t in [&analyst, &unit, &admin] {
+        assert_eq!(hq.get(officers, t).await.status, StatusCode::FORBIDDEN);
+    }
+    let b = hq.get(officers, &supervisor).await;
+    assert_eq!(b.status, StatusCode::OK, "{}", b.text);
+    assert_eq!(b.body["team_name"], "Camden Town Centre Team");
+    assert_eq!(
+        hq.get(
+            "/api/v1/hq/framework/officers?team=dalston-snt",
+            &supervisor
+        )
+        .await
+        .status,
+        StatusCode::FORBIDDEN
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -924,14 +941,25 @@ async fn the_framework_shows_a_red_target_drills_down_to_the_records_and_exports
             &concern_at(
                 "Not answered yet",
                 "tc-camden-town",
-                now - chrono::Duration::hours(1),
+                now - chrono::Duration::days(4),
+            ),
+        )
+        .await;
+    // Logged a minute ago: its 72 hours are still running, so it is neither met nor missed.
+    let just_now = tablet
+        .create(
+            &hq,
+            &concern_at(
+                "Logged a minute ago",
+                "tc-camden-town",
+                now - chrono::Duration::minutes(1),
             ),
         )
         .await;
     let elsewhere = tablet
         .create(
             &hq,
-            &concern_at("In Dalston", "E05009370", now - chrono::Duration::hours(1)),
+            &concern_at("In Dalston", "E05009370", now - chrono::Duration::days(4)),
         )
         .await;
     let kind = beatbook_domain::RecordKind::Concern;
@@ -969,7 +997,8 @@ async fn the_framework_shows_a_red_target_drills_down_to_the_records_and_exports
     assert_eq!(answered["target"], 90.0);
     assert_eq!(answered["rag"], "red");
     assert_eq!(answered["records"], 3);
-    assert_eq!(cell(&tct, "concerns_closed")["value"], 33.3);
+    // It still counts as reported and not closed.
+    assert_eq!(cell(&tct, "concerns_closed")["value"], 25.0);
     assert_eq!(
         cell(&row(&b.body, "dalston-snt"), "concerns_answered_72h")["value"],
         0.0
@@ -1000,6 +1029,7 @@ async fn the_framework_shows_a_red_target_drills_down_to_the_records_and_exports
     );
     assert_eq!(recs[2]["record"]["id"], quick.to_string());
     assert!(!d.text.contains(&elsewhere.to_string()));
+    assert!(!d.text.contains(&just_now.to_string()));
     let log = hq.access_log_for("PS1102").await;
     assert_eq!(log[0].action, "view");
     assert_eq!(log[0].record_ids.len(), 3);
@@ -1092,12 +1122,12 @@ async fn the_framework_shows_a_red_target_drills_down_to_the_records_and_exports
         .to_str()
         .unwrap()
         .starts_with("text/csv"));
-    assert!(csv
-        .text
-        .starts_with("unit,name,type,measure,value,target,rag,records,from,to\n"));
+    assert!(csv.text.starts_with(
+        "Team,Type,Measure,Value,Unit,Target,Status,Records,Previous period,Change,From,To\n"
+    ));
     assert!(
         csv.text.contains(
-            "\"camden-tct\",\"Camden Town Centre Team\",TCT,concerns_answered_72h,33.3,30,green,3,"
+            "\"Camden Town Centre Team\",Town Centre Team,\"Concerns answered within 72 hours (%)\",33.3,\"%\",30,On target,3,,No figure to compare,"
         ),
         "{}",
         csv.text
