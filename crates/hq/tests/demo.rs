@@ -131,9 +131,18 @@ async fn the_demo_tells_a_story(db: Db) {
 
     // The board over the twelve weeks says something: green, amber and red.
     let today = now.date_naive();
+    // As an analyst reads it: every team.
+    let analyst = storage
+        .officer_by_collar("AN0815")
+        .await
+        .unwrap()
+        .expect("the demo's analyst")
+        .officer;
     let board = performance::board(
         &state,
+        &analyst,
         &BoardQuery {
+            period: None,
             from: Some(today - Duration::days(83)),
             to: Some(today),
             by: None,
