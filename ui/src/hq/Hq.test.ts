@@ -239,6 +239,7 @@ describe('HQ dashboard', () => {
     history.replaceState(null, '', '#/records');
     const records = () => Promise.reject(hqError('not_found', 'no team nowhere'));
     render(Hq, { props: { api: fakeApi({ me: async () => ({ ...supervisor, role: 'analyst' }), records }) } });
+    // Problem writes HQ's message as a sentence: a capital, a full stop, no code but behind Details.
     expect(await screen.findByRole('alert')).toHaveTextContent('No team nowhere.');
   });
 
