@@ -505,6 +505,7 @@ fn a_second_tap_on_save_saves_nothing_more() {
             tokio::time::sleep(std::time::Duration::from_millis(500)).await;
             let meetings_before = count(&app, "[aria-label^='Edit the meeting of']").await;
             app.click("button", "Record a meeting").await;
+            app.fill("Head count", "23").await;
             app.fill("Issue 1", "Double-tapped: bikes ridden on the pavement")
                 .await;
             app.fill("Votes for issue 1", "12").await;
@@ -552,7 +553,8 @@ fn a_second_tap_on_save_saves_nothing_more() {
                 .click()
                 .await
                 .unwrap();
-            app.click("button", "Edit this record").await;
+            app.click("link", "Add an update, change the location or people")
+                .await;
             app.fill("Update", "Canal and River Trust told; trolley removed")
                 .await;
             app.double_tap("Add update").await;
