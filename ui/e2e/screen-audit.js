@@ -70,6 +70,7 @@
     ['a code in snake_case', /\b[a-z]+_[a-z0-9_]+\b/],
     ['an error code', /\berror code\b|\bcode: ?[a-z_]+\b/i],
     ['a placeholder', /\b(undefined|null|NaN|\[object Object\])\b/],
+    ['a hash', /\b[0-9a-f]{32,}\b/],
     ['a web address', /\bhttps?:\/\/\S+/],
     ['a file path', /(^|\s)\/(tmp|home|root|var|usr|opt|work|data)\/\S*/],
   ];

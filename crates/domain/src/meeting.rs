@@ -220,7 +220,8 @@ impl Record for Meeting {
             MeetingType::WardPanel => "Ward panel",
             MeetingType::CommunityMeeting => "Community meeting",
         };
-        format!("{kind} {}", self.held_on)
+        // A title is read by people: the date as they write it ("Ward panel, 7 Dec 2026").
+        format!("{kind}, {}", self.held_on.format("%-d %b %Y"))
     }
 
     fn retention_review(&self) -> NaiveDate {
@@ -554,6 +555,7 @@ mod tests {
             ..m
         };
         ok.validate().unwrap();
+        assert_eq!(ok.title(), "Ward panel, 1 Oct 2026", "a title writes its date for people");
     }
 
     fn vote(title: &str, votes: u32) -> PriorityVote {

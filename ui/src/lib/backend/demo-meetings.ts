@@ -9,7 +9,7 @@ import type { Meeting } from '../bindings/Meeting';
 import type { Priority } from '../bindings/Priority';
 import type { PriorityCard } from '../bindings/PriorityCard';
 import type { YouSaidWeDid } from '../bindings/YouSaidWeDid';
-import { todayInLondon } from '../format';
+import { date, todayInLondon } from '../format';
 import type { FakeBackend } from './fake';
 import { filter } from './index';
 
@@ -46,7 +46,8 @@ const HELD: Meeting = {
 /** Adds the demo meeting and the device's answers for meetings and the board to `backend`. */
 export function demoMeetings(backend: FakeBackend, areas: readonly AreaRef[]): void {
   const refs = (id: string): AreaRef[] => areas.filter((a) => a.id === id);
-  const title = (m: Meeting) => `Ward panel ${m.held_on}`;
+  // As the device titles a meeting (domain `Meeting::title`): the date as people write it.
+  const title = (m: Meeting) => `Ward panel, ${date(m.held_on)}`;
 
   function putMeeting(m: Meeting, onHq: boolean, id?: string): { id: string; priorities: string[] } {
     const meetingId = backend.put({ kind: 'meeting', body: { ...m }, title: title(m), areas: refs(m.area_id), onHq }, id);
