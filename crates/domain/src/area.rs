@@ -89,6 +89,38 @@ pub struct Area {
     pub boundary: Vec<[f64; 2]>,
     /// True where the boundary is a simplification, not the legal one.
     pub boundary_approximate: bool,
+    /// The area's gazetteer: streets and landmarks inside it, so that typing a place can set a
+    /// location (see [`crate::gazetteer`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[ts(as = "Option<Vec<Place>>", optional)]
+    pub places: Vec<Place>,
+}
+
+/// A named point: a street or landmark, as an officer would type it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
+#[serde(deny_unknown_fields)]
+pub struct Place {
+    pub name: String,
+    pub lat: f64,
+    pub lon: f64,
+}
+
+impl Place {
+    pub fn point(&self) -> GeoPoint {
+        GeoPoint {
+            lat: self.lat,
+            lon: self.lon,
+        }
+    }
+
+    /// The location an officer gets by choosing this place.
+    pub fn location(&self) -> Location {
+        Location {
+            lat: self.lat,
+            lon: self.lon,
+            place: Some(self.name.clone()),
+        }
+    }
 }
 
 impl Area {
@@ -131,6 +163,12 @@ impl Area {
             .validate();
             errs.nest(&format!("boundary[{i}]"), e);
         }
+        for (i, place) in self.places.iter().enumerate() {
+            let mut e = place.point().validate();
+            e.require_text("name", &place.name, "Place name");
+            e.max_len("name", &place.name, 200);
+            errs.nest(&format!("places[{i}]"), e);
+        }
         errs
     }
 }
@@ -158,6 +196,7 @@ mod tests {
             town_centre_class: None,
             boundary: vec![[x0, y0], [x1, y0], [x1, y1], [x0, y1]],
             boundary_approximate: true,
+            places: Vec::new(),
         }
     }
 
@@ -201,5 +240,34 @@ mod tests {
         }
         .validate();
         assert!(errs.has("lat") && errs.has("lon"), "{errs}");
+    }
+
+    #[test]
+    fn places_are_validated_and_left_out_of_the_json_when_there_are_none() {
+        let mut a = square("a", 0.0, 0.0, 2.0, 2.0);
+        let json = serde_json::to_value(&a).unwrap();
+        assert!(json.get("places").is_none(), "{json}");
+        let back: Area = serde_json::from_value(json).unwrap();
+        assert!(back.places.is_empty());
+        a.places = vec![
+            Place {
+                name: "High Street".into(),
+                lat: 1.0,
+                lon: 1.0,
+            },
+            Place {
+                name: " ".into(),
+                lat: 91.0,
+                lon: 1.0,
+            },
+        ];
+        let errs = a.validate();
+        assert!(
+            errs.has("places[1].name") && errs.has("places[1].lat"),
+            "{errs}"
+        );
+        assert!(!errs.has("places[0].name"), "{errs}");
+        let back: Area = serde_json::from_value(serde_json::to_value(&a).unwrap()).unwrap();
+        assert_eq!(back, a);
     }
 }

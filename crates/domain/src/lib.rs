@@ -9,6 +9,7 @@ pub mod access;
 pub mod area;
 pub mod concern;
 pub mod framework;
+pub mod gazetteer;
 pub mod hlc;
 pub mod ids;
 pub mod intel;

@@ -23,6 +23,7 @@ fn ward(code: &str, name: &str, borough: &str, boundary: Vec<[f64; 2]>) -> Area 
         town_centre_class: None,
         boundary,
         boundary_approximate: true,
+        places: Vec::new(),
     }
 }
 
@@ -42,6 +43,7 @@ fn town_centre(
         town_centre_class: Some(class),
         boundary,
         boundary_approximate: true,
+        places: Vec::new(),
     }
 }
 

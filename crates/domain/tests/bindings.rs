@@ -17,6 +17,7 @@ fn export_all(dir: &Path) {
     export!(
         area::Area,
         area::Location,
+        area::Place,
         concern::Concern,
         concern::NewConcern,
         concern::ConcernUpdate,

@@ -42,6 +42,7 @@ async fn load(storage: Arc<dyn Storage>, records: usize) {
                 town_centre_class: None,
                 boundary: vec![[0.0, 0.0], [0.0, 1.0], [1.0, 1.0]],
                 boundary_approximate: true,
+                places: Vec::new(),
             })
             .await
             .unwrap();

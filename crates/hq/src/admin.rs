@@ -53,10 +53,11 @@ fn invalid_if(errs: beatbook_domain::validation::ValidationErrors) -> Result<(),
 /// The longest an enrolment code works: a week.
 pub const MAX_ENROLMENT_CODE_HOURS: i64 = 24 * 7;
 
-/// Load the demo areas, teams and officers; every demo officer gets `password`.
+/// Load the demo areas (with their gazetteer of streets and landmarks), teams and officers; every
+/// demo officer gets `password`.
 pub async fn seed_demo(storage: &dyn Storage, password: &str) -> Result<(), AdminError> {
     let hash = hash_password(password).map_err(AdminError::Invalid)?;
-    for area in reference::demo_areas() {
+    for area in crate::demo::places::with_gazetteer(reference::demo_areas()) {
         storage.put_area(&area).await?;
     }
     for team in reference::demo_teams() {

@@ -184,3 +184,28 @@ async fn the_demo_tells_a_story(db: Db) {
     assert_eq!(storage.targets().await.unwrap().len(), targets.len());
 }
 story!(the_demo_tells_a_story);
+
+/// HQ holds the demo gazetteer: every demo area has its streets and landmarks, which reach the
+/// tablets with the areas.
+async fn the_demo_areas_carry_a_gazetteer(db: Db) {
+    let storage = db.open().await;
+    admin::seed_demo(storage.as_ref(), PASSWORD).await.unwrap();
+    let areas = storage.areas().await.unwrap();
+    for area in &areas {
+        let listed = demo::places::places_in(std::slice::from_ref(&area.id));
+        assert!(!listed.is_empty(), "{} has no demo places", area.name);
+        for place in listed {
+            assert!(
+                area.places
+                    .iter()
+                    .any(|p| p.name == place.name && p.lat == place.lat && p.lon == place.lon),
+                "{} is not in {}'s gazetteer",
+                place.name,
+                area.name
+            );
+        }
+    }
+    let found = beatbook_domain::gazetteer::search(&areas, "camden lock", 6);
+    assert_eq!(found[0].0.name, "Camden Lock Market");
+}
+story!(the_demo_areas_carry_a_gazetteer);

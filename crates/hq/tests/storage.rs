@@ -4,7 +4,7 @@
 //! variants fail, unless `BEATBOOK_SKIP_POSTGRES=1`.
 
 use beatbook_domain::access::Viewer;
-use beatbook_domain::area::{Area, AreaKind};
+use beatbook_domain::area::{Area, AreaKind, Place};
 use beatbook_domain::concern::{Concern, NewConcern};
 use beatbook_domain::merge::RecordState;
 use beatbook_domain::people::{Officer, Role, Team, TeamKind};
@@ -232,6 +232,12 @@ async fn reference_data_round_trips(b: Backend) {
         town_centre_class: None,
         boundary: vec![[-0.14, 51.53], [-0.13, 51.53], [-0.135, 51.545]],
         boundary_approximate: true,
+        // The gazetteer is kept with the area.
+        places: vec![Place {
+            name: "Camden Lock Market".into(),
+            lat: 51.5413,
+            lon: -0.1462,
+        }],
     };
     let ward = Area {
         id: AreaId::new("E05013655"),
@@ -242,6 +248,7 @@ async fn reference_data_round_trips(b: Backend) {
         town_centre_class: None,
         boundary: vec![[-0.1461, 51.5352], [-0.1389, 51.5421], [-0.1302, 51.5380]],
         boundary_approximate: false,
+        places: Vec::new(),
     };
     s.put_area(&town).await.unwrap();
     s.put_area(&ward).await.unwrap();

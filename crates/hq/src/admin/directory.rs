@@ -98,6 +98,7 @@ pub async fn add_area(storage: &dyn Storage, new: &NewArea) -> Result<Area, Admi
         town_centre_class: new.town_centre_class,
         boundary,
         boundary_approximate: new.boundary_approximate,
+        places: Vec::new(),
     };
     put_area(storage, &area).await?;
     Ok(area)

@@ -200,6 +200,22 @@ pub fn places_in(areas: &[AreaId]) -> Vec<Place> {
         .collect()
 }
 
+/// The demo areas with their gazetteer: every place on each area it lies in (a town-centre place
+/// is on its ward too), so that typing a place on a tablet can set the location.
+pub fn with_gazetteer(mut areas: Vec<Area>) -> Vec<Area> {
+    for place in PLACES {
+        let at = place.location().point();
+        for area in areas.iter_mut().filter(|a| a.contains(at)) {
+            area.places.push(beatbook_domain::area::Place {
+                name: place.name.to_owned(),
+                lat: place.lat,
+                lon: place.lon,
+            });
+        }
+    }
+    areas
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -229,5 +245,30 @@ mod tests {
                 area.name
             );
         }
+    }
+
+    #[test]
+    fn the_gazetteer_puts_each_place_on_every_area_it_lies_in() {
+        let areas = with_gazetteer(demo_areas());
+        for place in PLACES {
+            for id in place.areas(&areas) {
+                let area = areas.iter().find(|a| a.id == id).unwrap();
+                assert!(
+                    area.places.iter().any(|p| p.name == place.name),
+                    "{} is not on {}",
+                    place.name,
+                    area.name
+                );
+            }
+        }
+        for area in &areas {
+            assert!(area.validate().is_empty(), "{}", area.validate());
+            assert!(area.places.len() >= 3, "{} has too few places", area.name);
+        }
+        let found = beatbook_domain::gazetteer::search(&areas, "camden high", 6);
+        assert_eq!(
+            found.first().map(|(p, _)| p.name.as_str()),
+            Some("Camden High Street, by Camden Town station")
+        );
     }
 }
