@@ -1,5 +1,6 @@
-/** The demo reference areas (crates/domain/src/reference.rs, the rectangular ones), for the demo device (`demo.ts`). */
+/** The demo reference areas (crates/domain/src/reference.rs, the rectangular ones) with the demo gazetteer, for the demo device (`demo.ts`). */
 import type { Area } from '../bindings/Area';
+import type { Place } from '../bindings/Place';
 
 export const DEMO_AREAS: Area[] = [
   {"id": "E05013655", "name": "Camden Town", "kind": "ward", "borough": "Camden", "ons_code": "E05013655", "town_centre_class": null, "boundary": [[-0.15, 51.533], [-0.135, 51.533], [-0.135, 51.542], [-0.15, 51.542]], "boundary_approximate": true},
@@ -17,3 +18,123 @@ export const DEMO_AREAS: Area[] = [
   {"id": "tc-camden-town", "name": "Camden Town", "kind": "town_centre", "borough": "Camden", "ons_code": null, "town_centre_class": "major", "boundary": [[-0.1555, 51.535], [-0.138, 51.535], [-0.138, 51.544], [-0.148, 51.5445], [-0.1555, 51.542]], "boundary_approximate": true},
   {"id": "tc-dalston", "name": "Dalston", "kind": "town_centre", "borough": "Hackney", "ons_code": null, "town_centre_class": "major", "boundary": [[-0.082, 51.544], [-0.07, 51.544], [-0.07, 51.555], [-0.076, 51.5555], [-0.082, 51.55]], "boundary_approximate": true},
 ];
+
+/** The demo gazetteer (crates/hq/src/demo/places.rs): each area's streets and landmarks, as `seed-demo` gives HQ. */
+const PLACES: Record<string, Place[]> = {
+  "E05013655": [
+    { name: "Camden High Street, by Camden Town station", lat: 51.5392, lon: -0.1426 },
+    { name: "Camden Lock Market", lat: 51.5413, lon: -0.1462 },
+    { name: "Inverness Street market", lat: 51.5398, lon: -0.1437 },
+    { name: "Parkway, by the Jazz Café", lat: 51.538, lon: -0.1448 },
+    { name: "Camden Road, by Sainsbury's", lat: 51.541, lon: -0.14 },
+    { name: "Buck Street", lat: 51.54, lon: -0.143 },
+    { name: "Kentish Town Road, by the canal bridge", lat: 51.5405, lon: -0.1415 },
+    { name: "Mornington Crescent station", lat: 51.5343, lon: -0.1387 },
+    { name: "Harrington Square", lat: 51.534, lon: -0.137 },
+    { name: "Camden Street, by Richard Cobden school", lat: 51.537, lon: -0.1365 },
+    { name: "Plender Street", lat: 51.536, lon: -0.1362 },
+  ],
+  "E05013654": [
+    { name: "Camden Square", lat: 51.544, lon: -0.1305 },
+    { name: "Agar Grove", lat: 51.5425, lon: -0.1275 },
+    { name: "York Way, by the Maiden Lane estate", lat: 51.541, lon: -0.1245 },
+    { name: "Murray Street", lat: 51.541, lon: -0.133 },
+    { name: "Rochester Square", lat: 51.5455, lon: -0.134 },
+  ],
+  "E05013664": [
+    { name: "Castle Road", lat: 51.546, lon: -0.1465 },
+    { name: "Kentish Town West station", lat: 51.5466, lon: -0.147 },
+    { name: "Prince of Wales Road", lat: 51.5478, lon: -0.148 },
+    { name: "Hawley Road", lat: 51.5456, lon: -0.1455 },
+  ],
+  "E05013663": [
+    { name: "Kentish Town station", lat: 51.5503, lon: -0.1405 },
+    { name: "Kentish Town Road, by the Forum", lat: 51.5518, lon: -0.142 },
+    { name: "Fortess Road", lat: 51.553, lon: -0.1395 },
+    { name: "Leighton Road", lat: 51.5515, lon: -0.1365 },
+    { name: "Falkland Road", lat: 51.5535, lon: -0.1368 },
+    { name: "Highgate Road, by Parliament Hill", lat: 51.556, lon: -0.146 },
+    { name: "Lady Margaret Road", lat: 51.5545, lon: -0.137 },
+  ],
+  "E05013660": [
+    { name: "Chalk Farm station", lat: 51.5442, lon: -0.1535 },
+    { name: "Queen's Crescent market", lat: 51.5485, lon: -0.153 },
+    { name: "Maitland Park estate", lat: 51.5475, lon: -0.1585 },
+    { name: "Haverstock Hill", lat: 51.546, lon: -0.1575 },
+    { name: "Malden Road", lat: 51.5495, lon: -0.154 },
+  ],
+  "tc-kentish-town": [
+    { name: "Kentish Town station", lat: 51.5503, lon: -0.1405 },
+    { name: "Kentish Town Road, by the Forum", lat: 51.5518, lon: -0.142 },
+    { name: "Fortess Road", lat: 51.553, lon: -0.1395 },
+  ],
+  "E05009370": [
+    { name: "Kingsland High Street, north end", lat: 51.5505, lon: -0.0752 },
+    { name: "Ridley Road Market", lat: 51.5478, lon: -0.0725 },
+    { name: "Dalston Junction station", lat: 51.5462, lon: -0.0752 },
+    { name: "Gillett Square", lat: 51.5488, lon: -0.0745 },
+    { name: "Dalston Kingsland station", lat: 51.5483, lon: -0.0757 },
+    { name: "Kingsland Shopping Centre", lat: 51.547, lon: -0.076 },
+    { name: "Sandringham Road", lat: 51.55, lon: -0.068 },
+    { name: "Dalston Lane, by the Peace Mural", lat: 51.5465, lon: -0.069 },
+    { name: "Navarino Road", lat: 51.5475, lon: -0.0675 },
+    { name: "Cecilia Road", lat: 51.551, lon: -0.069 },
+  ],
+  "E05009371": [
+    { name: "De Beauvoir Square", lat: 51.541, lon: -0.0812 },
+    { name: "Kingsland Basin", lat: 51.537, lon: -0.0825 },
+    { name: "Balls Pond Road", lat: 51.5475, lon: -0.086 },
+    { name: "Southgate Road", lat: 51.543, lon: -0.088 },
+    { name: "Englefield Road", lat: 51.5445, lon: -0.085 },
+  ],
+  "E05009382": [
+    { name: "Shacklewell Lane", lat: 51.557, lon: -0.072 },
+    { name: "Stoke Newington Road", lat: 51.5585, lon: -0.0752 },
+    { name: "Shacklewell Green", lat: 51.5565, lon: -0.0685 },
+    { name: "Arcola Street", lat: 51.553, lon: -0.068 },
+  ],
+  "E05009372": [
+    { name: "Mare Street, by the Hackney Empire", lat: 51.5455, lon: -0.0555 },
+    { name: "The Narrow Way", lat: 51.5478, lon: -0.0565 },
+    { name: "Hackney Central station", lat: 51.547, lon: -0.056 },
+    { name: "Bohemia Place", lat: 51.544, lon: -0.0545 },
+    { name: "Morning Lane", lat: 51.546, lon: -0.053 },
+    { name: "Clarence Road", lat: 51.5515, lon: -0.056 },
+    { name: "Hackney Downs park", lat: 51.5525, lon: -0.0625 },
+    { name: "Amhurst Road", lat: 51.55, lon: -0.063 },
+    { name: "Mehetabel Road", lat: 51.547, lon: -0.051 },
+  ],
+  "E05009381": [
+    { name: "Broadway Market", lat: 51.5365, lon: -0.0615 },
+    { name: "London Fields Lido", lat: 51.5415, lon: -0.061 },
+    { name: "Martello Street", lat: 51.5405, lon: -0.062 },
+    { name: "Regent's Canal towpath, by Broadway Market", lat: 51.5355, lon: -0.0625 },
+    { name: "Mentmore Terrace", lat: 51.539, lon: -0.057 },
+  ],
+  "tc-hackney-central": [
+    { name: "Mare Street, by the Hackney Empire", lat: 51.5455, lon: -0.0555 },
+    { name: "The Narrow Way", lat: 51.5478, lon: -0.0565 },
+    { name: "Hackney Central station", lat: 51.547, lon: -0.056 },
+    { name: "Bohemia Place", lat: 51.544, lon: -0.0545 },
+    { name: "Morning Lane", lat: 51.546, lon: -0.053 },
+  ],
+  "tc-camden-town": [
+    { name: "Camden High Street, by Camden Town station", lat: 51.5392, lon: -0.1426 },
+    { name: "Camden Lock Market", lat: 51.5413, lon: -0.1462 },
+    { name: "Inverness Street market", lat: 51.5398, lon: -0.1437 },
+    { name: "Parkway, by the Jazz Café", lat: 51.538, lon: -0.1448 },
+    { name: "Camden Road, by Sainsbury's", lat: 51.541, lon: -0.14 },
+    { name: "Buck Street", lat: 51.54, lon: -0.143 },
+    { name: "Kentish Town Road, by the canal bridge", lat: 51.5405, lon: -0.1415 },
+  ],
+  "tc-dalston": [
+    { name: "Kingsland High Street, north end", lat: 51.5505, lon: -0.0752 },
+    { name: "Ridley Road Market", lat: 51.5478, lon: -0.0725 },
+    { name: "Dalston Junction station", lat: 51.5462, lon: -0.0752 },
+    { name: "Gillett Square", lat: 51.5488, lon: -0.0745 },
+    { name: "Dalston Kingsland station", lat: 51.5483, lon: -0.0757 },
+    { name: "Kingsland Shopping Centre", lat: 51.547, lon: -0.076 },
+  ],
+};
+
+for (const area of DEMO_AREAS) area.places = PLACES[area.id] ?? [];
