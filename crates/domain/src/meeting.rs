@@ -555,7 +555,11 @@ mod tests {
             ..m
         };
         ok.validate().unwrap();
-        assert_eq!(ok.title(), "Ward panel, 1 Oct 2026", "a title writes its date for people");
+        assert_eq!(
+            ok.title(),
+            "Ward panel, 1 Oct 2026",
+            "a title writes its date for people"
+        );
     }
 
     fn vote(title: &str, votes: u32) -> PriorityVote {
