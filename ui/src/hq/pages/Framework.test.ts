@@ -73,6 +73,24 @@ describe('the performance framework page', () => {
     expect(screen.getByRole('link', { name: 'Board pack (CSV)' })).toHaveAttribute('href', '/api/v1/hq/framework.csv?period=last_month');
   });
 
+  it('never shows an older period over a newer one when its answer arrives last', async () => {
+    const a = api();
+    // The first board (the last 28 days) is slow: it answers after "Last month" has.
+    let answerFirst: () => void = () => {};
+    const board = vi.fn(async (p: Period) => {
+      if (board.mock.calls.length === 1) await new Promise<void>((r) => (answerFirst = r));
+      return boardFor(p);
+    });
+    a.board = board;
+    render(Framework, { props: { api: a, role: 'supervisor' } });
+    await userEvent.setup().selectOptions(screen.getByLabelText('Period'), 'Last month');
+    await screen.findByText(/Showing 1 Nov 2026 to 30 Nov 2026/);
+    answerFirst();
+    await new Promise((r) => setTimeout(r, 50));
+    expect(screen.getByText(/Showing 1 Nov 2026 to 30 Nov 2026/)).toBeInTheDocument();
+    expect(screen.getByLabelText('From', { exact: true })).toHaveValue('2026-11-01');
+  });
+
   it("offers a team's officers only where the supervisor may see them, by name", async () => {
     const a = api();
     render(Framework, { props: { api: a, role: 'supervisor' } });
