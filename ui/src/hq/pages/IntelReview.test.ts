@@ -1,9 +1,9 @@
 import { render, screen, within } from '@testing-library/svelte';
 import userEvent from '@testing-library/user-event';
-import { describe, expect, it, vi } from 'vitest';
-import { BackendError } from '$lib/backend';
+import { describe, expect, it } from 'vitest';
 import type { RecordSummary } from '$lib/bindings/RecordSummary';
-import type { HqApi, HqErrorCode, QueueItem, ReportDetail } from '../api';
+import type { HqApi, QueueItem, ReportDetail } from '../api';
+import { refusingApi } from '../test-api';
 import IntelReview from './IntelReview.svelte';
 
 const summary = (id: string, kind: RecordSummary['kind'], title: string, body: unknown): RecordSummary => ({
@@ -17,39 +17,7 @@ const item: QueueItem = { summary: report, submitted_by: 'PC3318', submitted_by_
 const detail: ReportDetail = { report, submitted_by: 'PC3318', submitted_by_name: 'PC Grace Adeyemi (PC3318)', sources: [source] };
 
 function fakeApi(over: Partial<HqApi> = {}): HqApi {
-  const refuse = () => Promise.reject(new BackendError<HqErrorCode>({ code: 'forbidden', message: 'no' }));
-  return {
-    me: refuse,
-    signIn: refuse,
-    signOut: async () => {},
-    board: refuse,
-    cell: refuse,
-    trend: refuse,
-    overlaps: refuse,
-    teamOfficers: refuse,
-    boardCsvUrl: () => '',
-    putTarget: refuse,
-    queue: async () => [item],
-    report: async () => detail,
-    grade: refuse,
-    disseminate: refuse,
-    teams: async () => [],
-    areas: async () => [],
-    officers: async () => [],
-    putOfficer: vi.fn(async () => {}),
-    addOfficer: refuse,
-    addTeam: refuse,
-    addArea: refuse,
-    devices: async () => [],
-    revoke: refuse,
-    enrolmentCode: refuse,
-    audit: refuse,
-    verifyChains: async () => [],
-    subjectAccess: async () => [],
-    records: refuse,
-    record: refuse,
-    ...over,
-  };
+  return refusingApi({ queue: async () => [item], report: async () => detail, ...over });
 }
 
 describe('Intelligence review', () => {

@@ -6,6 +6,7 @@ import type { Area } from '$lib/bindings/Area';
 import type { Officer } from '$lib/bindings/Officer';
 import type { Team } from '$lib/bindings/Team';
 import type { Audit, HqApi, HqErrorCode } from '../../api';
+import { refusingApi } from '../../test-api';
 import Admin from '../Admin.svelte';
 
 const admin: Officer = { id: 'AD0001', collar_number: 'AD0001', name: 'Admin User', role: 'admin', teams: [] };
@@ -22,39 +23,14 @@ const audit: Audit = {
 };
 
 function fakeApi(over: Partial<HqApi> = {}): HqApi {
-  const refuse = () => Promise.reject(new BackendError<HqErrorCode>({ code: 'forbidden', message: 'no' }));
-  return {
+  return refusingApi({
     me: async () => admin,
-    signIn: refuse,
-    signOut: async () => {},
-    board: refuse,
-    cell: refuse,
-    trend: refuse,
-    overlaps: refuse,
-    teamOfficers: refuse,
-    boardCsvUrl: () => '',
-    putTarget: refuse,
-    queue: refuse,
-    report: refuse,
-    grade: refuse,
-    disseminate: refuse,
     teams: async () => [team],
     areas: async () => [ward],
     officers: async () => [admin, walsh],
-    putOfficer: vi.fn(async () => {}),
-    addOfficer: refuse,
-    addTeam: refuse,
-    addArea: refuse,
-    devices: async () => [],
-    revoke: refuse,
-    enrolmentCode: refuse,
     audit: async () => audit,
-    verifyChains: async () => [],
-    subjectAccess: async () => [],
-    records: refuse,
-    record: refuse,
     ...over,
-  };
+  });
 }
 
 describe('Administration', () => {
