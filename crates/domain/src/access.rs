@@ -152,10 +152,12 @@ pub enum HqAction {
     SetTargets,
     /// The audit trail: the op log and the access log, and the op log's hash chains.
     Audit,
+    /// The retention review queue and its decisions: retain, dispose of, hold, release.
+    ReviewRetention,
 }
 
 impl HqAction {
-    pub const ALL: [HqAction; 12] = [
+    pub const ALL: [HqAction; 13] = [
         HqAction::SignIn,
         HqAction::ReadReference,
         HqAction::ReadRecords,
@@ -168,6 +170,7 @@ impl HqAction {
         HqAction::ManageDevices,
         HqAction::SetTargets,
         HqAction::Audit,
+        HqAction::ReviewRetention,
     ];
 
     /// The roles that may do it, in the order a refusal names them.
@@ -177,6 +180,7 @@ impl HqAction {
             Role::IntelligenceUnit,
             Role::Analyst,
             Role::Admin,
+            Role::RecordsManager,
         ];
         match self {
             HqAction::SignIn | HqAction::ReadReference => STAFF,
@@ -192,6 +196,7 @@ impl HqAction {
             | HqAction::ManageDevices
             | HqAction::SetTargets
             | HqAction::Audit => &[Role::Admin],
+            HqAction::ReviewRetention => &[Role::RecordsManager],
         }
     }
 }
@@ -318,12 +323,13 @@ mod tests {
         );
     }
 
-    const ROLES: [Role; 5] = [
+    const ROLES: [Role; 6] = [
         Role::Officer,
         Role::Supervisor,
         Role::IntelligenceUnit,
         Role::Analyst,
         Role::Admin,
+        Role::RecordsManager,
     ];
 
     fn any_role() -> impl Strategy<Value = Role> {
@@ -364,6 +370,7 @@ mod tests {
             Role::IntelligenceUnit,
             Role::Analyst,
             Role::Admin,
+            Role::RecordsManager,
         ];
         assert_eq!(allowed(A::SignIn), staff);
         assert_eq!(allowed(A::ReadReference), staff);
@@ -386,6 +393,7 @@ mod tests {
         ] {
             assert_eq!(allowed(a), [Role::Admin], "{a:?}");
         }
+        assert_eq!(allowed(A::ReviewRetention), [Role::RecordsManager]);
     }
 
     proptest! {
@@ -437,6 +445,7 @@ mod tests {
                 prop_assert_eq!(hq_may(role, action), role == Role::Admin);
             }
             prop_assert_eq!(hq_may(role, HqAction::ReviewIntel), role == Role::IntelligenceUnit);
+            prop_assert_eq!(hq_may(role, HqAction::ReviewRetention), role == Role::RecordsManager);
         }
 
         #[test]

@@ -23,6 +23,7 @@ pub mod photo;
 pub mod protocol;
 pub mod record;
 pub mod reference;
+pub mod retention;
 pub mod tablet;
 pub mod validation;
 pub mod views;

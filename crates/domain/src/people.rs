@@ -13,6 +13,8 @@ pub enum Role {
     IntelligenceUnit,
     Analyst,
     Admin,
+    /// Reviews records at their retention review date: retain, dispose of, or hold.
+    RecordsManager,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]

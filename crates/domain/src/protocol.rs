@@ -106,11 +106,16 @@ pub struct TabletPolicy {
     pub max_auto_lock_minutes: u32,
     /// A map tile URL template (`https://.../{z}/{x}/{y}.png`); none draws areas only.
     pub tile_url: Option<String>,
+    /// Days a tablet keeps a closed record it pulled after its last change (see
+    /// `retention::tablet_keeps`), 1 to [`TabletPolicy::LONGEST_KEEP_DAYS`].
+    pub keep_closed_days: u32,
 }
 
 impl TabletPolicy {
     /// No force may let a tablet stay unlocked longer than this.
     pub const LONGEST_AUTO_LOCK: u32 = 60;
+    /// No tablet keeps a closed record it pulled for longer than two years.
+    pub const LONGEST_KEEP_DAYS: u32 = 730;
 
     /// Whether the policy can be used: what is wrong with it, in words, if not.
     pub fn check(&self) -> Result<(), String> {
@@ -119,6 +124,13 @@ impl TabletPolicy {
                 "max_auto_lock_minutes is {}: it must be 1 to {} (a tablet always locks by itself)",
                 self.max_auto_lock_minutes,
                 Self::LONGEST_AUTO_LOCK
+            ));
+        }
+        if !(1..=Self::LONGEST_KEEP_DAYS).contains(&self.keep_closed_days) {
+            return Err(format!(
+                "keep_closed_days is {}: it must be 1 to {} (a tablet keeps closed records it pulled only for a while)",
+                self.keep_closed_days,
+                Self::LONGEST_KEEP_DAYS
             ));
         }
         if let Some(url) = &self.tile_url {
@@ -137,6 +149,7 @@ impl Default for TabletPolicy {
         Self {
             max_auto_lock_minutes: 15,
             tile_url: None,
+            keep_closed_days: crate::retention::DEFAULT_TABLET_KEEP_DAYS,
         }
     }
 }
@@ -183,6 +196,21 @@ pub struct PushResponse {
     /// push starts past it, the ops in between are missing (a gap), and are asked for again.
     #[ts(type = "number")]
     pub expected_seq: u64,
+}
+
+/// `GET /api/v1/sync/disposals?after=CURSOR&limit=N`: records HQ has disposed of, force-wide,
+/// in the order they were disposed of. A device asks first in every sync, before it pushes or
+/// pulls anything, and removes each one it holds (record, search entries, photos, outbox).
+/// Only ids: a disposed record's content is gone everywhere.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
+pub struct DisposalsResponse {
+    #[schema(value_type = Vec<String>)]
+    pub records: Vec<RecordId>,
+    /// Where the next request starts (the last disposal's sequence; unchanged when none).
+    #[ts(type = "number")]
+    pub cursor: u64,
+    /// More are waiting: ask again straight away.
+    pub more: bool,
 }
 
 /// `GET /api/v1/sync/pull?after=CURSOR&limit=N`.
@@ -236,7 +264,13 @@ mod tests {
         let ok = TabletPolicy {
             max_auto_lock_minutes: 10,
             tile_url: Some("https://tiles.example/{z}/{x}/{y}.png".into()),
+            keep_closed_days: 30,
         };
+        let forever = TabletPolicy {
+            keep_closed_days: 0,
+            ..TabletPolicy::default()
+        };
+        assert!(forever.check().is_err());
         assert!(ok.check().is_ok());
     }
 
