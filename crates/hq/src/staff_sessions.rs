@@ -53,6 +53,7 @@ pub fn role_name(role: Role) -> &'static str {
         Role::IntelligenceUnit => "intelligence unit",
         Role::Analyst => "analyst",
         Role::Admin => "admin",
+        Role::RecordsManager => "records manager",
     }
 }
 
