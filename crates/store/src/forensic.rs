@@ -22,7 +22,7 @@ impl Store {
             let mut stmt = self
                 .conn
                 .prepare(&format!("SELECT * FROM \"{}\"", table.replace('"', "\"\"")))?;
-            let names: Vec<String> = stmt.column_names().iter().map(|s| s.to_string()).collect();
+            let names: Vec<String> = stmt.column_names().map(str::to_owned).collect();
             let mut rows = stmt.query([])?;
             while let Some(row) = rows.next()? {
                 for (i, name) in names.iter().enumerate() {
