@@ -279,6 +279,7 @@ async fn hqs_auto_lock_limit_and_tile_server_reach_the_tablet_at_sign_in() {
         tablets: beatbook_domain::protocol::TabletPolicy {
             max_auto_lock_minutes: 10,
             tile_url: Some(tiles.into()),
+            ..Default::default()
         },
         ..beatbook_hq::HqSettings::default()
     })
