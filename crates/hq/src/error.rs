@@ -113,6 +113,7 @@ impl From<StorageError> for ApiError {
     fn from(e: StorageError) -> Self {
         match e {
             StorageError::Conflict(m) => ApiError::Conflict(m),
+            StorageError::NotFound(m) => ApiError::NotFound(m),
             // The database's own error, for the log (the client gets a plain message).
             other => ApiError::Internal(match std::error::Error::source(&other) {
                 Some(cause) => format!("{other}: {cause}"),
