@@ -9,6 +9,7 @@ mod directory;
 mod feed;
 mod migrations;
 mod records;
+mod retention;
 mod sessions;
 mod targets;
 mod throttle;
@@ -75,7 +76,7 @@ impl SqliteStorage {
         conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get::<_, String>(0))?;
         conn.execute_batch(
             "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;
-             PRAGMA cache_size = -65536;",
+             PRAGMA cache_size = -65536; PRAGMA secure_delete = ON;",
         )?;
         migrations::run(&mut conn)?;
         let page_size: i64 = conn.query_row("PRAGMA page_size", [], |r| r.get(0))?;
