@@ -775,8 +775,9 @@ async fn sqlite_after_disposal_and_compaction_no_byte_of_the_text_is_in_the_file
     const SECRET: &str = "Pangolin-Marmalade-Lighthouse-90210";
     const KEPT: &str = "Otter-Teapot-Harbour-31337";
     records(s, 1, KEPT).await;
-    // Several versions of the text, and enough of it to spill over a page.
-    let long = format!("{SECRET} {}", "and the rest of the account. ".repeat(800));
+    // Several versions of the text (a description is at most 10,000 characters; the state keeps
+    // every version, so it spills over a page).
+    let long = format!("{SECRET} {}", "and the rest of the account. ".repeat(300));
     let id = enrol(s, "second").await;
     let mut d2 = Device::new(id, "PC4127");
     let create = d2.create(&long);

@@ -51,7 +51,7 @@ impl TextGone {
 }
 
 /// "Sam Patel (PC2290)", or the id when HQ does not list the officer (`HQ` for the sweep).
-pub(super) fn officer_name(id: &str, collar: Option<String>, name: Option<String>) -> String {
+fn officer_name(id: &str, collar: Option<String>, name: Option<String>) -> String {
     match (name, collar) {
         (Some(n), Some(c)) => format!("{n} ({c})"),
         _ => id.to_owned(),
@@ -133,7 +133,7 @@ impl AuditTrail for SqliteStorage {
             rows.into_iter().map(|row| {
                 let (device, seq, record, kind, author, at, server_seq, outcome_json, cleared, disposed) = row;
                 Ok(OpLogEntry {
-                    text_gone: if cleared { Some(gone.words(c, disposed)?) } else { None },
+                    text_gone: if cleared { Some(gone.words(&*c, disposed)?) } else { None },
                     device_id: device_id(&device)?,
                     device_seq: to_u64(seq),
                     record_id: record_id(&record)?,
@@ -173,7 +173,7 @@ impl AuditTrail for SqliteStorage {
                         device_id: device_id(&device)?,
                         text_gone: match op_json {
                             Some(_) => None,
-                            None => Some(gone.words(c, disposed)?),
+                            None => Some(gone.words(&*c, disposed)?),
                         },
                         op_json: op_json.unwrap_or_default(),
                         outcome_json,

@@ -2,7 +2,6 @@
 //! disposals feed, and the logs' own retention. Every write is one immediate transaction, so
 //! decisions and erasures queue behind pushes (and each other) on SQLite's one writer.
 
-use super::audit::officer_name;
 use super::records::{change_columns, to_change};
 use super::{parse_t, record_id, t, to_i64, to_u64, SqliteStorage};
 use crate::push::{decision_hash, GENESIS};
@@ -442,7 +441,7 @@ impl Retention for SqliteStorage {
                     },
                 )
                 .optional()?;
-            row.map(|(seq, k, at, by, reason, photos, files_done)| {
+            row.map(|(seq, k, at, by, reason, photos, files_done)| -> Result<DisposalRow> {
                 Ok(DisposalRow {
                     seq: to_u64(seq),
                     record_id: id,
@@ -524,7 +523,7 @@ impl Retention for SqliteStorage {
             )?;
             tx.commit()?;
             checkpoint.written();
-            Ok((ops + reads) as u64)
+            Ok(u64::try_from(ops + reads).unwrap_or(u64::MAX))
         })
         .await
     }
