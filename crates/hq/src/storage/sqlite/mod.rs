@@ -1,4 +1,6 @@
-//! The embedded backend: one SQLite file, WAL, `synchronous=FULL`. Writes are serialised by
+//! The embedded backend: one SQLite file, WAL, `synchronous=FULL`, `secure_delete` (what a
+//! deletion frees is overwritten with zeros, so an erased record leaves no bytes behind once
+//! the WAL is checkpointed: see `Retention::compact_after_disposal`). Writes are serialised by
 //! SQLite itself (one writer), so server sequences are handed out in commit order. One file per
 //! resource; every query runs on the one connection, off the async runtime.
 
