@@ -485,12 +485,14 @@ async fn admin_command(
         }
         AdminCommand::VerifyChains { json } => {
             let reports = admin::verify_chains(storage).await?;
+            let decisions = admin::verify_decision_log(storage).await?;
             let broken = reports.iter().filter(|(_, r)| !r.ok).count();
             if json {
-                let rows: Vec<_> = reports
+                let mut rows: Vec<_> = reports
                     .iter()
                     .map(|(d, r)| serde_json::json!({"device": d, "report": r}))
                     .collect();
+                rows.push(serde_json::json!({"log": "retention_decisions", "report": decisions}));
                 println!("{}", serde_json::to_string(&rows)?);
             } else {
                 for (d, r) in &reports {
@@ -499,9 +501,19 @@ async fn admin_command(
                         Some(at) => println!("{d}: {} op(s), chain BROKEN at op {at}", r.ops),
                     }
                 }
+                match decisions.broken_at {
+                    None => println!("retention decisions: {} decision(s), chain intact", decisions.ops),
+                    Some(at) => println!(
+                        "retention decisions: {} decision(s), chain BROKEN at decision {at}",
+                        decisions.ops
+                    ),
+                }
             }
             if broken > 0 {
                 bail!("{broken} device chain(s) broken");
+            }
+            if !decisions.ok {
+                bail!("the retention decisions log's chain is broken");
             }
         }
     }

@@ -262,3 +262,20 @@ pub trait Retention: Send + Sync {
     /// erased text are reclaimed.
     async fn compact_after_disposal(&self) -> Result<()>;
 }
+
+/// The photos a record's state lists (SHA-256 of each).
+pub(crate) fn photos_of(state_json: &str) -> Vec<String> {
+    let Ok(state) = serde_json::from_str::<beatbook_domain::merge::RecordState>(state_json) else {
+        return Vec::new();
+    };
+    state
+        .to_object()
+        .get("photos")
+        .cloned()
+        .and_then(|v| serde_json::from_value::<Vec<beatbook_domain::photo::PhotoRef>>(v).ok())
+        .unwrap_or_default()
+        .into_iter()
+        .map(|p| p.sha256)
+        .collect()
+}
+

@@ -103,8 +103,13 @@ pub struct FrameworkRow {
 #[derive(Clone, Debug, PartialEq)]
 pub struct LoggedOp {
     pub device_seq: u64,
-    /// The op exactly as hashed.
+    /// The op exactly as sent; empty once its text is cleared (see `disposed`).
     pub op_json: String,
+    /// SHA-256 (hex) of the op as sent: what the chain covers.
+    pub op_sha256: String,
+    /// Set once the text is cleared: the disposal's sequence, or 0 when the log's own retention
+    /// cleared it.
+    pub disposed: Option<u64>,
     pub outcome_json: String,
     pub received_at: DateTime<Utc>,
     pub prev_hash: String,
@@ -126,8 +131,11 @@ pub struct OpLogQuery {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RecordOp {
     pub device_id: DeviceId,
-    /// The op exactly as sent (author, time, what it wrote).
+    /// The op exactly as sent (author, time, what it wrote); empty once its text is cleared.
     pub op_json: String,
+    /// In place of a cleared text, what happened to it: "disposed of on 6 Dec 2026 by NAME:
+    /// REASON".
+    pub text_gone: Option<String>,
     /// What HQ did with it (`applied`, `duplicate`, `rejected`).
     pub outcome_json: String,
     pub received_at: DateTime<Utc>,
@@ -245,4 +253,16 @@ pub struct DisposalRow {
     pub photos: Vec<String>,
     /// Its photo files are removed.
     pub files_done: bool,
+}
+
+/// What the op log shows in place of an op's text once it is gone: "disposed of on 6 Dec 2026 by
+/// Sam Patel (PC2290): REASON", or, with no disposal (`None`), that the log's own retention
+/// period cleared it.
+pub fn text_gone_words(disposal: Option<(DateTime<Utc>, &str, &str)>) -> String {
+    match disposal {
+        Some((at, by, reason)) => {
+            format!("disposed of on {} by {by}: {reason}", at.format("%-d %b %Y"))
+        }
+        None => "text removed at the end of the op log's retention period".into(),
+    }
 }
