@@ -9,6 +9,7 @@
 mod error;
 mod import;
 pub mod keys;
+mod lifecycle;
 mod photos;
 mod records;
 mod schema;
@@ -17,6 +18,7 @@ mod tablet;
 
 pub use error::StoreError;
 pub use keys::{KdfSettings, MAX_PIN_ATTEMPTS, MIN_PIN_LEN};
+pub use lifecycle::PullApplied;
 pub use photos::PhotoUpload;
 pub use records::{Pulled, StoredRecord, INDEX_CHUNK};
 pub use schema::SCHEMA_VERSION;
@@ -120,6 +122,8 @@ pub struct DbSettings {
     pub cipher_version: String,
     pub cipher_page_size: String,
     pub cipher_hmac: String,
+    /// 1: a deleted row's bytes are overwritten, not left in the file.
+    pub secure_delete: String,
 }
 
 pub(crate) fn now_ms() -> u64 {
@@ -261,12 +265,15 @@ impl Store {
             next_seq: parse_u64("next_seq")?,
         };
         let areas = records::load_areas(&conn)?;
-        Ok(Store {
+        let store = Store {
             conn,
             dir: dir.to_path_buf(),
             device,
             areas,
-        })
+        };
+        // An erasure cut off before its search-index optimise (see `lifecycle`) finishes now.
+        store.finish_erasure()?;
+        Ok(store)
     }
 
     /// Destroy the store in `dir`. Nothing in it can be read afterwards.
@@ -410,6 +417,7 @@ impl Store {
             cipher_version: text(get("PRAGMA cipher_version")?),
             cipher_page_size: text(get("PRAGMA cipher_page_size")?),
             cipher_hmac: text(get("PRAGMA cipher_hmac_algorithm")?),
+            secure_delete: text(get("PRAGMA secure_delete")?),
         })
     }
 
@@ -510,8 +518,11 @@ fn open_connection(
             "could not switch to WAL (journal mode is {mode})"
         )));
     }
+    // secure_delete: a deleted row's bytes are overwritten in the page, not left in free space,
+    // so a record disposed of or dropped is gone from the file (see `lifecycle`).
     conn.execute_batch(
-        "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;",
+        "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;
+         PRAGMA secure_delete = ON;",
     )?;
     // A pulled page of 2,000 records writes about 6 MB. With SQLite's default 2 MB page cache
     // it would spill pages to the WAL mid-transaction, encrypting many of them twice; and a
