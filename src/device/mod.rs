@@ -478,6 +478,9 @@ pub fn run(args: DeviceArgs) -> Result<ExitCode> {
                 "last_sync": meta.last_success,
                 "last_error": meta.last_error,
                 "cursor": meta.pull_cursor,
+                "disposal_cursor": meta.disposal_cursor,
+                // Closed records this tablet dropped (HQ still holds them).
+                "dropped_records": store.dropped_count()?,
             });
             if json {
                 println!("{status}");
@@ -516,10 +519,7 @@ fn lifecycle_words(disposed: u64, dropped: u64) -> Option<String> {
     };
     let mut parts = Vec::new();
     if disposed > 0 {
-        parts.push(format!(
-            "removed {} that HQ disposed of",
-            records(disposed)
-        ));
+        parts.push(format!("removed {} that HQ disposed of", records(disposed)));
     }
     if dropped > 0 {
         parts.push(format!(

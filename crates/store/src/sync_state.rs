@@ -125,18 +125,16 @@ impl Store {
                 )?
                 .query_map([], |r| r.get(0))?
                 .collect::<Result<_, _>>()?;
-            let mut settle_disposed = tx.prepare_cached(
-                "DELETE FROM outbox WHERE device_seq = ?1 AND disposed = 1",
-            )?;
+            let mut settle_disposed =
+                tx.prepare_cached("DELETE FROM outbox WHERE device_seq = ?1 AND disposed = 1")?;
             // Runs of consecutive ops on HQ are acknowledged with one statement each, and their
             // texts deleted with another.
             let mut ack = tx.prepare_cached(
                 "UPDATE outbox SET state = 'acked', reject_reason = NULL
                  WHERE device_seq BETWEEN ?1 AND ?2",
             )?;
-            let mut forget = tx.prepare_cached(
-                "DELETE FROM outbox_ops WHERE device_seq BETWEEN ?1 AND ?2",
-            )?;
+            let mut forget =
+                tx.prepare_cached("DELETE FROM outbox_ops WHERE device_seq BETWEEN ?1 AND ?2")?;
             let mut reject = tx.prepare_cached(
                 "UPDATE outbox SET state = 'rejected', reject_reason = ?2 WHERE device_seq = ?1",
             )?;

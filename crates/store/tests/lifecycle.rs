@@ -121,11 +121,17 @@ fn a_disposed_record_leaves_nothing_in_any_table_of_either_tablet() {
         // The check can see what it looks for: before, the word is in the search index's own
         // tables and the photo in its table.
         let hits = store.debug_find(WORD_TAIL).unwrap();
-        assert!(hits.iter().any(|h| h.starts_with("records_fts_")), "{hits:?}");
+        assert!(
+            hits.iter().any(|h| h.starts_with("records_fts_")),
+            "{hits:?}"
+        );
         assert!(hits.iter().any(|h| h.starts_with("records.")), "{hits:?}");
         assert!(!store.debug_find(PHOTO_MARKER).unwrap().is_empty());
     }
-    assert!(a.debug_find(WORD_TAIL).unwrap().contains(&"outbox_ops.op".to_owned()));
+    assert!(a
+        .debug_find(WORD_TAIL)
+        .unwrap()
+        .contains(&"outbox_ops.op".to_owned()));
 
     for (store, dir) in [(&mut a, a_dir.path()), (&mut b, b_dir.path())] {
         assert_eq!(store.apply_disposals(&[id], 7).unwrap(), 1);
@@ -135,7 +141,13 @@ fn a_disposed_record_leaves_nothing_in_any_table_of_either_tablet() {
         assert_eq!(wal, 0);
         assert_eq!(store.sync_meta().unwrap().disposal_cursor, 7);
         let tables = store.debug_tables().unwrap();
-        for shadow in ["records_fts_data", "records_fts_idx", "outbox", "outbox_ops", "photos"] {
+        for shadow in [
+            "records_fts_data",
+            "records_fts_idx",
+            "outbox",
+            "outbox_ops",
+            "photos",
+        ] {
             assert!(tables.contains(&shadow.to_owned()), "{tables:?}");
         }
         for needle in [WORD_TAIL, WORD.as_bytes(), PHOTO_MARKER, sha.as_bytes()] {
@@ -166,7 +178,9 @@ fn a_disposed_record_leaves_nothing_in_any_table_of_either_tablet() {
     let waiting = a.pending_ops(10).unwrap();
     assert_eq!(waiting.len(), 1);
     assert_eq!(waiting[0].record_id, id);
-    assert!(matches!(&waiting[0].action, beatbook_domain::OpAction::Put { fields } if fields.is_empty()));
+    assert!(
+        matches!(&waiting[0].action, beatbook_domain::OpAction::Put { fields } if fields.is_empty())
+    );
     let applied = a
         .apply_push_results(
             &[OpResult {
@@ -209,7 +223,10 @@ fn a_removal_cut_off_before_the_index_is_optimised_is_finished_when_the_store_op
     assert!(!store.erasure_pending().unwrap());
     assert!(store.debug_find(WORD_TAIL).unwrap().is_empty());
     assert_eq!(store.sync_meta().unwrap().disposal_cursor, 3);
-    assert_eq!(store.search("fence", &ListFilter::default()).unwrap().len(), 1);
+    assert_eq!(
+        store.search("fence", &ListFilter::default()).unwrap().len(),
+        1
+    );
 }
 
 #[test]
@@ -315,7 +332,9 @@ fn a_tablet_drops_old_closed_records_but_not_open_work_or_changes_waiting() {
         .add_concern(concern(&format!("Graffiti on {WORD} bridge")))
         .unwrap();
     set_status(&mut hq, closed, ConcernStatus::Resolved);
-    let open = hq.add_concern(concern("Begging by the cash machine")).unwrap();
+    let open = hq
+        .add_concern(concern("Begging by the cash machine"))
+        .unwrap();
     let old_closed = hq.add_concern(concern("Abandoned bike")).unwrap();
     set_status(&mut hq, old_closed, ConcernStatus::Closed);
     let old_open = hq.add_concern(concern("Street drinking")).unwrap();
