@@ -271,8 +271,19 @@ impl Store {
             device,
             areas,
         };
-        // An erasure cut off before its search-index optimise (see `lifecycle`) finishes now.
-        store.finish_erasure()?;
+        // An erasure cut off before its search-index optimise (see `lifecycle`) finishes now;
+        // or, while another handle is writing (the app mid-sync), at that sync's end or the
+        // next open: the store still opens.
+        match store.finish_erasure() {
+            Err(StoreError::Sqlite(e))
+                if matches!(
+                    e.sqlite_error_code(),
+                    Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
+                ) => {}
+            other => {
+                other?;
+            }
+        }
         Ok(store)
     }
 
@@ -648,6 +659,74 @@ mod format_tests {
         // Put right, it opens (nothing was wiped or counted against the PIN).
         std::fs::write(dir.path().join(keys::KEY_FILE), original.to_string()).unwrap();
         assert!(Store::open(dir.path(), "246810").is_ok());
+    }
+
+    #[test]
+    fn a_store_of_schema_5_forgets_acknowledged_op_texts_and_keeps_their_history_in_words() {
+        use beatbook_domain::protocol::{OpOutcome, OpResult};
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::init(dir.path(), "246810", settings()).unwrap();
+        let id = store.add_concern(concern()).unwrap();
+        let mut c = store
+            .get::<beatbook_domain::concern::Concern>(id)
+            .unwrap()
+            .record;
+        c.status = beatbook_domain::concern::ConcernStatus::InProgress;
+        store.update_concern(id, c).unwrap();
+        let waiting = store.add_concern(concern()).unwrap();
+        // Schema 5: no words on outbox rows, no dropped records; acknowledged texts were kept.
+        store
+            .conn
+            .execute_batch(
+                "UPDATE outbox SET state = 'acked' WHERE device_seq IN (1, 2);
+                 ALTER TABLE outbox DROP COLUMN what;
+                 ALTER TABLE outbox DROP COLUMN disposed;
+                 DROP INDEX records_by_updated;
+                 DROP TABLE dropped;
+                 DELETE FROM meta WHERE key = 'fts_optimize_pending';
+                 PRAGMA user_version = 5;",
+            )
+            .unwrap();
+        drop(store);
+        let mut store = Store::open(dir.path(), "246810").unwrap();
+        let texts: Vec<i64> = store
+            .conn
+            .prepare("SELECT device_seq FROM outbox_ops ORDER BY device_seq")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert_eq!(texts, vec![3], "only the text still waiting for HQ is kept");
+        let what: Vec<String> = store
+            .record_detail(id)
+            .unwrap()
+            .history
+            .into_iter()
+            .map(|h| h.what)
+            .collect();
+        assert_eq!(what, vec!["Created", "Changed status"]);
+        assert_eq!(
+            store.record_detail(waiting).unwrap().history[0].what,
+            "Created"
+        );
+        // The search index was optimised on opening (the migration asks for it once).
+        assert!(!store.erasure_pending().unwrap());
+        // And the op still waiting goes, then loses its text too.
+        store
+            .apply_push_results(
+                &[OpResult {
+                    device_seq: 3,
+                    outcome: OpOutcome::Applied { server_seq: 3 },
+                }],
+                4,
+            )
+            .unwrap();
+        let left: i64 = store
+            .conn
+            .query_row("SELECT count(*) FROM outbox_ops", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(left, 0);
     }
 
     #[test]

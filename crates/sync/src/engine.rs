@@ -1,5 +1,6 @@
-//! One sync: refresh the token if needed, push the outbox in batches, pull every change since the
-//! cursor. And how long a sync loop waits after each sync, backing off with jitter when offline
+//! One sync: refresh the token if needed, remove what HQ disposed of (first, before anything
+//! else), push the outbox in batches, pull every change since the cursor, and drop what the
+//! tablet need not keep. And how long a sync loop waits after each sync, backing off with jitter when offline
 //! (the loop itself is the device session's, in `beatbook-device`).
 
 use crate::client::HqClient;
@@ -320,7 +321,8 @@ impl SyncEngine {
         }
     }
 
-    /// Sync now: push everything waiting, then pull everything new. Progress goes to `progress`.
+    /// Sync now: remove what HQ disposed of, push everything waiting, then pull everything new.
+    /// Progress goes to `progress`.
     pub async fn sync_once(
         &self,
         progress: &(dyn Fn(Progress) + Send + Sync),
