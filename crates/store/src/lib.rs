@@ -671,7 +671,7 @@ mod format_tests {
             .get::<beatbook_domain::concern::Concern>(id)
             .unwrap()
             .record;
-        c.status = beatbook_domain::concern::ConcernStatus::InProgress;
+        c.description = "Street light out again".into();
         store.update_concern(id, c).unwrap();
         let waiting = store.add_concern(concern()).unwrap();
         // Schema 5: no words on outbox rows, no dropped records; acknowledged texts were kept.
@@ -705,7 +705,7 @@ mod format_tests {
             .into_iter()
             .map(|h| h.what)
             .collect();
-        assert_eq!(what, vec!["Created", "Changed status"]);
+        assert_eq!(what, vec!["Created", "Changed description"]);
         assert_eq!(
             store.record_detail(waiting).unwrap().history[0].what,
             "Created"
@@ -740,7 +740,11 @@ mod format_tests {
         store
             .conn
             .execute_batch(
-                "ALTER TABLE records ADD COLUMN body TEXT NOT NULL DEFAULT '{}';
+                "ALTER TABLE outbox DROP COLUMN what;
+                 ALTER TABLE outbox DROP COLUMN disposed;
+                 DROP INDEX records_by_updated;
+                 DROP TABLE dropped;
+                 ALTER TABLE records ADD COLUMN body TEXT NOT NULL DEFAULT '{}';
                  ALTER TABLE outbox ADD COLUMN op TEXT;
                  UPDATE outbox SET op = (SELECT op FROM outbox_ops p WHERE p.device_seq = outbox.device_seq);
                  DROP TABLE outbox_ops;
