@@ -112,7 +112,7 @@ export type Decision = { decision: 'retain'; until: string } | { decision: 'disp
 
 /** `GET /retention/queue` filters: due within `within_days` of today (0: overdue only), record
  * dates `from`..`to` as `YYYY-MM-DD`. */
-export interface RetentionQuery {
+export interface QueueQuery {
   within_days?: number;
   kind?: RecordKind;
   team?: string;
@@ -127,6 +127,7 @@ export interface DecisionView {
   seq: number;
   at: string;
   by_name: string;
+  decision: Decision;
   /** "retained until 6 Dec 2030", "disposed of", "put on hold", "released from hold". */
   decision_words: string;
   reason: string;
@@ -144,6 +145,8 @@ export interface RetentionItem {
   occurred_at: string;
   /** `YYYY-MM-DD`: its own review date, or the last retain decision's. */
   review_on: string;
+  /** `YYYY-MM-DD`: the latest it may be retained until, decided today (its kind's maximum). */
+  latest_retain_until: string;
   /** Area names. */
   areas: string[];
   /** The hold's reason, if it is on hold. */
@@ -162,7 +165,7 @@ export interface RetentionQueue {
 /** A decision on the listed records, or (with `records` null) on every record `filter` matches. */
 export interface DecisionRequest {
   records: string[] | null;
-  filter: RetentionQuery | null;
+  filter: QueueQuery | null;
   decision: Decision;
   reason: string;
 }
@@ -199,7 +202,7 @@ export interface HqApi {
   records(filter: RecordFilter): Promise<RecordList>;
   record(id: string): Promise<RecordDetail>;
   /** Records due for retention review, the filter's total and the latest decisions (records manager). */
-  retentionQueue(q: RetentionQuery): Promise<RetentionQueue>;
+  retentionQueue(q: QueueQuery): Promise<RetentionQueue>;
   /** One decision on the chosen records, or on every record the filter matches. */
   decide(body: DecisionRequest): Promise<DecisionView>;
 }
@@ -330,7 +333,7 @@ export class HttpHqApi implements HqApi {
   record(id: string) {
     return this.call<RecordDetail>('GET', `/records/${encodeURIComponent(id)}`);
   }
-  retentionQueue(q: RetentionQuery) {
+  retentionQueue(q: QueueQuery) {
     const text = Object.fromEntries(Object.entries(q).map(([k, v]) => [k, v === null || v === undefined ? '' : String(v)]));
     return this.call<RetentionQueue>('GET', `/retention/queue${query(text)}`);
   }

@@ -6,13 +6,14 @@ import type { Team } from '$lib/bindings/Team';
 import type { DecisionRequest, DecisionView, HqApi, HqErrorCode, RetentionItem, RetentionQueue } from '../api';
 import { refusingApi } from '../test-api';
 import Retention from './Retention.svelte';
-import { addMonths, latestRetainUntil } from './retention';
+import { latestRetainUntil } from './retention';
 
 const retained: DecisionView = {
   seq: 3,
   at: '2026-12-01T10:15:00Z',
   by_name: 'Records Manager Sam Okafor (RM0001)',
   decision_words: 'retained until 1 Jun 2027',
+  decision: { decision: 'retain', until: '2027-06-01' },
   reason: 'Complaint still open with the IOPC',
   count: 4,
 };
@@ -24,6 +25,8 @@ const concern: RetentionItem = {
   title: 'ASB nuisance: Street drinking by the station',
   occurred_at: '2023-11-20T19:30:00Z',
   review_on: '2025-11-20',
+  // A concern: six years at most.
+  latest_retain_until: '2032-12-07',
   areas: ['Camden Town'],
   hold: null,
   last: retained,
@@ -36,6 +39,8 @@ const patrol: RetentionItem = {
   title: 'Hotspot patrol: Camden High Street',
   occurred_at: '2024-02-03T22:00:00Z',
   review_on: '2026-12-20',
+  // A patrol: three years at most.
+  latest_retain_until: '2029-12-07',
   areas: ['Camden Town'],
   hold: 'Complaint 2026/114',
   last: null,
@@ -120,7 +125,7 @@ describe('Retention review', () => {
   });
 
   it('retains the chosen record until a date with a reason, showing the latest date allowed first', async () => {
-    const decide = vi.fn(async (_: DecisionRequest): Promise<DecisionView> => ({ ...retained, seq: 4, decision_words: 'retained until 31 Jan 2030', count: 1 }));
+    const decide = vi.fn(async (_: DecisionRequest): Promise<DecisionView> => ({ ...retained, seq: 4, decision: { decision: 'retain', until: '2030-01-31' }, decision_words: 'retained until 31 Jan 2030', count: 1 }));
     const api = fakeApi({ decide });
     render(Retention, { props: { api } });
     const user = userEvent.setup();
@@ -168,12 +173,15 @@ describe('Retention review', () => {
   });
 
   it('disposes of every matching record only after a confirmation that says it cannot be undone', async () => {
-    const decide = vi.fn(async (): Promise<DecisionView> => ({ ...retained, seq: 5, decision_words: 'disposed of', count: 2 }));
+    const decide = vi.fn(async (): Promise<DecisionView> => ({ ...retained, seq: 5, decision: { decision: 'dispose' }, decision_words: 'disposed of', count: 2 }));
     const api = fakeApi({ decide, retentionQueue: vi.fn(async () => queue({ items: [concern], total: 2 })) });
     render(Retention, { props: { api } });
     const user = userEvent.setup();
     await user.click(await screen.findByRole('checkbox', { name: 'Choose all 2 matching records, not only those shown' }));
     const form = screen.getByRole('form', { name: 'Decision' });
+    // Only the records shown are known here: the page says so, and HQ checks the rest.
+    expect(form).toHaveTextContent('The latest allowed for the records shown is 7 Dec 2032; HQ checks the others');
+    expect(screen.getByRole('checkbox', { name: /Choose 7F3K-92QD/ })).toBeDisabled();
     await user.click(within(form).getByRole('radio', { name: /Dispose of/ }));
     await user.type(within(form).getByLabelText(/Reason/), 'Past review, no further policing purpose');
     await user.click(within(form).getByRole('button', { name: 'Dispose of 2 records' }));
@@ -226,16 +234,9 @@ describe('Retention review', () => {
 });
 
 describe('The latest retain date', () => {
-  it('adds months as the domain does, the day clamped to the end of a shorter month', () => {
-    expect(addMonths('2026-12-07', 72)).toBe('2032-12-07');
-    expect(addMonths('2026-08-31', 6)).toBe('2027-02-28');
-    expect(addMonths('2027-08-31', 6)).toBe('2028-02-29');
-    expect(addMonths('2024-02-29', 12)).toBe('2025-02-28');
-  });
-
-  it('is the earliest of the kinds chosen, and none without a kind', () => {
-    expect(latestRetainUntil(['intel_report'], '2026-12-07')).toBe('2036-12-07');
-    expect(latestRetainUntil(['concern', 'engagement'], '2026-12-07')).toBe('2029-12-07');
-    expect(latestRetainUntil([], '2026-12-07')).toBeNull();
+  it('is the earliest of the records chosen, and none without a record', () => {
+    expect(latestRetainUntil([concern, patrol])).toBe('2029-12-07');
+    expect(latestRetainUntil([concern])).toBe('2032-12-07');
+    expect(latestRetainUntil([])).toBeNull();
   });
 });
