@@ -199,7 +199,7 @@ describe('Retention review', () => {
     // The filter the list was read with, not a list of ids: every matching record.
     expect(decide).toHaveBeenCalledWith({
       records: null,
-      filter: { within_days: 0, limit: 100 },
+      filter: { within_days: 0 },
       decision: { decision: 'dispose' },
       reason: 'Past review, no further policing purpose',
     });
