@@ -53,7 +53,7 @@ enum AdminCommand {
         collar: String,
         #[arg(long)]
         name: String,
-        /// officer, supervisor, intelligence_unit, analyst, admin
+        /// officer, supervisor, intelligence_unit, analyst, admin, records_manager
         #[arg(long, default_value = "officer")]
         role: String,
         /// A team id; repeatable.
@@ -73,6 +73,9 @@ enum AdminCommand {
     Devices,
     /// Revoke a device: it is refused from now on and wipes itself at its next contact.
     RevokeDevice { device: DeviceId },
+    /// The records lifecycle: the review queue, decisions, the sweep (see the README's
+    /// "Retention and disposal").
+    Retention(RetentionArgs),
     /// Verify every device's op-log hash chain.
     VerifyChains {
         #[arg(long)]
@@ -98,6 +101,237 @@ enum AdminCommand {
         #[arg(long)]
         json: bool,
     },
+}
+
+#[derive(Args)]
+struct RetentionArgs {
+    /// The records manager acting, by collar number (every command but `sweep`).
+    #[arg(long = "as", global = true, value_name = "COLLAR")]
+    acting: Option<String>,
+    /// Answer in JSON, for scripts.
+    #[arg(long, global = true)]
+    json: bool,
+    #[command(subcommand)]
+    command: RetentionCommand,
+}
+
+/// Records named by id (as `queue` lists them), with the decision's reason.
+#[derive(Args)]
+struct Chosen {
+    /// Why: every decision needs a reason, kept in the decisions log.
+    #[arg(long)]
+    reason: String,
+    /// The records' ids.
+    #[arg(required = true, value_name = "ID")]
+    ids: Vec<beatbook_domain::RecordId>,
+}
+
+#[derive(Subcommand)]
+enum RetentionCommand {
+    /// Records due for review: overdue, or within a window; oldest review date first.
+    Queue {
+        /// Due within this many days (0, the default: overdue or due today).
+        #[arg(long)]
+        within_days: Option<u32>,
+        /// A kind: concern, intel_report, intel_source, meeting, priority, patrol_log, engagement.
+        #[arg(long)]
+        kind: Option<beatbook_domain::RecordKind>,
+        /// A team id: records in its areas.
+        #[arg(long)]
+        team: Option<String>,
+        /// An area id.
+        #[arg(long)]
+        area: Option<String>,
+        /// Created on or after this day (2026-12-06).
+        #[arg(long)]
+        from: Option<chrono::NaiveDate>,
+        /// Created on or before this day.
+        #[arg(long)]
+        to: Option<chrono::NaiveDate>,
+        #[arg(long, default_value_t = 100)]
+        limit: u32,
+    },
+    /// Keep records, and review them again on a date (no later than the kind's maximum).
+    Retain {
+        /// The next review date (2030-12-06).
+        #[arg(long)]
+        until: chrono::NaiveDate,
+        #[command(flatten)]
+        chosen: Chosen,
+    },
+    /// Dispose of records: erased at HQ now, and from every tablet at its next sync.
+    Dispose {
+        #[command(flatten)]
+        chosen: Chosen,
+    },
+    /// Put records on hold (legal hold, complaint, litigation): never disposed of until released.
+    Hold {
+        #[command(flatten)]
+        chosen: Chosen,
+    },
+    /// Lift a hold.
+    Release {
+        #[command(flatten)]
+        chosen: Chosen,
+    },
+    /// Run the force's sweep now (as the server does on its schedule): dispose of the kinds the
+    /// settings say `dispose` past review, finish any erasure left, apply the logs' retention.
+    Sweep,
+    /// The decisions log, newest first.
+    Decisions {
+        #[arg(long, default_value_t = 50)]
+        limit: u32,
+    },
+}
+
+/// The records manager `--as` names.
+async fn records_manager(
+    storage: &dyn beatbook_hq::Storage,
+    acting: Option<&str>,
+) -> Result<OfficerId> {
+    let Some(collar) = acting else {
+        bail!("say who is acting: --as COLLAR (a records manager's collar number)");
+    };
+    let Some(row) = storage.officer_by_collar(collar).await? else {
+        bail!("there is no officer with collar number {collar}");
+    };
+    beatbook_hq::retention::require_records_manager(&row.officer)?;
+    Ok(row.officer.id)
+}
+
+fn decision_line(d: &beatbook_hq::retention::DecisionView) -> String {
+    format!(
+        "{}  {}: {} {} by {}: {}",
+        beatbook_hq::retention::day_words(d.at.date_naive()),
+        d.seq,
+        if d.count == 1 {
+            "1 record".to_owned()
+        } else {
+            format!("{} records", d.count)
+        },
+        d.decision_words,
+        d.by_name,
+        d.reason
+    )
+}
+
+async fn retention_command(state: &HqState, args: RetentionArgs) -> Result<()> {
+    use beatbook_domain::retention::Decision;
+    use beatbook_hq::retention::{self, day_words, DecisionRequest, QueueQuery};
+    let storage = state.storage.as_ref();
+    let json = args.json;
+    let decide = |decision: Decision, chosen: Chosen| DecisionRequest {
+        records: Some(chosen.ids),
+        filter: None,
+        decision,
+        reason: chosen.reason,
+    };
+    let request = match args.command {
+        RetentionCommand::Sweep => {
+            let report = retention::sweep(state, chrono::Utc::now()).await?;
+            if json {
+                println!("{}", serde_json::to_string(&report)?);
+            } else {
+                println!("{}", report.describe());
+            }
+            return Ok(());
+        }
+        RetentionCommand::Queue {
+            within_days,
+            kind,
+            team,
+            area,
+            from,
+            to,
+            limit,
+        } => {
+            let by = records_manager(storage, args.acting.as_deref()).await?;
+            let q = QueueQuery {
+                within_days,
+                kind,
+                team: team.map(TeamId::new),
+                area: area.map(beatbook_domain::AreaId::new),
+                from,
+                to,
+                limit: Some(limit),
+            };
+            let page = retention::queue(state, &by, &q).await?;
+            if json {
+                println!("{}", serde_json::to_string(&page)?);
+                return Ok(());
+            }
+            let shown = page.items.len();
+            println!(
+                "{} due for review{}.",
+                match page.total {
+                    1 => "1 record".to_owned(),
+                    n => format!("{n} records"),
+                },
+                if (shown as u64) < page.total {
+                    format!(" (the first {shown} shown)")
+                } else {
+                    String::new()
+                }
+            );
+            for i in &page.items {
+                let hold = i
+                    .hold
+                    .as_ref()
+                    .map_or(String::new(), |h| format!("  ON HOLD: {h}"));
+                let areas = if i.areas.is_empty() {
+                    String::new()
+                } else {
+                    format!("  {}", i.areas.join(", "))
+                };
+                println!(
+                    "{}  {}: {}  review {}{areas}{hold}  id {}",
+                    i.reference,
+                    i.kind_label,
+                    i.title,
+                    day_words(i.review_on),
+                    i.id
+                );
+                if let Some(last) = &i.last {
+                    println!("    last decision: {}", decision_line(last));
+                }
+            }
+            return Ok(());
+        }
+        RetentionCommand::Decisions { limit } => {
+            records_manager(storage, args.acting.as_deref()).await?;
+            let list = retention::decisions(state, Some(limit)).await?;
+            if json {
+                println!("{}", serde_json::to_string(&list)?);
+            } else if list.is_empty() {
+                println!("No decisions yet.");
+            } else {
+                for d in &list {
+                    println!("{}", decision_line(d));
+                }
+            }
+            return Ok(());
+        }
+        RetentionCommand::Retain { until, chosen } => decide(Decision::Retain { until }, chosen),
+        RetentionCommand::Dispose { chosen } => decide(Decision::Dispose, chosen),
+        RetentionCommand::Hold { chosen } => decide(Decision::Hold, chosen),
+        RetentionCommand::Release { chosen } => decide(Decision::Release, chosen),
+    };
+    let by = records_manager(storage, args.acting.as_deref()).await?;
+    let view = retention::decide(state, &by, &request).await?;
+    if json {
+        println!("{}", serde_json::to_string(&view)?);
+    } else {
+        println!(
+            "{} {}: {}.",
+            match view.count {
+                1 => "1 record".to_owned(),
+                n => format!("{n} records"),
+            },
+            view.decision_words,
+            view.reason
+        );
+    }
+    Ok(())
 }
 
 fn settings(args: &HqArgs) -> Result<HqSettings> {
@@ -176,7 +410,7 @@ async fn admin_command(
             password,
         } => {
             let role: Role = serde_json::from_value(serde_json::Value::String(role.clone()))
-                .map_err(|_| anyhow::anyhow!("--role {role:?}: use officer, supervisor, intelligence_unit, analyst or admin"))?;
+                .map_err(|_| anyhow::anyhow!("--role {role:?}: use officer, supervisor, intelligence_unit, analyst, admin or records_manager"))?;
             let officer = Officer {
                 id: OfficerId::new(collar.clone()),
                 collar_number: collar,
@@ -245,14 +479,20 @@ async fn admin_command(
                 }
             }
         }
+        AdminCommand::Retention(args) => {
+            let state = HqState::new(db.clone(), Arc::new(settings));
+            retention_command(&state, args).await?;
+        }
         AdminCommand::VerifyChains { json } => {
             let reports = admin::verify_chains(storage).await?;
+            let decisions = admin::verify_decision_log(storage).await?;
             let broken = reports.iter().filter(|(_, r)| !r.ok).count();
             if json {
-                let rows: Vec<_> = reports
+                let mut rows: Vec<_> = reports
                     .iter()
                     .map(|(d, r)| serde_json::json!({"device": d, "report": r}))
                     .collect();
+                rows.push(serde_json::json!({"log": "retention_decisions", "report": decisions}));
                 println!("{}", serde_json::to_string(&rows)?);
             } else {
                 for (d, r) in &reports {
@@ -261,9 +501,19 @@ async fn admin_command(
                         Some(at) => println!("{d}: {} op(s), chain BROKEN at op {at}", r.ops),
                     }
                 }
+                match decisions.broken_at {
+                    None => println!("retention decisions: {} decision(s), chain intact", decisions.ops),
+                    Some(at) => println!(
+                        "retention decisions: {} decision(s), chain BROKEN at decision {at}",
+                        decisions.ops
+                    ),
+                }
             }
             if broken > 0 {
                 bail!("{broken} device chain(s) broken");
+            }
+            if !decisions.ok {
+                bail!("the retention decisions log's chain is broken");
             }
         }
     }

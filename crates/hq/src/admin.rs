@@ -5,7 +5,7 @@
 
 use crate::auth::{hash_password, new_enrolment_code, normalise_code, sha256_hex};
 use crate::intel_review::HQ_REVIEW_DEVICE;
-use crate::push::{verify_chain, ChainReport};
+use crate::push::{verify_chain, verify_decisions, ChainReport};
 use crate::storage::{Storage, StorageError};
 use beatbook_domain::area::Area;
 use beatbook_domain::people::{Officer, Role, Team};
@@ -207,6 +207,11 @@ pub async fn verify_chains(
         out.push((d.id, verify_chain(&log)));
     }
     Ok(out)
+}
+
+/// Verify the records manager's decisions log (hash-chained like a device's op log).
+pub async fn verify_decision_log(storage: &dyn Storage) -> Result<ChainReport, AdminError> {
+    Ok(verify_decisions(&storage.decision_log().await?))
 }
 
 #[cfg(test)]

@@ -5,6 +5,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use beatbook_domain::protocol::{codes, ApiErrorBody};
+use beatbook_domain::validation::ValidationErrors;
 use serde::{Deserialize, Serialize};
 
 /// The stable `code` of every HQ error body: devices and the dashboard switch on it, never on the
@@ -50,6 +51,10 @@ impl ApiErrorCode {
 pub enum ApiError {
     #[error("{0}")]
     BadRequest(String),
+    /// Input that breaks a rule, field by field: answered `bad_request` with the messages, and
+    /// `fields` (`[{field, code, message}]`) for a form to show each by its field.
+    #[error("{}", invalid_words(.0))]
+    Invalid(ValidationErrors),
     #[error("the request is too large: send fewer records at a time")]
     TooLarge,
     #[error("sign in again: {0}")]
@@ -80,7 +85,7 @@ impl ApiError {
     pub fn code(&self) -> ApiErrorCode {
         use ApiErrorCode as C;
         match self {
-            ApiError::BadRequest(_) => C::BadRequest,
+            ApiError::BadRequest(_) | ApiError::Invalid(_) => C::BadRequest,
             ApiError::TooLarge => C::TooLarge,
             ApiError::Unauthorised(_) => C::Unauthorised,
             ApiError::TokenExpired => C::TokenExpired,
@@ -96,7 +101,7 @@ impl ApiError {
 
     fn status(&self) -> StatusCode {
         match self {
-            ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            ApiError::BadRequest(_) | ApiError::Invalid(_) => StatusCode::BAD_REQUEST,
             ApiError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::Unauthorised(_) | ApiError::TokenExpired => StatusCode::UNAUTHORIZED,
             ApiError::DeviceRevoked | ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
@@ -109,10 +114,35 @@ impl ApiError {
     }
 }
 
+/// Field errors as one message a person reads: each message, as a sentence.
+fn invalid_words(errs: &ValidationErrors) -> String {
+    let mut seen: Vec<&str> = Vec::new();
+    for e in &errs.errors {
+        if !seen.contains(&e.message.as_str()) {
+            seen.push(&e.message);
+        }
+    }
+    seen.iter()
+        .map(|m| {
+            let mut c = m.trim().trim_end_matches('.').chars();
+            let first: String = c.next().map(|f| f.to_uppercase().collect()).unwrap_or_default();
+            format!("{first}{}.", c.as_str())
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+impl From<ValidationErrors> for ApiError {
+    fn from(e: ValidationErrors) -> Self {
+        ApiError::Invalid(e)
+    }
+}
+
 impl From<StorageError> for ApiError {
     fn from(e: StorageError) -> Self {
         match e {
             StorageError::Conflict(m) => ApiError::Conflict(m),
+            StorageError::NotFound(m) => ApiError::NotFound(m),
             // The database's own error, for the log (the client gets a plain message).
             other => ApiError::Internal(match std::error::Error::source(&other) {
                 Some(cause) => format!("{other}: {cause}"),
@@ -132,7 +162,14 @@ impl IntoResponse for ApiError {
             code: self.code().as_str().to_owned(),
             message: self.to_string(),
         };
-        let mut resp = (self.status(), Json(body)).into_response();
+        let mut resp = match &self {
+            ApiError::Invalid(errs) => {
+                let mut json = serde_json::to_value(&body).unwrap_or_default();
+                json["fields"] = serde_json::to_value(&errs.errors).unwrap_or_default();
+                (self.status(), Json(json)).into_response()
+            }
+            _ => (self.status(), Json(body)).into_response(),
+        };
         if let ApiError::TooManyAttempts {
             retry_after_seconds,
             ..

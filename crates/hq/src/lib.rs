@@ -19,6 +19,7 @@ pub mod photos;
 pub mod push;
 pub mod push_order;
 pub mod records;
+pub mod retention;
 pub mod routes;
 pub mod settings;
 pub mod sign_in;
@@ -112,6 +113,7 @@ pub fn router(state: HqState) -> Router {
         .route("/logout", post(routes::logout))
         .route("/sync/push", post(routes::push))
         .route("/sync/pull", get(routes::pull))
+        .route("/sync/disposals", get(routes::disposals))
         .route(
             "/photos/{sha256}",
             get(photos::get).head(photos::head).put(photos::put),
@@ -135,6 +137,9 @@ pub fn router(state: HqState) -> Router {
 /// Serve until the process ends.
 pub async fn serve(listener: tokio::net::TcpListener, state: HqState) -> std::io::Result<()> {
     state.facts.warm(state.storage.clone());
+    // Finish any erasure a cut left, then sweep on the force's schedule (safe with several HQ
+    // processes: storage claims the work in transactions).
+    let sweep = retention::spawn_schedule(state.clone());
     // The peer address reaches handlers as `ConnectInfo`: dashboard sign-in throttles by it.
     let app = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
     // Without TCP_NODELAY, the last small segment of an answer can wait for the device's
@@ -144,5 +149,7 @@ pub async fn serve(listener: tokio::net::TcpListener, state: HqState) -> std::io
             tracing::warn!(error = %e, "could not set TCP_NODELAY on a connection");
         }
     });
-    axum::serve(listener, app).await
+    let served = axum::serve(listener, app).await;
+    sweep.abort();
+    served
 }

@@ -315,6 +315,87 @@ pub async fn read(
     Ok((meta.mime, bytes))
 }
 
+/// Whether record `id` is still at HQ and lists photo `sha256` (whoever may see it).
+async fn still_listed(state: &HqState, id: RecordId, sha256: &str) -> Result<bool, PhotoError> {
+    let Some(change) = state.storage.record(id).await.map_err(ApiError::from)? else {
+        return Ok(false);
+    };
+    let Ok(record) = serde_json::from_str::<RecordState>(&change.state_json) else {
+        return Ok(false);
+    };
+    if record.is_deleted() {
+        return Ok(false);
+    }
+    let photos: Vec<PhotoRef> = record
+        .to_object()
+        .get("photos")
+        .cloned()
+        .and_then(|v| serde_json::from_value(v).ok())
+        .unwrap_or_default();
+    Ok(photos.iter().any(|p| p.sha256 == sha256))
+}
+
+/// Overwrite a file with zeros, flush it to disk, then unlink it: the bytes do not linger in
+/// the file's blocks for whoever reads the volume next (as far as the filesystem rewrites in
+/// place). A file already gone is fine.
+async fn shred(path: &std::path::Path) -> Result<(), PhotoError> {
+    let len = match file_len(path).await? {
+        Some(n) => n,
+        None => return Ok(()),
+    };
+    {
+        let mut f = tokio::fs::OpenOptions::new().write(true).open(path).await?;
+        let zeros = vec![0u8; 64 * 1024];
+        let mut left = len;
+        while left > 0 {
+            let n = usize::try_from(left.min(zeros.len() as u64)).unwrap_or(zeros.len());
+            f.write_all(&zeros[..n]).await?;
+            left -= n as u64;
+        }
+        f.sync_all().await?;
+    }
+    match tokio::fs::remove_file(path).await {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e.into()),
+        _ => Ok(()),
+    }
+}
+
+/// Erase photo `sha256` now that `disposed` (a record that listed it) has been disposed of:
+/// the photo, its `.json` and any partial upload are overwritten and removed, unless another
+/// record still at HQ lists the same photo (then only `disposed` is struck from its list).
+/// Answers whether the files went. Safe to run again after a cut: a file already gone is fine.
+pub async fn erase(state: &HqState, sha256: &str, disposed: RecordId) -> Result<bool, PhotoError> {
+    let p = paths(state, sha256)?;
+    let _one_at_a_time = lock_for(sha256).lock().await;
+    let mut others = Vec::new();
+    for meta_path in [&p.meta, &p.partial_meta] {
+        if let Some(meta) = read_meta(meta_path).await? {
+            others.extend(meta.records.into_iter().filter(|r| *r != disposed));
+        }
+    }
+    others.sort();
+    others.dedup();
+    let mut kept = Vec::new();
+    for id in others {
+        if still_listed(state, id, sha256).await? {
+            kept.push(id);
+        }
+    }
+    if !kept.is_empty() {
+        for meta_path in [&p.meta, &p.partial_meta] {
+            if let Some(mut meta) = read_meta(meta_path).await? {
+                meta.records.retain(|r| kept.contains(r));
+                write_meta(meta_path, &meta).await?;
+            }
+        }
+        return Ok(false);
+    }
+    for path in [&p.done, &p.partial, &p.meta, &p.partial_meta] {
+        shred(path).await?;
+    }
+    Ok(true)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,8 +1,14 @@
 //! The push logic shared by both storage backends: dedupe, gap detection, checks, merge, and the
 //! per-device hash chain of the op log. Pure: a backend loads [`Loaded`], calls [`plan`], and
 //! writes the [`Plan`] in the same transaction.
+//!
+//! The chain covers each op's SHA-256, not its text: `hash = sha256(prev \n op_sha256 \n
+//! outcome)`. The text sits beside it in a column that disposal (and the log's own retention)
+//! clears, so a record can be erased and the chain still verifies. Logs written under the first
+//! formula, which covered the text itself ([`chain_hash_v1`]), are re-chained once by migration
+//! 0007. The records manager's decisions log is chained the same way ([`decision_hash`]).
 
-use crate::storage::LoggedOp;
+use crate::storage::{DecisionEntry, LoggedOp};
 use beatbook_domain::access::{device_may_see, AccessFacts, Viewer};
 use beatbook_domain::hlc::MAX_DRIFT_MS;
 use beatbook_domain::merge::RecordState;
@@ -36,6 +42,9 @@ pub struct Loaded {
     pub states: HashMap<RecordId, RecordState>,
     /// The highest server sequence handed out so far.
     pub server_head: u64,
+    /// Records of the batch that were disposed of at HQ (the disposal's sequence), or are
+    /// waiting to be erased (0): their ops are refused and their text is not kept.
+    pub disposed: HashMap<RecordId, u64>,
 }
 
 /// One op-log row: what identifies the op, its text as hashed, and what HQ did with it.
@@ -45,7 +54,13 @@ pub struct LogRow {
     pub record_id: RecordId,
     pub kind: beatbook_domain::RecordKind,
     pub author: beatbook_domain::OfficerId,
-    pub op_json: String,
+    /// The op as sent; `None` when it is not kept (an op on a record disposed of).
+    pub op_json: Option<String>,
+    /// SHA-256 (hex) of the op as sent: what the chain covers.
+    pub op_sha256: String,
+    /// Set when the text is not kept: the disposal's sequence (0 while the record waits to be
+    /// erased).
+    pub disposed: Option<u64>,
     pub outcome_json: String,
     pub prev_hash: String,
     pub hash: String,
@@ -58,6 +73,9 @@ pub struct RecordRow {
     pub state_json: String,
     pub facts: AccessFacts,
     pub server_seq: u64,
+    /// Its retention review date, from the state's `retention_review` field (`None` if it has
+    /// none or it does not read as a date).
+    pub review_on: Option<chrono::NaiveDate>,
     /// For a concern: the earliest time (the op's clock, ms) this batch answered it, by an
     /// update appended or the status moved on from open. Kept as the minimum ever seen, so a
     /// concern answered and later closed still counts from its first answer.
@@ -78,13 +96,16 @@ impl LogRow {
     /// The row for `op`, chained after `prev_hash`.
     pub fn chained(op: &Op, op_json: String, outcome: &OpOutcome, prev_hash: String) -> LogRow {
         let outcome_json = serde_json::to_string(outcome).unwrap_or_default();
-        let hash = chain_hash(&prev_hash, &op_json, &outcome_json);
+        let op_sha256 = op_sha256(&op_json);
+        let hash = chain_hash(&prev_hash, &op_sha256, &outcome_json);
         LogRow {
             device_seq: op.device_seq,
             record_id: op.record_id,
             kind: op.kind,
             author: op.author.clone(),
-            op_json,
+            op_json: Some(op_json),
+            op_sha256,
+            disposed: None,
             outcome_json,
             prev_hash,
             hash,
@@ -96,7 +117,25 @@ impl LogRow {
     }
 }
 
-pub fn chain_hash(prev: &str, op_json: &str, outcome_json: &str) -> String {
+/// SHA-256 of an op's text, lower-case hex.
+pub fn op_sha256(op_json: &str) -> String {
+    hex::encode(Sha256::digest(op_json.as_bytes()))
+}
+
+/// A link of a device's chain: the previous hash, the op's SHA-256 and what HQ did with it.
+pub fn chain_hash(prev: &str, op_sha256: &str, outcome_json: &str) -> String {
+    let mut h = Sha256::new();
+    h.update(prev.as_bytes());
+    h.update(b"\n");
+    h.update(op_sha256.as_bytes());
+    h.update(b"\n");
+    h.update(outcome_json.as_bytes());
+    hex::encode(h.finalize())
+}
+
+/// The first formula, which covered the op's text itself: what logs written before migration
+/// 0007 hold (and what that migration checks before re-chaining them).
+pub fn chain_hash_v1(prev: &str, op_json: &str, outcome_json: &str) -> String {
     let mut h = Sha256::new();
     h.update(prev.as_bytes());
     h.update(b"\n");
@@ -104,6 +143,14 @@ pub fn chain_hash(prev: &str, op_json: &str, outcome_json: &str) -> String {
     h.update(b"\n");
     h.update(outcome_json.as_bytes());
     hex::encode(h.finalize())
+}
+
+/// The code a push answers for an op on a record disposed of at HQ.
+pub const DISPOSED: &str = "disposed";
+
+/// A record's retention review date as its state holds it.
+pub fn review_on(state: &RecordState) -> Option<chrono::NaiveDate> {
+    state.fields.get("retention_review")?.value.parse().ok()
 }
 
 fn reject(code: &str, reason: impl Into<String>) -> OpOutcome {
@@ -197,6 +244,7 @@ pub fn record_rows(
             Some(RecordRow {
                 state_json,
                 facts,
+                review_on: review_on(&state),
                 state,
                 server_seq,
                 answered_ms: answered.get(&id).copied(),
@@ -319,6 +367,24 @@ pub fn plan_prepared(
                 "gap",
                 format!("ops from {next_seq} are missing: send them first"),
             )
+        } else if let Some(&disposal) = loaded.disposed.get(&op.record_id) {
+            // The record was disposed of: refuse the op, and keep only that it was sent (its
+            // hash), never what it said.
+            let outcome = reject(DISPOSED, "this record was disposed of at HQ");
+            let text = prepared
+                .texts
+                .as_mut()
+                .and_then(|t| t.get_mut(i))
+                .map(std::mem::take);
+            let op_json = text.unwrap_or_else(|| serde_json::to_string(op).unwrap_or_default());
+            let mut row = LogRow::chained(op, op_json, &outcome, std::mem::take(&mut head));
+            row.op_json = None;
+            row.disposed = Some(disposal);
+            head.clone_from(&row.hash);
+            loaded.logged.insert(seq, row.outcome_json.clone());
+            log.push(row);
+            next_seq += 1;
+            outcome
         } else {
             let current = loaded.states.get(&op.record_id);
             let fresh = match current {
@@ -398,13 +464,17 @@ pub struct ChainReport {
     pub broken_at: Option<u64>,
 }
 
+/// Check a device's chain: each link, and, where the op's text is still there, that it is the
+/// text the chain covers. An op whose text was disposed of still verifies.
 pub fn verify_chain(log: &[LoggedOp]) -> ChainReport {
     let mut prev = GENESIS.to_owned();
     for (i, entry) in log.iter().enumerate() {
         let expected_seq = i as u64 + 1;
+        let text_ok = entry.disposed.is_some() || op_sha256(&entry.op_json) == entry.op_sha256;
         let ok = entry.device_seq == expected_seq
+            && text_ok
             && entry.prev_hash == prev
-            && entry.hash == chain_hash(&prev, &entry.op_json, &entry.outcome_json);
+            && entry.hash == chain_hash(&prev, &entry.op_sha256, &entry.outcome_json);
         if !ok {
             return ChainReport {
                 ops: log.len() as u64,
@@ -413,6 +483,66 @@ pub fn verify_chain(log: &[LoggedOp]) -> ChainReport {
             };
         }
         prev = entry.hash.clone();
+    }
+    ChainReport {
+        ops: log.len() as u64,
+        ok: true,
+        broken_at: None,
+    }
+}
+
+/// What a decisions-log entry's hash covers, as canonical JSON (fixed key order, times to the
+/// millisecond in UTC).
+pub fn decision_content(e: &DecisionEntry) -> String {
+    let until = match &e.decision {
+        beatbook_domain::retention::Decision::Retain { until } => Some(until.to_string()),
+        _ => None,
+    };
+    // A struct, not a map: its fields serialise in this order whatever serde_json's features.
+    #[derive(serde::Serialize)]
+    struct Content<'a> {
+        seq: u64,
+        at: String,
+        officer_id: &'a str,
+        decision: &'a str,
+        until: Option<String>,
+        reason: &'a str,
+        record_ids: Vec<String>,
+    }
+    serde_json::to_string(&Content {
+        seq: e.seq,
+        at: e.at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+        officer_id: e.officer_id.as_str(),
+        decision: e.decision.as_str(),
+        until,
+        reason: &e.reason,
+        record_ids: e.record_ids.iter().map(|r| r.to_string()).collect(),
+    })
+    .unwrap_or_default()
+}
+
+/// A link of the decisions log: SHA-256 of the previous hash, a newline, and the entry's content.
+pub fn decision_hash(prev: &str, e: &DecisionEntry) -> String {
+    let mut h = Sha256::new();
+    h.update(prev.as_bytes());
+    h.update(b"\n");
+    h.update(decision_content(e).as_bytes());
+    hex::encode(h.finalize())
+}
+
+/// Check the decisions log, oldest first: sequences from 1, each link and each hash.
+pub fn verify_decisions(log: &[DecisionEntry]) -> ChainReport {
+    let mut prev = GENESIS.to_owned();
+    for (i, e) in log.iter().enumerate() {
+        let ok = e.seq == i as u64 + 1 && e.prev_hash == prev && e.hash == decision_hash(&prev, e);
+        if !ok {
+            return ChainReport {
+                ops: log.len() as u64,
+                ok: false,
+                broken_at: Some(e.seq),
+            };
+        }
+        prev = e.hash.clone();
     }
     ChainReport {
         ops: log.len() as u64,

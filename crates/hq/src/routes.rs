@@ -127,6 +127,20 @@ pub async fn pull(
     crate::sync::pull(&state, authed, q.after, q.limit).await
 }
 
+#[utoipa::path(get, path = "/api/v1/sync/disposals", tag = "sync",
+    params(("after" = Option<u64>, Query, description = "Cursor: the last disposal sequence seen"), ("limit" = Option<u32>, Query, description = "At most this many (1..=5000, default 1000)")),
+    security(("bearer" = [])),
+    responses((status = 200, description = "Records disposed of at HQ after the cursor, oldest first: the device removes each one it holds, before anything else in the sync", body = beatbook_domain::protocol::DisposalsResponse), (status = 401, body = ApiErrorBody), (status = 403, description = "Device revoked: wipe", body = ApiErrorBody), (status = 426, description = "Protocol version not supported", body = ApiErrorBody)))]
+pub async fn disposals(
+    State(state): State<HqState>,
+    _authed: Authed,
+    Query(q): Query<PullQuery>,
+) -> Result<Json<beatbook_domain::protocol::DisposalsResponse>, ApiError> {
+    Ok(Json(
+        crate::retention::disposals(&state, q.after, q.limit).await?,
+    ))
+}
+
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct Health {
     status: &'static str,
@@ -158,6 +172,7 @@ pub async fn health(State(state): State<HqState>) -> Result<Json<Health>, ApiErr
         crate::dashboard::framework::get, crate::dashboard::framework::csv, crate::dashboard::framework::cell, crate::dashboard::framework::trend, crate::dashboard::framework::officers,
         crate::dashboard::overlaps::get, crate::dashboard::framework::targets, crate::dashboard::framework::put_target,
         crate::dashboard::review::queue, crate::dashboard::review::get, crate::dashboard::review::grade, crate::dashboard::review::disseminate,
+        crate::dashboard::retention::queue, crate::dashboard::retention::decide, crate::dashboard::retention::decisions, disposals,
     ),
     components(schemas(ApiErrorBody, beatbook_domain::photo::wire::PhotoUploadStatus, beatbook_domain::protocol::OpResult, beatbook_domain::protocol::OpOutcome)),
     modifiers(&BearerAuth)

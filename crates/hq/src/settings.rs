@@ -1,7 +1,10 @@
 //! HQ settings: defaults, then a TOML file, then `BEATBOOK_*` environment variables, then flags.
 
 use beatbook_domain::protocol::TabletPolicy;
+use beatbook_domain::retention::PastReview;
+use beatbook_domain::RecordKind;
 use serde::Deserialize;
+use std::collections::BTreeMap;
 use std::net::SocketAddr;
 
 #[derive(Clone, Deserialize)]
@@ -26,8 +29,131 @@ pub struct HqSettings {
     /// The force's name, as the board pack is headed.
     pub force_name: String,
     /// What every tablet gets at sign-in (`[tablets]` in the TOML file): the longest auto-lock
-    /// an officer may choose and the map tile server.
+    /// an officer may choose, the map tile server, and how long a tablet keeps a closed record.
     pub tablets: TabletPolicy,
+    /// The records lifecycle (`[retention]` in the TOML file): what happens to records past
+    /// review, how often the sweep runs, how long the logs keep their detail.
+    pub retention: RetentionSettings,
+}
+
+/// The records lifecycle's settings (see `crate::retention`). Defaults: every kind waits in the
+/// records manager's queue, the sweep runs hourly, the op log keeps its text and the access log
+/// its detail for seven years.
+#[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
+#[serde(default, deny_unknown_fields)]
+pub struct RetentionSettings {
+    /// Per kind (`concern = "dispose"`), what happens to records past their review date: they
+    /// wait in the queue (`queue`, the default for a kind not listed) or the sweep disposes of
+    /// them (`dispose`).
+    pub past_review: BTreeMap<RecordKind, PastReview>,
+    /// Minutes between sweeps, 1 to a week.
+    pub sweep_minutes: u64,
+    /// Years the op log keeps the text of a change (who and when are kept for good).
+    pub op_log_text_years: u32,
+    /// Years the access log keeps which records were shown and what was asked (who, when and
+    /// what they did are kept for good).
+    pub access_log_detail_years: u32,
+}
+
+impl Default for RetentionSettings {
+    fn default() -> Self {
+        Self {
+            past_review: BTreeMap::new(),
+            sweep_minutes: 60,
+            op_log_text_years: 7,
+            access_log_detail_years: 7,
+        }
+    }
+}
+
+impl RetentionSettings {
+    pub const LONGEST_SWEEP_MINUTES: u64 = 7 * 24 * 60;
+    pub const LONGEST_LOG_YEARS: u32 = 100;
+
+    /// What the force does with records of `kind` past review.
+    pub fn past_review(&self, kind: RecordKind) -> PastReview {
+        self.past_review.get(&kind).copied().unwrap_or_default()
+    }
+
+    /// The kinds the sweep disposes of.
+    pub fn swept_kinds(&self) -> Vec<RecordKind> {
+        self.past_review
+            .iter()
+            .filter(|(_, p)| **p == PastReview::Dispose)
+            .map(|(k, _)| *k)
+            .collect()
+    }
+
+    /// Overlay `BEATBOOK_RETENTION_*` variables (as `var` reads them), then check the whole:
+    /// `BEATBOOK_RETENTION_SWEEP_MINUTES`, `BEATBOOK_RETENTION_OP_LOG_TEXT_YEARS`,
+    /// `BEATBOOK_RETENTION_ACCESS_LOG_DETAIL_YEARS`, and per kind
+    /// `BEATBOOK_RETENTION_PAST_REVIEW_CONCERN=dispose` (kinds as in the TOML file, in capitals).
+    pub fn overlay_env(&mut self, var: impl Fn(&str) -> Option<String>) -> Result<(), String> {
+        fn number<T: std::str::FromStr>(
+            var: &impl Fn(&str) -> Option<String>,
+            name: &str,
+            field: &mut T,
+        ) -> Result<(), String> {
+            if let Some(v) = var(name) {
+                *field = v
+                    .trim()
+                    .parse()
+                    .map_err(|_| format!("{name}={v:?}: give a whole number"))?;
+            }
+            Ok(())
+        }
+        number(
+            &var,
+            "BEATBOOK_RETENTION_SWEEP_MINUTES",
+            &mut self.sweep_minutes,
+        )?;
+        number(
+            &var,
+            "BEATBOOK_RETENTION_OP_LOG_TEXT_YEARS",
+            &mut self.op_log_text_years,
+        )?;
+        number(
+            &var,
+            "BEATBOOK_RETENTION_ACCESS_LOG_DETAIL_YEARS",
+            &mut self.access_log_detail_years,
+        )?;
+        for kind in RecordKind::ALL {
+            let key = kind.as_str().to_ascii_uppercase();
+            let name = format!("BEATBOOK_RETENTION_PAST_REVIEW_{key}");
+            if let Some(v) = var(&name) {
+                let choice = match v.trim() {
+                    "queue" => PastReview::Queue,
+                    "dispose" => PastReview::Dispose,
+                    _ => return Err(format!("{name}={v:?}: use queue or dispose")),
+                };
+                self.past_review.insert(kind, choice);
+            }
+        }
+        self.check()
+    }
+
+    /// Refuse settings that make no sense, in words.
+    pub fn check(&self) -> Result<(), String> {
+        if !(1..=Self::LONGEST_SWEEP_MINUTES).contains(&self.sweep_minutes) {
+            return Err(format!(
+                "sweep_minutes is {}: it must be 1 to {} (a week)",
+                self.sweep_minutes,
+                Self::LONGEST_SWEEP_MINUTES
+            ));
+        }
+        for (name, years) in [
+            ("op_log_text_years", self.op_log_text_years),
+            ("access_log_detail_years", self.access_log_detail_years),
+        ] {
+            if !(1..=Self::LONGEST_LOG_YEARS).contains(&years) {
+                return Err(format!(
+                    "{name} is {years}: it must be 1 to {} years",
+                    Self::LONGEST_LOG_YEARS
+                ));
+            }
+        }
+        Ok(())
+    }
 }
 
 /// Sign-in throttling, for devices and the dashboard alike (see `crate::throttle`). Defaults: 5
@@ -155,6 +281,7 @@ impl Default for HqSettings {
             sign_in: SignInSettings::default(),
             force_name: "Metropolitan Police Service".into(),
             tablets: TabletPolicy::default(),
+            retention: RetentionSettings::default(),
         }
     }
 }
@@ -168,6 +295,7 @@ impl std::fmt::Debug for HqSettings {
             .field("refresh_token_days", &self.refresh_token_days)
             .field("sign_in", &self.sign_in)
             .field("tablets", &self.tablets)
+            .field("retention", &self.retention)
             .finish_non_exhaustive()
     }
 }
@@ -206,8 +334,10 @@ impl HqSettings {
     }
 
     /// Defaults, overlaid with `file` (TOML) if given, then with `BEATBOOK_LISTEN`, `BEATBOOK_DB`,
-    /// `BEATBOOK_PHOTOS_DIR`, `BEATBOOK_SIGN_IN_*` (see [`SignInSettings::overlay_env`]) and
-    /// `BEATBOOK_TABLET_MAX_AUTO_LOCK_MINUTES` / `BEATBOOK_TABLET_TILE_URL`.
+    /// `BEATBOOK_PHOTOS_DIR`, `BEATBOOK_SIGN_IN_*` (see [`SignInSettings::overlay_env`]),
+    /// `BEATBOOK_TABLET_MAX_AUTO_LOCK_MINUTES` / `BEATBOOK_TABLET_TILE_URL` /
+    /// `BEATBOOK_TABLET_KEEP_CLOSED_DAYS`, and `BEATBOOK_RETENTION_*` (see
+    /// [`RetentionSettings::overlay_env`]).
     pub fn load(file: Option<&std::path::Path>) -> Result<Self, String> {
         let mut s = match file {
             Some(path) => {
@@ -238,7 +368,15 @@ impl HqSettings {
         if let Ok(v) = std::env::var("BEATBOOK_TABLET_TILE_URL") {
             s.tablets.tile_url = Some(v).filter(|v| !v.trim().is_empty());
         }
+        if let Ok(v) = std::env::var("BEATBOOK_TABLET_KEEP_CLOSED_DAYS") {
+            s.tablets.keep_closed_days = v.trim().parse().map_err(|_| {
+                format!("BEATBOOK_TABLET_KEEP_CLOSED_DAYS={v:?}: give a number of days")
+            })?;
+        }
         s.tablets.check().map_err(|e| format!("[tablets] {e}"))?;
+        s.retention
+            .overlay_env(|name| std::env::var(name).ok())
+            .map_err(|e| format!("[retention] {e}"))?;
         Ok(s)
     }
 }
@@ -364,5 +502,77 @@ mod tests {
             .overlay_env(env(&[("BEATBOOK_SIGN_IN_MAX_FAILURES", "0")]))
             .unwrap_err();
         assert!(off.contains("max_failures"), "{off}");
+    }
+
+    #[test]
+    fn tablets_keep_closed_records_for_the_days_hq_sets() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("hq.toml");
+        assert_eq!(HqSettings::default().tablets.keep_closed_days, 90);
+        std::fs::write(&f, "[tablets]\nkeep_closed_days = 30\n").unwrap();
+        assert_eq!(HqSettings::load(Some(&f)).unwrap().tablets.keep_closed_days, 30);
+        std::fs::write(&f, "[tablets]\nkeep_closed_days = 0\n").unwrap();
+        let e = HqSettings::load(Some(&f)).unwrap_err();
+        assert!(e.contains("keep_closed_days is 0"), "{e}");
+    }
+
+    #[test]
+    fn retention_waits_in_the_queue_unless_the_force_says_dispose() {
+        let d = RetentionSettings::default();
+        assert_eq!(d.past_review(RecordKind::Concern), PastReview::Queue);
+        assert!(d.swept_kinds().is_empty());
+        assert_eq!((d.sweep_minutes, d.op_log_text_years), (60, 7));
+
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("hq.toml");
+        std::fs::write(
+            &f,
+            "[retention]\nsweep_minutes = 15\n[retention.past_review]\npatrol_log = \"dispose\"\nconcern = \"queue\"\n",
+        )
+        .unwrap();
+        let s = HqSettings::load(Some(&f)).unwrap().retention;
+        assert_eq!(s.sweep_minutes, 15);
+        assert_eq!(s.swept_kinds(), vec![RecordKind::PatrolLog]);
+        assert_eq!(s.past_review(RecordKind::Concern), PastReview::Queue);
+
+        // A kind or a choice that does not exist is named in the error.
+        std::fs::write(&f, "[retention.past_review]\nconcerns = \"dispose\"\n").unwrap();
+        let e = HqSettings::load(Some(&f)).unwrap_err();
+        assert!(e.contains("concerns"), "{e}");
+        std::fs::write(&f, "[retention.past_review]\nconcern = \"delete\"\n").unwrap();
+        let e = HqSettings::load(Some(&f)).unwrap_err();
+        assert!(e.contains("delete"), "{e}");
+        std::fs::write(&f, "[retention]\nsweep_minutes = 0\n").unwrap();
+        let e = HqSettings::load(Some(&f)).unwrap_err();
+        assert!(e.contains("sweep_minutes is 0"), "{e}");
+
+        let env = |pairs: &'static [(&'static str, &'static str)]| {
+            move |name: &str| {
+                pairs
+                    .iter()
+                    .find(|(k, _)| *k == name)
+                    .map(|(_, v)| (*v).to_owned())
+            }
+        };
+        let mut s = RetentionSettings::default();
+        s.overlay_env(env(&[
+            ("BEATBOOK_RETENTION_PAST_REVIEW_ENGAGEMENT", "dispose"),
+            ("BEATBOOK_RETENTION_OP_LOG_TEXT_YEARS", "10"),
+        ]))
+        .unwrap();
+        assert_eq!(s.swept_kinds(), vec![RecordKind::Engagement]);
+        assert_eq!(s.op_log_text_years, 10);
+        let bad = RetentionSettings::default()
+            .overlay_env(env(&[("BEATBOOK_RETENTION_PAST_REVIEW_CONCERN", "erase")]))
+            .unwrap_err();
+        assert!(bad.contains("use queue or dispose"), "{bad}");
+        let bad = RetentionSettings::default()
+            .overlay_env(env(&[("BEATBOOK_RETENTION_SWEEP_MINUTES", "hourly")]))
+            .unwrap_err();
+        assert!(bad.contains("BEATBOOK_RETENTION_SWEEP_MINUTES"), "{bad}");
+        let bad = RetentionSettings::default()
+            .overlay_env(env(&[("BEATBOOK_RETENTION_ACCESS_LOG_DETAIL_YEARS", "0")]))
+            .unwrap_err();
+        assert!(bad.contains("access_log_detail_years is 0"), "{bad}");
     }
 }

@@ -8,7 +8,7 @@
 //! `#[ts(export_to = "../../hq/bindings/")]`: so the export directory here is a `lib/bindings`
 //! next to a `hq/bindings`, as in `ui/src`.
 
-use beatbook_hq::dashboard::{admin, audit, auth, framework, overlaps, records, review};
+use beatbook_hq::dashboard::{admin, audit, auth, framework, overlaps, records, retention, review};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use ts_rs::TS;
@@ -50,6 +50,10 @@ fn export_all(root: &Path) {
         review::Regrade,
         review::Disseminate,
         review::Disseminated,
+        retention::QueueQuery,
+        retention::RetentionQueue,
+        retention::DecisionRequest,
+        retention::DecisionView,
         beatbook_hq::error::ApiErrorCode,
     );
 }

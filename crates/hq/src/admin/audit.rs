@@ -167,7 +167,10 @@ impl<'a> Names<'a> {
             record_id: o.record_id,
             record,
             kind,
-            outcome: outcome_words(&o.outcome_json),
+            outcome: match &o.text_gone {
+                Some(gone) => format!("{}; {gone}", outcome_words(&o.outcome_json)),
+                None => outcome_words(&o.outcome_json),
+            },
         })
     }
 

@@ -49,6 +49,8 @@ pub struct OpLogEntry {
     pub server_seq: Option<u64>,
     /// What HQ did with it, as logged (`applied`, `duplicate`, `rejected`).
     pub outcome_json: String,
+    /// Set once the op's text is gone: "disposed of on 6 Dec 2026 by NAME: REASON".
+    pub text_gone: Option<String>,
 }
 
 #[derive(Deserialize, Default, Debug, utoipa::IntoParams)]

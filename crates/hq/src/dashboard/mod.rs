@@ -1,5 +1,5 @@
 //! The HQ dashboard's API, under `/api/v1/hq`: staff sign-in ([`auth`]), records and the subject
-//! access search ([`records`]), intelligence review ([`review`]), administration ([`admin`]), the
+//! access search ([`records`]), intelligence review ([`review`]), the records lifecycle ([`retention`]), administration ([`admin`]), the
 //! audit search ([`audit`]) and the performance framework ([`framework`]). The page itself is served by [`ui`].
 //!
 //! Every endpoint takes [`auth::Staff`] and asks `domain::access` whether the role may
@@ -15,6 +15,7 @@ pub mod framework;
 pub mod overlaps;
 pub mod qr;
 pub mod records;
+pub mod retention;
 pub mod review;
 pub mod ui;
 
@@ -57,4 +58,9 @@ pub fn routes() -> Router<HqState> {
         .route("/intel/{id}", get(review::get))
         .route("/intel/{id}/grade", post(review::grade))
         .route("/intel/{id}/disseminate", post(review::disseminate))
+        .route("/retention/queue", get(retention::queue))
+        .route(
+            "/retention/decisions",
+            get(retention::decisions).post(retention::decide),
+        )
 }

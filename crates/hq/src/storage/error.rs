@@ -41,6 +41,9 @@ pub enum StorageError {
     NewerSchema { found: i64, supported: i64 },
     #[error("{0}")]
     Conflict(String),
+    /// Something the request names is not there (a record a decision names).
+    #[error("{0}")]
+    NotFound(String),
 }
 
 pub type Result<T> = std::result::Result<T, StorageError>;

@@ -26,8 +26,9 @@ use crate::push::Plan;
 use async_trait::async_trait;
 use beatbook_domain::area::Area;
 use beatbook_domain::people::{Officer, Team};
-use beatbook_domain::{DeviceId, OfficerId, Op, RecordId};
-use chrono::{DateTime, Utc};
+use beatbook_domain::retention::Lifecycle;
+use beatbook_domain::{DeviceId, OfficerId, Op, RecordId, RecordKind};
+use chrono::{DateTime, NaiveDate, Utc};
 
 /// Every part of HQ's storage: what `HqState` holds. Implemented for anything that implements
 /// the parts.
@@ -43,6 +44,7 @@ pub trait Storage:
     + AuditTrail
     + FrameworkTargets
     + SignInThrottle
+    + Retention
     + 'static
 {
 }
@@ -57,6 +59,7 @@ impl<T> Storage for T where
         + AuditTrail
         + FrameworkTargets
         + SignInThrottle
+        + Retention
         + ?Sized
         + 'static
 {
@@ -65,8 +68,8 @@ impl<T> Storage for T where
 /// The parts of [`Storage`], for calling them on a concrete backend.
 pub mod prelude {
     pub use super::{
-        AuditTrail, Devices, Directory, Feed, FrameworkTargets, Records, Sessions, SignInThrottle,
-        Storage, Summary,
+        AuditTrail, Devices, Directory, Feed, FrameworkTargets, Records, Retention, Sessions,
+        SignInThrottle, Storage, Summary,
     };
 }
 
@@ -201,3 +204,78 @@ pub trait SignInThrottle: Send + Sync {
     /// Delete throttle rows untouched since `before` and not locked past it; how many went.
     async fn forget_throttles(&self, before: DateTime<Utc>) -> Result<u64>;
 }
+
+/// The records lifecycle at HQ: the review queue, decisions (with their hash-chained log), the
+/// erasure of records disposed of, the disposals feed tablets read, and the log's own retention.
+/// The rules are the domain's (`beatbook_domain::retention`); the caller checks a decision
+/// before it reaches [`Retention::decide`].
+#[async_trait]
+pub trait Retention: Send + Sync {
+    /// Records due for review (`COALESCE(retained_until, review_on) <= due_by`), filtered by
+    /// kind, area (in the record's facts), and created date; records on hold included (flagged);
+    /// none disposed of or waiting to be; oldest review date first, at most `limit`, and how
+    /// many match in all.
+    async fn retention_queue(&self, q: &RetentionQuery) -> Result<RetentionPage>;
+    /// Where each of these records stands; records HQ does not hold (or is erasing) are left out.
+    async fn lifecycles(&self, ids: &[RecordId]) -> Result<Vec<(RecordId, Lifecycle)>>;
+    /// Apply one decision to these records in one transaction with its chained log entry:
+    /// retain sets `retained_until`; hold and release set and clear the hold; dispose marks them
+    /// pending erasure (see [`Retention::erase_pending`]). Refused with nothing changed if any
+    /// record is missing ([`StorageError::NotFound`]) or a dispose meets one on hold
+    /// ([`StorageError::Conflict`]).
+    async fn decide(&self, entry: &NewDecision) -> Result<DecisionEntry>;
+    /// Erase up to `limit` records pending disposal, each batch one transaction: the record's
+    /// row and its change-feed rows deleted, the text of its ops in the op log cleared (the chain
+    /// stays whole: it covers each op's hash), and a disposals row written (with the photos its
+    /// state listed). Answers what was erased. Resumable: a cut leaves the rest pending, so the
+    /// next call finishes. Safe with several HQ processes (claiming is a write transaction).
+    async fn erase_pending(&self, limit: u32) -> Result<Vec<Erased>>;
+    /// Disposals whose photo files are not yet removed (oldest first).
+    async fn disposals_with_files(&self, limit: u32) -> Result<Vec<Erased>>;
+    /// Their photo files are removed.
+    async fn files_removed(&self, seqs: &[u64]) -> Result<()>;
+    /// The disposals feed tablets read: disposals after the cursor, oldest first.
+    async fn disposals_after(&self, after: u64, limit: u32) -> Result<Vec<(u64, RecordId)>>;
+    async fn disposal(&self, id: RecordId) -> Result<Option<DisposalRow>>;
+    /// The latest `limit` decisions, newest first.
+    async fn decisions(&self, limit: u32) -> Result<Vec<DecisionEntry>>;
+    /// The whole decisions log, oldest first, for verifying its chain.
+    async fn decision_log(&self) -> Result<Vec<DecisionEntry>>;
+    /// Records of `kinds` whose review date is before `today`, not on hold and not already
+    /// pending erasure: what the sweep disposes of. Oldest review date first.
+    async fn past_review(
+        &self,
+        kinds: &[RecordKind],
+        today: NaiveDate,
+        limit: u32,
+    ) -> Result<Vec<RecordId>>;
+    /// The logs' own retention: clear the text of ops received before `op_before` (the chain
+    /// stays whole) and the records and detail of access-log rows before `access_before` (when,
+    /// who and what they did stay). How many rows changed.
+    async fn forget_old_log_text(
+        &self,
+        op_before: DateTime<Utc>,
+        access_before: DateTime<Utc>,
+    ) -> Result<u64>;
+    /// After erasure: SQLite copies the WAL back and truncates it (`secure_delete` has zeroed
+    /// the freed space); PostgreSQL vacuums the tables erasure touched, so dead rows holding the
+    /// erased text are reclaimed.
+    async fn compact_after_disposal(&self) -> Result<()>;
+}
+
+/// The photos a record's state lists (SHA-256 of each).
+pub(crate) fn photos_of(state_json: &str) -> Vec<String> {
+    let Ok(state) = serde_json::from_str::<beatbook_domain::merge::RecordState>(state_json) else {
+        return Vec::new();
+    };
+    state
+        .to_object()
+        .get("photos")
+        .cloned()
+        .and_then(|v| serde_json::from_value::<Vec<beatbook_domain::photo::PhotoRef>>(v).ok())
+        .unwrap_or_default()
+        .into_iter()
+        .map(|p| p.sha256)
+        .collect()
+}
+

@@ -4,8 +4,9 @@
 use crate::push::{Loaded, Plan};
 use beatbook_domain::access::AccessFacts;
 use beatbook_domain::people::Officer;
-use beatbook_domain::{DeviceId, OfficerId, RecordId};
-use chrono::{DateTime, Utc};
+use beatbook_domain::retention::{Decision, Lifecycle};
+use beatbook_domain::{AreaId, DeviceId, OfficerId, RecordId, RecordKind};
+use chrono::{DateTime, NaiveDate, Utc};
 use std::sync::Arc;
 
 /// How much HQ holds (see [`super::Summary::counts`]).
@@ -102,8 +103,13 @@ pub struct FrameworkRow {
 #[derive(Clone, Debug, PartialEq)]
 pub struct LoggedOp {
     pub device_seq: u64,
-    /// The op exactly as hashed.
+    /// The op exactly as sent; empty once its text is cleared (see `disposed`).
     pub op_json: String,
+    /// SHA-256 (hex) of the op as sent: what the chain covers.
+    pub op_sha256: String,
+    /// Set once the text is cleared: the disposal's sequence, or 0 when the log's own retention
+    /// cleared it.
+    pub disposed: Option<u64>,
     pub outcome_json: String,
     pub received_at: DateTime<Utc>,
     pub prev_hash: String,
@@ -125,8 +131,11 @@ pub struct OpLogQuery {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RecordOp {
     pub device_id: DeviceId,
-    /// The op exactly as sent (author, time, what it wrote).
+    /// The op exactly as sent (author, time, what it wrote); empty once its text is cleared.
     pub op_json: String,
+    /// In place of a cleared text, what happened to it: "disposed of on 6 Dec 2026 by NAME:
+    /// REASON".
+    pub text_gone: Option<String>,
     /// What HQ did with it (`applied`, `duplicate`, `rejected`).
     pub outcome_json: String,
     pub received_at: DateTime<Utc>,
@@ -162,3 +171,98 @@ pub struct ThrottleRow {
 
 /// How a throttle row changes (see [`super::SignInThrottle::update_throttle`]).
 pub type ThrottleStep = Arc<dyn Fn(Option<ThrottleRow>) -> Option<ThrottleRow> + Send + Sync>;
+
+// Retention (the records lifecycle; see `beatbook_domain::retention`)
+
+/// Which records the review queue lists: due for review on or before `due_by` (the record's own
+/// review date, or the date a records manager retained it until, whichever a decision set
+/// last), of these kinds (all if empty), filed under any of these areas (all if empty), created
+/// within `from..=to` (days, UTC). Records on hold are listed (flagged); records disposed of or
+/// waiting to be erased are not. Oldest review date first.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RetentionQuery {
+    pub due_by: NaiveDate,
+    pub kinds: Vec<RecordKind>,
+    pub areas: Vec<AreaId>,
+    pub from: Option<NaiveDate>,
+    pub to: Option<NaiveDate>,
+    pub limit: u32,
+}
+
+/// One record in the review queue.
+#[derive(Clone, Debug, PartialEq)]
+pub struct QueueRow {
+    pub change: Change,
+    pub lifecycle: Lifecycle,
+    /// The last decision taken on it, if any.
+    pub last: Option<DecisionEntry>,
+}
+
+/// A page of the review queue, and how many records match in all.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RetentionPage {
+    pub items: Vec<QueueRow>,
+    pub total: u64,
+}
+
+/// A decision to log and apply (see [`super::Retention::decide`]). The caller has checked it
+/// against the domain's rules for every record.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewDecision {
+    pub at: DateTime<Utc>,
+    /// Who took it: a records manager, or `HQ` for the automatic sweep.
+    pub officer_id: OfficerId,
+    pub decision: Decision,
+    pub reason: String,
+    pub record_ids: Vec<RecordId>,
+}
+
+/// One entry of the decisions log, as it is chained: `hash` is SHA-256 of `prev_hash`, a newline
+/// and the canonical JSON of the entry's content (see `crate::push::decision_hash`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DecisionEntry {
+    pub seq: u64,
+    pub at: DateTime<Utc>,
+    pub officer_id: OfficerId,
+    pub decision: Decision,
+    pub reason: String,
+    pub record_ids: Vec<RecordId>,
+    pub prev_hash: String,
+    pub hash: String,
+}
+
+/// A record erased at HQ: its disposal's sequence (the tablets' feed), and the photos its state
+/// listed, whose files are removed next.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Erased {
+    pub seq: u64,
+    pub record_id: RecordId,
+    /// SHA-256 (hex) of each photo the record listed.
+    pub photos: Vec<String>,
+}
+
+/// What HQ keeps of a record it disposed of: that it existed, when, by whom and why.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DisposalRow {
+    pub seq: u64,
+    pub record_id: RecordId,
+    pub kind: RecordKind,
+    pub disposed_at: DateTime<Utc>,
+    pub disposed_by: OfficerId,
+    pub reason: String,
+    pub photos: Vec<String>,
+    /// Its photo files are removed.
+    pub files_done: bool,
+}
+
+/// What the op log shows in place of an op's text once it is gone: "disposed of on 6 Dec 2026 by
+/// Sam Patel (PC2290): REASON", or, with no disposal (`None`), that the log's own retention
+/// period cleared it.
+pub fn text_gone_words(disposal: Option<(DateTime<Utc>, &str, &str)>) -> String {
+    match disposal {
+        Some((at, by, reason)) => {
+            format!("disposed of on {} by {by}: {reason}", at.format("%-d %b %Y"))
+        }
+        None => "text removed at the end of the op log's retention period".into(),
+    }
+}

@@ -2,10 +2,35 @@
 
 use super::{to_u64, PostgresStorage};
 use crate::dashboard::audit::{AccessEntry, OpLogEntry};
-use crate::storage::{AccessQuery, AuditTrail, LoggedOp, OpLogQuery, RecordOp, Result};
+use crate::storage::{
+    text_gone_words, AccessQuery, AuditTrail, LoggedOp, OpLogQuery, RecordOp, Result,
+};
 use async_trait::async_trait;
 use beatbook_domain::{DeviceId, OfficerId, RecordId};
+use chrono::{DateTime, Utc};
+use tokio_postgres::Row;
 use uuid::Uuid;
+
+/// The words in place of a cleared op text, from the columns from `at`: whether it is cleared,
+/// then the disposal's time, officer and reason, and the officer's collar number and name.
+fn text_gone(r: &Row, at: usize) -> Option<String> {
+    if !r.get::<_, bool>(at) {
+        return None;
+    }
+    let disposal = r.get::<_, Option<DateTime<Utc>>>(at + 1).map(|when| {
+        let by: String = r.get(at + 2);
+        let who = match (r.get::<_, Option<String>>(at + 5), r.get::<_, Option<String>>(at + 4)) {
+            (Some(name), Some(collar)) => format!("{name} ({collar})"),
+            _ => by,
+        };
+        (when, who, r.get::<_, String>(at + 3))
+    });
+    Some(text_gone_words(
+        disposal
+            .as_ref()
+            .map(|(when, who, reason)| (*when, who.as_str(), reason.as_str())),
+    ))
+}
 
 #[async_trait]
 impl AuditTrail for PostgresStorage {
@@ -14,8 +39,8 @@ impl AuditTrail for PostgresStorage {
             .client()
             .await?
             .query(
-                "SELECT device_seq, op, outcome, received_at, prev_hash, hash FROM op_log
-                 WHERE device_id = $1 ORDER BY device_seq",
+                "SELECT device_seq, op, outcome, received_at, prev_hash, hash, op_sha256, disposed
+                 FROM op_log WHERE device_id = $1 ORDER BY device_seq",
                 &[&device.0],
             )
             .await?;
@@ -23,7 +48,9 @@ impl AuditTrail for PostgresStorage {
             .iter()
             .map(|r| LoggedOp {
                 device_seq: to_u64(r.get(0)),
-                op_json: r.get(1),
+                op_json: r.get::<_, Option<String>>(1).unwrap_or_default(),
+                op_sha256: r.get(6),
+                disposed: r.get::<_, Option<i64>>(7).map(to_u64),
                 outcome_json: r.get(2),
                 received_at: r.get(3),
                 prev_hash: r.get(4),
@@ -40,11 +67,13 @@ impl AuditTrail for PostgresStorage {
             .client()
             .await?
             .query(
-                "SELECT device_id, device_seq, record_id, kind, author, received_at, server_seq, outcome FROM op_log
-                 WHERE ($1::uuid IS NULL OR device_id = $1) AND ($2::uuid IS NULL OR record_id = $2)
-                   AND ($3::text IS NULL OR author = $3)
-                   AND ($4::timestamptz IS NULL OR received_at >= $4) AND ($5::timestamptz IS NULL OR received_at <= $5)
-                 ORDER BY received_at DESC, device_id, device_seq DESC LIMIT $6",
+                "SELECT l.device_id, l.device_seq, l.record_id, l.kind, l.author, l.received_at, l.server_seq, l.outcome,
+                        l.op IS NULL, d.disposed_at, d.disposed_by, d.reason, o.collar_number, o.body ->> 'name'
+                 FROM op_log l LEFT JOIN disposals d ON d.seq = l.disposed LEFT JOIN officers o ON o.id = d.disposed_by
+                 WHERE ($1::uuid IS NULL OR l.device_id = $1) AND ($2::uuid IS NULL OR l.record_id = $2)
+                   AND ($3::text IS NULL OR l.author = $3)
+                   AND ($4::timestamptz IS NULL OR l.received_at >= $4) AND ($5::timestamptz IS NULL OR l.received_at <= $5)
+                 ORDER BY l.received_at DESC, l.device_id, l.device_seq DESC LIMIT $6",
                 &[&device, &record, &author, &query.from, &query.to, &i64::from(query.limit)],
             )
             .await?;
@@ -59,6 +88,7 @@ impl AuditTrail for PostgresStorage {
                 received_at: r.get(5),
                 server_seq: r.get::<_, Option<i64>>(6).map(to_u64),
                 outcome_json: r.get(7),
+                text_gone: text_gone(r, 8),
             })
             .collect())
     }
@@ -68,8 +98,11 @@ impl AuditTrail for PostgresStorage {
             .client()
             .await?
             .query(
-                "SELECT device_id, op, outcome, received_at FROM op_log WHERE record_id = $1
-                 ORDER BY received_at DESC, device_id DESC, device_seq DESC LIMIT $2",
+                "SELECT l.device_id, l.op, l.outcome, l.received_at,
+                        l.op IS NULL, d.disposed_at, d.disposed_by, d.reason, o.collar_number, o.body ->> 'name'
+                 FROM op_log l LEFT JOIN disposals d ON d.seq = l.disposed LEFT JOIN officers o ON o.id = d.disposed_by
+                 WHERE l.record_id = $1
+                 ORDER BY l.received_at DESC, l.device_id DESC, l.device_seq DESC LIMIT $2",
                 &[&id.0, &i64::from(limit)],
             )
             .await?;
@@ -77,7 +110,8 @@ impl AuditTrail for PostgresStorage {
             .iter()
             .map(|r| RecordOp {
                 device_id: DeviceId(r.get(0)),
-                op_json: r.get(1),
+                op_json: r.get::<_, Option<String>>(1).unwrap_or_default(),
+                text_gone: text_gone(r, 4),
                 outcome_json: r.get(2),
                 received_at: r.get(3),
             })

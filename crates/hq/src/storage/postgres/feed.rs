@@ -18,13 +18,15 @@ use uuid::Uuid;
 
 /// The advisory lock every push takes (this class, then a hash of the schema the tables live
 /// in), so every HQ process writing the same tables queues on the same lock.
-const PUSH_LOCK_CLASS: i32 = 0x6270_7368; // "bpsh"
+pub(super) const PUSH_LOCK_CLASS: i32 = 0x6270_7368; // "bpsh"
 
 const LOAD_OUTCOMES: &str =
     "SELECT device_seq, outcome FROM op_log WHERE device_id = $1 AND device_seq = ANY($2)";
-const LOAD_STATES: &str = "SELECT id, state FROM records WHERE id = ANY($1)";
+const LOAD_STATES: &str = "SELECT id, state, disposal_pending FROM records WHERE id = ANY($1)";
+/// Records of the batch disposed of at HQ: their ops are refused and not kept.
+const LOAD_DISPOSED: &str = "SELECT record_id, seq FROM disposals WHERE record_id = ANY($1)";
 const COPY_LOG: &str = "COPY op_log (device_id, device_seq, record_id, kind, author, op, outcome,
-    received_at, server_seq, prev_hash, hash) FROM STDIN BINARY";
+    received_at, server_seq, prev_hash, hash, op_sha256, disposed) FROM STDIN BINARY";
 const LOG_TYPES: &[Type] = &[
     Type::UUID,
     Type::INT8,
@@ -37,15 +39,19 @@ const LOG_TYPES: &[Type] = &[
     Type::INT8,
     Type::TEXT,
     Type::TEXT,
+    Type::TEXT,
+    Type::INT8,
 ];
-const COPY_RECORDS: &str =
-    "COPY records (id, kind, state, facts, server_seq, answered_ms) FROM STDIN BINARY";
+const COPY_RECORDS: &str = "COPY records (id, kind, state, facts, server_seq, answered_ms,
+    review_on, created_ms) FROM STDIN BINARY";
 const RECORD_TYPES: &[Type] = &[
     Type::UUID,
     Type::TEXT,
     Type::TEXT,
     Type::JSONB,
     Type::INT8,
+    Type::INT8,
+    Type::DATE,
     Type::INT8,
 ];
 /// Re-files records already held at their new sequence under the keys they had (keys stick).
@@ -68,9 +74,10 @@ const CHANGES_FOR: &str = "SELECT r.server_seq, r.id, r.state, r.facts::text FRO
 /// `LEAST` ignores NULLs, so a concern's first answer is kept.
 const UPDATE_RECORDS: &str = "UPDATE records AS r
     SET kind = t.kind, state = t.state, facts = t.facts, server_seq = t.seq,
-        answered_ms = LEAST(r.answered_ms, t.answered)
-    FROM UNNEST($1::uuid[], $2::text[], $3::text[], $4::jsonb[], $5::bigint[], $6::bigint[])
-        AS t(id, kind, state, facts, seq, answered)
+        answered_ms = LEAST(r.answered_ms, t.answered), review_on = t.review_on
+    FROM UNNEST($1::uuid[], $2::text[], $3::text[], $4::jsonb[], $5::bigint[], $6::bigint[],
+                $7::date[])
+        AS t(id, kind, state, facts, seq, answered, review_on)
     WHERE r.id = t.id";
 
 #[async_trait]
@@ -117,7 +124,7 @@ impl Feed for PostgresStorage {
             .into_iter()
             .collect();
         // Independent reads, pipelined on the one connection.
-        let (outcomes, states, head) = tokio::try_join!(
+        let (outcomes, states, disposed, head) = tokio::try_join!(
             async {
                 if retried.is_empty() {
                     return Ok(Vec::new());
@@ -132,6 +139,13 @@ impl Feed for PostgresStorage {
                 let stmt = tx.prepare_cached(LOAD_STATES).await?;
                 tx.query(&stmt, &[&ids]).await
             },
+            async {
+                if ids.is_empty() {
+                    return Ok(Vec::new());
+                }
+                let stmt = tx.prepare_cached(LOAD_DISPOSED).await?;
+                tx.query(&stmt, &[&ids]).await
+            },
             tx.query_one("SELECT value FROM meta WHERE key = 'server_head'", &[]),
         )?;
         for r in &outcomes {
@@ -141,9 +155,19 @@ impl Feed for PostgresStorage {
         for r in &states {
             existing.insert(r.get::<_, Uuid>(0));
             let id = RecordId(r.get(0));
+            if r.get::<_, i64>(2) != 0 {
+                // Waiting to be erased: as good as disposed of.
+                loaded.disposed.insert(id, 0);
+                continue;
+            }
             loaded
                 .states
                 .insert(id, serde_json::from_str::<RecordState>(r.get(1))?);
+        }
+        for r in &disposed {
+            loaded
+                .disposed
+                .insert(RecordId(r.get(0)), to_u64(r.get(1)));
         }
         loaded.server_head = to_u64(head.get(0));
 
@@ -172,6 +196,8 @@ impl Feed for PostgresStorage {
                         &row.server_seq.map(to_i64),
                         &row.prev_hash,
                         &row.hash,
+                        &row.op_sha256,
+                        &row.disposed.map(to_i64),
                     ])
                     .await?;
             }
@@ -197,6 +223,8 @@ impl Feed for PostgresStorage {
                         &Json(&r.facts),
                         &to_i64(r.server_seq),
                         &r.answered_ms.map(to_i64),
+                        &r.review_on,
+                        &to_i64(r.state.created.hlc.wall_ms),
                     ])
                     .await?;
             }
@@ -208,6 +236,7 @@ impl Feed for PostgresStorage {
         let facts: Vec<Json<&AccessFacts>> = held.iter().map(|r| Json(&r.facts)).collect();
         let seqs: Vec<i64> = held.iter().map(|r| to_i64(r.server_seq)).collect();
         let answered: Vec<Option<i64>> = held.iter().map(|r| r.answered_ms.map(to_i64)).collect();
+        let reviews: Vec<Option<chrono::NaiveDate>> = held.iter().map(|r| r.review_on).collect();
         let next = to_i64(plan.next_seq);
         let server_head = to_i64(plan.server_head);
         let (mut file_keys, mut file_seqs, mut file_ids) = (Vec::new(), Vec::new(), Vec::new());
@@ -237,7 +266,10 @@ impl Feed for PostgresStorage {
                     return Ok(0);
                 }
                 let stmt = tx.prepare_cached(UPDATE_RECORDS).await?;
-                tx.execute(&stmt, &[&ids, &kinds, &states, &facts, &seqs, &answered])
+                tx.execute(
+                    &stmt,
+                    &[&ids, &kinds, &states, &facts, &seqs, &answered, &reviews],
+                )
                     .await
             },
             async {

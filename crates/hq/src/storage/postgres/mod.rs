@@ -17,6 +17,7 @@ mod directory;
 mod feed;
 mod migrations;
 mod records;
+mod retention;
 mod sessions;
 mod targets;
 mod throttle;

@@ -2,23 +2,93 @@
 
 use super::{device_id, parse_t, record_id, t, to_u64, SqliteStorage};
 use crate::dashboard::audit::{AccessEntry, OpLogEntry};
-use crate::storage::{AccessQuery, AuditTrail, LoggedOp, OpLogQuery, RecordOp, Result};
+use crate::storage::{
+    text_gone_words, AccessQuery, AuditTrail, LoggedOp, OpLogQuery, RecordOp, Result,
+};
 use async_trait::async_trait;
 use beatbook_domain::{DeviceId, OfficerId, RecordId};
+use rusqlite::{Connection, OptionalExtension};
+use std::collections::HashMap;
+
+/// The words shown in place of cleared op texts, each disposal looked up once.
+#[derive(Default)]
+struct TextGone(HashMap<i64, String>);
+
+impl TextGone {
+    fn words(&mut self, c: &Connection, disposed: Option<i64>) -> Result<String> {
+        let seq = disposed.unwrap_or_default();
+        if let Some(w) = self.0.get(&seq) {
+            return Ok(w.clone());
+        }
+        let found = if seq > 0 {
+            c.prepare_cached(
+                "SELECT d.disposed_at, d.disposed_by, d.reason, o.collar_number, json_extract(o.body, '$.name')
+                 FROM disposals d LEFT JOIN officers o ON o.id = d.disposed_by WHERE d.seq = ?1",
+            )?
+            .query_row([seq], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, Option<String>>(3)?,
+                    r.get::<_, Option<String>>(4)?,
+                ))
+            })
+            .optional()?
+        } else {
+            None
+        };
+        let words = match found {
+            Some((at, by, reason, collar, name)) => {
+                let who = officer_name(&by, collar, name);
+                text_gone_words(Some((parse_t(&at)?, &who, &reason)))
+            }
+            None => text_gone_words(None),
+        };
+        self.0.insert(seq, words.clone());
+        Ok(words)
+    }
+}
+
+/// "Sam Patel (PC2290)", or the id when HQ does not list the officer (`HQ` for the sweep).
+fn officer_name(id: &str, collar: Option<String>, name: Option<String>) -> String {
+    match (name, collar) {
+        (Some(n), Some(c)) => format!("{n} ({c})"),
+        _ => id.to_owned(),
+    }
+}
 
 #[async_trait]
 impl AuditTrail for SqliteStorage {
     async fn op_log(&self, device: DeviceId) -> Result<Vec<LoggedOp>> {
         self.call(move |c| {
             let mut stmt = c.prepare(
-                "SELECT device_seq, op, outcome, received_at, prev_hash, hash FROM op_log WHERE device_id = ?1 ORDER BY device_seq",
+                "SELECT device_seq, op, outcome, received_at, prev_hash, hash, op_sha256, disposed FROM op_log WHERE device_id = ?1 ORDER BY device_seq",
             )?;
             let rows = stmt.query_map([device.to_string()], |r| {
-                Ok((r.get::<_, i64>(0)?, r.get(1)?, r.get(2)?, r.get::<_, String>(3)?, r.get(4)?, r.get(5)?))
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, Option<String>>(1)?,
+                    r.get(2)?,
+                    r.get::<_, String>(3)?,
+                    r.get(4)?,
+                    r.get(5)?,
+                    r.get(6)?,
+                    r.get::<_, Option<i64>>(7)?,
+                ))
             })?;
             rows.map(|r| {
-                let (seq, op_json, outcome_json, at, prev_hash, hash) = r?;
-                Ok(LoggedOp { device_seq: to_u64(seq), op_json, outcome_json, received_at: parse_t(&at)?, prev_hash, hash })
+                let (seq, op_json, outcome_json, at, prev_hash, hash, op_sha256, disposed) = r?;
+                Ok(LoggedOp {
+                    device_seq: to_u64(seq),
+                    op_json: op_json.unwrap_or_default(),
+                    op_sha256,
+                    disposed: disposed.map(to_u64),
+                    outcome_json,
+                    received_at: parse_t(&at)?,
+                    prev_hash,
+                    hash,
+                })
             })
             .collect()
         })
@@ -29,7 +99,7 @@ impl AuditTrail for SqliteStorage {
         let q = query.clone();
         self.call(move |c| {
             let mut stmt = c.prepare_cached(
-                "SELECT device_id, device_seq, record_id, kind, author, received_at, server_seq, outcome FROM op_log
+                "SELECT device_id, device_seq, record_id, kind, author, received_at, server_seq, outcome, op IS NULL, disposed FROM op_log
                  WHERE (?1 IS NULL OR device_id = ?1) AND (?2 IS NULL OR record_id = ?2) AND (?3 IS NULL OR author = ?3)
                    AND (?4 IS NULL OR received_at >= ?4) AND (?5 IS NULL OR received_at <= ?5)
                  ORDER BY received_at DESC, device_id, device_seq DESC LIMIT ?6",
@@ -53,12 +123,17 @@ impl AuditTrail for SqliteStorage {
                         r.get::<_, String>(5)?,
                         r.get::<_, Option<i64>>(6)?,
                         r.get::<_, String>(7)?,
+                        r.get::<_, bool>(8)?,
+                        r.get::<_, Option<i64>>(9)?,
                     ))
                 },
             )?;
-            rows.map(|r| {
-                let (device, seq, record, kind, author, at, server_seq, outcome_json) = r?;
+            let rows = rows.collect::<rusqlite::Result<Vec<_>>>()?;
+            let mut gone = TextGone::default();
+            rows.into_iter().map(|row| {
+                let (device, seq, record, kind, author, at, server_seq, outcome_json, cleared, disposed) = row;
                 Ok(OpLogEntry {
+                    text_gone: if cleared { Some(gone.words(&*c, disposed)?) } else { None },
                     device_id: device_id(&device)?,
                     device_seq: to_u64(seq),
                     record_id: record_id(&record)?,
@@ -77,23 +152,30 @@ impl AuditTrail for SqliteStorage {
     async fn record_ops(&self, id: RecordId, limit: u32) -> Result<Vec<RecordOp>> {
         self.call(move |c| {
             let mut stmt = c.prepare_cached(
-                "SELECT device_id, op, outcome, received_at FROM op_log WHERE record_id = ?1
+                "SELECT device_id, op, outcome, received_at, disposed FROM op_log WHERE record_id = ?1
                  ORDER BY received_at DESC, rowid DESC LIMIT ?2",
             )?;
             let rows = stmt.query_map((id.to_string(), i64::from(limit)), |r| {
                 Ok((
                     r.get::<_, String>(0)?,
-                    r.get::<_, String>(1)?,
+                    r.get::<_, Option<String>>(1)?,
                     r.get::<_, String>(2)?,
                     r.get::<_, String>(3)?,
+                    r.get::<_, Option<i64>>(4)?,
                 ))
             })?;
+            let rows = rows.collect::<rusqlite::Result<Vec<_>>>()?;
+            let mut gone = TextGone::default();
             let mut out = rows
-                .map(|r| {
-                    let (device, op_json, outcome_json, at) = r?;
+                .into_iter()
+                .map(|(device, op_json, outcome_json, at, disposed)| {
                     Ok(RecordOp {
                         device_id: device_id(&device)?,
-                        op_json,
+                        text_gone: match op_json {
+                            Some(_) => None,
+                            None => Some(gone.words(&*c, disposed)?),
+                        },
+                        op_json: op_json.unwrap_or_default(),
                         outcome_json,
                         received_at: parse_t(&at)?,
                     })

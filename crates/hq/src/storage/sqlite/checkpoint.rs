@@ -39,7 +39,8 @@ pub struct Checkpointer {
 impl Checkpointer {
     pub fn start(path: &Path) -> Result<Self> {
         let conn = Connection::open(path)?;
-        conn.execute_batch("PRAGMA busy_timeout = 10000;")?;
+        // Every connection zeroes what it frees (see `SqliteStorage::open`).
+        conn.execute_batch("PRAGMA busy_timeout = 10000; PRAGMA secure_delete = ON;")?;
         let signal: Arc<(Mutex<Signal>, Condvar)> = Arc::default();
         let theirs = signal.clone();
         std::thread::Builder::new()

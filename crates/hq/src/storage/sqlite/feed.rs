@@ -26,16 +26,30 @@ impl Feed for SqliteStorage {
             let mut loaded = Loaded { next_seq: to_u64(next_seq), chain_head, ..Loaded::default() };
             {
                 let mut outcome = tx.prepare_cached("SELECT outcome FROM op_log WHERE device_id = ?1 AND device_seq = ?2")?;
-                let mut state = tx.prepare_cached("SELECT state FROM records WHERE id = ?1")?;
+                let mut state = tx.prepare_cached("SELECT state, disposal_pending FROM records WHERE id = ?1")?;
+                let mut disposal = tx.prepare_cached("SELECT seq FROM disposals WHERE record_id = ?1")?;
                 for &(device_seq, record_id) in &ops {
                     if device_seq < loaded.next_seq {
                         if let Some(o) = outcome.query_row((&dev, to_i64(device_seq)), |r| r.get::<_, String>(0)).optional()? {
                             loaded.logged.insert(device_seq, o);
                         }
                     }
-                    if let std::collections::hash_map::Entry::Vacant(e) = loaded.states.entry(record_id) {
-                        if let Some(s) = state.query_row([record_id.to_string()], |r| r.get::<_, String>(0)).optional()? {
-                            e.insert(serde_json::from_str::<RecordState>(&s)?);
+                    if loaded.states.contains_key(&record_id) || loaded.disposed.contains_key(&record_id) {
+                        continue;
+                    }
+                    let id = record_id.to_string();
+                    match state.query_row([&id], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))).optional()? {
+                        // Waiting to be erased: as good as disposed of.
+                        Some((_, pending)) if pending != 0 => {
+                            loaded.disposed.insert(record_id, 0);
+                        }
+                        Some((s, _)) => {
+                            loaded.states.insert(record_id, serde_json::from_str::<RecordState>(&s)?);
+                        }
+                        None => {
+                            if let Some(seq) = disposal.query_row([&id], |r| r.get::<_, i64>(0)).optional()? {
+                                loaded.disposed.insert(record_id, to_u64(seq));
+                            }
                         }
                     }
                 }
@@ -50,8 +64,8 @@ impl Feed for SqliteStorage {
             let now = t(Utc::now());
             {
                 let mut log = tx.prepare_cached(
-                    "INSERT INTO op_log (device_id, device_seq, record_id, kind, author, op, outcome, received_at, server_seq, prev_hash, hash)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                    "INSERT INTO op_log (device_id, device_seq, record_id, kind, author, op, outcome, received_at, server_seq, prev_hash, hash, op_sha256, disposed)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
                 )?;
                 for row in &plan.log {
                     log.execute(rusqlite::params![
@@ -66,18 +80,30 @@ impl Feed for SqliteStorage {
                         row.server_seq.map(to_i64),
                         row.prev_hash,
                         row.hash,
+                        row.op_sha256,
+                        row.disposed.map(to_i64),
                     ])?;
                 }
                 let mut rec = tx.prepare_cached(
-                    "INSERT INTO records (id, kind, state, facts, server_seq, answered_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+                    "INSERT INTO records (id, kind, state, facts, server_seq, answered_ms, review_on, created_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
                      ON CONFLICT (id) DO UPDATE SET kind = excluded.kind, state = excluded.state, facts = excluded.facts, server_seq = excluded.server_seq,
-                       answered_ms = COALESCE(MIN(records.answered_ms, excluded.answered_ms), records.answered_ms, excluded.answered_ms)",
+                       answered_ms = COALESCE(MIN(records.answered_ms, excluded.answered_ms), records.answered_ms, excluded.answered_ms),
+                       review_on = excluded.review_on, created_ms = excluded.created_ms",
                 )?;
                 let mut old_keys = tx.prepare_cached("DELETE FROM record_audience WHERE record_id = ?1 RETURNING key")?;
                 let mut file = tx.prepare_cached("INSERT INTO record_audience (key, server_seq, record_id) VALUES (?1, ?2, ?3)")?;
                 for r in &plan.records {
                     let id = r.state.id.to_string();
-                    rec.execute((&id, r.state.kind.as_str(), &r.state_json, serde_json::to_string(&r.facts)?, to_i64(r.server_seq), r.answered_ms.map(to_i64)))?;
+                    rec.execute(rusqlite::params![
+                        &id,
+                        r.state.kind.as_str(),
+                        &r.state_json,
+                        serde_json::to_string(&r.facts)?,
+                        to_i64(r.server_seq),
+                        r.answered_ms.map(to_i64),
+                        r.review_on.map(|d| d.to_string()),
+                        to_i64(r.state.created.hlc.wall_ms),
+                    ])?;
                     let mut keys = audience(&r.facts);
                     if existed.contains(&r.state.id) {
                         // Keys stick, so whoever could see an earlier version hears of this one.

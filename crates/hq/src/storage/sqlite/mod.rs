@@ -1,4 +1,6 @@
-//! The embedded backend: one SQLite file, WAL, `synchronous=FULL`. Writes are serialised by
+//! The embedded backend: one SQLite file, WAL, `synchronous=FULL`, `secure_delete` (what a
+//! deletion frees is overwritten with zeros, so an erased record leaves no bytes behind once
+//! the WAL is checkpointed: see `Retention::compact_after_disposal`). Writes are serialised by
 //! SQLite itself (one writer), so server sequences are handed out in commit order. One file per
 //! resource; every query runs on the one connection, off the async runtime.
 
@@ -9,6 +11,7 @@ mod directory;
 mod feed;
 mod migrations;
 mod records;
+mod retention;
 mod sessions;
 mod targets;
 mod throttle;
@@ -75,7 +78,7 @@ impl SqliteStorage {
         conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get::<_, String>(0))?;
         conn.execute_batch(
             "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;
-             PRAGMA cache_size = -65536;",
+             PRAGMA cache_size = -65536; PRAGMA secure_delete = ON;",
         )?;
         migrations::run(&mut conn)?;
         let page_size: i64 = conn.query_row("PRAGMA page_size", [], |r| r.get(0))?;

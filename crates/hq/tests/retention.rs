@@ -1,0 +1,656 @@
+//! The records lifecycle at HQ, driven over HTTP (the real router, in process) against SQLite
+//! always and PostgreSQL (see `support`): a records manager's review queue and decisions, the
+//! disposals feed tablets read, photo files erased, the force's sweep, and an erasure cut
+//! halfway that finishes at the next resume. Devices here are headless: they enrol, sign in and
+//! push through the same `/api/v1` endpoints as the tablet.
+
+use axum::body::Body;
+use axum::http::{header, Method, Request, StatusCode};
+use beatbook_domain::concern::{Concern, NewConcern};
+use beatbook_domain::intel::{
+    Grade, HandlingCode, IntelAssessment, IntelReport, ReviewState, SecurityMarking,
+    SourceEvaluation,
+};
+use beatbook_domain::patrol::PatrolLog;
+use beatbook_domain::people::{Officer, Role};
+use beatbook_domain::photo::PhotoRef;
+use beatbook_domain::retention::PastReview;
+use beatbook_domain::{AreaId, DeviceId, Hlc, OfficerId, Op, OpAction, Record, RecordId, RecordKind};
+use beatbook_hq::{admin, HqSettings, HqState};
+use chrono::{Days, Duration, NaiveDate, Utc};
+use serde_json::{json, Value};
+use sha2::{Digest, Sha256};
+use std::path::PathBuf;
+use std::sync::Arc;
+use support::{story, Db, FromDb};
+use tower::ServiceExt;
+
+mod support;
+
+const PASSWORD: &str = "demo-password-1";
+/// The records manager the stories add.
+const RM: &str = "RM0101";
+
+#[derive(Clone)]
+struct Hq {
+    router: axum::Router,
+    state: HqState,
+    photos: PathBuf,
+    _dir: Arc<tempfile::TempDir>,
+}
+
+impl FromDb for Hq {
+    /// HQ on the story's database, with the demo areas, teams and officers, a records manager,
+    /// and its photos in a temp dir.
+    async fn from_db(db: Db) -> Self {
+        let storage = db.open().await;
+        admin::seed_demo(storage.as_ref(), PASSWORD).await.unwrap();
+        let rm = Officer {
+            id: OfficerId::new(RM),
+            collar_number: RM.into(),
+            name: "Jo Reid".into(),
+            role: Role::RecordsManager,
+            teams: vec![],
+        };
+        admin::put_officer(storage.as_ref(), &rm, Some(PASSWORD))
+            .await
+            .unwrap();
+        let dir = Arc::new(tempfile::tempdir().unwrap());
+        let photos = dir.path().join("photos");
+        let settings = HqSettings {
+            photos_dir: Some(photos.clone()),
+            ..HqSettings::default()
+        };
+        let state = HqState::new(storage, Arc::new(settings));
+        Hq {
+            router: beatbook_hq::router(state.clone()),
+            state,
+            photos,
+            _dir: dir,
+        }
+    }
+}
+
+struct Answer {
+    status: StatusCode,
+    body: Value,
+    text: String,
+}
+
+impl Hq {
+    /// The same HQ with other settings (as another process configured so would be).
+    fn with_settings(&self, change: impl FnOnce(&mut HqSettings)) -> HqState {
+        let mut settings = (*self.state.settings).clone();
+        change(&mut settings);
+        HqState::new(self.state.storage.clone(), Arc::new(settings))
+    }
+
+    async fn send(&self, req: Request<Body>) -> Answer {
+        let resp = self.router.clone().oneshot(req).await.unwrap();
+        let status = resp.status();
+        let bytes = axum::body::to_bytes(resp.into_body(), usize::MAX)
+            .await
+            .unwrap();
+        let text = String::from_utf8_lossy(&bytes).into_owned();
+        let body = serde_json::from_str(&text).unwrap_or(Value::Null);
+        Answer { status, body, text }
+    }
+
+    async fn call(&self, method: Method, path: &str, token: &str, body: Option<Value>) -> Answer {
+        let req = Request::builder()
+            .method(method)
+            .uri(path)
+            .header(header::AUTHORIZATION, format!("Bearer {token}"));
+        let req = match body {
+            Some(b) => req
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(Body::from(b.to_string())),
+            None => req.body(Body::empty()),
+        }
+        .unwrap();
+        self.send(req).await
+    }
+
+    async fn get(&self, path: &str, token: &str) -> Answer {
+        self.call(Method::GET, path, token, None).await
+    }
+
+    async fn post(&self, path: &str, token: &str, body: Value) -> Answer {
+        self.call(Method::POST, path, token, Some(body)).await
+    }
+
+    async fn sign_in(&self, collar: &str) -> String {
+        let req = Request::post("/api/v1/hq/login")
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(
+                json!({"collar_number": collar, "password": PASSWORD}).to_string(),
+            ))
+            .unwrap();
+        let a = self.send(req).await;
+        assert_eq!(a.status, StatusCode::OK, "{collar}: {}", a.text);
+        a.body["token"].as_str().unwrap().to_owned()
+    }
+
+    /// The queue's ids for a query string (`within_days=30&kind=concern`).
+    async fn queue(&self, token: &str, query: &str) -> (Vec<RecordId>, Value) {
+        let a = self
+            .get(&format!("/api/v1/hq/retention/queue?{query}"), token)
+            .await;
+        assert_eq!(a.status, StatusCode::OK, "{query}: {}", a.text);
+        let ids = a.body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i["id"].as_str().unwrap().parse().unwrap())
+            .collect();
+        (ids, a.body)
+    }
+
+    async fn decide(&self, token: &str, records: &[RecordId], decision: Value, reason: &str) -> Answer {
+        self.post(
+            "/api/v1/hq/retention/decisions",
+            token,
+            json!({"records": records, "decision": decision, "reason": reason}),
+        )
+        .await
+    }
+
+    fn photo_files(&self, sha256: &str) -> Vec<PathBuf> {
+        [
+            self.photos.join(sha256),
+            self.photos.join(format!("{sha256}.json")),
+            self.photos.join("partial").join(sha256),
+        ]
+        .into_iter()
+        .filter(|p| p.exists())
+        .collect()
+    }
+}
+
+/// A headless device: enrols with a code, signs in, pushes records, over HTTP.
+struct Device {
+    id: DeviceId,
+    officer: OfficerId,
+    token: String,
+    seq: u64,
+}
+
+impl Device {
+    async fn enrol(hq: &Hq, collar: &str) -> Device {
+        let code = admin::enrolment_code(hq.state.storage.as_ref(), 1)
+            .await
+            .unwrap();
+        let id = DeviceId::new();
+        let enrol = Request::post("/api/v1/enrol")
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(
+                json!({"code": code, "device_id": id, "device_name": format!("Tablet of {collar}"), "app_version": "0.1.0"}).to_string(),
+            ))
+            .unwrap();
+        let a = hq.send(enrol).await;
+        assert_eq!(a.status, StatusCode::OK, "{}", a.text);
+        let secret = a.body["device_secret"].as_str().unwrap().to_owned();
+        let login = Request::post("/api/v1/login")
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(
+                json!({"device_id": id, "device_secret": secret, "collar_number": collar, "password": PASSWORD}).to_string(),
+            ))
+            .unwrap();
+        let a = hq.send(login).await;
+        assert_eq!(a.status, StatusCode::OK, "{}", a.text);
+        Device {
+            id,
+            officer: OfficerId::new(collar),
+            token: a.body["access_token"].as_str().unwrap().to_owned(),
+            seq: 0,
+        }
+    }
+
+    async fn create<R: Record>(&mut self, hq: &Hq, record: &R) -> RecordId {
+        let id = RecordId::new();
+        self.seq += 1;
+        let op = Op {
+            device_id: self.id,
+            device_seq: self.seq,
+            record_id: id,
+            kind: R::KIND,
+            author: self.officer.clone(),
+            hlc: Hlc::new(u64::try_from(Utc::now().timestamp_millis()).unwrap(), 0),
+            action: OpAction::Put {
+                fields: record.writes_from(None).unwrap(),
+            },
+        };
+        let a = hq
+            .post("/api/v1/sync/push", &self.token, json!({"ops": [op]}))
+            .await;
+        assert_eq!(a.status, StatusCode::OK, "{}", a.text);
+        assert_eq!(a.body["results"][0]["outcome"], "applied", "{}", a.text);
+        id
+    }
+
+    /// Upload a photo a record lists, in one chunk.
+    async fn upload(&self, hq: &Hq, record: RecordId, bytes: &[u8]) {
+        let sha256 = hex::encode(Sha256::digest(bytes));
+        let req = Request::put(format!("/api/v1/photos/{sha256}?offset=0"))
+            .header(header::AUTHORIZATION, format!("Bearer {}", self.token))
+            .header(header::CONTENT_TYPE, "image/jpeg")
+            .header("photo-size", bytes.len().to_string())
+            .header("photo-record", record.to_string())
+            .body(Body::from(bytes.to_vec()))
+            .unwrap();
+        let a = hq.send(req).await;
+        assert_eq!(a.status, StatusCode::OK, "{}", a.text);
+        assert_eq!(a.body["verified"], true, "{}", a.text);
+    }
+
+    /// Every record id a device's disposals feed lists from the start.
+    async fn disposals(&self, hq: &Hq) -> Vec<RecordId> {
+        let a = hq
+            .get("/api/v1/sync/disposals?after=0&limit=5000", &self.token)
+            .await;
+        assert_eq!(a.status, StatusCode::OK, "{}", a.text);
+        assert_eq!(a.body["more"], false);
+        serde_json::from_value(a.body["records"].clone()).unwrap()
+    }
+
+    async fn pulled(&self, hq: &Hq) -> Vec<RecordId> {
+        let a = hq
+            .get("/api/v1/sync/pull?after=0&limit=5000", &self.token)
+            .await;
+        assert_eq!(a.status, StatusCode::OK, "{}", a.text);
+        a.body["records"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["id"].as_str().unwrap().parse().unwrap())
+            .collect()
+    }
+}
+
+fn today() -> NaiveDate {
+    Utc::now().date_naive()
+}
+
+/// A concern reported seven years ago, due for review `due_in_days` from today (negative:
+/// overdue).
+fn concern(description: &str, area: &str, due_in_days: i64) -> Concern {
+    let new: NewConcern = serde_json::from_value(json!({
+        "category": {"kind": "asb", "type": "nuisance", "heading": "street_drinking"},
+        "description": description,
+        "location": {"lat": 51.539, "lon": -0.1426, "place": "Camden Town station"},
+    }))
+    .unwrap();
+    let mut c = new.into_concern(Utc::now(), vec![AreaId::new(area)]).1;
+    c.reported_at = Utc::now() - Duration::days(7 * 365);
+    c.retention_review = today() + Duration::days(due_in_days);
+    c
+}
+
+/// A patrol three years ago, due for review `due_in_days` from today.
+fn patrol(notes: &str, due_in_days: i64) -> PatrolLog {
+    let started = Utc::now() - Duration::days(3 * 365);
+    PatrolLog {
+        area_id: AreaId::new("tc-camden-town"),
+        hotspot: None,
+        started_at: started,
+        ended_at: Some(started + Duration::hours(2)),
+        notes: notes.into(),
+        retention_review: today() + Duration::days(due_in_days),
+    }
+}
+
+fn intel(content: &str, due_in_days: i64) -> IntelReport {
+    IntelReport {
+        grade: Grade {
+            source: SourceEvaluation::Untested,
+            intelligence: IntelAssessment::C,
+            handling: HandlingCode::P,
+        },
+        security: SecurityMarking::Official,
+        content: content.into(),
+        checks_made: "PNC checked".into(),
+        threat_to_life: false,
+        location: None,
+        areas: vec![AreaId::new("tc-camden-town")],
+        source_id: None,
+        review_state: ReviewState::Submitted,
+        disseminated_to: vec![],
+        legacy_grade: None,
+        submitted_at: Utc::now() - Duration::days(7 * 365),
+        retention_review: today() + Duration::days(due_in_days),
+    }
+}
+
+/// A concern listing a photo of `bytes`, pushed and uploaded; its id and the photo's name.
+async fn concern_with_photo(hq: &Hq, device: &mut Device, description: &str, bytes: &[u8]) -> (RecordId, String) {
+    let sha256 = hex::encode(Sha256::digest(bytes));
+    let mut c = concern(description, "tc-kentish-town", -10);
+    c.photos = vec![PhotoRef {
+        sha256: sha256.clone(),
+        mime: "image/jpeg".into(),
+        bytes: bytes.len() as u64,
+    }];
+    let id = device.create(hq, &c).await;
+    device.upload(hq, id, bytes).await;
+    assert_eq!(hq.photo_files(&sha256).len(), 2, "the photo and its .json");
+    (id, sha256)
+}
+
+fn sorted(mut ids: Vec<RecordId>) -> Vec<RecordId> {
+    ids.sort();
+    ids
+}
+
+// ---------------------------------------------------------------------------------------------
+
+story!(a_records_manager_reviews_retains_and_disposes);
+async fn a_records_manager_reviews_retains_and_disposes(hq: Hq) {
+    let mut tablet = Device::enrol(&hq, "PC4127").await;
+    let a = tablet
+        .create(&hq, &concern("Overdue concern in Camden", "tc-camden-town", -30))
+        .await;
+    let (b, photo) =
+        concern_with_photo(&hq, &mut tablet, "Overdue concern in Kentish Town", b"a photo of graffiti").await;
+    let soon = tablet
+        .create(&hq, &concern("Due in twenty days", "tc-camden-town", 20))
+        .await;
+    let later = tablet
+        .create(&hq, &concern("Due next year", "tc-camden-town", 400))
+        .await;
+    let p = tablet.create(&hq, &patrol("Quiet patrol", -5)).await;
+    let i = tablet
+        .create(&hq, &intel("Distinctive raw intelligence words", -3))
+        .await;
+    let rm = hq.sign_in(RM).await;
+
+    // The queue: overdue by default, a window, a kind, an area, a team.
+    let (overdue, body) = hq.queue(&rm, "").await;
+    assert_eq!(sorted(overdue.clone()), sorted(vec![a, b, p, i]), "{body}");
+    assert_eq!(body["total"], 4);
+    // Oldest review date first.
+    assert_eq!(overdue[0], a);
+    // Intelligence is named by its kind, never by its content.
+    assert!(!body.to_string().contains("Distinctive raw intelligence"), "{body}");
+    let item = |body: &Value, id: RecordId| {
+        body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|x| x["id"] == json!(id))
+            .cloned()
+            .unwrap()
+    };
+    assert_eq!(item(&body, i)["title"], "Intelligence report");
+    assert_eq!(item(&body, a)["kind_label"], "Concern");
+    assert_eq!(item(&body, b)["areas"], json!(["Kentish Town"]), "{body}");
+    let (within, _) = hq.queue(&rm, "within_days=30").await;
+    assert_eq!(sorted(within), sorted(vec![a, b, soon, p, i]));
+    assert!(!hq.queue(&rm, "within_days=3650").await.0.is_empty());
+    assert!(hq.queue(&rm, "within_days=3650").await.0.contains(&later));
+    assert_eq!(hq.queue(&rm, "kind=patrol_log").await.0, vec![p]);
+    assert_eq!(hq.queue(&rm, "area=tc-kentish-town").await.0, vec![b]);
+    assert!(hq.queue(&rm, "team=dalston-snt").await.0.is_empty());
+    assert_eq!(
+        sorted(hq.queue(&rm, "kind=concern&team=camden-tct").await.0),
+        sorted(vec![a, b])
+    );
+    let bad = hq.get("/api/v1/hq/retention/queue?area=nowhere", &rm).await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST, "{}", bad.text);
+    assert_eq!(bad.body["fields"][0]["field"], "area");
+
+    // Retain: refused without a reason, and past the kind's maximum; nothing changed.
+    let next_year = today() + Days::new(365);
+    let no_reason = hq
+        .decide(&rm, &[a], json!({"decision": "retain", "until": next_year}), " ")
+        .await;
+    assert_eq!(no_reason.status, StatusCode::BAD_REQUEST, "{}", no_reason.text);
+    assert_eq!(no_reason.body["code"], "bad_request");
+    assert_eq!(no_reason.body["fields"][0]["field"], "reason");
+    let too_late = today() + Days::new(7 * 366);
+    let late = hq
+        .decide(&rm, &[a], json!({"decision": "retain", "until": too_late}), "Ongoing problem")
+        .await;
+    assert_eq!(late.status, StatusCode::BAD_REQUEST, "{}", late.text);
+    assert_eq!(late.body["fields"][0]["field"], "until");
+    assert_eq!(late.body["fields"][0]["code"], "too_late");
+    assert!(late.body["message"].as_str().unwrap().contains("within 6 years"), "{}", late.text);
+    let (again, body) = hq.queue(&rm, "").await;
+    assert_eq!(sorted(again), sorted(vec![a, b, p, i]));
+    assert_eq!(item(&body, a)["last"], Value::Null);
+    assert_eq!(body["latest"], json!([]));
+
+    let kept = hq
+        .decide(&rm, &[a], json!({"decision": "retain", "until": next_year}), "Ongoing problem at the station")
+        .await;
+    assert_eq!(kept.status, StatusCode::OK, "{}", kept.text);
+    assert_eq!(
+        kept.body["decision_words"],
+        format!("retained until {}", next_year.format("%-d %b %Y"))
+    );
+    assert_eq!(kept.body["by_name"], "Jo Reid (RM0101)");
+    assert_eq!(kept.body["count"], 1);
+    assert!(!hq.queue(&rm, "").await.0.contains(&a));
+    let (_, body) = hq.queue(&rm, "within_days=400").await;
+    assert_eq!(item(&body, a)["review_on"], json!(next_year));
+    assert_eq!(item(&body, a)["last"]["reason"], "Ongoing problem at the station");
+
+    // Dispose: gone from HQ, listed in the disposals feed, its photo files removed.
+    assert!(tablet.pulled(&hq).await.contains(&b));
+    let gone = hq
+        .decide(&rm, &[b], json!({"decision": "dispose"}), "No longer needed: resolved in 2019")
+        .await;
+    assert_eq!(gone.status, StatusCode::OK, "{}", gone.text);
+    assert_eq!(gone.body["decision_words"], "disposed of");
+    assert_eq!(tablet.disposals(&hq).await, vec![b]);
+    assert!(hq.photo_files(&photo).is_empty(), "{:?}", hq.photo_files(&photo));
+    assert!(!tablet.pulled(&hq).await.contains(&b));
+    assert!(!hq.queue(&rm, "within_days=3650").await.0.contains(&b));
+    let disposal = hq.state.storage.disposal(b).await.unwrap().unwrap();
+    assert_eq!(disposal.disposed_by, OfficerId::new(RM));
+    assert!(disposal.files_done);
+    // A record disposed of cannot be decided on again.
+    let twice = hq
+        .decide(&rm, &[b], json!({"decision": "dispose"}), "No longer needed")
+        .await;
+    assert_eq!(twice.status, StatusCode::NOT_FOUND, "{}", twice.text);
+
+    // Hold, then dispose: refused (409) with nothing changed.
+    let held = hq
+        .decide(&rm, &[p], json!({"decision": "hold"}), "Complaint 2026/114")
+        .await;
+    assert_eq!(held.status, StatusCode::OK, "{}", held.text);
+    let refused = hq
+        .decide(&rm, &[p, i], json!({"decision": "dispose"}), "Past review")
+        .await;
+    assert_eq!(refused.status, StatusCode::CONFLICT, "{}", refused.text);
+    assert!(refused.body["message"].as_str().unwrap().contains("Complaint 2026/114"), "{}", refused.text);
+    let (after, body) = hq.queue(&rm, "").await;
+    assert_eq!(sorted(after), sorted(vec![p, i]), "both still there: all or nothing");
+    assert_eq!(item(&body, p)["hold"], "Complaint 2026/114");
+    assert_eq!(tablet.disposals(&hq).await, vec![b]);
+    // A record HQ does not hold: 404, nothing changed.
+    let unknown = hq
+        .decide(&rm, &[i, RecordId::new()], json!({"decision": "dispose"}), "Past review")
+        .await;
+    assert_eq!(unknown.status, StatusCode::NOT_FOUND, "{}", unknown.text);
+    assert!(hq.queue(&rm, "").await.0.contains(&i));
+
+    // The decisions log: what was decided, newest first; nothing refused is in it.
+    let log = hq.get("/api/v1/hq/retention/decisions", &rm).await;
+    assert_eq!(log.status, StatusCode::OK, "{}", log.text);
+    let words: Vec<&str> = log
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["decision_words"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        words,
+        vec![
+            "put on hold",
+            "disposed of",
+            &*format!("retained until {}", next_year.format("%-d %b %Y"))
+        ]
+    );
+    let (_, body) = hq.queue(&rm, "").await;
+    assert_eq!(body["latest"].as_array().unwrap().len(), 3);
+
+    // A bulk decision on a filter, with one reason.
+    let bulk = hq
+        .post(
+            "/api/v1/hq/retention/decisions",
+            &rm,
+            json!({"filter": {"within_days": 30, "kind": "concern"}, "decision": {"decision": "hold"}, "reason": "Litigation hold on Camden concerns"}),
+        )
+        .await;
+    assert_eq!(bulk.status, StatusCode::OK, "{}", bulk.text);
+    assert_eq!(bulk.body["count"], 1, "only the concern due in twenty days: {}", bulk.text);
+    let (_, body) = hq.queue(&rm, "within_days=30").await;
+    assert_eq!(item(&body, soon)["hold"], "Litigation hold on Camden concerns");
+}
+
+story!(every_other_role_is_refused_every_retention_endpoint);
+async fn every_other_role_is_refused_every_retention_endpoint(hq: Hq) {
+    let mut tablet = Device::enrol(&hq, "PC4127").await;
+    let a = tablet
+        .create(&hq, &concern("Overdue concern", "tc-camden-town", -30))
+        .await;
+    for collar in ["PS1102", "AN0815", "DC7740", "AD0001"] {
+        let t = hq.sign_in(collar).await;
+        let q = hq.get("/api/v1/hq/retention/queue", &t).await;
+        assert_eq!(q.status, StatusCode::FORBIDDEN, "{collar}: {}", q.text);
+        assert!(q.body["message"].as_str().unwrap().contains("records manager"), "{}", q.text);
+        let d = hq.get("/api/v1/hq/retention/decisions", &t).await;
+        assert_eq!(d.status, StatusCode::FORBIDDEN, "{collar}: {}", d.text);
+        let p = hq
+            .decide(&t, &[a], json!({"decision": "dispose"}), "Not mine to decide")
+            .await;
+        assert_eq!(p.status, StatusCode::FORBIDDEN, "{collar}: {}", p.text);
+    }
+    // A device's token is not a staff session.
+    let q = hq.get("/api/v1/hq/retention/queue", &tablet.token).await;
+    assert_eq!(q.status, StatusCode::UNAUTHORIZED, "{}", q.text);
+    // Nothing changed.
+    let rm = hq.sign_in(RM).await;
+    assert_eq!(hq.queue(&rm, "").await.0, vec![a]);
+    assert!(tablet.disposals(&hq).await.is_empty());
+    assert!(hq.state.storage.decisions(10).await.unwrap().is_empty());
+}
+
+story!(the_sweep_disposes_only_kinds_set_to_dispose_and_never_held_records);
+async fn the_sweep_disposes_only_kinds_set_to_dispose_and_never_held_records(hq: Hq) {
+    let mut tablet = Device::enrol(&hq, "PC4127").await;
+    let old_concern = tablet
+        .create(&hq, &concern("Overdue concern", "tc-camden-town", -30))
+        .await;
+    let old_patrol = tablet.create(&hq, &patrol("Overdue patrol", -30)).await;
+    let held_patrol = tablet.create(&hq, &patrol("Held patrol", -30)).await;
+    let new_patrol = tablet.create(&hq, &patrol("Patrol not yet due", 30)).await;
+    let rm = hq.sign_in(RM).await;
+    let held = hq
+        .decide(&rm, &[held_patrol], json!({"decision": "hold"}), "Inquiry into this patrol")
+        .await;
+    assert_eq!(held.status, StatusCode::OK, "{}", held.text);
+
+    // With every kind waiting in the queue (the default), the sweep disposes of nothing.
+    let report = beatbook_hq::retention::sweep(&hq.state, Utc::now()).await.unwrap();
+    assert_eq!(report.disposed, 0);
+    assert!(tablet.disposals(&hq).await.is_empty());
+
+    let swept = hq.with_settings(|s| {
+        s.retention
+            .past_review
+            .insert(RecordKind::PatrolLog, PastReview::Dispose);
+    });
+    let report = beatbook_hq::retention::sweep(&swept, Utc::now()).await.unwrap();
+    assert_eq!(report.disposed, 1, "{report:?}");
+    assert_eq!(report.erased.records, 1, "{report:?}");
+    assert_eq!(tablet.disposals(&hq).await, vec![old_patrol]);
+    let (left, _) = hq.queue(&rm, "within_days=60").await;
+    assert_eq!(sorted(left), sorted(vec![old_concern, held_patrol, new_patrol]));
+    // The sweep's decision is in the log, as HQ's, with the force's reason.
+    let log = hq.get("/api/v1/hq/retention/decisions", &rm).await;
+    assert_eq!(log.body[0]["by_name"], "HQ (automatic sweep)", "{}", log.text);
+    assert_eq!(log.body[0]["reason"], beatbook_hq::retention::SWEEP_REASON);
+    assert_eq!(log.body[0]["count"], 1);
+    // Run again, it finds nothing more.
+    let again = beatbook_hq::retention::sweep(&swept, Utc::now()).await.unwrap();
+    assert_eq!(again.disposed, 0);
+}
+
+story!(a_disposal_cut_halfway_finishes_at_the_next_resume);
+async fn a_disposal_cut_halfway_finishes_at_the_next_resume(hq: Hq) {
+    use beatbook_domain::retention::Decision;
+    use beatbook_hq::storage::NewDecision;
+    let mut tablet = Device::enrol(&hq, "PC4127").await;
+    let (first, first_photo) =
+        concern_with_photo(&hq, &mut tablet, "Cut before erasure", b"first photo bytes").await;
+    let (second, second_photo) =
+        concern_with_photo(&hq, &mut tablet, "Cut before the photo went", b"second photo bytes").await;
+    let storage = hq.state.storage.clone();
+    let decide = |id: RecordId| NewDecision {
+        at: Utc::now(),
+        officer_id: OfficerId::new(RM),
+        decision: Decision::Dispose,
+        reason: "No longer needed".into(),
+        record_ids: vec![id],
+    };
+
+    // Cut after the decision, before anything was erased: the record is pending, not yet in
+    // the feed, not listed in the queue.
+    storage.decide(&decide(first)).await.unwrap();
+    // Cut after the record was erased, before its photo files went.
+    storage.decide(&decide(second)).await.unwrap();
+    let erased = storage.erase_pending(1).await.unwrap();
+    assert_eq!(erased.len(), 1);
+    let (erased_id, not_yet) = if erased[0].record_id == first {
+        (first, second)
+    } else {
+        (second, first)
+    };
+    assert_eq!(tablet.disposals(&hq).await, vec![erased_id]);
+    assert_eq!(hq.photo_files(&first_photo).len(), 2);
+    assert_eq!(hq.photo_files(&second_photo).len(), 2);
+    let rm = hq.sign_in(RM).await;
+    assert!(hq.queue(&rm, "").await.0.is_empty(), "pending records are not in the queue");
+    assert!(hq.state.storage.disposal(not_yet).await.unwrap().is_none());
+
+    // The next start finishes both.
+    let done = beatbook_hq::retention::resume(&hq.state).await.unwrap();
+    assert_eq!(done.records, 1);
+    assert_eq!(done.photos, 2);
+    assert_eq!(sorted(tablet.disposals(&hq).await), sorted(vec![first, second]));
+    assert!(hq.photo_files(&first_photo).is_empty());
+    assert!(hq.photo_files(&second_photo).is_empty());
+    assert!(storage.disposals_with_files(10).await.unwrap().is_empty());
+    // Nothing left: a second resume does nothing.
+    assert_eq!(
+        beatbook_hq::retention::resume(&hq.state).await.unwrap(),
+        beatbook_hq::retention::Erasure::default()
+    );
+    // The chains still verify.
+    for (device, report) in admin::verify_chains(storage.as_ref()).await.unwrap() {
+        assert!(report.ok, "{device}: {report:?}");
+    }
+}
+
+story!(a_photo_another_record_lists_is_kept_when_one_is_disposed_of);
+async fn a_photo_another_record_lists_is_kept_when_one_is_disposed_of(hq: Hq) {
+    let mut tablet = Device::enrol(&hq, "PC4127").await;
+    let bytes = b"the same photo on two records";
+    let (one, photo) = concern_with_photo(&hq, &mut tablet, "First record", bytes).await;
+    let (two, same) = concern_with_photo(&hq, &mut tablet, "Second record", bytes).await;
+    assert_eq!(photo, same);
+    let rm = hq.sign_in(RM).await;
+    let a = hq
+        .decide(&rm, &[one], json!({"decision": "dispose"}), "No longer needed")
+        .await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.text);
+    assert_eq!(hq.photo_files(&photo).len(), 2, "the other record still lists it");
+    let a = hq
+        .decide(&rm, &[two], json!({"decision": "dispose"}), "No longer needed")
+        .await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.text);
+    assert!(hq.photo_files(&photo).is_empty());
+}
