@@ -453,6 +453,9 @@ pub fn run(args: DeviceArgs) -> Result<ExitCode> {
                     "Sent {} change(s) ({} accepted, {} refused); received {} record(s); {} still waiting.",
                     report.pushed, report.acked, report.rejected, report.pulled, report.pending
                 );
+                if let Some(line) = lifecycle_words(report.disposed, report.dropped) {
+                    println!("{line}");
+                }
             }
             if report.rejected > 0 {
                 eprintln!("Some changes were refused by HQ: see `beatbook device status`.");
@@ -475,6 +478,9 @@ pub fn run(args: DeviceArgs) -> Result<ExitCode> {
                 "last_sync": meta.last_success,
                 "last_error": meta.last_error,
                 "cursor": meta.pull_cursor,
+                "disposal_cursor": meta.disposal_cursor,
+                // Closed records this tablet dropped (HQ still holds them).
+                "dropped_records": store.dropped_count()?,
             });
             if json {
                 println!("{status}");
@@ -503,6 +509,32 @@ pub fn run(args: DeviceArgs) -> Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// What a sync removed from this tablet, in words; nothing when it removed nothing.
+fn lifecycle_words(disposed: u64, dropped: u64) -> Option<String> {
+    let records = |n: u64| match n {
+        1 => "1 record".to_owned(),
+        n => format!("{n} records"),
+    };
+    let mut parts = Vec::new();
+    if disposed > 0 {
+        parts.push(format!("removed {} that HQ disposed of", records(disposed)));
+    }
+    if dropped > 0 {
+        parts.push(format!(
+            "dropped {} closed and untouched for longer than HQ keeps them on tablets (HQ still holds {})",
+            records(dropped),
+            if dropped == 1 { "it" } else { "them" }
+        ));
+    }
+    if parts.is_empty() {
+        return None;
+    }
+    let mut line = parts.join("; ");
+    line[..1].make_ascii_uppercase();
+    line.push('.');
+    Some(line)
 }
 
 /// An end-of-shift outcome as plain facts (the tablet's UI puts them into sentences).
@@ -629,6 +661,29 @@ fn print_rows(rows: &[RecordSummary], json: bool) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn what_a_sync_removed_is_said_in_words() {
+        assert_eq!(lifecycle_words(0, 0), None);
+        assert_eq!(
+            lifecycle_words(1, 0).as_deref(),
+            Some("Removed 1 record that HQ disposed of.")
+        );
+        assert_eq!(
+            lifecycle_words(3, 2).as_deref(),
+            Some(
+                "Removed 3 records that HQ disposed of; dropped 2 records closed and untouched \
+                 for longer than HQ keeps them on tablets (HQ still holds them)."
+            )
+        );
+        assert_eq!(
+            lifecycle_words(0, 1).as_deref(),
+            Some(
+                "Dropped 1 record closed and untouched for longer than HQ keeps them on tablets \
+                 (HQ still holds it)."
+            )
+        );
+    }
 
     #[test]
     fn categories_parse_from_the_short_form() {

@@ -9,6 +9,7 @@
 mod error;
 mod import;
 pub mod keys;
+mod lifecycle;
 mod photos;
 mod records;
 mod schema;
@@ -17,6 +18,7 @@ mod tablet;
 
 pub use error::StoreError;
 pub use keys::{KdfSettings, MAX_PIN_ATTEMPTS, MIN_PIN_LEN};
+pub use lifecycle::PullApplied;
 pub use photos::PhotoUpload;
 pub use records::{Pulled, StoredRecord, INDEX_CHUNK};
 pub use schema::SCHEMA_VERSION;
@@ -120,6 +122,8 @@ pub struct DbSettings {
     pub cipher_version: String,
     pub cipher_page_size: String,
     pub cipher_hmac: String,
+    /// 1: a deleted row's bytes are overwritten, not left in the file.
+    pub secure_delete: String,
 }
 
 pub(crate) fn now_ms() -> u64 {
@@ -261,12 +265,26 @@ impl Store {
             next_seq: parse_u64("next_seq")?,
         };
         let areas = records::load_areas(&conn)?;
-        Ok(Store {
+        let store = Store {
             conn,
             dir: dir.to_path_buf(),
             device,
             areas,
-        })
+        };
+        // An erasure cut off before its search-index optimise (see `lifecycle`) finishes now;
+        // or, while another handle is writing (the app mid-sync), at that sync's end or the
+        // next open: the store still opens.
+        match store.finish_erasure() {
+            Err(StoreError::Sqlite(e))
+                if matches!(
+                    e.sqlite_error_code(),
+                    Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
+                ) => {}
+            other => {
+                other?;
+            }
+        }
+        Ok(store)
     }
 
     /// Destroy the store in `dir`. Nothing in it can be read afterwards.
@@ -410,6 +428,7 @@ impl Store {
             cipher_version: text(get("PRAGMA cipher_version")?),
             cipher_page_size: text(get("PRAGMA cipher_page_size")?),
             cipher_hmac: text(get("PRAGMA cipher_hmac_algorithm")?),
+            secure_delete: text(get("PRAGMA secure_delete")?),
         })
     }
 
@@ -510,8 +529,11 @@ fn open_connection(
             "could not switch to WAL (journal mode is {mode})"
         )));
     }
+    // secure_delete: a deleted row's bytes are overwritten in the page, not left in free space,
+    // so a record disposed of or dropped is gone from the file (see `lifecycle`).
     conn.execute_batch(
-        "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;",
+        "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;
+         PRAGMA secure_delete = ON;",
     )?;
     // A pulled page of 2,000 records writes about 6 MB. With SQLite's default 2 MB page cache
     // it would spill pages to the WAL mid-transaction, encrypting many of them twice; and a
@@ -640,6 +662,74 @@ mod format_tests {
     }
 
     #[test]
+    fn a_store_of_schema_5_forgets_acknowledged_op_texts_and_keeps_their_history_in_words() {
+        use beatbook_domain::protocol::{OpOutcome, OpResult};
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::init(dir.path(), "246810", settings()).unwrap();
+        let id = store.add_concern(concern()).unwrap();
+        let mut c = store
+            .get::<beatbook_domain::concern::Concern>(id)
+            .unwrap()
+            .record;
+        c.description = "Street light out again".into();
+        store.update_concern(id, c).unwrap();
+        let waiting = store.add_concern(concern()).unwrap();
+        // Schema 5: no words on outbox rows, no dropped records; acknowledged texts were kept.
+        store
+            .conn
+            .execute_batch(
+                "UPDATE outbox SET state = 'acked' WHERE device_seq IN (1, 2);
+                 ALTER TABLE outbox DROP COLUMN what;
+                 ALTER TABLE outbox DROP COLUMN disposed;
+                 DROP INDEX records_by_updated;
+                 DROP TABLE dropped;
+                 DELETE FROM meta WHERE key = 'fts_optimize_pending';
+                 PRAGMA user_version = 5;",
+            )
+            .unwrap();
+        drop(store);
+        let mut store = Store::open(dir.path(), "246810").unwrap();
+        let texts: Vec<i64> = store
+            .conn
+            .prepare("SELECT device_seq FROM outbox_ops ORDER BY device_seq")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert_eq!(texts, vec![3], "only the text still waiting for HQ is kept");
+        let what: Vec<String> = store
+            .record_detail(id)
+            .unwrap()
+            .history
+            .into_iter()
+            .map(|h| h.what)
+            .collect();
+        assert_eq!(what, vec!["Created", "Changed description"]);
+        assert_eq!(
+            store.record_detail(waiting).unwrap().history[0].what,
+            "Created"
+        );
+        // The search index was optimised on opening (the migration asks for it once).
+        assert!(!store.erasure_pending().unwrap());
+        // And the op still waiting goes, then loses its text too.
+        store
+            .apply_push_results(
+                &[OpResult {
+                    device_seq: 3,
+                    outcome: OpOutcome::Applied { server_seq: 3 },
+                }],
+                4,
+            )
+            .unwrap();
+        let left: i64 = store
+            .conn
+            .query_row("SELECT count(*) FROM outbox_ops", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(left, 0);
+    }
+
+    #[test]
     fn a_store_of_schema_3_opens_and_keeps_its_records_and_ops() {
         let dir = tempfile::tempdir().unwrap();
         let mut store = Store::init(dir.path(), "246810", settings()).unwrap();
@@ -650,7 +740,11 @@ mod format_tests {
         store
             .conn
             .execute_batch(
-                "ALTER TABLE records ADD COLUMN body TEXT NOT NULL DEFAULT '{}';
+                "ALTER TABLE outbox DROP COLUMN what;
+                 ALTER TABLE outbox DROP COLUMN disposed;
+                 DROP INDEX records_by_updated;
+                 DROP TABLE dropped;
+                 ALTER TABLE records ADD COLUMN body TEXT NOT NULL DEFAULT '{}';
                  ALTER TABLE outbox ADD COLUMN op TEXT;
                  UPDATE outbox SET op = (SELECT op FROM outbox_ops p WHERE p.device_seq = outbox.device_seq);
                  DROP TABLE outbox_ops;

@@ -424,10 +424,10 @@ mod tests {
         s.debug_execute("UPDATE outbox SET state = 'acked'")
             .unwrap();
         // The photo is not on HQ yet: the record and the photo stay.
-        assert_eq!(s.apply_pull(&[], &[id], 1, "fp").unwrap(), 0);
+        assert_eq!(s.apply_pull(&[], &[id], 1, "fp").unwrap().purged, 0);
         assert!(s.photo(&sha).unwrap().is_some());
         s.mark_photo_on_hq(&sha).unwrap();
-        assert_eq!(s.apply_pull(&[], &[id], 2, "fp").unwrap(), 1);
+        assert_eq!(s.apply_pull(&[], &[id], 2, "fp").unwrap().purged, 1);
         assert!(s.photo(&sha).unwrap().is_none());
     }
 

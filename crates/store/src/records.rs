@@ -1,5 +1,6 @@
 //! Writing and reading records.
 
+use crate::lifecycle::{Keep, NotStored};
 use crate::{DeviceState, Store, StoreError};
 use beatbook_domain::area::Area;
 use beatbook_domain::concern::{Concern, ConcernUpdate, NewConcern};
@@ -123,12 +124,15 @@ impl From<RecordState> for Pulled {
     }
 }
 
-/// Merge remote states into the local ones.
+/// Merge remote states into the local ones. A record new to the device is stored only if the
+/// tablet keeps it (see `lifecycle::refuse_new`). Answers how many were dropped for that.
 pub(crate) fn merge_states(
     tx: &Transaction<'_>,
     device: &mut DeviceState,
     states: &[Pulled],
-) -> Result<(), StoreError> {
+    keep: &Keep,
+) -> Result<u32, StoreError> {
+    let mut dropped = 0;
     for Pulled {
         state: remote,
         text,
@@ -146,20 +150,24 @@ pub(crate) fn merge_states(
                     save_state(tx, &merged, true, Index::Later)?;
                 }
             }
-            None => {
-                let known = Written {
-                    text: text.as_deref(),
-                    materialized: materialized.as_ref(),
-                };
-                save_state_as(tx, remote, known, false, Index::Later)?
-            }
+            None => match crate::lifecycle::refuse_new(tx, remote, keep)? {
+                Some(NotStored::Dropped) => dropped += 1,
+                Some(NotStored::AlreadyDropped) => {}
+                None => {
+                    let known = Written {
+                        text: text.as_deref(),
+                        materialized: materialized.as_ref(),
+                    };
+                    save_state_as(tx, remote, known, false, Index::Later)?
+                }
+            },
         }
     }
-    Ok(())
+    Ok(dropped)
 }
 
-/// Remove a record this device may no longer hold, unless it has changes not yet on HQ.
-/// Returns 1 when removed.
+/// Remove a record this device may no longer hold (or no longer needs), unless it has changes
+/// not yet on HQ. Returns 1 when removed.
 pub(crate) fn purge(tx: &Transaction<'_>, id: RecordId) -> Result<u32, StoreError> {
     let key = id.to_string();
     let pending: i64 = tx.query_row(
@@ -176,17 +184,15 @@ pub(crate) fn purge(tx: &Transaction<'_>, id: RecordId) -> Result<u32, StoreErro
     if pending > 0 || photos_waiting > 0 {
         return Ok(0);
     }
-    let seq: Option<i64> = tx
-        .query_row("SELECT seq FROM records WHERE id = ?1", [&key], |r| {
-            r.get(0)
-        })
-        .optional()?;
-    let Some(seq) = seq else { return Ok(0) };
-    tx.execute("DELETE FROM records_fts WHERE rowid = ?1", [seq])?;
-    tx.execute("DELETE FROM fts_pending WHERE seq = ?1", [seq])?;
-    tx.execute("DELETE FROM record_areas WHERE record_id = ?1", [&key])?;
-    tx.execute("DELETE FROM records WHERE id = ?1", [&key])?;
-    tx.execute("DELETE FROM photos WHERE record_id = ?1", [&key])?;
+    let held: bool = tx.query_row(
+        "SELECT EXISTS (SELECT 1 FROM records WHERE id = ?1)",
+        [&key],
+        |r| r.get(0),
+    )?;
+    if !held {
+        return Ok(0);
+    }
+    crate::lifecycle::erase_record(tx, id)?;
     Ok(1)
 }
 
@@ -314,6 +320,20 @@ fn save_state_as(
     Ok(())
 }
 
+/// What a change did, in a few words, for the record's history: kept on its outbox row, since
+/// the op's text leaves the device once HQ has it.
+pub(crate) fn change_words(action: &OpAction, creates: bool) -> String {
+    match action {
+        OpAction::Put { .. } if creates => "Created".to_owned(),
+        OpAction::Put { fields } => {
+            let names: Vec<String> = fields.keys().map(|f| f.replace('_', " ")).collect();
+            format!("Changed {}", names.join(", "))
+        }
+        OpAction::Append { .. } => "Added an update".to_owned(),
+        OpAction::Delete => "Deleted".to_owned(),
+    }
+}
+
 /// Make an op, put it in the outbox and merge it into the record, all in `tx`.
 pub(crate) fn apply_local(
     tx: &Transaction<'_>,
@@ -327,12 +347,13 @@ pub(crate) fn apply_local(
     let seq = i64::try_from(op.device_seq)
         .map_err(|_| StoreError::Corrupt("device_seq overflow".into()))?;
     tx.prepare_cached(
-        "INSERT INTO outbox (device_seq, record_id, created_ms) VALUES (?1, ?2, ?3)",
+        "INSERT INTO outbox (device_seq, record_id, created_ms, what) VALUES (?1, ?2, ?3, ?4)",
     )?
     .execute((
         seq,
         id.to_string(),
         i64::try_from(op.hlc.wall_ms).unwrap_or(i64::MAX),
+        change_words(&op.action, current.is_none()),
     ))?;
     tx.prepare_cached("INSERT INTO outbox_ops (device_seq, op) VALUES (?1, ?2)")?
         .execute((seq, serde_json::to_string(&op)?))?;
@@ -586,7 +607,9 @@ impl Store {
     /// yet on HQ survive: merging is commutative, so their ops still win where they are newer.
     pub fn merge_remote(&mut self, states: &[RecordState]) -> Result<(), StoreError> {
         let pulled: Vec<Pulled> = states.iter().cloned().map(Pulled::from).collect();
-        self.write(|tx, device, _| merge_states(tx, device, &pulled))
+        let keep = self.keep_rule()?;
+        self.write(|tx, device, _| merge_states(tx, device, &pulled, &keep))?;
+        Ok(())
     }
 
     /// How many records (not deleted) the device holds.

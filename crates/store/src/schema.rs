@@ -10,6 +10,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0003_photos.sql"),
     include_str!("../migrations/0004_records_without_body.sql"),
     include_str!("../migrations/0005_outbox_op_text.sql"),
+    include_str!("../migrations/0006_lifecycle.sql"),
 ];
 
 /// The schema version this build writes.

@@ -21,6 +21,9 @@ pub struct SyncMeta {
     pub access_expires_at: Option<String>,
     pub refresh_token: Option<String>,
     pub pull_cursor: u64,
+    /// Where HQ's disposals feed is read from next (`GET /api/v1/sync/disposals?after=`).
+    #[serde(default)]
+    pub disposal_cursor: u64,
     /// HQ's fingerprint of what this officer may see, as of the last pull.
     #[serde(default)]
     pub access: Option<String>,
@@ -37,6 +40,7 @@ impl std::fmt::Debug for SyncMeta {
             .field("enrolled", &self.device_secret.is_some())
             .field("signed_in", &self.access_token.is_some())
             .field("pull_cursor", &self.pull_cursor)
+            .field("disposal_cursor", &self.disposal_cursor)
             .field("last_success", &self.last_success)
             .field("last_error", &self.last_error)
             .finish()
@@ -60,6 +64,10 @@ pub struct PushApplied {
     pub resent: u32,
     /// Intelligence source records removed from the device now that HQ holds them.
     pub sources_removed: u32,
+    /// Ops whose record was disposed of at HQ before they went (sent without content, see
+    /// `lifecycle`), now answered and gone.
+    #[serde(default)]
+    pub disposed: u32,
 }
 
 const SYNC_META_KEY: &str = "sync";
@@ -97,7 +105,10 @@ impl Store {
         Ok(())
     }
 
-    /// Record what HQ did with pushed ops, in one transaction.
+    /// Record what HQ did with pushed ops, in one transaction. An op HQ has acknowledged loses
+    /// its text at once (HQ holds it; the outbox row keeps what the change was, in words), and an
+    /// intelligence source record goes as soon as all its ops are acknowledged. Call
+    /// [`Store::finish_erasure`] after the push.
     pub fn apply_push_results(
         &mut self,
         results: &[OpResult],
@@ -106,24 +117,48 @@ impl Store {
         let mut applied = PushApplied::default();
         let tx = self.conn.transaction()?;
         {
-            // Runs of consecutive ops on HQ are acknowledged with one statement each.
+            // Ops sent without content because their record was disposed of: whatever HQ
+            // answers (it refuses them), they are settled, and go.
+            let disposed: std::collections::HashSet<i64> = tx
+                .prepare_cached(
+                    "SELECT device_seq FROM outbox WHERE disposed = 1 AND state = 'pending'",
+                )?
+                .query_map([], |r| r.get(0))?
+                .collect::<Result<_, _>>()?;
+            let mut settle_disposed =
+                tx.prepare_cached("DELETE FROM outbox WHERE device_seq = ?1 AND disposed = 1")?;
+            // Runs of consecutive ops on HQ are acknowledged with one statement each, and their
+            // texts deleted with another.
             let mut ack = tx.prepare_cached(
                 "UPDATE outbox SET state = 'acked', reject_reason = NULL
                  WHERE device_seq BETWEEN ?1 AND ?2",
             )?;
+            let mut forget =
+                tx.prepare_cached("DELETE FROM outbox_ops WHERE device_seq BETWEEN ?1 AND ?2")?;
             let mut reject = tx.prepare_cached(
                 "UPDATE outbox SET state = 'rejected', reject_reason = ?2 WHERE device_seq = ?1",
             )?;
             let mut run: Option<(i64, i64)> = None;
             let mut ack_run = |run: &mut Option<(i64, i64)>| -> Result<u32, StoreError> {
                 Ok(match run.take() {
-                    Some((from, to)) => u32::try_from(ack.execute((from, to))?).unwrap_or(0),
+                    Some((from, to)) => {
+                        let n = ack.execute((from, to))?;
+                        forget.execute((from, to))?;
+                        u32::try_from(n).unwrap_or(0)
+                    }
                     None => 0,
                 })
             };
+            let mut gone = Vec::new();
             for r in results {
                 let seq = i64::try_from(r.device_seq).unwrap_or(i64::MAX);
                 match &r.outcome {
+                    // Past a gap: stays pending and goes again after the missing ops.
+                    OpOutcome::Rejected { code, .. } if code == "gap" => {}
+                    _ if disposed.contains(&seq) => {
+                        applied.acked += ack_run(&mut run)?;
+                        gone.push(seq);
+                    }
                     OpOutcome::Applied { .. } | OpOutcome::Duplicate => match &mut run {
                         Some((_, to)) if *to + 1 == seq => *to = seq,
                         _ => {
@@ -131,8 +166,6 @@ impl Store {
                             run = Some((seq, seq));
                         }
                     },
-                    // Past a gap: stays pending and goes again after the missing ops.
-                    OpOutcome::Rejected { code, .. } if code == "gap" => {}
                     OpOutcome::Rejected { code, reason } => {
                         applied.rejected +=
                             u32::try_from(reject.execute((seq, format!("{code}: {reason}")))?)
@@ -141,9 +174,17 @@ impl Store {
                 }
             }
             applied.acked += ack_run(&mut run)?;
-            // HQ is missing ops it had acknowledged (restored from a backup): send them again.
+            for seq in gone {
+                applied.disposed += u32::try_from(settle_disposed.execute([seq])?).unwrap_or(0);
+                tx.prepare_cached("DELETE FROM outbox_ops WHERE device_seq = ?1")?
+                    .execute([seq])?;
+            }
+            // HQ is missing ops it had acknowledged (restored from a backup): those whose text
+            // is still here go again. An acknowledged op's text is deleted at once, so after a
+            // restore HQ must be told to start this device's sequence afresh.
             applied.resent = u32::try_from(tx.execute(
-                "UPDATE outbox SET state = 'pending' WHERE state = 'acked' AND device_seq >= ?1",
+                "UPDATE outbox SET state = 'pending' WHERE state = 'acked' AND device_seq >= ?1
+                   AND device_seq IN (SELECT device_seq FROM outbox_ops)",
                 [i64::try_from(expected_seq).unwrap_or(i64::MAX)],
             )?)
             .unwrap_or(0);
@@ -230,29 +271,34 @@ impl Store {
     /// Apply a page pulled from HQ in one transaction: merge the records, drop the ones this
     /// officer may no longer see (unless they hold changes not yet on HQ), and move the cursor.
     /// An interrupted pull resumes from the last cursor; repeating a page is harmless.
+    ///
+    /// A record new to the device that the tablet need not keep (closed and old, see
+    /// `retention::tablet_keeps`) is not stored but remembered as dropped, and a version dropped
+    /// before is not stored again.
     pub fn apply_pull(
         &mut self,
         records: &[crate::Pulled],
         purge: &[RecordId],
         cursor: u64,
         access: &str,
-    ) -> Result<u32, StoreError> {
-        let mut purged = 0;
+    ) -> Result<crate::PullApplied, StoreError> {
+        let mut applied = crate::PullApplied::default();
+        let keep = self.keep_rule()?;
         self.write(|tx, device, _| {
-            crate::records::merge_states(tx, device, records)?;
+            applied.dropped = crate::records::merge_states(tx, device, records, &keep)?;
             for id in purge {
-                purged += crate::records::purge(tx, *id)?;
+                applied.purged += crate::records::purge(tx, *id)?;
             }
             let mut meta = meta_in(tx)?;
             meta.pull_cursor = cursor;
             meta.access = Some(access.to_owned());
             set_meta_in(tx, &meta)
         })?;
-        Ok(purged)
+        Ok(applied)
     }
 }
 
-fn meta_in(conn: &rusqlite::Connection) -> Result<SyncMeta, StoreError> {
+pub(crate) fn meta_in(conn: &rusqlite::Connection) -> Result<SyncMeta, StoreError> {
     Ok(conn
         .query_row(
             "SELECT value FROM meta WHERE key = ?1",
@@ -265,7 +311,7 @@ fn meta_in(conn: &rusqlite::Connection) -> Result<SyncMeta, StoreError> {
         .unwrap_or_default())
 }
 
-fn set_meta_in(conn: &rusqlite::Connection, meta: &SyncMeta) -> Result<(), StoreError> {
+pub(crate) fn set_meta_in(conn: &rusqlite::Connection, meta: &SyncMeta) -> Result<(), StoreError> {
     conn.execute(
         "INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
         (SYNC_META_KEY, serde_json::to_string(meta)?),

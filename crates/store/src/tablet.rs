@@ -18,7 +18,7 @@ use beatbook_domain::tablet::{
     TextVersionView,
 };
 use beatbook_domain::views::{ListFilter, RecordSummary};
-use beatbook_domain::{AreaId, Op, OpAction, RecordId, RecordKind};
+use beatbook_domain::{AreaId, Op, RecordId, RecordKind};
 use chrono::{DateTime, NaiveDate, Utc};
 use rusqlite::OptionalExtension;
 use std::collections::{BTreeMap, BTreeSet};
@@ -30,10 +30,6 @@ const BRIEFING_LIMIT: u32 = 1_000;
 
 fn ms_time(ms: u64) -> DateTime<Utc> {
     DateTime::from_timestamp_millis(i64::try_from(ms).unwrap_or(i64::MAX)).unwrap_or_default()
-}
-
-fn words(field: &str) -> String {
-    field.replace('_', " ")
 }
 
 impl Store {
@@ -169,33 +165,38 @@ impl Store {
     /// This device's changes to a record, oldest first; a record that came from HQ starts with
     /// its creation there.
     fn history(&self, state: &RecordState) -> Result<Vec<HistoryEntry>, StoreError> {
+        // An op's text leaves the device once HQ has it: the history reads the outbox row (its
+        // time, and what it did in words), and the op's text only for a row from before the
+        // words were kept.
         let mut stmt = self.conn.prepare_cached(
-            "SELECT p.op, o.state, o.reject_reason FROM outbox o JOIN outbox_ops p ON p.device_seq = o.device_seq
-             WHERE o.record_id = ?1 ORDER BY o.device_seq",
+            "SELECT o.created_ms, o.what, p.op, o.state, o.reject_reason FROM outbox o
+             LEFT JOIN outbox_ops p ON p.device_seq = o.device_seq
+             WHERE o.record_id = ?1 AND o.disposed = 0 ORDER BY o.device_seq",
         )?;
         let rows = stmt.query_map([state.id.to_string()], |r| {
             Ok((
-                r.get::<_, String>(0)?,
-                r.get::<_, String>(1)?,
+                r.get::<_, i64>(0)?,
+                r.get::<_, Option<String>>(1)?,
                 r.get::<_, Option<String>>(2)?,
+                r.get::<_, String>(3)?,
+                r.get::<_, Option<String>>(4)?,
             ))
         })?;
         let mut out = Vec::new();
         for row in rows {
-            let (op, st, reason) = row?;
-            let op: Op = serde_json::from_str(&op)?;
-            let what = match &op.action {
-                OpAction::Put { .. } if op.stamp() == state.created => "Created".to_owned(),
-                OpAction::Put { fields } => {
-                    let names: Vec<String> = fields.keys().map(|f| words(f)).collect();
-                    format!("Changed {}", names.join(", "))
+            let (created_ms, what, op, st, reason) = row?;
+            let what = match (what, op) {
+                (Some(what), _) => what,
+                (None, Some(op)) => {
+                    let op: Op = serde_json::from_str(&op)?;
+                    crate::records::change_words(&op.action, op.stamp() == state.created)
                 }
-                OpAction::Append { .. } => "Added an update".to_owned(),
-                OpAction::Delete => "Deleted".to_owned(),
+                (None, None) => "Changed".to_owned(),
             };
             out.push(HistoryEntry {
-                at: ms_time(op.hlc.wall_ms),
-                by: op.author.clone(),
+                at: ms_time(u64::try_from(created_ms).unwrap_or_default()),
+                // Every op in this outbox is the device's officer's (see `adopt_officer`).
+                by: self.device.officer.clone(),
                 what,
                 state: match st.as_str() {
                     "acked" => ChangeState::OnHq,

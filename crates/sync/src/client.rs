@@ -2,8 +2,8 @@
 
 use crate::SyncError;
 use beatbook_domain::protocol::{
-    codes, ApiErrorBody, EnrolRequest, EnrolResponse, LoginRequest, PushRequest, PushResponse,
-    RefreshRequest, Session, API_PREFIX, PROTOCOL_HEADER, PROTOCOL_VERSION,
+    codes, ApiErrorBody, DisposalsResponse, EnrolRequest, EnrolResponse, LoginRequest, PushRequest,
+    PushResponse, RefreshRequest, Session, API_PREFIX, PROTOCOL_HEADER, PROTOCOL_VERSION,
 };
 use reqwest::header::{CONTENT_ENCODING, CONTENT_TYPE};
 use serde::de::DeserializeOwned;
@@ -187,6 +187,42 @@ impl HqClient {
             false => req,
         };
         self.send(req.body(body.bytes.clone())).await
+    }
+
+    /// Records HQ disposed of after `after`, oldest first: ids only. An HQ from before the
+    /// disposals feed answers 404 ("no such endpoint"): then there is nothing to remove (the
+    /// cursor stays where it is).
+    pub async fn disposals(
+        &self,
+        token: &str,
+        after: u64,
+        limit: u32,
+    ) -> Result<DisposalsResponse, SyncError> {
+        let resp = self
+            .http
+            .get(self.url("/sync/disposals"))
+            .bearer_auth(token)
+            .query(&[("after", after), ("limit", u64::from(limit))])
+            .header(PROTOCOL_HEADER, PROTOCOL_VERSION.to_string())
+            .send()
+            .await
+            .map_err(|e| network_error(&e))?;
+        let status = resp.status();
+        let bytes = resp.bytes().await.map_err(|e| network_error(&e))?;
+        if status.is_success() {
+            return serde_json::from_slice(&bytes)
+                .map_err(|e| SyncError::Protocol(format!("HQ's disposals answer: {e}")));
+        }
+        let (code, err) = error_for(status, &bytes);
+        if status == reqwest::StatusCode::NOT_FOUND && (code.is_empty() || code == "not_found") {
+            tracing::debug!("HQ has no disposals feed (an older HQ)");
+            return Ok(DisposalsResponse {
+                records: Vec::new(),
+                cursor: after,
+                more: false,
+            });
+        }
+        Err(err)
     }
 
     pub async fn pull(&self, token: &str, after: u64, limit: u32) -> Result<PulledPage, SyncError> {

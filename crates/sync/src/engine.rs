@@ -1,5 +1,6 @@
-//! One sync: refresh the token if needed, push the outbox in batches, pull every change since the
-//! cursor. And how long a sync loop waits after each sync, backing off with jitter when offline
+//! One sync: refresh the token if needed, remove what HQ disposed of (first, before anything
+//! else), push the outbox in batches, pull every change since the cursor, and drop what the
+//! tablet need not keep. And how long a sync loop waits after each sync, backing off with jitter when offline
 //! (the loop itself is the device session's, in `beatbook-device`).
 
 use crate::client::HqClient;
@@ -23,6 +24,9 @@ pub const PUSH_IN_FLIGHT: usize = 3;
 pub fn push_batch_size(n: u64) -> usize {
     PUSH_BATCH.min(500 << n.min(8))
 }
+/// Disposals asked for per request (ids only, so a page is small).
+pub const DISPOSAL_PAGE: u32 = 1_000;
+
 /// Records per pull page.
 pub const PULL_PAGE: u32 = 2_000;
 
@@ -59,6 +63,11 @@ pub struct SyncReport {
     pub resent: u64,
     pub pulled: u64,
     pub purged: u64,
+    /// Records removed because HQ disposed of them (asked for first, before the push and pull).
+    pub disposed: u64,
+    /// Records dropped from this tablet because it need not keep them (closed and older than
+    /// HQ's window); HQ still holds them.
+    pub dropped: u64,
     pub pending: u64,
     pub cursor: u64,
     /// HQ changed what this officer may see, so the pull started again from the beginning.
@@ -312,7 +321,8 @@ impl SyncEngine {
         }
     }
 
-    /// Sync now: push everything waiting, then pull everything new. Progress goes to `progress`.
+    /// Sync now: remove what HQ disposed of, push everything waiting, then pull everything new.
+    /// Progress goes to `progress`.
     pub async fn sync_once(
         &self,
         progress: &(dyn Fn(Progress) + Send + Sync),
@@ -351,6 +361,12 @@ impl SyncEngine {
         let mut token = self.token(&client, false).await?;
         let token_at = began.elapsed();
         let mut report = SyncReport::default();
+        // Disposals first, before anything is pushed or pulled: a tablet offline for weeks
+        // removes what HQ disposed of meanwhile before it does anything else.
+        match self.dispose_all(&client, &mut token, &mut report).await {
+            Err(SyncError::Revoked) => return Err(self.revoked().await),
+            other => other?,
+        }
         let started = std::time::Instant::now();
         match self
             .push_all(&client, &mut token, &mut report, progress)
@@ -373,6 +389,9 @@ impl SyncEngine {
         }
         report.pull_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
         let started = std::time::Instant::now();
+        // Records the tablet need not keep any more (closed, and older than HQ's window) go,
+        // before they are indexed.
+        report.dropped += u64::from(self.with_store(|s| s.thin(Utc::now())).await?);
         // In chunks, each its own short transaction, so the app's own reads and writes get the
         // store in between.
         let mut indexed = 0;
@@ -385,9 +404,12 @@ impl SyncEngine {
             }
             indexed += n;
         }
+        // What this sync erased (an acknowledged source, a record no longer visible or kept)
+        // leaves the search index's own tables, and the WAL is emptied (see the store).
+        let finished = self.with_store(|s| s.finish_erasure()).await?;
         // And the pull's writes go from the WAL into the database file (see the store). A sync
         // that brought nothing leaves that to SQLite's own automatic checkpoint.
-        if report.pulled > 0 || report.purged > 0 || indexed > 0 {
+        if !finished && (report.pulled > 0 || report.purged > 0 || indexed > 0) {
             self.with_store(|s| s.checkpoint()).await?;
         }
         report.index_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
@@ -411,6 +433,43 @@ impl SyncEngine {
             Ok(()) => SyncError::Revoked,
             Err(e) => e,
         }
+    }
+
+    /// Read HQ's disposals feed from the cursor until nothing more waits, applying each page with
+    /// its cursor in one store transaction, then finish the erasure (search index optimised, WAL
+    /// emptied). A cut part way resumes from the last page applied.
+    async fn dispose_all(
+        &self,
+        client: &HqClient,
+        token: &mut String,
+        report: &mut SyncReport,
+    ) -> Result<(), SyncError> {
+        let mut cursor = self.meta().await?.disposal_cursor;
+        loop {
+            let page = match client.disposals(token, cursor, DISPOSAL_PAGE).await {
+                Err(SyncError::SignInNeeded(_)) => {
+                    *token = self.token(client, true).await?;
+                    client.disposals(token, cursor, DISPOSAL_PAGE).await
+                }
+                other => other,
+            }?;
+            if page.cursor < cursor {
+                return Err(SyncError::Protocol(
+                    "HQ's disposals cursor went backwards".into(),
+                ));
+            }
+            let more = page.more && page.cursor > cursor;
+            cursor = page.cursor;
+            let removed = self
+                .with_store(move |s| s.apply_disposals(&page.records, page.cursor))
+                .await?;
+            report.disposed += u64::from(removed);
+            if !more {
+                break;
+            }
+        }
+        self.with_store(|s| s.finish_erasure()).await?;
+        Ok(())
     }
 
     /// Push the outbox in batches, pipelined: up to [`PUSH_IN_FLIGHT`] batches are on their way
@@ -525,7 +584,7 @@ impl SyncEngine {
                 sent: report.acked + report.rejected,
                 total,
             });
-            let settled = applied.acked + applied.rejected;
+            let settled = applied.acked + applied.rejected + applied.disposed;
             if settled == 0 && applied.resent == 0 && !stale {
                 break Err(SyncError::Protocol(
                     "HQ accepted none of the ops sent: will try again".into(),
@@ -650,19 +709,20 @@ impl SyncEngine {
                 );
                 r
             };
-            let purged = if more {
+            let applied = if more {
                 let size = pull_page_size(pages);
                 pages += 1;
                 let next = self.pull_page(client, token, cursor, size);
-                let (purged, next) = tokio::join!(apply, next);
+                let (applied, next) = tokio::join!(apply, next);
                 // A failed fetch of the next page is retried on the next round; this page stands.
                 fetched = next.ok();
-                purged?
+                applied?
             } else {
                 apply.await?
             };
             report.pulled += n;
-            report.purged += u64::from(purged);
+            report.purged += u64::from(applied.purged);
+            report.dropped += u64::from(applied.dropped);
             report.cursor = cursor;
             progress(Progress::Pulling {
                 received: report.pulled,
