@@ -11,8 +11,9 @@ const HQ = process.env.HQ_URL ?? 'http://127.0.0.1:8080';
 const PASSWORD = 'demo-password-1';
 const ctx = usePage({ viewport: { width: 1400, height: 900 } });
 
-/** The demo's staff: a sergeant, an analyst, the intelligence unit and an administrator. */
-const STAFF = ['PS1102', 'AN0815', 'DC7740', 'AD0001'];
+/** The demo's staff: a sergeant, an analyst, the intelligence unit and an administrator; and the
+ * records manager run.mjs adds. */
+const STAFF = ['PS1102', 'AN0815', 'DC7740', 'AD0001', 'RM0001'];
 
 describe('HQ dashboard, page by page', () => {
   it('shows every role words, names and dates, never developer data', async () => {

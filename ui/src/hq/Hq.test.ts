@@ -93,6 +93,8 @@ function fakeApi(over: Partial<HqApi> = {}): HqApi {
     subjectAccess: async () => [],
     records: async () => ({ records: [], more: false, next_before: null, scanned: 0, scan_stopped: false }),
     record: refuse,
+    retentionQueue: refuse,
+    decide: refuse,
     ...over,
   };
 }
@@ -148,6 +150,8 @@ describe('HQ dashboard', () => {
     expect(pagesFor('intelligence_unit')).toEqual(['intel', 'records']);
     // Administrators reach records only through the subject access search.
     expect(pagesFor('admin')).toEqual(['framework', 'admin']);
+    // The records manager reviews retention and reads nothing else.
+    expect(pagesFor('records_manager')).toEqual(['retention']);
   });
 
   it('lets a supervisor browse records newest first, filter, load more and open one with its history', async () => {

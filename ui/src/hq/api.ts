@@ -11,6 +11,7 @@ import { BackendError, type ClientErrorCode } from '$lib/backend';
 import type { Area } from '$lib/bindings/Area';
 import type { Grade } from '$lib/bindings/Grade';
 import type { Officer } from '$lib/bindings/Officer';
+import type { RecordKind } from '$lib/bindings/RecordKind';
 import type { RecordSummary } from '$lib/bindings/RecordSummary';
 import type { Team } from '$lib/bindings/Team';
 import type { ApiErrorCode } from './bindings/ApiErrorCode';
@@ -101,6 +102,74 @@ export type Period = BoardQuery;
  */
 export type RecordFilter = { [K in keyof ListQuery]?: string };
 
+/*
+ * Retention review (issue 15). Written by hand to the contract HQ's retention API was built to
+ * (DESIGN-15, part B): swap for the generated types once HQ exports them.
+ */
+
+/** A records manager's decision on a record (the domain's `retention::Decision`). */
+export type Decision = { decision: 'retain'; until: string } | { decision: 'dispose' } | { decision: 'hold' } | { decision: 'release' };
+
+/** `GET /retention/queue` filters: due within `within_days` of today (0: overdue only), record
+ * dates `from`..`to` as `YYYY-MM-DD`. */
+export interface QueueQuery {
+  within_days?: number;
+  kind?: RecordKind;
+  team?: string;
+  area?: string;
+  from?: string;
+  to?: string;
+  limit?: number;
+}
+
+/** One decision in the tamper-evident decisions log, in words. */
+export interface DecisionView {
+  seq: number;
+  at: string;
+  by_name: string;
+  decision: Decision;
+  /** "retained until 6 Dec 2030", "disposed of", "put on hold", "released from hold". */
+  decision_words: string;
+  reason: string;
+  /** How many records it was taken on. */
+  count: number;
+}
+
+/** A record due for review. Intelligence shows only as "Intelligence report". */
+export interface RetentionItem {
+  id: string;
+  reference: string;
+  kind: RecordKind;
+  kind_label: string;
+  title: string;
+  occurred_at: string;
+  /** `YYYY-MM-DD`: its own review date, or the last retain decision's. */
+  review_on: string;
+  /** `YYYY-MM-DD`: the latest it may be retained until, decided today (its kind's maximum). */
+  latest_retain_until: string;
+  /** Area names. */
+  areas: string[];
+  /** The hold's reason, if it is on hold. */
+  hold: string | null;
+  last: DecisionView | null;
+}
+
+export interface RetentionQueue {
+  items: RetentionItem[];
+  /** How many records the filter matches, of which `items` is the first page. */
+  total: number;
+  /** The latest decisions, newest first. */
+  latest: DecisionView[];
+}
+
+/** A decision on the listed records, or (with `records` null) on every record `filter` matches. */
+export interface DecisionRequest {
+  records: string[] | null;
+  filter: QueueQuery | null;
+  decision: Decision;
+  reason: string;
+}
+
 export interface HqApi {
   me(): Promise<Officer>;
   signIn(collar: string, password: string): Promise<Officer>;
@@ -132,6 +201,10 @@ export interface HqApi {
   subjectAccess(name: string): Promise<RecordSummary[]>;
   records(filter: RecordFilter): Promise<RecordList>;
   record(id: string): Promise<RecordDetail>;
+  /** Records due for retention review, the filter's total and the latest decisions (records manager). */
+  retentionQueue(q: QueueQuery): Promise<RetentionQueue>;
+  /** One decision on the chosen records, or on every record the filter matches. */
+  decide(body: DecisionRequest): Promise<DecisionView>;
 }
 
 function query(p: object): string {
@@ -260,6 +333,13 @@ export class HttpHqApi implements HqApi {
   record(id: string) {
     return this.call<RecordDetail>('GET', `/records/${encodeURIComponent(id)}`);
   }
+  retentionQueue(q: QueueQuery) {
+    const text = Object.fromEntries(Object.entries(q).map(([k, v]) => [k, v === null || v === undefined ? '' : String(v)]));
+    return this.call<RetentionQueue>('GET', `/retention/queue${query(text)}`);
+  }
+  decide(body: DecisionRequest) {
+    return this.call<DecisionView>('POST', '/retention/decisions', body);
+  }
 }
 
 /** Which pages a role has: the server refuses the rest whatever the page shows. */
@@ -272,17 +352,20 @@ export function pagesFor(role: Officer['role']): Page[] {
       return ['intel', 'records'];
     case 'admin':
       return ['framework', 'admin'];
+    case 'records_manager':
+      return ['retention'];
     default:
       return [];
   }
 }
 
-export type Page = 'framework' | 'intel' | 'records' | 'admin';
+export type Page = 'framework' | 'intel' | 'records' | 'retention' | 'admin';
 
 export const PAGE_LABELS: Record<Page, string> = {
   framework: 'Performance framework',
   intel: 'Intelligence review',
   records: 'Records',
+  retention: 'Retention review',
   admin: 'Administration',
 };
 
@@ -297,6 +380,7 @@ export const ROLE_LABELS: Record<Officer['role'], string> = {
   intelligence_unit: 'Intelligence unit',
   analyst: 'Analyst',
   admin: 'Administrator',
+  records_manager: 'Records manager',
 };
 
 /** Kinds of record in words. */

@@ -38,6 +38,8 @@ export function refusingApi(over: Partial<HqApi> = {}): HqApi {
     subjectAccess: async () => [],
     records: refuse,
     record: refuse,
+    retentionQueue: refuse,
+    decide: refuse,
     ...over,
   };
 }

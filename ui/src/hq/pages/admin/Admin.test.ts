@@ -55,6 +55,13 @@ describe('Administration', () => {
     expect(await screen.findByText('PC Tom Walsh is now an intelligence unit.')).toBeInTheDocument();
   });
 
+  it('offers every role by name, the records manager among them', async () => {
+    render(Admin, { props: { api: fakeApi(), self: admin } });
+    const picker = await screen.findByRole('combobox', { name: 'Role of PC Tom Walsh' });
+    const names = within(picker).getAllByRole('option').map((o) => o.textContent);
+    expect(names).toEqual(['Officer', 'Supervisor', 'Intelligence unit', 'Analyst', 'Administrator', 'Records manager']);
+  });
+
   it('shows the audit trail with names, titles and dates, never ids or ISO times', async () => {
     render(Admin, { props: { api: fakeApi(), self: admin } });
     const user = userEvent.setup();
