@@ -41,10 +41,13 @@ impl Drop for Hq {
 
 pub async fn start_hq(settings: HqSettings) -> Hq {
     let dir = tempfile::tempdir().unwrap();
-    let storage =
-        beatbook_hq::open_storage(&format!("sqlite:{}", dir.path().join("hq.db").display()))
-            .await
-            .unwrap();
+    let db = format!("sqlite:{}", dir.path().join("hq.db").display());
+    start_hq_in(dir, &db, settings).await
+}
+
+/// An HQ on the database `db` (`sqlite:PATH` or a PostgreSQL URL), keeping `dir` for its files.
+pub async fn start_hq_in(dir: tempfile::TempDir, db: &str, settings: HqSettings) -> Hq {
+    let storage = beatbook_hq::open_storage(db).await.unwrap();
     beatbook_hq::admin::seed_demo(storage.as_ref(), DEMO_PASSWORD)
         .await
         .unwrap();

@@ -240,6 +240,7 @@ pub fn demo_officers() -> Vec<Officer> {
         officer("DC7740", "DC Sam Okafor", Role::IntelligenceUnit, &[]),
         officer("AN0815", "Priya Natarajan", Role::Analyst, &[]),
         officer("AD0001", "Admin User", Role::Admin, &[]),
+        officer("RM0001", "Grace Whitfield", Role::RecordsManager, &[]),
     ]
 }
 

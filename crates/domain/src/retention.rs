@@ -315,6 +315,65 @@ mod tests {
         assert!(check_decision(&Decision::Release, "Settled", &free, today).is_err());
     }
 
+    fn state(kind: RecordKind, fields: serde_json::Value, updated: DateTime<Utc>) -> RecordState {
+        use crate::op::{FieldWrite, Op, OpAction};
+        let serde_json::Value::Object(map) = fields else {
+            panic!("fields are an object")
+        };
+        RecordState::from_op(&Op {
+            device_id: crate::DeviceId(uuid::Uuid::from_u128(7)),
+            device_seq: 1,
+            record_id: crate::RecordId(uuid::Uuid::from_u128(42)),
+            kind,
+            author: OfficerId::new("PC1"),
+            hlc: crate::Hlc::new(u64::try_from(updated.timestamp_millis()).unwrap(), 0),
+            action: OpAction::Put {
+                fields: map
+                    .into_iter()
+                    .map(|(k, v)| (k, FieldWrite::set(v)))
+                    .collect(),
+            },
+        })
+    }
+
+    #[test]
+    fn a_tablet_drops_closed_records_untouched_for_longer_than_its_window() {
+        let now: DateTime<Utc> = "2026-12-07T12:00:00Z".parse().unwrap();
+        let long_ago = now - chrono::Duration::days(91);
+        let lately = now - chrono::Duration::days(89);
+        let me = OfficerId::new("PC1");
+        let concern = |status: &str, at| {
+            state(RecordKind::Concern, serde_json::json!({"status": status}), at)
+        };
+        assert!(!tablet_keeps(&concern("closed", long_ago), &me, now, 90));
+        assert!(!tablet_keeps(&concern("resolved", long_ago), &me, now, 90));
+        assert!(tablet_keeps(&concern("closed", lately), &me, now, 90), "within the window");
+        assert!(tablet_keeps(&concern("open", long_ago), &me, now, 90), "open work stays");
+        assert!(tablet_keeps(&concern("in_progress", long_ago), &me, now, 90));
+        // A force may keep closed records for less.
+        assert!(!tablet_keeps(&concern("closed", lately), &me, now, 30));
+
+        let patrol = |ended: serde_json::Value| {
+            state(RecordKind::PatrolLog, serde_json::json!({"ended_at": ended}), long_ago)
+        };
+        assert!(tablet_keeps(&patrol(serde_json::Value::Null), &me, now, 90), "under way");
+        assert!(!tablet_keeps(&patrol(serde_json::json!("2026-09-01T22:00:00Z")), &me, now, 90));
+
+        let report = |review: &str| {
+            state(RecordKind::IntelReport, serde_json::json!({"review_state": review}), long_ago)
+        };
+        assert!(tablet_keeps(&report("submitted"), &me, now, 90), "awaiting review");
+        assert!(!tablet_keeps(&report("disseminated"), &me, now, 90));
+
+        let priority = |status: &str| {
+            state(RecordKind::Priority, serde_json::json!({"status": status}), long_ago)
+        };
+        assert!(tablet_keeps(&priority("active"), &me, now, 90));
+        assert!(!tablet_keeps(&priority("achieved"), &me, now, 90));
+        // A status the tablet cannot read counts as open.
+        assert!(tablet_keeps(&state(RecordKind::Concern, serde_json::json!({}), long_ago), &me, now, 90));
+    }
+
     #[test]
     fn due_means_on_or_before_today_plus_the_window() {
         let r = lifecycle(RecordKind::Concern, None);
