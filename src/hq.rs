@@ -502,7 +502,10 @@ async fn admin_command(
                     }
                 }
                 match decisions.broken_at {
-                    None => println!("retention decisions: {} decision(s), chain intact", decisions.ops),
+                    None => println!(
+                        "retention decisions: {} decision(s), chain intact",
+                        decisions.ops
+                    ),
                     Some(at) => println!(
                         "retention decisions: {} decision(s), chain BROKEN at decision {at}",
                         decisions.ops

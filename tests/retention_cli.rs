@@ -27,7 +27,10 @@ fn ok(db: &str, args: &[&str]) -> String {
 
 fn refused(db: &str, args: &[&str]) -> String {
     let out = hq(db, args);
-    assert!(!out.status.success(), "beatbook hq admin {args:?} succeeded");
+    assert!(
+        !out.status.success(),
+        "beatbook hq admin {args:?} succeeded"
+    );
     String::from_utf8(out.stderr).unwrap()
 }
 
@@ -37,7 +40,12 @@ fn a_records_manager_reviews_retention_from_the_command_line() {
     let db = format!("sqlite:{}", dir.path().join("hq.db").display());
     ok(
         &db,
-        &["seed-demo", "--password", "demo-password-2026", "--no-activity"],
+        &[
+            "seed-demo",
+            "--password",
+            "demo-password-2026",
+            "--no-activity",
+        ],
     );
     ok(
         &db,
@@ -56,9 +64,11 @@ fn a_records_manager_reviews_retention_from_the_command_line() {
 
     let queue = ok(&db, &["retention", "queue", "--as", "RM0101"]);
     assert_eq!(queue.trim(), "0 records due for review.");
-    let json: serde_json::Value =
-        serde_json::from_str(&ok(&db, &["retention", "queue", "--as", "RM0101", "--json"]))
-            .unwrap();
+    let json: serde_json::Value = serde_json::from_str(&ok(
+        &db,
+        &["retention", "queue", "--as", "RM0101", "--json"],
+    ))
+    .unwrap();
     assert_eq!(json["total"], 0);
 
     // Another role, nobody, and no reason: refused in words.
@@ -69,7 +79,15 @@ fn a_records_manager_reviews_retention_from_the_command_line() {
     let id = "0190a5e4-0000-7000-8000-000000000001";
     let e = refused(
         &db,
-        &["retention", "dispose", "--as", "RM0101", "--reason", "ok", id],
+        &[
+            "retention",
+            "dispose",
+            "--as",
+            "RM0101",
+            "--reason",
+            "ok",
+            id,
+        ],
     );
     assert!(e.contains("at least 5 characters"), "{e}");
     let e = refused(
@@ -87,7 +105,10 @@ fn a_records_manager_reviews_retention_from_the_command_line() {
     assert!(e.contains("HQ holds no record"), "{e}");
 
     let sweep = ok(&db, &["retention", "sweep"]);
-    assert!(sweep.starts_with("Disposed of 0 records past review"), "{sweep}");
+    assert!(
+        sweep.starts_with("Disposed of 0 records past review"),
+        "{sweep}"
+    );
     let decisions = ok(&db, &["retention", "decisions", "--as", "RM0101"]);
     assert_eq!(decisions.trim(), "No decisions yet.");
 }

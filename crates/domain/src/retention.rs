@@ -141,13 +141,19 @@ pub fn check_decision(
                 errs.add(
                     "decision",
                     "on_hold",
-                    format!("this record is on hold ({why}): release the hold before disposing of it"),
+                    format!(
+                        "this record is on hold ({why}): release the hold before disposing of it"
+                    ),
                 );
             }
         }
         Decision::Hold => {
             if record.hold.is_some() {
-                errs.add("decision", "already_on_hold", "this record is already on hold");
+                errs.add(
+                    "decision",
+                    "already_on_hold",
+                    "this record is already on hold",
+                );
             }
         }
         Decision::Release => {
@@ -225,8 +231,9 @@ pub fn is_closed(state: &RecordState) -> bool {
             text(state, "status").as_deref(),
             Some("achieved" | "closed")
         ),
-        RecordKind::IntelReport => text(state, "review_state")
-            .is_some_and(|s| !s.is_empty() && s != "submitted"),
+        RecordKind::IntelReport => {
+            text(state, "review_state").is_some_and(|s| !s.is_empty() && s != "submitted")
+        }
         RecordKind::IntelSource => true,
         RecordKind::Meeting | RecordKind::Engagement => true,
     }
@@ -272,7 +279,9 @@ mod tests {
             let e = check_decision(&Decision::Dispose, reason, &r, d("2026-12-07")).unwrap_err();
             assert_eq!(e.errors[0].field, "reason", "{reason:?}");
         }
-        assert!(check_decision(&Decision::Dispose, "No longer needed", &r, d("2026-12-07")).is_ok());
+        assert!(
+            check_decision(&Decision::Dispose, "No longer needed", &r, d("2026-12-07")).is_ok()
+        );
     }
 
     #[test]
@@ -281,8 +290,8 @@ mod tests {
         let concern = lifecycle(RecordKind::Concern, None);
         let retain = |until: &str| Decision::Retain { until: d(until) };
         assert!(check_decision(&retain("2032-12-07"), "Ongoing problem", &concern, today).is_ok());
-        let late = check_decision(&retain("2032-12-08"), "Ongoing problem", &concern, today)
-            .unwrap_err();
+        let late =
+            check_decision(&retain("2032-12-08"), "Ongoing problem", &concern, today).unwrap_err();
         assert_eq!(late.errors[0].code, "too_late");
         assert!(late.errors[0].message.contains("7 Dec 2032"), "{late}");
         assert_eq!(

@@ -125,7 +125,10 @@ fn invalid_words(errs: &ValidationErrors) -> String {
     seen.iter()
         .map(|m| {
             let mut c = m.trim().trim_end_matches('.').chars();
-            let first: String = c.next().map(|f| f.to_uppercase().collect()).unwrap_or_default();
+            let first: String = c
+                .next()
+                .map(|f| f.to_uppercase().collect())
+                .unwrap_or_default();
             format!("{first}{}.", c.as_str())
         })
         .collect::<Vec<_>>()

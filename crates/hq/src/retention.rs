@@ -53,7 +53,15 @@ pub const MAX_WITHIN_DAYS: u32 = 3_650;
 /// within `within_days` of today (0, the default: due today or overdue), of a kind, in a team's
 /// areas or one area, created between two days.
 #[derive(
-    Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS, utoipa::IntoParams,
+    Clone,
+    Debug,
+    Default,
+    PartialEq,
+    Eq,
+    Serialize,
+    Deserialize,
+    ts_rs::TS,
+    utoipa::IntoParams,
     utoipa::ToSchema,
 )]
 #[serde(default)]

@@ -510,7 +510,10 @@ mod tests {
         let f = dir.path().join("hq.toml");
         assert_eq!(HqSettings::default().tablets.keep_closed_days, 90);
         std::fs::write(&f, "[tablets]\nkeep_closed_days = 30\n").unwrap();
-        assert_eq!(HqSettings::load(Some(&f)).unwrap().tablets.keep_closed_days, 30);
+        assert_eq!(
+            HqSettings::load(Some(&f)).unwrap().tablets.keep_closed_days,
+            30
+        );
         std::fs::write(&f, "[tablets]\nkeep_closed_days = 0\n").unwrap();
         let e = HqSettings::load(Some(&f)).unwrap_err();
         assert!(e.contains("keep_closed_days is 0"), "{e}");

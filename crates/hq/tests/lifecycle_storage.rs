@@ -14,9 +14,7 @@ use beatbook_domain::{AreaId, DeviceId, Hlc, OfficerId, Op, OpAction, Record, Re
 use beatbook_hq::dashboard::audit::AccessEntry;
 use beatbook_hq::push::{chain_hash_v1, plan, verify_chain, verify_decisions, Plan, PushContext};
 use beatbook_hq::storage::sqlite::SqliteStorage;
-use beatbook_hq::storage::{
-    AccessQuery, DeviceRow, NewDecision, OpLogQuery, RetentionQuery,
-};
+use beatbook_hq::storage::{AccessQuery, DeviceRow, NewDecision, OpLogQuery, RetentionQuery};
 use beatbook_hq::{Storage, StorageError};
 use chrono::{DateTime, Duration, NaiveDate, SubsecRound, TimeZone, Utc};
 use std::collections::HashMap;
@@ -271,7 +269,10 @@ async fn a_decision_is_applied_with_its_chained_log_entry(b: Backend) {
         .await
         .unwrap();
     assert_eq!(held.seq, 2);
-    assert_eq!(held.prev_hash, retained.hash, "each entry chains on the last");
+    assert_eq!(
+        held.prev_hash, retained.hash,
+        "each entry chains on the last"
+    );
 
     let life: HashMap<RecordId, _> = s.lifecycles(&ids).await.unwrap().into_iter().collect();
     assert_eq!(life[&ids[0]].review_on, day("2031-01-31"));
@@ -293,13 +294,20 @@ async fn a_decision_is_applied_with_its_chained_log_entry(b: Backend) {
     let page = s.retention_queue(&everything()).await.unwrap();
     assert_eq!(page.total, 3);
     let order: Vec<RecordId> = page.items.iter().map(|i| i.change.record_id).collect();
-    assert_eq!(order.last(), Some(&ids[0]), "retained to 2031: reviewed last");
+    assert_eq!(
+        order.last(),
+        Some(&ids[0]),
+        "retained to 2031: reviewed last"
+    );
     let held_row = page
         .items
         .iter()
         .find(|i| i.change.record_id == ids[1])
         .unwrap();
-    assert_eq!(held_row.lifecycle.hold.as_deref(), Some("Complaint 2026/114"));
+    assert_eq!(
+        held_row.lifecycle.hold.as_deref(),
+        Some("Complaint 2026/114")
+    );
     assert_eq!(held_row.last.as_ref().map(|d| d.seq), Some(2));
     // Due by a date before any review: nothing; by the kind filter: the same three.
     let none = s
@@ -330,7 +338,13 @@ async fn a_decision_is_applied_with_its_chained_log_entry(b: Backend) {
 
     // The log reads back newest first, and whole oldest first; it verifies, and a change to
     // what was read back is caught.
-    let newest: Vec<u64> = s.decisions(10).await.unwrap().iter().map(|d| d.seq).collect();
+    let newest: Vec<u64> = s
+        .decisions(10)
+        .await
+        .unwrap()
+        .iter()
+        .map(|d| d.seq)
+        .collect();
     assert_eq!(newest, vec![2, 1]);
     let log = s.decision_log().await.unwrap();
     assert_eq!(log, vec![retained.clone(), held.clone()]);
@@ -369,7 +383,10 @@ async fn disposing_of_a_record_on_hold_is_refused_and_changes_nothing(b: Backend
         .unwrap_err();
     match err {
         StorageError::Conflict(m) => {
-            assert!(m.contains("on hold") && m.contains("Litigation pending"), "{m}")
+            assert!(
+                m.contains("on hold") && m.contains("Litigation pending"),
+                "{m}"
+            )
         }
         other => panic!("expected a conflict, got {other:?}"),
     }
@@ -386,7 +403,10 @@ async fn disposing_of_a_record_on_hold_is_refused_and_changes_nothing(b: Backend
 
     // Nothing changed: no decision logged, nothing pending, both records still there.
     assert_eq!(s.decision_log().await.unwrap(), before_log);
-    assert_eq!(s.retention_queue(&everything()).await.unwrap(), before_queue);
+    assert_eq!(
+        s.retention_queue(&everything()).await.unwrap(),
+        before_queue
+    );
     assert!(s.erase_pending(100).await.unwrap().is_empty());
     for id in &ids {
         assert!(s.record(*id).await.unwrap().is_some());
@@ -406,7 +426,11 @@ async fn erasure_removes_the_record_its_feed_rows_and_its_op_text_and_the_chain_
     assert_eq!(s.changes_for(&keys, 0, 100).await.unwrap().len(), 2);
 
     let decided = s
-        .decide(&decision(Decision::Dispose, "Past review, no further use", &ids[..1]))
+        .decide(&decision(
+            Decision::Dispose,
+            "Past review, no further use",
+            &ids[..1],
+        ))
         .await
         .unwrap();
     // Waiting to be erased: out of the queue and of lifecycles already.
@@ -483,7 +507,9 @@ async fn erasure_removes_the_record_its_feed_rows_and_its_op_text_and_the_chain_
         .iter()
         .all(|o| o.op_json.is_empty() && o.text_gone.as_deref() == Some(words)));
     let other = s.record_ops(ids[1], 10).await.unwrap();
-    assert!(other.iter().all(|o| o.text_gone.is_none() && !o.op_json.is_empty()));
+    assert!(other
+        .iter()
+        .all(|o| o.text_gone.is_none() && !o.op_json.is_empty()));
 
     // Deciding again on a record disposed of: there is no such record any more.
     let err = s
@@ -496,9 +522,13 @@ async fn erasure_removes_the_record_its_feed_rows_and_its_op_text_and_the_chain_
 async fn an_erasure_cut_off_halfway_finishes_on_the_next_call(b: Backend) {
     let s = &*b.storage;
     let (_, ids) = records(s, 5, "Abandoned vehicle on the estate").await;
-    s.decide(&decision(Decision::Dispose, "Past review, no further use", &ids))
-        .await
-        .unwrap();
+    s.decide(&decision(
+        Decision::Dispose,
+        "Past review, no further use",
+        &ids,
+    ))
+    .await
+    .unwrap();
     // HQ stopped after one small batch.
     let first = s.erase_pending(2).await.unwrap();
     assert_eq!(first.len(), 2);
@@ -506,7 +536,10 @@ async fn an_erasure_cut_off_halfway_finishes_on_the_next_call(b: Backend) {
 
     // Another HQ process (or the same one restarted) finishes the rest.
     let s = b.raw.open().await;
-    assert!(s.lifecycles(&ids).await.unwrap().is_empty(), "all still pending or gone");
+    assert!(
+        s.lifecycles(&ids).await.unwrap().is_empty(),
+        "all still pending or gone"
+    );
     let rest = s.erase_pending(1000).await.unwrap();
     assert_eq!(rest.len(), 3);
     assert!(s.erase_pending(1000).await.unwrap().is_empty());
@@ -527,9 +560,13 @@ async fn an_erasure_cut_off_halfway_finishes_on_the_next_call(b: Backend) {
 async fn a_push_for_a_disposed_record_is_refused_and_its_text_not_kept(b: Backend) {
     let s = &*b.storage;
     let (mut d, ids) = records(s, 2, "Cycling on the towpath").await;
-    s.decide(&decision(Decision::Dispose, "Past review, no further use", &ids))
-        .await
-        .unwrap();
+    s.decide(&decision(
+        Decision::Dispose,
+        "Past review, no further use",
+        &ids,
+    ))
+    .await
+    .unwrap();
     s.erase_pending(1).await.unwrap();
     let (gone, pending) = {
         let first = s.disposals_after(0, 1).await.unwrap()[0].1;
@@ -566,8 +603,13 @@ async fn a_push_for_a_disposed_record_is_refused_and_its_text_not_kept(b: Backen
     for entry in &log {
         assert!(!entry.op_json.contains("Narwhal"), "{}", entry.op_json);
         assert_eq!(entry.op_json, "");
-        let seq = entry.disposed.expect("every op here was of a record disposed of");
-        assert!(seq > 0, "the pending one points at its disposal once erased");
+        let seq = entry
+            .disposed
+            .expect("every op here was of a record disposed of");
+        assert!(
+            seq > 0,
+            "the pending one points at its disposal once erased"
+        );
     }
     chains_verify(s).await;
     assert!(s.record(pending).await.unwrap().is_none());
@@ -604,7 +646,9 @@ async fn the_logs_own_retention_clears_old_text_and_keeps_the_chain(b: Backend) 
         .unwrap();
     assert_eq!(changed, 2 + 1);
     let log = s.op_log(d.id).await.unwrap();
-    assert!(log.iter().all(|e| e.op_json.is_empty() && e.disposed == Some(0)));
+    assert!(log
+        .iter()
+        .all(|e| e.op_json.is_empty() && e.disposed == Some(0)));
     chains_verify(s).await;
     let gone = s
         .record_ops(ids[0], 10)
@@ -655,7 +699,9 @@ async fn a_log_chained_under_the_old_formula_verifies_after_migration_0007(db: D
         "0005_framework.sql",
         "0006_sign_in_throttle.sql",
     ];
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations").join(dir);
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("migrations")
+        .join(dir);
     let mut sql = String::new();
     if !sqlite {
         sql.push_str(&format!(
@@ -671,7 +717,10 @@ async fn a_log_chained_under_the_old_formula_verifies_after_migration_0007(db: D
         sql.push_str(&std::fs::read_to_string(root.join(file)).unwrap());
         sql.push('\n');
         if !sqlite {
-            sql.push_str(&format!("INSERT INTO schema_migrations (version) VALUES ({});\n", i + 1));
+            sql.push_str(&format!(
+                "INSERT INTO schema_migrations (version) VALUES ({});\n",
+                i + 1
+            ));
         }
     }
     if sqlite {
@@ -681,8 +730,14 @@ async fn a_log_chained_under_the_old_formula_verifies_after_migration_0007(db: D
     // Two devices: one chain intact, one with a row tampered with before the upgrade.
     let (good, bad) = (DeviceId::new(), DeviceId::new());
     let mut d = Device::new(good, "PC4127");
-    let ops: Vec<Op> = (0..3).map(|i| d.create(&format!("Old record {i}"))).collect();
-    let at = if sqlite { "'2026-01-01T00:00:00.000Z'" } else { "'2026-01-01T00:00:00Z'" };
+    let ops: Vec<Op> = (0..3)
+        .map(|i| d.create(&format!("Old record {i}")))
+        .collect();
+    let at = if sqlite {
+        "'2026-01-01T00:00:00.000Z'"
+    } else {
+        "'2026-01-01T00:00:00Z'"
+    };
     let mut heads = HashMap::new();
     for device in [good, bad] {
         let mut prev = beatbook_hq::push::GENESIS.to_owned();
@@ -713,7 +768,8 @@ async fn a_log_chained_under_the_old_formula_verifies_after_migration_0007(db: D
     // One record, as 0006 held it: its review date is filled in by the migration.
     let state = d.states[&ops[0].record_id].clone();
     let review = beatbook_hq::push::review_on(&state).unwrap();
-    let facts = serde_json::to_string(&beatbook_domain::access::AccessFacts::from_state(&state)).unwrap();
+    let facts =
+        serde_json::to_string(&beatbook_domain::access::AccessFacts::from_state(&state)).unwrap();
     sql.push_str(&format!(
         "INSERT INTO records (id, kind, state, facts, server_seq) VALUES ('{}', 'concern', '{}', '{}', 1);\n",
         state.id,
@@ -725,7 +781,10 @@ async fn a_log_chained_under_the_old_formula_verifies_after_migration_0007(db: D
         if sqlite { "'1'" } else { "1" }
     ));
     match &db {
-        Db::Sqlite(path) => rusqlite::Connection::open(path).unwrap().execute_batch(&sql).unwrap(),
+        Db::Sqlite(path) => rusqlite::Connection::open(path)
+            .unwrap()
+            .execute_batch(&sql)
+            .unwrap(),
         Db::Postgres { .. } => {
             let client = support::pg_client(&support::pg_url()).await;
             client.batch_execute(&sql).await.unwrap();
@@ -737,10 +796,18 @@ async fn a_log_chained_under_the_old_formula_verifies_after_migration_0007(db: D
     assert_eq!(good_log.len(), 3);
     let report = verify_chain(&good_log);
     assert!(report.ok, "{report:?}");
-    assert!(good_log.iter().all(|e| e.op_sha256.len() == 64 && e.disposed.is_none()));
+    assert!(good_log
+        .iter()
+        .all(|e| e.op_sha256.len() == 64 && e.disposed.is_none()));
     // The tampered chain is not mended by the migration: it still breaks where it did.
-    assert_eq!(verify_chain(&s.op_log(bad).await.unwrap()).broken_at, Some(2));
-    assert_eq!(s.lifecycles(&[state.id]).await.unwrap()[0].1.review_on, review);
+    assert_eq!(
+        verify_chain(&s.op_log(bad).await.unwrap()).broken_at,
+        Some(2)
+    );
+    assert_eq!(
+        s.lifecycles(&[state.id]).await.unwrap()[0].1.review_on,
+        review
+    );
 
     // The device carries on from the re-chained head.
     let mut d2 = Device::new(good, "PC4127");
@@ -758,9 +825,7 @@ async fn a_log_chained_under_the_old_formula_verifies_after_migration_0007(db: D
 
 fn holds(path: &std::path::Path, needle: &str) -> bool {
     match std::fs::read(path) {
-        Ok(bytes) => bytes
-            .windows(needle.len())
-            .any(|w| w == needle.as_bytes()),
+        Ok(bytes) => bytes.windows(needle.len()).any(|w| w == needle.as_bytes()),
         Err(_) => false,
     }
 }
@@ -788,15 +853,25 @@ async fn sqlite_after_disposal_and_compaction_no_byte_of_the_text_is_in_the_file
         all_applied(&push(s, id, "PC4127", &[edit]).await);
     }
     s.compact_after_disposal().await.unwrap();
-    assert!(holds(&path, SECRET), "the text is in the file before disposal");
+    assert!(
+        holds(&path, SECRET),
+        "the text is in the file before disposal"
+    );
 
-    s.decide(&decision(Decision::Dispose, "Past review, no further use", &[rid]))
-        .await
-        .unwrap();
+    s.decide(&decision(
+        Decision::Dispose,
+        "Past review, no further use",
+        &[rid],
+    ))
+    .await
+    .unwrap();
     assert_eq!(s.erase_pending(1000).await.unwrap().len(), 1);
     s.compact_after_disposal().await.unwrap();
 
-    assert!(!holds(&path, SECRET), "the erased text is still in the database file");
+    assert!(
+        !holds(&path, SECRET),
+        "the erased text is still in the database file"
+    );
     assert!(!holds(&wal, SECRET), "the erased text is still in the WAL");
     // What was not disposed of is still there, so the search does find text that is present.
     assert!(holds(&path, KEPT) || holds(&wal, KEPT));

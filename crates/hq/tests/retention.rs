@@ -15,7 +15,9 @@ use beatbook_domain::patrol::PatrolLog;
 use beatbook_domain::people::{Officer, Role};
 use beatbook_domain::photo::PhotoRef;
 use beatbook_domain::retention::PastReview;
-use beatbook_domain::{AreaId, DeviceId, Hlc, OfficerId, Op, OpAction, Record, RecordId, RecordKind};
+use beatbook_domain::{
+    AreaId, DeviceId, Hlc, OfficerId, Op, OpAction, Record, RecordId, RecordKind,
+};
 use beatbook_hq::{admin, HqSettings, HqState};
 use chrono::{Days, Duration, NaiveDate, Utc};
 use serde_json::{json, Value};
@@ -146,7 +148,13 @@ impl Hq {
         (ids, a.body)
     }
 
-    async fn decide(&self, token: &str, records: &[RecordId], decision: Value, reason: &str) -> Answer {
+    async fn decide(
+        &self,
+        token: &str,
+        records: &[RecordId],
+        decision: Value,
+        reason: &str,
+    ) -> Answer {
         self.post(
             "/api/v1/hq/retention/decisions",
             token,
@@ -322,7 +330,12 @@ fn intel(content: &str, due_in_days: i64) -> IntelReport {
 }
 
 /// A concern listing a photo of `bytes`, pushed and uploaded; its id and the photo's name.
-async fn concern_with_photo(hq: &Hq, device: &mut Device, description: &str, bytes: &[u8]) -> (RecordId, String) {
+async fn concern_with_photo(
+    hq: &Hq,
+    device: &mut Device,
+    description: &str,
+    bytes: &[u8],
+) -> (RecordId, String) {
     let sha256 = hex::encode(Sha256::digest(bytes));
     let mut c = concern(description, "tc-kentish-town", -10);
     c.photos = vec![PhotoRef {
@@ -347,10 +360,18 @@ story!(a_records_manager_reviews_retains_and_disposes);
 async fn a_records_manager_reviews_retains_and_disposes(hq: Hq) {
     let mut tablet = Device::enrol(&hq, "PC4127").await;
     let a = tablet
-        .create(&hq, &concern("Overdue concern in Camden", "tc-camden-town", -30))
+        .create(
+            &hq,
+            &concern("Overdue concern in Camden", "tc-camden-town", -30),
+        )
         .await;
-    let (b, photo) =
-        concern_with_photo(&hq, &mut tablet, "Overdue concern in Kentish Town", b"a photo of graffiti").await;
+    let (b, photo) = concern_with_photo(
+        &hq,
+        &mut tablet,
+        "Overdue concern in Kentish Town",
+        b"a photo of graffiti",
+    )
+    .await;
     let soon = tablet
         .create(&hq, &concern("Due in twenty days", "tc-camden-town", 20))
         .await;
@@ -370,7 +391,10 @@ async fn a_records_manager_reviews_retains_and_disposes(hq: Hq) {
     // Oldest review date first.
     assert_eq!(overdue[0], a);
     // Intelligence is named by its kind, never by its content.
-    assert!(!body.to_string().contains("Distinctive raw intelligence"), "{body}");
+    assert!(
+        !body.to_string().contains("Distinctive raw intelligence"),
+        "{body}"
+    );
     let item = |body: &Value, id: RecordId| {
         body["items"]
             .as_array()
@@ -401,26 +425,53 @@ async fn a_records_manager_reviews_retains_and_disposes(hq: Hq) {
     // Retain: refused without a reason, and past the kind's maximum; nothing changed.
     let next_year = today() + Days::new(365);
     let no_reason = hq
-        .decide(&rm, &[a], json!({"decision": "retain", "until": next_year}), " ")
+        .decide(
+            &rm,
+            &[a],
+            json!({"decision": "retain", "until": next_year}),
+            " ",
+        )
         .await;
-    assert_eq!(no_reason.status, StatusCode::BAD_REQUEST, "{}", no_reason.text);
+    assert_eq!(
+        no_reason.status,
+        StatusCode::BAD_REQUEST,
+        "{}",
+        no_reason.text
+    );
     assert_eq!(no_reason.body["code"], "bad_request");
     assert_eq!(no_reason.body["fields"][0]["field"], "reason");
     let too_late = today() + Days::new(7 * 366);
     let late = hq
-        .decide(&rm, &[a], json!({"decision": "retain", "until": too_late}), "Ongoing problem")
+        .decide(
+            &rm,
+            &[a],
+            json!({"decision": "retain", "until": too_late}),
+            "Ongoing problem",
+        )
         .await;
     assert_eq!(late.status, StatusCode::BAD_REQUEST, "{}", late.text);
     assert_eq!(late.body["fields"][0]["field"], "until");
     assert_eq!(late.body["fields"][0]["code"], "too_late");
-    assert!(late.body["message"].as_str().unwrap().contains("within 6 years"), "{}", late.text);
+    assert!(
+        late.body["message"]
+            .as_str()
+            .unwrap()
+            .contains("within 6 years"),
+        "{}",
+        late.text
+    );
     let (again, body) = hq.queue(&rm, "").await;
     assert_eq!(sorted(again), sorted(vec![a, b, p, i]));
     assert_eq!(item(&body, a)["last"], Value::Null);
     assert_eq!(body["latest"], json!([]));
 
     let kept = hq
-        .decide(&rm, &[a], json!({"decision": "retain", "until": next_year}), "Ongoing problem at the station")
+        .decide(
+            &rm,
+            &[a],
+            json!({"decision": "retain", "until": next_year}),
+            "Ongoing problem at the station",
+        )
         .await;
     assert_eq!(kept.status, StatusCode::OK, "{}", kept.text);
     assert_eq!(
@@ -432,17 +483,29 @@ async fn a_records_manager_reviews_retains_and_disposes(hq: Hq) {
     assert!(!hq.queue(&rm, "").await.0.contains(&a));
     let (_, body) = hq.queue(&rm, "within_days=400").await;
     assert_eq!(item(&body, a)["review_on"], json!(next_year));
-    assert_eq!(item(&body, a)["last"]["reason"], "Ongoing problem at the station");
+    assert_eq!(
+        item(&body, a)["last"]["reason"],
+        "Ongoing problem at the station"
+    );
 
     // Dispose: gone from HQ, listed in the disposals feed, its photo files removed.
     assert!(tablet.pulled(&hq).await.contains(&b));
     let gone = hq
-        .decide(&rm, &[b], json!({"decision": "dispose"}), "No longer needed: resolved in 2019")
+        .decide(
+            &rm,
+            &[b],
+            json!({"decision": "dispose"}),
+            "No longer needed: resolved in 2019",
+        )
         .await;
     assert_eq!(gone.status, StatusCode::OK, "{}", gone.text);
     assert_eq!(gone.body["decision_words"], "disposed of");
     assert_eq!(tablet.disposals(&hq).await, vec![b]);
-    assert!(hq.photo_files(&photo).is_empty(), "{:?}", hq.photo_files(&photo));
+    assert!(
+        hq.photo_files(&photo).is_empty(),
+        "{:?}",
+        hq.photo_files(&photo)
+    );
     assert!(!tablet.pulled(&hq).await.contains(&b));
     assert!(!hq.queue(&rm, "within_days=3650").await.0.contains(&b));
     let disposal = hq.state.storage.disposal(b).await.unwrap().unwrap();
@@ -450,7 +513,12 @@ async fn a_records_manager_reviews_retains_and_disposes(hq: Hq) {
     assert!(disposal.files_done);
     // A record disposed of cannot be decided on again.
     let twice = hq
-        .decide(&rm, &[b], json!({"decision": "dispose"}), "No longer needed")
+        .decide(
+            &rm,
+            &[b],
+            json!({"decision": "dispose"}),
+            "No longer needed",
+        )
         .await;
     assert_eq!(twice.status, StatusCode::NOT_FOUND, "{}", twice.text);
 
@@ -463,14 +531,30 @@ async fn a_records_manager_reviews_retains_and_disposes(hq: Hq) {
         .decide(&rm, &[p, i], json!({"decision": "dispose"}), "Past review")
         .await;
     assert_eq!(refused.status, StatusCode::CONFLICT, "{}", refused.text);
-    assert!(refused.body["message"].as_str().unwrap().contains("Complaint 2026/114"), "{}", refused.text);
+    assert!(
+        refused.body["message"]
+            .as_str()
+            .unwrap()
+            .contains("Complaint 2026/114"),
+        "{}",
+        refused.text
+    );
     let (after, body) = hq.queue(&rm, "").await;
-    assert_eq!(sorted(after), sorted(vec![p, i]), "both still there: all or nothing");
+    assert_eq!(
+        sorted(after),
+        sorted(vec![p, i]),
+        "both still there: all or nothing"
+    );
     assert_eq!(item(&body, p)["hold"], "Complaint 2026/114");
     assert_eq!(tablet.disposals(&hq).await, vec![b]);
     // A record HQ does not hold: 404, nothing changed.
     let unknown = hq
-        .decide(&rm, &[i, RecordId::new()], json!({"decision": "dispose"}), "Past review")
+        .decide(
+            &rm,
+            &[i, RecordId::new()],
+            json!({"decision": "dispose"}),
+            "Past review",
+        )
         .await;
     assert_eq!(unknown.status, StatusCode::NOT_FOUND, "{}", unknown.text);
     assert!(hq.queue(&rm, "").await.0.contains(&i));
@@ -505,9 +589,16 @@ async fn a_records_manager_reviews_retains_and_disposes(hq: Hq) {
         )
         .await;
     assert_eq!(bulk.status, StatusCode::OK, "{}", bulk.text);
-    assert_eq!(bulk.body["count"], 1, "only the concern due in twenty days: {}", bulk.text);
+    assert_eq!(
+        bulk.body["count"], 1,
+        "only the concern due in twenty days: {}",
+        bulk.text
+    );
     let (_, body) = hq.queue(&rm, "within_days=30").await;
-    assert_eq!(item(&body, soon)["hold"], "Litigation hold on Camden concerns");
+    assert_eq!(
+        item(&body, soon)["hold"],
+        "Litigation hold on Camden concerns"
+    );
 }
 
 story!(every_other_role_is_refused_every_retention_endpoint);
@@ -520,11 +611,23 @@ async fn every_other_role_is_refused_every_retention_endpoint(hq: Hq) {
         let t = hq.sign_in(collar).await;
         let q = hq.get("/api/v1/hq/retention/queue", &t).await;
         assert_eq!(q.status, StatusCode::FORBIDDEN, "{collar}: {}", q.text);
-        assert!(q.body["message"].as_str().unwrap().contains("records manager"), "{}", q.text);
+        assert!(
+            q.body["message"]
+                .as_str()
+                .unwrap()
+                .contains("records manager"),
+            "{}",
+            q.text
+        );
         let d = hq.get("/api/v1/hq/retention/decisions", &t).await;
         assert_eq!(d.status, StatusCode::FORBIDDEN, "{collar}: {}", d.text);
         let p = hq
-            .decide(&t, &[a], json!({"decision": "dispose"}), "Not mine to decide")
+            .decide(
+                &t,
+                &[a],
+                json!({"decision": "dispose"}),
+                "Not mine to decide",
+            )
             .await;
         assert_eq!(p.status, StatusCode::FORBIDDEN, "{collar}: {}", p.text);
     }
@@ -549,12 +652,19 @@ async fn the_sweep_disposes_only_kinds_set_to_dispose_and_never_held_records(hq:
     let new_patrol = tablet.create(&hq, &patrol("Patrol not yet due", 30)).await;
     let rm = hq.sign_in(RM).await;
     let held = hq
-        .decide(&rm, &[held_patrol], json!({"decision": "hold"}), "Inquiry into this patrol")
+        .decide(
+            &rm,
+            &[held_patrol],
+            json!({"decision": "hold"}),
+            "Inquiry into this patrol",
+        )
         .await;
     assert_eq!(held.status, StatusCode::OK, "{}", held.text);
 
     // With every kind waiting in the queue (the default), the sweep disposes of nothing.
-    let report = beatbook_hq::retention::sweep(&hq.state, Utc::now()).await.unwrap();
+    let report = beatbook_hq::retention::sweep(&hq.state, Utc::now())
+        .await
+        .unwrap();
     assert_eq!(report.disposed, 0);
     assert!(tablet.disposals(&hq).await.is_empty());
 
@@ -563,19 +673,30 @@ async fn the_sweep_disposes_only_kinds_set_to_dispose_and_never_held_records(hq:
             .past_review
             .insert(RecordKind::PatrolLog, PastReview::Dispose);
     });
-    let report = beatbook_hq::retention::sweep(&swept, Utc::now()).await.unwrap();
+    let report = beatbook_hq::retention::sweep(&swept, Utc::now())
+        .await
+        .unwrap();
     assert_eq!(report.disposed, 1, "{report:?}");
     assert_eq!(report.erased.records, 1, "{report:?}");
     assert_eq!(tablet.disposals(&hq).await, vec![old_patrol]);
     let (left, _) = hq.queue(&rm, "within_days=60").await;
-    assert_eq!(sorted(left), sorted(vec![old_concern, held_patrol, new_patrol]));
+    assert_eq!(
+        sorted(left),
+        sorted(vec![old_concern, held_patrol, new_patrol])
+    );
     // The sweep's decision is in the log, as HQ's, with the force's reason.
     let log = hq.get("/api/v1/hq/retention/decisions", &rm).await;
-    assert_eq!(log.body[0]["by_name"], "HQ (automatic sweep)", "{}", log.text);
+    assert_eq!(
+        log.body[0]["by_name"], "HQ (automatic sweep)",
+        "{}",
+        log.text
+    );
     assert_eq!(log.body[0]["reason"], beatbook_hq::retention::SWEEP_REASON);
     assert_eq!(log.body[0]["count"], 1);
     // Run again, it finds nothing more.
-    let again = beatbook_hq::retention::sweep(&swept, Utc::now()).await.unwrap();
+    let again = beatbook_hq::retention::sweep(&swept, Utc::now())
+        .await
+        .unwrap();
     assert_eq!(again.disposed, 0);
 }
 
@@ -586,8 +707,13 @@ async fn a_disposal_cut_halfway_finishes_at_the_next_resume(hq: Hq) {
     let mut tablet = Device::enrol(&hq, "PC4127").await;
     let (first, first_photo) =
         concern_with_photo(&hq, &mut tablet, "Cut before erasure", b"first photo bytes").await;
-    let (second, second_photo) =
-        concern_with_photo(&hq, &mut tablet, "Cut before the photo went", b"second photo bytes").await;
+    let (second, second_photo) = concern_with_photo(
+        &hq,
+        &mut tablet,
+        "Cut before the photo went",
+        b"second photo bytes",
+    )
+    .await;
     let storage = hq.state.storage.clone();
     let decide = |id: RecordId| NewDecision {
         at: Utc::now(),
@@ -613,14 +739,20 @@ async fn a_disposal_cut_halfway_finishes_at_the_next_resume(hq: Hq) {
     assert_eq!(hq.photo_files(&first_photo).len(), 2);
     assert_eq!(hq.photo_files(&second_photo).len(), 2);
     let rm = hq.sign_in(RM).await;
-    assert!(hq.queue(&rm, "").await.0.is_empty(), "pending records are not in the queue");
+    assert!(
+        hq.queue(&rm, "").await.0.is_empty(),
+        "pending records are not in the queue"
+    );
     assert!(hq.state.storage.disposal(not_yet).await.unwrap().is_none());
 
     // The next start finishes both.
     let done = beatbook_hq::retention::resume(&hq.state).await.unwrap();
     assert_eq!(done.records, 1);
     assert_eq!(done.photos, 2);
-    assert_eq!(sorted(tablet.disposals(&hq).await), sorted(vec![first, second]));
+    assert_eq!(
+        sorted(tablet.disposals(&hq).await),
+        sorted(vec![first, second])
+    );
     assert!(hq.photo_files(&first_photo).is_empty());
     assert!(hq.photo_files(&second_photo).is_empty());
     assert!(storage.disposals_with_files(10).await.unwrap().is_empty());
@@ -644,12 +776,26 @@ async fn a_photo_another_record_lists_is_kept_when_one_is_disposed_of(hq: Hq) {
     assert_eq!(photo, same);
     let rm = hq.sign_in(RM).await;
     let a = hq
-        .decide(&rm, &[one], json!({"decision": "dispose"}), "No longer needed")
+        .decide(
+            &rm,
+            &[one],
+            json!({"decision": "dispose"}),
+            "No longer needed",
+        )
         .await;
     assert_eq!(a.status, StatusCode::OK, "{}", a.text);
-    assert_eq!(hq.photo_files(&photo).len(), 2, "the other record still lists it");
+    assert_eq!(
+        hq.photo_files(&photo).len(),
+        2,
+        "the other record still lists it"
+    );
     let a = hq
-        .decide(&rm, &[two], json!({"decision": "dispose"}), "No longer needed")
+        .decide(
+            &rm,
+            &[two],
+            json!({"decision": "dispose"}),
+            "No longer needed",
+        )
         .await;
     assert_eq!(a.status, StatusCode::OK, "{}", a.text);
     assert!(hq.photo_files(&photo).is_empty());

@@ -278,4 +278,3 @@ pub(crate) fn photos_of(state_json: &str) -> Vec<String> {
         .map(|p| p.sha256)
         .collect()
 }
-

@@ -261,7 +261,10 @@ pub struct DisposalRow {
 pub fn text_gone_words(disposal: Option<(DateTime<Utc>, &str, &str)>) -> String {
     match disposal {
         Some((at, by, reason)) => {
-            format!("disposed of on {} by {by}: {reason}", at.format("%-d %b %Y"))
+            format!(
+                "disposed of on {} by {by}: {reason}",
+                at.format("%-d %b %Y")
+            )
         }
         None => "text removed at the end of the op log's retention period".into(),
     }

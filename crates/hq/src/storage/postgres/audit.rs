@@ -19,17 +19,18 @@ fn text_gone(r: &Row, at: usize) -> Option<String> {
     }
     let disposal = r.get::<_, Option<DateTime<Utc>>>(at + 1).map(|when| {
         let by: String = r.get(at + 2);
-        let who = match (r.get::<_, Option<String>>(at + 5), r.get::<_, Option<String>>(at + 4)) {
+        let who = match (
+            r.get::<_, Option<String>>(at + 5),
+            r.get::<_, Option<String>>(at + 4),
+        ) {
             (Some(name), Some(collar)) => format!("{name} ({collar})"),
             _ => by,
         };
         (when, who, r.get::<_, String>(at + 3))
     });
-    Some(text_gone_words(
-        disposal
-            .as_ref()
-            .map(|(when, who, reason)| (*when, who.as_str(), reason.as_str())),
-    ))
+    Some(text_gone_words(disposal.as_ref().map(
+        |(when, who, reason)| (*when, who.as_str(), reason.as_str()),
+    )))
 }
 
 #[async_trait]

@@ -165,9 +165,7 @@ impl Feed for PostgresStorage {
                 .insert(id, serde_json::from_str::<RecordState>(r.get(1))?);
         }
         for r in &disposed {
-            loaded
-                .disposed
-                .insert(RecordId(r.get(0)), to_u64(r.get(1)));
+            loaded.disposed.insert(RecordId(r.get(0)), to_u64(r.get(1)));
         }
         loaded.server_head = to_u64(head.get(0));
 
@@ -270,7 +268,7 @@ impl Feed for PostgresStorage {
                     &stmt,
                     &[&ids, &kinds, &states, &facts, &seqs, &answered, &reviews],
                 )
-                    .await
+                .await
             },
             async {
                 tx.execute(

@@ -156,9 +156,8 @@ async fn rechain_device(tx: &Transaction<'_>, device: Uuid) -> Result<()> {
             let prev_hash: String = r.get(3);
             let hash: String = r.get(4);
             let sha = op_sha256(&op);
-            intact = intact
-                && prev_hash == old_prev
-                && hash == chain_hash_v1(&old_prev, &op, &outcome);
+            intact =
+                intact && prev_hash == old_prev && hash == chain_hash_v1(&old_prev, &op, &outcome);
             seqs.push(r.get::<_, i64>(0));
             if intact {
                 old_prev = hash;

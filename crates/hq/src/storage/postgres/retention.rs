@@ -8,8 +8,8 @@ use super::feed::PUSH_LOCK_CLASS;
 use super::{change_of, to_i64, to_u64, PostgresStorage};
 use crate::push::{decision_hash, GENESIS};
 use crate::storage::{
-    photos_of, DecisionEntry, DisposalRow, Erased, NewDecision, QueueRow, Result, Retention, RetentionPage,
-    RetentionQuery, StorageError,
+    photos_of, DecisionEntry, DisposalRow, Erased, NewDecision, QueueRow, Result, Retention,
+    RetentionPage, RetentionQuery, StorageError,
 };
 use async_trait::async_trait;
 use beatbook_domain::retention::{Decision, Lifecycle};
@@ -57,11 +57,7 @@ fn to_decision(r: &Row) -> Result<DecisionEntry> {
         officer_id: OfficerId::new(r.get::<_, String>(2)),
         decision,
         reason: r.get(5),
-        record_ids: r
-            .get::<_, Vec<Uuid>>(6)
-            .into_iter()
-            .map(RecordId)
-            .collect(),
+        record_ids: r.get::<_, Vec<Uuid>>(6).into_iter().map(RecordId).collect(),
         prev_hash: r.get(7),
         hash: r.get(8),
     })
@@ -210,7 +206,10 @@ impl Retention for PostgresStorage {
             )));
         }
         if entry.decision == Decision::Dispose {
-            if let Some(on_hold) = ids.iter().find(|i| held.get(&i.0).is_some_and(Option::is_some)) {
+            if let Some(on_hold) = ids
+                .iter()
+                .find(|i| held.get(&i.0).is_some_and(Option::is_some))
+            {
                 let why = held.get(&on_hold.0).cloned().flatten().unwrap_or_default();
                 return Err(StorageError::Conflict(format!(
                     "record {} is on hold ({why}): release the hold before disposing of it",

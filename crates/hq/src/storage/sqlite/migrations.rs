@@ -77,9 +77,8 @@ fn lifecycle_step(tx: &Transaction<'_>) -> Result<()> {
         };
         let Some(last) = page.last() else { break };
         after = last.0;
-        let mut update = tx.prepare_cached(
-            "UPDATE records SET review_on = ?2, created_ms = ?3 WHERE id = ?1",
-        )?;
+        let mut update =
+            tx.prepare_cached("UPDATE records SET review_on = ?2, created_ms = ?3 WHERE id = ?1")?;
         for (_, id, state) in &page {
             let state: RecordState = serde_json::from_str(state)?;
             update.execute((
@@ -118,9 +117,8 @@ fn rechain_device(tx: &Transaction<'_>, device: &str) -> Result<()> {
         )?;
         for (seq, op, outcome, prev_hash, hash) in page {
             let sha = op_sha256(&op);
-            intact = intact
-                && prev_hash == old_prev
-                && hash == chain_hash_v1(&old_prev, &op, &outcome);
+            intact =
+                intact && prev_hash == old_prev && hash == chain_hash_v1(&old_prev, &op, &outcome);
             if intact {
                 old_prev = hash;
                 let new_hash = chain_hash(&new_prev, &sha, &outcome);
@@ -133,7 +131,10 @@ fn rechain_device(tx: &Transaction<'_>, device: &str) -> Result<()> {
         }
     }
     if !intact {
-        tracing::warn!(device, "op log chain was already broken before migration 0007; left broken");
+        tracing::warn!(
+            device,
+            "op log chain was already broken before migration 0007; left broken"
+        );
     }
     tx.execute(
         "UPDATE devices SET chain_head = ?2 WHERE id = ?1 AND ?3",

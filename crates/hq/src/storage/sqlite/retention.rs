@@ -6,8 +6,8 @@ use super::records::{change_columns, to_change};
 use super::{parse_t, record_id, t, to_i64, to_u64, SqliteStorage};
 use crate::push::{decision_hash, GENESIS};
 use crate::storage::{
-    photos_of, DecisionEntry, DisposalRow, Erased, NewDecision, QueueRow, Result, Retention, RetentionPage,
-    RetentionQuery, StorageError,
+    photos_of, DecisionEntry, DisposalRow, Erased, NewDecision, QueueRow, Result, Retention,
+    RetentionPage, RetentionQuery, StorageError,
 };
 use async_trait::async_trait;
 use beatbook_domain::retention::{Decision, Lifecycle};
@@ -495,10 +495,9 @@ impl Retention for SqliteStorage {
                    AND kind IN (SELECT value FROM json_each(?2))
                  ORDER BY coalesce(retained_until, review_on), server_seq LIMIT ?3",
             )?;
-            let rows = stmt.query_map(
-                (today.to_string(), kinds, i64::from(limit)),
-                |r| r.get::<_, String>(0),
-            )?;
+            let rows = stmt.query_map((today.to_string(), kinds, i64::from(limit)), |r| {
+                r.get::<_, String>(0)
+            })?;
             rows.map(|r| record_id(&r?)).collect()
         })
         .await
