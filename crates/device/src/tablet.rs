@@ -296,6 +296,7 @@ mod tests {
         TabletPolicy {
             max_auto_lock_minutes: max,
             tile_url: tiles.map(str::to_owned),
+            ..TabletPolicy::default()
         }
     }
 

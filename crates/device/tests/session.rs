@@ -279,6 +279,7 @@ async fn hqs_auto_lock_limit_and_tile_server_reach_the_tablet_at_sign_in() {
         tablets: beatbook_domain::protocol::TabletPolicy {
             max_auto_lock_minutes: 10,
             tile_url: Some(tiles.into()),
+            keep_closed_days: 45,
         },
         ..beatbook_hq::HqSettings::default()
     })
@@ -302,6 +303,13 @@ async fn hqs_auto_lock_limit_and_tile_server_reach_the_tablet_at_sign_in() {
         ),
         (10, Some(tiles), 5)
     );
+    // How long the tablet keeps closed records it pulled comes with the session too.
+    let session = tablet.require_session().unwrap();
+    let keep = session
+        .with_store(|s| Ok(s.tablet_policy()?.keep_closed_days))
+        .await
+        .unwrap();
+    assert_eq!(keep, 45);
     let mut longer = s.clone();
     longer.auto_lock_minutes = 30;
     assert_eq!(
