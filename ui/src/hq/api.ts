@@ -11,7 +11,6 @@ import { BackendError, type ClientErrorCode } from '$lib/backend';
 import type { Area } from '$lib/bindings/Area';
 import type { Grade } from '$lib/bindings/Grade';
 import type { Officer } from '$lib/bindings/Officer';
-import type { RecordKind } from '$lib/bindings/RecordKind';
 import type { RecordSummary } from '$lib/bindings/RecordSummary';
 import type { Team } from '$lib/bindings/Team';
 import type { ApiErrorCode } from './bindings/ApiErrorCode';
@@ -25,6 +24,9 @@ import type { Cell } from './bindings/Cell';
 import type { Change } from './bindings/Change';
 import type { CellDetail } from './bindings/CellDetail';
 import type { ChainView } from './bindings/ChainView';
+import type { Decision } from './bindings/Decision';
+import type { DecisionRequest } from './bindings/DecisionRequest';
+import type { DecisionView } from './bindings/DecisionView';
 import type { DeviceView } from './bindings/DeviceView';
 import type { Disseminate } from './bindings/Disseminate';
 import type { Disseminated } from './bindings/Disseminated';
@@ -42,10 +44,13 @@ import type { Overlap } from './bindings/Overlap';
 import type { Preset } from './bindings/Preset';
 import type { PutOfficer } from './bindings/PutOfficer';
 import type { QueueItem } from './bindings/QueueItem';
+import type { QueueQuery } from './bindings/QueueQuery';
 import type { Rag } from './bindings/Rag';
 import type { RecordDetail } from './bindings/RecordDetail';
 import type { RecordList } from './bindings/RecordList';
 import type { Regrade } from './bindings/Regrade';
+import type { RetentionItem } from './bindings/RetentionItem';
+import type { RetentionQueue } from './bindings/RetentionQueue';
 import type { ReportDetail } from './bindings/ReportDetail';
 import type { StaffLogin } from './bindings/StaffLogin';
 import type { StaffSession } from './bindings/StaffSession';
@@ -66,6 +71,9 @@ export type {
   CellDetail,
   Change,
   ChainView,
+  Decision,
+  DecisionRequest,
+  DecisionView,
   DeviceView,
   Disseminate,
   Disseminated,
@@ -79,10 +87,13 @@ export type {
   Overlap,
   Preset,
   QueueItem,
+  QueueQuery,
   Rag,
   RecordDetail,
   RecordList,
   ReportDetail,
+  RetentionItem,
+  RetentionQueue,
   TargetRow,
   Targets,
   Trend,
@@ -101,74 +112,6 @@ export type Period = BoardQuery;
  * (`ListQuery`). Dates are ISO times, `before` is the `next_before` of the page before.
  */
 export type RecordFilter = { [K in keyof ListQuery]?: string };
-
-/*
- * Retention review (issue 15). Written by hand to the contract HQ's retention API was built to
- * (DESIGN-15, part B): swap for the generated types once HQ exports them.
- */
-
-/** A records manager's decision on a record (the domain's `retention::Decision`). */
-export type Decision = { decision: 'retain'; until: string } | { decision: 'dispose' } | { decision: 'hold' } | { decision: 'release' };
-
-/** `GET /retention/queue` filters: due within `within_days` of today (0: overdue only), record
- * dates `from`..`to` as `YYYY-MM-DD`. */
-export interface QueueQuery {
-  within_days?: number;
-  kind?: RecordKind;
-  team?: string;
-  area?: string;
-  from?: string;
-  to?: string;
-  limit?: number;
-}
-
-/** One decision in the tamper-evident decisions log, in words. */
-export interface DecisionView {
-  seq: number;
-  at: string;
-  by_name: string;
-  decision: Decision;
-  /** "retained until 6 Dec 2030", "disposed of", "put on hold", "released from hold". */
-  decision_words: string;
-  reason: string;
-  /** How many records it was taken on. */
-  count: number;
-}
-
-/** A record due for review. Intelligence shows only as "Intelligence report". */
-export interface RetentionItem {
-  id: string;
-  reference: string;
-  kind: RecordKind;
-  kind_label: string;
-  title: string;
-  occurred_at: string;
-  /** `YYYY-MM-DD`: its own review date, or the last retain decision's. */
-  review_on: string;
-  /** `YYYY-MM-DD`: the latest it may be retained until, decided today (its kind's maximum). */
-  latest_retain_until: string;
-  /** Area names. */
-  areas: string[];
-  /** The hold's reason, if it is on hold. */
-  hold: string | null;
-  last: DecisionView | null;
-}
-
-export interface RetentionQueue {
-  items: RetentionItem[];
-  /** How many records the filter matches, of which `items` is the first page. */
-  total: number;
-  /** The latest decisions, newest first. */
-  latest: DecisionView[];
-}
-
-/** A decision on the listed records, or (with `records` null) on every record `filter` matches. */
-export interface DecisionRequest {
-  records: string[] | null;
-  filter: QueueQuery | null;
-  decision: Decision;
-  reason: string;
-}
 
 export interface HqApi {
   me(): Promise<Officer>;
