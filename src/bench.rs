@@ -49,6 +49,39 @@ enum BenchCommand {
         #[arg(long)]
         keep: bool,
     },
+    /// Disposal at HQ: fill HQ with records, then a records manager disposes of some of them in
+    /// one decision (checked, logged, erased, compacted), as `POST /api/v1/hq/retention/decisions`
+    /// does.
+    Dispose {
+        /// Records on HQ.
+        #[arg(long, default_value_t = 1_000_000)]
+        hq_records: usize,
+        /// How many of them to dispose of.
+        #[arg(long, default_value_t = 100_000)]
+        dispose: usize,
+        /// HQ's database: SQLite in a temporary directory by default, or a PostgreSQL URL (give
+        /// it a fresh `?schema=NAME`; the bench does not drop it).
+        #[arg(long)]
+        db: Option<String>,
+        #[arg(long)]
+        dir: Option<std::path::PathBuf>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// A tablet's first sync after HQ disposed of many of the records it holds (the disposals
+    /// come first in that sync), against its sync with nothing to do.
+    TabletDisposals {
+        /// Records the tablet holds.
+        #[arg(long, default_value_t = 12_000)]
+        records: usize,
+        /// How many of them HQ disposes of.
+        #[arg(long, default_value_t = 10_000)]
+        disposals: usize,
+        #[arg(long)]
+        dir: Option<std::path::PathBuf>,
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 /// A concern of about 1 KB as JSON, varied so the search index sees real text.
@@ -139,6 +172,27 @@ pub fn run(args: BenchArgs) -> Result<ExitCode> {
         } => {
             tokio::runtime::Runtime::new()?
                 .block_on(sync::run(records, hq_records, dir, json, keep))?;
+            Ok(ExitCode::SUCCESS)
+        }
+        BenchCommand::Dispose {
+            hq_records,
+            dispose,
+            db,
+            dir,
+            json,
+        } => {
+            tokio::runtime::Runtime::new()?
+                .block_on(lifecycle::dispose(hq_records, dispose, db, dir, json))?;
+            Ok(ExitCode::SUCCESS)
+        }
+        BenchCommand::TabletDisposals {
+            records,
+            disposals,
+            dir,
+            json,
+        } => {
+            tokio::runtime::Runtime::new()?
+                .block_on(lifecycle::tablet(records, disposals, dir, json))?;
             Ok(ExitCode::SUCCESS)
         }
     }
@@ -233,9 +287,9 @@ pub mod sync {
     use std::sync::{Arc, Mutex};
     use std::time::Instant;
 
-    const PASSWORD: &str = "bench-password-1";
+    pub(crate) const PASSWORD: &str = "bench-password-1";
 
-    async fn device(
+    pub(crate) async fn device(
         url: &str,
         code: &str,
         dir: &std::path::Path,
@@ -257,8 +311,12 @@ pub mod sync {
         Ok((store, engine))
     }
 
-    /// Fill HQ with `n` records from a separate device, in large batches straight to storage.
-    async fn fill(storage: &dyn beatbook_hq::Storage, n: usize) -> Result<()> {
+    /// Fill HQ with `n` records from a separate device, in large batches straight to storage;
+    /// their ids.
+    pub(crate) async fn fill(
+        storage: &dyn beatbook_hq::Storage,
+        n: usize,
+    ) -> Result<Vec<beatbook_domain::RecordId>> {
         use beatbook_domain::Record;
         use beatbook_hq::push::{plan, PushContext};
         let officer = storage
@@ -292,6 +350,7 @@ pub mod sync {
         let mut seq = 0u64;
         let areas = beatbook_domain::reference::demo_areas();
         let batch = 5_000;
+        let mut ids = Vec::with_capacity(n);
         for start in (0..n).step_by(batch) {
             let ops: Vec<_> = (start..(start + batch).min(n))
                 .map(|i| {
@@ -305,10 +364,12 @@ pub mod sync {
                         chrono::Utc::now(),
                         beatbook_domain::area::areas_containing(pt, &areas),
                     );
+                    let record_id = beatbook_domain::RecordId::new();
+                    ids.push(record_id);
                     beatbook_domain::Op {
                         device_id: device,
                         device_seq: seq,
-                        record_id: beatbook_domain::RecordId::new(),
+                        record_id,
                         kind: beatbook_domain::RecordKind::Concern,
                         author: officer.id.clone(),
                         hlc: clock.tick(
@@ -336,7 +397,7 @@ pub mod sync {
                 )
                 .await?;
         }
-        Ok(())
+        Ok(ids)
     }
 
     pub async fn run(
@@ -468,6 +529,176 @@ pub mod sync {
         }
         if keep {
             eprintln!("kept {}", tmp.keep().display());
+        }
+        Ok(())
+    }
+}
+
+/// The records lifecycle: disposal at HQ at force scale, and a tablet's sync after many disposals.
+pub mod lifecycle {
+    use super::sync::{device, fill, PASSWORD};
+    use super::{demo_concern, ms, stats};
+    use anyhow::Result;
+    use beatbook_domain::retention::Decision;
+    use beatbook_domain::OfficerId;
+    use beatbook_hq::retention::{decide, DecisionRequest};
+    use beatbook_hq::{HqSettings, HqState};
+    use std::sync::Arc;
+    use std::time::Instant;
+
+    fn dispose_request(ids: Vec<beatbook_domain::RecordId>) -> DecisionRequest {
+        DecisionRequest {
+            records: Some(ids),
+            filter: None,
+            decision: Decision::Dispose,
+            reason: "Benchmark: reviewed, no further policing purpose".into(),
+        }
+    }
+
+    pub async fn dispose(
+        hq_records: usize,
+        n: usize,
+        db: Option<String>,
+        dir: Option<std::path::PathBuf>,
+        json: bool,
+    ) -> Result<()> {
+        let tmp = tempfile::tempdir_in(dir.unwrap_or_else(std::env::temp_dir))?;
+        let db = db.unwrap_or_else(|| format!("sqlite:{}", tmp.path().join("hq.db").display()));
+        let storage = beatbook_hq::open_storage(&db).await?;
+        beatbook_hq::admin::seed_demo(storage.as_ref(), PASSWORD).await?;
+        let t = Instant::now();
+        let ids = fill(storage.as_ref(), hq_records).await?;
+        let fill_s = t.elapsed().as_secs_f64();
+        let state = HqState::new(
+            storage.clone(),
+            Arc::new(HqSettings {
+                photos_dir: Some(tmp.path().join("photos")),
+                ..HqSettings::default()
+            }),
+        );
+        let chosen: Vec<_> = ids.into_iter().take(n).collect();
+        let t = Instant::now();
+        let view = decide(&state, &OfficerId::new("RM0001"), &dispose_request(chosen))
+            .await
+            .map_err(|e| anyhow::anyhow!("disposal refused: {e:?}"))?;
+        let took = t.elapsed();
+        let left = storage.counts().await?.records;
+        let disposed_feed = storage.disposals_after(0, u32::MAX).await?.len();
+        let chains = beatbook_hq::admin::verify_chains(storage.as_ref()).await?;
+        let chains_ok = chains.iter().all(|(_, r)| r.ok);
+        if json {
+            println!(
+                "{}",
+                serde_json::json!({
+                    "bench": "dispose", "backend": storage.backend(), "hq_records": hq_records,
+                    "disposed": view.count, "dispose_s": took.as_secs_f64(), "fill_s": fill_s,
+                    "records_left": left, "disposals_feed": disposed_feed, "chains_ok": chains_ok,
+                })
+            );
+        } else {
+            println!(
+                "dispose bench: HQ on {} with {hq_records} records (filled in {fill_s:.1} s)",
+                storage.backend()
+            );
+            println!(
+                "  dispose of {} in one decision (checked, logged, erased, compacted): {:.1} s, {:.0} records/s",
+                view.count,
+                took.as_secs_f64(),
+                view.count as f64 / took.as_secs_f64()
+            );
+            println!("  afterwards: {left} records on HQ, {disposed_feed} in the disposals feed, chains verify: {chains_ok}");
+        }
+        Ok(())
+    }
+
+    pub async fn tablet(
+        records: usize,
+        disposals: usize,
+        dir: Option<std::path::PathBuf>,
+        json: bool,
+    ) -> Result<()> {
+        let tmp = tempfile::tempdir_in(dir.unwrap_or_else(std::env::temp_dir))?;
+        let storage =
+            beatbook_hq::open_storage(&format!("sqlite:{}", tmp.path().join("hq.db").display()))
+                .await?;
+        beatbook_hq::admin::seed_demo(storage.as_ref(), PASSWORD).await?;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        let url = format!("http://{}", listener.local_addr()?);
+        let state = HqState::new(
+            storage.clone(),
+            Arc::new(HqSettings {
+                photos_dir: Some(tmp.path().join("photos")),
+                ..HqSettings::default()
+            }),
+        );
+        let server_state = state.clone();
+        tokio::spawn(async move {
+            let _ = beatbook_hq::serve(listener, server_state).await;
+        });
+        let code = beatbook_hq::admin::enrolment_code(storage.as_ref(), 1).await?;
+        let (a_store, a) = device(&url, &code, &tmp.path().join("a"), "PC4127").await?;
+        {
+            let mut s = a_store.lock().map_err(|_| anyhow::anyhow!("lock"))?;
+            let lines: String = (0..records)
+                .map(|i| serde_json::to_string(&demo_concern(i)).unwrap_or_default() + "\n")
+                .collect();
+            s.import_concerns(lines.as_bytes())?;
+        }
+        a.sync_once(&|_| {}).await?;
+        let code = beatbook_hq::admin::enrolment_code(storage.as_ref(), 1).await?;
+        let (b_store, b) = device(&url, &code, &tmp.path().join("b"), "PC4127").await?;
+        b.sync_once(&|_| {}).await?;
+        let held_before = b_store.lock().map_err(|_| anyhow::anyhow!("lock"))?.count()?;
+        let mut noop = Vec::new();
+        for _ in 0..10 {
+            let t = Instant::now();
+            b.sync_once(&|_| {}).await?;
+            noop.push(t.elapsed());
+        }
+        let noop = stats(noop);
+        let ids: Vec<_> = storage
+            .changes_after(0, u32::MAX)
+            .await?
+            .into_iter()
+            .map(|c| c.record_id)
+            .take(disposals)
+            .collect();
+        decide(&state, &OfficerId::new("RM0001"), &dispose_request(ids))
+            .await
+            .map_err(|e| anyhow::anyhow!("disposal refused: {e:?}"))?;
+        let t = Instant::now();
+        let report = b.sync_once(&|_| {}).await?;
+        let first = t.elapsed();
+        let held_after = b_store.lock().map_err(|_| anyhow::anyhow!("lock"))?.count()?;
+        let t = Instant::now();
+        b.sync_once(&|_| {}).await?;
+        let after = t.elapsed();
+        anyhow::ensure!(
+            report.disposed as usize == disposals,
+            "the tablet removed {} records, not {disposals}",
+            report.disposed
+        );
+        if json {
+            println!(
+                "{}",
+                serde_json::json!({
+                    "bench": "tablet-disposals", "held_before": held_before, "disposed": report.disposed,
+                    "held_after": held_after, "first_sync_ms": ms(first), "next_sync_ms": ms(after),
+                    "noop_p50_ms": ms(noop.p50),
+                })
+            );
+        } else {
+            println!("tablet disposals bench: a tablet holding {held_before} records, HQ disposes of {disposals}");
+            println!(
+                "  its next sync (disposals first: records, search entries, outbox; index optimised, WAL truncated): {:.0} ms, {} removed, {held_after} left",
+                ms(first),
+                report.disposed
+            );
+            println!(
+                "  sync with nothing to do: {:.1} ms before (p50 of 10), {:.1} ms after",
+                ms(noop.p50),
+                ms(after)
+            );
         }
         Ok(())
     }

@@ -123,7 +123,7 @@ describe('Retention review', () => {
 
     const log = page.getByRole('table', { name: 'Latest decisions' });
     const disposed = log.getByRole('row').filter({ hasText: 'Past review with no further policing purpose' });
-    assert.match((await disposed.textContent()) ?? '', /Sam Okafor.*Disposed of/);
+    assert.match((await disposed.textContent()) ?? '', /Grace Whitfield.*Disposed of/);
     const retained = log.getByRole('row').filter({ hasText: 'Still a problem in the churchyard' });
     assert.match((await retained.textContent()) ?? '', /Retained until \d{1,2} [A-Z][a-z]{2} \d{4}/);
     await page.waitForLoadState('networkidle');

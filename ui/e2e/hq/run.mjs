@@ -5,7 +5,7 @@
  * 1. Needs the built UI (`npm run build`, ui/dist) and the CLI (`cargo build --bin beatbook`,
  *    or BEATBOOK_BIN).
  * 2. Starts `beatbook hq serve` on a free port of 127.0.0.1 with a fresh SQLite database seeded
- *    with the demo data and a records manager, RM0001 (every officer's password is
+ *    with the demo data (its records manager is RM0001, Grace Whitfield; every officer's password is
  *    `demo-password-1`), serving ui/dist.
  * 3. Runs every `e2e/hq/*.test.mjs` with Node's test runner, with HQ_URL, HQ_DB, BEATBOOK_BIN and
  *    E2E_TMP set. Headless devices are the real `beatbook device` CLI (and, for intelligence,
@@ -45,8 +45,6 @@ async function main() {
   const tmp = mkdtempSync(join(tmpdir(), 'beatbook-hq-e2e-'));
   const db = `sqlite:${join(tmp, 'hq.db')}`;
   execFileSync(bin, ['hq', '--db', db, 'admin', 'seed-demo', '--password', 'demo-password-1', '--no-activity'], { stdio: 'inherit' });
-  // The demo has no records manager: retention.test.mjs and the walk sign in as this one.
-  execFileSync(bin, ['hq', '--db', db, 'admin', 'officer', '--collar', 'RM0001', '--name', 'Sam Okafor', '--role', 'records_manager', '--password', 'demo-password-1'], { stdio: 'inherit' });
   const port = await freePort();
   const hqUrl = `http://127.0.0.1:${port}`;
   const hq = spawn(bin, ['hq', '--db', db, 'serve', '--listen', `127.0.0.1:${port}`], {
