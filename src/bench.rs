@@ -648,7 +648,10 @@ pub mod lifecycle {
         let code = beatbook_hq::admin::enrolment_code(storage.as_ref(), 1).await?;
         let (b_store, b) = device(&url, &code, &tmp.path().join("b"), "PC4127").await?;
         b.sync_once(&|_| {}).await?;
-        let held_before = b_store.lock().map_err(|_| anyhow::anyhow!("lock"))?.count()?;
+        let held_before = b_store
+            .lock()
+            .map_err(|_| anyhow::anyhow!("lock"))?
+            .count()?;
         let mut noop = Vec::new();
         for _ in 0..10 {
             let t = Instant::now();
@@ -669,7 +672,10 @@ pub mod lifecycle {
         let t = Instant::now();
         let report = b.sync_once(&|_| {}).await?;
         let first = t.elapsed();
-        let held_after = b_store.lock().map_err(|_| anyhow::anyhow!("lock"))?.count()?;
+        let held_after = b_store
+            .lock()
+            .map_err(|_| anyhow::anyhow!("lock"))?
+            .count()?;
         let t = Instant::now();
         b.sync_once(&|_| {}).await?;
         let after = t.elapsed();

@@ -87,12 +87,7 @@ fn hq_places(hq: &Hq, backend: &Backend, needle: &[u8]) -> Vec<String> {
         }
         Backend::Postgres(schema) => {
             let out = Command::new("pg_dump")
-                .args([
-                    "--data-only",
-                    "--schema",
-                    &schema.name,
-                    &postgres_url(),
-                ])
+                .args(["--data-only", "--schema", &schema.name, &postgres_url()])
                 .output()
                 .expect("pg_dump runs");
             assert!(
@@ -195,7 +190,11 @@ async fn erasure_leaves_no_byte_behind(backend: Backend) {
     let db = match &backend {
         Backend::Sqlite => format!("sqlite:{}", dir.path().join("hq.db").display()),
         Backend::Postgres(schema) => {
-            let sep = if postgres_url().contains('?') { '&' } else { '?' };
+            let sep = if postgres_url().contains('?') {
+                '&'
+            } else {
+                '?'
+            };
             format!("{}{sep}schema={}", postgres_url(), schema.name)
         }
     };
@@ -341,7 +340,11 @@ async fn erasure_leaves_no_byte_behind(backend: Backend) {
     assert!(!chains.is_empty());
     assert!(chains.iter().all(|(_, r)| r.ok), "{chains:?}");
     let history = hq.storage.record_ops(disposed_here, 100).await.unwrap();
-    assert_eq!(history.len(), 3, "creation, edit and update are still logged");
+    assert_eq!(
+        history.len(),
+        3,
+        "creation, edit and update are still logged"
+    );
     let shown = format!("{history:?}");
     assert!(
         shown.contains("disposed of on") && shown.contains("Grace Whitfield"),

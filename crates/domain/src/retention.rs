@@ -352,35 +352,78 @@ mod tests {
         let lately = now - chrono::Duration::days(89);
         let me = OfficerId::new("PC1");
         let concern = |status: &str, at| {
-            state(RecordKind::Concern, serde_json::json!({"status": status}), at)
+            state(
+                RecordKind::Concern,
+                serde_json::json!({"status": status}),
+                at,
+            )
         };
         assert!(!tablet_keeps(&concern("closed", long_ago), &me, now, 90));
         assert!(!tablet_keeps(&concern("resolved", long_ago), &me, now, 90));
-        assert!(tablet_keeps(&concern("closed", lately), &me, now, 90), "within the window");
-        assert!(tablet_keeps(&concern("open", long_ago), &me, now, 90), "open work stays");
-        assert!(tablet_keeps(&concern("in_progress", long_ago), &me, now, 90));
+        assert!(
+            tablet_keeps(&concern("closed", lately), &me, now, 90),
+            "within the window"
+        );
+        assert!(
+            tablet_keeps(&concern("open", long_ago), &me, now, 90),
+            "open work stays"
+        );
+        assert!(tablet_keeps(
+            &concern("in_progress", long_ago),
+            &me,
+            now,
+            90
+        ));
         // A force may keep closed records for less.
         assert!(!tablet_keeps(&concern("closed", lately), &me, now, 30));
 
         let patrol = |ended: serde_json::Value| {
-            state(RecordKind::PatrolLog, serde_json::json!({"ended_at": ended}), long_ago)
+            state(
+                RecordKind::PatrolLog,
+                serde_json::json!({"ended_at": ended}),
+                long_ago,
+            )
         };
-        assert!(tablet_keeps(&patrol(serde_json::Value::Null), &me, now, 90), "under way");
-        assert!(!tablet_keeps(&patrol(serde_json::json!("2026-09-01T22:00:00Z")), &me, now, 90));
+        assert!(
+            tablet_keeps(&patrol(serde_json::Value::Null), &me, now, 90),
+            "under way"
+        );
+        assert!(!tablet_keeps(
+            &patrol(serde_json::json!("2026-09-01T22:00:00Z")),
+            &me,
+            now,
+            90
+        ));
 
         let report = |review: &str| {
-            state(RecordKind::IntelReport, serde_json::json!({"review_state": review}), long_ago)
+            state(
+                RecordKind::IntelReport,
+                serde_json::json!({"review_state": review}),
+                long_ago,
+            )
         };
-        assert!(tablet_keeps(&report("submitted"), &me, now, 90), "awaiting review");
+        assert!(
+            tablet_keeps(&report("submitted"), &me, now, 90),
+            "awaiting review"
+        );
         assert!(!tablet_keeps(&report("disseminated"), &me, now, 90));
 
         let priority = |status: &str| {
-            state(RecordKind::Priority, serde_json::json!({"status": status}), long_ago)
+            state(
+                RecordKind::Priority,
+                serde_json::json!({"status": status}),
+                long_ago,
+            )
         };
         assert!(tablet_keeps(&priority("active"), &me, now, 90));
         assert!(!tablet_keeps(&priority("achieved"), &me, now, 90));
         // A status the tablet cannot read counts as open.
-        assert!(tablet_keeps(&state(RecordKind::Concern, serde_json::json!({}), long_ago), &me, now, 90));
+        assert!(tablet_keeps(
+            &state(RecordKind::Concern, serde_json::json!({}), long_ago),
+            &me,
+            now,
+            90
+        ));
     }
 
     #[test]
