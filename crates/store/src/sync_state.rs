@@ -115,6 +115,7 @@ impl Store {
         expected_seq: u64,
     ) -> Result<PushApplied, StoreError> {
         let mut applied = PushApplied::default();
+        let (device_id, officer) = (self.device.device_id, self.device.officer.clone());
         let tx = self.conn.transaction()?;
         {
             // Ops sent without content because their record was disposed of: whatever HQ
@@ -179,13 +180,55 @@ impl Store {
                 tx.prepare_cached("DELETE FROM outbox_ops WHERE device_seq = ?1")?
                     .execute([seq])?;
             }
-            // HQ is missing ops it had acknowledged (restored from a backup): those whose text
-            // is still here go again. An acknowledged op's text is deleted at once, so after a
-            // restore HQ must be told to start this device's sequence afresh.
+            // HQ is missing ops it had answered (restored from a backup): every op from
+            // `expected_seq` on goes again, so that HQ's numbering of this device has no gap.
+            // One it refused still has its text and goes as it was. One it acknowledged has lost
+            // its text (it leaves the device once HQ has it), so it goes without content, as
+            // a disposed record's op does, and is settled by whatever HQ answers: HQ's log then
+            // shows the op came and went, and the record itself stays on this tablet as it stands.
+            let expected = i64::try_from(expected_seq).unwrap_or(i64::MAX);
+            let lost: Vec<(i64, String, i64)> = tx
+                .prepare(
+                    "SELECT o.device_seq, o.record_id, o.created_ms FROM outbox o
+                     WHERE o.state = 'acked' AND o.device_seq >= ?1
+                       AND NOT EXISTS (SELECT 1 FROM outbox_ops p WHERE p.device_seq = o.device_seq)",
+                )?
+                .query_map([expected], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+                .collect::<Result<_, _>>()?;
+            for (seq, record, created_ms) in lost {
+                let record_id: RecordId = record
+                    .parse()
+                    .map_err(|_| StoreError::Corrupt(format!("record id {record}")))?;
+                let kind: Option<String> = tx
+                    .prepare_cached("SELECT kind FROM records WHERE id = ?1")?
+                    .query_row([&record], |r| r.get(0))
+                    .optional()?;
+                let empty = beatbook_domain::Op {
+                    device_id,
+                    device_seq: u64::try_from(seq).unwrap_or_default(),
+                    record_id,
+                    kind: kind
+                        .and_then(|k| k.parse().ok())
+                        .unwrap_or(RecordKind::Concern),
+                    author: officer.clone(),
+                    hlc: beatbook_domain::Hlc::new(
+                        u64::try_from(created_ms).unwrap_or_default(),
+                        0,
+                    ),
+                    action: beatbook_domain::OpAction::Put {
+                        fields: Default::default(),
+                    },
+                };
+                tx.prepare_cached("INSERT INTO outbox_ops (device_seq, op) VALUES (?1, ?2)")?
+                    .execute((seq, serde_json::to_string(&empty)?))?;
+                tx.prepare_cached("UPDATE outbox SET disposed = 1 WHERE device_seq = ?1")?
+                    .execute([seq])?;
+            }
             applied.resent = u32::try_from(tx.execute(
-                "UPDATE outbox SET state = 'pending' WHERE state = 'acked' AND device_seq >= ?1
+                "UPDATE outbox SET state = 'pending', reject_reason = NULL
+                 WHERE state IN ('acked', 'rejected') AND device_seq >= ?1
                    AND device_seq IN (SELECT device_seq FROM outbox_ops)",
-                [i64::try_from(expected_seq).unwrap_or(i64::MAX)],
+                [expected],
             )?)
             .unwrap_or(0);
             // Source details are kept on the device only until HQ has them.

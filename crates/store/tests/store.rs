@@ -943,11 +943,35 @@ fn what_hq_did_with_each_op_is_recorded_in_runs_and_refusals_are_kept() {
     assert_eq!(refused_ops.len(), 1);
     assert_eq!(refused_ops[0].device_seq, 3);
     assert_eq!(refused_ops[0].reason, "invalid: because");
-    // HQ lost ops from 2 on (restored from a backup): those it had acknowledged cannot go
-    // again, since an acknowledged op's text leaves the device at once; the ops still waiting do.
+    // HQ lost ops from 2 on (restored from a backup): every op from 2 goes again, so HQ's
+    // numbering has no gap. Those it acknowledged lost their text on the device (it leaves once
+    // HQ has it) and go without content; the one it refused goes with its text.
     let applied = store.apply_push_results(&[], 2).unwrap();
-    assert_eq!(applied.resent, 0);
-    assert_eq!(waiting(&store), vec![5, 6]);
+    assert_eq!(applied.resent, 3);
+    assert_eq!(waiting(&store), vec![2, 3, 4, 5, 6]);
+    let ops = store.pending_ops(10).unwrap();
+    for op in &ops[..3] {
+        let empty =
+            matches!(&op.action, beatbook_domain::OpAction::Put { fields } if fields.is_empty());
+        assert_eq!(empty, op.device_seq != 3, "{op:?}");
+        assert_eq!(op.device_id, store.device_id());
+    }
+    // Whatever HQ answers to an op without content settles it; the refused one is refused again
+    // and kept; nothing is left waiting.
+    let results = [
+        r(2, refused("invalid")),
+        r(3, refused("invalid")),
+        r(4, OpOutcome::Applied { server_seq: 12 }),
+        r(5, OpOutcome::Applied { server_seq: 13 }),
+        r(6, OpOutcome::Applied { server_seq: 14 }),
+    ];
+    let applied = store.apply_push_results(&results, 7).unwrap();
+    assert_eq!(
+        (applied.acked, applied.rejected, applied.disposed),
+        (2, 1, 2)
+    );
+    assert!(waiting(&store).is_empty());
+    assert_eq!(store.rejected_ops().unwrap().len(), 1);
 }
 
 fn ward_panel(id: Option<beatbook_domain::RecordId>) -> beatbook_domain::meeting::NewMeeting {
