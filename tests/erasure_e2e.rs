@@ -66,7 +66,7 @@ fn contains(haystack: &[u8], needle: &[u8]) -> bool {
 /// The needles for one word: itself, and its tail (the search index stores a word's first
 /// letters shared with the word before it, so the tail is what is always written out).
 fn needles(word: &str) -> Vec<Vec<u8>> {
-    vec![word.as_bytes().to_vec(), word[4..].as_bytes().to_vec()]
+    vec![word.as_bytes().to_vec(), word.as_bytes()[4..].to_vec()]
 }
 
 /// Where a needle is on HQ: files of its SQLite database (raw bytes, it is not encrypted), or
