@@ -7,7 +7,6 @@
 #![forbid(unsafe_code)]
 
 mod error;
-mod forensic;
 mod import;
 pub mod keys;
 mod lifecycle;
