@@ -5,12 +5,10 @@
 //! in the database file or its WAL.
 
 use beatbook_domain::access::Viewer;
-use beatbook_domain::concern::{Concern, NewConcern};
-use beatbook_domain::merge::RecordState;
 use beatbook_domain::people::{Officer, Role};
 use beatbook_domain::protocol::OpOutcome;
 use beatbook_domain::retention::Decision;
-use beatbook_domain::{AreaId, DeviceId, Hlc, OfficerId, Op, OpAction, Record, RecordId, TeamId};
+use beatbook_domain::{AreaId, DeviceId, OfficerId, Op, RecordId, TeamId};
 use beatbook_hq::dashboard::audit::AccessEntry;
 use beatbook_hq::push::{chain_hash_v1, plan, verify_chain, verify_decisions, Plan, PushContext};
 use beatbook_hq::storage::sqlite::SqliteStorage;
@@ -19,6 +17,7 @@ use beatbook_hq::{Storage, StorageError};
 use chrono::{DateTime, Duration, NaiveDate, SubsecRound, TimeZone, Utc};
 use std::collections::HashMap;
 use std::sync::Arc;
+use support::device::Device;
 use support::{story, Db, FromDb};
 
 mod support;
@@ -106,74 +105,6 @@ async fn records_manager(s: &dyn Storage) {
     )
     .await
     .unwrap();
-}
-
-fn concern(description: &str) -> Concern {
-    let new: NewConcern = serde_json::from_value(serde_json::json!({
-        "category": {"kind": "asb", "type": "nuisance", "heading": "street_drinking"},
-        "description": description,
-        "location": {"lat": 51.539, "lon": -0.1426, "place": "Camden Town station"},
-    }))
-    .unwrap();
-    new.into_concern(Utc::now(), vec![AreaId::new(AREA)]).1
-}
-
-/// Builds ops the way a device does.
-struct Device {
-    id: DeviceId,
-    author: OfficerId,
-    seq: u64,
-    counter: u32,
-    states: HashMap<RecordId, RecordState>,
-}
-
-impl Device {
-    fn new(id: DeviceId, author: &str) -> Self {
-        Self {
-            id,
-            author: OfficerId::new(author),
-            seq: 0,
-            counter: 0,
-            states: HashMap::new(),
-        }
-    }
-
-    fn op(&mut self, record_id: RecordId, action: OpAction) -> Op {
-        self.seq += 1;
-        self.counter += 1;
-        let wall_ms = u64::try_from(Utc::now().timestamp_millis()).unwrap();
-        let op = Op {
-            device_id: self.id,
-            device_seq: self.seq,
-            record_id,
-            kind: Concern::KIND,
-            author: self.author.clone(),
-            hlc: Hlc::new(wall_ms, self.counter),
-            action,
-        };
-        let state = match self.states.remove(&record_id) {
-            Some(mut s) => {
-                s.apply(&op);
-                s
-            }
-            None => RecordState::from_op(&op),
-        };
-        self.states.insert(record_id, state);
-        op
-    }
-
-    fn create(&mut self, description: &str) -> Op {
-        let fields = concern(description).writes_from(None).unwrap();
-        self.op(RecordId::new(), OpAction::Put { fields })
-    }
-
-    fn edit(&mut self, id: RecordId, description: &str) -> Op {
-        let state = self.states[&id].clone();
-        let mut c = Concern::from_state(&state).unwrap();
-        c.description = description.into();
-        let fields = c.writes_from(Some(&state)).unwrap();
-        self.op(id, OpAction::Put { fields })
-    }
 }
 
 async fn push(s: &dyn Storage, device: DeviceId, officer: &str, ops: &[Op]) -> Plan {

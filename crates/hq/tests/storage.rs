@@ -5,19 +5,20 @@
 
 use beatbook_domain::access::Viewer;
 use beatbook_domain::area::{Area, AreaKind, Place};
-use beatbook_domain::concern::{Concern, NewConcern};
+use beatbook_domain::concern::Concern;
 use beatbook_domain::merge::RecordState;
 use beatbook_domain::people::{Officer, Role, Team, TeamKind};
 use beatbook_domain::protocol::OpOutcome;
-use beatbook_domain::{AreaId, DeviceId, Hlc, OfficerId, Op, OpAction, Record, RecordId, TeamId};
+use beatbook_domain::{AreaId, DeviceId, OfficerId, Op, Record, RecordId, TeamId};
 use beatbook_hq::push::Plan;
 use beatbook_hq::push::{plan, verify_chain, PushContext};
 use beatbook_hq::storage::postgres::PostgresStorage;
 use beatbook_hq::storage::{DeviceRow, SessionRow};
 use beatbook_hq::{Storage, StorageError};
 use chrono::{DateTime, Duration, SubsecRound, Utc};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::sync::Arc;
+use support::device::Device;
 use support::{on_postgres, story, Db, FromDb};
 
 mod support;
@@ -99,88 +100,6 @@ async fn enrol(s: &dyn Storage, name: &str) -> DeviceId {
     let d = device_row(name, at);
     assert!(s.enrol_device(&code, &d, at).await.unwrap());
     d.id
-}
-
-fn concern(description: &str) -> Concern {
-    let new: NewConcern = serde_json::from_value(serde_json::json!({
-        "category": {"kind": "asb", "type": "nuisance", "heading": "street_drinking"},
-        "description": description,
-        "location": {"lat": 51.539, "lon": -0.1426, "place": "Camden Town station"},
-    }))
-    .unwrap();
-    new.into_concern(Utc::now(), vec![AreaId::new("E05013655")])
-        .1
-}
-
-/// Builds ops the way a device does: real records, field writes worked out from the current state.
-struct Device {
-    id: DeviceId,
-    author: OfficerId,
-    seq: u64,
-    counter: u32,
-    states: HashMap<RecordId, RecordState>,
-}
-
-impl Device {
-    fn new(id: DeviceId, author: &str) -> Self {
-        Self {
-            id,
-            author: OfficerId::new(author),
-            seq: 0,
-            counter: 0,
-            states: HashMap::new(),
-        }
-    }
-
-    fn op(&mut self, record_id: RecordId, action: OpAction) -> Op {
-        self.seq += 1;
-        self.counter += 1;
-        let wall_ms = u64::try_from(Utc::now().timestamp_millis()).unwrap();
-        let op = Op {
-            device_id: self.id,
-            device_seq: self.seq,
-            record_id,
-            kind: Concern::KIND,
-            author: self.author.clone(),
-            hlc: Hlc::new(wall_ms, self.counter),
-            action,
-        };
-        let state = match self.states.remove(&record_id) {
-            Some(mut s) => {
-                s.apply(&op);
-                s
-            }
-            None => RecordState::from_op(&op),
-        };
-        self.states.insert(record_id, state);
-        op
-    }
-
-    /// A new concern.
-    fn create(&mut self, description: &str) -> Op {
-        let fields = concern(description).writes_from(None).unwrap();
-        self.op(RecordId::new(), OpAction::Put { fields })
-    }
-
-    /// Move a concern this device holds to other areas.
-    fn move_to(&mut self, id: RecordId, areas: &[&str]) -> Op {
-        let state = self.states[&id].clone();
-        let mut c = Concern::from_state(&state).unwrap();
-        c.areas = areas.iter().map(|a| AreaId::new(*a)).collect();
-        let fields = c.writes_from(Some(&state)).unwrap();
-        assert!(!fields.is_empty());
-        self.op(id, OpAction::Put { fields })
-    }
-
-    /// An edit of a concern this device holds.
-    fn edit(&mut self, id: RecordId, description: &str) -> Op {
-        let state = self.states[&id].clone();
-        let mut c = Concern::from_state(&state).unwrap();
-        c.description = description.into();
-        let fields = c.writes_from(Some(&state)).unwrap();
-        assert!(!fields.is_empty());
-        self.op(id, OpAction::Put { fields })
-    }
 }
 
 /// Push through the real planner, as the route does.

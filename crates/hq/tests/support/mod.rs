@@ -7,6 +7,8 @@
 //! storage handle, the dashboard's an HQ with its demo data.
 #![allow(dead_code)]
 
+pub mod device;
+
 use beatbook_hq::storage::postgres::PostgresStorage;
 use beatbook_hq::storage::sqlite::SqliteStorage;
 use beatbook_hq::Storage;
