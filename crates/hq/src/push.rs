@@ -464,6 +464,26 @@ pub struct ChainReport {
     pub broken_at: Option<u64>,
 }
 
+impl ChainReport {
+    /// A chain of `entries` that verifies.
+    fn whole(entries: usize) -> Self {
+        ChainReport {
+            ops: entries as u64,
+            ok: true,
+            broken_at: None,
+        }
+    }
+
+    /// A chain of `entries` that breaks at `at`.
+    fn broken(entries: usize, at: u64) -> Self {
+        ChainReport {
+            ops: entries as u64,
+            ok: false,
+            broken_at: Some(at),
+        }
+    }
+}
+
 /// Check a device's chain: each link, and, where the op's text is still there, that it is the
 /// text the chain covers. An op whose text was disposed of still verifies.
 pub fn verify_chain(log: &[LoggedOp]) -> ChainReport {
@@ -476,19 +496,11 @@ pub fn verify_chain(log: &[LoggedOp]) -> ChainReport {
             && entry.prev_hash == prev
             && entry.hash == chain_hash(&prev, &entry.op_sha256, &entry.outcome_json);
         if !ok {
-            return ChainReport {
-                ops: log.len() as u64,
-                ok: false,
-                broken_at: Some(entry.device_seq),
-            };
+            return ChainReport::broken(log.len(), entry.device_seq);
         }
         prev = entry.hash.clone();
     }
-    ChainReport {
-        ops: log.len() as u64,
-        ok: true,
-        broken_at: None,
-    }
+    ChainReport::whole(log.len())
 }
 
 /// What a decisions-log entry's hash covers, as canonical JSON (fixed key order, times to the
@@ -536,17 +548,9 @@ pub fn verify_decisions(log: &[DecisionEntry]) -> ChainReport {
     for (i, e) in log.iter().enumerate() {
         let ok = e.seq == i as u64 + 1 && e.prev_hash == prev && e.hash == decision_hash(&prev, e);
         if !ok {
-            return ChainReport {
-                ops: log.len() as u64,
-                ok: false,
-                broken_at: Some(e.seq),
-            };
+            return ChainReport::broken(log.len(), e.seq);
         }
         prev = e.hash.clone();
     }
-    ChainReport {
-        ops: log.len() as u64,
-        ok: true,
-        broken_at: None,
-    }
+    ChainReport::whole(log.len())
 }
