@@ -89,30 +89,17 @@ impl RetentionSettings {
     /// `BEATBOOK_RETENTION_ACCESS_LOG_DETAIL_YEARS`, and per kind
     /// `BEATBOOK_RETENTION_PAST_REVIEW_CONCERN=dispose` (kinds as in the TOML file, in capitals).
     pub fn overlay_env(&mut self, var: impl Fn(&str) -> Option<String>) -> Result<(), String> {
-        fn number<T: std::str::FromStr>(
-            var: &impl Fn(&str) -> Option<String>,
-            name: &str,
-            field: &mut T,
-        ) -> Result<(), String> {
-            if let Some(v) = var(name) {
-                *field = v
-                    .trim()
-                    .parse()
-                    .map_err(|_| format!("{name}={v:?}: give a whole number"))?;
-            }
-            Ok(())
-        }
-        number(
+        overlay(
             &var,
             "BEATBOOK_RETENTION_SWEEP_MINUTES",
             &mut self.sweep_minutes,
         )?;
-        number(
+        overlay(
             &var,
             "BEATBOOK_RETENTION_OP_LOG_TEXT_YEARS",
             &mut self.op_log_text_years,
         )?;
-        number(
+        overlay(
             &var,
             "BEATBOOK_RETENTION_ACCESS_LOG_DETAIL_YEARS",
             &mut self.access_log_detail_years,
@@ -198,50 +185,37 @@ impl Default for SignInSettings {
 impl SignInSettings {
     /// Overlay `BEATBOOK_SIGN_IN_*` variables (as `var` reads them), then check the whole.
     pub fn overlay_env(&mut self, var: impl Fn(&str) -> Option<String>) -> Result<(), String> {
-        fn set<T: std::str::FromStr>(
-            var: &impl Fn(&str) -> Option<String>,
-            name: &str,
-            field: &mut T,
-        ) -> Result<(), String>
-        where
-            T::Err: std::fmt::Display,
-        {
-            if let Some(v) = var(name) {
-                *field = v.trim().parse().map_err(|e| format!("{name}={v:?}: {e}"))?;
-            }
-            Ok(())
-        }
-        set(
+        overlay(
             &var,
             "BEATBOOK_SIGN_IN_MAX_FAILURES",
             &mut self.max_failures,
         )?;
-        set(
+        overlay(
             &var,
             "BEATBOOK_SIGN_IN_CLIENT_MAX_FAILURES",
             &mut self.client_max_failures,
         )?;
-        set(
+        overlay(
             &var,
             "BEATBOOK_SIGN_IN_WINDOW_SECONDS",
             &mut self.window_seconds,
         )?;
-        set(
+        overlay(
             &var,
             "BEATBOOK_SIGN_IN_LOCKOUT_SECONDS",
             &mut self.lockout_seconds,
         )?;
-        set(
+        overlay(
             &var,
             "BEATBOOK_SIGN_IN_MAX_LOCKOUT_SECONDS",
             &mut self.max_lockout_seconds,
         )?;
-        set(
+        overlay(
             &var,
             "BEATBOOK_SIGN_IN_FORGET_AFTER_HOURS",
             &mut self.forget_after_hours,
         )?;
-        set(
+        overlay(
             &var,
             "BEATBOOK_SIGN_IN_TRUST_FORWARDED_FOR",
             &mut self.trust_forwarded_for,
@@ -381,9 +355,35 @@ impl HqSettings {
     }
 }
 
+/// Overlay one setting from the environment variable `name` (as `var` reads it), if it is set;
+/// a value that does not parse is refused with the variable's name and what was wrong.
+fn overlay<T: std::str::FromStr>(
+    var: &impl Fn(&str) -> Option<String>,
+    name: &str,
+    field: &mut T,
+) -> Result<(), String>
+where
+    T::Err: std::fmt::Display,
+{
+    if let Some(v) = var(name) {
+        *field = v.trim().parse().map_err(|e| format!("{name}={v:?}: {e}"))?;
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Environment variables as `overlay_env` reads them, from a fixed list.
+    fn env(pairs: &'static [(&'static str, &'static str)]) -> impl Fn(&str) -> Option<String> {
+        move |name: &str| {
+            pairs
+                .iter()
+                .find(|(k, _)| *k == name)
+                .map(|(_, v)| (*v).to_owned())
+        }
+    }
 
     #[test]
     fn database_passwords_never_reach_debug_output() {
@@ -478,14 +478,6 @@ mod tests {
             .unwrap_err()
             .contains("max_failure"));
 
-        let env = |pairs: &'static [(&'static str, &'static str)]| {
-            move |name: &str| {
-                pairs
-                    .iter()
-                    .find(|(k, _)| *k == name)
-                    .map(|(_, v)| (*v).to_owned())
-            }
-        };
         let mut s = SignInSettings::default();
         s.overlay_env(env(&[
             ("BEATBOOK_SIGN_IN_MAX_FAILURES", "8"),
@@ -549,14 +541,6 @@ mod tests {
         let e = HqSettings::load(Some(&f)).unwrap_err();
         assert!(e.contains("sweep_minutes is 0"), "{e}");
 
-        let env = |pairs: &'static [(&'static str, &'static str)]| {
-            move |name: &str| {
-                pairs
-                    .iter()
-                    .find(|(k, _)| *k == name)
-                    .map(|(_, v)| (*v).to_owned())
-            }
-        };
         let mut s = RetentionSettings::default();
         s.overlay_env(env(&[
             ("BEATBOOK_RETENTION_PAST_REVIEW_ENGAGEMENT", "dispose"),
