@@ -154,10 +154,19 @@ pub enum HqAction {
     Audit,
     /// The retention review queue and its decisions: retain, dispose of, hold, release.
     ReviewRetention,
+    /// Open an improvement action from a cell of the board, add progress, close it with its
+    /// evidence (and read the actions with their owners and updates).
+    ManageActions,
+    /// Import recorded crime and survey results, and enter the teams' monthly costs.
+    ManageOutcomes,
+    /// Write notes from partnership meetings for the committee.
+    WritePartnershipNotes,
+    /// Read the committee report (aggregates only) and download it as a PDF.
+    CommitteeReport,
 }
 
 impl HqAction {
-    pub const ALL: [HqAction; 13] = [
+    pub const ALL: [HqAction; 17] = [
         HqAction::SignIn,
         HqAction::ReadReference,
         HqAction::ReadRecords,
@@ -171,6 +180,10 @@ impl HqAction {
         HqAction::SetTargets,
         HqAction::Audit,
         HqAction::ReviewRetention,
+        HqAction::ManageActions,
+        HqAction::ManageOutcomes,
+        HqAction::WritePartnershipNotes,
+        HqAction::CommitteeReport,
     ];
 
     /// The roles that may do it, in the order a refusal names them.
@@ -181,6 +194,7 @@ impl HqAction {
             Role::Analyst,
             Role::Admin,
             Role::RecordsManager,
+            Role::CommitteeMember,
         ];
         match self {
             HqAction::SignIn | HqAction::ReadReference => STAFF,
@@ -197,6 +211,16 @@ impl HqAction {
             | HqAction::SetTargets
             | HqAction::Audit => &[Role::Admin],
             HqAction::ReviewRetention => &[Role::RecordsManager],
+            // Supervisors (sergeants and inspectors) own the failures of their teams.
+            HqAction::ManageActions => &[Role::Supervisor],
+            HqAction::ManageOutcomes => &[Role::Analyst, Role::Admin],
+            HqAction::WritePartnershipNotes => &[Role::Supervisor, Role::Analyst, Role::Admin],
+            HqAction::CommitteeReport => &[
+                Role::CommitteeMember,
+                Role::Supervisor,
+                Role::Analyst,
+                Role::Admin,
+            ],
         }
     }
 }

@@ -7,16 +7,19 @@
 
 pub mod access;
 pub mod area;
+pub mod committee;
 pub mod concern;
 pub mod framework;
 pub mod gazetteer;
 pub mod hlc;
 pub mod ids;
+pub mod improvement;
 pub mod intel;
 pub mod json;
 pub mod meeting;
 pub mod merge;
 pub mod op;
+pub mod outcomes;
 pub mod patrol;
 pub mod people;
 pub mod photo;

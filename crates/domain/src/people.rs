@@ -15,9 +15,12 @@ pub enum Role {
     Admin,
     /// Reviews records at their retention review date: retain, dispose of, or hold.
     RecordsManager,
+    /// A member of the police authority's committee that oversees the teams: reads the
+    /// committee report (aggregates only: no names, no record text, no intelligence).
+    CommitteeMember,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, TS, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum TeamKind {
     /// Town Centre Team.

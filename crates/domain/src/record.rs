@@ -21,10 +21,13 @@ pub enum RecordKind {
     Priority,
     PatrolLog,
     Engagement,
+    /// An improvement action on a failure the performance framework shows: opened and closed at
+    /// HQ; officers add progress updates from their tablets.
+    Action,
 }
 
 impl RecordKind {
-    pub const ALL: [RecordKind; 7] = [
+    pub const ALL: [RecordKind; 8] = [
         RecordKind::Concern,
         RecordKind::IntelReport,
         RecordKind::IntelSource,
@@ -32,6 +35,7 @@ impl RecordKind {
         RecordKind::Priority,
         RecordKind::PatrolLog,
         RecordKind::Engagement,
+        RecordKind::Action,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -43,13 +47,24 @@ impl RecordKind {
             RecordKind::Priority => "priority",
             RecordKind::PatrolLog => "patrol_log",
             RecordKind::Engagement => "engagement",
+            RecordKind::Action => "improvement_action",
         }
     }
 
     /// Intelligence submissions are append-only on the device: once submitted, an officer's
     /// report changes only through review at HQ.
     pub fn editable_on_device(self) -> bool {
-        !matches!(self, RecordKind::IntelReport | RecordKind::IntelSource)
+        !matches!(
+            self,
+            RecordKind::IntelReport | RecordKind::IntelSource | RecordKind::Action
+        )
+    }
+
+    /// Whether a device may add to the record's append-only log (an update) even where it may
+    /// not edit its fields: improvement actions are opened and closed at HQ, and officers add
+    /// progress updates from the street.
+    pub fn appendable_on_device(self) -> bool {
+        self.editable_on_device() || self == RecordKind::Action
     }
 }
 
@@ -185,7 +200,7 @@ pub fn check_state(state: &RecordState, new_on_device: bool) -> Result<(), Valid
         }
         Ok(())
     }
-    use crate::{concern, intel, meeting, patrol};
+    use crate::{concern, improvement, intel, meeting, patrol};
     match state.kind {
         RecordKind::Concern => check::<concern::Concern>(state, new_on_device),
         RecordKind::IntelReport => check::<intel::IntelReport>(state, new_on_device),
@@ -194,5 +209,6 @@ pub fn check_state(state: &RecordState, new_on_device: bool) -> Result<(), Valid
         RecordKind::Priority => check::<meeting::Priority>(state, new_on_device),
         RecordKind::PatrolLog => check::<patrol::PatrolLog>(state, new_on_device),
         RecordKind::Engagement => check::<patrol::Engagement>(state, new_on_device),
+        RecordKind::Action => check::<improvement::ImprovementAction>(state, new_on_device),
     }
 }

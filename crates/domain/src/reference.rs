@@ -241,6 +241,7 @@ pub fn demo_officers() -> Vec<Officer> {
         officer("AN0815", "Priya Natarajan", Role::Analyst, &[]),
         officer("AD0001", "Admin User", Role::Admin, &[]),
         officer("RM0001", "Grace Whitfield", Role::RecordsManager, &[]),
+        officer("CM0001", "Cllr Ayesha Rahman", Role::CommitteeMember, &[]),
     ]
 }
 

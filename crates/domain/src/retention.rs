@@ -21,7 +21,7 @@ use ts_rs::TS;
 pub fn max_retain_months(kind: RecordKind) -> u32 {
     match kind {
         RecordKind::IntelReport | RecordKind::IntelSource => 120,
-        RecordKind::Concern | RecordKind::Meeting | RecordKind::Priority => 72,
+        RecordKind::Concern | RecordKind::Meeting | RecordKind::Priority | RecordKind::Action => 72,
         RecordKind::PatrolLog | RecordKind::Engagement => 36,
     }
 }
@@ -198,6 +198,7 @@ pub fn kind_words(kind: RecordKind) -> &'static str {
         RecordKind::Priority => "Priority",
         RecordKind::PatrolLog => "Patrol",
         RecordKind::Engagement => "Engagement",
+        RecordKind::Action => "Improvement action",
     }
 }
 
@@ -236,6 +237,7 @@ pub fn is_closed(state: &RecordState) -> bool {
         }
         RecordKind::IntelSource => true,
         RecordKind::Meeting | RecordKind::Engagement => true,
+        RecordKind::Action => text(state, "closure").is_some_and(|s| !s.is_empty() && s != "null"),
     }
 }
 

@@ -3,8 +3,8 @@
 //! `BEATBOOK_UPDATE_BINDINGS=1 cargo test -p beatbook-domain --test bindings`.
 
 use beatbook_domain::{
-    area, concern, intel, meeting, merge, op, patrol, people, photo, record, tablet, validation,
-    views,
+    area, concern, improvement, intel, meeting, merge, op, patrol, people, photo, record, tablet,
+    validation, views,
 };
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -21,6 +21,15 @@ fn export_all(dir: &Path) {
         concern::Concern,
         concern::NewConcern,
         concern::ConcernUpdate,
+        improvement::ImprovementAction,
+        improvement::ActionUpdate,
+        improvement::ActionStatus,
+        improvement::Progress,
+        improvement::Evidence,
+        improvement::Closure,
+        improvement::PeriodFigure,
+        improvement::NewAction,
+        improvement::CloseRequest,
         intel::IntelReport,
         intel::IntelSource,
         intel::TabletMarking,

@@ -4,14 +4,17 @@
 //! one database. Depends only on `beatbook-domain`.
 #![forbid(unsafe_code)]
 
+pub mod actions;
 pub mod admin;
 pub mod auth;
+pub mod committee;
 pub mod dashboard;
 pub mod demo;
 pub mod device_sessions;
 pub mod enrolment;
 pub mod error;
 pub mod intel_review;
+pub mod outcomes;
 pub mod overlaps;
 pub mod performance;
 pub mod photo_files;

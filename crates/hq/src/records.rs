@@ -87,6 +87,7 @@ pub fn load(change: Change) -> Option<Loaded> {
         RecordKind::Priority => summarise::<meeting::Priority>(&state),
         RecordKind::PatrolLog => summarise::<patrol::PatrolLog>(&state),
         RecordKind::Engagement => summarise::<patrol::Engagement>(&state),
+        RecordKind::Action => summarise::<beatbook_domain::improvement::ImprovementAction>(&state),
     }?;
     Some(Loaded {
         created_by: state.created_by.clone(),

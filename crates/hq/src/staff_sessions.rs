@@ -54,6 +54,7 @@ pub fn role_name(role: Role) -> &'static str {
         Role::Analyst => "analyst",
         Role::Admin => "admin",
         Role::RecordsManager => "records manager",
+        Role::CommitteeMember => "committee member",
     }
 }
 

@@ -23,6 +23,12 @@ fn export_all(root: &Path) {
         ($($t:ty),* $(,)?) => { $( <$t>::export_all_to(&lib).expect(stringify!($t)); )* };
     }
     export!(
+        beatbook_domain::committee::CommitteeReport,
+        beatbook_domain::outcomes::OutcomeFigure,
+        beatbook_domain::outcomes::OutcomeMeasure,
+        beatbook_domain::outcomes::RowError,
+        beatbook_domain::outcomes::NewPartnershipNote,
+        beatbook_domain::outcomes::Community,
         auth::StaffLogin,
         auth::StaffSession,
         auth::Me,

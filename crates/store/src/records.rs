@@ -4,6 +4,7 @@ use crate::lifecycle::{Keep, NotStored};
 use crate::{DeviceState, Store, StoreError};
 use beatbook_domain::area::Area;
 use beatbook_domain::concern::{Concern, ConcernUpdate, NewConcern};
+use beatbook_domain::improvement::ImprovementAction;
 use beatbook_domain::intel::{IntelReport, IntelSource};
 use beatbook_domain::meeting::{Meeting, Priority, YouSaidWeDid};
 use beatbook_domain::merge::{LogEntry, RecordState};
@@ -63,6 +64,7 @@ pub(crate) fn body(state: &RecordState) -> Result<serde_json::Value, StoreError>
         RecordKind::Priority => body_as::<Priority>(state),
         RecordKind::PatrolLog => body_as::<PatrolLog>(state),
         RecordKind::Engagement => body_as::<Engagement>(state),
+        RecordKind::Action => body_as::<ImprovementAction>(state),
     }
 }
 
@@ -75,6 +77,7 @@ fn materialize(state: &RecordState) -> Result<Materialized, StoreError> {
         RecordKind::Priority => materialize_as::<Priority>(state),
         RecordKind::PatrolLog => materialize_as::<PatrolLog>(state),
         RecordKind::Engagement => materialize_as::<Engagement>(state),
+        RecordKind::Action => materialize_as::<ImprovementAction>(state),
     }
 }
 

@@ -157,31 +157,39 @@ function query(p: object): string {
   return s ? `?${s}` : '';
 }
 
+/**
+ * One call to HQ's dashboard API (`base` + `path`), as JSON both ways: the answer, or a
+ * `BackendError` with HQ's code and message (or `unreachable`). Every page's API goes through it.
+ */
+export async function hqCall<T>(method: string, path: string, body?: unknown, base = '/api/v1/hq'): Promise<T> {
+  let resp: Response;
+  try {
+    const init: RequestInit = { method, credentials: 'same-origin', headers: { accept: 'application/json' } };
+    if (body !== undefined) {
+      init.headers = { accept: 'application/json', 'content-type': 'application/json' };
+      init.body = JSON.stringify(body);
+    }
+    resp = await fetch(`${base}${path}`, init);
+  } catch {
+    throw new BackendError<HqErrorCode>({ code: 'unreachable', message: 'HQ could not be reached. Check the connection and try again.' });
+  }
+  if (resp.status === 204) return undefined as T;
+  const text = await resp.text();
+  let parsed: unknown = null;
+  try {
+    parsed = text ? JSON.parse(text) : null;
+  } catch {
+    parsed = null;
+  }
+  if (!resp.ok) throw BackendError.from<HqErrorCode>(parsed ?? `HQ answered ${resp.status}`);
+  return parsed as T;
+}
+
 export class HttpHqApi implements HqApi {
   constructor(private readonly base = '/api/v1/hq') {}
 
-  private async call<T>(method: string, path: string, body?: unknown): Promise<T> {
-    let resp: Response;
-    try {
-      const init: RequestInit = { method, credentials: 'same-origin', headers: { accept: 'application/json' } };
-      if (body !== undefined) {
-        init.headers = { accept: 'application/json', 'content-type': 'application/json' };
-        init.body = JSON.stringify(body);
-      }
-      resp = await fetch(`${this.base}${path}`, init);
-    } catch {
-      throw new BackendError<HqErrorCode>({ code: 'unreachable', message: 'HQ could not be reached. Check the connection and try again.' });
-    }
-    if (resp.status === 204) return undefined as T;
-    const text = await resp.text();
-    let parsed: unknown = null;
-    try {
-      parsed = text ? JSON.parse(text) : null;
-    } catch {
-      parsed = null;
-    }
-    if (!resp.ok) throw BackendError.from<HqErrorCode>(parsed ?? `HQ answered ${resp.status}`);
-    return parsed as T;
+  private call<T>(method: string, path: string, body?: unknown): Promise<T> {
+    return hqCall<T>(method, path, body, this.base);
   }
 
   async me() {
@@ -289,23 +297,29 @@ export class HttpHqApi implements HqApi {
 export function pagesFor(role: Officer['role']): Page[] {
   switch (role) {
     case 'supervisor':
+      return ['framework', 'actions', 'outcomes', 'committee', 'records'];
     case 'analyst':
-      return ['framework', 'records'];
+      return ['framework', 'outcomes', 'committee', 'records'];
     case 'intelligence_unit':
       return ['intel', 'records'];
     case 'admin':
-      return ['framework', 'admin'];
+      return ['framework', 'outcomes', 'committee', 'admin'];
     case 'records_manager':
       return ['retention'];
+    case 'committee_member':
+      return ['committee'];
     default:
       return [];
   }
 }
 
-export type Page = 'framework' | 'intel' | 'records' | 'retention' | 'admin';
+export type Page = 'framework' | 'actions' | 'outcomes' | 'committee' | 'intel' | 'records' | 'retention' | 'admin';
 
 export const PAGE_LABELS: Record<Page, string> = {
   framework: 'Performance framework',
+  actions: 'Improvement actions',
+  outcomes: 'Outcomes',
+  committee: 'Committee report',
   intel: 'Intelligence review',
   records: 'Records',
   retention: 'Retention review',
@@ -324,6 +338,7 @@ export const ROLE_LABELS: Record<Officer['role'], string> = {
   analyst: 'Analyst',
   admin: 'Administrator',
   records_manager: 'Records manager',
+  committee_member: 'Committee member',
 };
 
 /** Kinds of record in words. */
@@ -335,6 +350,7 @@ export const KIND_LABELS: Record<RecordSummary['kind'], string> = {
   priority: 'Priority',
   patrol_log: 'Patrol log',
   engagement: 'Engagement',
+  improvement_action: 'Improvement action',
 };
 
 /** Team names for team ids, in the order given; a team HQ no longer lists is said so. */

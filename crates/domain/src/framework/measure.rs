@@ -167,7 +167,9 @@ impl TargetTable {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, ts_rs::TS, utoipa::ToSchema)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS, utoipa::ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 #[ts(export_to = "../../hq/bindings/")]
 pub enum Rag {
@@ -211,7 +213,9 @@ impl Rag {
 
 /// How a figure moved since the previous period. Every measure is "higher is better", so up is
 /// better.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, ts_rs::TS, utoipa::ToSchema)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS, utoipa::ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 #[ts(export_to = "../../hq/bindings/")]
 pub enum Change {

@@ -21,6 +21,7 @@ pub fn kind_words(kind: RecordKind) -> &'static str {
         RecordKind::Priority => "Priority",
         RecordKind::PatrolLog => "Patrol log",
         RecordKind::Engagement => "Engagement",
+        RecordKind::Action => "Improvement action",
     }
 }
 

@@ -177,7 +177,8 @@ pub fn item_of(state_json: &str, areas: &[AreaId], answered_ms: Option<u64>) -> 
         RecordKind::Engagement => read::<Engagement>(&s, areas, &seen),
         RecordKind::IntelReport => read::<IntelReport>(&s, areas, &seen),
         RecordKind::Meeting => read::<Meeting>(&s, areas, &seen),
-        RecordKind::IntelSource => None,
+        // Not activity: what is being done about the figures.
+        RecordKind::IntelSource | RecordKind::Action => None,
     }
 }
 
