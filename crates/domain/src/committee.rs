@@ -123,7 +123,6 @@ pub struct PartnershipNoteView {
 // ---------------------------------------------------------------------------------------------
 // The rules the report is assembled by (HQ gathers the figures, actions, outcomes and notes).
 
-
 /// The quarter a report is for when none is asked for: the last complete one as of `today`.
 pub fn last_complete_quarter(today: NaiveDate) -> Quarter {
     Quarter::of_day(today).previous()
@@ -257,11 +256,8 @@ pub fn areas_for_improvement(measures: &[MeasureHistory]) -> Vec<String> {
 /// (later) from a cell of the board whose period falls in it.
 pub fn action_in_quarter(action: &ImprovementAction, quarter: Quarter) -> bool {
     let (first, last) = (quarter.first_day(), quarter.last_day());
-    let open_during = action.opened_on <= last
-        && action
-            .closure
-            .as_ref()
-            .is_none_or(|c| c.closed_on >= first);
+    let open_during =
+        action.opened_on <= last && action.closure.as_ref().is_none_or(|c| c.closed_on >= first);
     let about_it = action.period_first_day <= last && action.period_last_day >= first;
     open_during || about_it
 }
@@ -323,10 +319,7 @@ pub fn action_line(
         review_overdue: improvement::review_overdue(action, today),
         updates: u32::try_from(updates.len()).unwrap_or(u32::MAX),
         last_update_on: updates.iter().map(|u| u.at.date_naive()).max(),
-        closed: action
-            .closure
-            .as_ref()
-            .map(|c| closed_words(&c.evidence)),
+        closed: action.closure.as_ref().map(|c| closed_words(&c.evidence)),
     }
 }
 
@@ -395,7 +388,10 @@ mod tests {
             report_quarters(q("2026-Q2")),
             vec![q("2025-Q3"), q("2025-Q4"), q("2026-Q1"), q("2026-Q2")]
         );
-        assert_eq!(check_quarter(q("2026-Q4"), d("2026-12-07")), Ok(q("2026-Q4")));
+        assert_eq!(
+            check_quarter(q("2026-Q4"), d("2026-12-07")),
+            Ok(q("2026-Q4"))
+        );
         assert_eq!(
             check_quarter(q("2027-Q1"), d("2026-12-07")),
             Err("Jan to Mar 2027 has not begun: choose a quarter up to Oct to Dec 2026".into())
@@ -467,7 +463,10 @@ mod tests {
         let m = Measure::ConcernsAnswered72h;
         let q4 = q("2026-Q4");
         // Opened in the quarter.
-        assert!(action_in_quarter(&action(m, "2026-11-02", ("2026-10-01", "2026-10-31")), q4));
+        assert!(action_in_quarter(
+            &action(m, "2026-11-02", ("2026-10-01", "2026-10-31")),
+            q4
+        ));
         // Opened in January from the board of December.
         let later = action(m, "2027-01-05", ("2026-12-01", "2026-12-31"));
         assert!(action_in_quarter(&later, q4));
@@ -496,7 +495,11 @@ mod tests {
                 [None, None, None, Some(50.0)],
                 90.0,
             ),
-            history(Measure::ConcernsClosed, [None, None, None, Some(10.0)], 60.0),
+            history(
+                Measure::ConcernsClosed,
+                [None, None, None, Some(10.0)],
+                60.0,
+            ),
             history(
                 Measure::EngagementsPerMonth,
                 [None, None, None, Some(3.7)],
@@ -510,7 +513,11 @@ mod tests {
         );
         // Closed during the quarter while still red: that red is not addressed.
         let closed_early = closed(
-            action(Measure::ConcernsClosed, "2026-10-02", ("2026-09-01", "2026-09-30")),
+            action(
+                Measure::ConcernsClosed,
+                "2026-10-02",
+                ("2026-09-01", "2026-09-30"),
+            ),
             "2026-11-15",
             Evidence::BackOnTarget { periods: vec![] },
         );
@@ -521,7 +528,11 @@ mod tests {
         );
         // Closed after the quarter ended: it was open over the red.
         let closed_after = closed(
-            action(Measure::ConcernsClosed, "2026-10-02", ("2026-09-01", "2026-09-30")),
+            action(
+                Measure::ConcernsClosed,
+                "2026-10-02",
+                ("2026-09-01", "2026-09-30"),
+            ),
             "2027-01-15",
             Evidence::BackOnTarget { periods: vec![] },
         );
@@ -562,7 +573,14 @@ mod tests {
         assert!(line.review_overdue && !line.overdue);
         assert_eq!(line.closed, None);
         let json = serde_json::to_string(&line).unwrap();
-        for name in ["Doyle", "Patel", "Khan", "PS1102", "IN0042", "evening calls"] {
+        for name in [
+            "Doyle",
+            "Patel",
+            "Khan",
+            "PS1102",
+            "IN0042",
+            "evening calls",
+        ] {
             assert!(!json.contains(name), "{name} in {json}");
         }
         a = closed(

@@ -10,11 +10,13 @@
 pub mod admin;
 pub mod audit;
 pub mod auth;
+pub mod committee;
 pub mod facts;
 pub mod framework;
 pub mod overlaps;
 pub mod qr;
 pub mod records;
+pub mod refusals;
 pub mod retention;
 pub mod review;
 pub mod ui;
@@ -58,6 +60,8 @@ pub fn routes() -> Router<HqState> {
         .route("/intel/{id}", get(review::get))
         .route("/intel/{id}/grade", post(review::grade))
         .route("/intel/{id}/disseminate", post(review::disseminate))
+        .route("/committee/report", get(committee::report))
+        .route("/committee/report.pdf", get(committee::report_pdf))
         .route("/retention/queue", get(retention::queue))
         .route(
             "/retention/decisions",
