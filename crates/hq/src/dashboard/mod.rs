@@ -15,6 +15,7 @@ pub mod auth;
 pub mod committee;
 pub mod facts;
 pub mod framework;
+pub mod outcomes;
 pub mod overlaps;
 pub mod qr;
 pub mod records;
@@ -68,6 +69,21 @@ pub fn routes() -> Router<HqState> {
         .route("/intel/{id}/disseminate", post(review::disseminate))
         .route("/committee/report", get(committee::report))
         .route("/committee/report.pdf", get(committee::report_pdf))
+        .route("/outcomes", get(outcomes::board))
+        .route(
+            "/outcomes/crime",
+            get(outcomes::crime).post(outcomes::import_crime),
+        )
+        .route("/outcomes/survey", post(outcomes::import_survey))
+        .route("/outcomes/confidence", get(outcomes::confidence))
+        .route(
+            "/outcomes/costs",
+            get(outcomes::costs).post(outcomes::set_cost),
+        )
+        .route(
+            "/partnership-notes",
+            get(outcomes::notes).post(outcomes::add_note),
+        )
         .route("/retention/queue", get(retention::queue))
         .route(
             "/retention/decisions",
