@@ -101,8 +101,8 @@ pub fn crime_file(seed: u64, last: Month, teams: &[Team], areas: &[Area]) -> Str
         for back in (0..24).rev() {
             let m = last.plus(-back);
             let years = f64::from(23 - back) / 12.0;
-            let season = 1.0
-                + 0.12 * (2.0 * std::f64::consts::PI * (f64::from(m.month) - 7.0) / 12.0).cos();
+            let season =
+                1.0 + 0.12 * (2.0 * std::f64::consts::PI * (f64::from(m.month) - 7.0) / 12.0).cos();
             let mean = base * (1.0 + yearly_trend(team)).powf(years) * season;
             let n = (mean * rng.gen_range(0.92..1.08)).round() as usize;
             for _ in 0..n {
