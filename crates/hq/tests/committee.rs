@@ -575,3 +575,83 @@ async fn the_report_is_for_the_committee_and_the_staff_who_answer_to_it(hq: Hq) 
         .await;
     assert_eq!(a.status, StatusCode::UNAUTHORIZED);
 }
+
+story!(the_demos_report_shows_actions_with_progress_outcomes_and_notes_and_still_names_nobody);
+async fn the_demos_report_shows_actions_with_progress_outcomes_and_notes_and_still_names_nobody(
+    hq: Hq,
+) {
+    beatbook_hq::demo::seed_story(&hq.state, PASSWORD)
+        .await
+        .unwrap();
+    // The demo's twelve weeks end today: its actions were opened this quarter.
+    let quarter = Quarter::of_day(Utc::now().date_naive());
+    let cm = hq.sign_in("CM0001").await;
+    let a = hq
+        .get(
+            &format!("/api/v1/hq/committee/report?quarter={quarter}"),
+            &cm,
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.text);
+    let teams = a.body["teams"].as_array().unwrap();
+    let actions: Vec<&Value> = teams
+        .iter()
+        .flat_map(|t| t["actions"].as_array().unwrap())
+        .collect();
+    assert!(actions.len() >= 3, "the demo's actions: {actions:?}");
+    assert!(
+        actions
+            .iter()
+            .any(|l| l["updates"].as_u64().unwrap() > 0 && !l["last_update_on"].is_null()),
+        "one with progress"
+    );
+    assert!(
+        actions
+            .iter()
+            .any(|l| l["status"] == "done" && l["closed"].is_string()),
+        "one closed"
+    );
+    for l in &actions {
+        let keys: Vec<&str> = l.as_object().unwrap().keys().map(String::as_str).collect();
+        assert!(
+            !keys.iter().any(|k| k.contains("owner") || k.contains("by")),
+            "{keys:?}"
+        );
+    }
+    assert!(
+        teams
+            .iter()
+            .any(|t| !t["outcomes"].as_array().unwrap().is_empty()),
+        "the demo's outcomes"
+    );
+    assert!(
+        !a.body["notes"].as_array().unwrap().is_empty(),
+        "the demo's partnership notes"
+    );
+
+    let p = hq
+        .get(
+            &format!("/api/v1/hq/committee/report.pdf?quarter={quarter}"),
+            &cm,
+        )
+        .await;
+    assert_eq!(p.status, StatusCode::OK);
+    if let Ok(path) = std::env::var("BEATBOOK_COMMITTEE_PDF") {
+        // To look at it: `BEATBOOK_COMMITTEE_PDF=/tmp/report.pdf cargo test --test committee`.
+        std::fs::write(path, &p.bytes).unwrap();
+    }
+    let pages = beatbook_hq::pdf::text_of_pages(&p.bytes).unwrap();
+    let all = pages.join("\n");
+    assert!(all.contains("Improvement action on "));
+    assert!(all.contains("progress update"));
+    assert!(all.contains("Outcomes against their targets"));
+    let n = pages.len();
+    for (i, page) in pages.iter().enumerate() {
+        assert!(page.contains(&format!("Page {} of {n}", i + 1)));
+    }
+    // Nobody in the directory (the demo's story officers too) is named, in the JSON or the PDF.
+    for name in names(&hq).await {
+        assert!(!a.text.contains(name.as_str()), "{name} in the report");
+        assert!(!all.contains(name.as_str()), "{name} in the PDF");
+    }
+}
