@@ -128,12 +128,14 @@ impl Outcomes for PostgresStorage {
         let rows = self
             .client()
             .await?
-            .query(
-                "SELECT DISTINCT month FROM crime_counts ORDER BY month COLLATE \"C\"",
-                &[],
-            )
+            .query("SELECT DISTINCT month FROM crime_counts", &[])
             .await?;
-        rows.iter().map(|r| month(r.get(0))).collect()
+        let mut months = rows
+            .iter()
+            .map(|r| month(r.get(0)))
+            .collect::<Result<Vec<Month>>>()?;
+        months.sort();
+        Ok(months)
     }
 
     async fn import_survey(&self, import: &SurveyImport) -> Result<i64> {
