@@ -415,7 +415,11 @@ async fn a_supervisor_opens_an_action_from_a_red_cell_and_the_board_marks_it(hq:
         .await
         .unwrap();
     assert_eq!(log.len(), 1);
-    assert!(log[0].op_json.contains("\"author\":\"PS1102\""), "{}", log[0].op_json);
+    assert!(
+        log[0].op_json.contains("\"author\":\"PS1102\""),
+        "{}",
+        log[0].op_json
+    );
     assert!(beatbook_hq::push::verify_chain(&log).ok);
 }
 
@@ -654,13 +658,7 @@ async fn progress_comes_from_the_dashboard_and_tablets_which_may_only_add_to_an_
     };
     let edit = tablet.push(&hq, id, put.clone()).await;
     assert_eq!(rejected_code(&edit), "not_editable", "{edit}");
-    assert!(
-        edit["reason"]
-            .as_str()
-            .unwrap()
-            .contains("at HQ"),
-        "{edit}"
-    );
+    assert!(edit["reason"].as_str().unwrap().contains("at HQ"), "{edit}");
     let delete = tablet.push(&hq, id, OpAction::Delete).await;
     assert_eq!(rejected_code(&delete), "not_editable", "{delete}");
     let fields = {
@@ -686,10 +684,7 @@ async fn progress_comes_from_the_dashboard_and_tablets_which_may_only_add_to_an_
         .push(&hq, RecordId::new(), OpAction::Put { fields })
         .await;
     assert_eq!(rejected_code(&create), "not_editable", "{create}");
-    assert!(create["reason"]
-        .as_str()
-        .unwrap()
-        .contains("opened at HQ"));
+    assert!(create["reason"].as_str().unwrap().contains("opened at HQ"));
     let garbage = tablet.push(&hq, id, append(json!({"text": "hello"}))).await;
     assert_eq!(rejected_code(&garbage), "invalid", "{garbage}");
     assert!(garbage["reason"]
