@@ -198,7 +198,9 @@ fn check_and_merge(
                     "an improvement action is changed and closed at HQ: a device may only add a progress update to it",
                 ));
             }
-            if !op.kind.editable_on_device() && !(appending && op.kind.appendable_on_device()) {
+            let may_change =
+                op.kind.editable_on_device() || (appending && op.kind.appendable_on_device());
+            if !may_change {
                 return Err(reject(
                     "not_editable",
                     format!(
