@@ -481,7 +481,9 @@ async fn a_survey_file_imports_and_confidence_is_shown_quarter_by_quarter(hq: Hq
         .csv(
             "/api/v1/hq/outcomes/survey",
             &admin,
-            &format!("area,quarter,community,respondents,confident\ntc-camden-town,{q},public,100,90\n"),
+            &format!(
+                "area,quarter,community,respondents,confident\ntc-camden-town,{q},public,100,90\n"
+            ),
         )
         .await;
     assert_eq!(a.status, StatusCode::OK, "{}", a.text);
@@ -496,10 +498,16 @@ async fn a_survey_file_imports_and_confidence_is_shown_quarter_by_quarter(hq: Hq
     assert_eq!(public["rag"], "green");
     assert_eq!(public["quarter_on_quarter"], "up");
     let business = figure(&board, "camden-tct", "confidence_business");
-    assert_eq!((business["value"].as_f64(), business["rag"].as_str()), (Some(60.0), Some("red")));
+    assert_eq!(
+        (business["value"].as_f64(), business["rag"].as_str()),
+        (Some(60.0), Some("red"))
+    );
     // Hackney had no survey: no figure, no colour.
     let none = figure(&board, "hackney-tct", "confidence_public");
-    assert_eq!((none["value"].clone(), none["rag"].as_str()), (Value::Null, Some("none")));
+    assert_eq!(
+        (none["value"].clone(), none["rag"].as_str()),
+        (Value::Null, Some("none"))
+    );
 
     // Not a survey file.
     let a = hq
@@ -547,7 +555,8 @@ async fn costs_are_entered_by_month_and_give_value_for_money(hq: Hq) {
 
     // The team's work in the quarter: a three-hour hotspot patrol and an engagement.
     let mut tablet = Device::enrol(&hq, "PC4127").await;
-    let start = q.first_day().and_time(NaiveTime::MIN).and_utc() + Duration::days(10) + Duration::hours(19);
+    let start =
+        q.first_day().and_time(NaiveTime::MIN).and_utc() + Duration::days(10) + Duration::hours(19);
     let review = review_after(q.first_day(), 24);
     tablet
         .create(
@@ -580,7 +589,10 @@ async fn costs_are_entered_by_month_and_give_value_for_money(hq: Hq) {
     let costs = hq
         .ok(&format!("/api/v1/hq/outcomes/costs?quarter={q}"), &admin)
         .await;
-    assert_eq!(costs["months"], json!([m1.to_string(), m2.to_string(), m3.to_string()]));
+    assert_eq!(
+        costs["months"],
+        json!([m1.to_string(), m2.to_string(), m3.to_string()])
+    );
     let team = |id: &str| {
         costs["teams"]
             .as_array()
@@ -609,7 +621,10 @@ async fn costs_are_entered_by_month_and_give_value_for_money(hq: Hq) {
         .await;
     let per_hour = figure(&board, "camden-tct", "cost_per_patrol_hour");
     assert_eq!(per_hour["value"], 35000.0);
-    assert_eq!((per_hour["target"].clone(), per_hour["rag"].as_str()), (Value::Null, Some("none")));
+    assert_eq!(
+        (per_hour["target"].clone(), per_hour["rag"].as_str()),
+        (Value::Null, Some("none"))
+    );
     let a = hq
         .post(
             "/api/v1/hq/framework/targets",
@@ -648,7 +663,10 @@ async fn costs_are_entered_by_month_and_give_value_for_money(hq: Hq) {
         .get("/api/v1/hq/outcomes/costs?quarter=2026-Q5", &admin)
         .await;
     assert_eq!(a.status, StatusCode::BAD_REQUEST, "{}", a.text);
-    assert!(a.body["message"].as_str().unwrap().contains("is not a quarter"));
+    assert!(a.body["message"]
+        .as_str()
+        .unwrap()
+        .contains("is not a quarter"));
 }
 
 async fn outcome_targets_colour_the_figures_and_crime_is_compared_year_on_year(hq: Hq) {
@@ -670,14 +688,15 @@ async fn outcome_targets_colour_the_figures_and_crime_is_compared_year_on_year(h
     let report = hq.import_crime(&analyst, &file(&all)).await;
     assert_eq!(report["imported"], 27);
 
-    let board = hq
-        .ok("/api/v1/hq/outcomes?quarter=2025-Q1", &analyst)
-        .await;
+    let board = hq.ok("/api/v1/hq/outcomes?quarter=2025-Q1", &analyst).await;
     assert_eq!(board["quarter_words"], "Jan to Mar 2025");
     assert_eq!(board["measures"].as_array().unwrap().len(), 6);
     let camden = figure(&board, "camden-tct", "crime_change_yoy");
     assert_eq!(camden["value"], -20.0);
-    assert_eq!(camden["target"], -5.0, "the default: down 5% on a year before");
+    assert_eq!(
+        camden["target"], -5.0,
+        "the default: down 5% on a year before"
+    );
     assert_eq!(camden["rag"], "green");
     assert_eq!(
         camden["previous"],
@@ -686,7 +705,10 @@ async fn outcome_targets_colour_the_figures_and_crime_is_compared_year_on_year(h
     );
     assert_eq!(camden["quarter_on_quarter"], "not_comparable");
     let hackney = figure(&board, "hackney-tct", "crime_change_yoy");
-    assert_eq!((hackney["value"].as_f64(), hackney["rag"].as_str()), (Some(25.0), Some("red")));
+    assert_eq!(
+        (hackney["value"].as_f64(), hackney["rag"].as_str()),
+        (Some(25.0), Some("red"))
+    );
     // The committee report reads the same figures.
     let team = hq
         .state
@@ -726,9 +748,7 @@ async fn outcome_targets_colour_the_figures_and_crime_is_compared_year_on_year(h
         )
         .await;
     assert_eq!(a.status, StatusCode::OK, "{}", a.text);
-    let board = hq
-        .ok("/api/v1/hq/outcomes?quarter=2025-Q1", &analyst)
-        .await;
+    let board = hq.ok("/api/v1/hq/outcomes?quarter=2025-Q1", &analyst).await;
     let camden = figure(&board, "camden-tct", "crime_change_yoy");
     assert_eq!(
         (camden["target"].as_f64(), camden["rag"].as_str()),
@@ -736,9 +756,16 @@ async fn outcome_targets_colour_the_figures_and_crime_is_compared_year_on_year(h
         "down 20% against a target of 25%: within five points"
     );
     let hackney = figure(&board, "hackney-tct", "crime_change_yoy");
-    assert_eq!((hackney["target"].as_f64(), hackney["rag"].as_str()), (Some(30.0), Some("green")));
+    assert_eq!(
+        (hackney["target"].as_f64(), hackney["rag"].as_str()),
+        (Some(30.0), Some("green"))
+    );
     // Refused: below an outcome's lowest, an unknown measure.
-    for (measure, target) in [("confidence_public", -5.0), ("crime_change_yoy", -101.0), ("crime_rate", 5.0)] {
+    for (measure, target) in [
+        ("confidence_public", -5.0),
+        ("crime_change_yoy", -101.0),
+        ("crime_rate", 5.0),
+    ] {
         let a = hq
             .post(
                 "/api/v1/hq/framework/targets",
@@ -757,7 +784,10 @@ async fn outcome_targets_colour_the_figures_and_crime_is_compared_year_on_year(h
     assert_eq!(trend["months"][23]["month"], "2025-03");
     assert_eq!(trend["months"][23]["month_words"], "Mar 2025");
     let jan = month_of(&trend, "2025-01");
-    assert_eq!((jan["count"].as_u64(), jan["year_before"].as_u64()), (Some(3), Some(4)));
+    assert_eq!(
+        (jan["count"].as_u64(), jan["year_before"].as_u64()),
+        (Some(3), Some(4))
+    );
     assert_eq!(jan["change"], -25.0);
     let mar = month_of(&trend, "2025-03");
     assert_eq!(mar["change"], -33.3);
@@ -872,22 +902,30 @@ async fn roles_without_the_action_are_refused(hq: Hq) {
     let records = hq.sign_in("RM0001").await;
     let intel = hq.sign_in("DC7740").await;
     let crime = file(&[row("2025-10", CAMDEN, "Burglary")]);
-    let survey = "area,quarter,community,respondents,confident\ntc-camden-town,2025-Q3,public,10,5\n";
+    let survey =
+        "area,quarter,community,respondents,confident\ntc-camden-town,2025-Q3,public,10,5\n";
     let cost = json!({"team_id": "camden-tct", "month": "2025-10", "cost_pounds": 1000});
     let note = json!({"meeting": "cdrp", "team_id": "camden-tct", "text": "Noted."});
     let refused = [
-        hq.csv("/api/v1/hq/outcomes/crime", &committee, &crime).await,
+        hq.csv("/api/v1/hq/outcomes/crime", &committee, &crime)
+            .await,
         hq.csv("/api/v1/hq/outcomes/crime", &sergeant, &crime).await,
-        hq.csv("/api/v1/hq/outcomes/survey", &sergeant, survey).await,
-        hq.post("/api/v1/hq/outcomes/costs", &sergeant, cost.clone()).await,
+        hq.csv("/api/v1/hq/outcomes/survey", &sergeant, survey)
+            .await,
+        hq.post("/api/v1/hq/outcomes/costs", &sergeant, cost.clone())
+            .await,
         hq.post("/api/v1/hq/outcomes/costs", &committee, cost).await,
         hq.get("/api/v1/hq/outcomes/costs", &sergeant).await,
         hq.get("/api/v1/hq/outcomes", &committee).await,
         hq.get("/api/v1/hq/outcomes", &records).await,
-        hq.get("/api/v1/hq/outcomes/crime?team=camden-tct", &committee).await,
-        hq.get("/api/v1/hq/outcomes/confidence?team=camden-tct", &intel).await,
-        hq.post("/api/v1/hq/partnership-notes", &committee, note.clone()).await,
-        hq.post("/api/v1/hq/partnership-notes", &intel, note.clone()).await,
+        hq.get("/api/v1/hq/outcomes/crime?team=camden-tct", &committee)
+            .await,
+        hq.get("/api/v1/hq/outcomes/confidence?team=camden-tct", &intel)
+            .await,
+        hq.post("/api/v1/hq/partnership-notes", &committee, note.clone())
+            .await,
+        hq.post("/api/v1/hq/partnership-notes", &intel, note.clone())
+            .await,
         hq.get("/api/v1/hq/partnership-notes", &records).await,
     ];
     for (i, a) in refused.iter().enumerate() {
@@ -897,7 +935,9 @@ async fn roles_without_the_action_are_refused(hq: Hq) {
     // Nothing was written by the refusals.
     assert!(hq.state.storage.crime_months().await.unwrap().is_empty());
     let analyst = hq.sign_in("AN0815").await;
-    let costs = hq.ok("/api/v1/hq/outcomes/costs?quarter=2025-Q4", &analyst).await;
+    let costs = hq
+        .ok("/api/v1/hq/outcomes/costs?quarter=2025-Q4", &analyst)
+        .await;
     assert!(costs["teams"]
         .as_array()
         .unwrap()
@@ -905,7 +945,9 @@ async fn roles_without_the_action_are_refused(hq: Hq) {
         .all(|t| t["months"] == json!([null, null, null])));
     // The roles that may: a supervisor reads the outcomes and writes notes.
     hq.ok("/api/v1/hq/outcomes", &sergeant).await;
-    let a = hq.post("/api/v1/hq/partnership-notes", &sergeant, note).await;
+    let a = hq
+        .post("/api/v1/hq/partnership-notes", &sergeant, note)
+        .await;
     assert_eq!(a.status, StatusCode::OK, "{}", a.text);
     // Not signed in.
     let a = hq.get("/api/v1/hq/outcomes", "not-a-token").await;
