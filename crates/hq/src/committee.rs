@@ -192,8 +192,23 @@ pub fn outcome_value(m: OutcomeMeasure, v: Option<f64>) -> String {
         }
         OutcomeMeasure::CostPerPatrolHour
         | OutcomeMeasure::CostPerEngagement
-        | OutcomeMeasure::CostPerConcernAnswered => format!("£{v:.2}"),
+        | OutcomeMeasure::CostPerConcernAnswered => pounds(v),
     }
+}
+
+/// Pounds and pence with the thousands marked: `£25,719.54`.
+fn pounds(v: f64) -> String {
+    let s = format!("{:.2}", v.abs());
+    let (whole, pence) = s.split_once('.').unwrap_or((&s, "00"));
+    let mut grouped = String::new();
+    for (i, c) in whole.chars().enumerate() {
+        if i > 0 && (whole.len() - i) % 3 == 0 {
+            grouped.push(',');
+        }
+        grouped.push(c);
+    }
+    let sign = if v < 0.0 { "-" } else { "" };
+    format!("{sign}£{grouped}.{pence}")
 }
 
 fn meeting_words(m: PartnershipMeeting) -> &'static str {
@@ -892,6 +907,12 @@ mod tests {
             outcome_value(OutcomeMeasure::CostPerEngagement, Some(12.5)),
             "£12.50"
         );
+        assert_eq!(
+            outcome_value(OutcomeMeasure::CostPerEngagement, Some(25719.544)),
+            "£25,719.54"
+        );
+        assert_eq!(pounds(1_234_567.0), "£1,234,567.00");
+        assert_eq!(pounds(999.999), "£1,000.00");
         assert_eq!(
             outcome_value(OutcomeMeasure::CrimeChangeYoy, Some(-4.25)),
             "-4.3%"
