@@ -165,34 +165,18 @@ fn kind_words(kind: TeamKind) -> &'static str {
     }
 }
 
-/// An outcome's name, as the report prints it.
-pub fn outcome_label(m: OutcomeMeasure) -> &'static str {
-    match m {
-        OutcomeMeasure::CrimeChangeYoy => "Recorded crime: change on a year before",
-        OutcomeMeasure::ConfidencePublic => "Public confidence (%)",
-        OutcomeMeasure::ConfidenceBusiness => "Business confidence (%)",
-        OutcomeMeasure::CostPerPatrolHour => "Cost per hour of hotspot patrol",
-        OutcomeMeasure::CostPerEngagement => "Cost per engagement event",
-        OutcomeMeasure::CostPerConcernAnswered => "Cost per concern answered",
-    }
-}
-
 /// An outcome's figure with its unit: `-4.2%`, `78%`, `£12.50`.
 pub fn outcome_value(m: OutcomeMeasure, v: Option<f64>) -> String {
     let Some(v) = v else {
         return "No figure".into();
     };
-    match m {
-        OutcomeMeasure::CrimeChangeYoy => {
+    match (m, m.unit()) {
+        (OutcomeMeasure::CrimeChangeYoy, _) => {
             let sign = if v > 0.0 { "+" } else { "" };
             format!("{sign}{}%", rules::number_words(v))
         }
-        OutcomeMeasure::ConfidencePublic | OutcomeMeasure::ConfidenceBusiness => {
-            format!("{}%", rules::number_words(v))
-        }
-        OutcomeMeasure::CostPerPatrolHour
-        | OutcomeMeasure::CostPerEngagement
-        | OutcomeMeasure::CostPerConcernAnswered => pounds(v),
+        (_, "£") => pounds(v),
+        (_, unit) => format!("{}{unit}", rules::number_words(v)),
     }
 }
 
@@ -700,7 +684,7 @@ fn change_words(c: Change) -> String {
 
 fn outcome_row(o: &OutcomeFigure) -> Vec<Cell> {
     vec![
-        cell(outcome_label(o.measure)),
+        cell(o.measure.label()),
         cell(outcome_value(o.measure, o.value)),
         cell(
             o.target

@@ -542,6 +542,18 @@ async fn the_committee_member_is_refused_records_names_and_drill_downs_and_each_
     let mine = hq.access_log_for("AD0001").await;
     assert_eq!(mine[0].action, "refused");
     assert_eq!(mine[0].record_ids, vec![record]);
+    // An officer refused at sign-in, from a browser still holding the administrator's session:
+    // not the administrator's refusal.
+    let a = hq
+        .call(
+            Method::POST,
+            "/api/v1/hq/login",
+            Some(&admin),
+            Some(json!({"collar_number": "PC4127", "password": PASSWORD})),
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::FORBIDDEN, "{}", a.text);
+    assert_eq!(hq.access_log_for("AD0001").await.len(), mine.len());
 }
 
 story!(the_report_is_for_the_committee_and_the_staff_who_answer_to_it);

@@ -35,7 +35,9 @@ pub async fn log_refusals(State(state): State<HqState>, req: Request, next: Next
     if resp.status() != StatusCode::FORBIDDEN {
         return resp;
     }
-    let Some(token) = token else {
+    // Sign-in answers for the collar number in its body, not for a session the browser may
+    // still hold: a refusal there is not that session's person's.
+    let Some(token) = token.filter(|_| !uri.path().ends_with("/hq/login")) else {
         return resp;
     };
     let asked = uri
