@@ -418,7 +418,7 @@ impl Layout {
         let right = self.right();
         let subtitle = format!("{} – {}", report.force, report.quarter.words());
         let footer = format!(
-            "Made by Beatbook HQ on {}. Aggregates only: no officer is named and no record's text is shown. Colours are always named in words too.",
+            "Made by Beatbook HQ on {}. Aggregates only: no officer is named and no record is shown; an improvement action says only what will be done. Colours are always named in words too.",
             day(report.generated_at.date_naive())
         );
         for i in 0..n {
