@@ -104,6 +104,7 @@ pub fn words(detail: &str) -> Option<String> {
         ["actions", ..] => "the improvement actions, with their owners",
         ["intel", ..] => "the intelligence review",
         ["admin", "audit", ..] => "the audit trail",
+        ["admin", "officers", ..] => "the officers, by name",
         ["admin", ..] => "the administration pages",
         ["retention", ..] => "the retention review",
         ["outcomes", ..] if post => "load or change outcome figures",
