@@ -165,35 +165,34 @@ fn kind_words(kind: TeamKind) -> &'static str {
     }
 }
 
-/// An outcome's name, as the report prints it.
-pub fn outcome_label(m: OutcomeMeasure) -> &'static str {
-    match m {
-        OutcomeMeasure::CrimeChangeYoy => "Recorded crime: change on a year before",
-        OutcomeMeasure::ConfidencePublic => "Public confidence (%)",
-        OutcomeMeasure::ConfidenceBusiness => "Business confidence (%)",
-        OutcomeMeasure::CostPerPatrolHour => "Cost per hour of hotspot patrol",
-        OutcomeMeasure::CostPerEngagement => "Cost per engagement event",
-        OutcomeMeasure::CostPerConcernAnswered => "Cost per concern answered",
-    }
-}
-
 /// An outcome's figure with its unit: `-4.2%`, `78%`, `£12.50`.
 pub fn outcome_value(m: OutcomeMeasure, v: Option<f64>) -> String {
     let Some(v) = v else {
         return "No figure".into();
     };
-    match m {
-        OutcomeMeasure::CrimeChangeYoy => {
+    match (m, m.unit()) {
+        (OutcomeMeasure::CrimeChangeYoy, _) => {
             let sign = if v > 0.0 { "+" } else { "" };
             format!("{sign}{}%", rules::number_words(v))
         }
-        OutcomeMeasure::ConfidencePublic | OutcomeMeasure::ConfidenceBusiness => {
-            format!("{}%", rules::number_words(v))
-        }
-        OutcomeMeasure::CostPerPatrolHour
-        | OutcomeMeasure::CostPerEngagement
-        | OutcomeMeasure::CostPerConcernAnswered => format!("£{v:.2}"),
+        (_, "£") => pounds(v),
+        (_, unit) => format!("{}{unit}", rules::number_words(v)),
     }
+}
+
+/// Pounds and pence with the thousands marked: `£25,719.54`.
+fn pounds(v: f64) -> String {
+    let s = format!("{:.2}", v.abs());
+    let (whole, pence) = s.split_once('.').unwrap_or((&s, "00"));
+    let mut grouped = String::new();
+    for (i, c) in whole.chars().enumerate() {
+        if i > 0 && (whole.len() - i) % 3 == 0 {
+            grouped.push(',');
+        }
+        grouped.push(c);
+    }
+    let sign = if v < 0.0 { "-" } else { "" };
+    format!("{sign}£{grouped}.{pence}")
 }
 
 fn meeting_words(m: PartnershipMeeting) -> &'static str {
@@ -419,7 +418,7 @@ impl Layout {
         let right = self.right();
         let subtitle = format!("{} – {}", report.force, report.quarter.words());
         let footer = format!(
-            "Made by Beatbook HQ on {}. Aggregates only: no officer is named and no record's text is shown. Colours are always named in words too.",
+            "Made by Beatbook HQ on {}. Aggregates only: no officer is named and no record is shown; an improvement action says only what will be done. Colours are always named in words too.",
             day(report.generated_at.date_naive())
         );
         for i in 0..n {
@@ -685,7 +684,7 @@ fn change_words(c: Change) -> String {
 
 fn outcome_row(o: &OutcomeFigure) -> Vec<Cell> {
     vec![
-        cell(outcome_label(o.measure)),
+        cell(o.measure.label()),
         cell(outcome_value(o.measure, o.value)),
         cell(
             o.target
@@ -892,6 +891,12 @@ mod tests {
             outcome_value(OutcomeMeasure::CostPerEngagement, Some(12.5)),
             "£12.50"
         );
+        assert_eq!(
+            outcome_value(OutcomeMeasure::CostPerEngagement, Some(25719.544)),
+            "£25,719.54"
+        );
+        assert_eq!(pounds(1_234_567.0), "£1,234,567.00");
+        assert_eq!(pounds(999.999), "£1,000.00");
         assert_eq!(
             outcome_value(OutcomeMeasure::CrimeChangeYoy, Some(-4.25)),
             "-4.3%"

@@ -228,7 +228,7 @@ impl Document {
         let xref = out.len();
         let mut table = format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1);
         for o in offsets {
-            let _ = write!(table, "{o:010} 00000 n \n");
+            let _ = writeln!(table, "{o:010} 00000 n ");
         }
         let _ = write!(
             table,

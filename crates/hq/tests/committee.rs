@@ -481,6 +481,7 @@ async fn the_committee_member_is_refused_records_names_and_drill_downs_and_each_
         "/api/v1/hq/actions".to_owned(),
         "/api/v1/hq/framework".to_owned(),
         "/api/v1/hq/intel/queue".to_owned(),
+        "/api/v1/hq/admin/officers".to_owned(),
     ];
     for path in &asked {
         let a = hq.get(path, &cm).await;
@@ -531,6 +532,7 @@ async fn the_committee_member_is_refused_records_names_and_drill_downs_and_each_
         "Refused: the records behind a figure on the performance framework (GET /api/v1/hq/framework/cell)",
         "Refused: a team's figures officer by officer (GET /api/v1/hq/framework/officers)",
         "Refused: the improvement actions, with their owners (GET /api/v1/hq/actions)",
+        "Refused: the officers, by name (GET /api/v1/hq/admin/officers)",
     ] {
         assert!(details.contains(&want), "{want} in {details:?}");
     }
@@ -542,6 +544,18 @@ async fn the_committee_member_is_refused_records_names_and_drill_downs_and_each_
     let mine = hq.access_log_for("AD0001").await;
     assert_eq!(mine[0].action, "refused");
     assert_eq!(mine[0].record_ids, vec![record]);
+    // An officer refused at sign-in, from a browser still holding the administrator's session:
+    // not the administrator's refusal.
+    let a = hq
+        .call(
+            Method::POST,
+            "/api/v1/hq/login",
+            Some(&admin),
+            Some(json!({"collar_number": "PC4127", "password": PASSWORD})),
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::FORBIDDEN, "{}", a.text);
+    assert_eq!(hq.access_log_for("AD0001").await.len(), mine.len());
 }
 
 story!(the_report_is_for_the_committee_and_the_staff_who_answer_to_it);

@@ -35,7 +35,9 @@ pub async fn log_refusals(State(state): State<HqState>, req: Request, next: Next
     if resp.status() != StatusCode::FORBIDDEN {
         return resp;
     }
-    let Some(token) = token else {
+    // Sign-in answers for the collar number in its body, not for a session the browser may
+    // still hold: a refusal there is not that session's person's.
+    let Some(token) = token.filter(|_| !uri.path().ends_with("/hq/login")) else {
         return resp;
     };
     let asked = uri
@@ -102,6 +104,7 @@ pub fn words(detail: &str) -> Option<String> {
         ["actions", ..] => "the improvement actions, with their owners",
         ["intel", ..] => "the intelligence review",
         ["admin", "audit", ..] => "the audit trail",
+        ["admin", "officers", ..] => "the officers, by name",
         ["admin", ..] => "the administration pages",
         ["retention", ..] => "the retention review",
         ["outcomes", ..] if post => "load or change outcome figures",
