@@ -1,6 +1,7 @@
 //! The HQ dashboard's API, under `/api/v1/hq`: staff sign-in ([`auth`]), records and the subject
 //! access search ([`records`]), intelligence review ([`review`]), the records lifecycle ([`retention`]), administration ([`admin`]), the
-//! audit search ([`audit`]) and the performance framework ([`framework`]). The page itself is served by [`ui`].
+//! audit search ([`audit`]), the performance framework ([`framework`]) and the outcomes beside it
+//! ([`outcomes`]: recorded crime, confidence, value for money, partnership notes). The page itself is served by [`ui`].
 //!
 //! Every endpoint takes [`auth::Staff`] and asks `domain::access` whether the role may
 //! (`staff.require(HqAction::...)`), then calls one function that does the work (in
