@@ -272,7 +272,7 @@ describe('the committee report page', () => {
     expect(crime).toHaveTextContent('On target');
     expect(crime).toHaveTextContent('Down from −2%: better');
     expect(crime).toHaveTextContent('Down from +3%: better');
-    const business = within(outcomes).getByRole('row', { name: /Business community confidence/ });
+    const business = within(outcomes).getByRole('row', { name: /Businesses confident/ });
     expect(business).toHaveTextContent('64%');
     expect(business).toHaveTextContent('At least 70%');
     expect(business).toHaveTextContent('Below target');

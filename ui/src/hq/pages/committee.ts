@@ -98,14 +98,14 @@ export function yearOnYear(m: MeasureHistory): string {
   return moved(m.year_on_year, last?.value ?? null, m.year_before, (v) => figure(v, m.unit));
 }
 
-/** The outcomes: their names, how their figures are written, and which way is better. */
+/** The outcomes: their names (as HQ's `OutcomeMeasure::label`), how their figures are written, and which way is better. */
 export const OUTCOMES: Record<OutcomeMeasure, { label: string; kind: 'change' | 'percent' | 'money'; lowerIsBetter: boolean }> = {
-  crime_change_yoy: { label: 'Recorded crime, change on a year before', kind: 'change', lowerIsBetter: true },
-  confidence_public: { label: 'Public confidence in the police', kind: 'percent', lowerIsBetter: false },
-  confidence_business: { label: 'Business community confidence in the police', kind: 'percent', lowerIsBetter: false },
-  cost_per_patrol_hour: { label: 'Cost per hour of hotspot patrol', kind: 'money', lowerIsBetter: true },
-  cost_per_engagement: { label: 'Cost per engagement event', kind: 'money', lowerIsBetter: true },
-  cost_per_concern_answered: { label: 'Cost per concern answered', kind: 'money', lowerIsBetter: true },
+  crime_change_yoy: { label: 'Recorded crime, change on a year before (%)', kind: 'change', lowerIsBetter: true },
+  confidence_public: { label: 'Public confident in the police (%)', kind: 'percent', lowerIsBetter: false },
+  confidence_business: { label: 'Businesses confident in the police (%)', kind: 'percent', lowerIsBetter: false },
+  cost_per_patrol_hour: { label: 'Cost per hour of hotspot patrol (£)', kind: 'money', lowerIsBetter: true },
+  cost_per_engagement: { label: 'Cost per engagement event (£)', kind: 'money', lowerIsBetter: true },
+  cost_per_concern_answered: { label: 'Cost per concern answered (£)', kind: 'money', lowerIsBetter: true },
 };
 
 export function outcomeLabel(m: OutcomeMeasure): string {
