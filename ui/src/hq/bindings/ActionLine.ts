@@ -2,4 +2,12 @@
 import type { ActionStatus } from "../../lib/bindings/ActionStatus";
 import type { Measure } from "./Measure";
 
-export type ActionLine = { id: string, measure: Measure, what: string, status: ActionStatus, opened_on: string, due_on: string, review_on: string, overdue: boolean, review_overdue: boolean, updates: number, last_update_on: string | null, closed: string | null, };
+/**
+ * An improvement action as the committee reads it: what, for which measure, where it stands.
+ * No names: the owner is not named, updates are counted, not quoted.
+ */
+export type ActionLine = { id: string, measure: Measure, what: string, status: ActionStatus, opened_on: string, due_on: string, review_on: string, overdue: boolean, review_overdue: boolean, updates: number, last_update_on: string | null, 
+/**
+ * How it was closed, in words ("Back on target for 2 months", or the reason).
+ */
+closed: string | null, };

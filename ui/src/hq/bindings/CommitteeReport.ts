@@ -3,4 +3,15 @@ import type { PartnershipNoteView } from "./PartnershipNoteView";
 import type { Quarter } from "./Quarter";
 import type { TeamReport } from "./TeamReport";
 
-export type CommitteeReport = { force: string, quarter: Quarter, quarters: Array<Quarter>, generated_at: string, teams: Array<TeamReport>, notes: Array<PartnershipNoteView>, };
+/**
+ * The committee report for one quarter.
+ */
+export type CommitteeReport = { force: string, quarter: Quarter, 
+/**
+ * The last four quarters, oldest first, ending with `quarter`.
+ */
+quarters: Array<Quarter>, generated_at: string, teams: Array<TeamReport>, 
+/**
+ * Notes from partnership meetings in the quarter, for a team, an area, or the force.
+ */
+notes: Array<PartnershipNoteView>, };

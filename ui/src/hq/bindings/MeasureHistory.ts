@@ -3,4 +3,15 @@ import type { Change } from "./Change";
 import type { Measure } from "./Measure";
 import type { QuarterFigure } from "./QuarterFigure";
 
-export type MeasureHistory = { measure: Measure, label: string, unit: string, quarters: Array<QuarterFigure>, year_before: number | null, quarter_on_quarter: Change, year_on_year: Change, };
+/**
+ * One activity measure of one team, over the report's quarters.
+ */
+export type MeasureHistory = { measure: Measure, label: string, unit: string, 
+/**
+ * One per report quarter, oldest first.
+ */
+quarters: Array<QuarterFigure>, 
+/**
+ * The same quarter a year before the report's.
+ */
+year_before: number | null, quarter_on_quarter: Change, year_on_year: Change, };

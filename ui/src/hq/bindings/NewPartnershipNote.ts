@@ -2,4 +2,16 @@
 import type { PartnershipMeeting } from "./PartnershipMeeting";
 import type { Quarter } from "./Quarter";
 
-export type NewPartnershipNote = { meeting: PartnershipMeeting, met_on: string | null, team_id: string | null, area_id: string | null, quarter: Quarter | null, text: string, };
+/**
+ * A note from a partnership meeting, for the committee: attached to a team or an area and a
+ * period, entered by staff.
+ */
+export type NewPartnershipNote = { meeting: PartnershipMeeting, met_on: string | null, 
+/**
+ * One of team or area.
+ */
+team_id: string | null, area_id: string | null, 
+/**
+ * The quarter it speaks to.
+ */
+quarter: Quarter | null, text: string, };

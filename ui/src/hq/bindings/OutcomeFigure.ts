@@ -3,4 +3,12 @@ import type { Change } from "./Change";
 import type { OutcomeMeasure } from "./OutcomeMeasure";
 import type { Rag } from "./Rag";
 
-export type OutcomeFigure = { measure: OutcomeMeasure, value: number | null, target: number | null, rag: Rag, previous: number | null, year_before: number | null, quarter_on_quarter: Change, year_on_year: Change, };
+/**
+ * An outcome figure for one unit (team or area) and period, beside the period before and the
+ * same period a year before.
+ */
+export type OutcomeFigure = { measure: OutcomeMeasure, value: number | null, target: number | null, rag: Rag, previous: number | null, year_before: number | null, 
+/**
+ * Better or worse is the measure's (for crime and cost, down is better).
+ */
+quarter_on_quarter: Change, year_on_year: Change, };

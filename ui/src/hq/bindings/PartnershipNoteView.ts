@@ -2,4 +2,7 @@
 import type { PartnershipMeeting } from "./PartnershipMeeting";
 import type { Quarter } from "./Quarter";
 
+/**
+ * A partnership meeting's note as the report shows it: the author is named by role only.
+ */
 export type PartnershipNoteView = { id: bigint, meeting: PartnershipMeeting, met_on: string | null, team_id: string | null, team_name: string | null, area_id: string | null, area_name: string | null, quarter: Quarter, text: string, written_at: string, };
