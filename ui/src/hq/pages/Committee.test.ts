@@ -254,6 +254,13 @@ describe('the committee report page', () => {
     expect(a[6]).toHaveTextContent('Nothing to compare with');
     expect(within(table).getByRole('row', { name: /Engagement events/ })).toHaveTextContent('No change');
 
+    // At a glance: the latest quarter's colours counted, actions and unaddressed failures.
+    const glance = screen.getByRole('table', { name: 'At a glance' });
+    const camden = within(glance).getByRole('row', { name: /Camden Town Centre Team/ });
+    expect(within(camden).getAllByRole('cell').map((c) => c.textContent?.trim())).toEqual(['1', '0', '2', '1 open, 1 done', '1']);
+    const quiet = within(glance).getByRole('row', { name: /Dalston SNT/ });
+    expect(within(quiet).getAllByRole('cell').map((c) => c.textContent?.trim())).toEqual(['1', '0', '0', 'None', '0']);
+
     // The other team, with nothing to act on.
     const dalston = screen.getByRole('region', { name: /Dalston SNT/ });
     expect(dalston).toHaveTextContent('Safer Neighbourhoods Team');
