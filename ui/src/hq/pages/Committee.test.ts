@@ -301,7 +301,7 @@ describe('the committee report page', () => {
     expect(late).toHaveTextContent('2 progress updates, the latest on 12 Sept 2026');
     expect(done).toHaveTextContent('Done');
     expect(done).toHaveTextContent('No progress updates yet');
-    expect(done).toHaveTextContent('Closed: Back on target for 2 months');
+    expect(done).toHaveTextContent('Back on target for 2 months.');
 
     const unaddressed = screen.getByRole('list', { name: 'Camden Town Centre Team: failures not yet addressed' });
     expect(unaddressed).toHaveTextContent('Failure not yet addressed: Engagement events per month');
