@@ -16,6 +16,7 @@ pub mod error;
 pub mod intel_review;
 pub mod outcomes;
 pub mod overlaps;
+pub mod pdf;
 pub mod performance;
 pub mod photo_files;
 pub mod photos;
@@ -121,7 +122,14 @@ pub fn router(state: HqState) -> Router {
             "/photos/{sha256}",
             get(photos::get).head(photos::head).put(photos::put),
         )
-        .nest("/hq", dashboard::routes());
+        .nest(
+            "/hq",
+            // Every refusal to a signed-in staff member is logged (see `dashboard::refusals`).
+            dashboard::routes().layer(axum::middleware::from_fn_with_state(
+                state.clone(),
+                dashboard::refusals::log_refusals,
+            )),
+        );
     Router::new()
         .nest("/api/v1", api)
         // The HQ dashboard page (see `dashboard::ui`).

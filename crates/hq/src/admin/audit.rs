@@ -43,6 +43,7 @@ pub fn action_words(action: &str) -> String {
         "search" => "Searched".into(),
         "export" => "Exported".into(),
         "subject_access" => "Subject access search".into(),
+        crate::dashboard::refusals::REFUSED => "Refused".into(),
         a if a == FAILED_ACTION => "Failed sign-in".into(),
         other => {
             let s = other.replace('_', " ");
@@ -68,6 +69,9 @@ pub fn detail_words(detail: &str) -> String {
     }
     if detail.starts_with("HQ record list ") {
         return "The records list".into();
+    }
+    if let Some(refused) = crate::dashboard::refusals::words(detail) {
+        return refused;
     }
     detail
         .split(' ')

@@ -18,7 +18,8 @@ pub use crate::staff_sessions::{Staff, StaffSession, SESSION_HOURS};
 
 pub const COOKIE_NAME: &str = "bb_hq_session";
 
-fn token_from(headers: &HeaderMap) -> Option<String> {
+/// The session token a request carries: a bearer token, else the session cookie.
+pub(crate) fn token_from(headers: &HeaderMap) -> Option<String> {
     if let Some(bearer) = headers
         .get(AUTHORIZATION)
         .and_then(|v| v.to_str().ok())

@@ -1,20 +1,25 @@
 //! The HQ dashboard's API, under `/api/v1/hq`: staff sign-in ([`auth`]), records and the subject
 //! access search ([`records`]), intelligence review ([`review`]), the records lifecycle ([`retention`]), administration ([`admin`]), the
-//! audit search ([`audit`]) and the performance framework ([`framework`]). The page itself is served by [`ui`].
+//! audit search ([`audit`]), the performance framework ([`framework`]) and its improvement
+//! actions ([`actions`]). The page itself is served by [`ui`].
 //!
 //! Every endpoint takes [`auth::Staff`] and asks `domain::access` whether the role may
 //! (`staff.require(HqAction::...)`), then calls one function that does the work (in
 //! [`crate::records`], [`crate::intel_review`], [`crate::admin`], ...) and answers; every
 //! disclosure of records is written to the access log before it is sent.
 
+pub mod actions;
 pub mod admin;
 pub mod audit;
 pub mod auth;
+pub mod committee;
 pub mod facts;
 pub mod framework;
+pub mod outcomes;
 pub mod overlaps;
 pub mod qr;
 pub mod records;
+pub mod refusals;
 pub mod retention;
 pub mod review;
 pub mod ui;
@@ -54,10 +59,31 @@ pub fn routes() -> Router<HqState> {
             "/framework/targets",
             get(framework::targets).post(framework::put_target),
         )
+        .route("/actions", get(actions::list).post(actions::open))
+        .route("/actions/{id}", get(actions::get))
+        .route("/actions/{id}/updates", post(actions::add_update))
+        .route("/actions/{id}/close", post(actions::close))
         .route("/intel/queue", get(review::queue))
         .route("/intel/{id}", get(review::get))
         .route("/intel/{id}/grade", post(review::grade))
         .route("/intel/{id}/disseminate", post(review::disseminate))
+        .route("/committee/report", get(committee::report))
+        .route("/committee/report.pdf", get(committee::report_pdf))
+        .route("/outcomes", get(outcomes::board))
+        .route(
+            "/outcomes/crime",
+            get(outcomes::crime).post(outcomes::import_crime),
+        )
+        .route("/outcomes/survey", post(outcomes::import_survey))
+        .route("/outcomes/confidence", get(outcomes::confidence))
+        .route(
+            "/outcomes/costs",
+            get(outcomes::costs).post(outcomes::set_cost),
+        )
+        .route(
+            "/partnership-notes",
+            get(outcomes::notes).post(outcomes::add_note),
+        )
         .route("/retention/queue", get(retention::queue))
         .route(
             "/retention/decisions",
