@@ -248,7 +248,8 @@ describe('the committee report page', () => {
 
     const answered = within(table).getByRole('row', { name: /Concerns answered/ });
     const a = within(answered).getAllByRole('cell');
-    expect(a[0]).toHaveTextContent('No data');
+    // No figure: said once.
+    expect(a[0]).toHaveTextContent(/^No data$/);
     expect(a[3]).toHaveTextContent('92%');
     expect(a[5]).toHaveTextContent('Up from 85%');
     expect(a[6]).toHaveTextContent('Nothing to compare with');
@@ -422,6 +423,11 @@ describe('the committee report page', () => {
     expect(met.closest('label')).toHaveTextContent('The meeting cannot be in the future.');
     expect(within(form).getByLabelText('Note')).toHaveValue('A note with nowhere to go');
     expect(within(form).getByLabelText('Note')).not.toHaveAttribute('aria-invalid');
+    // Once the field is changed, its refusal is no longer shown; the others stay.
+    await user.selectOptions(about, 'Camden Town Centre Team');
+    expect(about.closest('label')).not.toHaveTextContent('Choose a team or an area.');
+    expect(about).not.toHaveAttribute('aria-invalid');
+    expect(met.closest('label')).toHaveTextContent('The meeting cannot be in the future.');
   });
 
   it('says why when HQ refuses the report', async () => {
