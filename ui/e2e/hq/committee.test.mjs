@@ -102,8 +102,9 @@ const fromToday = (days) => new Date(Date.parse(`${today().iso}T12:00:00Z`) + da
  * What the committee reads about, put on HQ as its users would: the analyst imports recorded
  * crime (police.uk's street-level format: fewer crimes in Camden Town this quarter than the same
  * months a year before) and survey results for Camden Town, and the Camden sergeant opens an
- * improvement action on the Camden Town Centre Team's patrol hours (red: nothing patrolled) with
- * PC Amira Khan as its owner, and records progress.
+ * improvement action on the Camden Town Centre Team's intelligence submissions (red: none yet)
+ * with PC Amira Khan as its owner, and records progress. (actions.test.mjs, before this file,
+ * opens one on the team's first red cell, patrol hours: this one is on another measure.)
  */
 async function committeeFacts() {
   const analyst = await token('AN0815');
@@ -129,10 +130,10 @@ async function committeeFacts() {
   await api('/api/v1/hq/outcomes/survey?file=committee-e2e-survey.csv', analyst, `${survey.join('\n')}\n`, 'text/csv');
 
   const sergeant = await token('PS1102');
-  const what = 'Two extra evening patrols a week around Camden Town station';
+  const what = 'Brief every shift on the intelligence gaps around Camden Town station';
   const action = await api('/api/v1/hq/actions', sergeant, {
     team_id: 'camden-tct',
-    measure: 'patrol_hours_peak',
+    measure: 'intel_per_month',
     period_first_day: null,
     period_last_day: null,
     what,
@@ -140,7 +141,7 @@ async function committeeFacts() {
     due_on: fromToday(60),
     review_on: fromToday(21),
   });
-  await api(`/api/v1/hq/actions/${action.id}/updates`, sergeant, { note: 'First two evening patrols done; PC Khan briefed the night turn', progress: 'on_track' });
+  await api(`/api/v1/hq/actions/${action.id}/updates`, sergeant, { note: 'Night turn briefed by PC Khan; two submissions already', progress: 'on_track' });
   return { what, now };
 }
 
@@ -232,18 +233,18 @@ describe('The committee report', () => {
     const line = camden.getByRole('list', { name: 'Camden Town Centre Team: improvement actions' }).getByRole('listitem').filter({ hasText: facts.what });
     await line.waitFor();
     const said = await line.innerText();
-    assert.match(said, /Hotspot patrol hours per week at peak times:/);
+    assert.match(said, /Intelligence submissions per month:/);
     assert.match(said, /On track/);
     assert.match(said, /Opened \d{1,2} [A-Z][a-z]{2,3} \d{4}, due \d{1,2} [A-Z][a-z]{2,3} \d{4}, review \d{1,2} [A-Z][a-z]{2,3} \d{4}/);
     assert.match(said, /1 progress update/);
-    assert.doesNotMatch(said, /evening patrols done|PC Khan|Amira|Helen Doyle/);
+    assert.doesNotMatch(said, /Night turn|PC Khan|Amira|Helen Doyle/);
     const outcomes = camden.getByRole('table', { name: 'Camden Town Centre Team: outcomes' });
     const crimeRow = outcomes.getByRole('row', { name: /Recorded crime/ });
     assert.match(await crimeRow.innerText(), /−20%/, await crimeRow.innerText());
     assert.match(await outcomes.getByRole('row', { name: /Public confident/ }).innerText(), /80%/);
     assert.match(await outcomes.getByRole('row', { name: /Businesses confident/ }).innerText(), /50%\s+Below target/);
     const glance = page.getByRole('table', { name: 'At a glance' }).getByRole('row', { name: /Camden Town Centre Team/ });
-    assert.match(await glance.innerText(), /1 open/);
+    assert.match(await glance.innerText(), /\d+ open/);
     const seen = await page.locator('main').innerText();
     for (const name of names) assert.ok(!seen.includes(name), `the committee's page names ${name}`);
     await page.waitForLoadState('networkidle');
@@ -291,8 +292,8 @@ describe('The committee report', () => {
     // Camden's action is in Camden's section, without its owner or its notes.
     const camdenAt = teams.indexOf('Camden Town Centre Team');
     const camdenPages = pages.slice(starts[camdenAt], starts[camdenAt + 1] ?? pages.length).map((p) => p.text).join('\n');
-    assert.ok(camdenPages.replace(/\n/g, ' ').includes('Two extra evening patrols'), camdenPages);
-    assert.doesNotMatch(camdenPages, /evening patrols done|PC Khan/);
+    assert.ok(camdenPages.replace(/\n/g, ' ').includes('Brief every shift on the intelligence gaps'), camdenPages);
+    assert.doesNotMatch(camdenPages, /Night turn|PC Khan/);
 
     // No record opens for her: HQ refuses her session (the browser's cookie), whatever she asks.
     const records = await page.request.get(`${HQ}/api/v1/hq/records`);
