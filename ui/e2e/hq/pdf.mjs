@@ -1,8 +1,10 @@
 // @ts-check
 /**
- * Just enough of a PDF for the board pack's test, with Node's own zlib (no npm package): its
- * pages (count and size), its title, and its content streams inflated (to find the colours
- * painted; text is in subset fonts, so words are checked in the title and on the page).
+ * Just enough of a PDF for the tests, with Node's own zlib (no npm package): its pages (count and
+ * size), its title, and its content streams inflated (to find the colours painted). The board
+ * pack (printed by Chromium) has its text in subset fonts, so its words are checked in the title
+ * and on the page; the committee report's PDF (written by HQ in standard fonts) is read page by
+ * page, its text line by line (`pdfPageTexts`).
  */
 import { inflateSync } from 'node:zlib';
 
