@@ -119,8 +119,15 @@ async function committeeFacts() {
       rows.push(`,${month},Metropolitan Police Service,Metropolitan Police Service,-0.1426,51.539,On or near Camden High Street,E01000907,Camden 027C,${i % 2 ? 'Shoplifting' : 'Anti-social behaviour'},,`);
     }
   };
-  yearBefore.months.forEach((m) => crimes(m, 10));
-  now.months.forEach((m) => crimes(m, 8));
+  // This quarter's months up to this one (police.uk publishes months gone by), and the same
+  // months a year before.
+  const t = today();
+  const thisMonth = `${t.year}-${String(t.month).padStart(2, '0')}`;
+  now.months.forEach((m, i) => {
+    if (m > thisMonth) return;
+    crimes(yearBefore.months[i] ?? '', 10);
+    crimes(m, 8);
+  });
   const crime = await api('/api/v1/hq/outcomes/crime?file=committee-e2e.csv', analyst, `${header}\n${rows.join('\n')}\n`, 'text/csv');
   assert.equal(crime.errors.length, 0, JSON.stringify(crime.errors));
   const survey = ['area,quarter,community,respondents,confident'];
