@@ -55,11 +55,11 @@ describe('Administration', () => {
     expect(await screen.findByText('PC Tom Walsh is now an intelligence unit.')).toBeInTheDocument();
   });
 
-  it('offers every role by name, the records manager among them', async () => {
+  it('offers every role by name, the records manager and the committee member among them', async () => {
     render(Admin, { props: { api: fakeApi(), self: admin } });
     const picker = await screen.findByRole('combobox', { name: 'Role of PC Tom Walsh' });
     const names = within(picker).getAllByRole('option').map((o) => o.textContent);
-    expect(names).toEqual(['Officer', 'Supervisor', 'Intelligence unit', 'Analyst', 'Administrator', 'Records manager']);
+    expect(names).toEqual(['Officer', 'Supervisor', 'Intelligence unit', 'Analyst', 'Administrator', 'Records manager', 'Committee member']);
   });
 
   it('shows the audit trail with names, titles and dates, never ids or ISO times', async () => {
