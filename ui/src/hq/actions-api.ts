@@ -1,0 +1,227 @@
+/**
+ * The dashboard's view of improvement actions and outcomes (issue 18): `/api/v1/hq/actions*`,
+ * `/api/v1/hq/outcomes*` and the outcome targets through `/framework/targets`. Every call goes
+ * through `hqCall` (JSON) except the CSV imports, which send the file's text as `text/csv`.
+ *
+ * Pages take an `ActionsApi` (default: `httpActionsApi`, over HTTP), so their tests pass a fake.
+ */
+import { BackendError } from '$lib/backend';
+import type { ActionStatus } from '$lib/bindings/ActionStatus';
+import type { ActionUpdate } from '$lib/bindings/ActionUpdate';
+import type { Closure } from '$lib/bindings/Closure';
+import type { ImprovementAction } from '$lib/bindings/ImprovementAction';
+import type { NewAction } from '$lib/bindings/NewAction';
+import type { Progress } from '$lib/bindings/Progress';
+import { hqCall, type Cell, type HqErrorCode, type Rag, type TargetRow } from './api';
+import type { Change } from './bindings/Change';
+
+export type { ActionStatus, ActionUpdate, Closure, ImprovementAction, NewAction, Progress };
+
+// ---- Improvement actions (H1) ----
+
+/** The open action on a team's cell of the board, as the board marks it. */
+export interface CellAction {
+  id: string;
+  status: ActionStatus;
+  due_on: string;
+  review_on: string;
+  overdue: boolean;
+  review_overdue: boolean;
+}
+
+/** A cell of the board with its marks: the open action, or red with none ("unaddressed"). */
+export type MarkedCell = Cell & { action?: CellAction | null; unaddressed?: boolean };
+
+/** One progress update as HQ shows it: what, on or off track, when and by whom. */
+export interface UpdateView {
+  note: string;
+  progress: Progress | null;
+  at: string;
+  author_name: string;
+}
+
+/** An action as HQ answers it: the record's fields, its team and measure in words, where it
+ * stands, its updates (oldest first) and how many of the last complete months it was on target. */
+export type ActionView = ImprovementAction & {
+  id: string;
+  team_name: string;
+  measure_label: string;
+  status: ActionStatus;
+  overdue: boolean;
+  review_overdue: boolean;
+  updates: UpdateView[];
+  periods_on_target: number;
+};
+
+/** How a supervisor asks to close an action, as HQ reads it. */
+export type CloseAction = { kind: 'back_on_target' } | { kind: 'reason'; reason: string };
+
+export type ActionState = 'open' | 'closed' | 'all';
+
+// ---- Outcomes (H2) ----
+
+/** A row of an imported file that was not read, by its line in the file (the header is line 1). */
+export interface RowError {
+  line: number;
+  message: string;
+}
+
+/** What an import did: rows read, imported, outside every area, the months it replaced. */
+export interface ImportReport {
+  rows: number;
+  imported: number;
+  outside_areas: number;
+  /** `2026-11` */
+  months: string[];
+  errors: RowError[];
+}
+
+export type OutcomeMeasure =
+  | 'crime_change_yoy'
+  | 'confidence_public'
+  | 'confidence_business'
+  | 'cost_per_patrol_hour'
+  | 'cost_per_engagement'
+  | 'cost_per_concern_answered';
+
+export interface OutcomeFigure {
+  measure: OutcomeMeasure;
+  value: number | null;
+  target: number | null;
+  rag: Rag;
+  previous: number | null;
+  year_before: number | null;
+  quarter_on_quarter: Change;
+  year_on_year: Change;
+}
+
+/** One team's outcome figures for a quarter. */
+export interface TeamOutcomes {
+  team_id: string;
+  team_name: string;
+  figures: OutcomeFigure[];
+}
+
+/** Recorded crime in one month, beside the same month a year before. */
+export interface CrimeMonth {
+  month: string;
+  count: number;
+  year_before: number | null;
+}
+
+export interface CrimeTrend {
+  /** The team's or area's name. */
+  name: string;
+  months: CrimeMonth[];
+}
+
+/** Confidence in one quarter for one community: how many answered, how many were confident. */
+export interface ConfidencePoint {
+  quarter: string;
+  community: 'public' | 'business';
+  respondents: number;
+  confident: number;
+  /** Per cent confident. */
+  share: number | null;
+}
+
+export interface ConfidenceTrend {
+  name: string;
+  points: ConfidencePoint[];
+}
+
+/** A team's cost in one month. */
+export interface TeamCost {
+  team_id: string;
+  team_name: string;
+  month: string;
+  cost_pence: number;
+}
+
+export interface NewCost {
+  team_id: string;
+  /** `2026-11` */
+  month: string;
+  cost_pounds: number;
+}
+
+/** Whose figures: a team or an area (one of them). */
+export interface Unit {
+  team?: string;
+  area?: string;
+}
+
+export interface ActionsApi {
+  /** `GET /actions?team=&state=` */
+  actions(q?: { team?: string; state?: ActionState }): Promise<ActionView[]>;
+  action(id: string): Promise<ActionView>;
+  open(a: NewAction): Promise<ActionView>;
+  addUpdate(id: string, u: ActionUpdate): Promise<ActionView>;
+  close(id: string, c: CloseAction): Promise<ActionView>;
+
+  outcomes(quarter: string): Promise<TeamOutcomes[]>;
+  crime(u: Unit): Promise<CrimeTrend>;
+  confidence(u: Unit): Promise<ConfidenceTrend>;
+  importCrime(csv: string, file: string): Promise<ImportReport>;
+  importSurvey(csv: string, file: string): Promise<ImportReport>;
+  costs(quarter: string): Promise<TeamCost[]>;
+  putCost(c: NewCost): Promise<void>;
+  /** An outcome target: `POST /framework/targets` with the outcome's id as the measure. */
+  putTarget(t: TargetRow): Promise<void>;
+}
+
+function query(p: Record<string, string | undefined>): string {
+  const q = new URLSearchParams();
+  for (const [k, v] of Object.entries(p)) if (v) q.set(k, v);
+  const s = q.toString();
+  return s ? `?${s}` : '';
+}
+
+/** A CSV file's text to HQ (`text/csv`); the answer as JSON, or HQ's error as a `BackendError`. */
+async function postCsv<T>(path: string, csv: string, base: string): Promise<T> {
+  let resp: Response;
+  try {
+    resp = await fetch(`${base}${path}`, {
+      method: 'POST',
+      credentials: 'same-origin',
+      headers: { accept: 'application/json', 'content-type': 'text/csv' },
+      body: csv,
+    });
+  } catch {
+    throw new BackendError<HqErrorCode>({ code: 'unreachable', message: 'HQ could not be reached. Check the connection and try again.' });
+  }
+  const text = await resp.text();
+  let parsed: unknown = null;
+  try {
+    parsed = text ? JSON.parse(text) : null;
+  } catch {
+    parsed = null;
+  }
+  if (!resp.ok) throw BackendError.from<HqErrorCode>(parsed ?? `HQ answered ${resp.status}`);
+  return parsed as T;
+}
+
+export function httpActionsApi(base = '/api/v1/hq'): ActionsApi {
+  const call = <T>(method: string, path: string, body?: unknown) => hqCall<T>(method, path, body, base);
+  const id = (s: string) => encodeURIComponent(s);
+  return {
+    actions: (q = {}) => call('GET', `/actions${query({ team: q.team, state: q.state })}`),
+    action: (a) => call('GET', `/actions/${id(a)}`),
+    open: (a) => call('POST', '/actions', a),
+    addUpdate: (a, u) => call('POST', `/actions/${id(a)}/updates`, u),
+    close: (a, c) => call('POST', `/actions/${id(a)}/close`, c),
+
+    outcomes: (quarter) => call('GET', `/outcomes${query({ quarter })}`),
+    crime: (u) => call('GET', `/outcomes/crime${query({ team: u.team, area: u.area })}`),
+    confidence: (u) => call('GET', `/outcomes/confidence${query({ team: u.team, area: u.area })}`),
+    importCrime: (csv, file) => postCsv(`/outcomes/crime${query({ file })}`, csv, base),
+    importSurvey: (csv, file) => postCsv(`/outcomes/survey${query({ file })}`, csv, base),
+    costs: (quarter) => call('GET', `/outcomes/costs${query({ quarter })}`),
+    putCost: async (c) => {
+      await call('POST', '/outcomes/costs', c);
+    },
+    putTarget: async (t) => {
+      await call('POST', '/framework/targets', t);
+    },
+  };
+}
