@@ -187,3 +187,14 @@ export function importWords(r: ImportReport): string {
   const months = r.months.length ? ` Months replaced: ${r.months.map(monthWords).join(', ')}.` : '';
   return `${parts.join(', ')}.${months}`;
 }
+
+/** A chosen file's text (UTF-8). */
+export function fileText(file: Blob): Promise<string> {
+  if (typeof file.text === 'function') return file.text();
+  return new Promise((resolve, reject) => {
+    const reader = new FileReader();
+    reader.onload = () => resolve(String(reader.result ?? ''));
+    reader.onerror = () => reject(reader.error ?? new Error('the file could not be read'));
+    reader.readAsText(file);
+  });
+}
