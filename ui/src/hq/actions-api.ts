@@ -13,6 +13,7 @@ import type { ImprovementAction } from '$lib/bindings/ImprovementAction';
 import type { NewAction } from '$lib/bindings/NewAction';
 import type { Progress } from '$lib/bindings/Progress';
 import { hqCall, type Cell, type HqErrorCode, type Rag, type TargetRow } from './api';
+import type { TeamKind } from '$lib/bindings/TeamKind';
 import type { Change } from './bindings/Change';
 
 export type { ActionStatus, ActionUpdate, Closure, ImprovementAction, NewAction, Progress };
@@ -58,7 +59,7 @@ export type CloseAction = { kind: 'back_on_target' } | { kind: 'reason'; reason:
 
 export type ActionState = 'open' | 'closed' | 'all';
 
-// ---- Outcomes (H2) ----
+// ---- Outcomes (H2: `crates/hq/src/dashboard/outcomes.rs`) ----
 
 /** A row of an imported file that was not read, by its line in the file (the header is line 1). */
 export interface RowError {
@@ -66,13 +67,16 @@ export interface RowError {
   message: string;
 }
 
-/** What an import did: rows read, imported, outside every area, the months it replaced. */
+/** What an import did: data rows, imported, crimes outside every area, the months (crime) or
+ * quarters (survey) it held, and each row refused by line. */
 export interface ImportReport {
   rows: number;
   imported: number;
   outside_areas: number;
   /** `2026-11` */
   months: string[];
+  /** `2026-Q3` */
+  quarters: string[];
   errors: RowError[];
 }
 
@@ -95,53 +99,117 @@ export interface OutcomeFigure {
   year_on_year: Change;
 }
 
-/** One team's outcome figures for a quarter. */
+/** An outcome measure's words, for headings. */
+export interface OutcomeInfo {
+  id: OutcomeMeasure;
+  label: string;
+  /** `%` or `£` */
+  unit: string;
+  lower_is_better: boolean;
+}
+
+/** One team's outcome figures for a quarter, one per measure. */
 export interface TeamOutcomes {
-  team_id: string;
-  team_name: string;
+  id: string;
+  name: string;
+  kind: TeamKind;
   figures: OutcomeFigure[];
 }
 
-/** Recorded crime in one month, beside the same month a year before. */
+/** Every team's outcomes for a quarter. */
+export interface OutcomesBoard {
+  quarter: string;
+  quarter_words: string;
+  measures: OutcomeInfo[];
+  teams: TeamOutcomes[];
+}
+
+/** Recorded crime in one month, beside the same month a year before (none: not imported). */
 export interface CrimeMonth {
   month: string;
-  count: number;
+  month_words: string;
+  count: number | null;
   year_before: number | null;
+  change: number | null;
+}
+
+/** One crime type over the last 12 months beside the 12 before. */
+export interface CrimeTypeFigure {
+  crime_type: string;
+  last_12_months: number;
+  previous_12_months: number;
+  change: number | null;
 }
 
 export interface CrimeTrend {
+  unit: string;
   /** The team's or area's name. */
   name: string;
+  by: 'team' | 'area';
+  /** The 24 months up to the latest with figures, oldest first. */
   months: CrimeMonth[];
+  types: CrimeTypeFigure[];
 }
 
-/** Confidence in one quarter for one community: how many answered, how many were confident. */
-export interface ConfidencePoint {
-  quarter: string;
-  community: 'public' | 'business';
+export interface ConfidenceFigure {
   respondents: number;
   confident: number;
-  /** Per cent confident. */
-  share: number | null;
+  percent: number | null;
+}
+
+export interface ConfidenceQuarter {
+  quarter: string;
+  quarter_words: string;
+  public: ConfidenceFigure | null;
+  business: ConfidenceFigure | null;
 }
 
 export interface ConfidenceTrend {
+  unit: string;
   name: string;
-  points: ConfidencePoint[];
+  by: 'team' | 'area';
+  /** Up to eight quarters, oldest first. */
+  quarters: ConfidenceQuarter[];
 }
 
-/** A team's cost in one month. */
-export interface TeamCost {
+/** One team's costs in a quarter and what they bought. */
+export interface TeamCosts {
   team_id: string;
   team_name: string;
-  month: string;
-  cost_pence: number;
+  /** Pounds, month by month (none: not entered). */
+  months: (number | null)[];
+  /** The quarter's cost, once all three months are entered. */
+  cost_pounds: number | null;
+  patrol_hours: number;
+  engagements: number;
+  concerns_answered: number;
+  per_patrol_hour: number | null;
+  per_engagement: number | null;
+  per_concern_answered: number | null;
+}
+
+/** Every team's costs for a quarter: value for money. */
+export interface Costs {
+  quarter: string;
+  quarter_words: string;
+  months: string[];
+  month_words: string[];
+  teams: TeamCosts[];
 }
 
 export interface NewCost {
   team_id: string;
   /** `2026-11` */
   month: string;
+  cost_pounds: number;
+}
+
+/** A team's cost for a month, as kept. */
+export interface CostEntry {
+  team_id: string;
+  team_name: string;
+  month: string;
+  month_words: string;
   cost_pounds: number;
 }
 
@@ -159,13 +227,13 @@ export interface ActionsApi {
   addUpdate(id: string, u: ActionUpdate): Promise<ActionView>;
   close(id: string, c: CloseAction): Promise<ActionView>;
 
-  outcomes(quarter: string): Promise<TeamOutcomes[]>;
+  outcomes(quarter: string): Promise<OutcomesBoard>;
   crime(u: Unit): Promise<CrimeTrend>;
   confidence(u: Unit): Promise<ConfidenceTrend>;
   importCrime(csv: string, file: string): Promise<ImportReport>;
   importSurvey(csv: string, file: string): Promise<ImportReport>;
-  costs(quarter: string): Promise<TeamCost[]>;
-  putCost(c: NewCost): Promise<void>;
+  costs(quarter: string): Promise<Costs>;
+  putCost(c: NewCost): Promise<CostEntry>;
   /** An outcome target: `POST /framework/targets` with the outcome's id as the measure. */
   putTarget(t: TargetRow): Promise<void>;
 }
@@ -217,9 +285,7 @@ export function httpActionsApi(base = '/api/v1/hq'): ActionsApi {
     importCrime: (csv, file) => postCsv(`/outcomes/crime${query({ file })}`, csv, base),
     importSurvey: (csv, file) => postCsv(`/outcomes/survey${query({ file })}`, csv, base),
     costs: (quarter) => call('GET', `/outcomes/costs${query({ quarter })}`),
-    putCost: async (c) => {
-      await call('POST', '/outcomes/costs', c);
-    },
+    putCost: (c) => call('POST', '/outcomes/costs', c),
     putTarget: async (t) => {
       await call('POST', '/framework/targets', t);
     },

@@ -145,7 +145,7 @@ describe('improvement actions on the board', () => {
         ],
       },
     ],
-  } as Board);
+  }) as unknown as Board;
 
   function markedApi(boards: Board[] = [marked()]): HqApi {
     let n = 0;

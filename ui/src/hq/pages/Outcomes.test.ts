@@ -6,7 +6,7 @@ import type { Team } from '$lib/bindings/Team';
 import type { ActionsApi, ConfidenceTrend, CrimeTrend } from '../actions-api';
 import { refusingApi } from '../test-api';
 import Outcomes from './Outcomes.svelte';
-import { camdenOutcomes, fakeActions, refused } from './improvement-fixtures';
+import { camdenOutcomes, fakeActions, outcomesBoard, refused } from './improvement-fixtures';
 
 const teams: Team[] = [
   { id: 'camden-tct', name: 'Camden Town Centre Team', kind: 'tct', areas: ['tc-camden'] },
@@ -18,19 +18,26 @@ const areas = [area('tc-camden', 'Camden Town', 'town_centre'), area('E05013655'
 const hq = () => refusingApi({ teams: async () => teams, areas: async () => areas });
 
 const crime: CrimeTrend = {
+  unit: 'camden-tct',
   name: 'Camden Town Centre Team',
+  by: 'team',
   months: [
-    { month: '2026-09', count: 120, year_before: 131 },
-    { month: '2026-10', count: 118, year_before: null },
-    { month: '2026-11', count: 97, year_before: 110 },
+    { month: '2026-09', month_words: 'Sept 2026', count: 120, year_before: 131, change: -8.4 },
+    { month: '2026-10', month_words: 'Oct 2026', count: 118, year_before: null, change: null },
+    { month: '2026-11', month_words: 'Nov 2026', count: 97, year_before: 110, change: -11.8 },
+  ],
+  types: [
+    { crime_type: 'Anti-social behaviour', last_12_months: 640, previous_12_months: 700, change: -8.571 },
+    { crime_type: 'Shoplifting', last_12_months: 210, previous_12_months: 0, change: null },
   ],
 };
 const confidence: ConfidenceTrend = {
+  unit: 'camden-tct',
   name: 'Camden Town Centre Team',
-  points: [
-    { quarter: '2026-Q2', community: 'public', respondents: 200, confident: 130, share: 65 },
-    { quarter: '2026-Q2', community: 'business', respondents: 40, confident: 22, share: 55 },
-    { quarter: '2026-Q3', community: 'public', respondents: 180, confident: 126, share: 70 },
+  by: 'team',
+  quarters: [
+    { quarter: '2026-Q2', quarter_words: 'Apr to Jun 2026', public: { respondents: 200, confident: 130, percent: 65 }, business: { respondents: 40, confident: 22, percent: 55 } },
+    { quarter: '2026-Q3', quarter_words: 'Jul to Sept 2026', public: { respondents: 180, confident: 126, percent: 70 }, business: null },
   ],
 };
 
@@ -50,7 +57,7 @@ describe('Outcomes', () => {
   afterEach(() => vi.useRealTimers());
 
   it("shows each team's outcomes for the last complete quarter against their targets, on the quarter before and a year before", async () => {
-    const actions = fakeActions({ outcomes: vi.fn(async () => [camdenOutcomes]) });
+    const actions = fakeActions({ outcomes: vi.fn(async (q: string) => outcomesBoard(q, [camdenOutcomes])) });
     render(Outcomes, { props: { api: hq(), role: 'supervisor', actions } });
     const table = await screen.findByRole('table', { name: 'Outcomes by team' });
     expect(actions.outcomes).toHaveBeenCalledWith('2026-Q3');
@@ -60,6 +67,7 @@ describe('Outcomes', () => {
     expect(cells[0]).toHaveTextContent('Target 5% down or better');
     expect(cells[0]).toHaveTextContent('On target');
     expect(cells[0]).toHaveTextContent('Down from 2% down on the quarter before (better)');
+    expect(within(table).getAllByRole('columnheader').map((h) => h.textContent)).toContain('Businesses confident in the police (%)');
     expect(cells[0]).toHaveClass('rag-green');
     expect(cells[1]).toHaveTextContent('68%');
     expect(cells[1]).toHaveTextContent('Target at least 75%');
@@ -92,6 +100,9 @@ describe('Outcomes', () => {
     expect(rows[1]).toHaveTextContent('Sept 2026120131');
     expect(rows[2]).toHaveTextContent('Oct 2026118no figure');
     expect(screen.getByRole('img', { name: /recorded crime, month by month/ })).toBeInTheDocument();
+    const types = within(screen.getByRole('table', { name: 'Camden Town Centre Team: crime by type' })).getAllByRole('row');
+    expect(types[1]).toHaveTextContent('Anti-social behaviour640700' + '8.6% down');
+    expect(types[2]).toHaveTextContent('Nothing to compare');
 
     const conf = screen.getByRole('table', { name: 'Camden Town Centre Team: confidence in the police, quarter by quarter: the figures' });
     const q = within(conf).getAllByRole('row');
@@ -122,6 +133,7 @@ describe('Outcomes', () => {
       imported: 3,
       outside_areas: 1,
       months: ['2026-11'],
+      quarters: [],
       errors: [{ line: 4, message: 'the month "Nov" is not a month: write it as 2026-11' }],
     }));
     const actions = fakeActions({ importCrime });
@@ -151,13 +163,60 @@ describe('Outcomes', () => {
     expect(await within(form).findByRole('alert')).toHaveTextContent('the column "confident" is missing');
   });
 
-  it("enters a team's monthly cost and lists the quarter's costs in pounds", async () => {
-    const putCost = vi.fn<ActionsApi['putCost']>().mockRejectedValueOnce(refused('bad_request', 'The cost was not saved', [{ field: 'cost_pounds', code: 'negative', message: 'a cost cannot be below nothing' }])).mockResolvedValueOnce(undefined);
-    const costs = vi.fn(async () => [{ team_id: 'camden-tct', team_name: 'Camden Town Centre Team', month: '2026-09', cost_pence: 4_512_350 }]);
+  it("enters a team's monthly cost and shows value for money for the quarter", async () => {
+    const putCost = vi
+      .fn<ActionsApi['putCost']>()
+      .mockRejectedValueOnce(refused('bad_request', 'The cost was not saved', [{ field: 'cost_pounds', code: 'negative', message: 'a cost cannot be below nothing' }]))
+      .mockResolvedValueOnce({ team_id: 'camden-town-snt', team_name: 'Camden Town SNT', month: '2026-11', month_words: 'Nov 2026', cost_pounds: 38250 });
+    const costs = vi.fn(async (quarter: string) => ({
+      quarter,
+      quarter_words: 'Jul to Sept 2026',
+      months: ['2026-07', '2026-08', '2026-09'],
+      month_words: ['Jul 2026', 'Aug 2026', 'Sept 2026'],
+      teams: [
+        {
+          team_id: 'camden-tct',
+          team_name: 'Camden Town Centre Team',
+          months: [45123.5, 45000, null],
+          cost_pounds: null,
+          patrol_hours: 212.25,
+          engagements: 14,
+          concerns_answered: 40,
+          per_patrol_hour: null,
+          per_engagement: null,
+          per_concern_answered: null,
+        },
+        {
+          team_id: 'camden-town-snt',
+          team_name: 'Camden Town SNT',
+          months: [30000, 30000, 30000],
+          cost_pounds: 90000,
+          patrol_hours: 1500,
+          engagements: 18,
+          concerns_answered: 0,
+          per_patrol_hour: 60,
+          per_engagement: 5000,
+          per_concern_answered: null,
+        },
+      ],
+    }));
     render(Outcomes, { props: { api: hq(), role: 'admin', actions: fakeActions({ putCost, costs }) } });
     const user = userEvent.setup();
-    const list = await screen.findByRole('table', { name: 'Costs, Jul to Sept 2026' });
-    expect(within(list).getAllByRole('row')[1]).toHaveTextContent('Camden Town Centre TeamSept 2026£45,123.50');
+    const list = await screen.findByRole('table', { name: 'Value for money, Jul to Sept 2026' });
+    expect(costs).toHaveBeenCalledWith('2026-Q3');
+    const [head, camden, snt] = within(list).getAllByRole('row');
+    expect(head).toHaveTextContent('Jul 2026');
+    expect(camden).toHaveTextContent('£45,123.50');
+    expect(camden).toHaveTextContent('Not entered');
+    expect(camden).toHaveTextContent('Not all months entered');
+    expect(camden).toHaveTextContent('212.3');
+    expect(snt).toHaveTextContent('£90,000.00');
+    expect(snt).toHaveTextContent('1,500');
+    expect(snt).toHaveTextContent('£60.00');
+    expect(snt).toHaveTextContent('£5,000.00');
+    expect(snt).toHaveTextContent('No figure');
+    expectOnlyWords();
+
     const form = screen.getByRole('form', { name: 'Monthly cost' });
     expect(within(form).getByLabelText('Month')).toHaveValue('2026-11');
     await user.selectOptions(within(form).getByLabelText('Team'), 'Camden Town SNT');

@@ -6,7 +6,7 @@
 import { vi } from 'vitest';
 import { BackendError } from '$lib/backend';
 import type { HqErrorCode } from '../api';
-import type { ActionView, ActionsApi, TeamOutcomes } from '../actions-api';
+import type { ActionView, ActionsApi, OutcomesBoard, TeamOutcomes } from '../actions-api';
 
 export const refused = (code: HqErrorCode, message: string, fields: { field: string; code: string; message: string }[] = []) =>
   new BackendError<HqErrorCode>({ code, message, fields });
@@ -19,12 +19,12 @@ export function fakeActions(over: Partial<ActionsApi> = {}): ActionsApi {
     open: refuse,
     addUpdate: refuse,
     close: refuse,
-    outcomes: vi.fn(async () => []),
-    crime: vi.fn(async () => ({ name: '', months: [] })),
-    confidence: vi.fn(async () => ({ name: '', points: [] })),
+    outcomes: vi.fn(async (quarter: string) => outcomesBoard(quarter, [])),
+    crime: vi.fn(async () => ({ unit: 'camden-tct', name: 'Camden Town Centre Team', by: 'team' as const, months: [], types: [] })),
+    confidence: vi.fn(async () => ({ unit: 'camden-tct', name: 'Camden Town Centre Team', by: 'team' as const, quarters: [] })),
     importCrime: refuse,
     importSurvey: refuse,
-    costs: vi.fn(async () => []),
+    costs: vi.fn(async (quarter: string) => ({ quarter, quarter_words: 'Jul to Sept 2026', months: [], month_words: [], teams: [] })),
     putCost: refuse,
     putTarget: refuse,
     ...over,
@@ -88,8 +88,9 @@ export const closedAction: ActionView = {
 };
 
 export const camdenOutcomes: TeamOutcomes = {
-  team_id: 'camden-tct',
-  team_name: 'Camden Town Centre Team',
+  id: 'camden-tct',
+  name: 'Camden Town Centre Team',
+  kind: 'tct',
   figures: [
     { measure: 'crime_change_yoy', value: -7.5, target: -5, rag: 'green', previous: -2, year_before: 3, quarter_on_quarter: 'down', year_on_year: 'down' },
     { measure: 'confidence_public', value: 68, target: 75, rag: 'amber', previous: 70, year_before: 61, quarter_on_quarter: 'down', year_on_year: 'up' },
@@ -99,3 +100,20 @@ export const camdenOutcomes: TeamOutcomes = {
     { measure: 'cost_per_concern_answered', value: null, target: null, rag: 'none', previous: null, year_before: null, quarter_on_quarter: 'not_comparable', year_on_year: 'not_comparable' },
   ],
 };
+
+/** Every team's outcomes for a quarter, with HQ's labels. */
+export function outcomesBoard(quarter: string, teams: TeamOutcomes[]): OutcomesBoard {
+  return {
+    quarter,
+    quarter_words: quarter,
+    measures: [
+      { id: 'crime_change_yoy', label: 'Recorded crime, change on a year before (%)', unit: '%', lower_is_better: true },
+      { id: 'confidence_public', label: 'Public confident in the police (%)', unit: '%', lower_is_better: false },
+      { id: 'confidence_business', label: 'Businesses confident in the police (%)', unit: '%', lower_is_better: false },
+      { id: 'cost_per_patrol_hour', label: 'Cost per hour of hotspot patrol (£)', unit: '£', lower_is_better: true },
+      { id: 'cost_per_engagement', label: 'Cost per engagement event (£)', unit: '£', lower_is_better: true },
+      { id: 'cost_per_concern_answered', label: 'Cost per concern answered (£)', unit: '£', lower_is_better: true },
+    ],
+    teams,
+  };
+}

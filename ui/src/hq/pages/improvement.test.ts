@@ -43,9 +43,12 @@ describe('improvement actions and outcomes in words', () => {
   });
 
   it('says what an import did', () => {
-    expect(importWords({ rows: 1, imported: 1, outside_areas: 0, months: [], errors: [] })).toBe('1 row read, 1 imported.');
-    expect(importWords({ rows: 1200, imported: 1100, outside_areas: 90, months: ['2026-10', '2026-11'], errors: [] })).toBe(
+    expect(importWords({ rows: 1, imported: 1, outside_areas: 0, months: [], quarters: [], errors: [] })).toBe('1 row read, 1 imported.');
+    expect(importWords({ rows: 1200, imported: 1100, outside_areas: 90, months: ['2026-10', '2026-11'], quarters: [], errors: [] })).toBe(
       '1,200 rows read, 1,100 imported, 90 outside every area. Months replaced: Oct 2026, Nov 2026.',
+    );
+    expect(importWords({ rows: 8, imported: 8, outside_areas: 0, months: [], quarters: ['2026-Q2', '2026-Q3'], errors: [] })).toBe(
+      '8 rows read, 8 imported. Quarters: Apr to Jun 2026, Jul to Sept 2026.',
     );
   });
 });

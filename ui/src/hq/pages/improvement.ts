@@ -185,7 +185,8 @@ export function importWords(r: ImportReport): string {
   const parts = [`${plural(r.rows, 'row')} read`, `${number(r.imported)} imported`];
   if (r.outside_areas > 0) parts.push(`${number(r.outside_areas)} outside every area`);
   const months = r.months.length ? ` Months replaced: ${r.months.map(monthWords).join(', ')}.` : '';
-  return `${parts.join(', ')}.${months}`;
+  const quarters = r.quarters.length ? ` Quarters: ${r.quarters.map(quarterWords).join(', ')}.` : '';
+  return `${parts.join(', ')}.${months}${quarters}`;
 }
 
 /** A chosen file's text (UTF-8). */
