@@ -42,7 +42,7 @@ export interface UpdateView {
 }
 
 /** An action as HQ answers it: the record's fields, its team and measure in words, where it
- * stands, its updates (oldest first) and how many of the last complete months it was on target. */
+ * stands, its updates (oldest first) and how many months on target close it on the figures. */
 export type ActionView = ImprovementAction & {
   id: string;
   team_name: string;
@@ -51,6 +51,7 @@ export type ActionView = ImprovementAction & {
   overdue: boolean;
   review_overdue: boolean;
   updates: UpdateView[];
+  /** Months in a row the measure must be on target to close it on the figures. */
   periods_on_target: number;
 };
 

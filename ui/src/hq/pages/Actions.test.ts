@@ -111,6 +111,7 @@ describe('Improvement actions', () => {
     // Opened from its address (the board links there).
     const view = await screen.findByRole('region', { name: /Camden Town Centre Team/ });
     const form = within(view).getByRole('form', { name: 'Close the action' });
+    expect(form).toHaveTextContent('HQ checks that Camden Town Centre Team was on target in each of the last 2 complete months.');
     await user.click(within(form).getByRole('button', { name: 'Close the action' }));
     expect(close).toHaveBeenLastCalledWith(patrolAction.id, { kind: 'back_on_target' });
     expect(await within(form).findByRole('alert')).toHaveTextContent('Nov 2026 was not on target (12.5 hours a week against 20).');

@@ -59,7 +59,7 @@ export const patrolAction: ActionView = {
   updates: [
     { note: 'First Friday patrol done; street drinking down', progress: 'on_track', at: '2026-11-20T21:30:00Z', author_name: 'PC Amira Khan' },
   ],
-  periods_on_target: 0,
+  periods_on_target: 2,
 };
 
 export const closedAction: ActionView = {
