@@ -66,21 +66,21 @@ describe('Outcomes', () => {
     expect(cells[0]).toHaveTextContent('7.5% down');
     expect(cells[0]).toHaveTextContent('Target 5% down or better');
     expect(cells[0]).toHaveTextContent('On target');
-    expect(cells[0]).toHaveTextContent('Down from 2% down on the quarter before (better)');
+    expect(cells[0]).toHaveTextContent('Quarter before: 2% down (now better)');
     expect(within(table).getAllByRole('columnheader').map((h) => h.textContent)).toContain('Businesses confident in the police (%)');
     expect(cells[0]).toHaveClass('rag-green');
     expect(cells[1]).toHaveTextContent('68%');
     expect(cells[1]).toHaveTextContent('Target at least 75%');
     expect(cells[1]).toHaveTextContent('Near target');
-    expect(cells[1]).toHaveTextContent('Up from 61% on a year before (better)');
+    expect(cells[1]).toHaveTextContent('A year before: 61% (now better)');
     expect(cells[2]).toHaveTextContent('Off target');
-    expect(cells[2]).toHaveTextContent('Nothing to compare on the quarter before');
+    expect(cells[2]).toHaveTextContent('Quarter before: no figure');
     expect(cells[3]).toHaveTextContent('£42.50');
     expect(cells[3]).toHaveTextContent('No target set');
-    expect(cells[3]).toHaveTextContent('Down from £45.00 on the quarter before (better)');
-    expect(cells[3]).toHaveTextContent('Up from £40.00 on a year before (worse)');
+    expect(cells[3]).toHaveTextContent('Quarter before: £45.00 (now better)');
+    expect(cells[3]).toHaveTextContent('A year before: £40.00 (now worse)');
     expect(cells[4]).toHaveTextContent('£1,250.00');
-    expect(cells[4]).toHaveTextContent('No change on the quarter before');
+    expect(cells[4]).toHaveTextContent('Quarter before: £1,250.00 (no change)');
     expect(cells[5]).toHaveTextContent('No data');
     expectOnlyWords();
 

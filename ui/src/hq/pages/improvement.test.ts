@@ -36,10 +36,13 @@ describe('improvement actions and outcomes in words', () => {
     expect(outcomeTarget('crime_change_yoy', -5)).toBe('Target 5% down or better');
     expect(outcomeTarget('crime_change_yoy', null)).toBe('No target set');
     const cost = { measure: 'cost_per_patrol_hour' } as OutcomeFigure;
-    expect(outcomeChange(cost, 'up', 40, 'on a year before')).toBe('Up from £40.00 on a year before (worse)');
+    expect(outcomeChange(cost, 'up', 40, 'A year before')).toBe('A year before: £40.00 (now worse)');
     const conf = { measure: 'confidence_public' } as OutcomeFigure;
-    expect(outcomeChange(conf, 'up', 60, 'on the quarter before')).toBe('Up from 60% on the quarter before (better)');
-    expect(outcomeChange(conf, 'not_comparable', null, 'on a year before')).toBe('Nothing to compare on a year before');
+    expect(outcomeChange(conf, 'up', 60, 'Quarter before')).toBe('Quarter before: 60% (now better)');
+    expect(outcomeChange(conf, 'same', 60, 'Quarter before')).toBe('Quarter before: 60% (no change)');
+    expect(outcomeChange(conf, 'not_comparable', null, 'A year before')).toBe('A year before: no figure');
+    const crime = { measure: 'crime_change_yoy' } as OutcomeFigure;
+    expect(outcomeChange(crime, 'down', -2, 'Quarter before')).toBe('Quarter before: 2% down (now better)');
   });
 
   it('says what an import did', () => {

@@ -163,20 +163,20 @@ export function outcomeRag(rag: Rag, target: number | null): string {
   }
 }
 
-/** How an outcome moved on the period `against` (`on the quarter before`, `on a year before`),
- * with whether that is better: `Up from 70% on the quarter before (better)`. */
-export function outcomeChange(f: OutcomeFigure, change: Change, was: number | null, against: string): string {
+/** An outcome beside an earlier period (`Quarter before`, `A year before`), and whether it is
+ * better now: `Quarter before: 70% (now worse)`. */
+export function outcomeChange(f: OutcomeFigure, change: Change, was: number | null, period: string): string {
   const info = OUTCOMES[f.measure];
   switch (change) {
     case 'same':
-      return `No change ${against}`;
+      return `${period}: ${outcomeFigure(f.measure, was)} (no change)`;
     case 'up':
     case 'down': {
       const better = (change === 'down') === info.lowerIsBetter;
-      return `${change === 'up' ? 'Up' : 'Down'} from ${outcomeFigure(f.measure, was)} ${against} (${better ? 'better' : 'worse'})`;
+      return `${period}: ${outcomeFigure(f.measure, was)} (now ${better ? 'better' : 'worse'})`;
     }
     default:
-      return `Nothing to compare ${against}`;
+      return `${period}: ${was === null ? 'no figure' : outcomeFigure(f.measure, was)}`;
   }
 }
 
