@@ -159,7 +159,8 @@ export function outcomeRag(rag: Rag, target: number | null): string {
     case 'green':
       return 'On target';
     default:
-      return target === null ? 'No target' : 'No data';
+      // With no target, "No target set" has said it.
+      return target === null ? '' : 'No data';
   }
 }
 
