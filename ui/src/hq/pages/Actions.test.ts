@@ -4,6 +4,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Board, HqApi } from '../api';
 import type { ActionsApi, ActionView } from '../actions-api';
 import { refusingApi } from '../test-api';
+import Hq from '../Hq.svelte';
 import Actions from './Actions.svelte';
 import { closedAction, fakeActions, patrolAction, refused } from './improvement-fixtures';
 
@@ -133,5 +134,16 @@ describe('Improvement actions', () => {
     const view = await screen.findByRole('region', { name: /Concerns closed/ });
     expect(view).toHaveTextContent('3 Nov 2026 by PS Helen Doyle. Back on target for 2 months (Sept 2026 65%; Oct 2026 70%)');
     expectOnlyWords();
+  });
+});
+
+describe("An action's address", () => {
+  it('opens the actions page from the shell, as the board links to it', async () => {
+    history.replaceState(null, '', `#/actions/${patrolAction.id}`);
+    const api = refusingApi({ me: async () => ({ id: 'PS1102', collar_number: 'PS1102', name: 'PS Helen Doyle', role: 'supervisor', teams: ['camden-tct'] }) });
+    render(Hq, { props: { api } });
+    expect(await screen.findByRole('heading', { level: 1, name: 'Improvement actions' })).toBeInTheDocument();
+    expect(screen.getByRole('link', { name: 'Improvement actions' })).toHaveAttribute('aria-current', 'page');
+    history.replaceState(null, '', '#/');
   });
 });
