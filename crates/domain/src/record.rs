@@ -60,6 +60,11 @@ impl RecordKind {
         )
     }
 
+    /// Whether a device may create a record of this kind: improvement actions are opened at HQ.
+    pub fn created_on_device(self) -> bool {
+        self != RecordKind::Action
+    }
+
     /// Whether a device may add to the record's append-only log (an update) even where it may
     /// not edit its fields: improvement actions are opened and closed at HQ, and officers add
     /// progress updates from the street.
