@@ -76,6 +76,21 @@ enum AdminCommand {
     /// The records lifecycle: the review queue, decisions, the sweep (see the README's
     /// "Retention and disposal").
     Retention(RetentionArgs),
+    /// Import a police.uk street-level crime file (CSV, as forces publish them monthly): each
+    /// crime is counted in the areas its point falls in, per month and crime type; the months the
+    /// file holds replace those months' counts. Bad rows are reported by line, the rest imported.
+    ImportCrime {
+        file: PathBuf,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Import survey results (CSV: area,quarter,community,respondents,confident). Bad rows are
+    /// reported by line, the rest imported.
+    ImportSurvey {
+        file: PathBuf,
+        #[arg(long)]
+        json: bool,
+    },
     /// Verify every device's op-log hash chain.
     VerifyChains {
         #[arg(long)]
@@ -334,6 +349,46 @@ async fn retention_command(state: &HqState, args: RetentionArgs) -> Result<()> {
     Ok(())
 }
 
+/// Which file an import command reads.
+enum ImportKind {
+    Crime,
+    Survey,
+}
+
+/// Import a crime or survey file and say what came of it, in words: rows imported, then each
+/// row refused by its line.
+async fn import_command(
+    state: &HqState,
+    kind: ImportKind,
+    file: &std::path::Path,
+    json: bool,
+) -> Result<()> {
+    let text = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
+    let text = String::from_utf8(text)
+        .map_err(|_| anyhow::anyhow!("{} is not text: save it as CSV (UTF-8)", file.display()))?;
+    let name = file.file_name().map_or_else(
+        || file.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    );
+    let report = match kind {
+        ImportKind::Crime => {
+            beatbook_hq::outcomes::import_crime(state, "command line", &name, &text).await
+        }
+        ImportKind::Survey => {
+            beatbook_hq::outcomes::import_survey(state, "command line", &name, &text).await
+        }
+    }
+    .with_context(|| format!("{} was not imported", file.display()))?;
+    if json {
+        println!("{}", serde_json::to_string(&report)?);
+    } else {
+        for line in report.describe() {
+            println!("{line}");
+        }
+    }
+    Ok(())
+}
+
 fn settings(args: &HqArgs) -> Result<HqSettings> {
     let mut s = HqSettings::load(args.config.as_deref()).map_err(anyhow::Error::msg)?;
     if let Some(db) = &args.db {
@@ -482,6 +537,14 @@ async fn admin_command(
         AdminCommand::Retention(args) => {
             let state = HqState::new(db.clone(), Arc::new(settings));
             retention_command(&state, args).await?;
+        }
+        AdminCommand::ImportCrime { file, json } => {
+            let state = HqState::new(db.clone(), Arc::new(settings));
+            import_command(&state, ImportKind::Crime, &file, json).await?;
+        }
+        AdminCommand::ImportSurvey { file, json } => {
+            let state = HqState::new(db.clone(), Arc::new(settings));
+            import_command(&state, ImportKind::Survey, &file, json).await?;
         }
         AdminCommand::VerifyChains { json } => {
             let reports = admin::verify_chains(storage).await?;

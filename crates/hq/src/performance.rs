@@ -430,18 +430,29 @@ pub async fn targets(state: &HqState) -> Result<Targets, ApiError> {
     })
 }
 
-/// Set (or replace) a target. Refused: an unknown measure, a negative or non-finite target, a
-/// scope that is neither `kind:tct`/`kind:snt` nor an existing team's `team:<id>`.
+/// Set (or replace) a target, on an activity measure or an outcome
+/// ([`beatbook_domain::outcomes::OutcomeMeasure`]: recorded crime's may be below 0, a fall).
+/// Refused: an unknown measure, a non-finite target or one below the measure's lowest (0, or
+/// -100% for recorded crime), a scope that is neither `kind:tct`/`kind:snt` nor an existing
+/// team's `team:<id>`.
 pub async fn set_target(
     state: &HqState,
     by: &Officer,
     t: TargetRow,
 ) -> Result<TargetRow, ApiError> {
-    measure(&t.measure)?;
-    if !t.target.is_finite() || t.target < 0.0 {
-        return Err(ApiError::BadRequest(
-            "a target is a number, 0 or more".into(),
-        ));
+    let lowest = match beatbook_domain::outcomes::OutcomeMeasure::parse(&t.measure) {
+        Some(outcome) => outcome.lowest_target(),
+        None => {
+            measure(&t.measure)?;
+            0.0
+        }
+    };
+    if !t.target.is_finite() || t.target < lowest {
+        return Err(ApiError::BadRequest(if lowest < 0.0 {
+            format!("a target for {} is a number, {lowest} or more", t.measure)
+        } else {
+            "a target is a number, 0 or more".into()
+        }));
     }
     let scope_ok = match t.scope.split_once(':') {
         Some(("kind", "tct" | "snt")) => true,

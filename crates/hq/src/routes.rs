@@ -174,6 +174,8 @@ pub async fn health(State(state): State<HqState>) -> Result<Json<Health>, ApiErr
         crate::dashboard::review::queue, crate::dashboard::review::get, crate::dashboard::review::grade, crate::dashboard::review::disseminate,
         crate::dashboard::retention::queue, crate::dashboard::retention::decide, crate::dashboard::retention::decisions, disposals,
         crate::dashboard::actions::open, crate::dashboard::actions::list, crate::dashboard::actions::get, crate::dashboard::actions::add_update, crate::dashboard::actions::close,
+        crate::dashboard::outcomes::import_crime, crate::dashboard::outcomes::import_survey, crate::dashboard::outcomes::board, crate::dashboard::outcomes::crime,
+        crate::dashboard::outcomes::confidence, crate::dashboard::outcomes::costs, crate::dashboard::outcomes::set_cost, crate::dashboard::outcomes::add_note, crate::dashboard::outcomes::notes,
     ),
     components(schemas(ApiErrorBody, beatbook_domain::photo::wire::PhotoUploadStatus, beatbook_domain::protocol::OpResult, beatbook_domain::protocol::OpOutcome)),
     modifiers(&BearerAuth)

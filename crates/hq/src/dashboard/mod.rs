@@ -14,6 +14,7 @@ pub mod audit;
 pub mod auth;
 pub mod facts;
 pub mod framework;
+pub mod outcomes;
 pub mod overlaps;
 pub mod qr;
 pub mod records;
@@ -64,6 +65,21 @@ pub fn routes() -> Router<HqState> {
         .route("/intel/{id}", get(review::get))
         .route("/intel/{id}/grade", post(review::grade))
         .route("/intel/{id}/disseminate", post(review::disseminate))
+        .route("/outcomes", get(outcomes::board))
+        .route(
+            "/outcomes/crime",
+            get(outcomes::crime).post(outcomes::import_crime),
+        )
+        .route("/outcomes/survey", post(outcomes::import_survey))
+        .route("/outcomes/confidence", get(outcomes::confidence))
+        .route(
+            "/outcomes/costs",
+            get(outcomes::costs).post(outcomes::set_cost),
+        )
+        .route(
+            "/partnership-notes",
+            get(outcomes::notes).post(outcomes::add_note),
+        )
         .route("/retention/queue", get(retention::queue))
         .route(
             "/retention/decisions",

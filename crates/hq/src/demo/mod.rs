@@ -11,6 +11,7 @@
 
 pub mod actions;
 pub mod load;
+pub mod outcomes;
 pub mod people;
 pub mod places;
 pub mod story;
@@ -87,6 +88,8 @@ pub async fn seed_story_at(
         load::load(state, password, &people::tablet_officers(), told.steps).await?;
     set_targets(state).await?;
     actions::load(state, now).await?;
+    let outcomes = outcomes::seed(state, SEED, now).await?;
+    tracing::info!("{outcomes}");
     Ok(Seeded::Loaded {
         counts: told.counts,
         tablets,

@@ -22,12 +22,14 @@ pub use rows::*;
 
 use crate::dashboard::audit::{AccessEntry, OpLogEntry};
 use crate::dashboard::framework::TargetRow;
+use crate::outcomes::{CrimeCount, CrimeImport, NoteRow, SurveyImport, TeamCost};
 use crate::push::Plan;
 use async_trait::async_trait;
 use beatbook_domain::area::Area;
+use beatbook_domain::outcomes::{Month, Quarter, SurveyRow};
 use beatbook_domain::people::{Officer, Team};
 use beatbook_domain::retention::Lifecycle;
-use beatbook_domain::{DeviceId, OfficerId, Op, RecordId, RecordKind};
+use beatbook_domain::{AreaId, DeviceId, OfficerId, Op, RecordId, RecordKind};
 use chrono::{DateTime, NaiveDate, Utc};
 
 /// Every part of HQ's storage: what `HqState` holds. Implemented for anything that implements
@@ -45,6 +47,7 @@ pub trait Storage:
     + FrameworkTargets
     + SignInThrottle
     + Retention
+    + Outcomes
     + 'static
 {
 }
@@ -60,6 +63,7 @@ impl<T> Storage for T where
         + FrameworkTargets
         + SignInThrottle
         + Retention
+        + Outcomes
         + ?Sized
         + 'static
 {
@@ -68,8 +72,8 @@ impl<T> Storage for T where
 /// The parts of [`Storage`], for calling them on a concrete backend.
 pub mod prelude {
     pub use super::{
-        AuditTrail, Devices, Directory, Feed, FrameworkTargets, Records, Retention, Sessions,
-        SignInThrottle, Storage, Summary,
+        AuditTrail, Devices, Directory, Feed, FrameworkTargets, Outcomes, Records, Retention,
+        Sessions, SignInThrottle, Storage, Summary,
     };
 }
 
@@ -261,6 +265,44 @@ pub trait Retention: Send + Sync {
     /// the freed space); PostgreSQL vacuums the tables erasure touched, so dead rows holding the
     /// erased text are reclaimed.
     async fn compact_after_disposal(&self) -> Result<()>;
+}
+
+/// Outcomes beside activity (see [`crate::outcomes`]): recorded crime per area, month and crime
+/// type; survey results per area, quarter and community; each team's monthly cost; notes from
+/// partnership meetings.
+#[async_trait]
+pub trait Outcomes: Send + Sync {
+    /// In one transaction: the crime counts of every month in `import.months` deleted (police.uk
+    /// publishes whole months, so a file replaces the months it holds), `import.counts` written,
+    /// and the import logged. The log entry's id.
+    async fn import_crime(&self, import: &CrimeImport) -> Result<i64>;
+    /// Crime counts from `from` to `to` (both included) in these areas.
+    async fn crime_counts(
+        &self,
+        areas: &[AreaId],
+        from: Month,
+        to: Month,
+    ) -> Result<Vec<CrimeCount>>;
+    /// Every month that has any crime counted, oldest first.
+    async fn crime_months(&self) -> Result<Vec<Month>>;
+    /// In one transaction: every result written (replacing one for the same area, quarter and
+    /// community) and the import logged. The log entry's id.
+    async fn import_survey(&self, import: &SurveyImport) -> Result<i64>;
+    /// Survey results from `from` to `to` (both included) in these areas.
+    async fn survey_results(
+        &self,
+        areas: &[AreaId],
+        from: Quarter,
+        to: Quarter,
+    ) -> Result<Vec<SurveyRow>>;
+    /// Set (or replace) a team's cost for a month.
+    async fn put_team_cost(&self, cost: &TeamCost) -> Result<()>;
+    /// Every team's costs from `from` to `to` (both included).
+    async fn team_costs(&self, from: Month, to: Month) -> Result<Vec<TeamCost>>;
+    /// Keep a partnership note (its `id` is ignored); its id.
+    async fn add_partnership_note(&self, note: &NoteRow) -> Result<i64>;
+    /// The notes for a quarter, in the order they were written.
+    async fn partnership_notes(&self, quarter: Quarter) -> Result<Vec<NoteRow>>;
 }
 
 /// The photos a record's state lists (SHA-256 of each).

@@ -29,6 +29,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations/postgres/0005_framework.sql"),
     include_str!("../../../migrations/postgres/0006_sign_in_throttle.sql"),
     include_str!("../../../migrations/postgres/0007_lifecycle.sql"),
+    include_str!("../../../migrations/postgres/0008_outcomes.sql"),
 ];
 
 /// The advisory lock migrations take: one for the whole database.

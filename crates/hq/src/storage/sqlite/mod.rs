@@ -10,6 +10,7 @@ mod devices;
 mod directory;
 mod feed;
 mod migrations;
+mod outcomes;
 mod records;
 mod retention;
 mod sessions;
