@@ -12,61 +12,28 @@ import type { Closure } from '$lib/bindings/Closure';
 import type { ImprovementAction } from '$lib/bindings/ImprovementAction';
 import type { NewAction } from '$lib/bindings/NewAction';
 import type { Progress } from '$lib/bindings/Progress';
-import { hqCall, type Cell, type HqErrorCode, type Rag, type TargetRow } from './api';
+import { hqCall, type HqErrorCode, type TargetRow } from './api';
+import type { ActionView } from './bindings/ActionView';
+import type { ActionsQuery } from './bindings/ActionsQuery';
+import type { CellAction } from './bindings/CellAction';
+import type { OutcomeFigure } from './bindings/OutcomeFigure';
+import type { OutcomeMeasure } from './bindings/OutcomeMeasure';
+import type { RowError } from './bindings/RowError';
+import type { UpdateView } from './bindings/UpdateView';
 import type { TeamKind } from '$lib/bindings/TeamKind';
-import type { Change } from './bindings/Change';
 
-export type { ActionStatus, ActionUpdate, Closure, ImprovementAction, NewAction, Progress };
+export type { ActionStatus, ActionUpdate, ActionView, CellAction, Closure, ImprovementAction, NewAction, OutcomeFigure, OutcomeMeasure, Progress, RowError, UpdateView };
 
 // ---- Improvement actions (H1) ----
 
-/** The open action on a team's cell of the board, as the board marks it. */
-export interface CellAction {
-  id: string;
-  status: ActionStatus;
-  due_on: string;
-  review_on: string;
-  overdue: boolean;
-  review_overdue: boolean;
-}
-
-/** A cell of the board with its marks: the open action, or red with none ("unaddressed"). */
-export type MarkedCell = Cell & { action?: CellAction | null; unaddressed?: boolean };
-
-/** One progress update as HQ shows it: what, on or off track, when and by whom. */
-export interface UpdateView {
-  note: string;
-  progress: Progress | null;
-  at: string;
-  author_name: string;
-}
-
-/** An action as HQ answers it: the record's fields, its team and measure in words, where it
- * stands, its updates (oldest first) and how many months on target close it on the figures. */
-export type ActionView = ImprovementAction & {
-  id: string;
-  team_name: string;
-  measure_label: string;
-  status: ActionStatus;
-  overdue: boolean;
-  review_overdue: boolean;
-  updates: UpdateView[];
-  /** Months in a row the measure must be on target to close it on the figures. */
-  periods_on_target: number;
-};
-
-/** How a supervisor asks to close an action, as HQ reads it. */
+/** How a supervisor asks to close an action, as HQ reads it (`CloseRequest`, internally tagged by
+ * `kind`: its generated binding does not say so). */
 export type CloseAction = { kind: 'back_on_target' } | { kind: 'reason'; reason: string };
 
-export type ActionState = 'open' | 'closed' | 'all';
+export type ActionState = NonNullable<ActionsQuery['state']>;
 
-// ---- Outcomes (H2: `crates/hq/src/dashboard/outcomes.rs`) ----
-
-/** A row of an imported file that was not read, by its line in the file (the header is line 1). */
-export interface RowError {
-  line: number;
-  message: string;
-}
+// ---- Outcomes (H2: `crates/hq/src/dashboard/outcomes.rs`; not yet in the generated bindings,
+// so declared here as HQ answers them) ----
 
 /** What an import did: data rows, imported, crimes outside every area, the months (crime) or
  * quarters (survey) it held, and each row refused by line. */
@@ -79,25 +46,6 @@ export interface ImportReport {
   /** `2026-Q3` */
   quarters: string[];
   errors: RowError[];
-}
-
-export type OutcomeMeasure =
-  | 'crime_change_yoy'
-  | 'confidence_public'
-  | 'confidence_business'
-  | 'cost_per_patrol_hour'
-  | 'cost_per_engagement'
-  | 'cost_per_concern_answered';
-
-export interface OutcomeFigure {
-  measure: OutcomeMeasure;
-  value: number | null;
-  target: number | null;
-  rag: Rag;
-  previous: number | null;
-  year_before: number | null;
-  quarter_on_quarter: Change;
-  year_on_year: Change;
 }
 
 /** An outcome measure's words, for headings. */

@@ -1,8 +1,8 @@
 import { render, screen, waitFor, within } from '@testing-library/svelte';
 import userEvent from '@testing-library/user-event';
 import { describe, expect, it, vi } from 'vitest';
-import type { Board, HqApi, OfficerBreakdown, Period } from '../api';
-import type { ActionsApi, MarkedCell } from '../actions-api';
+import type { Board, Cell, HqApi, OfficerBreakdown, Period } from '../api';
+import type { ActionsApi } from '../actions-api';
 import Framework from './Framework.svelte';
 import { closedAction, fakeActions, patrolAction, refused } from './improvement-fixtures';
 
@@ -24,14 +24,14 @@ function boardFor(p: Period): Board {
         name: 'Camden Town Centre Team',
         kind: 'tct',
         officers: true,
-        cells: [{ measure: 'patrol_hours_peak', value: 12.5, target: 20, rag: 'red', records: 4, previous: 15, change: 'down' }],
+        cells: [{ measure: 'patrol_hours_peak', value: 12.5, target: 20, rag: 'red', records: 4, previous: 15, change: 'down', action: null, unaddressed: true }],
       },
       {
         id: 'dalston-snt',
         name: 'Dalston SNT',
         kind: 'snt',
         officers: false,
-        cells: [{ measure: 'patrol_hours_peak', value: 7, target: 6, rag: 'green', records: 2, previous: 5, change: 'up' }],
+        cells: [{ measure: 'patrol_hours_peak', value: 7, target: 6, rag: 'green', records: 2, previous: 5, change: 'up', action: null, unaddressed: false }],
       },
     ],
   };
@@ -145,7 +145,7 @@ describe('improvement actions on the board', () => {
         ],
       },
     ],
-  }) as unknown as Board;
+  });
 
   function markedApi(boards: Board[] = [marked()]): HqApi {
     let n = 0;
@@ -189,7 +189,7 @@ describe('improvement actions on the board', () => {
 
   it('opens an action from a red cell: the figure shown, the owner by name, field errors by their field, then the mark', async () => {
     const after = marked();
-    const closedCell = after.rows[0]!.cells[1] as MarkedCell;
+    const closedCell = after.rows[0]!.cells[1] as Cell;
     closedCell.action = { id: 'new-action', status: 'open', due_on: '2027-02-28', review_on: '2027-01-15', overdue: false, review_overdue: false };
     closedCell.unaddressed = false;
     const a = markedApi([marked(), after]);
