@@ -3,8 +3,9 @@
  * Improvement actions and outcomes against a real HQ (see run.mjs): a supervisor (PS1102, PS
  * Helen Doyle) opens an action from a red cell of the board (HQ's field errors first, shown by
  * their fields), the board marks the cell, the action is on the actions page where progress is
- * added; the outcomes page shows recorded crime and confidence trends, and an analyst's import of
- * a small police.uk file written here, with one bad row, reports that row by its line.
+ * added. An analyst imports a small police.uk crime file written here (one bad row, reported by
+ * its line) and survey results; the outcomes page then shows the crime trend beside the year
+ * before and confidence by quarter, public and business.
  */
 import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -43,6 +44,8 @@ function day(days) {
   return new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/London' }).format(d);
 }
 
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sept', 'Oct', 'Nov', 'Dec'];
+
 /** The same day as the page writes it: `7 Jan 2027`. @param {string} iso */
 function words(iso) {
   return new Intl.DateTimeFormat('en-GB', { timeZone: 'UTC', day: 'numeric', month: 'short', year: 'numeric' }).format(new Date(`${iso}T00:00:00Z`));
@@ -69,7 +72,7 @@ describe('Improvement actions and outcomes', () => {
 
     const dialog = page.getByRole('dialog', { name: 'Open an improvement action' });
     await dialog.waitFor();
-    assert.match((await dialog.textContent()) ?? '', new RegExp(`Camden Town Centre Team.*${measure.replace(/[()%]/g, '.')}`));
+    assert.match((await dialog.textContent()) ?? '', new RegExp(`Camden Town Centre Team[\\s\\S]*${measure.replace(/[()%]/g, '.')}`));
     assert.match((await dialog.textContent()) ?? '', /below target/);
 
     // Nothing chosen: HQ refuses, each field by its field.
@@ -104,7 +107,7 @@ describe('Improvement actions and outcomes', () => {
     await view.waitFor();
     await view.getByText(what).waitFor();
     assert.match((await view.textContent()) ?? '', /PC Amira Khan/);
-    assert.match((await view.textContent()) ?? '', new RegExp(`Review${words(day(21))}`));
+    assert.match((await view.textContent()) ?? '', new RegExp(`Review\\s*${words(day(21))}`));
     const progress = view.getByRole('form', { name: 'Add progress' });
     await progress.getByLabel(/What has been done/).fill('First Friday patrol done; the station forecourt was quiet');
     await progress.getByRole('radio', { name: 'On track' }).check();
@@ -120,7 +123,7 @@ describe('Improvement actions and outcomes', () => {
     // The list holds it, in words.
     await view.getByRole('button', { name: 'Back to the list' }).click();
     const list = page.getByRole('table', { name: 'Improvement actions' });
-    const row = list.getByRole('row', { name: new RegExp(`Camden Town Centre Team.*${measure.replace(/[()%]/g, '.')}`) });
+    const row = list.getByRole('row', { name: new RegExp(`Camden Town Centre Team[\\s\\S]*${measure.replace(/[()%]/g, '.')}`) });
     await row.first().waitFor();
     const rowText = (await row.first().textContent()) ?? '';
     assert.match(rowText, /On track/);
@@ -131,44 +134,82 @@ describe('Improvement actions and outcomes', () => {
     assert.deepEqual(ctx.errors, []);
   });
 
-  it('shows crime and confidence trends, and reports a bad row of an imported police.uk file by its line', async () => {
+  it('imports recorded crime and survey results, reporting a bad row by its line, and shows their trends', async () => {
     const page = ctx.page;
     await signIn('AN0815');
     await page.getByRole('navigation', { name: 'Dashboard' }).getByRole('link', { name: 'Outcomes' }).click();
     await page.getByRole('heading', { level: 1, name: 'Outcomes' }).waitFor();
     await page.getByRole('table', { name: 'Outcomes by team' }).waitFor();
+    await page.getByLabel('For', { exact: true }).selectOption({ label: 'Camden Town Centre Team' });
+    await page.getByText('No recorded crime has been imported for Camden Town Centre Team.').waitFor();
 
-    // The demo's two years of recorded crime and its surveys, for the first team.
-    await page.getByRole('img', { name: /recorded crime, month by month/ }).waitFor();
-    await page.getByRole('img', { name: /confidence in the police, quarter by quarter/ }).waitFor();
-    const crimeFigures = page.getByRole('table', { name: /recorded crime, month by month: the figures/ });
-    assert.ok((await crimeFigures.getByRole('row').count()) > 12, 'two years of months');
-    await shot('outcomes');
-    assert.deepEqual(await audit(page, { header: null, minTarget: 0 }), [], 'the outcomes page is fit for its reader');
-
-    // A small police.uk street-level file: two crimes in Camden Town, one row with a bad month
-    // (line 3, the header being line 1). An old month, so the demo's recent figures stay.
-    const header = 'Crime ID,Month,Reported by,Falls within,Longitude,Latitude,Location,LSOA code,LSOA name,Crime type,Last outcome category,Context';
-    const csv = [
-      header,
-      'a1,2019-03,Metropolitan Police Service,Metropolitan Police Service,-0.1426,51.539,On or near Camden High Street,E01000001,Camden 001A,Shoplifting,Under investigation,',
-      'a2,March 2019,Metropolitan Police Service,Metropolitan Police Service,-0.1426,51.539,On or near Camden High Street,E01000001,Camden 001A,Shoplifting,Under investigation,',
-      ',2019-03,Metropolitan Police Service,Metropolitan Police Service,-0.1430,51.5392,On or near Parkway,E01000001,Camden 001A,Anti-social behaviour,,',
+    // A small police.uk street-level file: crimes in Camden Town last month and the same month a
+    // year before, and one row with a bad month on line 3 (the header is line 1).
+    const now = new Date();
+    const month = (back) => {
+      const d = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - back, 1));
+      return { id: `${d.getUTCFullYear()}-${String(d.getUTCMonth() + 1).padStart(2, '0')}`, words: `${MONTHS[d.getUTCMonth()]} ${d.getUTCFullYear()}` };
+    };
+    const [last, yearBefore] = [month(1), month(13)];
+    const row = (/** @type {string} */ m, /** @type {string} */ lon, /** @type {string} */ lat, /** @type {string} */ type) =>
+      `,${m},Metropolitan Police Service,Metropolitan Police Service,${lon},${lat},On or near Camden High Street,E01000001,Camden 001A,${type},,`;
+    const crime = [
+      'Crime ID,Month,Reported by,Falls within,Longitude,Latitude,Location,LSOA code,LSOA name,Crime type,Last outcome category,Context',
+      row(last.id, '-0.1426', '51.539', 'Anti-social behaviour'),
+      row('last month', '-0.1426', '51.539', 'Shoplifting'),
+      row(last.id, '-0.1430', '51.5392', 'Shoplifting'),
+      row(yearBefore.id, '-0.1426', '51.539', 'Shoplifting'),
     ].join('\n');
-    const file = join(TMP, '2019-03-metropolitan-street.csv');
-    writeFileSync(file, `${csv}\n`);
-    const form = page.getByRole('form', { name: 'Import recorded crime' });
-    await form.getByLabel('Crime file').setInputFiles(file);
-    await form.getByRole('button', { name: 'Import crime file' }).click();
-    const report = form.getByRole('status', { name: 'Crime import' });
-    await report.waitFor();
-    const text = (await report.textContent()) ?? '';
-    assert.match(text, /3 rows read, 2 imported/);
-    assert.match(text, /Mar 2019/);
-    assert.match(text, /1 row not imported/);
-    assert.match(text, /Line 3: /);
+    const crimeFile = join(TMP, `${last.id}-metropolitan-street.csv`);
+    writeFileSync(crimeFile, `${crime}\n`);
+    const crimeForm = page.getByRole('form', { name: 'Import recorded crime' });
+    await crimeForm.getByLabel('Crime file').setInputFiles(crimeFile);
+    await crimeForm.getByRole('button', { name: 'Import crime file' }).click();
+    const crimeReport = crimeForm.getByRole('status', { name: 'Crime import' });
+    await crimeReport.waitFor();
+    const crimeText = (await crimeReport.textContent()) ?? '';
+    assert.match(crimeText, /4 rows read, 3 imported/);
+    assert.match(crimeText, new RegExp(last.words));
+    assert.match(crimeText, /1 row not imported/);
+    assert.match(crimeText, /Line 3: .*not a month/);
     await shot('outcomes-import');
     assert.deepEqual(await audit(page, { header: null, minTarget: 0 }), [], 'the import report is fit for its reader');
+
+    // The trend: last month beside the same month a year before.
+    await page.getByRole('img', { name: /Camden Town Centre Team: recorded crime, month by month/ }).waitFor();
+    // The figures under the chart (behind "The figures", so read whether open or not).
+    const crimeFigures = page.locator('table[aria-label="Camden Town Centre Team: recorded crime, month by month: the figures"]');
+    const lastRow = crimeFigures.locator('tr', { hasText: last.words });
+    assert.match((await lastRow.textContent()) ?? '', new RegExp(`${last.words}\\s*2\\s*1`));
+
+    // Survey results for Camden Town, public and business, for the last two complete quarters.
+    const quarter = (back) => {
+      const q = Math.floor(now.getUTCMonth() / 3) - back;
+      const year = now.getUTCFullYear() + Math.floor(q / 4);
+      return `${year}-Q${((q % 4) + 4) % 4 + 1}`;
+    };
+    const survey = [
+      'area,quarter,community,respondents,confident',
+      `tc-camden-town,${quarter(2)},public,200,130`,
+      `tc-camden-town,${quarter(2)},business,40,22`,
+      `tc-camden-town,${quarter(1)},public,180,126`,
+      `tc-camden-town,${quarter(1)},business,50,30`,
+    ].join('\n');
+    const surveyFile = join(TMP, 'camden-survey.csv');
+    writeFileSync(surveyFile, `${survey}\n`);
+    const surveyForm = page.getByRole('form', { name: 'Import survey results' });
+    await surveyForm.getByLabel('Survey file').setInputFiles(surveyFile);
+    await surveyForm.getByRole('button', { name: 'Import survey file' }).click();
+    const surveyReport = surveyForm.getByRole('status', { name: 'Survey import' });
+    await surveyReport.waitFor();
+    assert.match((await surveyReport.textContent()) ?? '', /4 rows read, 4 imported[\s\S]*Every row was read/);
+    await page.getByRole('img', { name: /Camden Town Centre Team: confidence in the police, quarter by quarter/ }).waitFor();
+    const confidence = page.locator('table[aria-label="Camden Town Centre Team: confidence in the police, quarter by quarter: the figures"]');
+    const text = ((await confidence.textContent()) ?? '').replace(/\s+/g, '');
+    assert.match(text, /65%55%/);
+    assert.match(text, /70%60%/);
+    await shot('outcomes');
+    assert.deepEqual(await audit(page, { header: null, minTarget: 0 }), [], 'the outcomes page is fit for its reader');
     assert.deepEqual(ctx.errors, []);
   });
 });
