@@ -121,9 +121,9 @@ describe('Improvement actions and outcomes', () => {
     assert.deepEqual(await audit(page, { header: null, minTarget: 0 }), [], 'the action is fit for its reader');
 
     // The list holds it, in words.
-    await view.getByRole('button', { name: 'Back to the list' }).click();
+    await page.getByRole('button', { name: 'Back to the list' }).click();
     const list = page.getByRole('table', { name: 'Improvement actions' });
-    const row = list.getByRole('row', { name: new RegExp(`Camden Town Centre Team[\\s\\S]*${measure.replace(/[()%]/g, '.')}`) });
+    const row = list.getByRole('row', { name: new RegExp(`Camden Town Centre Team[\\s\\S]*${measure.replace(/[()%]/g, '.')}[\\s\\S]*On track`) });
     await row.first().waitFor();
     const rowText = (await row.first().textContent()) ?? '';
     assert.match(rowText, /On track/);
@@ -131,7 +131,9 @@ describe('Improvement actions and outcomes', () => {
     assert.match(rowText, new RegExp(words(day(56))));
     await shot('actions');
     assert.deepEqual(await audit(page, { header: null, minTarget: 0 }), [], 'the actions list is fit for its reader');
-    assert.deepEqual(ctx.errors, []);
+    // Before signing in the page asks who is signed in (401), and the first try was refused (400):
+    // both expected, the browser logs them all the same.
+    assert.deepEqual(ctx.errors.filter((e) => !e.includes('401') && !e.includes('400')), []);
   });
 
   it('imports recorded crime and survey results, reporting a bad row by its line, and shows their trends', async () => {
@@ -140,7 +142,7 @@ describe('Improvement actions and outcomes', () => {
     await page.getByRole('navigation', { name: 'Dashboard' }).getByRole('link', { name: 'Outcomes' }).click();
     await page.getByRole('heading', { level: 1, name: 'Outcomes' }).waitFor();
     await page.getByRole('table', { name: 'Outcomes by team' }).waitFor();
-    await page.getByLabel('For', { exact: true }).selectOption({ label: 'Camden Town Centre Team' });
+    await page.getByRole('combobox', { name: /^For/ }).selectOption({ label: 'Camden Town Centre Team' });
     await page.getByText('No recorded crime has been imported for Camden Town Centre Team.').waitFor();
 
     // A small police.uk street-level file: crimes in Camden Town last month and the same month a
@@ -210,6 +212,6 @@ describe('Improvement actions and outcomes', () => {
     assert.match(text, /70%60%/);
     await shot('outcomes');
     assert.deepEqual(await audit(page, { header: null, minTarget: 0 }), [], 'the outcomes page is fit for its reader');
-    assert.deepEqual(ctx.errors, []);
+    assert.deepEqual(ctx.errors.filter((e) => !e.includes('401')), []);
   });
 });

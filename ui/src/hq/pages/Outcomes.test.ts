@@ -74,7 +74,7 @@ describe('Outcomes', () => {
     expect(cells[1]).toHaveTextContent('Near target');
     expect(cells[1]).toHaveTextContent('A year before: 61% (now better)');
     expect(cells[2]).toHaveTextContent('Off target');
-    expect(cells[2]).toHaveTextContent('Quarter before: no figure');
+    expect(cells[2]).not.toHaveTextContent('Quarter before');
     expect(cells[3]).toHaveTextContent('£42.50');
     expect(cells[3]).toHaveTextContent('No target set');
     expect(cells[3]).toHaveTextContent('Quarter before: £45.00 (now better)');
@@ -82,6 +82,7 @@ describe('Outcomes', () => {
     expect(cells[4]).toHaveTextContent('£1,250.00');
     expect(cells[4]).toHaveTextContent('Quarter before: £1,250.00 (no change)');
     expect(cells[5]).toHaveTextContent('No data');
+    expect(cells[5]).toHaveTextContent(/^No data No target set$/);
     expectOnlyWords();
 
     await userEvent.setup().selectOptions(screen.getByLabelText('Quarter'), 'Oct to Dec 2026');
