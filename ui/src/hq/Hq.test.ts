@@ -145,13 +145,15 @@ describe('HQ dashboard', () => {
 
   it('gives each role only its pages', () => {
     expect(pagesFor('officer')).toEqual([]);
-    expect(pagesFor('supervisor')).toEqual(['framework', 'records']);
-    expect(pagesFor('analyst')).toEqual(['framework', 'records']);
+    expect(pagesFor('supervisor')).toEqual(['framework', 'actions', 'outcomes', 'committee', 'records']);
+    expect(pagesFor('analyst')).toEqual(['framework', 'outcomes', 'committee', 'records']);
     expect(pagesFor('intelligence_unit')).toEqual(['intel', 'records']);
     // Administrators reach records only through the subject access search.
-    expect(pagesFor('admin')).toEqual(['framework', 'admin']);
+    expect(pagesFor('admin')).toEqual(['framework', 'outcomes', 'committee', 'admin']);
     // The records manager reviews retention and reads nothing else.
     expect(pagesFor('records_manager')).toEqual(['retention']);
+    // The committee member reads the committee report: aggregates only.
+    expect(pagesFor('committee_member')).toEqual(['committee']);
   });
 
   it('lets a supervisor browse records newest first, filter, load more and open one with its history', async () => {
