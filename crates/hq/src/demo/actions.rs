@@ -1,12 +1,13 @@
-//! The demo's improvement actions, on red cells of the demo board: Kentish Town SNT (a PC short
-//! and falling behind) has an action its sergeant opened five weeks ago, with progress updates
-//! (on track, then off track) and a review that is now overdue; Hackney's town centre team has a
-//! newer one with nothing reported yet; and Dalston SNT had one, closed for a reason. Written as
-//! HQ writes every action ([`crate::actions`]), authored by the supervisors.
+//! The demo's improvement actions, on failing cells of the demo board (red, else amber):
+//! Kentish Town SNT (a PC short and falling behind) has an action its sergeant opened five weeks
+//! ago on its peak-time patrols, with progress updates (on track, then off track) and a review
+//! that is now overdue, and a newer one on answering concerns with nothing reported yet; and
+//! Hackney's town centre team had one, closed for a reason. Written as HQ writes every action
+//! ([`crate::actions`]), authored by the supervisors.
 
 use crate::actions::{write_closure, write_new, write_update};
 use crate::admin::AdminError;
-use crate::dashboard::framework::{Board, BoardQuery};
+use crate::dashboard::framework::{Board, BoardQuery, Cell};
 use crate::error::ApiError;
 use crate::{performance, HqState};
 use beatbook_domain::framework::{Measure, Rag};
@@ -46,20 +47,27 @@ async fn board_then(
     performance::board(state, by, &q).await.map_err(err)
 }
 
-/// The first red cell of `team` on `board`, preferring the measures in `prefer` (in order).
-fn red_cell(board: &Board, team: &str, prefer: &[Measure]) -> Option<(Measure, Option<f64>, f64)> {
+/// A failing cell of `team` on `board`: red before amber, and of each the measures in `prefer`
+/// first (in order); none of the measures in `taken`.
+fn failing_cell<'a>(
+    board: &'a Board,
+    team: &str,
+    prefer: &[Measure],
+    taken: &[Measure],
+) -> Option<&'a Cell> {
     let row = board.rows.iter().find(|r| r.id == team)?;
-    let red = |m: &Measure| {
-        row.cells
+    let free = |c: &&Cell| !taken.contains(&c.measure);
+    [Rag::Red, Rag::Amber].into_iter().find_map(|rag| {
+        let cell = |m: &Measure| {
+            row.cells
+                .iter()
+                .filter(free)
+                .find(|c| c.measure == *m && c.rag == rag)
+        };
+        prefer
             .iter()
-            .find(|c| c.measure == *m && c.rag == Rag::Red)
-            .map(|c| (c.measure, c.value, c.target))
-    };
-    prefer.iter().find_map(red).or_else(|| {
-        row.cells
-            .iter()
-            .find(|c| c.rag == Rag::Red)
-            .map(|c| (c.measure, c.value, c.target))
+            .find_map(cell)
+            .or_else(|| row.cells.iter().filter(free).find(|c| c.rag == rag))
     })
 }
 
@@ -91,32 +99,46 @@ pub async fn load(state: &HqState, now: DateTime<Utc>) -> Result<usize, AdminErr
             review_in_days: 21,
         },
         Plan {
-            team: "hackney-tct",
+            team: "kentish-town-snt",
             prefer: &[Measure::ConcernsAnswered72h, Measure::ConcernsClosed],
-            what: "Every concern logged in Dalston and Hackney Central town centres is called back within 72 hours: the shift sergeant checks the open list at each briefing",
-            owner: "PC4460",
-            opener: "PS2214",
+            what: "Every concern logged in the three wards is called back within 72 hours: the sergeant checks the open list at each briefing",
+            owner: "PCSO6311",
+            opener: "PS1102",
             opened_days_ago: 9,
             due_in_days: 60,
             review_in_days: 30,
         },
         Plan {
-            team: "dalston-snt",
-            prefer: &[Measure::IntelPerMonth, Measure::EngagementsPerMonth],
-            what: "Monthly street briefings with Ridley Road market traders to gather information",
-            owner: "PCSO6407",
+            team: "hackney-tct",
+            prefer: &[Measure::PatrolHoursPeak, Measure::ConcernsClosed],
+            what: "A fourth evening patrol in Dalston town centre on Thursdays",
+            owner: "PC4460",
             opener: "PS2214",
             opened_days_ago: 60,
             due_in_days: 90,
             review_in_days: 30,
         },
     ];
-    let mut opened = Vec::new();
-    for plan in &plans {
+    type Opened = (
+        usize,
+        &'static str,
+        beatbook_domain::RecordId,
+        Officer,
+        Officer,
+        chrono::NaiveDate,
+        Measure,
+    );
+    let mut opened: Vec<Opened> = Vec::new();
+    for (i, plan) in plans.iter().enumerate() {
         let opener = officer(state, plan.opener).await?;
         let owner = officer(state, plan.owner).await?;
         let board = board_then(state, &opener, now, plan.opened_days_ago).await?;
-        let Some((measure, value, target)) = red_cell(&board, plan.team, plan.prefer) else {
+        let taken: Vec<Measure> = opened
+            .iter()
+            .filter(|(_, team, ..)| *team == plan.team)
+            .map(|(.., measure)| *measure)
+            .collect();
+        let Some(cell) = failing_cell(&board, plan.team, plan.prefer, &taken) else {
             continue;
         };
         let opened_on = (now - Duration::days(plan.opened_days_ago)).date_naive();
@@ -130,10 +152,10 @@ pub async fn load(state: &HqState, now: DateTime<Utc>) -> Result<usize, AdminErr
                 .find(|t| t.id.as_str() == plan.team)
                 .map(|t| t.areas)
                 .unwrap_or_default(),
-            measure,
-            target,
-            value,
-            rag: Rag::Red,
+            measure: cell.measure,
+            target: cell.target,
+            value: cell.value,
+            rag: cell.rag,
             period_first_day: board.first_day,
             period_last_day: board.last_day,
             what: plan.what.into(),
@@ -148,9 +170,9 @@ pub async fn load(state: &HqState, now: DateTime<Utc>) -> Result<usize, AdminErr
             retention_review: improvement::retention_review(opened_on),
         };
         let id = write_new(state, &opener.id, &action).await.map_err(err)?;
-        opened.push((plan.team, id, opener, owner, opened_on));
+        opened.push((i, plan.team, id, opener, owner, opened_on, cell.measure));
     }
-    for (team, id, opener, owner, opened_on) in &opened {
+    for (i, _, id, opener, owner, opened_on, _) in &opened {
         let at = |days: i64, hour: u32| {
             opened_on
                 .and_hms_opt(hour, 0, 0)
@@ -158,8 +180,9 @@ pub async fn load(state: &HqState, now: DateTime<Utc>) -> Result<usize, AdminErr
                 .unwrap_or(now)
                 .min(now)
         };
-        match *team {
-            "kentish-town-snt" => {
+        match i {
+            // Kentish Town's patrols: on track, then off track.
+            0 => {
                 let updates = [
                     (&owner.id, 7, Some(Progress::OnTrack), "First two Friday patrols done; Leighton Road quieter on the second"),
                     (&opener.id, 14, None, "Town centre team agreed to cover Saturdays until the new PC starts"),
@@ -176,10 +199,11 @@ pub async fn load(state: &HqState, now: DateTime<Utc>) -> Result<usize, AdminErr
                         .map_err(err)?;
                 }
             }
-            "dalston-snt" => {
+            // Hackney's Thursday patrol: closed for a reason.
+            2 => {
                 let closure = Closure {
                     evidence: Evidence::Reason {
-                        reason: "The market's traders' association now briefs the team itself each month; the SNT attends instead".into(),
+                        reason: "Thursday evenings are now covered by the borough's night-time economy patrols, which the team joins".into(),
                     },
                     closed_on: opened_on
                         .checked_add_signed(Duration::days(40))
