@@ -450,22 +450,22 @@ pub fn read_crime_csv(text: &str) -> Result<(Vec<CrimeRow>, Vec<RowError>), File
             }
             m => m.parse::<Month>().map_err(|e| wrong.push(e)).ok(),
         };
-        let coordinate = |name: &str, at: usize, range: f64, wrong: &mut Vec<String>| {
-            match field(r, at) {
-                "" => {
-                    wrong.push(format!("no {name}: the crime has no location"));
-                    None
-                }
-                v => match v.parse::<f64>() {
-                    Ok(x) if x.is_finite() && x.abs() <= range => Some(x),
-                    _ => {
-                        wrong.push(format!(
+        let coordinate = |name: &str, at: usize, range: f64, wrong: &mut Vec<String>| match field(
+            r, at,
+        ) {
+            "" => {
+                wrong.push(format!("no {name}: the crime has no location"));
+                None
+            }
+            v => match v.parse::<f64>() {
+                Ok(x) if x.is_finite() && x.abs() <= range => Some(x),
+                _ => {
+                    wrong.push(format!(
                             "the {name} {v:?} is not a place on Earth (a number from -{range} to {range})"
                         ));
-                        None
-                    }
-                },
-            }
+                    None
+                }
+            },
         };
         let longitude = coordinate("longitude", lon_at, 180.0, &mut wrong);
         let latitude = coordinate("latitude", lat_at, 90.0, &mut wrong);
@@ -585,7 +585,14 @@ pub fn read_survey_csv(
             respondents,
             confident,
         ) {
-            (None, Some(area), Some(quarter), Some(community), Some(respondents), Some(confident)) => {
+            (
+                None,
+                Some(area),
+                Some(quarter),
+                Some(community),
+                Some(respondents),
+                Some(confident),
+            ) => {
                 lines.push(r.line);
                 read.push(SurveyRow {
                     area,
@@ -899,7 +906,10 @@ mod tests {
         assert!("2026-13".parse::<Month>().is_err());
         let q: Quarter = "2026-Q4".parse().unwrap();
         assert_eq!(Quarter::of(m), q);
-        assert_eq!(q.months().map(|m| m.to_string()), ["2026-10", "2026-11", "2026-12"]);
+        assert_eq!(
+            q.months().map(|m| m.to_string()),
+            ["2026-10", "2026-11", "2026-12"]
+        );
         assert_eq!(q.year_before().to_string(), "2025-Q4");
         assert_eq!(q.previous().to_string(), "2026-Q3");
         assert_eq!(q.words(), "Oct to Dec 2026");
@@ -921,8 +931,15 @@ mod tests {
         );
         let (rows, errors) = read_crime_csv(&file).unwrap();
         assert_eq!(
-            rows.iter().map(|r| r.crime_type.as_str()).collect::<Vec<_>>(),
-            ["Anti-social behaviour", "Burglary", "Shoplifting", "Vehicle crime"]
+            rows.iter()
+                .map(|r| r.crime_type.as_str())
+                .collect::<Vec<_>>(),
+            [
+                "Anti-social behaviour",
+                "Burglary",
+                "Shoplifting",
+                "Vehicle crime"
+            ]
         );
         assert_eq!(rows[0].month.to_string(), "2026-10");
         assert_eq!((rows[1].longitude, rows[1].latitude), (-0.1426, 51.539));
@@ -931,7 +948,9 @@ mod tests {
         assert!(errors[0].message.contains("no longitude"), "{errors:?}");
         assert!(errors[1].message.contains("is not a month"), "{errors:?}");
         assert!(
-            errors[2].message.contains("latitude \"951.5\" is not a place")
+            errors[2]
+                .message
+                .contains("latitude \"951.5\" is not a place")
                 && errors[2].message.contains("no crime type"),
             "{errors:?}"
         );
@@ -1000,14 +1019,21 @@ mod tests {
         assert!(by_line[1].1.contains("is not a quarter"));
         assert_eq!(by_line[2].0, 6);
         assert!(by_line[2].1.contains("neither public nor business"));
-        assert!(by_line[2].1.contains("more said they were confident (11) than answered (10)"));
-        assert_eq!(by_line[3], (7, "line 2 has the same area, quarter and community"));
+        assert!(by_line[2]
+            .1
+            .contains("more said they were confident (11) than answered (10)"));
+        assert_eq!(
+            by_line[3],
+            (7, "line 2 has the same area, quarter and community")
+        );
         assert_eq!(by_line[4], (8, "no one answered (respondents is 0)"));
         assert_eq!(by_line[5], (9, "respondents \"ten\" is not a whole number"));
         assert!(read_survey_csv("Crime ID,Month\n", &areas)
             .unwrap_err()
             .0
-            .contains("no \"area\", \"quarter\", \"community\", \"respondents\" and \"confident\" columns"));
+            .contains(
+            "no \"area\", \"quarter\", \"community\", \"respondents\" and \"confident\" columns"
+        ));
     }
 
     #[test]
@@ -1047,7 +1073,11 @@ mod tests {
         assert_eq!(cost.rag(Some(100.0), Some(100.0)), Rag::Green);
         assert_eq!(cost.rag(Some(110.0), Some(100.0)), Rag::Amber);
         assert_eq!(cost.rag(Some(110.5), Some(100.0)), Rag::Red);
-        assert_eq!(cost.rag(Some(50.0), None), Rag::None, "no target: no colour");
+        assert_eq!(
+            cost.rag(Some(50.0), None),
+            Rag::None,
+            "no target: no colour"
+        );
         // Higher is better: as the activity measures.
         let public = OutcomeMeasure::ConfidencePublic;
         assert_eq!(public.rag(Some(75.0), Some(75.0)), Rag::Green);
@@ -1089,7 +1119,10 @@ mod tests {
             ..note.clone()
         };
         let errs = empty.check(&teams, &areas, today).unwrap_err();
-        assert!(errs.has("text") && errs.has("team_id") && errs.has("area_id"), "{errs}");
+        assert!(
+            errs.has("text") && errs.has("team_id") && errs.has("area_id"),
+            "{errs}"
+        );
         let unknown = NewPartnershipNote {
             team_id: Some(crate::TeamId::new("nowhere-tct")),
             area_id: Some(AreaId::new("nowhere")),

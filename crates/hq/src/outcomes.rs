@@ -20,9 +20,9 @@
 
 use crate::dashboard::framework::TargetRow;
 use crate::dashboard::outcomes::{
-    ConfidenceFigure, ConfidenceQuarter, ConfidenceTrend, CostEntry, Costs, CrimeMonth,
-    CrimeTrend, CrimeTypeFigure, ImportReport, NewCost, OutcomeInfo, OutcomesBoard, TeamCosts,
-    TeamOutcomes, UnitQuery,
+    ConfidenceFigure, ConfidenceQuarter, ConfidenceTrend, CostEntry, Costs, CrimeMonth, CrimeTrend,
+    CrimeTypeFigure, ImportReport, NewCost, OutcomeInfo, OutcomesBoard, TeamCosts, TeamOutcomes,
+    UnitQuery,
 };
 use crate::error::ApiError;
 use crate::{performance, HqState};
@@ -223,7 +223,15 @@ pub async fn import_crime(
             .collect(),
     };
     state.storage.import_crime(&import).await?;
-    tracing::info!(file = file_name, by, rows = report.rows, imported = report.imported, outside = report.outside_areas, refused = report.errors.len(), "crime file imported");
+    tracing::info!(
+        file = file_name,
+        by,
+        rows = report.rows,
+        imported = report.imported,
+        outside = report.outside_areas,
+        refused = report.errors.len(),
+        "crime file imported"
+    );
     Ok(report)
 }
 
@@ -259,8 +267,7 @@ pub async fn import_survey(
         .into_iter()
         .map(|a| a.id)
         .collect();
-    let (results, errors) =
-        read_survey_csv(text, &known).map_err(|e| ApiError::BadRequest(e.0))?;
+    let (results, errors) = read_survey_csv(text, &known).map_err(|e| ApiError::BadRequest(e.0))?;
     let quarters: Vec<Quarter> = results
         .iter()
         .map(|r| r.quarter)
@@ -280,7 +287,13 @@ pub async fn import_survey(
         results,
     };
     state.storage.import_survey(&import).await?;
-    tracing::info!(file = file_name, by, imported = report.imported, refused = report.errors.len(), "survey file imported");
+    tracing::info!(
+        file = file_name,
+        by,
+        imported = report.imported,
+        refused = report.errors.len(),
+        "survey file imported"
+    );
     Ok(report)
 }
 
@@ -708,10 +721,7 @@ pub async fn crime_trend(state: &HqState, q: &UnitQuery) -> Result<CrimeTrend, A
 
 /// Confidence in a team's areas (or one area), public and business, quarter by quarter: the
 /// eight quarters up to the latest with results (or the last complete quarter, with none).
-pub async fn confidence_trend(
-    state: &HqState,
-    q: &UnitQuery,
-) -> Result<ConfidenceTrend, ApiError> {
+pub async fn confidence_trend(state: &HqState, q: &UnitQuery) -> Result<ConfidenceTrend, ApiError> {
     let (id, name, by, areas) = unit(state, q).await?;
     let now = Quarter::of_day(Utc::now().date_naive());
     let results = state
@@ -784,8 +794,10 @@ pub async fn costs(state: &HqState, quarter: Quarter) -> Result<Costs, ApiError>
             .iter()
             .zip(activity)
             .map(|(t, a)| {
-                let by_month: Vec<Option<i64>> =
-                    months.iter().map(|m| cost.get(&(&t.id, *m)).copied()).collect();
+                let by_month: Vec<Option<i64>> = months
+                    .iter()
+                    .map(|m| cost.get(&(&t.id, *m)).copied())
+                    .collect();
                 let total: Option<i64> = by_month.iter().copied().sum();
                 let per = |units: f64| money(total.and_then(|p| cost_per(p, units)));
                 TeamCosts {

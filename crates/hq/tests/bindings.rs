@@ -9,7 +9,7 @@
 //! next to a `hq/bindings`, as in `ui/src`.
 
 use beatbook_hq::dashboard::{
-    actions, admin, audit, auth, framework, overlaps, records, retention, review,
+    actions, admin, audit, auth, framework, outcomes, overlaps, records, retention, review,
 };
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -65,6 +65,15 @@ fn export_all(root: &Path) {
         actions::ActionView,
         actions::ActionsQuery,
         actions::CellAction,
+        outcomes::ImportReport,
+        outcomes::OutcomesBoard,
+        outcomes::QuarterQuery,
+        outcomes::UnitQuery,
+        outcomes::CrimeTrend,
+        outcomes::ConfidenceTrend,
+        outcomes::Costs,
+        outcomes::NewCost,
+        outcomes::CostEntry,
         beatbook_hq::error::ApiErrorCode,
     );
 }

@@ -58,18 +58,20 @@ const WARD: [(&str, f64); 10] = [
     ("Possession of weapons", 0.04),
 ];
 
-/// A point inside the area (tried from its bounding box).
-fn point_in(area: &Area, rng: &mut StdRng) -> Option<(f64, f64)> {
+/// A point inside the area and outside every area of `avoid` (tried from its bounding box).
+fn point_in(area: &Area, avoid: &[&Area], rng: &mut StdRng) -> Option<(f64, f64)> {
     let (mut x0, mut y0, mut x1, mut y1) = (f64::MAX, f64::MAX, f64::MIN, f64::MIN);
     for [x, y] in &area.boundary {
         (x0, y0, x1, y1) = (x0.min(*x), y0.min(*y), x1.max(*x), y1.max(*y));
     }
     (0..50).find_map(|_| {
+        // To the six places the file writes, so the point read back is the point tried.
+        let six = |v: f64| (v * 1e6).round() / 1e6;
         let p = beatbook_domain::area::GeoPoint {
-            lon: rng.gen_range(x0..x1),
-            lat: rng.gen_range(y0..y1),
+            lon: six(rng.gen_range(x0..x1)),
+            lat: six(rng.gen_range(y0..y1)),
         };
-        area.contains(p).then_some((p.lon, p.lat))
+        (area.contains(p) && !avoid.iter().any(|a| a.contains(p))).then_some((p.lon, p.lat))
     })
 }
 
@@ -89,24 +91,30 @@ pub fn crime_file(seed: u64, last: Month, teams: &[Team], areas: &[Area]) -> Str
     let mut rng = StdRng::seed_from_u64(seed);
     let mut out = String::from("Crime ID,Month,Reported by,Falls within,Longitude,Latitude,Location,LSOA code,LSOA name,Crime type,Last outcome category,Context\n");
     let force = "Metropolitan Police Service";
+    // A ward's own crimes are outside the town centres: a town centre's crimes (in the ward too)
+    // follow its own team's trend.
+    let town_centres: Vec<&Area> = areas
+        .iter()
+        .filter(|a| a.kind == AreaKind::TownCentre)
+        .collect();
     for area in areas {
         let team = teams
             .iter()
             .find(|t| t.areas.contains(&area.id))
             .map_or("", |t| t.id.as_str());
-        let (base, types) = match area.kind {
-            AreaKind::TownCentre => (34.0, &TOWN_CENTRE[..]),
-            AreaKind::Ward => (26.0, &WARD[..]),
+        let (base, types, avoid) = match area.kind {
+            AreaKind::TownCentre => (34.0, &TOWN_CENTRE[..], &[][..]),
+            AreaKind::Ward => (26.0, &WARD[..], &town_centres[..]),
         };
         for back in (0..24).rev() {
             let m = last.plus(-back);
             let years = f64::from(23 - back) / 12.0;
-            let season = 1.0
-                + 0.12 * (2.0 * std::f64::consts::PI * (f64::from(m.month) - 7.0) / 12.0).cos();
+            let season =
+                1.0 + 0.12 * (2.0 * std::f64::consts::PI * (f64::from(m.month) - 7.0) / 12.0).cos();
             let mean = base * (1.0 + yearly_trend(team)).powf(years) * season;
             let n = (mean * rng.gen_range(0.92..1.08)).round() as usize;
             for _ in 0..n {
-                let Some((lon, lat)) = point_in(area, &mut rng) else {
+                let Some((lon, lat)) = point_in(area, avoid, &mut rng) else {
                     continue;
                 };
                 let kind = pick(types, &mut rng);
@@ -282,4 +290,67 @@ pub async fn seed(state: &HqState, seed: u64, now: DateTime<Utc>) -> Result<Stri
         crime.outside_areas,
         survey.imported
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::hq;
+    use chrono::TimeZone;
+
+    #[tokio::test]
+    async fn the_demo_outcomes_tell_of_crime_down_in_camden_and_up_in_kentish_town() {
+        let hq = hq().await;
+        let now = Utc.with_ymd_and_hms(2026, 12, 6, 21, 44, 0).unwrap();
+        let said = seed(&hq.state, crate::demo::SEED, now).await.unwrap();
+        assert!(said.starts_with("Outcomes: "), "{said}");
+        assert!(said.contains("(3 outside the demo areas)"), "{said}");
+        let q: Quarter = "2026-Q3".parse().unwrap();
+        let board = outcomes::board(&hq.state, q).await.unwrap();
+        let figure = |team: &str, m: OutcomeMeasure| {
+            board
+                .teams
+                .iter()
+                .find(|t| t.id == team)
+                .unwrap()
+                .figures
+                .iter()
+                .find(|f| f.measure == m)
+                .unwrap()
+                .clone()
+        };
+        let camden = figure("camden-tct", OutcomeMeasure::CrimeChangeYoy);
+        assert!(camden.value.unwrap() < -5.0, "{camden:?}");
+        assert_eq!(camden.target, Some(-10.0));
+        let kentish = figure("kentish-town-snt", OutcomeMeasure::CrimeChangeYoy);
+        assert!(kentish.value.unwrap() > 0.0, "{kentish:?}");
+        assert_eq!(kentish.rag, beatbook_domain::framework::Rag::Red);
+        for team in ["camden-tct", "dalston-snt"] {
+            for m in [
+                OutcomeMeasure::ConfidencePublic,
+                OutcomeMeasure::ConfidenceBusiness,
+            ] {
+                let f = figure(team, m);
+                assert!(f.value.is_some() && f.previous.is_some(), "{team} {f:?}");
+            }
+        }
+        let costs = outcomes::costs(&hq.state, q).await.unwrap();
+        assert!(costs.teams.iter().all(|t| t.cost_pounds.is_some()));
+        let camden_cost = costs
+            .teams
+            .iter()
+            .find(|t| t.team_id == "camden-tct")
+            .unwrap();
+        assert!(
+            (150_000.0..165_000.0).contains(&camden_cost.cost_pounds.unwrap()),
+            "{camden_cost:?}"
+        );
+        let notes = outcomes::notes(&hq.state, q).await.unwrap();
+        assert_eq!(notes.len(), 2);
+        assert_eq!(
+            notes[0].team_name.as_deref(),
+            Some("Camden Town Centre Team")
+        );
+        assert_eq!(notes[1].area_name.as_deref(), Some("Dalston"));
+    }
 }

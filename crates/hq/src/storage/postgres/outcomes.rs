@@ -71,11 +71,8 @@ impl Outcomes for PostgresStorage {
             .await?;
         let months: Vec<String> = import.months.iter().map(Month::to_string).collect();
         let id = log_import(&tx, "crime", &import.log, &months).await?;
-        tx.execute(
-            "DELETE FROM crime_counts WHERE month = ANY($1)",
-            &[&months],
-        )
-        .await?;
+        tx.execute("DELETE FROM crime_counts WHERE month = ANY($1)", &[&months])
+            .await?;
         let (mut areas, mut ms_, mut types, mut counts) = (
             Vec::with_capacity(import.counts.len()),
             Vec::with_capacity(import.counts.len()),
@@ -131,12 +128,14 @@ impl Outcomes for PostgresStorage {
         let rows = self
             .client()
             .await?
-            .query(
-                "SELECT DISTINCT month FROM crime_counts ORDER BY month COLLATE \"C\"",
-                &[],
-            )
+            .query("SELECT DISTINCT month FROM crime_counts", &[])
             .await?;
-        rows.iter().map(|r| month(r.get(0))).collect()
+        let mut months = rows
+            .iter()
+            .map(|r| month(r.get(0)))
+            .collect::<Result<Vec<Month>>>()?;
+        months.sort();
+        Ok(months)
     }
 
     async fn import_survey(&self, import: &SurveyImport) -> Result<i64> {
@@ -196,9 +195,8 @@ impl Outcomes for PostgresStorage {
                 Ok(SurveyRow {
                     area: AreaId::new(r.get::<_, String>(0)),
                     quarter: quarter(r.get(1))?,
-                    community: community_of(&community).ok_or_else(|| {
-                        StorageError::Corrupt(format!("community {community:?}"))
-                    })?,
+                    community: community_of(&community)
+                        .ok_or_else(|| StorageError::Corrupt(format!("community {community:?}")))?,
                     respondents: u32::try_from(r.get::<_, i64>(3)).unwrap_or_default(),
                     confident: u32::try_from(r.get::<_, i64>(4)).unwrap_or_default(),
                 })

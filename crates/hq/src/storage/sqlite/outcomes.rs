@@ -33,7 +33,12 @@ fn ids_json(areas: &[AreaId]) -> Result<String> {
 }
 
 /// Log an import; its id.
-fn log_import(tx: &Transaction<'_>, kind: &str, log: &ImportLog, periods: &[String]) -> Result<i64> {
+fn log_import(
+    tx: &Transaction<'_>,
+    kind: &str,
+    log: &ImportLog,
+    periods: &[String],
+) -> Result<i64> {
     let n = |v: u64| i64::try_from(v).unwrap_or(i64::MAX);
     tx.execute(
         "INSERT INTO outcome_imports (kind, file_name, imported_at, imported_by, periods,
@@ -195,9 +200,8 @@ impl Outcomes for SqliteStorage {
                 Ok(SurveyRow {
                     area: AreaId::new(area),
                     quarter: quarter(&q)?,
-                    community: community_of(&community).ok_or_else(|| {
-                        StorageError::Corrupt(format!("community {community:?}"))
-                    })?,
+                    community: community_of(&community)
+                        .ok_or_else(|| StorageError::Corrupt(format!("community {community:?}")))?,
                     respondents: u32::try_from(respondents).unwrap_or_default(),
                     confident: u32::try_from(confident).unwrap_or_default(),
                 })
