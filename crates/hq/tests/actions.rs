@@ -399,7 +399,7 @@ async fn a_supervisor_opens_an_action_from_a_red_cell_and_the_board_marks_it(hq:
         .iter()
         .find(|r| r["id"] == id.to_string())
         .unwrap_or_else(|| panic!("not pulled: {pulled:?}"));
-    assert_eq!(action["kind"], "improvement_action");
+    assert_eq!(action["kind"], "action");
     let dalston = Device::enrol(&hq, "PC3318").await;
     assert!(!dalston
         .pull(&hq)
