@@ -20,9 +20,40 @@ import type { OutcomeFigure } from './bindings/OutcomeFigure';
 import type { OutcomeMeasure } from './bindings/OutcomeMeasure';
 import type { RowError } from './bindings/RowError';
 import type { UpdateView } from './bindings/UpdateView';
-import type { TeamKind } from '$lib/bindings/TeamKind';
+import type { ConfidenceTrend } from './bindings/ConfidenceTrend';
+import type { CostEntry } from './bindings/CostEntry';
+import type { Costs } from './bindings/Costs';
+import type { CrimeTrend } from './bindings/CrimeTrend';
+import type { ImportReport } from './bindings/ImportReport';
+import type { NewCost } from './bindings/NewCost';
+import type { OutcomeInfo } from './bindings/OutcomeInfo';
+import type { OutcomesBoard } from './bindings/OutcomesBoard';
+import type { TeamOutcomes } from './bindings/TeamOutcomes';
+import type { UnitQuery } from './bindings/UnitQuery';
 
-export type { ActionStatus, ActionUpdate, ActionView, CellAction, Closure, ImprovementAction, NewAction, OutcomeFigure, OutcomeMeasure, Progress, RowError, UpdateView };
+export type {
+  ActionStatus,
+  ActionUpdate,
+  ActionView,
+  CellAction,
+  Closure,
+  ConfidenceTrend,
+  CostEntry,
+  Costs,
+  CrimeTrend,
+  ImportReport,
+  ImprovementAction,
+  NewAction,
+  NewCost,
+  OutcomeFigure,
+  OutcomeInfo,
+  OutcomeMeasure,
+  OutcomesBoard,
+  Progress,
+  RowError,
+  TeamOutcomes,
+  UpdateView,
+};
 
 // ---- Improvement actions (H1) ----
 
@@ -32,141 +63,10 @@ export type CloseAction = { kind: 'back_on_target' } | { kind: 'reason'; reason:
 
 export type ActionState = NonNullable<ActionsQuery['state']>;
 
-// ---- Outcomes (H2: `crates/hq/src/dashboard/outcomes.rs`; not yet in the generated bindings,
-// so declared here as HQ answers them) ----
-
-/** What an import did: data rows, imported, crimes outside every area, the months (crime) or
- * quarters (survey) it held, and each row refused by line. */
-export interface ImportReport {
-  rows: number;
-  imported: number;
-  outside_areas: number;
-  /** `2026-11` */
-  months: string[];
-  /** `2026-Q3` */
-  quarters: string[];
-  errors: RowError[];
-}
-
-/** An outcome measure's words, for headings. */
-export interface OutcomeInfo {
-  id: OutcomeMeasure;
-  label: string;
-  /** `%` or `£` */
-  unit: string;
-  lower_is_better: boolean;
-}
-
-/** One team's outcome figures for a quarter, one per measure. */
-export interface TeamOutcomes {
-  id: string;
-  name: string;
-  kind: TeamKind;
-  figures: OutcomeFigure[];
-}
-
-/** Every team's outcomes for a quarter. */
-export interface OutcomesBoard {
-  quarter: string;
-  quarter_words: string;
-  measures: OutcomeInfo[];
-  teams: TeamOutcomes[];
-}
-
-/** Recorded crime in one month, beside the same month a year before (none: not imported). */
-export interface CrimeMonth {
-  month: string;
-  month_words: string;
-  count: number | null;
-  year_before: number | null;
-  change: number | null;
-}
-
-/** One crime type over the last 12 months beside the 12 before. */
-export interface CrimeTypeFigure {
-  crime_type: string;
-  last_12_months: number;
-  previous_12_months: number;
-  change: number | null;
-}
-
-export interface CrimeTrend {
-  unit: string;
-  /** The team's or area's name. */
-  name: string;
-  by: 'team' | 'area';
-  /** The 24 months up to the latest with figures, oldest first. */
-  months: CrimeMonth[];
-  types: CrimeTypeFigure[];
-}
-
-export interface ConfidenceFigure {
-  respondents: number;
-  confident: number;
-  percent: number | null;
-}
-
-export interface ConfidenceQuarter {
-  quarter: string;
-  quarter_words: string;
-  public: ConfidenceFigure | null;
-  business: ConfidenceFigure | null;
-}
-
-export interface ConfidenceTrend {
-  unit: string;
-  name: string;
-  by: 'team' | 'area';
-  /** Up to eight quarters, oldest first. */
-  quarters: ConfidenceQuarter[];
-}
-
-/** One team's costs in a quarter and what they bought. */
-export interface TeamCosts {
-  team_id: string;
-  team_name: string;
-  /** Pounds, month by month (none: not entered). */
-  months: (number | null)[];
-  /** The quarter's cost, once all three months are entered. */
-  cost_pounds: number | null;
-  patrol_hours: number;
-  engagements: number;
-  concerns_answered: number;
-  per_patrol_hour: number | null;
-  per_engagement: number | null;
-  per_concern_answered: number | null;
-}
-
-/** Every team's costs for a quarter: value for money. */
-export interface Costs {
-  quarter: string;
-  quarter_words: string;
-  months: string[];
-  month_words: string[];
-  teams: TeamCosts[];
-}
-
-export interface NewCost {
-  team_id: string;
-  /** `2026-11` */
-  month: string;
-  cost_pounds: number;
-}
-
-/** A team's cost for a month, as kept. */
-export interface CostEntry {
-  team_id: string;
-  team_name: string;
-  month: string;
-  month_words: string;
-  cost_pounds: number;
-}
+// ---- Outcomes (H2: `crates/hq/src/dashboard/outcomes.rs`) ----
 
 /** Whose figures: a team or an area (one of them). */
-export interface Unit {
-  team?: string;
-  area?: string;
-}
+export type Unit = UnitQuery;
 
 export interface ActionsApi {
   /** `GET /actions?team=&state=` */
