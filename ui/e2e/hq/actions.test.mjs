@@ -21,11 +21,11 @@ const shots = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'd
 
 const ctx = usePage({ viewport: { width: 1400, height: 900 } });
 
-/** @param {string} name */
-async function shot(name) {
+/** The page (a dialog: the window, which its backdrop covers). @param {string} name */
+async function shot(name, fullPage = true) {
   if (process.env.HQ_E2E_SCREENSHOTS !== '1') return;
   mkdirSync(shots, { recursive: true });
-  await ctx.page.screenshot({ path: join(shots, `hq-${name}.png`), fullPage: true });
+  await ctx.page.screenshot({ path: join(shots, `hq-${name}.png`), fullPage });
 }
 
 /** @param {string} collar */
@@ -80,14 +80,14 @@ describe('Improvement actions and outcomes', () => {
     await dialog.getByText(/An owner is required/i).waitFor();
     await dialog.getByText(/A due date is required/i).waitFor();
     assert.equal(await dialog.getByLabel(/Owner/).getAttribute('aria-invalid'), 'true');
-    await shot('actions-open-refused');
+    await shot('actions-open-refused', false);
 
     const what = 'Two extra hotspot patrols on Friday and Saturday nights around the station';
     await dialog.getByLabel('What will be done').fill(what);
     await dialog.getByLabel(/Owner/).selectOption({ label: 'PC Amira Khan' });
     await dialog.getByLabel(/Due date/).fill(day(56));
     await dialog.getByLabel(/Review date/).fill(day(21));
-    await shot('actions-open');
+    await shot('actions-open', false);
     await dialog.getByRole('button', { name: 'Open the action' }).click();
     await dialog.waitFor({ state: 'detached' });
     await page.getByText(`Action opened for Camden Town Centre Team, ${measure}: owner PC Amira Khan`).waitFor();

@@ -223,6 +223,10 @@ describe('improvement actions on the board', () => {
     expect(within(dialog).getByLabelText('What will be done')).toHaveValue('Weekly review of open concerns at the team briefing');
 
     await user.selectOptions(owner, 'PC Amira Khan');
+    // A field's refusal goes once the field is changed; the others stay until theirs are.
+    expect(owner.closest('label')).not.toHaveTextContent('An owner is needed.');
+    expect(owner).not.toHaveAttribute('aria-invalid');
+    expect(within(dialog).getByLabelText(/Due date/).closest('label')).toHaveTextContent('A due date is needed.');
     await user.type(within(dialog).getByLabelText(/Due date/), '2027-02-28');
     await user.type(within(dialog).getByLabelText(/Review date/), '2027-01-15');
     await user.click(within(dialog).getByRole('button', { name: 'Open the action' }));
