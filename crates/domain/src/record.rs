@@ -47,7 +47,7 @@ impl RecordKind {
             RecordKind::Priority => "priority",
             RecordKind::PatrolLog => "patrol_log",
             RecordKind::Engagement => "engagement",
-            RecordKind::Action => "improvement_action",
+            RecordKind::Action => "action",
         }
     }
 

@@ -350,7 +350,7 @@ export const KIND_LABELS: Record<RecordSummary['kind'], string> = {
   priority: 'Priority',
   patrol_log: 'Patrol log',
   engagement: 'Engagement',
-  improvement_action: 'Improvement action',
+  action: 'Improvement action',
 };
 
 /** Team names for team ids, in the order given; a team HQ no longer lists is said so. */
