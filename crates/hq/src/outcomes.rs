@@ -929,3 +929,113 @@ pub async fn notes(
     rows.sort_by_key(|n| (n.met_on.unwrap_or(n.written_at.date_naive()), n.id));
     Ok(rows.into_iter().map(|n| view(n, &teams, &areas)).collect())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use beatbook_domain::people::TeamKind;
+    use beatbook_domain::RecordId;
+
+    fn t(s: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+    }
+
+    fn item(areas: &[&str], fact: Fact) -> Item {
+        Item {
+            id: RecordId::new(),
+            areas: areas.iter().map(|a| AreaId::new(*a)).collect(),
+            at: None,
+            by: None,
+            fact,
+        }
+    }
+
+    #[test]
+    fn a_teams_activity_clips_patrols_to_the_quarter_and_counts_a_record_once() {
+        let team = |id: &str, areas: &[&str]| Team {
+            id: TeamId::new(id),
+            name: id.to_owned(),
+            kind: TeamKind::Tct,
+            areas: areas.iter().map(|a| AreaId::new(*a)).collect(),
+        };
+        let teams = [team("a", &["tc", "ward"]), team("b", &["other"])];
+        let items = [
+            // Across midnight at the quarter's end: an hour in Q3, two in Q4.
+            item(
+                &["tc"],
+                Fact::Patrol {
+                    hotspot: true,
+                    started_at: t("2026-09-30T23:00:00Z"),
+                    ended_at: Some(t("2026-10-01T02:00:00Z")),
+                },
+            ),
+            // Not a hotspot patrol, and one still under way: neither counts.
+            item(
+                &["tc"],
+                Fact::Patrol {
+                    hotspot: false,
+                    started_at: t("2026-10-02T10:00:00Z"),
+                    ended_at: Some(t("2026-10-02T12:00:00Z")),
+                },
+            ),
+            item(
+                &["tc"],
+                Fact::Patrol {
+                    hotspot: true,
+                    started_at: t("2026-10-03T10:00:00Z"),
+                    ended_at: None,
+                },
+            ),
+            // In both of team a's areas: once for a.
+            item(
+                &["tc", "ward"],
+                Fact::Engagement {
+                    at: t("2026-11-01T10:00:00Z"),
+                },
+            ),
+            item(
+                &["ward", "other"],
+                Fact::Concern {
+                    reported_at: t("2026-09-29T10:00:00Z"),
+                    answered_at: Some(t("2026-10-01T10:00:00Z")),
+                    closed: false,
+                },
+            ),
+        ];
+        let q4: Quarter = "2026-Q4".parse().unwrap();
+        let (from, to) = span(q4);
+        let a = activity(&items, &teams, from, to);
+        assert_eq!(
+            a[0],
+            Activity {
+                patrol_hours: 2.0,
+                engagements: 1,
+                concerns_answered: 1,
+            }
+        );
+        assert_eq!(
+            a[1],
+            Activity {
+                patrol_hours: 0.0,
+                engagements: 0,
+                concerns_answered: 1,
+            }
+        );
+        let (from, to) = span(q4.previous());
+        assert_eq!(activity(&items, &teams, from, to)[0].patrol_hours, 1.0);
+    }
+
+    #[test]
+    fn a_quarter_is_the_last_complete_one_unless_given() {
+        assert_eq!(quarter_or_last(None).unwrap(), last_quarter());
+        assert_eq!(quarter_or_last(Some(" ")).unwrap(), last_quarter());
+        assert_eq!(
+            quarter_or_last(Some("2026-Q2")).unwrap().to_string(),
+            "2026-Q2"
+        );
+        assert!(matches!(
+            quarter_or_last(Some("2026-Q5")),
+            Err(ApiError::BadRequest(_))
+        ));
+    }
+}

@@ -1,7 +1,8 @@
 //! The HQ dashboard's API, under `/api/v1/hq`: staff sign-in ([`auth`]), records and the subject
 //! access search ([`records`]), intelligence review ([`review`]), the records lifecycle ([`retention`]), administration ([`admin`]), the
-//! audit search ([`audit`]), the performance framework ([`framework`]) and its improvement
-//! actions ([`actions`]). The page itself is served by [`ui`].
+//! audit search ([`audit`]), the performance framework ([`framework`]), its improvement actions
+//! ([`actions`]) and the outcomes beside it ([`outcomes`]: recorded crime, confidence, value for
+//! money, partnership notes). The page itself is served by [`ui`].
 //!
 //! Every endpoint takes [`auth::Staff`] and asks `domain::access` whether the role may
 //! (`staff.require(HqAction::...)`), then calls one function that does the work (in

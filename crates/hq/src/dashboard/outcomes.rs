@@ -304,7 +304,7 @@ fn text(body: Result<Bytes, BytesRejection>) -> Result<String, ApiError> {
             ApiError::BadRequest(e.body_text())
         }
     })?;
-    String::from_utf8(bytes.to_vec()).map_err(|_| {
+    String::from_utf8(Vec::from(bytes)).map_err(|_| {
         ApiError::BadRequest("the file is not text: save it as CSV (UTF-8) and try again".into())
     })
 }

@@ -1,5 +1,6 @@
 //! HQ storage, by resource: one small trait each for the directory, devices, sessions, the change
-//! feed, records, the audit trail, framework targets and the sign-in throttle, and [`Storage`],
+//! feed, records, the audit trail, framework targets, the sign-in throttle, retention and
+//! outcomes (crime, surveys, costs, partnership notes), and [`Storage`],
 //! their sum, which [`crate::HqState`] holds as one handle. Two backends implement every part, one
 //! file per resource: SQLite ([`sqlite`], embedded) and PostgreSQL ([`postgres`], for a force).
 //! Both pass the same storage story (`tests/storage.rs`). The push logic itself is shared
