@@ -207,7 +207,9 @@ pub async fn seed(state: &HqState, seed: u64, now: DateTime<Utc>) -> Result<Stri
     )
     .await
     .map_err(invalid)?;
-    // Monthly costs: officers' pay and overheads, up 2.5% each September.
+    // Monthly costs (officers' pay and overheads, up 2.5% each September) for the 24 months up to
+    // this one: a month's cost is its budget, known when it starts, so the current quarter has
+    // value for money from the story's activity.
     let mut rng = StdRng::seed_from_u64(seed ^ 0xc057);
     let mut costs = 0;
     for team in &teams {
@@ -216,7 +218,7 @@ pub async fn seed(state: &HqState, seed: u64, now: DateTime<Utc>) -> Result<Stri
             TeamKind::Snt => 38_500.0,
         };
         for back in (0..24).rev() {
-            let m = last_month.plus(-back);
+            let m = last_month.plus(1 - back);
             let rises = (1..=back).filter(|b| m.plus(*b).month == 9).count();
             let pounds = base / 1.025f64.powi(rises as i32) * rng.gen_range(0.97..1.03);
             storage
