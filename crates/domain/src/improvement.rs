@@ -251,7 +251,9 @@ pub struct NewAction {
 
 /// How a supervisor asks to close an action.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS, utoipa::ToSchema)]
-#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+// Two attributes: ts-rs reads `tag` and `rename_all` only when `deny_unknown_fields` is apart.
+#[serde(tag = "kind", rename_all = "snake_case")]
+#[serde(deny_unknown_fields)]
 pub enum CloseRequest {
     /// Close on the figures: HQ looks up the last periods itself.
     BackOnTarget,

@@ -5,6 +5,7 @@
  *
  * Pages take an `ActionsApi` (default: `httpActionsApi`, over HTTP), so their tests pass a fake.
  */
+import type { CloseRequest } from '$lib/bindings/CloseRequest';
 import { BackendError } from '$lib/backend';
 import type { ActionStatus } from '$lib/bindings/ActionStatus';
 import type { ActionUpdate } from '$lib/bindings/ActionUpdate';
@@ -57,9 +58,8 @@ export type {
 
 // ---- Improvement actions (H1) ----
 
-/** How a supervisor asks to close an action, as HQ reads it (`CloseRequest`, internally tagged by
- * `kind`: its generated binding does not say so). */
-export type CloseAction = { kind: 'back_on_target' } | { kind: 'reason'; reason: string };
+/** How a supervisor asks to close an action: back on target (HQ checks the months) or a reason. */
+export type CloseAction = CloseRequest;
 
 export type ActionState = NonNullable<ActionsQuery['state']>;
 

@@ -3,4 +3,4 @@
 /**
  * How a supervisor asks to close an action.
  */
-export type CloseRequest = "BackOnTarget" | { "Reason": { reason: string, } };
+export type CloseRequest = { "kind": "back_on_target" } | { "kind": "reason", reason: string, };
