@@ -23,6 +23,7 @@ pub enum RecordKind {
     Engagement,
     /// An improvement action on a failure the performance framework shows: opened and closed at
     /// HQ; officers add progress updates from their tablets.
+    #[serde(rename = "improvement_action")]
     Action,
 }
 
@@ -58,6 +59,11 @@ impl RecordKind {
             self,
             RecordKind::IntelReport | RecordKind::IntelSource | RecordKind::Action
         )
+    }
+
+    /// Whether a device may create a record of this kind: improvement actions are opened at HQ.
+    pub fn created_on_device(self) -> bool {
+        self != RecordKind::Action
     }
 
     /// Whether a device may add to the record's append-only log (an update) even where it may

@@ -4,7 +4,9 @@
 //! Review writes go through the same path as a device's: ops, merged into the record, appended to
 //! the op log with its hash chain and given server sequences in commit order. They come from one
 //! HQ "device" ([`HQ_REVIEW_DEVICE`]), authored by the reviewer, so the audit trail shows who
-//! did what, and disseminated intelligence reaches team devices on their next pull.
+//! did what, and disseminated intelligence reaches team devices on their next pull. The same
+//! writer ([`write`]) carries every change HQ makes to a record under its own identity:
+//! improvement actions too ([`crate::actions`]).
 //!
 //! Sanitising makes a **new** report: the sanitised text, graded, with no source link, marked
 //! disseminated to the chosen teams. The raw report is marked `sanitised` and stays with its
@@ -32,7 +34,8 @@ use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
 
-/// The HQ identity review ops are written under (a device in the op log, never signed in).
+/// The HQ identity review ops (and every other change HQ makes to records: improvement actions)
+/// are written under (a device in the op log, never signed in).
 pub const HQ_REVIEW_DEVICE: DeviceId = DeviceId(uuid::Uuid::from_u128(
     0x0000_0000_0000_7000_8000_0000_0000_0001,
 ));
@@ -50,7 +53,7 @@ pub async fn ensure_review_device(state: &HqState) -> Result<(), ApiError> {
         .await?;
     let row = DeviceRow {
         id: HQ_REVIEW_DEVICE,
-        name: "HQ intelligence review".into(),
+        name: "HQ (intelligence review, improvement actions)".into(),
         // Nobody holds the secret: this device can never sign in.
         secret_hash: sha256_hex(&new_secret()),
         app_version: format!("hq {}", env!("CARGO_PKG_VERSION")),
@@ -69,20 +72,45 @@ pub async fn ensure_review_device(state: &HqState) -> Result<(), ApiError> {
     Ok(())
 }
 
-/// What one review op does to a record, before it has a sequence and a stamp.
-struct Change {
-    record_id: RecordId,
-    kind: RecordKind,
-    action: OpAction,
-    /// The record must be a report still open for review (submitted or reviewed) when the
-    /// change is applied: checked inside the transaction, so two reviewers cannot both share it.
-    open_only: bool,
+/// A check on a record as it stands when a change is applied, inside the transaction (so two
+/// people cannot both do what only one may): `Err((code, reason))` refuses the change, and the
+/// rest written with it; [`write`] answers it as a conflict.
+pub type Guard = fn(Option<&RecordState>) -> Result<(), (String, String)>;
+
+/// What one HQ op does to a record, before it has a sequence and a stamp.
+pub struct Change {
+    pub record_id: RecordId,
+    pub kind: RecordKind,
+    pub action: OpAction,
+    /// Checked against the record as it is when the change is applied.
+    pub guard: Option<Guard>,
 }
 
-/// Write `changes` as ops of the review device, in one transaction, through the shared storage
-/// push: sequences, stamps and the hash chain are assigned inside it, against the records as
-/// they are at that moment.
-async fn write(state: &HqState, author: &OfficerId, changes: Vec<Change>) -> Result<(), ApiError> {
+/// The guard of review changes: the record must be a report still open for review (submitted or
+/// reviewed), so two reviewers cannot both share it.
+fn open_for_review(current: Option<&RecordState>) -> Result<(), (String, String)> {
+    let open = current
+        .and_then(|s| IntelReport::from_state(s).ok())
+        .is_some_and(|r| open(r.review_state));
+    if open {
+        Ok(())
+    } else {
+        Err((
+            "already_reviewed".to_owned(),
+            "this report has already been sanitised and shared".to_owned(),
+        ))
+    }
+}
+
+/// Write `changes` as ops of HQ's device, authored by `author`, in one transaction, through the
+/// shared storage push: sequences, stamps and the hash chain are assigned inside it, against the
+/// records as they are at that moment. All or nothing: a change its guard refuses is a
+/// [`ApiError::Conflict`], one that would leave a record invalid a [`ApiError::BadRequest`].
+pub async fn write(
+    state: &HqState,
+    author: &OfficerId,
+    changes: Vec<Change>,
+) -> Result<(), ApiError> {
     ensure_review_device(state).await?;
     let placeholder: Vec<Op> = changes
         .iter()
@@ -96,7 +124,7 @@ async fn write(state: &HqState, author: &OfficerId, changes: Vec<Change>) -> Res
             action: c.action.clone(),
         })
         .collect();
-    let guards: Arc<Vec<bool>> = Arc::new(changes.iter().map(|c| c.open_only).collect());
+    let guards: Arc<Vec<Option<Guard>>> = Arc::new(changes.iter().map(|c| c.guard).collect());
     let ops = Arc::new(placeholder.clone());
     let plan = state
         .storage
@@ -110,19 +138,20 @@ async fn write(state: &HqState, author: &OfficerId, changes: Vec<Change>) -> Res
         OpOutcome::Rejected { code, reason } => Some((code.clone(), reason.clone())),
         _ => None,
     }) {
-        Some((code, reason)) if code == "already_reviewed" => Err(ApiError::Conflict(reason)),
-        Some((_, reason)) => Err(ApiError::BadRequest(format!(
-            "the review could not be saved: {reason}"
+        Some((code, reason)) if code == "invalid" => Err(ApiError::BadRequest(format!(
+            "the change could not be saved: {reason}"
         ))),
+        // A guard's refusal: the record moved on meanwhile.
+        Some((_, reason)) => Err(ApiError::Conflict(reason)),
         None => Ok(()),
     }
 }
 
-/// The review device's counterpart of [`crate::push::plan`]: its ops may change intelligence
-/// (which devices may not), and get their sequence numbers and clock stamps here.
-/// A review is all or nothing: once one of its ops is refused, the rest are refused too (and
-/// logged as such).
-fn plan_review(ops: &[Op], open_only: &[bool], mut loaded: Loaded) -> Plan {
+/// HQ's device's counterpart of [`crate::push::plan`]: its ops may change intelligence and
+/// improvement actions (which devices may not), and get their sequence numbers and clock stamps
+/// here. A write is all or nothing: once one of its ops is refused, the rest are refused too
+/// (and logged as such).
+fn plan_review(ops: &[Op], guards: &[Option<Guard>], mut loaded: Loaded) -> Plan {
     let mut refused = false;
     let mut next_seq = loaded.next_seq.max(1);
     let mut head = loaded.chain_head.clone();
@@ -138,35 +167,27 @@ fn plan_review(ops: &[Op], open_only: &[bool], mut loaded: Loaded) -> Plan {
         let mut op = template.clone();
         op.device_seq = next_seq;
         op.hlc = Hlc::new(now_ms.max(after), u32::try_from(i).unwrap_or(u32::MAX));
-        let still_open = || {
-            current
-                .and_then(|s| IntelReport::from_state(s).ok())
-                .is_some_and(|r| {
-                    matches!(
-                        r.review_state,
-                        ReviewState::Submitted | ReviewState::Reviewed
-                    )
-                })
-        };
-        let merged = match current {
-            _ if refused => Err((
+        let guard = guards.get(i).copied().flatten();
+        let merged = if refused {
+            Err((
                 "refused".to_owned(),
-                "refused with the rest of this review".to_owned(),
-            )),
-            _ if open_only.get(i).copied().unwrap_or(false) && !still_open() => Err((
-                "already_reviewed".to_owned(),
-                "this report has already been sanitised and shared".to_owned(),
-            )),
-            Some(s) if s.kind != op.kind => Err((
-                "invalid".to_owned(),
-                "the record is of another kind".to_owned(),
-            )),
-            Some(s) => {
-                let mut m = s.clone();
-                m.apply(&op);
-                Ok(m)
+                "refused with the rest of this change".to_owned(),
+            ))
+        } else if let Some(Err(refusal)) = guard.map(|g| g(current)) {
+            Err(refusal)
+        } else {
+            match current {
+                Some(s) if s.kind != op.kind => Err((
+                    "invalid".to_owned(),
+                    "the record is of another kind".to_owned(),
+                )),
+                Some(s) => {
+                    let mut m = s.clone();
+                    m.apply(&op);
+                    Ok(m)
+                }
+                None => Ok(RecordState::from_op(&op)),
             }
-            None => Ok(RecordState::from_op(&op)),
         }
         .and_then(|m| {
             check_state(&m, false)
@@ -197,7 +218,7 @@ fn plan_review(ops: &[Op], open_only: &[bool], mut loaded: Loaded) -> Plan {
         });
         next_seq += 1;
     }
-    // HQ's review ops change intelligence only, never answer a concern.
+    // HQ's ops change intelligence and improvement actions, never answer a concern.
     let records = record_rows(
         changed,
         &mut loaded.states,
@@ -217,7 +238,8 @@ fn plan_review(ops: &[Op], open_only: &[bool], mut loaded: Loaded) -> Plan {
     }
 }
 
-fn set(fields: &[(&str, serde_json::Value)]) -> OpAction {
+/// A put of plain fields.
+pub fn set(fields: &[(&str, serde_json::Value)]) -> OpAction {
     OpAction::Put {
         fields: fields
             .iter()
@@ -226,7 +248,7 @@ fn set(fields: &[(&str, serde_json::Value)]) -> OpAction {
     }
 }
 
-fn json<T: Serialize>(v: &T) -> Result<serde_json::Value, ApiError> {
+pub fn json<T: Serialize>(v: &T) -> Result<serde_json::Value, ApiError> {
     serde_json::to_value(v).map_err(|e| ApiError::Internal(e.to_string()))
 }
 
@@ -387,7 +409,7 @@ pub async fn grade(
             record_id: id,
             kind: RecordKind::IntelReport,
             action: set(&fields),
-            open_only: true,
+            guard: Some(open_for_review),
         }],
     )
     .await?;
@@ -458,13 +480,13 @@ pub async fn disseminate(
                     ("review_state", json(&ReviewState::Sanitised)?),
                     ("sanitised_as", json(&sanitised_id)?),
                 ]),
-                open_only: true,
+                guard: Some(open_for_review),
             },
             Change {
                 record_id: sanitised_id,
                 kind: RecordKind::IntelReport,
                 action: OpAction::Put { fields },
-                open_only: false,
+                guard: None,
             },
         ],
     )

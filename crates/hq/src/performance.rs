@@ -60,6 +60,7 @@ pub async fn board(state: &HqState, by: &Officer, q: &BoardQuery) -> Result<Boar
                 &beatbook_domain::TeamId::new(row.id.as_str()),
             );
         }
+        crate::actions::mark_board(state, &mut board).await?;
     }
     Ok(board)
 }
@@ -117,6 +118,8 @@ pub fn compute<'a>(
                         records: t.records(),
                         previous,
                         change: Change::of(v, previous),
+                        action: None,
+                        unaddressed: false,
                     }
                 })
                 .collect(),

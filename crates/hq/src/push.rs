@@ -11,10 +11,11 @@
 use crate::storage::{DecisionEntry, LoggedOp};
 use beatbook_domain::access::{device_may_see, AccessFacts, Viewer};
 use beatbook_domain::hlc::MAX_DRIFT_MS;
+use beatbook_domain::improvement;
 use beatbook_domain::merge::RecordState;
 use beatbook_domain::protocol::{OpOutcome, OpResult, PushResponse};
 use beatbook_domain::record::check_state;
-use beatbook_domain::{DeviceId, Op, OpAction, RecordId};
+use beatbook_domain::{DeviceId, Op, OpAction, RecordId, RecordKind};
 use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, HashMap};
@@ -190,7 +191,14 @@ fn check_and_merge(
                     ),
                 ));
             }
-            if !op.kind.editable_on_device() {
+            let appending = matches!(op.action, OpAction::Append { .. });
+            if op.kind == RecordKind::Action && !appending {
+                return Err(reject(
+                    "not_editable",
+                    "an improvement action is changed and closed at HQ: a device may only add a progress update to it",
+                ));
+            }
+            if !op.kind.editable_on_device() && !(appending && op.kind.appendable_on_device()) {
                 return Err(reject(
                     "not_editable",
                     format!(
@@ -205,12 +213,22 @@ fn check_and_merge(
                     "this officer may not change this record",
                 ));
             }
+            if let (RecordKind::Action, OpAction::Append { entry }) = (op.kind, &op.action) {
+                improvement::read_update(entry)
+                    .map_err(|e| reject("invalid", format!("not a valid progress update: {e}")))?;
+            }
             let mut merged = state.clone();
             merged.apply(op);
             check_state(&merged, false).map_err(|e| reject("invalid", e.to_string()))?;
             Ok(merged)
         }
         None => {
+            if !op.kind.created_on_device() {
+                return Err(reject(
+                    "not_editable",
+                    "an improvement action is opened at HQ: a device may only add a progress update to one",
+                ));
+            }
             if !matches!(op.action, OpAction::Put { .. }) {
                 return Err(reject(
                     "unknown_record",

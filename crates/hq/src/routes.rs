@@ -173,6 +173,7 @@ pub async fn health(State(state): State<HqState>) -> Result<Json<Health>, ApiErr
         crate::dashboard::overlaps::get, crate::dashboard::framework::targets, crate::dashboard::framework::put_target,
         crate::dashboard::review::queue, crate::dashboard::review::get, crate::dashboard::review::grade, crate::dashboard::review::disseminate,
         crate::dashboard::retention::queue, crate::dashboard::retention::decide, crate::dashboard::retention::decisions, disposals,
+        crate::dashboard::actions::open, crate::dashboard::actions::list, crate::dashboard::actions::get, crate::dashboard::actions::add_update, crate::dashboard::actions::close,
     ),
     components(schemas(ApiErrorBody, beatbook_domain::photo::wire::PhotoUploadStatus, beatbook_domain::protocol::OpResult, beatbook_domain::protocol::OpOutcome)),
     modifiers(&BearerAuth)

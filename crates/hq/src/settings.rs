@@ -34,6 +34,53 @@ pub struct HqSettings {
     /// The records lifecycle (`[retention]` in the TOML file): what happens to records past
     /// review, how often the sweep runs, how long the logs keep their detail.
     pub retention: RetentionSettings,
+    /// The performance framework (`[framework]` in the TOML file): how many months in a row a
+    /// measure must be back on target to close an improvement action on the figures.
+    pub framework: FrameworkSettings,
+}
+
+/// The performance framework's settings. Default: an action closes on the figures after
+/// [`beatbook_domain::improvement::DEFAULT_PERIODS_ON_TARGET`] months on target.
+#[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
+#[serde(default, deny_unknown_fields)]
+pub struct FrameworkSettings {
+    /// Complete calendar months in a row the measure must be on target (green) for an
+    /// improvement action to be closed on the figures, 1 to 24.
+    pub periods_on_target: u32,
+}
+
+impl Default for FrameworkSettings {
+    fn default() -> Self {
+        Self {
+            periods_on_target: beatbook_domain::improvement::DEFAULT_PERIODS_ON_TARGET,
+        }
+    }
+}
+
+impl FrameworkSettings {
+    pub const MOST_PERIODS_ON_TARGET: u32 = 24;
+
+    /// Overlay `BEATBOOK_FRAMEWORK_PERIODS_ON_TARGET` (as `var` reads it), then check.
+    pub fn overlay_env(&mut self, var: impl Fn(&str) -> Option<String>) -> Result<(), String> {
+        overlay(
+            &var,
+            "BEATBOOK_FRAMEWORK_PERIODS_ON_TARGET",
+            &mut self.periods_on_target,
+        )?;
+        self.check()
+    }
+
+    /// Refuse settings that make no sense, in words.
+    pub fn check(&self) -> Result<(), String> {
+        if !(1..=Self::MOST_PERIODS_ON_TARGET).contains(&self.periods_on_target) {
+            return Err(format!(
+                "periods_on_target is {}: it must be 1 to {} months",
+                self.periods_on_target,
+                Self::MOST_PERIODS_ON_TARGET
+            ));
+        }
+        Ok(())
+    }
 }
 
 /// The records lifecycle's settings (see `crate::retention`). Defaults: every kind waits in the
@@ -256,6 +303,7 @@ impl Default for HqSettings {
             force_name: "Metropolitan Police Service".into(),
             tablets: TabletPolicy::default(),
             retention: RetentionSettings::default(),
+            framework: FrameworkSettings::default(),
         }
     }
 }
@@ -270,6 +318,7 @@ impl std::fmt::Debug for HqSettings {
             .field("sign_in", &self.sign_in)
             .field("tablets", &self.tablets)
             .field("retention", &self.retention)
+            .field("framework", &self.framework)
             .finish_non_exhaustive()
     }
 }
@@ -311,7 +360,7 @@ impl HqSettings {
     /// `BEATBOOK_PHOTOS_DIR`, `BEATBOOK_SIGN_IN_*` (see [`SignInSettings::overlay_env`]),
     /// `BEATBOOK_TABLET_MAX_AUTO_LOCK_MINUTES` / `BEATBOOK_TABLET_TILE_URL` /
     /// `BEATBOOK_TABLET_KEEP_CLOSED_DAYS`, and `BEATBOOK_RETENTION_*` (see
-    /// [`RetentionSettings::overlay_env`]).
+    /// [`RetentionSettings::overlay_env`]), and `BEATBOOK_FRAMEWORK_PERIODS_ON_TARGET`.
     pub fn load(file: Option<&std::path::Path>) -> Result<Self, String> {
         let mut s = match file {
             Some(path) => {
@@ -351,6 +400,9 @@ impl HqSettings {
         s.retention
             .overlay_env(|name| std::env::var(name).ok())
             .map_err(|e| format!("[retention] {e}"))?;
+        s.framework
+            .overlay_env(|name| std::env::var(name).ok())
+            .map_err(|e| format!("[framework] {e}"))?;
         Ok(s)
     }
 }
@@ -509,6 +561,40 @@ mod tests {
         std::fs::write(&f, "[tablets]\nkeep_closed_days = 0\n").unwrap();
         let e = HqSettings::load(Some(&f)).unwrap_err();
         assert!(e.contains("keep_closed_days is 0"), "{e}");
+    }
+
+    #[test]
+    fn actions_close_on_the_figures_after_the_months_the_force_sets() {
+        assert_eq!(
+            HqSettings::default().framework.periods_on_target,
+            beatbook_domain::improvement::DEFAULT_PERIODS_ON_TARGET
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("hq.toml");
+        std::fs::write(&f, "[framework]\nperiods_on_target = 3\n").unwrap();
+        let s = HqSettings::load(Some(&f)).unwrap();
+        assert_eq!(s.framework.periods_on_target, 3);
+        std::fs::write(&f, "[framework]\nperiods_on_target = 0\n").unwrap();
+        let e = HqSettings::load(Some(&f)).unwrap_err();
+        assert!(e.contains("periods_on_target is 0"), "{e}");
+        std::fs::write(&f, "[framework]\nperiods = 3\n").unwrap();
+        assert!(HqSettings::load(Some(&f)).unwrap_err().contains("periods"));
+
+        let mut s = FrameworkSettings::default();
+        s.overlay_env(env(&[("BEATBOOK_FRAMEWORK_PERIODS_ON_TARGET", "4")]))
+            .unwrap();
+        assert_eq!(s.periods_on_target, 4);
+        let bad = FrameworkSettings::default()
+            .overlay_env(env(&[("BEATBOOK_FRAMEWORK_PERIODS_ON_TARGET", "two")]))
+            .unwrap_err();
+        assert!(
+            bad.contains("BEATBOOK_FRAMEWORK_PERIODS_ON_TARGET"),
+            "{bad}"
+        );
+        let bad = FrameworkSettings::default()
+            .overlay_env(env(&[("BEATBOOK_FRAMEWORK_PERIODS_ON_TARGET", "25")]))
+            .unwrap_err();
+        assert!(bad.contains("1 to 24"), "{bad}");
     }
 
     #[test]

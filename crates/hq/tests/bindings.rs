@@ -8,7 +8,9 @@
 //! `#[ts(export_to = "../../hq/bindings/")]`: so the export directory here is a `lib/bindings`
 //! next to a `hq/bindings`, as in `ui/src`.
 
-use beatbook_hq::dashboard::{admin, audit, auth, framework, overlaps, records, retention, review};
+use beatbook_hq::dashboard::{
+    actions, admin, audit, auth, framework, overlaps, records, retention, review,
+};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use ts_rs::TS;
@@ -60,6 +62,9 @@ fn export_all(root: &Path) {
         retention::RetentionQueue,
         retention::DecisionRequest,
         retention::DecisionView,
+        actions::ActionView,
+        actions::ActionsQuery,
+        actions::CellAction,
         beatbook_hq::error::ApiErrorCode,
     );
 }

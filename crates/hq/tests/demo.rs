@@ -50,7 +50,34 @@ async fn the_demo_tells_a_story(db: Db) {
     let chains = admin::verify_chains(storage.as_ref()).await.unwrap();
     assert!(chains.iter().all(|(_, c)| c.ok), "{chains:?}");
     let loaded = storage.counts().await.unwrap();
-    assert_eq!(loaded.ops, *ops as u64);
+    // The tablets' ops, and HQ's: the improvement actions it opened, updated and closed.
+    let hq_ops = storage
+        .op_log(beatbook_hq::intel_review::HQ_REVIEW_DEVICE)
+        .await
+        .unwrap();
+    assert_eq!(loaded.ops, *ops as u64 + hq_ops.len() as u64);
+
+    // Improvement actions on failing cells: two open (one with updates on and off track), one
+    // closed.
+    let actions = beatbook_hq::actions::all(&state).await.unwrap();
+    let open: Vec<_> = actions
+        .iter()
+        .filter(|a| a.action.closure.is_none())
+        .collect();
+    assert_eq!((open.len(), actions.len()), (2, 3), "{actions:#?}");
+    assert!(actions
+        .iter()
+        .all(|a| matches!(a.action.rag, Rag::Red | Rag::Amber)));
+    use beatbook_domain::improvement::Progress;
+    assert!(open.iter().any(|a| {
+        let said: BTreeSet<_> = a
+            .updates
+            .iter()
+            .filter_map(|u| u.progress)
+            .map(|p| p == Progress::OnTrack)
+            .collect();
+        said.len() == 2
+    }));
 
     let facts = performance::facts(&state).await.unwrap();
     let now = Utc::now();

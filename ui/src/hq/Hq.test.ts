@@ -26,7 +26,7 @@ const board: Board = {
       name: 'Camden Town Centre Team',
       kind: 'tct',
       officers: true,
-      cells: [{ measure: 'concerns_answered_72h', value: 33.3, target: 90, rag: 'red', records: 3, previous: 50, change: 'down' }],
+      cells: [{ measure: 'concerns_answered_72h', value: 33.3, target: 90, rag: 'red', records: 3, previous: 50, change: 'down', action: null, unaddressed: true }],
     },
   ],
 };

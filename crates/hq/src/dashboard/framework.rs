@@ -34,6 +34,10 @@ pub struct Cell {
     pub previous: Option<f64>,
     /// How the figure moved since the previous period.
     pub change: Change,
+    /// The open improvement action on this team and measure (team rows only).
+    pub action: Option<super::actions::CellAction>,
+    /// Red with no open action: a failure not yet addressed (team rows only).
+    pub unaddressed: bool,
 }
 
 /// One row: a team (or an area).

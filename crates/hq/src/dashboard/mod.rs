@@ -1,12 +1,14 @@
 //! The HQ dashboard's API, under `/api/v1/hq`: staff sign-in ([`auth`]), records and the subject
 //! access search ([`records`]), intelligence review ([`review`]), the records lifecycle ([`retention`]), administration ([`admin`]), the
-//! audit search ([`audit`]) and the performance framework ([`framework`]). The page itself is served by [`ui`].
+//! audit search ([`audit`]), the performance framework ([`framework`]) and its improvement
+//! actions ([`actions`]). The page itself is served by [`ui`].
 //!
 //! Every endpoint takes [`auth::Staff`] and asks `domain::access` whether the role may
 //! (`staff.require(HqAction::...)`), then calls one function that does the work (in
 //! [`crate::records`], [`crate::intel_review`], [`crate::admin`], ...) and answers; every
 //! disclosure of records is written to the access log before it is sent.
 
+pub mod actions;
 pub mod admin;
 pub mod audit;
 pub mod auth;
@@ -54,6 +56,10 @@ pub fn routes() -> Router<HqState> {
             "/framework/targets",
             get(framework::targets).post(framework::put_target),
         )
+        .route("/actions", get(actions::list).post(actions::open))
+        .route("/actions/{id}", get(actions::get))
+        .route("/actions/{id}/updates", post(actions::add_update))
+        .route("/actions/{id}/close", post(actions::close))
         .route("/intel/queue", get(review::queue))
         .route("/intel/{id}", get(review::get))
         .route("/intel/{id}/grade", post(review::grade))

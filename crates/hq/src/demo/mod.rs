@@ -9,6 +9,7 @@
 //! officers' tablets through the sync endpoint's own function.
 //! Loading it twice adds nothing: a database that has the demo tablets already is left as it is.
 
+pub mod actions;
 pub mod load;
 pub mod people;
 pub mod places;
@@ -85,6 +86,7 @@ pub async fn seed_story_at(
     let (tablets, ops) =
         load::load(state, password, &people::tablet_officers(), told.steps).await?;
     set_targets(state).await?;
+    actions::load(state, now).await?;
     Ok(Seeded::Loaded {
         counts: told.counts,
         tablets,

@@ -22,14 +22,14 @@ function boardFor(p: Period): Board {
         name: 'Camden Town Centre Team',
         kind: 'tct',
         officers: true,
-        cells: [{ measure: 'patrol_hours_peak', value: 12.5, target: 20, rag: 'red', records: 4, previous: 15, change: 'down' }],
+        cells: [{ measure: 'patrol_hours_peak', value: 12.5, target: 20, rag: 'red', records: 4, previous: 15, change: 'down', action: null, unaddressed: true }],
       },
       {
         id: 'dalston-snt',
         name: 'Dalston SNT',
         kind: 'snt',
         officers: false,
-        cells: [{ measure: 'patrol_hours_peak', value: 7, target: 6, rag: 'green', records: 2, previous: 5, change: 'up' }],
+        cells: [{ measure: 'patrol_hours_peak', value: 7, target: 6, rag: 'green', records: 2, previous: 5, change: 'up', action: null, unaddressed: false }],
       },
     ],
   };
