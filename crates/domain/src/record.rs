@@ -23,7 +23,6 @@ pub enum RecordKind {
     Engagement,
     /// An improvement action on a failure the performance framework shows: opened and closed at
     /// HQ; officers add progress updates from their tablets.
-    #[serde(rename = "improvement_action")]
     Action,
 }
 
