@@ -315,7 +315,8 @@ const ACTION_UPDATE: &str =
 /// Improvement actions on the real app with a real HQ: the team's sergeant opens one at HQ on a
 /// red cell of the board; it is in the officer's briefing after enrolment's first sync; with HQ
 /// unreachable the officer adds an update (off track) on the action's page, where it waits; once
-/// HQ is back and the tablet syncs, HQ's record of the action has the update, by the officer.
+/// HQ is back and the tablet syncs, the briefing shows it and HQ's record of the action has the
+/// update, by the officer.
 #[test]
 fn an_action_opened_at_hq_is_briefed_and_an_offline_update_reaches_it() {
     run("improvement action", |work| {
@@ -370,8 +371,6 @@ fn an_action_opened_at_hq_is_briefed_and_an_offline_update_reaches_it() {
                 problems.is_empty(),
                 "the briefing is fit for an officer: {problems:?}"
             );
-            app.scroll_to_top().await;
-            app.screenshot("app-action-briefing").await.unwrap();
 
             // HQ goes away; the officer adds an update on the action's page.
             hq.stop();
@@ -406,6 +405,17 @@ fn an_action_opened_at_hq_is_briefed_and_an_offline_update_reaches_it() {
             app.click("link", HOME).await;
             app.click("button", SYNC_NOW).await;
             all_uploaded(&app).await;
+            // The briefing's card now says where the action stands and its latest update.
+            app.eventually("the briefing's card to show the update", || async {
+                let card = app
+                    .find_named_containing("link", "Open action: ", &measure)
+                    .await?;
+                let text = card.text().await.ok()?;
+                (text.contains("Off track") && text.contains(ACTION_UPDATE)).then_some(())
+            })
+            .await;
+            app.scroll_to_top().await;
+            app.screenshot("app-action-briefing").await.unwrap();
             app.goto(&format!("#/actions/{id}")).await;
             app.css_text("[data-testid=action-sync-state]", ON_HQ).await;
             app.close().await;

@@ -102,6 +102,15 @@ describe('improvement actions in the briefing', () => {
     noDeveloperData();
   });
 
+  it('is read again when a sync lands, so an action pulled in the background shows without a tap', async () => {
+    const backend = new FakeBackend();
+    openAt('#/home', backend);
+    expect(await screen.findByText('No open improvement actions for your team.')).toBeInTheDocument();
+    backend.putAction(action());
+    await backend.syncNow();
+    expect(await screen.findByRole('link', { name: 'Open action: Hotspot patrol hours per week at peak times' }, { timeout: 5000 })).toBeInTheDocument();
+  });
+
   it('says when the team has none', async () => {
     openAt('#/home', new FakeBackend());
     expect(await screen.findByText('No open improvement actions for your team.')).toBeInTheDocument();
