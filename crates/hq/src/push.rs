@@ -198,7 +198,9 @@ fn check_and_merge(
                     "an improvement action is changed and closed at HQ: a device may only add a progress update to it",
                 ));
             }
-            if !op.kind.editable_on_device() && !(appending && op.kind.appendable_on_device()) {
+            let may_change =
+                op.kind.editable_on_device() || (appending && op.kind.appendable_on_device());
+            if !may_change {
                 return Err(reject(
                     "not_editable",
                     format!(
@@ -214,8 +216,16 @@ fn check_and_merge(
                 ));
             }
             if let (RecordKind::Action, OpAction::Append { entry }) = (op.kind, &op.action) {
-                improvement::read_update(entry)
+                let update = improvement::read_update(entry)
                     .map_err(|e| reject("invalid", format!("not a valid progress update: {e}")))?;
+                let drift =
+                    chrono::Duration::milliseconds(i64::try_from(MAX_DRIFT_MS).unwrap_or(0));
+                if update.at > ctx.now + drift {
+                    return Err(reject(
+                        "clock_ahead",
+                        "the update is dated more than a day ahead: correct the device's date and time",
+                    ));
+                }
             }
             let mut merged = state.clone();
             merged.apply(op);

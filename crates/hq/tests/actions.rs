@@ -693,6 +693,16 @@ async fn progress_comes_from_the_dashboard_and_tablets_which_may_only_add_to_an_
         .contains("progress update"));
     let blank = tablet.push(&hq, id, append(json!({"note": ""}))).await;
     assert_eq!(rejected_code(&blank), "invalid", "{blank}");
+    // An update dated well ahead would decide the status until then: refused.
+    let ahead = (Utc::now() + Duration::days(3)).to_rfc3339();
+    let future = tablet
+        .push(
+            &hq,
+            id,
+            append(json!({"note": "All done", "progress": "on_track", "at": ahead})),
+        )
+        .await;
+    assert_eq!(rejected_code(&future), "clock_ahead", "{future}");
     // An officer of another team may not add to it.
     let mut dalston = Device::enrol(&hq, "PC3318").await;
     let outsider = dalston
