@@ -306,6 +306,144 @@ fn an_offline_concern_reaches_hq_once_it_is_back() {
     });
 }
 
+/// The improvement action the supervisor opens in [`an_action_opened_at_hq_is_briefed_and_an_offline_update_reaches_it`].
+const ACTION_WHAT: &str =
+    "Two extra evening patrols a week on Camden High Street, Thursday to Saturday";
+const ACTION_UPDATE: &str =
+    "One extra patrol this week: two officers on a course. Back to two from Monday";
+
+/// Improvement actions on the real app with a real HQ: the team's sergeant opens one at HQ on a
+/// red cell of the board; it is in the officer's briefing after enrolment's first sync; with HQ
+/// unreachable the officer adds an update (off track) on the action's page, where it waits; once
+/// HQ is back and the tablet syncs, the briefing shows it and HQ's record of the action has the
+/// update, by the officer.
+#[test]
+fn an_action_opened_at_hq_is_briefed_and_an_offline_update_reaches_it() {
+    run("improvement action", |work| {
+        Box::pin(async move {
+            use names::*;
+
+            let mut hq = app::Hq::prepare(&work.join("hq"));
+            hq.start();
+            // PS Helen Doyle supervises the Camden Town Centre Team. With no activity seeded its
+            // peak patrol hours are red: she opens an action on them, owned by PC4127.
+            let sergeant = hq.staff("PS1102").await;
+            let today = chrono::Utc::now().date_naive();
+            let opened = sergeant
+                .post(
+                    "actions",
+                    &serde_json::json!({
+                        "team_id": "camden-tct",
+                        "measure": "patrol_hours_peak",
+                        "what": ACTION_WHAT,
+                        "owner": COLLAR,
+                        "due_on": (today + chrono::Days::new(42)).to_string(),
+                        "review_on": (today + chrono::Days::new(14)).to_string(),
+                    }),
+                )
+                .await;
+            let id = opened["id"].as_str().expect("the action's id").to_owned();
+            let measure = opened["measure_label"].as_str().unwrap().to_owned();
+
+            // Enrolment's first sync brings it to the tablet: it is in the briefing.
+            let code = hq.enrolment_code();
+            let mut app = App::launch(&work).await;
+            app.note(format!("HQ at {} ({}); action {id}", hq.url(), hq.db));
+            enrol(&app, &hq, &code).await;
+            all_uploaded(&app).await;
+            let card = app
+                .role_named_containing("link", "Open action: ", &measure)
+                .await;
+            let text = card.text().await.unwrap();
+            for words in [
+                ACTION_WHAT,
+                "Open",
+                "Owner PC Amira Khan",
+                "No updates yet.",
+            ] {
+                assert!(
+                    text.contains(words),
+                    "the briefing's card says {words:?}: {text:?}"
+                );
+            }
+            let problems = app.audit(&[]).await;
+            assert!(
+                problems.is_empty(),
+                "the briefing is fit for an officer: {problems:?}"
+            );
+
+            // HQ goes away; the officer adds an update on the action's page.
+            hq.stop();
+            card.click().await.unwrap();
+            app.by_role("heading", "Improvement action").await;
+            app.css_text("[data-testid=action-what]", ACTION_WHAT).await;
+            app.fill("Update", ACTION_UPDATE).await;
+            app.check("Off track", true).await;
+            app.click("button", "Add update").await;
+            app.css_text("[data-testid=action-update-saved]", "next sync")
+                .await;
+            app.css_text("[data-testid=action-status]", "Off track")
+                .await;
+            app.css_text("[data-testid=action-sync-state]", WAITING)
+                .await;
+            app.role_containing("listitem", ACTION_UPDATE).await;
+            app.eventually("the sync badge to show the update waiting", || async {
+                let state = app.css(SYNC_BADGE).await.attr("data-state").await.ok()??;
+                (state == "waiting" || state == "hq_unreachable").then_some(())
+            })
+            .await;
+            app.scroll_to_top().await;
+            app.screenshot("app-action").await.unwrap();
+            let problems = app.audit(&[]).await;
+            assert!(
+                problems.is_empty(),
+                "the action's page is fit for an officer: {problems:?}"
+            );
+
+            // HQ comes back; a sync from home sends the update.
+            hq.start();
+            app.click("link", HOME).await;
+            app.click("button", SYNC_NOW).await;
+            all_uploaded(&app).await;
+            // The briefing's card now says where the action stands and its latest update.
+            app.eventually("the briefing's card to show the update", || async {
+                let card = app
+                    .find_named_containing("link", "Open action: ", &measure)
+                    .await?;
+                let text = card.text().await.ok()?;
+                (text.contains("Off track") && text.contains(ACTION_UPDATE)).then_some(())
+            })
+            .await;
+            app.scroll_to_top().await;
+            app.screenshot("app-action-briefing").await.unwrap();
+            app.goto(&format!("#/actions/{id}")).await;
+            app.css_text("[data-testid=action-sync-state]", ON_HQ).await;
+            app.close().await;
+
+            // HQ's record of the action has the update, by the officer, and says off track.
+            let at_hq = sergeant.get(&format!("actions/{id}")).await;
+            let updates = at_hq["updates"].as_array().cloned().unwrap_or_default();
+            let update = updates
+                .iter()
+                .find(|u| u["note"] == ACTION_UPDATE)
+                .unwrap_or_else(|| panic!("the tablet's update is not on HQ: {at_hq:#}"));
+            assert_eq!(update["progress"], "off_track", "{update}");
+            assert!(
+                update["author_name"]
+                    .as_str()
+                    .is_some_and(|n| n.contains("Amira Khan")),
+                "by the officer: {update}"
+            );
+            assert_eq!(at_hq["status"], "off_track", "{at_hq:#}");
+            let chains = hq.admin(&["verify-chains", "--json"]);
+            assert!(
+                chains.contains("\"ok\":true") && !chains.contains("\"ok\":false"),
+                "HQ's op log is intact: {chains}"
+            );
+        })
+    });
+}
+
 /// The two ways an officer holds a 10" tablet.
 const SIZES: [(u32, u32); 2] = [(1280, 800), (800, 1280)];
 

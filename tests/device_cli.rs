@@ -976,3 +976,125 @@ fn a_concern_takes_dated_updates_without_retyping_and_its_location_and_people_ar
         "Spoke to the off-licence"
     );
 }
+
+/// HQ's dashboard API as a staff member (the demo password): `(method path, body)` → JSON, which
+/// must succeed.
+async fn as_staff(hq: &support::Hq, collar: &str, path: &str, body: Option<Value>) -> Value {
+    let client = reqwest::Client::new();
+    let login: Value = client
+        .post(format!("{}/api/v1/hq/login", hq.url()))
+        .json(&serde_json::json!({"collar_number": collar, "password": support::DEMO_PASSWORD}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let token = login["token"].as_str().expect("a staff token").to_owned();
+    let url = format!("{}/api/v1/hq/{path}", hq.url());
+    let req = match body {
+        Some(body) => client.post(url).json(&body),
+        None => client.get(url),
+    };
+    let resp = req.bearer_auth(token).send().await.unwrap();
+    let status = resp.status();
+    let text = resp.text().await.unwrap();
+    assert!(status.is_success(), "{path}: {status}: {text}");
+    serde_json::from_str(&text).unwrap()
+}
+
+/// The team's improvement actions on the headless device: the sergeant opens one at HQ; after a
+/// sync the device lists it in words; an update added on the device waits for the next sync, then
+/// HQ's record has it; the action itself cannot be edited or deleted on the device.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_teams_actions_are_listed_in_words_and_an_update_reaches_hq() {
+    let hq = support::start_hq(beatbook_hq::HqSettings::default()).await;
+    let today = chrono::Utc::now().date_naive();
+    let due = today + chrono::Days::new(42);
+    let what = "Two extra evening patrols a week on Camden High Street";
+    let opened = as_staff(
+        &hq,
+        "PS1102",
+        "actions",
+        Some(serde_json::json!({
+            "team_id": "camden-tct", "measure": "patrol_hours_peak", "what": what,
+            "owner": "PC4127", "due_on": due.to_string(),
+            "review_on": (today + chrono::Days::new(14)).to_string(),
+        })),
+    )
+    .await;
+    let id = opened["id"].as_str().unwrap().to_owned();
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("tablet");
+    enrolled(&hq, &dir).await;
+    ok(beatbook(&dir, &["sync"]));
+
+    let listed = ok(beatbook(&dir, &["actions"]));
+    for words in [
+        "1 open improvement action",
+        "Hotspot patrol hours per week at peak times: Open",
+        what,
+        "Team: Camden Town Centre Team. Owner: PC Amira Khan. Opened by PS Helen Doyle",
+        &format!("Due {}", due.format("%-d %b %Y")),
+        "No updates yet.",
+        &format!("Id: {id}"),
+    ] {
+        assert!(listed.contains(words), "{words:?} in:\n{listed}");
+    }
+
+    let note = "One extra patrol this week: two officers on a course";
+    let out = ok(beatbook(
+        &dir,
+        &["action-update", &id, "--note", note, "--off-track"],
+    ));
+    assert!(out.contains("now off track. Waiting to go to HQ."), "{out}");
+    let listed = ok(beatbook(&dir, &["actions"]));
+    assert!(
+        listed.contains("Hotspot patrol hours per week at peak times: Off track")
+            && listed.contains(&format!("PC Amira Khan (off track): {note}"))
+            && listed.contains("Waiting to go to HQ."),
+        "{listed}"
+    );
+
+    // Refused, and nothing saved: an empty note (by the field), both on and off track, an edit
+    // or a deletion of the action itself.
+    let err = refused(beatbook(&dir, &["action-update", &id, "--note", " "]));
+    assert!(err.contains("note:"), "{err}");
+    let out = beatbook(
+        &dir,
+        &[
+            "action-update",
+            &id,
+            "--note",
+            "x",
+            "--on-track",
+            "--off-track",
+        ],
+    );
+    assert!(!out.status.success(), "on and off track at once");
+    let err = refused(beatbook(
+        &dir,
+        &["edit", &id, "--set", "what=Fewer patrols"],
+    ));
+    assert!(
+        err.contains("improvement action cannot be changed or deleted on the device"),
+        "{err}"
+    );
+    let err = refused(beatbook(&dir, &["delete", &id]));
+    assert!(err.contains("progress update"), "{err}");
+    let cards = json_of(beatbook(&dir, &["actions", "--json"]));
+    assert_eq!(cards[0]["pending_ops"], 1, "only the update waits: {cards}");
+
+    ok(beatbook(&dir, &["sync"]));
+    let at_hq = as_staff(&hq, "PS1102", &format!("actions/{id}"), None).await;
+    assert_eq!(at_hq["status"], "off_track", "{at_hq}");
+    assert_eq!(at_hq["what"], what, "the action as HQ opened it");
+    let update = &at_hq["updates"][0];
+    assert_eq!(
+        (&update["note"], &update["progress"]),
+        (&Value::from(note), &Value::from("off_track")),
+        "{at_hq}"
+    );
+    let listed = ok(beatbook(&dir, &["actions"]));
+    assert!(!listed.contains("Waiting to go to HQ."), "{listed}");
+}

@@ -584,3 +584,107 @@ fn every_command_is_refused_to_another_window() {
         assert!(e.to_string().contains("not allowed"), "{cmd}: {e}");
     }
 }
+
+/// An improvement action as HQ opens it for PC4127's team (Camden Town Centre Team), put on the
+/// device as a pull would put it. Answers its id.
+fn action_from_hq(d: &Device, what: &str, due_on: &str) -> String {
+    use beatbook_domain::improvement::ImprovementAction;
+    use beatbook_domain::merge::RecordState;
+    use beatbook_domain::{DeviceId, Hlc, OfficerId, Op, OpAction, Record, RecordId, RecordKind};
+    let action: ImprovementAction = serde_json::from_value(json!({
+        "team_id": "camden-tct", "areas": ["tc-camden-town", "tc-kentish-town"],
+        "measure": "patrol_hours_peak", "target": 12.0, "value": 4.5, "rag": "red",
+        "period_first_day": "2026-11-01", "period_last_day": "2026-11-30",
+        "what": what, "owner": "PC2871", "owner_name": "PC Daniel Price",
+        "opened_by": "PS1102", "opened_by_name": "PS Helen Doyle",
+        "opened_on": "2026-12-01", "due_on": due_on, "review_on": "2026-12-20",
+        "retention_review": "2029-12-01"
+    }))
+    .unwrap();
+    let id = RecordId::new();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis();
+    let op = Op {
+        device_id: DeviceId::new(),
+        device_seq: 1,
+        record_id: id,
+        kind: RecordKind::Action,
+        author: OfficerId::new("PS1102"),
+        hlc: Hlc::new(u64::try_from(now).unwrap(), 0),
+        action: OpAction::Put {
+            fields: action.writes_from(None).unwrap(),
+        },
+    };
+    let state = RecordState::from_op(&op);
+    let session = d.app.state::<AppState>().tablet().session().unwrap();
+    tauri::async_runtime::block_on(session.with_store(move |s| s.merge_remote(&[state]))).unwrap();
+    id.to_string()
+}
+
+#[test]
+fn the_teams_actions_are_in_the_briefing_and_take_updates_offline() {
+    let hq = Hq::start();
+    let d = Device::new();
+    d.enrol(&hq);
+    hq.stop();
+    let id = action_from_hq(&d, "Two extra evening patrols a week", "2027-01-31");
+
+    let briefing = d.ok("briefing", json!({}));
+    let card = &briefing["actions"][0];
+    assert_eq!(card["id"], id.as_str(), "{briefing}");
+    assert_eq!(
+        (
+            &card["measure_label"],
+            &card["team_name"],
+            &card["owner_name"],
+            &card["status_words"]
+        ),
+        (
+            &json!("Hotspot patrol hours per week at peak times"),
+            &json!("Camden Town Centre Team"),
+            &json!("PC Daniel Price"),
+            &json!("Open")
+        ),
+        "{card}"
+    );
+    assert!(card["latest_update"].is_null());
+
+    // An empty note: refused by the field, nothing saved.
+    let e = d.err(
+        "action_add_update",
+        json!({"id": id, "update": {"note": " ", "progress": "on_track"}}),
+    );
+    assert_eq!(e["code"], "invalid", "{e}");
+    assert_eq!(e["fields"][0]["field"], "note");
+    assert_eq!(d.ok("sync_status", json!({}))["pending"], 0);
+
+    // With HQ unreachable: saved on the device, waiting for the next sync.
+    let card = d.ok(
+        "action_add_update",
+        json!({"id": id, "update": {"note": "One patrol short: two officers on a course", "progress": "off_track"}}),
+    );
+    assert_eq!(card["status"], "off_track");
+    assert_eq!(card["status_words"], "Off track");
+    assert_eq!(card["pending_ops"], 1);
+    assert_eq!(card["latest_update"]["author_name"], "PC Amira Khan");
+    assert_eq!(
+        card["latest_update"]["note"],
+        "One patrol short: two officers on a course"
+    );
+    assert_eq!(d.ok("action_get", json!({"id": id})), card);
+    assert_eq!(d.ok("sync_status", json!({}))["pending"], 1);
+    assert_eq!(
+        d.ok("briefing", json!({}))["actions"][0]["status_words"],
+        "Off track"
+    );
+
+    // Not an action: a clear refusal.
+    let concern = d.log_concern("Bins overflowing");
+    let e = d.err(
+        "action_add_update",
+        json!({"id": concern, "update": {"note": "Done"}}),
+    );
+    assert_eq!(e["code"], "bad_input", "{e}");
+}

@@ -1,6 +1,7 @@
 //! `beatbook device --data DIR ...`: the headless device. Its session (sign-in, the sync gate,
 //! end of shift) and its records go through `beatbook-device`, as the tablet's do.
 
+mod actions;
 mod forms;
 mod records;
 
@@ -74,6 +75,12 @@ enum DeviceCommand {
         #[command(subcommand)]
         command: PriorityCommand,
     },
+    /// The open improvement actions of your team, in words: what is being done about a failure
+    /// the performance framework shows, where each stands, its dates and latest update.
+    Actions(actions::ActionsArgs),
+    /// Add a progress update to an improvement action (offline; it goes to HQ at the next
+    /// sync). The action itself is opened and closed at HQ.
+    ActionUpdate(actions::ActionUpdateArgs),
     /// Change a record's fields (the kinds a device may edit), from --set or a JSON file.
     Edit(EditArgs),
     /// Delete a record: a deletion synced to HQ like any change.
@@ -348,6 +355,8 @@ pub fn run(args: DeviceArgs) -> Result<ExitCode> {
         DeviceCommand::Priority {
             command: PriorityCommand::Update(a),
         } => records::priority_update(&mut open(dir)?, a)?,
+        DeviceCommand::Actions(a) => actions::list(&open(dir)?, a)?,
+        DeviceCommand::ActionUpdate(a) => actions::update(&mut open(dir)?, a)?,
         DeviceCommand::Edit(a) => records::edit(&mut open(dir)?, a)?,
         DeviceCommand::Delete { id } => records::delete(&mut open(dir)?, id)?,
         DeviceCommand::Show { id, json } => records::show(&open(dir)?, id, json)?,

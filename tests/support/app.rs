@@ -908,6 +908,65 @@ impl Hq {
     pub fn running(&self) -> bool {
         self.child.is_some()
     }
+
+    /// A staff member signed in to HQ's dashboard API (`POST /api/v1/hq/login`), with the
+    /// demo password.
+    pub async fn staff(&self, collar: &str) -> Staff {
+        let client = reqwest::Client::new();
+        let url = self.url();
+        let session: Value = ok_json(
+            &format!("{collar} signing in to HQ"),
+            client
+                .post(format!("{url}/api/v1/hq/login"))
+                .json(&json!({"collar_number": collar, "password": DEMO_PASSWORD})),
+        )
+        .await;
+        let token = session["token"]
+            .as_str()
+            .unwrap_or_else(|| panic!("HQ's sign-in answered no token: {session}"))
+            .to_owned();
+        Staff { client, url, token }
+    }
+}
+
+/// A staff member's session on HQ's dashboard API: JSON calls with their bearer token.
+pub struct Staff {
+    client: reqwest::Client,
+    url: String,
+    token: String,
+}
+
+impl Staff {
+    /// `GET /api/v1/hq/<path>`, which must succeed; its JSON.
+    pub async fn get(&self, path: &str) -> Value {
+        let req = self
+            .client
+            .get(format!("{}/api/v1/hq/{path}", self.url))
+            .bearer_auth(&self.token);
+        ok_json(&format!("GET {path}"), req).await
+    }
+
+    /// `POST /api/v1/hq/<path>` with a JSON body, which must succeed; its JSON.
+    pub async fn post(&self, path: &str, body: &Value) -> Value {
+        let req = self
+            .client
+            .post(format!("{}/api/v1/hq/{path}", self.url))
+            .bearer_auth(&self.token)
+            .json(body);
+        ok_json(&format!("POST {path}"), req).await
+    }
+}
+
+/// Sends `req` (within [`STEP`]) and reads a successful answer's JSON, failing with HQ's body.
+async fn ok_json(what: &str, req: reqwest::RequestBuilder) -> Value {
+    let resp = tokio::time::timeout(STEP, req.send())
+        .await
+        .unwrap_or_else(|_| panic!("{what}: no answer within {STEP:?}"))
+        .unwrap_or_else(|e| panic!("{what}: {e}"));
+    let status = resp.status();
+    let text = resp.text().await.unwrap_or_default();
+    assert!(status.is_success(), "{what}: HQ answered {status}: {text}");
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{what}: not JSON ({e}): {text}"))
 }
 
 impl Drop for Hq {

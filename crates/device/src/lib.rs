@@ -8,7 +8,8 @@
 //!   syncs until nothing is waiting. The sync status and outcome are facts, not sentences: the
 //!   UI words them.
 //! - [`records`]: each kind of new record and edit, to its store function; [`photos`] saved with
-//!   their concern; the areas, the shift briefing and the priorities board.
+//!   their concern; the areas, the shift briefing and the priorities board; the team's
+//!   improvement actions and their progress updates ([`Session::add_action_update`]).
 //! - [`Tablet`]: the app over its lifetime: lock state, auto-lock after inactivity, the
 //!   officer's device settings, and map tiles kept on the tablet ([`tiles`]).
 //!
@@ -16,6 +17,7 @@
 //! across an `.await`; the async functions need a Tokio runtime.
 #![forbid(unsafe_code)]
 
+mod actions;
 mod areas;
 mod briefing;
 mod error;

@@ -5,6 +5,7 @@
 
 use crate::area::{Area, AreaKind, Location};
 use crate::concern::{Concern, NewConcern};
+use crate::improvement::{ActionStatus, Progress};
 use crate::intel::{Grade, SecurityMarking, SourceType};
 use crate::meeting::{Meeting, NewMeeting, Priority, YouSaidWeDid};
 use crate::merge::LogEntry;
@@ -12,7 +13,7 @@ use crate::patrol::{Engagement, NewEngagement, NewPatrolLog, PatrolLog};
 use crate::people::{Officer, Team};
 use crate::validation::FieldError;
 use crate::views::RecordSummary;
-use crate::{AreaId, OfficerId, RecordId, RecordKind};
+use crate::{AreaId, OfficerId, RecordId, RecordKind, TeamId};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
@@ -307,12 +308,67 @@ pub struct Hotspot {
     pub open_concerns: u32,
 }
 
-/// What the officer reads before going out: their team areas' open concerns and priorities.
+/// A progress update on an improvement action, as the tablet shows it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
+pub struct ActionUpdateView {
+    pub note: String,
+    /// On or off track; none left the status as it was.
+    pub progress: Option<Progress>,
+    pub at: DateTime<Utc>,
+    /// Who wrote it: their name where the device knows it (the officer, the action's owner or
+    /// opener), else their collar number.
+    pub author_name: String,
+}
+
+/// An improvement action of the officer's team: what is being done about a failure the
+/// performance framework shows, where it stands, and its progress updates. Opened and closed at
+/// HQ; officers add updates from the tablet.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
+pub struct ActionCard {
+    pub id: RecordId,
+    /// The measure it addresses, in words ("Hotspot patrol hours per week at peak times").
+    pub measure_label: String,
+    /// What will be done.
+    pub what: String,
+    pub team_id: TeamId,
+    /// The team's name as HQ gave it at sign-in ("Camden Town Centre Team").
+    pub team_name: String,
+    pub owner_name: String,
+    pub opened_by_name: String,
+    pub opened_on: NaiveDate,
+    /// The measure's target, and its figure in the period the action was opened from.
+    pub target: f64,
+    pub value: Option<f64>,
+    pub period_first_day: NaiveDate,
+    pub period_last_day: NaiveDate,
+    pub status: ActionStatus,
+    /// The status in words ("On track").
+    pub status_words: String,
+    pub due_on: NaiveDate,
+    pub review_on: NaiveDate,
+    /// Past its due date and still open (on the device's clock).
+    pub overdue: bool,
+    /// Past its review date and still open.
+    pub review_overdue: bool,
+    /// When it was closed at HQ, if it was.
+    pub closed_on: Option<NaiveDate>,
+    /// The newest update, if any.
+    pub latest_update: Option<ActionUpdateView>,
+    /// Every update, oldest first.
+    pub updates: Vec<ActionUpdateView>,
+    /// Updates made on this device not yet on HQ.
+    pub pending_ops: u32,
+}
+
+/// What the officer reads before going out: their team areas' open concerns and priorities, and
+/// their teams' open improvement actions.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
 pub struct Briefing {
     pub areas: Vec<AreaRef>,
     pub concerns: Vec<RecordSummary>,
     pub priorities: Vec<PriorityCard>,
+    /// The open actions of the officer's teams: overdue first, then by due date.
+    pub actions: Vec<ActionCard>,
     pub hotspots: Vec<Hotspot>,
     pub generated_at: DateTime<Utc>,
 }

@@ -61,6 +61,7 @@ fn export_all(dir: &Path) {
         tablet::IntelSubmitted,
         tablet::MeetingSaved,
         tablet::Briefing,
+        tablet::ActionCard,
         tablet::DeviceSettings,
         tablet::ErrorCode,
         tablet::CommandError,

@@ -25,7 +25,7 @@ pub enum StoreError {
         expected: RecordKind,
         found: RecordKind,
     },
-    #[error("a {0} cannot be changed on the device once saved")]
+    #[error("{}", not_editable(*.0))]
     NotEditable(RecordKind),
     #[error("record {id} has no text field {field:?} to resolve")]
     NoSuchText { id: RecordId, field: String },
@@ -48,6 +48,19 @@ pub enum StoreError {
     Io(#[from] std::io::Error),
     #[error("data error: {0}")]
     Json(#[from] serde_json::Error),
+}
+
+/// Why a record of `kind` cannot be changed here, and what to do instead.
+fn not_editable(kind: RecordKind) -> &'static str {
+    match kind {
+        RecordKind::IntelReport | RecordKind::IntelSource => {
+            "an intelligence report cannot be changed on the device once submitted: the intelligence unit reviews it at HQ"
+        }
+        RecordKind::Action => {
+            "an improvement action cannot be changed or deleted on the device: it is opened and closed at HQ. Add a progress update instead"
+        }
+        _ => "this record cannot be changed on the device once saved",
+    }
 }
 
 impl StoreError {

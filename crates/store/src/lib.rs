@@ -6,6 +6,7 @@
 //! `synchronous=FULL`, so a write that returned survives a power cut.
 #![forbid(unsafe_code)]
 
+mod actions;
 mod error;
 mod import;
 pub mod keys;

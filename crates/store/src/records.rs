@@ -584,6 +584,9 @@ impl Store {
             if state.is_deleted() {
                 return Err(StoreError::Deleted(id));
             }
+            if !state.kind.editable_on_device() {
+                return Err(StoreError::NotEditable(state.kind));
+            }
             let live = state.live_versions(field);
             if live.is_empty() {
                 return Err(StoreError::NoSuchText {
@@ -645,13 +648,17 @@ impl Store {
         self.append(id, RecordKind::Concern, beatbook_domain::Json::to(update)?)
     }
 
-    /// Append `entry` to the log of record `id` of `kind`: one op, never in conflict.
-    fn append(
+    /// Append `entry` to the log of record `id` of `kind`: one op, never in conflict. Only kinds
+    /// a device may add to ([`RecordKind::appendable_on_device`]).
+    pub(crate) fn append(
         &mut self,
         id: RecordId,
         kind: RecordKind,
         entry: beatbook_domain::Json,
     ) -> Result<(), StoreError> {
+        if !kind.appendable_on_device() {
+            return Err(StoreError::NotEditable(kind));
+        }
         self.write(|tx, device, _| {
             let state = existing(tx, id, kind)?;
             apply_local(

@@ -427,7 +427,8 @@ impl Store {
     }
 
     /// The shift briefing: open concerns and active priorities in `team_areas` (every area this
-    /// device holds records for when empty), and the areas with the most open concerns.
+    /// device holds records for when empty), the areas with the most open concerns, and the open
+    /// improvement actions of the signed-in officer's teams ([`Store::team_actions`]).
     pub fn briefing(
         &self,
         team_areas: &[AreaId],
@@ -491,6 +492,7 @@ impl Store {
             areas: self.area_refs(&area_ids),
             concerns,
             priorities,
+            actions: self.team_actions(today)?,
             hotspots,
             generated_at: Utc::now(),
         })

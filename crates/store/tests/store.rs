@@ -1020,3 +1020,357 @@ fn a_meeting_sent_twice_under_its_forms_id_is_saved_once_with_its_priorities() {
         Err(StoreError::AlreadyExists(_))
     ));
 }
+
+/// Improvement actions: opened at HQ, pulled by the team's tablets, updated from the street.
+mod actions {
+    use super::*;
+    use beatbook_domain::framework::{Measure, Rag};
+    use beatbook_domain::improvement::{ActionStatus, ActionUpdate, ImprovementAction, Progress};
+    use beatbook_domain::merge::RecordState;
+    use beatbook_domain::people::{Officer, Role, Team, TeamKind};
+    use beatbook_domain::tablet::OfficerProfile;
+    use beatbook_domain::{DeviceId, Hlc, Op, Record, RecordId, TeamId};
+    use chrono::NaiveDate;
+
+    fn day(s: &str) -> NaiveDate {
+        s.parse().unwrap()
+    }
+
+    const TODAY: &str = "2026-12-07";
+
+    /// An action as HQ writes it: opened by the team's sergeant, owned by PC2290.
+    fn action(team: &str, what: &str, due: &str, review: &str) -> ImprovementAction {
+        let areas = if team == "camden-tct" {
+            vec![
+                AreaId::new("tc-camden-town"),
+                AreaId::new("tc-kentish-town"),
+            ]
+        } else {
+            vec![AreaId::new("E05013655")]
+        };
+        ImprovementAction {
+            team_id: TeamId::new(team),
+            areas,
+            measure: Measure::PatrolHoursPeak,
+            target: 12.0,
+            value: Some(4.5),
+            rag: Rag::Red,
+            period_first_day: day("2026-11-01"),
+            period_last_day: day("2026-11-30"),
+            what: what.into(),
+            owner: OfficerId::new("PC2290"),
+            owner_name: "PC Tom Reid".into(),
+            opened_by: OfficerId::new("PS1001"),
+            opened_by_name: "PS Jane Moss".into(),
+            opened_on: day("2026-12-01"),
+            due_on: day(due),
+            review_on: day(review),
+            closure: None,
+            retention_review: day("2029-12-01"),
+        }
+    }
+
+    /// An op of HQ's own device, which writes actions and dashboard updates (stamped now: a
+    /// closed record last changed long ago is not kept on a tablet).
+    fn hq_op(id: RecordId, author: &str, seq: u64, action: OpAction) -> Op {
+        static HQ_DEVICE: std::sync::OnceLock<DeviceId> = std::sync::OnceLock::new();
+        let now = u64::try_from(chrono::Utc::now().timestamp_millis()).unwrap();
+        Op {
+            device_id: *HQ_DEVICE.get_or_init(DeviceId::new),
+            device_seq: seq,
+            record_id: id,
+            kind: RecordKind::Action,
+            author: OfficerId::new(author),
+            hlc: Hlc::new(now + seq, 0),
+            action,
+        }
+    }
+
+    /// The state HQ sends for a new action.
+    fn from_hq(a: &ImprovementAction) -> (RecordId, RecordState) {
+        let id = RecordId::new();
+        let fields = a.writes_from(None).unwrap();
+        let op = hq_op(id, "PS1001", 1, OpAction::Put { fields });
+        (id, RecordState::from_op(&op))
+    }
+
+    fn signed_in(store: &mut Store) {
+        store
+            .set_profile(&OfficerProfile {
+                officer: Officer {
+                    id: OfficerId::new("PC4127"),
+                    collar_number: "PC4127".into(),
+                    name: "PC Amira Khan".into(),
+                    role: Role::Officer,
+                    teams: vec![TeamId::new("camden-tct")],
+                },
+                teams: vec![Team {
+                    id: TeamId::new("camden-tct"),
+                    name: "Camden Town Centre Team".into(),
+                    kind: TeamKind::Tct,
+                    areas: vec![
+                        AreaId::new("tc-camden-town"),
+                        AreaId::new("tc-kentish-town"),
+                    ],
+                }],
+            })
+            .unwrap();
+    }
+
+    fn update(note: &str, progress: Option<Progress>, at: &str) -> ActionUpdate {
+        ActionUpdate {
+            note: note.into(),
+            progress,
+            at: at.parse().unwrap(),
+        }
+    }
+
+    #[test]
+    fn the_briefing_holds_the_teams_open_actions_in_words_overdue_first() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = new_store(dir.path());
+        signed_in(&mut store);
+        let (due_later, s1) = from_hq(&action(
+            "camden-tct",
+            "Two extra evening patrols a week on the High Street",
+            "2027-01-31",
+            "2026-12-20",
+        ));
+        let (overdue, s2) = from_hq(&action(
+            "camden-tct",
+            "Brief the late shift on the peak hours",
+            "2026-12-05",
+            "2026-12-03",
+        ));
+        let (other_team, s3) = from_hq(&action(
+            "camden-snt",
+            "Ward patrols by the estate",
+            "2027-01-31",
+            "2026-12-20",
+        ));
+        let mut closed = action("camden-tct", "Closed already", "2027-01-31", "2026-12-20");
+        closed.closure = Some(beatbook_domain::improvement::Closure {
+            evidence: beatbook_domain::improvement::Evidence::Reason {
+                reason: "The team was reorganised".into(),
+            },
+            closed_on: day("2026-12-06"),
+            closed_by: OfficerId::new("PS1001"),
+            closed_by_name: "PS Jane Moss".into(),
+        });
+        let (closed_id, s4) = from_hq(&closed);
+        store.merge_remote(&[s1, s2, s3, s4]).unwrap();
+        assert_eq!(
+            store.pending_count().unwrap(),
+            0,
+            "nothing of HQ's goes back"
+        );
+
+        let today = day(TODAY);
+        let briefing = store.briefing(&[], today).unwrap();
+        let ids: Vec<RecordId> = briefing.actions.iter().map(|a| a.id).collect();
+        assert_eq!(
+            ids,
+            [overdue, due_later],
+            "the team's open actions, overdue first; not {other_team} (another team) nor {closed_id} (closed)"
+        );
+        let card = &briefing.actions[0];
+        assert_eq!(
+            card.measure_label,
+            Measure::PatrolHoursPeak.label(),
+            "the measure in words"
+        );
+        assert_eq!(card.team_name, "Camden Town Centre Team");
+        assert_eq!(card.owner_name, "PC Tom Reid");
+        assert_eq!(card.opened_by_name, "PS Jane Moss");
+        assert_eq!(
+            (card.status, card.status_words.as_str()),
+            (ActionStatus::Open, "Open")
+        );
+        assert_eq!((card.overdue, card.review_overdue), (true, true));
+        assert_eq!(
+            (card.due_on, card.review_on),
+            (day("2026-12-05"), day("2026-12-03"))
+        );
+        assert!(card.latest_update.is_none() && card.updates.is_empty());
+        let later = &briefing.actions[1];
+        assert_eq!((later.overdue, later.review_overdue), (false, false));
+        // The same list on its own, and a closed action opened by id.
+        assert_eq!(store.team_actions(today).unwrap(), briefing.actions);
+        let done = store.action_card(closed_id, today).unwrap();
+        assert_eq!(
+            (done.status, done.status_words.as_str(), done.overdue),
+            (ActionStatus::Done, "Done", false)
+        );
+        assert_eq!(done.closed_on, Some(day("2026-12-06")));
+    }
+
+    #[test]
+    fn an_update_is_added_offline_with_its_op_in_one_write_and_moves_the_status() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = new_store(dir.path());
+        signed_in(&mut store);
+        let (id, state) = from_hq(&action(
+            "camden-tct",
+            "Two extra evening patrols a week",
+            "2027-01-31",
+            "2026-12-20",
+        ));
+        store.merge_remote(&[state]).unwrap();
+        // HQ's dashboard adds an update first (the owner's).
+        let mut from_dashboard = store.state(id).unwrap();
+        from_dashboard.apply(&hq_op(
+            id,
+            "PC2290",
+            2,
+            OpAction::Append {
+                entry: beatbook_domain::Json::to(&update(
+                    "Rota changed for December",
+                    Some(Progress::OnTrack),
+                    "2026-12-02T09:00:00Z",
+                ))
+                .unwrap(),
+            },
+        ));
+        store.merge_remote(&[from_dashboard]).unwrap();
+        let today = day(TODAY);
+        assert_eq!(
+            store.action_card(id, today).unwrap().status,
+            ActionStatus::OnTrack
+        );
+
+        store
+            .add_action_update(
+                id,
+                &update(
+                    "Only one extra patrol this week: two officers on a course",
+                    Some(Progress::OffTrack),
+                    "2026-12-06T21:44:00Z",
+                ),
+            )
+            .unwrap();
+
+        // One op, waiting for HQ: an append to the action, by this officer.
+        let ops = store.pending_ops(10).unwrap();
+        assert_eq!(ops.len(), 1);
+        assert_eq!((ops[0].record_id, ops[0].kind), (id, RecordKind::Action));
+        assert_eq!(ops[0].author, OfficerId::new("PC4127"));
+        let OpAction::Append { entry } = &ops[0].action else {
+            panic!("an update is an append: {:?}", ops[0].action)
+        };
+        assert_eq!(
+            entry.parse::<ActionUpdate>().unwrap().progress,
+            Some(Progress::OffTrack)
+        );
+
+        let card = store.action_card(id, today).unwrap();
+        assert_eq!(
+            (card.status, card.status_words.as_str(), card.pending_ops),
+            (ActionStatus::OffTrack, "Off track", 1)
+        );
+        let authors: Vec<&str> = card
+            .updates
+            .iter()
+            .map(|u| u.author_name.as_str())
+            .collect();
+        assert_eq!(
+            authors,
+            ["PC Tom Reid", "PC Amira Khan"],
+            "oldest first, by name"
+        );
+        let latest = card.latest_update.unwrap();
+        assert_eq!(
+            latest.note,
+            "Only one extra patrol this week: two officers on a course"
+        );
+        // The action itself is as HQ wrote it; its history says what this device did.
+        assert_eq!(
+            store.get::<ImprovementAction>(id).unwrap().record.what,
+            "Two extra evening patrols a week"
+        );
+        let detail = store.record_detail(id).unwrap();
+        assert!(!detail.editable);
+        assert_eq!(detail.history.last().unwrap().what, "Added an update");
+        // The briefing's card agrees.
+        assert_eq!(
+            store.briefing(&[], today).unwrap().actions[0].status,
+            ActionStatus::OffTrack
+        );
+    }
+
+    #[test]
+    fn an_empty_update_is_refused_by_the_field_and_nothing_is_written() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = new_store(dir.path());
+        signed_in(&mut store);
+        let (id, state) = from_hq(&action("camden-tct", "Patrols", "2027-01-31", "2026-12-20"));
+        store.merge_remote(&[state]).unwrap();
+        let e = store
+            .add_action_update(
+                id,
+                &update("  ", Some(Progress::OnTrack), "2026-12-06T21:44:00Z"),
+            )
+            .unwrap_err();
+        let StoreError::Invalid(errs) = &e else {
+            panic!("{e}")
+        };
+        assert_eq!(errs.errors[0].field, "note");
+        assert_eq!(store.pending_count().unwrap(), 0);
+        assert!(store
+            .action_card(id, day(TODAY))
+            .unwrap()
+            .updates
+            .is_empty());
+
+        // Not an action: refused, and nothing written.
+        let concern_id = store
+            .add_concern(concern("Lights out", 51.5392, -0.1426))
+            .unwrap();
+        let e = store
+            .add_action_update(concern_id, &update("Fixed", None, "2026-12-06T21:44:00Z"))
+            .unwrap_err();
+        assert_eq!(e.code(), "kind_mismatch", "{e}");
+        assert_eq!(store.pending_count().unwrap(), 1, "only the concern");
+        let e = store
+            .add_action_update(
+                RecordId::new(),
+                &update("Fixed", None, "2026-12-06T21:44:00Z"),
+            )
+            .unwrap_err();
+        assert_eq!(e.code(), "not_found", "{e}");
+    }
+
+    #[test]
+    fn an_action_cannot_be_edited_resolved_or_deleted_on_the_device() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = new_store(dir.path());
+        signed_in(&mut store);
+        let a = action("camden-tct", "Patrols", "2027-01-31", "2026-12-20");
+        let (id, state) = from_hq(&a);
+        store.merge_remote(&[state]).unwrap();
+
+        let mut edited = a.clone();
+        edited.what = "Fewer patrols".into();
+        let e = store.update(id, &edited).unwrap_err();
+        assert_eq!(e.code(), "not_editable");
+        let words = e.to_string();
+        assert!(
+            words.contains("improvement action cannot be changed or deleted on the device")
+                && words.contains("progress update"),
+            "says what is refused and what to do instead: {words}"
+        );
+        assert_eq!(store.delete(id).unwrap_err().code(), "not_editable");
+        assert_eq!(
+            store
+                .resolve_text(id, "what", "Fewer patrols")
+                .unwrap_err()
+                .code(),
+            "not_editable"
+        );
+        assert_eq!(store.pending_count().unwrap(), 0, "nothing written");
+        assert_eq!(
+            store.get::<ImprovementAction>(id).unwrap().record,
+            a,
+            "the action is as HQ wrote it"
+        );
+    }
+}

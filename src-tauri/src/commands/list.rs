@@ -31,6 +31,8 @@ app_commands! {
     areas::areas_all,
     briefing::briefing,
     briefing::priorities_board,
+    actions::action_get,
+    actions::action_add_update,
     sync::sync_now,
     sync::sync_status,
     sync::end_of_shift,

@@ -1,6 +1,7 @@
 //! The app's Tauri commands, one module per domain. A command takes its input, calls a crate and
 //! maps the error to a [`CommandError`]; logic lives in the crates.
 
+pub mod actions;
 pub mod app;
 pub mod areas;
 pub mod briefing;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { PAGES, hrefFor, hrefForRecord, pageFromHash, recordFromHash } from './routes';
+import { PAGES, actionFromHash, hrefFor, hrefForAction, hrefForRecord, pageFromHash, recordFromHash } from './routes';
 
 describe('routes', () => {
   it('round-trips every page through its href', () => {
@@ -18,5 +18,13 @@ describe('routes', () => {
     expect(recordFromHash(hrefForRecord(id))).toBe(id);
     expect(recordFromHash(hrefFor('records'))).toBeNull();
     expect(recordFromHash('#/home')).toBeNull();
+  });
+
+  it('opens an improvement action by its address, under Home', () => {
+    const id = '0190a0e0-0000-7000-8000-00000000ac01';
+    expect(actionFromHash(hrefForAction(id))).toBe(id);
+    expect(pageFromHash(hrefForAction(id)).id).toBe('home');
+    expect(actionFromHash(hrefForRecord(id))).toBeNull();
+    expect(recordFromHash(hrefForAction(id))).toBeNull();
   });
 });

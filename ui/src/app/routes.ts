@@ -86,3 +86,14 @@ export function pageById(id: PageId): Page {
 
 /** The record a hash changes (`#/records/<id>/edit`): EditRecord's route. */
 export const recordToEdit = (hash: string): string | null => /^#\/?records\/([^/?#]+)\/edit$/.exec(hash)?.[1] ?? null;
+
+/** An improvement action's page: `#/actions/<id>` (the briefing links to it). */
+export function hrefForAction(id: string): string {
+  return `#/actions/${encodeURIComponent(id)}`;
+}
+
+/** The improvement action a hash opens (`#/actions/<id>`), if any. */
+export function actionFromHash(hash: string): string | null {
+  const m = /^#\/?actions\/([^/?#]+)$/.exec(hash);
+  return m?.[1] ? decodeURIComponent(m[1]) : null;
+}

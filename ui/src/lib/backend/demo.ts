@@ -8,6 +8,7 @@
  * In the browser the double is `window.beatbookFake`, so an end-to-end test can script an answer
  * (`beatbookFake.rejectOnce('unlock', {code: 'wrong_pin', ...})`).
  */
+import type { ActionCard } from '../bindings/ActionCard';
 import type { AreaRef } from '../bindings/AreaRef';
 import type { Concern } from '../bindings/Concern';
 import type { Priority } from '../bindings/Priority';
@@ -55,6 +56,33 @@ const PRIORITY: Priority = {
   assessment: '',
 };
 
+/** An improvement action HQ opened on the team's red patrol hours, with one update. */
+const ACTION: ActionCard = {
+  id: '0190a0e0-0000-7000-8000-00000000ac01',
+  measure_label: 'Hotspot patrol hours per week at peak times',
+  what: 'Two extra evening patrols a week on Camden High Street, Thursday to Saturday',
+  team_id: 'camden-tct',
+  team_name: 'Camden Town Centre Team',
+  owner_name: 'PC Daniel Price',
+  opened_by_name: 'PS Helen Doyle',
+  opened_on: '2026-12-01',
+  target: 12,
+  value: 4.5,
+  period_first_day: '2026-11-01',
+  period_last_day: '2026-11-30',
+  status: 'on_track',
+  status_words: 'On track',
+  due_on: '2027-01-31',
+  review_on: '2026-12-20',
+  overdue: false,
+  review_overdue: false,
+  closed_on: null,
+  latest_update: null,
+  updates: [{ note: 'Rota changed for December: the extra patrols start this Thursday', progress: 'on_track', at: '2026-12-02T09:15:00Z', author_name: 'PC Daniel Price' }],
+  pending_ops: 0,
+};
+ACTION.latest_update = ACTION.updates[0]!;
+
 /** The demo device, starting with nothing on it, locked (any PIN unlocks) or unlocked. */
 export function demoBackend(start: NonNullable<FakeBackendOptions['start']>): FakeBackend {
   const backend = new FakeBackend({ start, areas: DEMO_AREAS });
@@ -77,10 +105,12 @@ export function demoBackend(start: NonNullable<FakeBackendOptions['start']>): Fa
   const priority = backend.put({ kind: 'priority', body: PRIORITY, title: PRIORITY.title, areas: [CAMDEN[1]!], onHq: true });
   const card: PriorityCard = { id: priority, priority: PRIORITY, review_due: '2026-10-14', overdue: true, updates: [], pending_ops: 0 };
   backend.answer('prioritiesBoard', (area) => (area === null || area === PRIORITY.area_id ? [card] : []));
+  backend.putAction(ACTION);
   backend.answer('briefing', () => ({
     areas: [CAMDEN[1]!, { id: 'tc-kentish-town', name: 'Kentish Town', kind: 'town_centre' }],
     concerns,
     priorities: [card],
+    actions: backend.openActions(),
     hotspots: [{ area: CAMDEN[1]!, open_concerns: concerns.length }],
     generated_at: new Date().toISOString(),
   }));

@@ -14,6 +14,8 @@
  * by kind and by the `status` a record was given (`put`). Sync facts are put into words by
  * `$lib/sync-words`, as the Tauri backend does.
  */
+import type { ActionCard } from '../bindings/ActionCard';
+import type { ActionUpdate } from '../bindings/ActionUpdate';
 import type { Area } from '../bindings/Area';
 import type { AreaId } from '../bindings/AreaId';
 import type { AreaRef } from '../bindings/AreaRef';
@@ -125,6 +127,7 @@ export class FakeBackend implements Backend {
   private state: LockState;
   private settingsValue: DeviceSettings = { auto_lock_minutes: 5, tile_url: null, max_auto_lock_minutes: 15 };
   private readonly records = new Map<RecordId, Stored>();
+  private readonly actions = new Map<RecordId, ActionCard>();
   private readonly delays: Partial<Record<Method, number>> = {};
   private readonly photos = new Map<string, { bytes: Uint8Array; onHq: boolean }>();
   private lastSuccess: string | null = null;
@@ -188,6 +191,18 @@ export class FakeBackend implements Backend {
       conflicts: [],
     });
     return id;
+  }
+
+  /** Puts an improvement action on the device, as if pulled from HQ: the card as the device
+   * would answer it (status, words and dates given by the test). */
+  putAction(card: ActionCard): RecordId {
+    this.actions.set(card.id, structuredClone(card));
+    return card.id;
+  }
+
+  /** The open actions as the device holds them now (for a scripted briefing; not a call). */
+  openActions(): ActionCard[] {
+    return [...this.actions.values()].filter((a) => a.closed_on === null).map((a) => structuredClone(a));
   }
 
   /** Flags a narrative field as edited on two devices at once. */
@@ -326,7 +341,29 @@ export class FakeBackend implements Backend {
     });
   }
   briefing(): Promise<Briefing> {
-    return this.call('briefing', [], () => ({ areas: [], concerns: [], priorities: [], hotspots: [], generated_at: new Date().toISOString() }));
+    return this.call('briefing', [], () => ({
+      areas: [],
+      concerns: [],
+      priorities: [],
+      actions: this.openActions(),
+      hotspots: [],
+      generated_at: new Date().toISOString(),
+    }));
+  }
+  action(id: RecordId): Promise<ActionCard> {
+    return this.call('action', [id], () => structuredClone(this.storedAction(id)));
+  }
+  /** Keeps the update as given, by the signed-in officer, waiting for sync; the status is the
+   * device's to work out, so it is left as it was (script `addActionUpdate` for another). */
+  addActionUpdate(id: RecordId, update: ActionUpdate): Promise<ActionCard> {
+    return this.call('addActionUpdate', [id, update], () => {
+      const card = this.storedAction(id);
+      const view = { note: update.note, progress: update.progress, at: update.at ?? new Date().toISOString(), author_name: FAKE_PROFILE.officer.name };
+      card.updates.push(view);
+      card.latest_update = view;
+      card.pending_ops += 1;
+      return structuredClone(card);
+    });
   }
   prioritiesBoard(area: AreaId | null): Promise<PriorityCard[]> {
     return this.call('prioritiesBoard', [area], () => []);
@@ -385,6 +422,12 @@ export class FakeBackend implements Backend {
       auto_lock_minutes: this.settingsValue.auto_lock_minutes,
       max_pin_attempts: 5,
     };
+  }
+
+  private storedAction(id: RecordId): ActionCard {
+    const a = this.actions.get(id);
+    if (!a) throw new BackendError(notFound(`improvement action ${id}`));
+    return a;
   }
 
   private stored(id: RecordId): Stored {

@@ -4,6 +4,8 @@
  * `@tauri-apps/api` themselves.
  */
 import { getContext, hasContext, setContext } from 'svelte';
+import type { ActionCard } from '../bindings/ActionCard';
+import type { ActionUpdate } from '../bindings/ActionUpdate';
 import type { Area } from '../bindings/Area';
 import type { AreaId } from '../bindings/AreaId';
 import type { AreaRef } from '../bindings/AreaRef';
@@ -169,6 +171,11 @@ export interface Backend {
   briefing(): Promise<Briefing>;
   /** `priorities_board` */
   prioritiesBoard(area: AreaId | null): Promise<PriorityCard[]>;
+  /** `action_get`: an improvement action of the team with every progress update. */
+  action(id: RecordId): Promise<ActionCard>;
+  /** `action_add_update`: a progress update (note; on or off track) saved offline; answers the
+   * action as it now stands. An empty note rejects `invalid` with a `note` field error. */
+  addActionUpdate(id: RecordId, update: ActionUpdate): Promise<ActionCard>;
 
   /** `sync_status`: what the badge shows; cheap enough to poll. The device answers facts; the
    * words are added by `syncViewWords` (`$lib/sync-words`). */

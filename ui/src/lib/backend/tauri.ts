@@ -1,5 +1,7 @@
 /** The production backend: Tauri commands over IPC. The only module that imports `@tauri-apps/api`. */
 import { Channel, invoke, isTauri } from '@tauri-apps/api/core';
+import type { ActionCard } from '../bindings/ActionCard';
+import type { ActionUpdate } from '../bindings/ActionUpdate';
 import type { Area } from '../bindings/Area';
 import type { AreaId } from '../bindings/AreaId';
 import type { AreaRef } from '../bindings/AreaRef';
@@ -122,6 +124,12 @@ export class TauriBackend implements Backend {
   }
   prioritiesBoard(area: AreaId | null): Promise<PriorityCard[]> {
     return call('priorities_board', { area });
+  }
+  action(id: RecordId): Promise<ActionCard> {
+    return call('action_get', { id });
+  }
+  addActionUpdate(id: RecordId, update: ActionUpdate): Promise<ActionCard> {
+    return call('action_add_update', { id, update });
   }
   async syncStatus(): Promise<SyncViewWithWords> {
     return withViewWords(await call<SyncView>('sync_status'));
