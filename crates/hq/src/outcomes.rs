@@ -1,4 +1,4 @@
-//! Outcomes at HQ (issue 18): recorded crime imported from police.uk's street-level files and
+//! Outcomes at HQ: recorded crime imported from police.uk's street-level files and
 //! counted per area and month, survey results (public and business confidence) per area and
 //! quarter, each team's monthly cost and value for money, outcome figures against their targets,
 //! and notes from partnership meetings. The rules (reading the files, the measures, targets and

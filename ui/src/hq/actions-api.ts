@@ -56,14 +56,14 @@ export type {
   UpdateView,
 };
 
-// ---- Improvement actions (H1) ----
+// ---- Improvement actions (`crates/hq/src/dashboard/actions.rs`) ----
 
 /** How a supervisor asks to close an action: back on target (HQ checks the months) or a reason. */
 export type CloseAction = CloseRequest;
 
 export type ActionState = NonNullable<ActionsQuery['state']>;
 
-// ---- Outcomes (H2: `crates/hq/src/dashboard/outcomes.rs`) ----
+// ---- Outcomes (`crates/hq/src/dashboard/outcomes.rs`) ----
 
 /** Whose figures: a team or an area (one of them). */
 export type Unit = UnitQuery;
