@@ -5,39 +5,27 @@
 //! action, never create, change or delete one), and an action closes on the figures or for a
 //! reason, never twice.
 
-use axum::body::Body;
-use axum::http::{header, Method, Request, StatusCode};
+use axum::http::StatusCode;
 use beatbook_domain::outcomes::Month;
 use beatbook_domain::people::{Officer, Role};
-use beatbook_domain::{DeviceId, Hlc, OfficerId, Op, OpAction, RecordId, RecordKind, TeamId};
-use beatbook_hq::{admin, HqSettings, HqState};
+use beatbook_domain::{Hlc, OfficerId, Op, OpAction, RecordId, RecordKind, TeamId};
+use beatbook_hq::HqSettings;
 use chrono::{Duration, NaiveDate, Utc};
 use serde_json::{json, Value};
-use std::sync::Arc;
+use support::http::{now_ms, Answer, Device, Hq};
 use support::{story, Db, FromDb};
-use tower::ServiceExt;
 
 mod support;
-
-const PASSWORD: &str = "demo-password-1";
 
 story!(a_supervisor_opens_an_action_from_a_red_cell_and_the_board_marks_it);
 story!(bad_input_is_refused_field_by_field_and_only_the_teams_supervisors_write);
 story!(progress_comes_from_the_dashboard_and_tablets_which_may_only_add_to_an_action);
 story!(an_action_closes_on_the_figures_or_for_a_reason_and_only_once);
 
-#[derive(Clone)]
-struct Hq {
-    router: axum::Router,
-    state: HqState,
-}
-
 impl FromDb for Hq {
     /// HQ on the story's database, with the demo areas, teams and officers, and a second
     /// supervisor: PS Mark Ellison, for the Hackney teams.
     async fn from_db(db: Db) -> Self {
-        let storage = db.open().await;
-        admin::seed_demo(storage.as_ref(), PASSWORD).await.unwrap();
         let hackney = Officer {
             id: OfficerId::new("PS2214"),
             collar_number: "PS2214".into(),
@@ -45,81 +33,11 @@ impl FromDb for Hq {
             role: Role::Supervisor,
             teams: vec![TeamId::new("hackney-tct"), TeamId::new("dalston-snt")],
         };
-        admin::put_officer(storage.as_ref(), &hackney, Some(PASSWORD))
-            .await
-            .unwrap();
-        let state = HqState::new(storage, Arc::new(HqSettings::default()));
-        Hq {
-            router: beatbook_hq::router(state.clone()),
-            state,
-        }
+        Hq::new(Hq::seed(&db, &[hackney]).await, HqSettings::default())
     }
-}
-
-struct Answer {
-    status: StatusCode,
-    body: Value,
-    text: String,
 }
 
 impl Hq {
-    /// The same HQ with other settings (as another process configured so would be).
-    fn with_settings(&self, change: impl FnOnce(&mut HqSettings)) -> Hq {
-        let mut settings = (*self.state.settings).clone();
-        change(&mut settings);
-        let state = HqState::new(self.state.storage.clone(), Arc::new(settings));
-        Hq {
-            router: beatbook_hq::router(state.clone()),
-            state,
-        }
-    }
-
-    async fn send(&self, req: Request<Body>) -> Answer {
-        let resp = self.router.clone().oneshot(req).await.unwrap();
-        let status = resp.status();
-        let bytes = axum::body::to_bytes(resp.into_body(), usize::MAX)
-            .await
-            .unwrap();
-        let text = String::from_utf8_lossy(&bytes).into_owned();
-        let body = serde_json::from_str(&text).unwrap_or(Value::Null);
-        Answer { status, body, text }
-    }
-
-    async fn call(&self, method: Method, path: &str, token: &str, body: Option<Value>) -> Answer {
-        let req = Request::builder()
-            .method(method)
-            .uri(path)
-            .header(header::AUTHORIZATION, format!("Bearer {token}"));
-        let req = match body {
-            Some(b) => req
-                .header(header::CONTENT_TYPE, "application/json")
-                .body(Body::from(b.to_string())),
-            None => req.body(Body::empty()),
-        }
-        .unwrap();
-        self.send(req).await
-    }
-
-    async fn get(&self, path: &str, token: &str) -> Answer {
-        self.call(Method::GET, path, token, None).await
-    }
-
-    async fn post(&self, path: &str, token: &str, body: Value) -> Answer {
-        self.call(Method::POST, path, token, Some(body)).await
-    }
-
-    async fn sign_in(&self, collar: &str) -> String {
-        let req = Request::post("/api/v1/hq/login")
-            .header(header::CONTENT_TYPE, "application/json")
-            .body(Body::from(
-                json!({"collar_number": collar, "password": PASSWORD}).to_string(),
-            ))
-            .unwrap();
-        let a = self.send(req).await;
-        assert_eq!(a.status, StatusCode::OK, "{collar}: {}", a.text);
-        a.body["token"].as_str().unwrap().to_owned()
-    }
-
     /// Open an action, which HQ must accept: its view.
     async fn open(&self, token: &str, body: Value) -> Value {
         let a = self.post("/api/v1/hq/actions", token, body).await;
@@ -185,56 +103,9 @@ fn field_codes(a: &Answer) -> Vec<(String, String)> {
         .collect()
 }
 
-/// A headless tablet: enrols with a code, signs in, pushes and pulls over HTTP.
-struct Device {
-    id: DeviceId,
-    officer: OfficerId,
-    token: String,
-    seq: u64,
-}
-
 impl Device {
-    async fn enrol(hq: &Hq, collar: &str) -> Device {
-        let code = admin::enrolment_code(hq.state.storage.as_ref(), 1)
-            .await
-            .unwrap();
-        let id = DeviceId::new();
-        let enrol = Request::post("/api/v1/enrol")
-            .header(header::CONTENT_TYPE, "application/json")
-            .body(Body::from(
-                json!({"code": code, "device_id": id, "device_name": format!("Tablet of {collar}"), "app_version": "0.1.0"}).to_string(),
-            ))
-            .unwrap();
-        let a = hq.send(enrol).await;
-        assert_eq!(a.status, StatusCode::OK, "{}", a.text);
-        let secret = a.body["device_secret"].as_str().unwrap().to_owned();
-        let login = Request::post("/api/v1/login")
-            .header(header::CONTENT_TYPE, "application/json")
-            .body(Body::from(
-                json!({"device_id": id, "device_secret": secret, "collar_number": collar, "password": PASSWORD}).to_string(),
-            ))
-            .unwrap();
-        let a = hq.send(login).await;
-        assert_eq!(a.status, StatusCode::OK, "{}", a.text);
-        Device {
-            id,
-            officer: OfficerId::new(collar),
-            token: a.body["access_token"].as_str().unwrap().to_owned(),
-            seq: 0,
-        }
-    }
-
     fn op(&mut self, record_id: RecordId, action: OpAction) -> Op {
-        self.seq += 1;
-        Op {
-            device_id: self.id,
-            device_seq: self.seq,
-            record_id,
-            kind: RecordKind::Action,
-            author: self.officer.clone(),
-            hlc: Hlc::new(u64::try_from(Utc::now().timestamp_millis()).unwrap(), 0),
-            action,
-        }
+        self.next_op(record_id, RecordKind::Action, Hlc::new(now_ms(), 0), action)
     }
 
     /// Push one op on an action: HQ's result for it (`{outcome: applied}`, or
@@ -246,15 +117,6 @@ impl Device {
             .await;
         assert_eq!(a.status, StatusCode::OK, "{}", a.text);
         a.body["results"][0].clone()
-    }
-
-    /// Every record this tablet pulls from the start.
-    async fn pull(&self, hq: &Hq) -> Vec<Value> {
-        let a = hq
-            .get("/api/v1/sync/pull?after=0&limit=5000", &self.token)
-            .await;
-        assert_eq!(a.status, StatusCode::OK, "{}", a.text);
-        a.body["records"].as_array().unwrap().clone()
     }
 }
 

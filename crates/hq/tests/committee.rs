@@ -3,175 +3,33 @@
 //! which names nobody and holds no record's text; everything else is refused, and each refusal
 //! is in the access log, where an administrator reads it in words.
 
-use axum::body::Body;
-use axum::http::{header, Method, Request, StatusCode};
+use axum::http::{header, Method, StatusCode};
 use beatbook_domain::committee::{last_complete_quarter, report_quarters};
 use beatbook_domain::concern::{Concern, NewConcern};
 use beatbook_domain::outcomes::Quarter;
-use beatbook_domain::{AreaId, DeviceId, Hlc, OfficerId, Op, OpAction, Record, RecordId};
-use beatbook_hq::{admin, HqSettings, HqState};
+use beatbook_domain::{AreaId, Hlc, OpAction, Record, RecordId};
 use chrono::{DateTime, Duration, NaiveTime, Utc};
 use serde_json::{json, Value};
-use std::sync::Arc;
+use support::http::{now_ms, Device, Hq, PASSWORD};
 use support::{story, Db, FromDb};
-use tower::ServiceExt;
 
 mod support;
 
-const PASSWORD: &str = "demo-password-1";
-
-#[derive(Clone)]
-struct Hq {
-    router: axum::Router,
-    state: HqState,
-}
-
 impl FromDb for Hq {
     async fn from_db(db: Db) -> Self {
-        let storage = db.open().await;
-        admin::seed_demo(storage.as_ref(), PASSWORD).await.unwrap();
-        let state = HqState::new(storage, Arc::new(HqSettings::default()));
-        Hq {
-            router: beatbook_hq::router(state.clone()),
-            state,
-        }
+        Hq::demo(db).await
     }
-}
-
-struct Answer {
-    status: StatusCode,
-    headers: axum::http::HeaderMap,
-    bytes: Vec<u8>,
-    body: Value,
-    text: String,
-}
-
-impl Hq {
-    async fn call(
-        &self,
-        method: Method,
-        path: &str,
-        token: Option<&str>,
-        body: Option<Value>,
-    ) -> Answer {
-        let mut req = Request::builder().method(method).uri(path);
-        if let Some(t) = token {
-            req = req.header(header::AUTHORIZATION, format!("Bearer {t}"));
-        }
-        let req = match body {
-            Some(b) => req
-                .header(header::CONTENT_TYPE, "application/json")
-                .body(Body::from(b.to_string())),
-            None => req.body(Body::empty()),
-        }
-        .unwrap();
-        let resp = self.router.clone().oneshot(req).await.unwrap();
-        let status = resp.status();
-        let headers = resp.headers().clone();
-        let bytes = axum::body::to_bytes(resp.into_body(), usize::MAX)
-            .await
-            .unwrap()
-            .to_vec();
-        let text = String::from_utf8_lossy(&bytes).into_owned();
-        let body = serde_json::from_str(&text).unwrap_or(Value::Null);
-        Answer {
-            status,
-            headers,
-            bytes,
-            body,
-            text,
-        }
-    }
-
-    async fn get(&self, path: &str, token: &str) -> Answer {
-        self.call(Method::GET, path, Some(token), None).await
-    }
-
-    async fn sign_in(&self, collar: &str) -> String {
-        let a = self
-            .call(
-                Method::POST,
-                "/api/v1/hq/login",
-                None,
-                Some(json!({"collar_number": collar, "password": PASSWORD})),
-            )
-            .await;
-        assert_eq!(a.status, StatusCode::OK, "{collar}: {}", a.text);
-        a.body["token"].as_str().unwrap().to_owned()
-    }
-
-    /// The access log of one person, newest first.
-    async fn access_log_for(
-        &self,
-        officer: &str,
-    ) -> Vec<beatbook_hq::dashboard::audit::AccessEntry> {
-        self.state
-            .storage
-            .access_log(&beatbook_hq::storage::AccessQuery {
-                officer_id: Some(OfficerId::new(officer)),
-                limit: 100,
-                ..Default::default()
-            })
-            .await
-            .unwrap()
-    }
-}
-
-/// A headless device: enrols, signs in and pushes records over HTTP.
-struct Device {
-    id: DeviceId,
-    officer: OfficerId,
-    token: String,
-    seq: u64,
 }
 
 impl Device {
-    async fn enrol(hq: &Hq, collar: &str) -> Device {
-        let code = admin::enrolment_code(hq.state.storage.as_ref(), 1)
-            .await
-            .unwrap();
-        let id = DeviceId::new();
-        let a = hq
-            .call(
-                Method::POST,
-                "/api/v1/enrol",
-                None,
-                Some(json!({"code": code, "device_id": id, "device_name": format!("Tablet of {collar}"), "app_version": "0.1.0"})),
-            )
-            .await;
-        assert_eq!(a.status, StatusCode::OK, "{}", a.text);
-        let secret = a.body["device_secret"].as_str().unwrap().to_owned();
-        let a = hq
-            .call(
-                Method::POST,
-                "/api/v1/login",
-                None,
-                Some(json!({"device_id": id, "device_secret": secret, "collar_number": collar, "password": PASSWORD})),
-            )
-            .await;
-        assert_eq!(a.status, StatusCode::OK, "{}", a.text);
-        Device {
-            id,
-            officer: OfficerId::new(collar),
-            token: a.body["access_token"].as_str().unwrap().to_owned(),
-            seq: 0,
-        }
-    }
-
     async fn push(&mut self, hq: &Hq, record_id: RecordId, action: OpAction) {
-        self.seq += 1;
-        let op = Op {
-            device_id: self.id,
-            device_seq: self.seq,
+        let counter = u32::try_from(self.seq + 1).unwrap();
+        let op = self.next_op(
             record_id,
-            kind: Concern::KIND,
-            author: self.officer.clone(),
-            hlc: Hlc::new(
-                u64::try_from(Utc::now().timestamp_millis()).unwrap(),
-                u32::try_from(self.seq).unwrap(),
-            ),
+            Concern::KIND,
+            Hlc::new(now_ms(), counter),
             action,
-        };
+        );
         let a = hq
             .call(
                 Method::POST,

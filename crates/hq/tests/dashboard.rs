@@ -12,187 +12,26 @@ use beatbook_domain::intel::{
 };
 use beatbook_domain::record::review_after;
 use beatbook_domain::{AreaId, DeviceId, Hlc, OfficerId, Op, OpAction, Record, RecordId};
-use beatbook_hq::{admin, HqSettings, HqState};
+use beatbook_hq::{admin, HqState};
 use chrono::Utc;
 use serde_json::{json, Value};
 use std::sync::Arc;
+use support::http::{Device, Hq, PASSWORD};
 use support::{story, Db, FromDb};
-use tower::ServiceExt;
 
 mod support;
-
-const PASSWORD: &str = "demo-password-1";
 
 // ---------------------------------------------------------------------------------------------
 // HTTP
 
-#[derive(Clone)]
-struct Hq {
-    router: axum::Router,
-    state: HqState,
-}
-
 impl FromDb for Hq {
     /// HQ on the story's database, with the demo areas, teams and officers.
     async fn from_db(db: Db) -> Self {
-        let storage = db.open().await;
-        admin::seed_demo(storage.as_ref(), PASSWORD).await.unwrap();
-        let state = HqState::new(storage, Arc::new(HqSettings::default()));
-        Hq {
-            router: beatbook_hq::router(state.clone()),
-            state,
-        }
+        Hq::demo(db).await
     }
-}
-
-struct Answer {
-    status: StatusCode,
-    headers: axum::http::HeaderMap,
-    body: Value,
-    text: String,
-}
-
-impl Hq {
-    async fn call(
-        &self,
-        method: Method,
-        path: &str,
-        token: Option<&str>,
-        body: Option<Value>,
-    ) -> Answer {
-        let mut req = Request::builder().method(method).uri(path);
-        if let Some(t) = token {
-            req = req.header(header::AUTHORIZATION, format!("Bearer {t}"));
-        }
-        let req = match body {
-            Some(b) => req
-                .header(header::CONTENT_TYPE, "application/json")
-                .body(Body::from(b.to_string())),
-            None => req.body(Body::empty()),
-        }
-        .unwrap();
-        self.send(req).await
-    }
-
-    async fn send(&self, req: Request<Body>) -> Answer {
-        let resp = self.router.clone().oneshot(req).await.unwrap();
-        let status = resp.status();
-        let headers = resp.headers().clone();
-        let bytes = axum::body::to_bytes(resp.into_body(), usize::MAX)
-            .await
-            .unwrap();
-        let text = String::from_utf8_lossy(&bytes).into_owned();
-        let body = serde_json::from_str(&text).unwrap_or(Value::Null);
-        Answer {
-            status,
-            headers,
-            body,
-            text,
-        }
-    }
-
-    async fn get(&self, path: &str, token: &str) -> Answer {
-        self.call(Method::GET, path, Some(token), None).await
-    }
-
-    async fn post(&self, path: &str, token: &str, body: Value) -> Answer {
-        self.call(Method::POST, path, Some(token), Some(body)).await
-    }
-
-    /// Sign in at the dashboard; the bearer token.
-    async fn sign_in(&self, collar: &str) -> String {
-        let a = self
-            .call(
-                Method::POST,
-                "/api/v1/hq/login",
-                None,
-                Some(json!({"collar_number": collar, "password": PASSWORD})),
-            )
-            .await;
-        assert_eq!(a.status, StatusCode::OK, "{collar}: {}", a.text);
-        a.body["token"].as_str().unwrap().to_owned()
-    }
-
-    async fn access_log_for(
-        &self,
-        officer: &str,
-    ) -> Vec<beatbook_hq::dashboard::audit::AccessEntry> {
-        self.state
-            .storage
-            .access_log(&beatbook_hq::storage::AccessQuery {
-                officer_id: Some(OfficerId::new(officer)),
-                limit: 100,
-                ..Default::default()
-            })
-            .await
-            .unwrap()
-    }
-}
-
-/// A headless device: enrols with a code, signs in, pushes records and pulls, over HTTP.
-struct Device {
-    id: DeviceId,
-    officer: OfficerId,
-    token: String,
-    seq: u64,
 }
 
 impl Device {
-    async fn enrol(hq: &Hq, collar: &str) -> Device {
-        let code = admin::enrolment_code(hq.state.storage.as_ref(), 1)
-            .await
-            .unwrap();
-        let id = DeviceId::new();
-        let a = hq
-            .call(
-                Method::POST,
-                "/api/v1/enrol",
-                None,
-                Some(json!({"code": code, "device_id": id, "device_name": format!("Tablet of {collar}"), "app_version": "0.1.0"})),
-            )
-            .await;
-        assert_eq!(a.status, StatusCode::OK, "{}", a.text);
-        let secret = a.body["device_secret"].as_str().unwrap().to_owned();
-        let a = hq
-            .call(
-                Method::POST,
-                "/api/v1/login",
-                None,
-                Some(json!({"device_id": id, "device_secret": secret, "collar_number": collar, "password": PASSWORD})),
-            )
-            .await;
-        assert_eq!(a.status, StatusCode::OK, "{}", a.text);
-        Device {
-            id,
-            officer: OfficerId::new(collar),
-            token: a.body["access_token"].as_str().unwrap().to_owned(),
-            seq: 0,
-        }
-    }
-
-    /// Push a new record; its id.
-    async fn create<R: Record>(&mut self, hq: &Hq, record: &R) -> RecordId {
-        let id = RecordId::new();
-        self.seq += 1;
-        let op = Op {
-            device_id: self.id,
-            device_seq: self.seq,
-            record_id: id,
-            kind: R::KIND,
-            author: self.officer.clone(),
-            hlc: Hlc::new(u64::try_from(Utc::now().timestamp_millis()).unwrap(), 0),
-            action: OpAction::Put {
-                fields: record.writes_from(None).unwrap(),
-            },
-        };
-        let a = hq
-            .post("/api/v1/sync/push", &self.token, json!({"ops": [op]}))
-            .await;
-        assert_eq!(a.status, StatusCode::OK, "{}", a.text);
-        assert_eq!(a.body["results"][0]["outcome"], "applied", "{}", a.text);
-        id
-    }
-
     /// Set plain fields of a record this officer may change.
     async fn set(
         &mut self,
@@ -213,35 +52,22 @@ impl Device {
         fields: Value,
         at: chrono::DateTime<Utc>,
     ) {
-        self.seq += 1;
         let fields = fields
             .as_object()
             .unwrap()
             .iter()
             .map(|(k, v)| (k.clone(), beatbook_domain::FieldWrite::Set(v.into())))
             .collect();
-        let op = Op {
-            device_id: self.id,
-            device_seq: self.seq,
-            record_id: id,
+        let op = self.next_op(
+            id,
             kind,
-            author: self.officer.clone(),
-            hlc: Hlc::new(u64::try_from(at.timestamp_millis()).unwrap(), 1),
-            action: OpAction::Put { fields },
-        };
+            Hlc::new(u64::try_from(at.timestamp_millis()).unwrap(), 1),
+            OpAction::Put { fields },
+        );
         let a = hq
             .post("/api/v1/sync/push", &self.token, json!({"ops": [op]}))
             .await;
         assert_eq!(a.body["results"][0]["outcome"], "applied", "{}", a.text);
-    }
-
-    /// Every record state a full pull brings.
-    async fn pull(&self, hq: &Hq) -> Vec<Value> {
-        let a = hq
-            .get("/api/v1/sync/pull?after=0&limit=5000", &self.token)
-            .await;
-        assert_eq!(a.status, StatusCode::OK, "{}", a.text);
-        a.body["records"].as_array().unwrap().clone()
     }
 }
 
@@ -1220,6 +1046,7 @@ async fn the_framework_keeps_up_with_every_change_and_counts_a_concern_from_its_
     let restarted = Hq {
         router: beatbook_hq::router(restarted.clone()),
         state: restarted,
+        dir: None,
     };
     let b2 = restarted.get("/api/v1/hq/framework", &supervisor).await;
     assert_eq!(b2.status, StatusCode::OK, "{}", b2.text);

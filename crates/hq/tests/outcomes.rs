@@ -6,22 +6,18 @@
 //! roles refused.
 
 use axum::body::Body;
-use axum::http::{header, Method, Request, StatusCode};
+use axum::http::{header, Request, StatusCode};
 use beatbook_domain::outcomes::{Month, Quarter};
 use beatbook_domain::patrol::{Engagement, EngagementType, PatrolLog};
 use beatbook_domain::record::review_after;
-use beatbook_domain::{AreaId, DeviceId, Hlc, OfficerId, Op, OpAction, Record, RecordId};
+use beatbook_domain::AreaId;
 use beatbook_hq::outcomes::{CrimeCount, CrimeImport, ImportLog};
-use beatbook_hq::{admin, HqSettings, HqState};
 use chrono::{Duration, NaiveTime, Utc};
 use serde_json::{json, Value};
-use std::sync::Arc;
+use support::http::{Answer, Device, Hq};
 use support::{story, Db, FromDb};
-use tower::ServiceExt;
 
 mod support;
-
-const PASSWORD: &str = "demo-password-1";
 
 story!(a_crime_file_imports_its_good_rows_reports_the_bad_by_line_and_replaces_its_months);
 story!(a_survey_file_imports_and_confidence_is_shown_quarter_by_quarter);
@@ -33,66 +29,14 @@ story!(roles_without_the_action_are_refused);
 // ---------------------------------------------------------------------------------------------
 // Harness
 
-#[derive(Clone)]
-struct Hq {
-    router: axum::Router,
-    state: HqState,
-}
-
 impl FromDb for Hq {
     /// HQ on the story's database, with the demo areas, teams and officers.
     async fn from_db(db: Db) -> Self {
-        let storage = db.open().await;
-        admin::seed_demo(storage.as_ref(), PASSWORD).await.unwrap();
-        let state = HqState::new(storage, Arc::new(HqSettings::default()));
-        Hq {
-            router: beatbook_hq::router(state.clone()),
-            state,
-        }
+        Hq::demo(db).await
     }
-}
-
-struct Answer {
-    status: StatusCode,
-    body: Value,
-    text: String,
 }
 
 impl Hq {
-    async fn send(&self, req: Request<Body>) -> Answer {
-        let resp = self.router.clone().oneshot(req).await.unwrap();
-        let status = resp.status();
-        let bytes = axum::body::to_bytes(resp.into_body(), usize::MAX)
-            .await
-            .unwrap();
-        let text = String::from_utf8_lossy(&bytes).into_owned();
-        let body = serde_json::from_str(&text).unwrap_or(Value::Null);
-        Answer { status, body, text }
-    }
-
-    async fn call(&self, method: Method, path: &str, token: &str, body: Option<Value>) -> Answer {
-        let req = Request::builder()
-            .method(method)
-            .uri(path)
-            .header(header::AUTHORIZATION, format!("Bearer {token}"));
-        let req = match body {
-            Some(b) => req
-                .header(header::CONTENT_TYPE, "application/json")
-                .body(Body::from(b.to_string())),
-            None => req.body(Body::empty()),
-        }
-        .unwrap();
-        self.send(req).await
-    }
-
-    async fn get(&self, path: &str, token: &str) -> Answer {
-        self.call(Method::GET, path, token, None).await
-    }
-
-    async fn post(&self, path: &str, token: &str, body: Value) -> Answer {
-        self.call(Method::POST, path, token, Some(body)).await
-    }
-
     /// POST a CSV file as the body.
     async fn csv(&self, path: &str, token: &str, text: &str) -> Answer {
         let req = Request::post(path)
@@ -101,18 +45,6 @@ impl Hq {
             .body(Body::from(text.to_owned()))
             .unwrap();
         self.send(req).await
-    }
-
-    async fn sign_in(&self, collar: &str) -> String {
-        let req = Request::post("/api/v1/hq/login")
-            .header(header::CONTENT_TYPE, "application/json")
-            .body(Body::from(
-                json!({"collar_number": collar, "password": PASSWORD}).to_string(),
-            ))
-            .unwrap();
-        let a = self.send(req).await;
-        assert_eq!(a.status, StatusCode::OK, "{collar}: {}", a.text);
-        a.body["token"].as_str().unwrap().to_owned()
     }
 
     /// Import a crime file as the analyst; the report.
@@ -128,68 +60,6 @@ impl Hq {
         let a = self.get(path, token).await;
         assert_eq!(a.status, StatusCode::OK, "{path}: {}", a.text);
         a.body
-    }
-}
-
-/// A headless device: enrols with a code, signs in, pushes records, over HTTP.
-struct Device {
-    id: DeviceId,
-    officer: OfficerId,
-    token: String,
-    seq: u64,
-}
-
-impl Device {
-    async fn enrol(hq: &Hq, collar: &str) -> Device {
-        let code = admin::enrolment_code(hq.state.storage.as_ref(), 1)
-            .await
-            .unwrap();
-        let id = DeviceId::new();
-        let enrol = Request::post("/api/v1/enrol")
-            .header(header::CONTENT_TYPE, "application/json")
-            .body(Body::from(
-                json!({"code": code, "device_id": id, "device_name": format!("Tablet of {collar}"), "app_version": "0.1.0"}).to_string(),
-            ))
-            .unwrap();
-        let a = hq.send(enrol).await;
-        assert_eq!(a.status, StatusCode::OK, "{}", a.text);
-        let secret = a.body["device_secret"].as_str().unwrap().to_owned();
-        let login = Request::post("/api/v1/login")
-            .header(header::CONTENT_TYPE, "application/json")
-            .body(Body::from(
-                json!({"device_id": id, "device_secret": secret, "collar_number": collar, "password": PASSWORD}).to_string(),
-            ))
-            .unwrap();
-        let a = hq.send(login).await;
-        assert_eq!(a.status, StatusCode::OK, "{}", a.text);
-        Device {
-            id,
-            officer: OfficerId::new(collar),
-            token: a.body["access_token"].as_str().unwrap().to_owned(),
-            seq: 0,
-        }
-    }
-
-    async fn create<R: Record>(&mut self, hq: &Hq, record: &R) -> RecordId {
-        let id = RecordId::new();
-        self.seq += 1;
-        let op = Op {
-            device_id: self.id,
-            device_seq: self.seq,
-            record_id: id,
-            kind: R::KIND,
-            author: self.officer.clone(),
-            hlc: Hlc::new(u64::try_from(Utc::now().timestamp_millis()).unwrap(), 0),
-            action: OpAction::Put {
-                fields: record.writes_from(None).unwrap(),
-            },
-        };
-        let a = hq
-            .post("/api/v1/sync/push", &self.token, json!({"ops": [op]}))
-            .await;
-        assert_eq!(a.status, StatusCode::OK, "{}", a.text);
-        assert_eq!(a.body["results"][0]["outcome"], "applied", "{}", a.text);
-        id
     }
 }
 

@@ -5,7 +5,7 @@
 //! push through the same `/api/v1` endpoints as the tablet.
 
 use axum::body::Body;
-use axum::http::{header, Method, Request, StatusCode};
+use axum::http::{header, Request, StatusCode};
 use beatbook_domain::concern::{Concern, NewConcern};
 use beatbook_domain::intel::{
     Grade, HandlingCode, IntelAssessment, IntelReport, ReviewState, SecurityMarking,
@@ -15,38 +15,25 @@ use beatbook_domain::patrol::PatrolLog;
 use beatbook_domain::people::{Officer, Role};
 use beatbook_domain::photo::PhotoRef;
 use beatbook_domain::retention::PastReview;
-use beatbook_domain::{
-    AreaId, DeviceId, Hlc, OfficerId, Op, OpAction, Record, RecordId, RecordKind,
-};
-use beatbook_hq::{admin, HqSettings, HqState};
+use beatbook_domain::{AreaId, OfficerId, RecordId, RecordKind};
+use beatbook_hq::{admin, HqSettings};
 use chrono::{Days, Duration, NaiveDate, Utc};
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use support::http::{Answer, Device, Hq};
 use support::{story, Db, FromDb};
-use tower::ServiceExt;
 
 mod support;
 
-const PASSWORD: &str = "demo-password-1";
 /// The records manager the stories add.
 const RM: &str = "RM0101";
-
-#[derive(Clone)]
-struct Hq {
-    router: axum::Router,
-    state: HqState,
-    photos: PathBuf,
-    _dir: Arc<tempfile::TempDir>,
-}
 
 impl FromDb for Hq {
     /// HQ on the story's database, with the demo areas, teams and officers, a records manager,
     /// and its photos in a temp dir.
     async fn from_db(db: Db) -> Self {
-        let storage = db.open().await;
-        admin::seed_demo(storage.as_ref(), PASSWORD).await.unwrap();
         let rm = Officer {
             id: OfficerId::new(RM),
             collar_number: RM.into(),
@@ -54,83 +41,23 @@ impl FromDb for Hq {
             role: Role::RecordsManager,
             teams: vec![],
         };
-        admin::put_officer(storage.as_ref(), &rm, Some(PASSWORD))
-            .await
-            .unwrap();
+        let storage = Hq::seed(&db, &[rm]).await;
         let dir = Arc::new(tempfile::tempdir().unwrap());
-        let photos = dir.path().join("photos");
         let settings = HqSettings {
-            photos_dir: Some(photos.clone()),
+            photos_dir: Some(dir.path().join("photos")),
             ..HqSettings::default()
         };
-        let state = HqState::new(storage, Arc::new(settings));
         Hq {
-            router: beatbook_hq::router(state.clone()),
-            state,
-            photos,
-            _dir: dir,
+            dir: Some(dir),
+            ..Hq::new(storage, settings)
         }
     }
-}
-
-struct Answer {
-    status: StatusCode,
-    body: Value,
-    text: String,
 }
 
 impl Hq {
-    /// The same HQ with other settings (as another process configured so would be).
-    fn with_settings(&self, change: impl FnOnce(&mut HqSettings)) -> HqState {
-        let mut settings = (*self.state.settings).clone();
-        change(&mut settings);
-        HqState::new(self.state.storage.clone(), Arc::new(settings))
-    }
-
-    async fn send(&self, req: Request<Body>) -> Answer {
-        let resp = self.router.clone().oneshot(req).await.unwrap();
-        let status = resp.status();
-        let bytes = axum::body::to_bytes(resp.into_body(), usize::MAX)
-            .await
-            .unwrap();
-        let text = String::from_utf8_lossy(&bytes).into_owned();
-        let body = serde_json::from_str(&text).unwrap_or(Value::Null);
-        Answer { status, body, text }
-    }
-
-    async fn call(&self, method: Method, path: &str, token: &str, body: Option<Value>) -> Answer {
-        let req = Request::builder()
-            .method(method)
-            .uri(path)
-            .header(header::AUTHORIZATION, format!("Bearer {token}"));
-        let req = match body {
-            Some(b) => req
-                .header(header::CONTENT_TYPE, "application/json")
-                .body(Body::from(b.to_string())),
-            None => req.body(Body::empty()),
-        }
-        .unwrap();
-        self.send(req).await
-    }
-
-    async fn get(&self, path: &str, token: &str) -> Answer {
-        self.call(Method::GET, path, token, None).await
-    }
-
-    async fn post(&self, path: &str, token: &str, body: Value) -> Answer {
-        self.call(Method::POST, path, token, Some(body)).await
-    }
-
-    async fn sign_in(&self, collar: &str) -> String {
-        let req = Request::post("/api/v1/hq/login")
-            .header(header::CONTENT_TYPE, "application/json")
-            .body(Body::from(
-                json!({"collar_number": collar, "password": PASSWORD}).to_string(),
-            ))
-            .unwrap();
-        let a = self.send(req).await;
-        assert_eq!(a.status, StatusCode::OK, "{collar}: {}", a.text);
-        a.body["token"].as_str().unwrap().to_owned()
+    /// Where this HQ keeps its photos.
+    fn photos(&self) -> &Path {
+        self.state.settings.photos_dir.as_deref().unwrap()
     }
 
     /// The queue's ids for a query string (`within_days=30&kind=concern`).
@@ -164,10 +91,11 @@ impl Hq {
     }
 
     fn photo_files(&self, sha256: &str) -> Vec<PathBuf> {
+        let photos = self.photos();
         [
-            self.photos.join(sha256),
-            self.photos.join(format!("{sha256}.json")),
-            self.photos.join("partial").join(sha256),
+            photos.join(sha256),
+            photos.join(format!("{sha256}.json")),
+            photos.join("partial").join(sha256),
         ]
         .into_iter()
         .filter(|p| p.exists())
@@ -175,67 +103,7 @@ impl Hq {
     }
 }
 
-/// A headless device: enrols with a code, signs in, pushes records, over HTTP.
-struct Device {
-    id: DeviceId,
-    officer: OfficerId,
-    token: String,
-    seq: u64,
-}
-
 impl Device {
-    async fn enrol(hq: &Hq, collar: &str) -> Device {
-        let code = admin::enrolment_code(hq.state.storage.as_ref(), 1)
-            .await
-            .unwrap();
-        let id = DeviceId::new();
-        let enrol = Request::post("/api/v1/enrol")
-            .header(header::CONTENT_TYPE, "application/json")
-            .body(Body::from(
-                json!({"code": code, "device_id": id, "device_name": format!("Tablet of {collar}"), "app_version": "0.1.0"}).to_string(),
-            ))
-            .unwrap();
-        let a = hq.send(enrol).await;
-        assert_eq!(a.status, StatusCode::OK, "{}", a.text);
-        let secret = a.body["device_secret"].as_str().unwrap().to_owned();
-        let login = Request::post("/api/v1/login")
-            .header(header::CONTENT_TYPE, "application/json")
-            .body(Body::from(
-                json!({"device_id": id, "device_secret": secret, "collar_number": collar, "password": PASSWORD}).to_string(),
-            ))
-            .unwrap();
-        let a = hq.send(login).await;
-        assert_eq!(a.status, StatusCode::OK, "{}", a.text);
-        Device {
-            id,
-            officer: OfficerId::new(collar),
-            token: a.body["access_token"].as_str().unwrap().to_owned(),
-            seq: 0,
-        }
-    }
-
-    async fn create<R: Record>(&mut self, hq: &Hq, record: &R) -> RecordId {
-        let id = RecordId::new();
-        self.seq += 1;
-        let op = Op {
-            device_id: self.id,
-            device_seq: self.seq,
-            record_id: id,
-            kind: R::KIND,
-            author: self.officer.clone(),
-            hlc: Hlc::new(u64::try_from(Utc::now().timestamp_millis()).unwrap(), 0),
-            action: OpAction::Put {
-                fields: record.writes_from(None).unwrap(),
-            },
-        };
-        let a = hq
-            .post("/api/v1/sync/push", &self.token, json!({"ops": [op]}))
-            .await;
-        assert_eq!(a.status, StatusCode::OK, "{}", a.text);
-        assert_eq!(a.body["results"][0]["outcome"], "applied", "{}", a.text);
-        id
-    }
-
     /// Upload a photo a record lists, in one chunk.
     async fn upload(&self, hq: &Hq, record: RecordId, bytes: &[u8]) {
         let sha256 = hex::encode(Sha256::digest(bytes));
@@ -261,14 +129,10 @@ impl Device {
         serde_json::from_value(a.body["records"].clone()).unwrap()
     }
 
+    /// Every record id a full pull brings.
     async fn pulled(&self, hq: &Hq) -> Vec<RecordId> {
-        let a = hq
-            .get("/api/v1/sync/pull?after=0&limit=5000", &self.token)
-            .await;
-        assert_eq!(a.status, StatusCode::OK, "{}", a.text);
-        a.body["records"]
-            .as_array()
-            .unwrap()
+        self.pull(hq)
+            .await
             .iter()
             .map(|r| r["id"].as_str().unwrap().parse().unwrap())
             .collect()
@@ -673,7 +537,7 @@ async fn the_sweep_disposes_only_kinds_set_to_dispose_and_never_held_records(hq:
             .past_review
             .insert(RecordKind::PatrolLog, PastReview::Dispose);
     });
-    let report = beatbook_hq::retention::sweep(&swept, Utc::now())
+    let report = beatbook_hq::retention::sweep(&swept.state, Utc::now())
         .await
         .unwrap();
     assert_eq!(report.disposed, 1, "{report:?}");
@@ -694,7 +558,7 @@ async fn the_sweep_disposes_only_kinds_set_to_dispose_and_never_held_records(hq:
     assert_eq!(log.body[0]["reason"], beatbook_hq::retention::SWEEP_REASON);
     assert_eq!(log.body[0]["count"], 1);
     // Run again, it finds nothing more.
-    let again = beatbook_hq::retention::sweep(&swept, Utc::now())
+    let again = beatbook_hq::retention::sweep(&swept.state, Utc::now())
         .await
         .unwrap();
     assert_eq!(again.disposed, 0);

@@ -8,6 +8,7 @@
 #![allow(dead_code)]
 
 pub mod device;
+pub mod http;
 
 use beatbook_hq::storage::postgres::PostgresStorage;
 use beatbook_hq::storage::sqlite::SqliteStorage;
