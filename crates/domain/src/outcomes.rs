@@ -32,9 +32,21 @@ pub struct Quarter {
     pub quarter: u32,
 }
 
-/// In the API's schema, a month and a quarter are strings (`2026-11`, `2026-Q4`).
-macro_rules! string_schema {
+/// A month and a quarter travel as strings (`2026-11`, `2026-Q4`): read with `FromStr`, written
+/// with `Display`, and strings in the API's schema.
+macro_rules! string_form {
     ($t:ty, $example:literal) => {
+        impl TryFrom<String> for $t {
+            type Error = String;
+            fn try_from(s: String) -> Result<Self, Self::Error> {
+                s.parse()
+            }
+        }
+        impl From<$t> for String {
+            fn from(v: $t) -> String {
+                v.to_string()
+            }
+        }
         impl utoipa::PartialSchema for $t {
             fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
                 utoipa::openapi::schema::ObjectBuilder::new()
@@ -46,8 +58,8 @@ macro_rules! string_schema {
         impl utoipa::ToSchema for $t {}
     };
 }
-string_schema!(Month, "2026-11");
-string_schema!(Quarter, "2026-Q4");
+string_form!(Month, "2026-11");
+string_form!(Quarter, "2026-Q4");
 
 impl Month {
     pub fn new(year: i32, month: u32) -> Option<Month> {
@@ -103,22 +115,9 @@ impl std::str::FromStr for Month {
     }
 }
 
-impl TryFrom<String> for Month {
-    type Error = String;
-    fn try_from(s: String) -> Result<Self, Self::Error> {
-        s.parse()
-    }
-}
-
 impl std::fmt::Display for Month {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{:04}-{:02}", self.year, self.month)
-    }
-}
-
-impl From<Month> for String {
-    fn from(m: Month) -> String {
-        m.to_string()
     }
 }
 
@@ -199,22 +198,9 @@ impl std::str::FromStr for Quarter {
     }
 }
 
-impl TryFrom<String> for Quarter {
-    type Error = String;
-    fn try_from(s: String) -> Result<Self, Self::Error> {
-        s.parse()
-    }
-}
-
 impl std::fmt::Display for Quarter {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{:04}-Q{}", self.year, self.quarter)
-    }
-}
-
-impl From<Quarter> for String {
-    fn from(q: Quarter) -> String {
-        q.to_string()
     }
 }
 
