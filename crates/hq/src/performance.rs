@@ -151,6 +151,26 @@ fn day(d: NaiveDate) -> String {
     format!("{} {} {}", d.day(), MONTHS[d.month0() as usize], d.year())
 }
 
+/// What is being done about a cell, as the board pack says it: the open action ("On track, due
+/// 1 Feb 2027; review overdue"), "None: failure not yet addressed" for a red cell without one,
+/// else nothing.
+fn action_words(c: &Cell) -> String {
+    match &c.action {
+        Some(a) => {
+            let mut words = format!("{}, due {}", a.status.words(), day(a.due_on));
+            if a.overdue {
+                words.push_str("; past its due date");
+            }
+            if a.review_overdue {
+                words.push_str("; review overdue");
+            }
+            words
+        }
+        None if c.unaddressed => "None: failure not yet addressed".to_owned(),
+        None => String::new(),
+    }
+}
+
 /// The board pack: one line per unit and measure, with readable headers and dates, and the file
 /// name it is offered under.
 pub async fn board_pack_csv(
@@ -161,7 +181,7 @@ pub async fn board_pack_csv(
     let b = board(state, by, q).await?;
     let by_area = b.by == "area";
     let mut out = format!(
-        "{},Type,Measure,Value,Unit,Target,Status,Records,Previous period,Change,From,To\n",
+        "{},Type,Measure,Value,Unit,Target,Status,Records,Previous period,Change,Improvement action,From,To\n",
         if by_area { "Area" } else { "Team" }
     );
     let esc = |s: &str| format!("\"{}\"", s.replace('"', "\"\""));
@@ -176,7 +196,7 @@ pub async fn board_pack_csv(
         };
         for c in &row.cells {
             out.push_str(&format!(
-                "{},{},{},{},{},{},{},{},{},{},{},{}\n",
+                "{},{},{},{},{},{},{},{},{},{},{},{},{}\n",
                 esc(&row.name),
                 kind,
                 esc(c.measure.label()),
@@ -187,6 +207,7 @@ pub async fn board_pack_csv(
                 c.records,
                 figure(c.previous),
                 c.change.words(),
+                esc(&action_words(c)),
                 from,
                 to,
             ));

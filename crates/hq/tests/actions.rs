@@ -206,6 +206,32 @@ async fn a_supervisor_opens_an_action_from_a_red_cell_and_the_board_marks_it(hq:
         (Value::Null, Some(false))
     );
 
+    // The board pack says it too: the action on its cell, and the red cells with none.
+    let pack = hq.get("/api/v1/hq/framework.csv", &sergeant).await;
+    assert_eq!(pack.status, StatusCode::OK, "{}", pack.text);
+    let line = |measure: &str| {
+        pack.text
+            .lines()
+            .find(|l| {
+                l.starts_with(&format!(
+                    "\"Camden Town Centre Team\",Town Centre Team,\"{measure}\","
+                ))
+            })
+            .unwrap_or_else(|| panic!("no line for {measure}: {}", pack.text))
+            .to_owned()
+    };
+    let due = chrono::NaiveDate::parse_from_str(&in_days(60), "%Y-%m-%d").unwrap();
+    assert!(
+        line("Hotspot patrol hours per week at peak times").contains(&format!(
+            ",\"Open, due {}\",",
+            due.format("%-d %b %Y").to_string().replace("Sep ", "Sept ")
+        )),
+        "{}",
+        pack.text
+    );
+    assert!(line("Engagement events per month").contains(",\"None: failure not yet addressed\","));
+    assert!(line("Concerns closed (%)").contains(",\"\","));
+
     // One open action per team and measure.
     let again = hq
         .post("/api/v1/hq/actions", &sergeant, camden_patrols())

@@ -949,7 +949,7 @@ async fn the_framework_shows_a_red_target_drills_down_to_the_records_and_exports
         .unwrap()
         .starts_with("text/csv"));
     assert!(csv.text.starts_with(
-        "Team,Type,Measure,Value,Unit,Target,Status,Records,Previous period,Change,From,To\n"
+        "Team,Type,Measure,Value,Unit,Target,Status,Records,Previous period,Change,Improvement action,From,To\n"
     ));
     assert!(
         csv.text.contains(

@@ -431,7 +431,7 @@ describe('HQ performance framework', () => {
     assert.ok(href);
     const csv = await (await page.request.get(new URL(href, HQ).toString())).text();
     const lines = csv.trim().split('\n');
-    assert.equal(lines[0], 'Team,Type,Measure,Value,Unit,Target,Status,Records,Previous period,Change,From,To');
+    assert.equal(lines[0], 'Team,Type,Measure,Value,Unit,Target,Status,Records,Previous period,Change,Improvement action,From,To');
     assert.ok(
       lines.some((l) => l.startsWith('"Camden Town Centre Team",Town Centre Team,"Concerns closed (%)",') && l.endsWith(`,${gb(lastMonth.first)},${gb(lastMonth.last)}`)),
       csv,
