@@ -595,13 +595,13 @@ mod tests {
         let lines: Vec<&str> = text.lines().collect();
         assert_eq!(
             lines[0],
-            "Team,Type,Measure,Value,Unit,Target,Status,Records,Previous period,Change,From,To"
+            "Team,Type,Measure,Value,Unit,Target,Status,Records,Previous period,Change,Improvement action,From,To"
         );
         let teams = hq.state.storage.teams().await.unwrap().len();
         assert_eq!(lines.len(), 1 + teams * Measure::ALL.len());
         assert!(
             lines.contains(
-                &"\"Camden Town Centre Team\",Town Centre Team,\"Concerns closed (%)\",,\"%\",60,No data,0,,No figure to compare,1 Nov 2026,28 Nov 2026"
+                &"\"Camden Town Centre Team\",Town Centre Team,\"Concerns closed (%)\",,\"%\",60,No data,0,,No figure to compare,\"\",1 Nov 2026,28 Nov 2026"
             ),
             "{text}"
         );
