@@ -181,19 +181,6 @@ describe('improvement actions on the board', () => {
     expect(within(dalston).getAllByRole('cell')[0]).toHaveTextContent('Failure not yet addressed');
   });
 
-  it('carries the marks into the board pack: the action on its cell and the reds with none', async () => {
-    render(Framework, { props: { api: markedApi(), role: 'analyst', actions: fakeActions() } });
-    await screen.findAllByText('Failure not yet addressed');
-    await userEvent.setup().click(screen.getByRole('button', { name: 'Board pack' }));
-    const pack = screen.getByRole('region', { name: 'Board pack' });
-    const camden = within(pack).getAllByRole('row', { name: /Camden Town Centre Team/ })[0]!;
-    const [patrol, closed, engagements] = within(camden).getAllByRole('cell');
-    expect(patrol).toHaveTextContent('Action on track, due 31 Jan 2027; review overdue');
-    expect(closed).toHaveTextContent('Failure not yet addressed');
-    expect(engagements).not.toHaveTextContent('Failure not yet addressed');
-    expect(engagements).not.toHaveTextContent('Action');
-  });
-
   it('offers no action to an analyst', async () => {
     render(Framework, { props: { api: markedApi(), role: 'analyst', actions: fakeActions() } });
     await screen.findAllByText('Failure not yet addressed');
