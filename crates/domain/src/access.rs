@@ -163,10 +163,17 @@ pub enum HqAction {
     WritePartnershipNotes,
     /// Read the committee report (aggregates only) and download it as a PDF.
     CommitteeReport,
+    /// Correct a field of a record, or remove its superseded text versions (DPA s.46).
+    Rectify,
+    /// Restrict a record's processing, and lift the restriction (DPA s.47).
+    Restrict,
+    /// Review the source records and raw intelligence a subject access search found, and decide
+    /// what of them is disclosed or redacted (the data protection officer never sees them).
+    RedactForSubjectAccess,
 }
 
 impl HqAction {
-    pub const ALL: [HqAction; 17] = [
+    pub const ALL: [HqAction; 20] = [
         HqAction::SignIn,
         HqAction::ReadReference,
         HqAction::ReadRecords,
@@ -184,6 +191,9 @@ impl HqAction {
         HqAction::ManageOutcomes,
         HqAction::WritePartnershipNotes,
         HqAction::CommitteeReport,
+        HqAction::Rectify,
+        HqAction::Restrict,
+        HqAction::RedactForSubjectAccess,
     ];
 
     /// The roles that may do it, in the order a refusal names them.
@@ -195,18 +205,33 @@ impl HqAction {
             Role::Admin,
             Role::RecordsManager,
             Role::CommitteeMember,
+            Role::DataProtection,
+            Role::ForceReader,
         ];
         match self {
             HqAction::SignIn | HqAction::ReadReference => STAFF,
-            HqAction::ReadRecords => &[Role::Supervisor, Role::Analyst, Role::IntelligenceUnit],
+            HqAction::ReadRecords => &[
+                Role::Supervisor,
+                Role::ForceReader,
+                Role::Analyst,
+                Role::IntelligenceUnit,
+            ],
             HqAction::ReviewIntel => &[Role::IntelligenceUnit],
-            HqAction::ViewFramework => &[Role::Supervisor, Role::Analyst, Role::Admin],
+            HqAction::ViewFramework => &[
+                Role::Supervisor,
+                Role::ForceReader,
+                Role::Analyst,
+                Role::Admin,
+            ],
             // It lists records, which administrators do not read.
-            HqAction::DrillDown => &[Role::Supervisor, Role::Analyst],
+            HqAction::DrillDown => &[Role::Supervisor, Role::ForceReader, Role::Analyst],
             // Line management: how each officer is doing is for those who supervise them.
             HqAction::OfficerBreakdown => &[Role::Supervisor],
-            HqAction::SubjectAccess
-            | HqAction::ManageDirectory
+            HqAction::SubjectAccess | HqAction::Rectify | HqAction::Restrict => {
+                &[Role::DataProtection]
+            }
+            HqAction::RedactForSubjectAccess => &[Role::IntelligenceUnit],
+            HqAction::ManageDirectory
             | HqAction::ManageDevices
             | HqAction::SetTargets
             | HqAction::Audit => &[Role::Admin],
@@ -218,6 +243,7 @@ impl HqAction {
             HqAction::CommitteeReport => &[
                 Role::CommitteeMember,
                 Role::Supervisor,
+                Role::ForceReader,
                 Role::Analyst,
                 Role::Admin,
             ],
@@ -251,13 +277,36 @@ pub fn hq_may_see(role: Role, facts: &AccessFacts) -> bool {
         Some(RecordKind::IntelSource) => role == Role::IntelligenceUnit,
         Some(RecordKind::IntelReport) => {
             role == Role::IntelligenceUnit
-                || (matches!(role, Role::Supervisor | Role::Analyst)
+                || (matches!(role, Role::Supervisor | Role::ForceReader | Role::Analyst)
                     && facts.review_state == Some(ReviewState::Disseminated))
         }
         Some(_) => matches!(
             role,
-            Role::Supervisor | Role::Analyst | Role::IntelligenceUnit
+            Role::Supervisor | Role::ForceReader | Role::Analyst | Role::IntelligenceUnit
         ),
+    }
+}
+
+/// What the data protection officer may see of a record a subject access search found.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DataProtectionView {
+    /// Shown to the data protection officer in full.
+    Shown,
+    /// Listed only (kind and reference): the intelligence unit reviews it and decides what is
+    /// disclosed or redacted. Source records and intelligence not yet disseminated.
+    WithheldForReview,
+}
+
+/// Source records and raw (not disseminated) intelligence are withheld from the data protection
+/// officer and go to the intelligence unit for review; everything else is shown.
+pub fn data_protection_view(facts: &AccessFacts) -> DataProtectionView {
+    match facts.kind {
+        None | Some(RecordKind::IntelSource) => DataProtectionView::WithheldForReview,
+        Some(RecordKind::IntelReport) if facts.review_state != Some(ReviewState::Disseminated) => {
+            DataProtectionView::WithheldForReview
+        }
+        Some(_) => DataProtectionView::Shown,
     }
 }
 
@@ -268,7 +317,7 @@ pub fn hq_may_see_kind(role: Role, kind: RecordKind) -> bool {
         RecordKind::IntelSource => role == Role::IntelligenceUnit,
         _ => matches!(
             role,
-            Role::Supervisor | Role::Analyst | Role::IntelligenceUnit
+            Role::Supervisor | Role::ForceReader | Role::Analyst | Role::IntelligenceUnit
         ),
     }
 }
@@ -347,13 +396,16 @@ mod tests {
         );
     }
 
-    const ROLES: [Role; 6] = [
+    const ROLES: [Role; 9] = [
         Role::Officer,
         Role::Supervisor,
         Role::IntelligenceUnit,
         Role::Analyst,
         Role::Admin,
         Role::RecordsManager,
+        Role::CommitteeMember,
+        Role::DataProtection,
+        Role::ForceReader,
     ];
 
     fn any_role() -> impl Strategy<Value = Role> {
@@ -395,20 +447,39 @@ mod tests {
             Role::Analyst,
             Role::Admin,
             Role::RecordsManager,
+            Role::CommitteeMember,
+            Role::DataProtection,
+            Role::ForceReader,
         ];
         assert_eq!(allowed(A::SignIn), staff);
         assert_eq!(allowed(A::ReadReference), staff);
         assert_eq!(
             allowed(A::ReadRecords),
-            [Role::Supervisor, Role::IntelligenceUnit, Role::Analyst]
+            [
+                Role::Supervisor,
+                Role::IntelligenceUnit,
+                Role::Analyst,
+                Role::ForceReader
+            ]
         );
-        assert_eq!(allowed(A::SubjectAccess), [Role::Admin]);
+        for a in [A::SubjectAccess, A::Rectify, A::Restrict] {
+            assert_eq!(allowed(a), [Role::DataProtection], "{a:?}");
+        }
         assert_eq!(allowed(A::ReviewIntel), [Role::IntelligenceUnit]);
+        assert_eq!(allowed(A::RedactForSubjectAccess), [Role::IntelligenceUnit]);
         assert_eq!(
             allowed(A::ViewFramework),
-            [Role::Supervisor, Role::Analyst, Role::Admin]
+            [
+                Role::Supervisor,
+                Role::Analyst,
+                Role::Admin,
+                Role::ForceReader
+            ]
         );
-        assert_eq!(allowed(A::DrillDown), [Role::Supervisor, Role::Analyst]);
+        assert_eq!(
+            allowed(A::DrillDown),
+            [Role::Supervisor, Role::Analyst, Role::ForceReader]
+        );
         for a in [
             A::ManageDirectory,
             A::ManageDevices,
@@ -418,6 +489,21 @@ mod tests {
             assert_eq!(allowed(a), [Role::Admin], "{a:?}");
         }
         assert_eq!(allowed(A::ReviewRetention), [Role::RecordsManager]);
+    }
+
+    #[test]
+    fn the_data_protection_officer_is_never_shown_sources_or_raw_intelligence() {
+        use DataProtectionView::{Shown, WithheldForReview};
+        let mut r = facts(RecordKind::IntelReport, "PC9", &["a"]);
+        assert_eq!(data_protection_view(&r), WithheldForReview);
+        r.review_state = Some(ReviewState::Sanitised);
+        assert_eq!(data_protection_view(&r), WithheldForReview);
+        r.review_state = Some(ReviewState::Disseminated);
+        assert_eq!(data_protection_view(&r), Shown);
+        let s = facts(RecordKind::IntelSource, "PC9", &["a"]);
+        assert_eq!(data_protection_view(&s), WithheldForReview);
+        let c = facts(RecordKind::Concern, "PC9", &["a"]);
+        assert_eq!(data_protection_view(&c), Shown);
     }
 
     proptest! {
@@ -456,7 +542,7 @@ mod tests {
         fn raw_intelligence_stays_with_the_intelligence_unit_at_hq(role in any_role(), mut f in any_facts()) {
             f.kind = Some(RecordKind::IntelReport);
             let expect = role == Role::IntelligenceUnit
-                || (matches!(role, Role::Supervisor | Role::Analyst)
+                || (matches!(role, Role::Supervisor | Role::Analyst | Role::ForceReader)
                     && f.review_state == Some(ReviewState::Disseminated));
             prop_assert_eq!(hq_may_see(role, &f), expect);
         }
@@ -465,8 +551,11 @@ mod tests {
         /// the intelligence review for the intelligence unit alone.
         #[test]
         fn administration_and_review_each_belong_to_one_role(role in any_role()) {
-            for action in [HqAction::ManageDirectory, HqAction::ManageDevices, HqAction::SetTargets, HqAction::Audit, HqAction::SubjectAccess] {
+            for action in [HqAction::ManageDirectory, HqAction::ManageDevices, HqAction::SetTargets, HqAction::Audit] {
                 prop_assert_eq!(hq_may(role, action), role == Role::Admin);
+            }
+            for action in [HqAction::SubjectAccess, HqAction::Rectify, HqAction::Restrict] {
+                prop_assert_eq!(hq_may(role, action), role == Role::DataProtection);
             }
             prop_assert_eq!(hq_may(role, HqAction::ReviewIntel), role == Role::IntelligenceUnit);
             prop_assert_eq!(hq_may(role, HqAction::ReviewRetention), role == Role::RecordsManager);

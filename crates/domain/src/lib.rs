@@ -24,6 +24,7 @@ pub mod patrol;
 pub mod people;
 pub mod photo;
 pub mod protocol;
+pub mod purpose;
 pub mod record;
 pub mod reference;
 pub mod retention;

@@ -18,6 +18,12 @@ pub enum Role {
     /// A member of the police authority's committee that oversees the teams: reads the
     /// committee report (aggregates only: no names, no record text, no intelligence).
     CommitteeMember,
+    /// The force's data protection officer: answers subject access requests, rectifies and
+    /// restricts records. Never sees intelligence sources or raw intelligence.
+    DataProtection,
+    /// Reads records force-wide at HQ (senior leadership): supervisors see only their own teams'
+    /// areas.
+    ForceReader,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, TS, utoipa::ToSchema)]

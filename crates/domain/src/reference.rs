@@ -242,6 +242,8 @@ pub fn demo_officers() -> Vec<Officer> {
         officer("AD0001", "Admin User", Role::Admin, &[]),
         officer("RM0001", "Grace Whitfield", Role::RecordsManager, &[]),
         officer("CM0001", "Cllr Ayesha Rahman", Role::CommitteeMember, &[]),
+        officer("DP0001", "Fiona Mensah", Role::DataProtection, &[]),
+        officer("SU0001", "Supt Mark Adeyemi", Role::ForceReader, &[]),
     ]
 }
 

@@ -25,6 +25,9 @@ pub enum ApiErrorCode {
     NotFound,
     Conflict,
     VersionNotSupported,
+    /// A read of personal data without a purpose (or with one the force does not allow): the
+    /// dashboard asks for one and tries again.
+    PurposeRequired,
     Internal,
 }
 
@@ -42,6 +45,7 @@ impl ApiErrorCode {
             ApiErrorCode::NotFound => "not_found",
             ApiErrorCode::Conflict => "conflict",
             ApiErrorCode::VersionNotSupported => codes::VERSION_NOT_SUPPORTED,
+            ApiErrorCode::PurposeRequired => "purpose_required",
             ApiErrorCode::Internal => "internal",
         }
     }
@@ -77,6 +81,10 @@ pub enum ApiError {
     Conflict(String),
     #[error("this app speaks protocol version {0}; HQ speaks version 1: update the app")]
     VersionNotSupported(String),
+    /// No purpose, or one that is not allowed (see `beatbook_domain::purpose`): answered 400
+    /// `purpose_required`, with the reason in words.
+    #[error("{0}")]
+    PurposeRequired(String),
     #[error("HQ could not complete the request; it has been logged. Try again shortly")]
     Internal(String),
 }
@@ -95,13 +103,16 @@ impl ApiError {
             ApiError::NotFound(_) => C::NotFound,
             ApiError::Conflict(_) => C::Conflict,
             ApiError::VersionNotSupported(_) => C::VersionNotSupported,
+            ApiError::PurposeRequired(_) => C::PurposeRequired,
             ApiError::Internal(_) => C::Internal,
         }
     }
 
     fn status(&self) -> StatusCode {
         match self {
-            ApiError::BadRequest(_) | ApiError::Invalid(_) => StatusCode::BAD_REQUEST,
+            ApiError::BadRequest(_) | ApiError::Invalid(_) | ApiError::PurposeRequired(_) => {
+                StatusCode::BAD_REQUEST
+            }
             ApiError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::Unauthorised(_) | ApiError::TokenExpired => StatusCode::UNAUTHORIZED,
             ApiError::DeviceRevoked | ApiError::Forbidden(_) => StatusCode::FORBIDDEN,

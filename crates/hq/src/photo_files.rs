@@ -309,6 +309,7 @@ pub async fn read(
                 via
             },
             detail: format!("photo {sha256}"),
+            purpose: String::new(),
         })
         .await
         .map_err(ApiError::from)?;

@@ -120,13 +120,27 @@ pub async fn scan(state: &HqState, kinds: &[RecordKind]) -> Result<Vec<Loaded>, 
     }
 }
 
-/// Write one disclosure at HQ (no device) to the access log. Called before the records are sent.
+/// Write one disclosure at HQ (no device) to the access log, with no purpose. Called before the
+/// records are sent. Reads of personal data use [`log_disclosure_for`] with their purpose.
 pub async fn log_disclosure(
     state: &HqState,
     by: &OfficerId,
     action: &str,
     record_ids: Vec<RecordId>,
     detail: String,
+) -> Result<(), ApiError> {
+    log_disclosure_for(state, by, action, record_ids, detail, String::new()).await
+}
+
+/// Write one disclosure at HQ (no device) to the access log with its purpose in words
+/// (`Purpose::describe`). Called before the records are sent.
+pub async fn log_disclosure_for(
+    state: &HqState,
+    by: &OfficerId,
+    action: &str,
+    record_ids: Vec<RecordId>,
+    detail: String,
+    purpose: String,
 ) -> Result<(), ApiError> {
     state
         .storage
@@ -137,6 +151,7 @@ pub async fn log_disclosure(
             action: action.to_owned(),
             record_ids,
             detail,
+            purpose,
         })
         .await?;
     Ok(())

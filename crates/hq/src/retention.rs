@@ -381,6 +381,7 @@ pub async fn queue(
             action: "search".into(),
             record_ids: items.iter().map(|i| i.id).collect(),
             detail: "retention review queue".into(),
+            purpose: String::new(),
         })
         .await?;
     Ok(RetentionQueue {

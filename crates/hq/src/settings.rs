@@ -37,6 +37,53 @@ pub struct HqSettings {
     /// The performance framework (`[framework]` in the TOML file): how many months in a row a
     /// measure must be back on target to close an improvement action on the figures.
     pub framework: FrameworkSettings,
+    /// Accountable access (`[access]` in the TOML file): the purposes staff may give for a read
+    /// of personal data, and how long the dashboard holds one.
+    pub access: AccessSettings,
+}
+
+/// Accountable access (see `beatbook_domain::purpose`). Default: the domain's
+/// [`beatbook_domain::purpose::default_purposes`], held for 60 minutes.
+#[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
+#[serde(default, deny_unknown_fields)]
+pub struct AccessSettings {
+    /// The purposes a force allows (`[[access.purposes]]`: code, label, needs_reference,
+    /// unmasks).
+    pub purposes: Vec<beatbook_domain::purpose::PurposeKind>,
+    /// How long the dashboard holds a purpose once given, 1 to 480 minutes.
+    pub purpose_minutes: u32,
+}
+
+impl Default for AccessSettings {
+    fn default() -> Self {
+        Self {
+            purposes: beatbook_domain::purpose::default_purposes(),
+            purpose_minutes: 60,
+        }
+    }
+}
+
+impl AccessSettings {
+    /// Overlay `BEATBOOK_ACCESS_PURPOSE_MINUTES` (as `var` reads it), then check the whole.
+    pub fn overlay_env(&mut self, var: impl Fn(&str) -> Option<String>) -> Result<(), String> {
+        overlay(
+            &var,
+            "BEATBOOK_ACCESS_PURPOSE_MINUTES",
+            &mut self.purpose_minutes,
+        )?;
+        self.check()
+    }
+
+    /// Refuse settings that make no sense, in words.
+    pub fn check(&self) -> Result<(), String> {
+        if !(1..=480).contains(&self.purpose_minutes) {
+            return Err(format!(
+                "purpose_minutes is {}: it must be 1 to 480",
+                self.purpose_minutes
+            ));
+        }
+        beatbook_domain::purpose::check_purposes(&self.purposes)
+    }
 }
 
 /// The performance framework's settings. Default: an action closes on the figures after
@@ -304,6 +351,7 @@ impl Default for HqSettings {
             tablets: TabletPolicy::default(),
             retention: RetentionSettings::default(),
             framework: FrameworkSettings::default(),
+            access: AccessSettings::default(),
         }
     }
 }
@@ -319,6 +367,7 @@ impl std::fmt::Debug for HqSettings {
             .field("tablets", &self.tablets)
             .field("retention", &self.retention)
             .field("framework", &self.framework)
+            .field("access", &self.access)
             .finish_non_exhaustive()
     }
 }
@@ -403,6 +452,9 @@ impl HqSettings {
         s.framework
             .overlay_env(|name| std::env::var(name).ok())
             .map_err(|e| format!("[framework] {e}"))?;
+        s.access
+            .overlay_env(|name| std::env::var(name).ok())
+            .map_err(|e| format!("[access] {e}"))?;
         Ok(s)
     }
 }

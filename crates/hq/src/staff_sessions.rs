@@ -55,6 +55,8 @@ pub fn role_name(role: Role) -> &'static str {
         Role::Admin => "admin",
         Role::RecordsManager => "records manager",
         Role::CommitteeMember => "committee member",
+        Role::DataProtection => "data protection officer",
+        Role::ForceReader => "force-wide reader",
     }
 }
 

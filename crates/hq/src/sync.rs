@@ -203,6 +203,7 @@ pub async fn pull(
                 action: "pull".into(),
                 record_ids: sent,
                 detail: format!("sync pull after {after}"),
+                purpose: "synced to the officer's tablet: on duty".into(),
             })
             .await?;
     }

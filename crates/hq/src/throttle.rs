@@ -467,6 +467,7 @@ impl<'a> Attempt<'a> {
                 action: FAILED_ACTION.into(),
                 record_ids: Vec::new(),
                 detail,
+                purpose: String::new(),
             })
             .await?;
         tracing::warn!(

@@ -31,6 +31,8 @@ fn export_all(root: &Path) {
         beatbook_domain::outcomes::RowError,
         beatbook_domain::outcomes::NewPartnershipNote,
         beatbook_domain::outcomes::Community,
+        beatbook_domain::purpose::Purpose,
+        beatbook_domain::purpose::PurposeKind,
         auth::StaffLogin,
         auth::StaffSession,
         auth::Me,

@@ -557,6 +557,7 @@ async fn the_logs_own_retention_clears_old_text_and_keeps_the_chain(b: Backend) 
         action: "search".into(),
         record_ids: ids.clone(),
         detail: "searched for arches noise".into(),
+        purpose: String::new(),
     })
     .await
     .unwrap();
@@ -567,6 +568,7 @@ async fn the_logs_own_retention_clears_old_text_and_keeps_the_chain(b: Backend) 
         action: "view".into(),
         record_ids: ids[..1].to_vec(),
         detail: "opened".into(),
+        purpose: String::new(),
     };
     s.log_access(&recent).await.unwrap();
 

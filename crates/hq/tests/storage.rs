@@ -557,6 +557,7 @@ async fn the_access_log_is_searchable_and_append_only(b: Backend) {
         action: action.into(),
         record_ids: ids,
         detail: format!("{action} by {officer}"),
+        purpose: format!("Investigation CAD {officer}: {action}"),
     };
     let pulled = entry(t0, "PC4127", Some(tablet), "pull", vec![r1, r2]);
     let viewed = entry(t0 + Duration::minutes(5), "DC7740", None, "view", vec![r2]);

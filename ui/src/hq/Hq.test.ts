@@ -148,9 +148,13 @@ describe('HQ dashboard', () => {
     // Supervisors own the failures of their teams: improvement actions are theirs.
     expect(pagesFor('supervisor')).toEqual(['framework', 'actions', 'outcomes', 'committee', 'records']);
     expect(pagesFor('analyst')).toEqual(['framework', 'outcomes', 'committee', 'records']);
-    expect(pagesFor('intelligence_unit')).toEqual(['intel', 'records']);
-    // Administrators reach records only through the subject access search.
+    // The intelligence unit also reviews what subject access searches found among sources.
+    expect(pagesFor('intelligence_unit')).toEqual(['intel', 'redactions', 'records']);
+    // Administrators read no records: subject access is the data protection officer's.
     expect(pagesFor('admin')).toEqual(['framework', 'outcomes', 'committee', 'admin']);
+    expect(pagesFor('data_protection')).toEqual(['data-protection']);
+    // Force-wide reading (senior leadership) is its own role.
+    expect(pagesFor('force_reader')).toEqual(['framework', 'outcomes', 'committee', 'records']);
     // The records manager reviews retention and reads nothing else.
     expect(pagesFor('records_manager')).toEqual(['retention']);
     // A committee member reads the committee report: aggregates, nothing else.

@@ -59,6 +59,7 @@ import type { TargetRow } from './bindings/TargetRow';
 import type { Targets } from './bindings/Targets';
 import type { Trend } from './bindings/Trend';
 import type { TrendPoint } from './bindings/TrendPoint';
+import { currentPurpose, purposeHeaderValue, PURPOSE_HEADER } from './purpose';
 
 export type {
   ApiErrorCode,
@@ -164,9 +165,13 @@ function query(p: object): string {
 export async function hqCall<T>(method: string, path: string, body?: unknown, base = '/api/v1/hq'): Promise<T> {
   let resp: Response;
   try {
-    const init: RequestInit = { method, credentials: 'same-origin', headers: { accept: 'application/json' } };
+    const headers: Record<string, string> = { accept: 'application/json' };
+    // The purpose the page holds goes with every call; HQ logs it with each read (issue 16).
+    const purpose = currentPurpose();
+    if (purpose) headers[PURPOSE_HEADER] = purposeHeaderValue(purpose);
+    const init: RequestInit = { method, credentials: 'same-origin', headers };
     if (body !== undefined) {
-      init.headers = { accept: 'application/json', 'content-type': 'application/json' };
+      headers['content-type'] = 'application/json';
       init.body = JSON.stringify(body);
     }
     resp = await fetch(`${base}${path}`, init);
@@ -301,7 +306,11 @@ export function pagesFor(role: Officer['role']): Page[] {
     case 'analyst':
       return ['framework', 'outcomes', 'committee', 'records'];
     case 'intelligence_unit':
-      return ['intel', 'records'];
+      return ['intel', 'redactions', 'records'];
+    case 'force_reader':
+      return ['framework', 'outcomes', 'committee', 'records'];
+    case 'data_protection':
+      return ['data-protection'];
     case 'admin':
       return ['framework', 'outcomes', 'committee', 'admin'];
     case 'records_manager':
@@ -313,7 +322,17 @@ export function pagesFor(role: Officer['role']): Page[] {
   }
 }
 
-export type Page = 'framework' | 'actions' | 'outcomes' | 'committee' | 'intel' | 'records' | 'retention' | 'admin';
+export type Page =
+  | 'framework'
+  | 'actions'
+  | 'outcomes'
+  | 'committee'
+  | 'intel'
+  | 'redactions'
+  | 'records'
+  | 'retention'
+  | 'data-protection'
+  | 'admin';
 
 export const PAGE_LABELS: Record<Page, string> = {
   framework: 'Performance framework',
@@ -321,8 +340,10 @@ export const PAGE_LABELS: Record<Page, string> = {
   outcomes: 'Outcomes',
   committee: 'Committee report',
   intel: 'Intelligence review',
+  redactions: 'Subject access review',
   records: 'Records',
   retention: 'Retention review',
+  'data-protection': 'Data protection',
   admin: 'Administration',
 };
 
@@ -339,6 +360,8 @@ export const ROLE_LABELS: Record<Officer['role'], string> = {
   admin: 'Administrator',
   records_manager: 'Records manager',
   committee_member: 'Committee member',
+  data_protection: 'Data protection officer',
+  force_reader: 'Force-wide reader',
 };
 
 /** Kinds of record in words. */

@@ -29,6 +29,9 @@ pub struct AccessEntry {
     pub record_ids: Vec<RecordId>,
     /// What was asked (search words, an export's name). Never a secret.
     pub detail: String,
+    /// Why, in words (`beatbook_domain::purpose::Purpose::describe`): the purpose staff gave, or
+    /// the shift for a tablet's reads. Empty for entries logged before purposes were required.
+    pub purpose: String,
 }
 
 /// One op-log row as the audit search shows it.

@@ -19,6 +19,7 @@ pub mod facts;
 pub mod framework;
 pub mod outcomes;
 pub mod overlaps;
+pub mod purpose;
 pub mod qr;
 pub mod records;
 pub mod refusals;

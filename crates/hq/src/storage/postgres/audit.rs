@@ -127,8 +127,8 @@ impl AuditTrail for PostgresStorage {
         self.client()
             .await?
             .execute(
-                "INSERT INTO access_log (at, officer_id, device_id, action, record_ids, detail)
-                 VALUES ($1, $2, $3, $4, $5, $6)",
+                "INSERT INTO access_log (at, officer_id, device_id, action, record_ids, detail, purpose)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
                 &[
                     &entry.at,
                     &entry.officer_id.as_str(),
@@ -136,6 +136,7 @@ impl AuditTrail for PostgresStorage {
                     &entry.action,
                     &ids,
                     &entry.detail,
+                    &entry.purpose,
                 ],
             )
             .await?;
@@ -150,7 +151,7 @@ impl AuditTrail for PostgresStorage {
             .client()
             .await?
             .query(
-                "SELECT at, officer_id, device_id, action, record_ids, detail FROM access_log
+                "SELECT at, officer_id, device_id, action, record_ids, detail, purpose FROM access_log
                  WHERE ($1::text IS NULL OR officer_id = $1) AND ($2::uuid IS NULL OR device_id = $2)
                    AND ($3::uuid[] IS NULL OR record_ids @> $3)
                    AND ($4::timestamptz IS NULL OR at >= $4) AND ($5::timestamptz IS NULL OR at <= $5)
@@ -167,6 +168,7 @@ impl AuditTrail for PostgresStorage {
                 action: r.get(3),
                 record_ids: r.get::<_, Vec<Uuid>>(4).into_iter().map(RecordId).collect(),
                 detail: r.get(5),
+                purpose: r.get(6),
             })
             .collect())
     }

@@ -30,6 +30,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations/postgres/0006_sign_in_throttle.sql"),
     include_str!("../../../migrations/postgres/0007_lifecycle.sql"),
     include_str!("../../../migrations/postgres/0008_outcomes.sql"),
+    include_str!("../../../migrations/postgres/0009_purposes.sql"),
 ];
 
 /// The advisory lock migrations take: one for the whole database.

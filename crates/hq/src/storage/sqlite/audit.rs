@@ -191,7 +191,7 @@ impl AuditTrail for SqliteStorage {
         let e = entry.clone();
         self.call(move |c| {
             c.prepare_cached(
-                "INSERT INTO access_log (at, officer_id, device_id, action, record_ids, detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                "INSERT INTO access_log (at, officer_id, device_id, action, record_ids, detail, purpose) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
             )?
             .execute((
                 t(e.at),
@@ -200,6 +200,7 @@ impl AuditTrail for SqliteStorage {
                 &e.action,
                 serde_json::to_string(&e.record_ids)?,
                 &e.detail,
+                &e.purpose,
             ))?;
             Ok(())
         })
@@ -210,7 +211,7 @@ impl AuditTrail for SqliteStorage {
         let q = query.clone();
         self.call(move |c| {
             let mut stmt = c.prepare_cached(
-                "SELECT at, officer_id, device_id, action, record_ids, detail FROM access_log
+                "SELECT at, officer_id, device_id, action, record_ids, detail, purpose FROM access_log
                  WHERE (?1 IS NULL OR officer_id = ?1) AND (?2 IS NULL OR device_id = ?2)
                    AND (?3 IS NULL OR EXISTS (SELECT 1 FROM json_each(access_log.record_ids) j WHERE j.value = ?3))
                    AND (?4 IS NULL OR at >= ?4) AND (?5 IS NULL OR at <= ?5)
@@ -233,11 +234,12 @@ impl AuditTrail for SqliteStorage {
                         r.get::<_, String>(3)?,
                         r.get::<_, String>(4)?,
                         r.get::<_, String>(5)?,
+                        r.get::<_, String>(6)?,
                     ))
                 },
             )?;
             rows.map(|r| {
-                let (at, officer, device, action, ids, detail) = r?;
+                let (at, officer, device, action, ids, detail, purpose) = r?;
                 Ok(AccessEntry {
                     at: parse_t(&at)?,
                     officer_id: OfficerId::new(officer),
@@ -247,6 +249,7 @@ impl AuditTrail for SqliteStorage {
                     action,
                     record_ids: serde_json::from_str(&ids)?,
                     detail,
+                    purpose,
                 })
             })
             .collect()

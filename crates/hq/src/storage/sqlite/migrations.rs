@@ -21,6 +21,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations/sqlite/0006_sign_in_throttle.sql"),
     include_str!("../../../migrations/sqlite/0007_lifecycle.sql"),
     include_str!("../../../migrations/sqlite/0008_outcomes.sql"),
+    include_str!("../../../migrations/sqlite/0009_purposes.sql"),
 ];
 
 /// Where a migration hands over to HQ's own step.

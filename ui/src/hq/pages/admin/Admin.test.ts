@@ -59,7 +59,17 @@ describe('Administration', () => {
     render(Admin, { props: { api: fakeApi(), self: admin } });
     const picker = await screen.findByRole('combobox', { name: 'Role of PC Tom Walsh' });
     const names = within(picker).getAllByRole('option').map((o) => o.textContent);
-    expect(names).toEqual(['Officer', 'Supervisor', 'Intelligence unit', 'Analyst', 'Administrator', 'Records manager', 'Committee member']);
+    expect(names).toEqual([
+      'Officer',
+      'Supervisor',
+      'Intelligence unit',
+      'Analyst',
+      'Administrator',
+      'Records manager',
+      'Committee member',
+      'Data protection officer',
+      'Force-wide reader',
+    ]);
   });
 
   it('shows the audit trail with names, titles and dates, never ids or ISO times', async () => {
