@@ -322,6 +322,242 @@ pub fn hq_may_see_kind(role: Role, kind: RecordKind) -> bool {
     }
 }
 
+/// Whether an HQ role reads records with people's names and contact details masked: analysts
+/// study patterns, not people, so they read them masked unless the purpose they gave allows more
+/// (`PurposeKind::unmasks`, e.g. an investigation with its reference).
+pub fn masks_personal(role: Role, purpose_unmasks: bool) -> bool {
+    role == Role::Analyst && !purpose_unmasks
+}
+
+/// What a masked name reads as.
+pub const NAME_WITHHELD: &str = "[name withheld]";
+/// What a masked description of a person reads as.
+pub const DESCRIPTION_WITHHELD: &str = "[description withheld]";
+/// What masked contact details read as.
+pub const CONTACT_WITHHELD: &str = "[contact details withheld]";
+/// What a masked phone number in free text reads as.
+pub const PHONE_WITHHELD: &str = "[phone withheld]";
+/// What a masked email address in free text reads as.
+pub const EMAIL_WITHHELD: &str = "[email withheld]";
+/// What a masked address (a concern's place) reads as.
+pub const ADDRESS_WITHHELD: &str = "[address withheld]";
+
+/// Keys of a record's JSON that hold free text: phone numbers, email addresses and the names of
+/// the people the record lists are masked inside them.
+const FREE_TEXT: &[&str] = &[
+    "description",
+    "notes",
+    "note",
+    "content",
+    "checks_made",
+    "text",
+    "label",
+    "venue",
+    "hotspot",
+    "issues_raised",
+    "agreed_priorities",
+    "title",
+    "scanning",
+    "analysis",
+    "assessment",
+    "action",
+    "owner",
+    "you_said",
+    "we_did",
+    "relationship",
+];
+
+/// Mask a record for a reader who may not see names and contact details ([`masks_personal`]):
+/// `body` is the record as its kind's JSON, `title` the title shown with it.
+///
+/// - The people it lists: their names and descriptions are withheld (their role stays).
+/// - Its contact details are withheld; a concern's place (it may be someone's home) is withheld
+///   and its position coarsened to about 100 m (three decimal places), so it still counts in
+///   its area and on a map.
+/// - In every free text (description, notes, statements, content, the title...): phone numbers
+///   (nine digits or more, whatever their spacing), email addresses, and the names of the people
+///   the record lists (whole names and each part of three letters or more, any case).
+pub fn mask_personal(kind: RecordKind, body: &mut serde_json::Value, title: &mut String) {
+    use serde_json::Value;
+    let mut names: Vec<String> = Vec::new();
+    if let Some(people) = body.get_mut("people").and_then(Value::as_array_mut) {
+        for p in people {
+            if let Some(n) = p.get("name").and_then(Value::as_str) {
+                names.push(n.to_owned());
+            }
+            if let Some(o) = p.as_object_mut() {
+                for (key, with) in [
+                    ("name", NAME_WITHHELD),
+                    ("description", DESCRIPTION_WITHHELD),
+                ] {
+                    if o.get(key).is_some_and(|v| !v.is_null()) {
+                        o.insert(key.into(), Value::String(with.into()));
+                    }
+                }
+            }
+        }
+    }
+    if kind == RecordKind::IntelSource {
+        if let Some(n) = body.get("name").and_then(Value::as_str) {
+            names.push(n.to_owned());
+        }
+        if let Some(o) = body.as_object_mut() {
+            if o.get("name").is_some_and(|v| !v.is_null()) {
+                o.insert("name".into(), Value::String(NAME_WITHHELD.into()));
+            }
+        }
+    }
+    if let Some(o) = body.as_object_mut() {
+        if o.get("contact").is_some_and(|v| !v.is_null()) {
+            o.insert("contact".into(), Value::String(CONTACT_WITHHELD.into()));
+        }
+    }
+    if kind == RecordKind::Concern {
+        if let Some(loc) = body.get_mut("location").and_then(Value::as_object_mut) {
+            if loc.get("place").is_some_and(|v| !v.is_null()) {
+                loc.insert("place".into(), Value::String(ADDRESS_WITHHELD.into()));
+            }
+            for key in ["lat", "lon"] {
+                if let Some(x) = loc.get(key).and_then(Value::as_f64) {
+                    loc.insert(key.into(), Value::from((x * 1000.0).round() / 1000.0));
+                }
+            }
+        }
+    }
+    scrub_tree(body, false, &names);
+    *title = mask_text(title, &names);
+}
+
+/// Scrub the free text of a JSON tree: strings under a [`FREE_TEXT`] key (at any depth).
+fn scrub_tree(v: &mut serde_json::Value, free: bool, names: &[String]) {
+    use serde_json::Value;
+    match v {
+        Value::String(s) if free => *s = mask_text(s, names),
+        Value::Array(items) => items.iter_mut().for_each(|i| scrub_tree(i, free, names)),
+        Value::Object(o) => {
+            for (k, child) in o.iter_mut() {
+                scrub_tree(child, FREE_TEXT.contains(&k.as_str()), names);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Free text with phone numbers, email addresses and the given people's names masked.
+pub fn mask_text(text: &str, names: &[String]) -> String {
+    let mut out = mask_emails(&mask_phones(text));
+    let mut whole: Vec<&str> = names
+        .iter()
+        .map(|n| n.trim())
+        .filter(|n| !n.is_empty())
+        .collect();
+    whole.sort_by_key(|n| std::cmp::Reverse(n.chars().count()));
+    for n in &whole {
+        out = replace_words(&out, n, NAME_WITHHELD);
+    }
+    let mut parts: Vec<&str> = whole
+        .iter()
+        .flat_map(|n| n.split(|c: char| !c.is_alphanumeric() && c != '\'' && c != '-'))
+        .filter(|p| p.chars().count() >= 3)
+        .collect();
+    parts.sort_by_key(|n| std::cmp::Reverse(n.chars().count()));
+    parts.dedup();
+    for p in parts {
+        out = replace_words(&out, p, NAME_WITHHELD);
+    }
+    out
+}
+
+/// Replace every whole-word, case-insensitive occurrence of `word` in `text`.
+fn replace_words(text: &str, word: &str, with: &str) -> String {
+    let fold = |c: char| c.to_lowercase().next().unwrap_or(c);
+    let t: Vec<char> = text.chars().collect();
+    let w: Vec<char> = word.chars().map(fold).collect();
+    if w.is_empty() || w.len() > t.len() {
+        return text.to_owned();
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut i = 0;
+    while i < t.len() {
+        let starts = (i == 0 || !t[i - 1].is_alphanumeric())
+            && i + w.len() <= t.len()
+            && t[i..i + w.len()]
+                .iter()
+                .zip(&w)
+                .all(|(a, b)| fold(*a) == *b)
+            && t.get(i + w.len()).is_none_or(|c| !c.is_alphanumeric());
+        if starts {
+            out.push_str(with);
+            i += w.len();
+        } else {
+            out.push(t[i]);
+            i += 1;
+        }
+    }
+    out
+}
+
+/// Phone numbers: a run of digits, spaces, `+`, `-`, `(`, `)` and `.` holding nine digits or
+/// more ("020 7946 0123", "+44 (0)7700-900123").
+fn mask_phones(text: &str) -> String {
+    let t: Vec<char> = text.chars().collect();
+    let part = |c: char| c.is_ascii_digit() || matches!(c, ' ' | '+' | '-' | '(' | ')' | '.');
+    let mut out = String::with_capacity(text.len());
+    let mut i = 0;
+    while i < t.len() {
+        let begins = (t[i].is_ascii_digit() || t[i] == '+' || t[i] == '(')
+            && (i == 0 || !t[i - 1].is_alphanumeric());
+        if begins {
+            let mut j = i;
+            while j < t.len() && part(t[j]) {
+                j += 1;
+            }
+            // Give back trailing separators (a sentence's space or full stop).
+            while j > i && !t[j - 1].is_ascii_digit() && t[j - 1] != ')' {
+                j -= 1;
+            }
+            let digits = t[i..j].iter().filter(|c| c.is_ascii_digit()).count();
+            let glued = t.get(j).is_some_and(|c| c.is_alphanumeric());
+            if digits >= 9 && !glued {
+                out.push_str(PHONE_WITHHELD);
+                i = j;
+                continue;
+            }
+        }
+        out.push(t[i]);
+        i += 1;
+    }
+    out
+}
+
+/// Email addresses: a word with an `@` and a dot after it.
+fn mask_emails(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while !rest.is_empty() {
+        let end = rest.find(char::is_whitespace).unwrap_or(rest.len());
+        let (word, tail) = rest.split_at(end);
+        let core =
+            word.trim_end_matches(|c: char| matches!(c, '.' | ',' | ';' | ':' | ')' | '!' | '?'));
+        let core_start = core.len() - core.trim_start_matches(['(', '<', '"']).len();
+        let addr = &core[core_start..];
+        let is_email = addr.split_once('@').is_some_and(|(user, host)| {
+            !user.is_empty() && host.contains('.') && !host.starts_with('.')
+        });
+        if is_email {
+            out.push_str(&core[..core_start]);
+            out.push_str(EMAIL_WITHHELD);
+            out.push_str(&word[core.len()..]);
+        } else {
+            out.push_str(word);
+        }
+        let ws = tail.len() - tail.trim_start().len();
+        out.push_str(&tail[..ws]);
+        rest = &tail[ws..];
+    }
+    out
+}
+
 const INTEL_UNIT_KEY: &str = "intel-unit";
 
 fn officer_key(officer: &OfficerId) -> String {
@@ -616,6 +852,64 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn analysts_read_names_and_contact_details_masked_unless_the_purpose_allows() {
+        assert!(masks_personal(Role::Analyst, false));
+        assert!(!masks_personal(Role::Analyst, true));
+        for role in [
+            Role::Supervisor,
+            Role::ForceReader,
+            Role::IntelligenceUnit,
+            Role::DataProtection,
+        ] {
+            assert!(!masks_personal(role, false), "{role:?}");
+        }
+        let mut body = serde_json::json!({
+            "description": "Jordan Marsh (call 020 7946 0123, or jordan.marsh@example.org) says MARSH's dog bites",
+            "people": [
+                {"role": "victim", "name": "Jordan Marsh", "description": "Tall, red coat", "statements": [{"text": "Marsh said: ring +44 7700-900123."}]},
+                {"role": "witness", "name": null, "description": null, "statements": []}
+            ],
+            "consent_to_contact": true,
+            "contact": "07700 900123",
+            "location": {"lat": 51.539_123_4, "lon": -0.142_987, "place": "12 Arlington Road"},
+            "reported_at": "2026-12-06T21:44:00Z",
+            "retention_review": "2028-12-06"
+        });
+        let mut title = "ASB personal: Jordan Marsh (call 020 7946 0123".to_owned();
+        mask_personal(RecordKind::Concern, &mut body, &mut title);
+        assert_eq!(
+            body["description"],
+            "[name withheld] (call [phone withheld], or [email withheld]) says [name withheld]'s dog bites"
+        );
+        assert_eq!(
+            title,
+            "ASB personal: [name withheld] (call [phone withheld]"
+        );
+        assert_eq!(body["people"][0]["name"], NAME_WITHHELD);
+        assert_eq!(body["people"][0]["description"], DESCRIPTION_WITHHELD);
+        assert_eq!(body["people"][0]["role"], "victim");
+        assert_eq!(
+            body["people"][0]["statements"][0]["text"],
+            "[name withheld] said: ring [phone withheld]."
+        );
+        assert!(body["people"][1]["name"].is_null(), "nothing to mask");
+        assert_eq!(body["contact"], CONTACT_WITHHELD);
+        assert_eq!(body["location"]["place"], ADDRESS_WITHHELD);
+        assert_eq!(body["location"]["lat"], 51.539);
+        assert_eq!(body["location"]["lon"], -0.143);
+        // Dates, times and short numbers are not phone numbers; names are whole words only.
+        assert_eq!(
+            mask_text(
+                "Seen 6 Dec 2026 at 21:44, 3 times; Marshall Street",
+                &["Jo Marsh".into()]
+            ),
+            "Seen 6 Dec 2026 at 21:44, 3 times; Marshall Street"
+        );
+        let text = mask_text("Ref 2026/12345 with JO MARSH", &["Jo Marsh".into()]);
+        assert_eq!(text, "Ref 2026/12345 with [name withheld]");
     }
 
     #[test]

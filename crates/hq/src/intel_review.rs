@@ -16,7 +16,7 @@
 use crate::auth::{new_secret, sha256_hex};
 use crate::error::ApiError;
 use crate::push::{record_rows, Loaded, LogRow, Plan};
-use crate::records::{self, log_disclosure};
+use crate::records;
 use crate::storage::DeviceRow;
 use crate::HqState;
 use beatbook_domain::access::hq_may_see;
@@ -276,8 +276,13 @@ fn open(state: ReviewState) -> bool {
 }
 
 /// Reports waiting for review (submitted or reviewed), threats to life first, then oldest first;
-/// logged as a search by `by`.
-pub async fn queue(state: &HqState, by: &Officer) -> Result<Vec<QueueItem>, ApiError> {
+/// logged as a search by `by` with the purpose of `look` (the intelligence unit reads unmasked:
+/// `HqAction::ReviewIntel` is theirs alone).
+pub async fn queue(
+    state: &HqState,
+    by: &Officer,
+    look: &records::Look,
+) -> Result<Vec<QueueItem>, ApiError> {
     let all = records::scan(state, &[RecordKind::IntelReport, RecordKind::IntelSource]).await?;
     let names = records::OfficerNames::load(state.storage.as_ref()).await?;
     let sourced: HashSet<RecordId> = all
@@ -302,12 +307,12 @@ pub async fn queue(state: &HqState, by: &Officer) -> Result<Vec<QueueItem>, ApiE
         })
         .collect();
     items.sort_by_key(|i| (!i.threat_to_life, i.summary.occurred_at));
-    log_disclosure(
+    look.log(
         state,
         &by.id,
         "search",
         items.iter().map(|i| i.summary.id).collect(),
-        "intelligence review queue".into(),
+        "intelligence review queue",
     )
     .await?;
     Ok(items)
@@ -341,20 +346,20 @@ fn as_report(r: &records::Loaded, id: RecordId) -> Result<IntelReport, ApiError>
     IntelReport::from_state(&r.state).map_err(|e| ApiError::Internal(format!("report {id}: {e}")))
 }
 
-/// Report `id` with its source details; logged as a view of both by `by`.
-pub async fn report(state: &HqState, by: &Officer, id: RecordId) -> Result<ReportDetail, ApiError> {
+/// Report `id` with its source details; logged as a view of both by `by` with the purpose of
+/// `look`.
+pub async fn report(
+    state: &HqState,
+    by: &Officer,
+    id: RecordId,
+    look: &records::Look,
+) -> Result<ReportDetail, ApiError> {
     let r = load_report(state, id).await?;
     let sources = sources_of(state, id).await?;
     let mut disclosed = vec![id];
     disclosed.extend(sources.iter().map(|s| s.id));
-    log_disclosure(
-        state,
-        &by.id,
-        "view",
-        disclosed,
-        "intelligence review".into(),
-    )
-    .await?;
+    look.log(state, &by.id, "view", disclosed, "intelligence review")
+        .await?;
     let names = records::OfficerNames::load(state.storage.as_ref()).await?;
     Ok(ReportDetail {
         report: r.summary,

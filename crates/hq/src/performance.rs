@@ -12,7 +12,7 @@ use crate::dashboard::framework::{
     TrendQuery,
 };
 use crate::error::ApiError;
-use crate::records::{self, log_disclosure};
+use crate::records;
 use crate::HqState;
 use beatbook_domain::access::{hq_may_see, may_see_officer_breakdown};
 use beatbook_domain::area::Area;
@@ -292,9 +292,14 @@ fn cell_of<'a>(board: &'a Board, unit: &str, m: Measure) -> Result<&'a Cell, Api
         .ok_or_else(|| ApiError::Internal("a measure is missing from the board".into()))
 }
 
-/// The records behind one cell that `by` may see, those that missed first; written to the
-/// access log as a view.
-pub async fn cell(state: &HqState, by: &Officer, q: &CellQuery) -> Result<CellDetail, ApiError> {
+/// The records behind one cell that `by` may see, those that missed first, read as `look` says;
+/// written to the access log as a view with its purpose.
+pub async fn cell(
+    state: &HqState,
+    by: &Officer,
+    q: &CellQuery,
+    look: &records::Look,
+) -> Result<CellDetail, ApiError> {
     let m = measure(&q.measure)?;
     let bq = BoardQuery {
         period: q.period,
@@ -327,12 +332,13 @@ pub async fn cell(state: &HqState, by: &Officer, q: &CellQuery) -> Result<CellDe
     .await?;
     let mut out: Vec<CellRecord> = Vec::with_capacity(behind.len());
     for (id, c) in behind {
-        let Some(r) = state.storage.record(id).await?.and_then(records::load) else {
+        let Some(mut r) = state.storage.record(id).await?.and_then(records::load) else {
             continue;
         };
         if !hq_may_see(by.role, &r.change.facts) {
             continue;
         }
+        look.apply(&mut r);
         out.push(CellRecord {
             record: r.summary,
             contribution: c,
@@ -343,7 +349,7 @@ pub async fn cell(state: &HqState, by: &Officer, q: &CellQuery) -> Result<CellDe
         (a.met, std::cmp::Reverse(a.record.occurred_at))
             .cmp(&(b.met, std::cmp::Reverse(b.record.occurred_at)))
     });
-    log_disclosure(
+    look.log(
         state,
         &by.id,
         "view",

@@ -6,7 +6,7 @@ use crate::dashboard::audit::AccessEntry;
 use crate::error::ApiError;
 use crate::storage::{Change, RecordOp, RecordPage, RecordQuery, Storage, StorageError};
 use crate::HqState;
-use beatbook_domain::access::{hq_may_see, hq_may_see_kind};
+use beatbook_domain::access::{hq_may_see, hq_may_see_kind, mask_personal, masks_personal};
 use beatbook_domain::merge::RecordState;
 use beatbook_domain::people::{Officer, Role};
 use beatbook_domain::protocol::OpOutcome;
@@ -71,6 +71,90 @@ fn summarise<R: Record>(state: &RecordState) -> Option<(RecordSummary, String)> 
         },
         r.search_text(),
     ))
+}
+
+impl Loaded {
+    /// Mask people's names and contact details (`access::mask_personal`), for a reader who may
+    /// not see them: the summary's body and title, and the text a search looks in, which becomes
+    /// the masked record's (a search for a name finds nothing the reader may not read).
+    pub fn mask(&mut self) {
+        mask_personal(
+            self.summary.kind,
+            &mut self.summary.body,
+            &mut self.summary.title,
+        );
+        let mut words = Vec::new();
+        strings(&self.summary.body, &mut words);
+        self.search_text = words.join(" ");
+    }
+}
+
+fn strings<'a>(v: &'a serde_json::Value, out: &mut Vec<&'a str>) {
+    match v {
+        serde_json::Value::String(s) => out.push(s),
+        serde_json::Value::Array(a) => a.iter().for_each(|x| strings(x, out)),
+        serde_json::Value::Object(o) => o.values().for_each(|x| strings(x, out)),
+        _ => {}
+    }
+}
+
+/// How a person at HQ reads records for one request: the purpose they gave, in words for the
+/// access log, and whether names and contact details are masked for them
+/// (`access::masks_personal`: analysts, unless the purpose unmasks).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Look {
+    pub purpose: String,
+    pub masked: bool,
+}
+
+impl Look {
+    pub fn new(
+        state: &HqState,
+        by: &Officer,
+        purposed: &crate::dashboard::purpose::Purposed,
+    ) -> Look {
+        Look {
+            purpose: purposed.words(state),
+            masked: masks_personal(by.role, purposed.unmasks(state)),
+        }
+    }
+
+    /// Mask the record if this look masks.
+    pub fn apply(&self, r: &mut Loaded) {
+        if self.masked {
+            r.mask();
+        }
+    }
+
+    /// The access log's detail for what was read, saying when it was read masked.
+    pub fn detail(&self, what: impl Into<String>) -> String {
+        let what = what.into();
+        if self.masked {
+            format!("{what} (names and contact details masked)")
+        } else {
+            what
+        }
+    }
+
+    /// Write the read to the access log with this look's purpose.
+    pub async fn log(
+        &self,
+        state: &HqState,
+        by: &OfficerId,
+        action: &str,
+        record_ids: Vec<RecordId>,
+        what: impl Into<String>,
+    ) -> Result<(), ApiError> {
+        log_disclosure_for(
+            state,
+            by,
+            action,
+            record_ids,
+            self.detail(what),
+            self.purpose.clone(),
+        )
+        .await
+    }
 }
 
 /// Read a stored change as a record of its kind. `None` for a deleted or unreadable record.
@@ -282,8 +366,14 @@ async fn team_areas(
     ))
 }
 
-/// A page of the records `by` may see that match `q`, newest first; logged as a search.
-pub async fn list(state: &HqState, by: &Officer, q: &ListQuery) -> Result<RecordList, ApiError> {
+/// A page of the records `by` may see that match `q`, newest first, read as `look` says; logged
+/// as a search with its purpose.
+pub async fn list(
+    state: &HqState,
+    by: &Officer,
+    q: &ListQuery,
+    look: &Look,
+) -> Result<RecordList, ApiError> {
     let limit = q.limit.unwrap_or(200).clamp(1, 1_000);
     let filter = Filter {
         q,
@@ -305,9 +395,9 @@ pub async fn list(state: &HqState, by: &Officer, q: &ListQuery) -> Result<Record
             scan_stopped: false,
         }
     } else {
-        read_list(state, by.role, &filter, limit).await?
+        read_list(state, by.role, &filter, limit, look).await?
     };
-    log_disclosure(
+    look.log(
         state,
         &by.id,
         "search",
@@ -369,6 +459,7 @@ async fn read_list(
     role: Role,
     filter: &Filter<'_>,
     limit: u32,
+    look: &Look,
 ) -> Result<RecordList, ApiError> {
     let page = filter.page();
     let mut found: Vec<RecordSummary> = Vec::new();
@@ -397,7 +488,13 @@ async fn read_list(
             if !hq_may_see(role, &change.facts) {
                 continue;
             }
-            let Some(r) = load(change).filter(|r| filter.matches(r)) else {
+            let Some(r) = load(change)
+                .map(|mut r| {
+                    look.apply(&mut r);
+                    r
+                })
+                .filter(|r| filter.matches(r))
+            else {
                 continue;
             };
             if found.len() == limit as usize {
@@ -494,21 +591,28 @@ fn history(state: &RecordState, ops: Vec<RecordOp>, names: &OfficerNames) -> Vec
 }
 
 /// Record `id` with its history, if `by`'s role may see it (if not, it is answered as missing,
-/// so its existence is not disclosed); logged as a view.
-pub async fn detail(state: &HqState, by: &Officer, id: RecordId) -> Result<RecordDetail, ApiError> {
+/// so its existence is not disclosed), read as `look` says; logged as a view with its purpose.
+pub async fn detail(
+    state: &HqState,
+    by: &Officer,
+    id: RecordId,
+    look: &Look,
+) -> Result<RecordDetail, ApiError> {
     let not_found = || ApiError::NotFound(format!("no record {id}"));
     let change = state.storage.record(id).await?.ok_or_else(not_found)?;
     if !hq_may_see(by.role, &change.facts) {
         return Err(not_found());
     }
-    let r = load(change).ok_or_else(not_found)?;
+    let mut r = load(change).ok_or_else(not_found)?;
+    look.apply(&mut r);
     let names = OfficerNames::load(state.storage.as_ref()).await?;
     let history = history(
         &r.state,
         state.storage.record_ops(id, HISTORY).await?,
         &names,
     );
-    log_disclosure(state, &by.id, "view", vec![id], "HQ record view".into()).await?;
+    look.log(state, &by.id, "view", vec![id], "HQ record view")
+        .await?;
     Ok(RecordDetail {
         server_seq: r.change.server_seq,
         created_by_name: names.get(&r.created_by),
@@ -525,6 +629,13 @@ mod tests {
     use super::*;
     use crate::storage::AccessQuery;
     use crate::testing::{concern, hq, intel, officer, Device};
+
+    fn look() -> Look {
+        Look {
+            purpose: "Audit or complaint C-17".into(),
+            masked: false,
+        }
+    }
 
     async fn last_logged(state: &HqState, by: &Officer) -> AccessEntry {
         state
@@ -560,7 +671,7 @@ mod tests {
             officer(&hq.state, "DC7740").await,
         );
 
-        let all = list(&hq.state, &supervisor, &ListQuery::default())
+        let all = list(&hq.state, &supervisor, &ListQuery::default(), &look())
             .await
             .unwrap();
         let ids: Vec<_> = all.records.iter().map(|r| r.id).collect();
@@ -570,7 +681,7 @@ mod tests {
             "raw intelligence is not for supervisors"
         );
         assert_eq!(last_logged(&hq.state, &supervisor).await.record_ids, ids);
-        let ids: Vec<_> = list(&hq.state, &unit, &ListQuery::default())
+        let ids: Vec<_> = list(&hq.state, &unit, &ListQuery::default(), &look())
             .await
             .unwrap()
             .records
@@ -586,6 +697,7 @@ mod tests {
                 limit: Some(1),
                 ..ListQuery::default()
             },
+            &look(),
         )
         .await
         .unwrap();
@@ -598,6 +710,7 @@ mod tests {
                 before: first.next_before,
                 ..ListQuery::default()
             },
+            &look(),
         )
         .await
         .unwrap();
@@ -607,7 +720,7 @@ mod tests {
             q: Some("ALIGHT bins".into()),
             ..ListQuery::default()
         };
-        let found = list(&hq.state, &supervisor, &words).await.unwrap();
+        let found = list(&hq.state, &supervisor, &words, &look()).await.unwrap();
         assert_eq!(
             found.records.iter().map(|r| r.id).collect::<Vec<_>>(),
             [older]
@@ -619,6 +732,7 @@ mod tests {
                 team: Some(TeamId::new("no-such-team")),
                 ..ListQuery::default()
             },
+            &look(),
         )
         .await
         .err();
@@ -636,10 +750,10 @@ mod tests {
             )
             .await;
         let supervisor = officer(&hq.state, "PS1102").await;
-        let e = detail(&hq.state, &supervisor, raw).await.err();
+        let e = detail(&hq.state, &supervisor, raw, &look()).await.err();
         assert!(matches!(e, Some(ApiError::NotFound(_))), "{e:?}");
         let unit = officer(&hq.state, "DC7740").await;
-        let d = detail(&hq.state, &unit, raw).await.unwrap();
+        let d = detail(&hq.state, &unit, raw, &look()).await.unwrap();
         assert_eq!(d.created_by.as_str(), "PC4127");
         assert_eq!(d.history.len(), 1);
         assert_eq!(d.history[0].what, "Created");

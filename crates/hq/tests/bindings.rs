@@ -77,6 +77,7 @@ fn export_all(root: &Path) {
         outcomes::NewCost,
         outcomes::CostEntry,
         beatbook_hq::error::ApiErrorCode,
+        beatbook_hq::dashboard::purpose::Purposes,
     );
 }
 

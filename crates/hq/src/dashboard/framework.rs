@@ -252,18 +252,23 @@ pub async fn trend(
 }
 
 /// `GET /api/v1/hq/framework/cell?unit=&measure=`: the records behind one cell, those that
-/// missed first. Supervisors and analysts (it lists records); logged.
+/// missed first. Supervisors, force-wide readers and analysts (it lists records), with a purpose
+/// (`beatbook-purpose`); logged with it, masked for an analyst unless the purpose unmasks.
 #[utoipa::path(get, path = "/api/v1/hq/framework/cell", tag = "hq", operation_id = "hq_framework_cell",
-    params(CellQuery),
+    params(CellQuery, super::records::PurposeHeader),
     security(("hq_session" = []), ("bearer" = [])),
-    responses((status = 200, body = CellDetail), (status = 400, description = "Not valid", body = ApiErrorBody), (status = 401, description = "Not signed in", body = ApiErrorBody), (status = 403, description = "Not a supervisor or analyst", body = ApiErrorBody), (status = 404, description = "No such team or area", body = ApiErrorBody)))]
+    responses((status = 200, body = CellDetail), (status = 400, description = "Not valid, or `purpose_required`: no purpose given, or not one of the force's", body = ApiErrorBody), (status = 401, description = "Not signed in", body = ApiErrorBody), (status = 403, description = "Not a supervisor or analyst", body = ApiErrorBody), (status = 404, description = "No such team or area", body = ApiErrorBody)))]
 pub async fn cell(
     State(state): State<HqState>,
     staff: Staff,
+    purposed: Result<super::purpose::Purposed, ApiError>,
     Query(q): Query<CellQuery>,
 ) -> Result<Json<CellDetail>, ApiError> {
     staff.require(HqAction::DrillDown)?;
-    Ok(Json(performance::cell(&state, &staff.officer, &q).await?))
+    let look = crate::records::Look::new(&state, &staff.officer, &purposed?);
+    Ok(Json(
+        performance::cell(&state, &staff.officer, &q, &look).await?,
+    ))
 }
 
 #[derive(Deserialize, Debug, utoipa::IntoParams)]

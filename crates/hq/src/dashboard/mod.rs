@@ -37,6 +37,7 @@ pub fn routes() -> Router<HqState> {
         .route("/login", post(auth::login))
         .route("/logout", post(auth::logout))
         .route("/me", get(auth::me))
+        .route("/purposes", get(purpose::list))
         .route("/records", get(records::list))
         .route("/records/{id}", get(records::get))
         .route("/subject-access", get(records::subject_access))

@@ -43,3 +43,29 @@ impl FromRequestParts<HqState> for Purposed {
             .map_err(|e| ApiError::PurposeRequired(e.to_string()))
     }
 }
+
+/// The purposes a force allows and how long the dashboard holds one once given.
+#[derive(serde::Serialize, ts_rs::TS, utoipa::ToSchema)]
+#[ts(export_to = "../../hq/bindings/")]
+pub struct Purposes {
+    /// In the order staff pick from.
+    pub kinds: Vec<beatbook_domain::purpose::PurposeKind>,
+    /// Minutes a purpose is held in the page after it is given (`[access] purpose_minutes`).
+    pub hold_minutes: u32,
+}
+
+/// `GET /api/v1/hq/purposes`: the purposes a force allows (`[access] purposes`), for the
+/// dashboard's purpose dialog, and how long it holds one. Any signed-in staff.
+#[utoipa::path(get, path = "/api/v1/hq/purposes", tag = "hq", operation_id = "hq_purposes",
+    security(("hq_session" = []), ("bearer" = [])),
+    responses((status = 200, body = Purposes), (status = 401, description = "Not signed in", body = beatbook_domain::protocol::ApiErrorBody)))]
+pub async fn list(
+    axum::extract::State(state): axum::extract::State<HqState>,
+    staff: super::auth::Staff,
+) -> Result<axum::Json<Purposes>, ApiError> {
+    staff.require(beatbook_domain::access::HqAction::ReadReference)?;
+    Ok(axum::Json(Purposes {
+        kinds: state.settings.access.purposes.clone(),
+        hold_minutes: state.settings.access.purpose_minutes,
+    }))
+}

@@ -3,6 +3,7 @@
 //! `domain::access`.
 
 use super::auth::Staff;
+use super::purpose::Purposed;
 use crate::error::ApiError;
 use crate::HqState;
 use axum::extract::{Path, Query, State};
@@ -13,7 +14,7 @@ use beatbook_domain::RecordId;
 use serde::Deserialize;
 
 pub use crate::records::{
-    load, scan, HistoryItem, ListQuery, Loaded, RecordDetail, RecordList, SCAN_LIMIT,
+    load, scan, HistoryItem, ListQuery, Loaded, Look, RecordDetail, RecordList, SCAN_LIMIT,
 };
 pub use crate::subject_access::SubjectAccess;
 pub use beatbook_domain::access::hq_may_see;
@@ -29,37 +30,56 @@ pub async fn log(
     crate::records::log_disclosure(state, &staff.officer.id, action, record_ids, detail).await
 }
 
-/// `GET /api/v1/hq/records`: newest first, a page at a time. Supervisors, analysts and the
-/// intelligence unit.
+/// `GET /api/v1/hq/records`: newest first, a page at a time. Supervisors, analysts, force-wide
+/// readers and the intelligence unit, with a purpose (`beatbook-purpose`), logged with it; an
+/// analyst reads names and contact details masked unless the purpose unmasks.
 #[utoipa::path(get, path = "/api/v1/hq/records", tag = "hq", operation_id = "hq_records",
-    params(ListQuery),
+    params(ListQuery, PurposeHeader),
     security(("hq_session" = []), ("bearer" = [])),
-    responses((status = 200, body = RecordList), (status = 400, description = "Not valid", body = ApiErrorBody), (status = 401, description = "Not signed in", body = ApiErrorBody), (status = 403, description = "Not a supervisor, analyst or the intelligence unit", body = ApiErrorBody), (status = 404, description = "No such team", body = ApiErrorBody)))]
+    responses((status = 200, body = RecordList), (status = 400, description = "Not valid, or `purpose_required`: no purpose given, or not one of the force's", body = ApiErrorBody), (status = 401, description = "Not signed in", body = ApiErrorBody), (status = 403, description = "Not a supervisor, analyst or the intelligence unit", body = ApiErrorBody), (status = 404, description = "No such team", body = ApiErrorBody)))]
 pub async fn list(
     State(state): State<HqState>,
     staff: Staff,
+    purposed: Result<Purposed, ApiError>,
     Query(q): Query<ListQuery>,
 ) -> Result<Json<RecordList>, ApiError> {
     staff.require(HqAction::ReadRecords)?;
+    let look = Look::new(&state, &staff.officer, &purposed?);
     Ok(Json(
-        crate::records::list(&state, &staff.officer, &q).await?,
+        crate::records::list(&state, &staff.officer, &q, &look).await?,
     ))
 }
 
-/// `GET /api/v1/hq/records/{id}`: one record with its history, if the role may see it.
+/// `GET /api/v1/hq/records/{id}`: one record with its history, if the role may see it, with a
+/// purpose; logged with it, masked for an analyst unless the purpose unmasks.
 #[utoipa::path(get, path = "/api/v1/hq/records/{id}", tag = "hq", operation_id = "hq_record",
-    params(("id" = uuid::Uuid, Path, description = "The record")),
+    params(("id" = uuid::Uuid, Path, description = "The record"), PurposeHeader),
     security(("hq_session" = []), ("bearer" = [])),
-    responses((status = 200, body = RecordDetail), (status = 401, description = "Not signed in", body = ApiErrorBody), (status = 403, description = "Not a supervisor, analyst or the intelligence unit", body = ApiErrorBody), (status = 404, description = "No such record, or not one this role may see", body = ApiErrorBody)))]
+    responses((status = 200, body = RecordDetail), (status = 400, description = "`purpose_required`: no purpose given, or not one of the force's", body = ApiErrorBody), (status = 401, description = "Not signed in", body = ApiErrorBody), (status = 403, description = "Not a supervisor, analyst or the intelligence unit", body = ApiErrorBody), (status = 404, description = "No such record, or not one this role may see", body = ApiErrorBody)))]
 pub async fn get(
     State(state): State<HqState>,
     staff: Staff,
+    purposed: Result<Purposed, ApiError>,
     Path(id): Path<RecordId>,
 ) -> Result<Json<RecordDetail>, ApiError> {
     staff.require(HqAction::ReadRecords)?;
+    let look = Look::new(&state, &staff.officer, &purposed?);
     Ok(Json(
-        crate::records::detail(&state, &staff.officer, id).await?,
+        crate::records::detail(&state, &staff.officer, id, &look).await?,
     ))
+}
+
+/// The purpose of a read of personal data, as a request header (OpenAPI only: the handlers read
+/// it with [`Purposed`]).
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Header)]
+#[allow(dead_code)]
+pub struct PurposeHeader {
+    /// Why: form-encoded `code=...&reference=...&note=...`, `code` one of
+    /// `GET /api/v1/hq/purposes` (e.g. `code=investigation&reference=CAD+1234`). Without it, or
+    /// with one the force does not allow, the answer is `400 purpose_required`.
+    #[param(rename = "beatbook-purpose")]
+    pub purpose: String,
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]

@@ -2,7 +2,9 @@
 //! is in [`crate::intel_review`].
 
 use super::auth::Staff;
+use super::purpose::Purposed;
 use crate::error::ApiError;
+use crate::records::Look;
 use crate::HqState;
 use axum::extract::{Path, State};
 use axum::Json;
@@ -23,34 +25,39 @@ fn body<T>(b: Body<T>) -> Result<T, ApiError> {
 }
 
 /// `GET /api/v1/hq/intel/queue`: reports waiting for review (submitted or reviewed), oldest
-/// first. The intelligence unit only; logged.
+/// first. The intelligence unit only, with a purpose (`beatbook-purpose`); logged with it.
 #[utoipa::path(get, path = "/api/v1/hq/intel/queue", tag = "hq", operation_id = "hq_intel_queue",
+    params(super::records::PurposeHeader),
     security(("hq_session" = []), ("bearer" = [])),
-    responses((status = 200, body = Vec<QueueItem>), (status = 401, description = "Not signed in", body = ApiErrorBody), (status = 403, description = "Not the intelligence unit", body = ApiErrorBody)))]
+    responses((status = 200, body = Vec<QueueItem>), (status = 400, description = "`purpose_required`: no purpose given, or not one of the force's", body = ApiErrorBody), (status = 401, description = "Not signed in", body = ApiErrorBody), (status = 403, description = "Not the intelligence unit", body = ApiErrorBody)))]
 pub async fn queue(
     State(state): State<HqState>,
     staff: Staff,
+    purposed: Result<Purposed, ApiError>,
 ) -> Result<Json<Vec<QueueItem>>, ApiError> {
     staff.require(HqAction::ReviewIntel)?;
+    let look = Look::new(&state, &staff.officer, &purposed?);
     Ok(Json(
-        crate::intel_review::queue(&state, &staff.officer).await?,
+        crate::intel_review::queue(&state, &staff.officer, &look).await?,
     ))
 }
 
 /// `GET /api/v1/hq/intel/{id}`: a report with its source details. The intelligence unit only;
-/// logged with the ids of both.
+/// logged with the ids of both and the purpose (`beatbook-purpose`), which it needs.
 #[utoipa::path(get, path = "/api/v1/hq/intel/{id}", tag = "hq", operation_id = "hq_intel_report",
-    params(("id" = uuid::Uuid, Path, description = "The intelligence report")),
+    params(("id" = uuid::Uuid, Path, description = "The intelligence report"), super::records::PurposeHeader),
     security(("hq_session" = []), ("bearer" = [])),
-    responses((status = 200, body = ReportDetail), (status = 401, description = "Not signed in", body = ApiErrorBody), (status = 403, description = "Not the intelligence unit", body = ApiErrorBody), (status = 404, description = "No such intelligence report", body = ApiErrorBody)))]
+    responses((status = 200, body = ReportDetail), (status = 400, description = "`purpose_required`: no purpose given, or not one of the force's", body = ApiErrorBody), (status = 401, description = "Not signed in", body = ApiErrorBody), (status = 403, description = "Not the intelligence unit", body = ApiErrorBody), (status = 404, description = "No such intelligence report", body = ApiErrorBody)))]
 pub async fn get(
     State(state): State<HqState>,
     staff: Staff,
+    purposed: Result<Purposed, ApiError>,
     Path(id): Path<RecordId>,
 ) -> Result<Json<ReportDetail>, ApiError> {
     staff.require(HqAction::ReviewIntel)?;
+    let look = Look::new(&state, &staff.officer, &purposed?);
     Ok(Json(
-        crate::intel_review::report(&state, &staff.officer, id).await?,
+        crate::intel_review::report(&state, &staff.officer, id, &look).await?,
     ))
 }
 
