@@ -877,6 +877,7 @@ async fn intelligence_with_a_location_reaches_hq_with_its_areas_and_may_go_to_th
     let queue: Value = http
         .get(format!("{}/api/v1/hq/intel/queue", hq.url()))
         .bearer_auth(&token)
+        .header("beatbook-purpose", "code=investigation&reference=CAD+1234")
         .send()
         .await
         .unwrap()

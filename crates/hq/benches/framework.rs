@@ -240,6 +240,16 @@ async fn measure_records(name: &str, state: &HqState) {
         },
         token_hash: String::new(),
     };
+    // The dashboard's purpose, as the page sends it with every read.
+    let purpose = || {
+        Ok(beatbook_hq::dashboard::purpose::Purposed(
+            beatbook_domain::purpose::Purpose {
+                code: "performance_review".into(),
+                reference: None,
+                note: String::new(),
+            },
+        ))
+    };
     let page = |q: &str| -> ListQuery {
         let mut query = serde_json::json!({"limit": 50});
         for pair in q.split('&').filter(|p| !p.is_empty()) {
@@ -248,7 +258,7 @@ async fn measure_records(name: &str, state: &HqState) {
         }
         serde_json::from_value(query).unwrap()
     };
-    let first = list(State(state.clone()), staff(), Query(page("")))
+    let first = list(State(state.clone()), staff(), purpose(), Query(page("")))
         .await
         .unwrap();
     let second = format!("before={}", first.0.next_before.unwrap());
@@ -267,7 +277,7 @@ async fn measure_records(name: &str, state: &HqState) {
         let mut last = None;
         for _ in 0..5 {
             let t = Instant::now();
-            let l = list(State(state.clone()), staff(), Query(page(&q)))
+            let l = list(State(state.clone()), staff(), purpose(), Query(page(&q)))
                 .await
                 .unwrap();
             runs.push(t.elapsed());

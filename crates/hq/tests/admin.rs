@@ -49,6 +49,13 @@ impl Hq {
         if let Some(t) = token {
             req = req.header(header::AUTHORIZATION, format!("Bearer {t}"));
         }
+        if path.starts_with("/api/v1/hq/records") {
+            // A read of personal data: with its purpose, as the dashboard sends it.
+            req = req.header(
+                beatbook_domain::purpose::HEADER,
+                "code=audit&reference=TEST-1",
+            );
+        }
         let req = match body {
             Some(b) => req
                 .header(header::CONTENT_TYPE, "application/json")

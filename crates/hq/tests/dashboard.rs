@@ -227,7 +227,10 @@ async fn each_role_is_refused_what_it_may_not_do(hq: Hq) {
         StatusCode::FORBIDDEN
     );
     for t in [&supervisor, &analyst, &unit] {
-        assert_eq!(hq.get("/api/v1/hq/records", t).await.status, StatusCode::OK);
+        assert_eq!(
+            hq.read("/api/v1/hq/records", t).await.status,
+            StatusCode::OK
+        );
     }
     // Subject access: the administrator only.
     for t in [&supervisor, &analyst, &unit] {
@@ -293,7 +296,7 @@ async fn supervisors_see_records_force_wide_but_not_raw_intelligence_and_every_v
         .await;
 
     let supervisor = hq.sign_in("PS1102").await;
-    let a = hq.get("/api/v1/hq/records", &supervisor).await;
+    let a = hq.read("/api/v1/hq/records", &supervisor).await;
     assert_eq!(a.status, StatusCode::OK, "{}", a.text);
     let seen = ids(&a.body["records"]);
     assert!(
@@ -306,22 +309,22 @@ async fn supervisors_see_records_force_wide_but_not_raw_intelligence_and_every_v
     );
     // Filter by area and by words.
     let a = hq
-        .get("/api/v1/hq/records?area=E05009370", &supervisor)
+        .read("/api/v1/hq/records?area=E05009370", &supervisor)
         .await;
     assert_eq!(ids(&a.body["records"]), vec![c2.to_string()]);
     let a = hq
-        .get("/api/v1/hq/records?q=outside%20STATION", &supervisor)
+        .read("/api/v1/hq/records?q=outside%20STATION", &supervisor)
         .await;
     assert_eq!(ids(&a.body["records"]), vec![c1.to_string()]);
     // One record; raw intelligence is answered as missing.
     assert_eq!(
-        hq.get(&format!("/api/v1/hq/records/{c1}"), &supervisor)
+        hq.read(&format!("/api/v1/hq/records/{c1}"), &supervisor)
             .await
             .status,
         StatusCode::OK
     );
     assert_eq!(
-        hq.get(&format!("/api/v1/hq/records/{raw}"), &supervisor)
+        hq.read(&format!("/api/v1/hq/records/{raw}"), &supervisor)
             .await
             .status,
         StatusCode::NOT_FOUND
@@ -339,7 +342,7 @@ async fn supervisors_see_records_force_wide_but_not_raw_intelligence_and_every_v
 
     // The intelligence unit sees the raw report.
     let unit = hq.sign_in("DC7740").await;
-    let a = hq.get("/api/v1/hq/records?kind=intel_report", &unit).await;
+    let a = hq.read("/api/v1/hq/records?kind=intel_report", &unit).await;
     assert_eq!(ids(&a.body["records"]), vec![raw.to_string()]);
     assert_eq!(hq.access_log_for("DC7740").await[0].record_ids, vec![raw]);
 }
@@ -433,12 +436,12 @@ async fn a_disseminated_report_reaches_the_team_on_its_next_pull_and_the_source_
         hq.get("/api/v1/hq/intel/queue", &supervisor).await.status,
         StatusCode::FORBIDDEN
     );
-    let q = hq.get("/api/v1/hq/intel/queue", &unit).await;
+    let q = hq.read("/api/v1/hq/intel/queue", &unit).await;
     assert_eq!(q.status, StatusCode::OK, "{}", q.text);
     assert_eq!(q.body.as_array().unwrap().len(), 1);
     assert_eq!(q.body[0]["summary"]["id"], raw.to_string());
     assert_eq!(q.body[0]["has_source"], true);
-    let d = hq.get(&format!("/api/v1/hq/intel/{raw}"), &unit).await;
+    let d = hq.read(&format!("/api/v1/hq/intel/{raw}"), &unit).await;
     assert_eq!(d.status, StatusCode::OK, "{}", d.text);
     assert_eq!(d.body["sources"][0]["id"], src.to_string());
     let log = hq.access_log_for("DC7740").await;
@@ -491,7 +494,7 @@ async fn a_disseminated_report_reaches_the_team_on_its_next_pull_and_the_source_
     let sanitised = ok.body["sanitised_id"].as_str().unwrap().to_owned();
     // Once shared, it leaves the queue; a second dissemination is refused.
     assert!(hq
-        .get("/api/v1/hq/intel/queue", &unit)
+        .read("/api/v1/hq/intel/queue", &unit)
         .await
         .body
         .as_array()
@@ -530,11 +533,11 @@ async fn a_disseminated_report_reaches_the_team_on_its_next_pull_and_the_source_
 
     // Supervisors see the sanitised product on the dashboard, never the raw report or the source.
     let list = hq
-        .get("/api/v1/hq/records?kind=intel_report", &supervisor)
+        .read("/api/v1/hq/records?kind=intel_report", &supervisor)
         .await;
     assert_eq!(ids(&list.body["records"]), vec![sanitised.clone()]);
     assert_eq!(
-        hq.get(&format!("/api/v1/hq/records/{src}"), &supervisor)
+        hq.read(&format!("/api/v1/hq/records/{src}"), &supervisor)
             .await
             .status,
         StatusCode::NOT_FOUND
@@ -836,7 +839,7 @@ async fn the_framework_shows_a_red_target_drills_down_to_the_records_and_exports
 
     // Drill down from the red cell: the two that missed first, then the one that met it.
     let d = hq
-        .get(
+        .read(
             "/api/v1/hq/framework/cell?unit=camden-tct&measure=concerns_answered_72h",
             &supervisor,
         )
@@ -1171,7 +1174,7 @@ async fn two_reviewers_sharing_one_report_at_once_make_one_sanitised_report(hq: 
 
 /// One page of `GET /api/v1/hq/records`: the ids, and the answer.
 async fn records_page(hq: &Hq, token: &str, query: &str) -> (Vec<String>, Value) {
-    let a = hq.get(&format!("/api/v1/hq/records?{query}"), token).await;
+    let a = hq.read(&format!("/api/v1/hq/records?{query}"), token).await;
     assert_eq!(a.status, StatusCode::OK, "{query}: {}", a.text);
     (ids(&a.body["records"]), a.body)
 }
@@ -1281,7 +1284,7 @@ async fn records_are_listed_newest_first_a_page_at_a_time_filtered_by_what_the_r
     let words = every_page(&hq, &supervisor, "q=MARKET%202&limit=1").await.0;
     assert_eq!(words, vec![in_dalston[2].clone()]);
     assert_eq!(
-        hq.get("/api/v1/hq/records?team=nowhere", &supervisor)
+        hq.read("/api/v1/hq/records?team=nowhere", &supervisor)
             .await
             .status,
         StatusCode::NOT_FOUND
@@ -1383,7 +1386,7 @@ async fn records_are_listed_newest_first_a_page_at_a_time_filtered_by_what_the_r
 
     // One record with its history, in plain words.
     let a = hq
-        .get(&format!("/api/v1/hq/records/{moved}"), &supervisor)
+        .read(&format!("/api/v1/hq/records/{moved}"), &supervisor)
         .await;
     assert_eq!(a.status, StatusCode::OK, "{}", a.text);
     let history: Vec<&str> = a.body["history"]

@@ -17,6 +17,12 @@ use tower::ServiceExt;
 /// Every demo officer's password, and that of the officers a story adds.
 pub const PASSWORD: &str = "demo-password-1";
 
+/// The purpose the stories give with reads of personal data: an investigation with its
+/// reference (it unmasks), as the dashboard's dialog sends it.
+pub const PURPOSE: &str = "code=investigation&reference=CAD+1234%2F06DEC";
+/// [`PURPOSE`] in words, as the access log keeps it.
+pub const PURPOSE_WORDS: &str = "Investigation CAD 1234/06DEC";
+
 /// HQ's state and router, in process.
 #[derive(Clone)]
 pub struct Hq {
@@ -123,6 +129,24 @@ impl Hq {
 
     pub async fn post(&self, path: &str, token: &str, body: Value) -> Answer {
         self.call(Method::POST, path, Some(token), Some(body)).await
+    }
+
+    /// A `GET` with the purpose of the read (`beatbook-purpose`, form-encoded as the dashboard
+    /// sends it), as every read of personal data needs.
+    pub async fn get_for(&self, path: &str, token: &str, purpose: &str) -> Answer {
+        let req = Request::builder()
+            .method(Method::GET)
+            .uri(path)
+            .header(header::AUTHORIZATION, format!("Bearer {token}"))
+            .header(beatbook_domain::purpose::HEADER, purpose)
+            .body(Body::empty())
+            .unwrap();
+        self.send(req).await
+    }
+
+    /// A `GET` of personal data with the stories' usual purpose, [`PURPOSE`].
+    pub async fn read(&self, path: &str, token: &str) -> Answer {
+        self.get_for(path, token, PURPOSE).await
     }
 
     /// Sign in at the dashboard; the bearer token.
