@@ -325,3 +325,30 @@ async fn analysts_read_names_and_contact_details_masked_unless_the_purpose_unmas
     // The stories' usual purpose is an investigation, which unmasks.
     assert!(PURPOSE.starts_with("code=investigation"));
 }
+
+/// The OpenAPI document tells a script writer each read needs the header, and what a refusal is.
+#[test]
+fn the_openapi_document_names_the_purpose_header_and_the_refusal() {
+    use utoipa::OpenApi;
+    let doc = serde_json::to_value(beatbook_hq::routes::ApiDoc::openapi()).unwrap();
+    for path in [
+        "/api/v1/hq/records",
+        "/api/v1/hq/records/{id}",
+        "/api/v1/hq/framework/cell",
+        "/api/v1/hq/intel/queue",
+        "/api/v1/hq/intel/{id}",
+    ] {
+        let get = &doc["paths"][path]["get"];
+        let header = get["parameters"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["name"] == beatbook_domain::purpose::HEADER)
+            .unwrap_or_else(|| panic!("{path}: no purpose header"));
+        assert_eq!(header["in"], "header", "{path}");
+        assert_eq!(header["required"], true, "{path}");
+        let refusal = get["responses"]["400"]["description"].as_str().unwrap();
+        assert!(refusal.contains("purpose_required"), "{path}: {refusal}");
+    }
+    assert!(doc["paths"]["/api/v1/hq/purposes"]["get"].is_object());
+}
