@@ -576,7 +576,7 @@ fn sanitised(raw: &IntelReport, req: Disseminate) -> Result<IntelReport, ApiErro
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::testing::{hq, intel, officer, source, Device};
+    use crate::testing::{hq, intel, look, officer, source, Device};
     use beatbook_domain::intel::{HandlingConditions, IntelAssessment, SourceEvaluation};
 
     fn graded(handling: HandlingCode) -> Grade {
@@ -612,10 +612,10 @@ mod tests {
         let src = author.create(&hq.state, &source(raw, "Jordan Marsh")).await;
         let unit = officer(&hq.state, "DC7740").await;
 
-        let q = queue(&hq.state, &unit).await.unwrap();
+        let q = queue(&hq.state, &unit, &look()).await.unwrap();
         assert_eq!(q.len(), 1);
         assert!(q[0].has_source);
-        let detail = report(&hq.state, &unit, raw).await.unwrap();
+        let detail = report(&hq.state, &unit, raw, &look()).await.unwrap();
         assert_eq!(detail.sources[0].id, src);
 
         let code_c = HandlingCode::C {
@@ -672,7 +672,7 @@ mod tests {
             .unwrap();
         assert_eq!(product.facts.review_state, Some(ReviewState::Disseminated));
         assert!(!product.state_json.contains("Jordan"));
-        assert!(queue(&hq.state, &unit).await.unwrap().is_empty());
+        assert!(queue(&hq.state, &unit, &look()).await.unwrap().is_empty());
         let again = share("Crack is sold", code_c.clone(), &["hackney-tct"]);
         let e = disseminate(&hq.state, &unit, raw, again).await.err();
         assert!(matches!(e, Some(ApiError::Conflict(_))), "{e:?}");
@@ -691,7 +691,9 @@ mod tests {
     async fn only_an_intelligence_report_is_reviewed() {
         let hq = hq().await;
         let unit = officer(&hq.state, "DC7740").await;
-        let e = report(&hq.state, &unit, RecordId::new()).await.err();
+        let e = report(&hq.state, &unit, RecordId::new(), &look())
+            .await
+            .err();
         assert!(matches!(e, Some(ApiError::NotFound(_))), "{e:?}");
         let mut tablet = Device::enrol(&hq.state, "PC4127").await;
         let c = tablet

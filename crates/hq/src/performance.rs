@@ -506,7 +506,7 @@ pub async fn set_target(
 mod tests {
     use super::*;
     use crate::storage::AccessQuery;
-    use crate::testing::{concern, hq, officer, Device};
+    use crate::testing::{concern, hq, look, officer, Device};
 
     fn board_query() -> BoardQuery {
         BoardQuery::default()
@@ -562,6 +562,7 @@ mod tests {
                 to: None,
                 by: None,
             },
+            &look(),
         )
         .await
         .unwrap();

@@ -628,14 +628,7 @@ pub async fn detail(
 mod tests {
     use super::*;
     use crate::storage::AccessQuery;
-    use crate::testing::{concern, hq, intel, officer, Device};
-
-    fn look() -> Look {
-        Look {
-            purpose: "Audit or complaint C-17".into(),
-            masked: false,
-        }
-    }
+    use crate::testing::{concern, hq, intel, look, officer, Device};
 
     async fn last_logged(state: &HqState, by: &Officer) -> AccessEntry {
         state

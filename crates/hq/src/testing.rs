@@ -199,3 +199,11 @@ pub fn source(report: RecordId, name: &str) -> IntelSource {
         retention_review: review_after(now.date_naive(), 72),
     }
 }
+
+/// How a test reads records: with a purpose, unmasked (as an investigation would).
+pub fn look() -> crate::records::Look {
+    crate::records::Look {
+        purpose: "Investigation CAD 1234".into(),
+        masked: false,
+    }
+}
