@@ -7,6 +7,7 @@ import type { Officer } from '$lib/bindings/Officer';
 import type { RecordSummary } from '$lib/bindings/RecordSummary';
 import { HttpHqApi, pagesFor, type Board, type HqApi, type HqError, type HqErrorCode, type RecordFilter } from './api';
 import Hq from './Hq.svelte';
+import { purposeGate } from './purpose-gate.svelte';
 
 const supervisor: Officer = { id: 'PS1102', collar_number: 'PS1102', name: 'PS Helen Doyle', role: 'supervisor', teams: [] };
 
@@ -95,13 +96,30 @@ function fakeApi(over: Partial<HqApi> = {}): HqApi {
     record: refuse,
     retentionQueue: refuse,
     decide: refuse,
+    purposes: async () => ({
+      kinds: [
+        { code: 'investigation', label: 'Investigation', needs_reference: true, unmasks: true },
+        { code: 'performance_review', label: 'Performance review', needs_reference: false, unmasks: false },
+      ],
+      hold_minutes: 60,
+    }),
     ...over,
   };
 }
 
 beforeEach(() => {
   history.replaceState(null, '', '#');
+  purposeGate.signOut();
 });
+
+/** Give the purpose the dashboard asks for before its first read of records (issue 16). */
+async function givePurpose(user: ReturnType<typeof userEvent.setup>) {
+  const dialog = await screen.findByRole('dialog', { name: 'Why are you looking at these records?' });
+  await user.selectOptions(within(dialog).getByLabelText('Purpose'), 'Investigation');
+  await user.type(within(dialog).getByLabelText(/^Reference/), 'CAD 1234');
+  await user.click(within(dialog).getByRole('button', { name: 'Give purpose' }));
+  await waitFor(() => expect(screen.queryByRole('dialog')).not.toBeInTheDocument());
+}
 
 describe('HQ dashboard', () => {
   it('signs a supervisor in, shows a red target and drills down to the records behind it', async () => {
@@ -129,6 +147,9 @@ describe('HQ dashboard', () => {
     expect(cell.closest('td')).toHaveClass('rag-red');
     expect(cell.closest('td')).toHaveTextContent('Below target');
     await user.click(cell);
+    // The records behind a figure are personal data: the purpose first.
+    await givePurpose(user);
+    expect(screen.getByRole('status', { name: 'Purpose held' })).toHaveTextContent('Purpose: Investigation CAD 1234 — until');
     const drill = await screen.findByRole('region', { name: 'Records behind the cell' });
     const items = within(drill).getAllByRole('listitem');
     expect(items[0]).toHaveTextContent('Missed');
@@ -140,6 +161,7 @@ describe('HQ dashboard', () => {
   it('opens on the page a role has', async () => {
     render(Hq, { props: { api: fakeApi({ me: async () => ({ ...supervisor, role: 'intelligence_unit' }) }) } });
     await screen.findByRole('heading', { level: 1, name: 'Intelligence review' });
+    await givePurpose(userEvent.setup());
     await waitFor(() => expect(screen.getByText('Nothing is waiting for review.')).toBeInTheDocument());
   });
 
@@ -200,6 +222,7 @@ describe('HQ dashboard', () => {
     const user = userEvent.setup();
     await screen.findByRole('heading', { level: 1, name: 'Records' });
     expect(screen.getByRole('link', { name: 'Records' })).toHaveAttribute('aria-current', 'page');
+    await givePurpose(user);
 
     // Every control of the filters is named for a screen reader.
     const form = screen.getByRole('search', { name: 'Record filters' });
@@ -250,6 +273,7 @@ describe('HQ dashboard', () => {
     history.replaceState(null, '', '#/records');
     const records = () => Promise.reject(hqError('not_found', 'no team nowhere'));
     render(Hq, { props: { api: fakeApi({ me: async () => ({ ...supervisor, role: 'analyst' }), records }) } });
+    await givePurpose(userEvent.setup());
     // Problem writes HQ's message as a sentence: a capital, a full stop, no code but behind Details.
     expect(await screen.findByRole('alert')).toHaveTextContent('No team nowhere.');
   });

@@ -43,6 +43,7 @@ import type { OfficerBreakdown } from './bindings/OfficerBreakdown';
 import type { Overlap } from './bindings/Overlap';
 import type { Preset } from './bindings/Preset';
 import type { PutOfficer } from './bindings/PutOfficer';
+import type { Purposes } from './bindings/Purposes';
 import type { QueueItem } from './bindings/QueueItem';
 import type { QueueQuery } from './bindings/QueueQuery';
 import type { Rag } from './bindings/Rag';
@@ -87,6 +88,7 @@ export type {
   OfficerBreakdown,
   Overlap,
   Preset,
+  Purposes,
   QueueItem,
   QueueQuery,
   Rag,
@@ -147,6 +149,8 @@ export interface HqApi {
   record(id: string): Promise<RecordDetail>;
   /** Records due for retention review, the filter's total and the latest decisions (records manager). */
   retentionQueue(q: QueueQuery): Promise<RetentionQueue>;
+  /** The force's purposes for a look at personal data, and how long one is held. */
+  purposes(): Promise<Purposes>;
   /** One decision on the chosen records, or on every record the filter matches. */
   decide(body: DecisionRequest): Promise<DecisionView>;
 }
@@ -295,6 +299,9 @@ export class HttpHqApi implements HqApi {
   }
   decide(body: DecisionRequest) {
     return this.call<DecisionView>('POST', '/retention/decisions', body);
+  }
+  purposes() {
+    return this.call<Purposes>('GET', '/purposes');
   }
 }
 

@@ -40,6 +40,7 @@ export function refusingApi(over: Partial<HqApi> = {}): HqApi {
     record: refuse,
     retentionQueue: refuse,
     decide: refuse,
+    purposes: async () => ({ kinds: [{ code: 'audit', label: 'Audit or complaint', needs_reference: true, unmasks: false }], hold_minutes: 60 }),
     ...over,
   };
 }
