@@ -37,6 +37,8 @@ class PurposeGate {
   held = $state<HeldPurpose | null>(currentPurpose());
   /** The question the dialog shows, while it is open. */
   asking = $state<Asking | null>(null);
+  /** The purpose last given in this task, offered again when HQ asks again or it is changed. */
+  last = $state<Purpose | null>(null);
   #answer: ((p: HeldPurpose | null) => void) | null = null;
   #pending: Promise<HeldPurpose | null> | null = null;
 
@@ -67,6 +69,7 @@ class PurposeGate {
   /** The dialog's answer: hold it for `minutes` and go on with the reads waiting for it. */
   give(p: Purpose, words: string, minutes: number) {
     this.held = holdPurpose(p, words, minutes);
+    this.last = p;
     this.#answer?.(this.held);
   }
 
@@ -77,6 +80,11 @@ class PurposeGate {
 
   /** End the task: the purpose is no longer held (the next read asks again). */
   end() {
+    this.#drop();
+    this.last = null;
+  }
+
+  #drop() {
     dropPurpose();
     this.held = null;
   }
@@ -98,7 +106,7 @@ class PurposeGate {
         return await read();
       } catch (e) {
         if (!(e instanceof BackendError) || e.code !== 'purpose_required') throw e;
-        this.end();
+        this.#drop();
         message = e.message;
       }
     }

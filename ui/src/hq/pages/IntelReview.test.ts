@@ -1,10 +1,17 @@
-import { render, screen, within } from '@testing-library/svelte';
+import { render, screen, waitFor, within } from '@testing-library/svelte';
 import userEvent from '@testing-library/user-event';
-import { describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import type { RecordSummary } from '$lib/bindings/RecordSummary';
 import type { HqApi, QueueItem, ReportDetail } from '../api';
 import { refusingApi } from '../test-api';
 import IntelReview from './IntelReview.svelte';
+import { purposeGate } from '../purpose-gate.svelte';
+
+// The page alone, without the dashboard's dialog: the purpose is given beforehand, as staff give
+// it in the dialog before the first read (issue 16).
+beforeEach(() => {
+  purposeGate.give({ code: 'investigation', reference: 'CAD 1234', note: '' }, 'Investigation CAD 1234', 60);
+});
 
 const summary = (id: string, kind: RecordSummary['kind'], title: string, body: unknown): RecordSummary => ({
   id, kind, title, status: 'submitted', occurred_at: '2026-12-06T21:44:05.703419768Z', areas: ['tc-dalston'], conflicts: [], pending_ops: 0, body,
@@ -25,7 +32,8 @@ describe('Intelligence review', () => {
     render(IntelReview, { props: { api: fakeApi() } });
     const user = userEvent.setup();
     const queue = await screen.findByRole('region', { name: 'Queue' });
-    expect(queue).toHaveTextContent('from PC Grace Adeyemi (PC3318)');
+    // The queue arrives once the read (with its purpose) is answered.
+    await waitFor(() => expect(queue).toHaveTextContent('from PC Grace Adeyemi (PC3318)'));
     expect(queue).toHaveTextContent('Submitted');
     await user.click(within(queue).getByRole('button', { name: /A blue van/ }));
     await screen.findByText('Jan Novak');
