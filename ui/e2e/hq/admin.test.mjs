@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { audit, usePage } from '../browser.mjs';
+import { givePurpose } from './purpose.mjs';
 
 const HQ = process.env.HQ_URL ?? 'http://127.0.0.1:8080';
 const PASSWORD = 'demo-password-1';
@@ -174,6 +175,7 @@ describe('HQ administration', () => {
 
     await signIn('DC7740');
     await page.getByRole('heading', { level: 1, name: 'Intelligence review' }).waitFor();
+    await givePurpose(page);
     await page.getByRole('button', { name: /A blue van parks outside the café/ }).click();
     const source = page.getByRole('definition').filter({ hasText: 'Jan Novak' });
     await source.waitFor();

@@ -15,6 +15,7 @@ import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { audit, usePage } from '../browser.mjs';
 import { contentLines, pdfPageTexts, pdfTitle } from './pdf.mjs';
+import { PURPOSE_HEADER } from './purpose.mjs';
 
 const HQ = process.env.HQ_URL ?? 'http://127.0.0.1:8080';
 const PASSWORD = 'demo-password-1';
@@ -55,11 +56,12 @@ async function token(collar) {
 /**
  * HQ's API with a bearer token: a GET, or a POST of JSON (or of CSV text).
  * @param {string} path @param {string} bearer @param {unknown} [body] @param {string} [type]
+ * @param {Record<string, string>} [extra] more headers (the purpose of a read of records)
  */
-async function api(path, bearer, body, type = 'application/json') {
+async function api(path, bearer, body, type = 'application/json', extra = {}) {
   const r = await fetch(`${HQ}${path}`, {
     method: body === undefined ? 'GET' : 'POST',
-    headers: { authorization: `Bearer ${bearer}`, 'content-type': type },
+    headers: { authorization: `Bearer ${bearer}`, 'content-type': type, ...extra },
     body: body === undefined ? null : typeof body === 'string' ? body : JSON.stringify(body),
   });
   const text = await r.text();
@@ -306,7 +308,7 @@ describe('The committee report', () => {
     const records = await page.request.get(`${HQ}/api/v1/hq/records`);
     assert.equal(records.status(), 403, await records.text());
     const analyst = await token('AN0815');
-    const list = await api('/api/v1/hq/records?limit=1', analyst);
+    const list = await api('/api/v1/hq/records?limit=1', analyst, undefined, undefined, PURPOSE_HEADER);
     const id = list.records?.[0]?.id ?? '0193a8a4-7c2e-7d11-9b1a-aaaaaaaaaaaa';
     const one = await page.request.get(`${HQ}/api/v1/hq/records/${id}`);
     assert.equal(one.status(), 403, await one.text());

@@ -13,6 +13,7 @@ import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { usePage } from '../browser.mjs';
 import { paintsColour, pdfPages, pdfStreams, pdfTitle } from './pdf.mjs';
+import { givePurpose } from './purpose.mjs';
 
 const HQ = process.env.HQ_URL ?? 'http://127.0.0.1:8080';
 const BIN = process.env.BEATBOOK_BIN ?? 'beatbook';
@@ -138,6 +139,8 @@ describe('HQ dashboard', () => {
     ]) {
       await signIn(collar);
       await page.getByRole('heading', { level: 1, name: expected }).waitFor();
+      // The intelligence review opens on the queue, a read of records: the purpose first.
+      if (expected === 'Intelligence review') await givePurpose(page);
       const nav = page.getByRole('navigation', { name: 'Dashboard' });
       assert.equal(await nav.getByRole('link', { name: hidden }).count(), 0, `${collar} sees ${hidden}`);
       await page.getByRole('button', { name: 'Sign out' }).click();
@@ -161,6 +164,8 @@ describe('HQ dashboard', () => {
     assert.match((await td.textContent()) ?? '', /Below target/);
     await shot('framework');
     await cell.click();
+    // The records behind a figure: the purpose first (issue 16).
+    await givePurpose(page, { purpose: 'Supervision of my team', reference: '' });
     const drill = page.getByRole('region', { name: 'Records behind the cell' });
     await drill.getByText('Street drinking outside the station').waitFor();
     assert.match((await drill.getByRole('listitem').first().textContent()) ?? '', /Missed/);
@@ -177,6 +182,7 @@ describe('HQ dashboard', () => {
     const page = ctx.page;
     await signIn('DC7740');
     await page.getByRole('heading', { level: 1, name: 'Intelligence review' }).waitFor();
+    await givePurpose(page);
     await page.getByRole('button', { name: /crack is sold from a blue car/ }).click();
     await page.getByLabel('Sanitised text').fill('Crack cocaine is reported to be sold from a blue car on Kingsland Road at night');
     await page.getByLabel('Hackney Town Centre Team').check();
@@ -208,6 +214,7 @@ describe('HQ dashboard', () => {
     await signIn('PS1102');
     await page.getByRole('link', { name: 'Records' }).click();
     await page.getByRole('heading', { level: 1, name: 'Records' }).waitFor();
+    await givePurpose(page, { purpose: 'Supervision of my team', reference: '' });
     const list = page.getByRole('region', { name: 'Record list' });
     // Newest first: the last concern synced tops the list (raw intelligence is not for supervisors).
     await list.getByRole('button', { name: /Broken glass by the bus stop/ }).waitFor();

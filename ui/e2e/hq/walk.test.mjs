@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { audit, usePage } from '../browser.mjs';
+import { givePurpose } from './purpose.mjs';
 
 const HQ = process.env.HQ_URL ?? 'http://127.0.0.1:8080';
 const PASSWORD = 'demo-password-1';
@@ -35,6 +36,13 @@ describe('HQ dashboard, page by page', () => {
         await page.getByRole('heading', { level: 1 }).first().waitFor();
         await page.waitForLoadState('networkidle');
         for (const p of await audit(page, { header: null, minTarget: 0 })) problems.push(`${collar} ${name}: ${p}`);
+        // A page that reads records asks for the purpose first (issue 16): the dialog is audited
+        // above, then the page with what it read, once the purpose is given.
+        if (await page.getByRole('dialog', { name: 'Why are you looking at these records?' }).isVisible()) {
+          await givePurpose(page);
+          await page.waitForLoadState('networkidle');
+          for (const p of await audit(page, { header: null, minTarget: 0 })) problems.push(`${collar} ${name} (purpose given): ${p}`);
+        }
       }
       await page.getByRole('button', { name: 'Sign out' }).click();
       await page.getByRole('heading', { level: 1, name: 'Sign in to HQ' }).waitFor();
