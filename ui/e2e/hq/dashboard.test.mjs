@@ -371,6 +371,8 @@ describe('HQ performance framework', () => {
     const page = ctx.page;
     await signIn('PS1102');
     await page.getByRole('button', { name: /Camden Town Centre Team, Concerns closed \(%\): show the/ }).click();
+    // The drill-down lists records: the purpose first (issue 16).
+    await givePurpose(page, { purpose: 'Performance review', reference: '' });
     const chart = page.getByRole('img', { name: /Camden Town Centre Team: Concerns closed \(%\), week by week/ });
     await chart.waitFor();
     const texts = await chart.locator('text').allTextContents();

@@ -28,6 +28,13 @@ describe('HQ dashboard, page by page', () => {
       await page.getByRole('button', { name: 'Sign in' }).click();
       const nav = page.getByRole('navigation', { name: 'Dashboard' });
       await nav.waitFor();
+      await page.waitForLoadState('networkidle');
+      // A role whose first page reads records (the intelligence unit's review) is asked its
+      // purpose at once; the dialog and the page are audited below, page by page.
+      if (await page.getByRole('dialog', { name: 'Why are you looking at these records?' }).isVisible()) {
+        for (const p of await audit(page, { header: null, minTarget: 0 })) problems.push(`${collar} purpose dialog: ${p}`);
+        await givePurpose(page);
+      }
       const links = await nav.getByRole('link').all();
       const names = await Promise.all(links.map((l) => l.textContent()));
       assert.ok(names.length >= 1, `${collar} has pages`);
