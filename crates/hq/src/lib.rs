@@ -6,6 +6,7 @@
 
 pub mod actions;
 pub mod admin;
+pub mod admin_log;
 pub mod auth;
 pub mod committee;
 pub mod dashboard;
