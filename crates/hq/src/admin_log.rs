@@ -40,8 +40,15 @@ pub async fn record(state: &HqState, event: AdminEvent) -> Result<(), StorageErr
 }
 
 /// [`record`] with only the storage at hand (the command line).
-pub async fn record_in(_storage: &dyn Storage, event: AdminEvent) -> Result<(), StorageError> {
-    // The chained table lands in the next commit; until then the event goes to the text log.
+pub async fn record_in(storage: &dyn Storage, event: AdminEvent) -> Result<(), StorageError> {
     tracing::info!(by = ?event.by, action = event.action, detail = %event.detail, "admin event");
+    storage
+        .append_admin_log(
+            chrono::Utc::now(),
+            event.by.as_ref(),
+            event.action,
+            &event.detail,
+        )
+        .await?;
     Ok(())
 }
