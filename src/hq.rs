@@ -532,7 +532,7 @@ async fn admin_command(
             cli_log(
                 storage,
                 "device_revoked",
-                format!("Revoked the tablet \"{name}\": it is refused and wipes itself at its next contact."),
+                format!("Revoked the tablet “{name}”: it is refused and wipes itself at its next contact."),
             )
             .await?;
             println!("Revoked {device}: it will be refused and wiped at its next contact.");

@@ -386,7 +386,7 @@ pub async fn verify_every_chain(storage: &dyn Storage) -> Result<Vec<ChainView>,
         let chain = if d.id == crate::intel_review::HQ_REVIEW_DEVICE {
             "Op log of HQ's own review identity".to_owned()
         } else {
-            format!("Op log of the tablet \"{}\"", d.name)
+            format!("Op log of the tablet “{}”", d.name)
         };
         out.push(ChainView {
             words: report_words(&r, "change", "changes"),

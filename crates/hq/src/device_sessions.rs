@@ -102,7 +102,7 @@ pub async fn sign_in(state: &HqState, req: LoginRequest) -> Result<Session, ApiE
         crate::admin_log::AdminEvent::new(
             Some(&row.officer.id),
             "sign_in",
-            format!("Signed in on the tablet \"{}\".", device.name),
+            format!("Signed in on the tablet “{}”.", device.name),
         ),
     )
     .await?;

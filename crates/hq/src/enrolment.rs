@@ -43,7 +43,7 @@ pub async fn enrol(state: &HqState, req: EnrolRequest) -> Result<EnrolResponse, 
                 None,
                 "enrolment_refused",
                 format!(
-                    "A tablet named \"{}\" was refused enrolment: the code was unknown, already used or expired.",
+                    "A tablet named “{}” was refused enrolment: the code was unknown, already used or expired.",
                     device.name
                 ),
             ),
@@ -60,7 +60,7 @@ pub async fn enrol(state: &HqState, req: EnrolRequest) -> Result<EnrolResponse, 
             None,
             "device_enrolled",
             format!(
-                "Enrolled the tablet \"{}\" (app {}) with a one-time code.",
+                "Enrolled the tablet “{}” (app {}) with a one-time code.",
                 device.name, device.app_version
             ),
         ),

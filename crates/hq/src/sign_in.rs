@@ -7,12 +7,12 @@ use crate::storage::OfficerRow;
 use crate::throttle::{Attempt, Client};
 use crate::HqState;
 
-/// Where a sign-in came from, in words: "at the HQ dashboard", "on the tablet \"PC4127's
-/// tablet\"".
+/// Where a sign-in came from, in words: "at the HQ dashboard", "on the tablet “PC4127’s
+/// tablet”".
 pub async fn client_words(state: &HqState, via: &str, client: &Client) -> String {
     if let Some(id) = client.device() {
         if let Ok(Some(d)) = state.storage.device(id).await {
-            return format!("on the tablet \"{}\"", d.name);
+            return format!("on the tablet “{}”", d.name);
         }
         return "on a tablet".into();
     }

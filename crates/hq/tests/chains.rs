@@ -415,7 +415,7 @@ async fn every_administration_and_security_event_reaches_the_admin_log_in_words(
     );
     let signed_in: Vec<_> = find(&log, "sign_in").iter().map(|e| e.2.clone()).collect();
     assert!(signed_in.contains(&"Signed in at the HQ dashboard.".to_owned()));
-    assert!(signed_in.contains(&"Signed in on the tablet \"Tablet of PC4127\".".to_owned()));
+    assert!(signed_in.contains(&"Signed in on the tablet “Tablet of PC4127”.".to_owned()));
     assert_eq!(
         one("area_added"),
         (
@@ -446,11 +446,11 @@ async fn every_administration_and_security_event_reaches_the_admin_log_in_words(
         .any(|e| e.2 == "Issued an enrolment code that works for 4 hours."));
     assert_eq!(
         one("device_enrolled").1,
-        "Enrolled the tablet \"Tablet of PC4127\" (app 0.1.0) with a one-time code."
+        "Enrolled the tablet “Tablet of PC4127” (app 0.1.0) with a one-time code."
     );
     assert_eq!(
         one("device_revoked").1,
-        "Revoked the tablet \"Tablet of PC4127\": it is refused and wipes itself at its next contact."
+        "Revoked the tablet “Tablet of PC4127”: it is refused and wipes itself at its next contact."
     );
     let (who, what) = one("retention_decision");
     assert_eq!(who, "Grace Whitfield (RM0001)");

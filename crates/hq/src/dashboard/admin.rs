@@ -299,7 +299,9 @@ pub async fn revoke(
         AdminEvent::new(
             Some(&staff.officer.id),
             "device_revoked",
-            format!("Revoked the tablet \"{name}\": it is refused and wipes itself at its next contact."),
+            format!(
+                "Revoked the tablet “{name}”: it is refused and wipes itself at its next contact."
+            ),
         ),
     )
     .await?;
