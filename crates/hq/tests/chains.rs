@@ -498,3 +498,114 @@ async fn the_audit_search_shows_each_reads_purpose(s: Setup) {
     assert_eq!(a.status, StatusCode::OK, "{}", a.text);
     assert_eq!(a.body["access"][0]["purpose"], "Investigation: CAD 1");
 }
+
+/// Migrations 0001 to 0009, as a database HQ migrated before the chains has them.
+const SQLITE_BEFORE: [&str; 9] = [
+    include_str!("../migrations/sqlite/0001_init.sql"),
+    include_str!("../migrations/sqlite/0002_change_feed.sql"),
+    include_str!("../migrations/sqlite/0003_access_log.sql"),
+    include_str!("../migrations/sqlite/0004_dashboard.sql"),
+    include_str!("../migrations/sqlite/0005_framework.sql"),
+    include_str!("../migrations/sqlite/0006_sign_in_throttle.sql"),
+    include_str!("../migrations/sqlite/0007_lifecycle.sql"),
+    include_str!("../migrations/sqlite/0008_outcomes.sql"),
+    include_str!("../migrations/sqlite/0009_purposes.sql"),
+];
+const POSTGRES_BEFORE: [&str; 9] = [
+    include_str!("../migrations/postgres/0001_init.sql"),
+    include_str!("../migrations/postgres/0002_change_feed.sql"),
+    include_str!("../migrations/postgres/0003_access_log.sql"),
+    include_str!("../migrations/postgres/0004_dashboard.sql"),
+    include_str!("../migrations/postgres/0005_framework.sql"),
+    include_str!("../migrations/postgres/0006_sign_in_throttle.sql"),
+    include_str!("../migrations/postgres/0007_lifecycle.sql"),
+    include_str!("../migrations/postgres/0008_outcomes.sql"),
+    include_str!("../migrations/postgres/0009_purposes.sql"),
+];
+
+story!(migration_0010_chains_the_rows_an_access_log_already_holds);
+async fn migration_0010_chains_the_rows_an_access_log_already_holds(db: Db) {
+    // A database as HQ left it at migration 0009 (empty tables: the steps of 0007 have nothing
+    // to do), with three access-log rows, one of them already cleared by the log's retention.
+    let rows = match &db {
+        Db::Sqlite(path) => {
+            let c = rusqlite::Connection::open(path).unwrap();
+            for sql in SQLITE_BEFORE {
+                c.execute_batch(sql).unwrap();
+            }
+            c.pragma_update(None, "user_version", 9).unwrap();
+            format!(
+                "INSERT INTO access_log (at, officer_id, device_id, action, record_ids, detail, purpose) VALUES
+                 ('2025-01-02T10:00:00.000Z', 'PS2201', NULL, 'view', '[]', '', ''),
+                 ('2026-11-30T09:15:00.123Z', 'PC4127', '{d}', 'pull', '[\"{r}\"]', 'sync pull after 0', ''),
+                 ('2026-12-01T14:05:00.000Z', 'AN0815', NULL, 'search', '[]', 'HQ record list q=bins', 'Performance review')",
+                d = beatbook_domain::DeviceId::new(),
+                r = RecordId::new()
+            )
+        }
+        Db::Postgres { schema } => {
+            let client = support::pg_client(&support::pg_url()).await;
+            client
+                .batch_execute(&format!(
+                    "CREATE SCHEMA \"{schema}\"; SET search_path TO \"{schema}\";
+                     CREATE TABLE schema_migrations (version BIGINT PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT now());"
+                ))
+                .await
+                .unwrap();
+            for (i, sql) in POSTGRES_BEFORE.iter().enumerate() {
+                client.batch_execute(sql).await.unwrap();
+                client
+                    .execute(
+                        "INSERT INTO schema_migrations (version) VALUES ($1)",
+                        &[&(i as i64 + 1)],
+                    )
+                    .await
+                    .unwrap();
+            }
+            format!(
+                "INSERT INTO access_log (at, officer_id, device_id, action, record_ids, detail, purpose) VALUES
+                 ('2025-01-02T10:00:00Z', 'PS2201', NULL, 'view', '{{}}', '', ''),
+                 ('2026-11-30T09:15:00.123Z', 'PC4127', '{d}', 'pull', '{{{r}}}', 'sync pull after 0', ''),
+                 ('2026-12-01T14:05:00Z', 'AN0815', NULL, 'search', '{{}}', 'HQ record list q=bins', 'Performance review')",
+                d = beatbook_domain::DeviceId::new(),
+                r = RecordId::new()
+            )
+        }
+    };
+    db.exec(&rows).await.unwrap();
+
+    // HQ opens it: migration 0010 chains the three rows, oldest first.
+    let storage = db.open().await;
+    let check = verify_access_log(storage.as_ref()).await.unwrap();
+    assert_eq!((check.entries, check.broken), (3, None));
+    let chain = storage.access_chain(0, 10).await.unwrap();
+    assert_eq!(
+        chain.iter().map(|c| c.seq).collect::<Vec<_>>(),
+        vec![1, 2, 3]
+    );
+    assert_eq!(chain[1].entry.officer_id.as_str(), "PC4127");
+    assert_eq!(chain[1].prev_hash, chain[0].hash);
+    assert_eq!(chain[2].entry.purpose, "Performance review");
+
+    // The next entry follows on; the log stays append-only; the admin log starts empty.
+    storage.log_access(&entry(4, Utc::now())).await.unwrap();
+    let check = verify_access_log(storage.as_ref()).await.unwrap();
+    assert_eq!((check.entries, check.broken), (4, None));
+    assert!(db
+        .exec("UPDATE access_log SET purpose = 'Audit' WHERE seq = 3")
+        .await
+        .is_err());
+    assert_eq!(verify_admin_log(storage.as_ref()).await.unwrap().entries, 0);
+
+    // Changing a re-chained row behind HQ's back is named like any other.
+    let drop = match &db {
+        Db::Sqlite(_) => "DROP TRIGGER access_log_no_update",
+        Db::Postgres { .. } => "DROP TRIGGER access_log_no_update ON access_log",
+    };
+    db.exec(drop).await.unwrap();
+    db.exec("UPDATE access_log SET officer_id = 'AD0001' WHERE seq = 2")
+        .await
+        .unwrap();
+    let check = verify_access_log(storage.as_ref()).await.unwrap();
+    assert_eq!(check.broken.map(|b| b.0), Some(2));
+}
