@@ -396,6 +396,16 @@ async fn every_administration_and_security_event_reaches_the_admin_log_in_words(
     let pdf = hq.get("/api/v1/hq/committee/report.pdf", &su).await;
     assert_eq!(pdf.status, StatusCode::OK, "{}", pdf.text);
 
+    // A setting: a framework target.
+    let t = hq
+        .post(
+            "/api/v1/hq/framework/targets",
+            &admin,
+            json!({"scope": "team:camden-tct", "measure": "crime_change_yoy", "target": -25}),
+        )
+        .await;
+    assert_eq!(t.status, StatusCode::OK, "{}", t.text);
+
     let log = admin_entries(hq, &admin, "").await;
     let one = |action: &str| -> (String, String) {
         let found = find(&log, action);
@@ -458,6 +468,13 @@ async fn every_administration_and_security_event_reaches_the_admin_log_in_words(
         what.starts_with("Retention decision 1: 1 record ")
             && what.ends_with("Reason: Litigation hold"),
         "{what}"
+    );
+    let (who, target) = one("target_set");
+    assert_eq!(who, "Admin User (AD0001)");
+    assert!(
+        target.starts_with("Set the performance framework's target for ")
+            && target.ends_with(" to -25 for Camden Town Centre Team."),
+        "{target}"
     );
     assert!(one("export_board_pack")
         .1
