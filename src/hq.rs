@@ -438,6 +438,20 @@ pub fn run(args: HqArgs) -> Result<ExitCode> {
     })
 }
 
+/// Log an administration done at the command line in the admin log (nobody signed in: HQ).
+async fn cli_log(
+    storage: &dyn beatbook_hq::Storage,
+    action: &'static str,
+    detail: String,
+) -> Result<()> {
+    beatbook_hq::admin_log::record_in(
+        storage,
+        beatbook_hq::admin_log::AdminEvent::new(None, action, format!("{detail} (command line)")),
+    )
+    .await?;
+    Ok(())
+}
+
 async fn admin_command(
     db: Arc<dyn beatbook_hq::Storage>,
     settings: HqSettings,
@@ -473,11 +487,24 @@ async fn admin_command(
                 role,
                 teams: teams.into_iter().map(TeamId::new).collect(),
             };
+            let before = storage.officer(&officer.id).await?.map(|r| r.officer);
             admin::put_officer(storage, &officer, password.as_deref()).await?;
+            let teams = storage.teams().await?;
+            for (action, detail) in
+                admin::officer_events(before.as_ref(), &officer, password.is_some(), &teams)
+            {
+                cli_log(storage, action, detail).await?;
+            }
             println!("Saved officer {}.", officer.id);
         }
         AdminCommand::EnrolmentCode { hours } => {
             let code = admin::enrolment_code(storage, hours).await?;
+            cli_log(
+                storage,
+                "enrolment_code_issued",
+                format!("Issued an enrolment code that works for {hours} hour(s)."),
+            )
+            .await?;
             println!("{code}");
         }
         AdminCommand::Devices => {
@@ -498,6 +525,16 @@ async fn admin_command(
         }
         AdminCommand::RevokeDevice { device } => {
             admin::revoke_device(storage, device).await?;
+            let name = storage
+                .device(device)
+                .await?
+                .map_or_else(|| device.to_string(), |d| d.name);
+            cli_log(
+                storage,
+                "device_revoked",
+                format!("Revoked the tablet “{name}”: it is refused and wipes itself at its next contact."),
+            )
+            .await?;
             println!("Revoked {device}: it will be refused and wiped at its next contact.");
         }
         AdminCommand::AccessLog {
@@ -518,6 +555,16 @@ async fn admin_command(
                 limit: limit.clamp(1, 10_000),
             };
             let entries = storage.access_log(&query).await?;
+            cli_log(
+                storage,
+                "export_audit",
+                format!(
+                    "Exported {} access-log entr{}.",
+                    entries.len(),
+                    if entries.len() == 1 { "y" } else { "ies" }
+                ),
+            )
+            .await?;
             if json {
                 println!("{}", serde_json::to_string(&entries)?);
             } else {
@@ -547,39 +594,21 @@ async fn admin_command(
             import_command(&state, ImportKind::Survey, &file, json).await?;
         }
         AdminCommand::VerifyChains { json } => {
-            let reports = admin::verify_chains(storage).await?;
-            let decisions = admin::verify_decision_log(storage).await?;
-            let broken = reports.iter().filter(|(_, r)| !r.ok).count();
+            let chains = beatbook_hq::chains::verify_every_chain(storage).await?;
             if json {
-                let mut rows: Vec<_> = reports
-                    .iter()
-                    .map(|(d, r)| serde_json::json!({"device": d, "report": r}))
-                    .collect();
-                rows.push(serde_json::json!({"log": "retention_decisions", "report": decisions}));
-                println!("{}", serde_json::to_string(&rows)?);
+                println!("{}", serde_json::to_string(&chains)?);
             } else {
-                for (d, r) in &reports {
-                    match r.broken_at {
-                        None => println!("{d}: {} op(s), chain intact", r.ops),
-                        Some(at) => println!("{d}: {} op(s), chain BROKEN at op {at}", r.ops),
-                    }
-                }
-                match decisions.broken_at {
-                    None => println!(
-                        "retention decisions: {} decision(s), chain intact",
-                        decisions.ops
-                    ),
-                    Some(at) => println!(
-                        "retention decisions: {} decision(s), chain BROKEN at decision {at}",
-                        decisions.ops
-                    ),
+                for c in &chains {
+                    println!("{}: {}", c.chain, c.words);
                 }
             }
-            if broken > 0 {
-                bail!("{broken} device chain(s) broken");
-            }
-            if !decisions.ok {
-                bail!("the retention decisions log's chain is broken");
+            let broken: Vec<&str> = chains
+                .iter()
+                .filter(|c| !c.report.ok)
+                .map(|c| c.chain.as_str())
+                .collect();
+            if !broken.is_empty() {
+                bail!("broken chain(s): {}", broken.join("; "));
             }
         }
     }

@@ -197,6 +197,85 @@ pub async fn revoke_device(storage: &dyn Storage, id: DeviceId) -> Result<(), Ad
     }
 }
 
+/// "Sam Patel (PC2290)".
+pub fn officer_words(o: &Officer) -> String {
+    format!("{} ({})", o.name, o.collar_number)
+}
+
+/// The teams by name, "none" when there are none.
+fn team_list(ids: &[beatbook_domain::TeamId], teams: &[Team]) -> String {
+    if ids.is_empty() {
+        return "none".into();
+    }
+    ids.iter()
+        .map(|id| {
+            teams
+                .iter()
+                .find(|t| &t.id == id)
+                .map_or_else(|| id.to_string(), |t| t.name.clone())
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The admin log's events for saving `after` over `before` (`None`: a new officer): the officer
+/// added; their name, role and teams changed; a password set. In words, with team names.
+pub fn officer_events(
+    before: Option<&Officer>,
+    after: &Officer,
+    password_set: bool,
+    teams: &[Team],
+) -> Vec<(&'static str, String)> {
+    use crate::staff_sessions::role_name;
+    let who = officer_words(after);
+    let mut out = Vec::new();
+    match before {
+        None => out.push((
+            "officer_added",
+            format!(
+                "Added {who} as {}; teams: {}.",
+                role_name(after.role),
+                team_list(&after.teams, teams)
+            ),
+        )),
+        Some(b) => {
+            if b.name != after.name {
+                out.push((
+                    "officer_renamed",
+                    format!("Renamed {} to {who}.", officer_words(b)),
+                ));
+            }
+            if b.role != after.role {
+                out.push((
+                    "role_changed",
+                    format!(
+                        "Changed {who}'s role from {} to {}.",
+                        role_name(b.role),
+                        role_name(after.role)
+                    ),
+                ));
+            }
+            let (mut old, mut new) = (b.teams.clone(), after.teams.clone());
+            old.sort();
+            new.sort();
+            if old != new {
+                out.push((
+                    "teams_changed",
+                    format!(
+                        "Changed {who}'s teams from {} to {}.",
+                        team_list(&b.teams, teams),
+                        team_list(&after.teams, teams)
+                    ),
+                ));
+            }
+        }
+    }
+    if password_set {
+        out.push(("password_changed", format!("Set a new password for {who}.")));
+    }
+    out
+}
+
 /// Verify every device's op-log hash chain.
 pub async fn verify_chains(
     storage: &dyn Storage,

@@ -97,6 +97,15 @@ pub async fn sign_in(state: &HqState, req: LoginRequest) -> Result<Session, ApiE
     )
     .await?;
     tracing::info!(device = %device.id, officer = %row.officer.id, "officer signed in");
+    crate::admin_log::record(
+        state,
+        crate::admin_log::AdminEvent::new(
+            Some(&row.officer.id),
+            "sign_in",
+            format!("Signed in on the tablet “{}”.", device.name),
+        ),
+    )
+    .await?;
     new_session(state, row.officer, device.id).await
 }
 

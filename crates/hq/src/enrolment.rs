@@ -37,11 +37,35 @@ pub async fn enrol(state: &HqState, req: EnrolRequest) -> Result<EnrolResponse, 
         .enrol_device(&code_hash, &device, Utc::now())
         .await?
     {
+        crate::admin_log::record(
+            state,
+            crate::admin_log::AdminEvent::new(
+                None,
+                "enrolment_refused",
+                format!(
+                    "A tablet named “{}” was refused enrolment: the code was unknown, already used or expired.",
+                    device.name
+                ),
+            ),
+        )
+        .await?;
         return Err(ApiError::Forbidden(
             "the enrolment code is unknown, already used or expired: ask HQ for a new one".into(),
         ));
     }
     tracing::info!(device = %device.id, name = %device.name, "device enrolled");
+    crate::admin_log::record(
+        state,
+        crate::admin_log::AdminEvent::new(
+            None,
+            "device_enrolled",
+            format!(
+                "Enrolled the tablet “{}” (app {}) with a one-time code.",
+                device.name, device.app_version
+            ),
+        ),
+    )
+    .await?;
     Ok(EnrolResponse {
         device_id: device.id,
         device_secret: secret,

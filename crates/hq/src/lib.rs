@@ -6,7 +6,9 @@
 
 pub mod actions;
 pub mod admin;
+pub mod admin_log;
 pub mod auth;
+pub mod chains;
 pub mod committee;
 pub mod dashboard;
 pub mod demo;

@@ -499,6 +499,34 @@ pub async fn set_target(
     }
     state.storage.put_target(&t).await?;
     tracing::info!(scope = %t.scope, measure = %t.measure, target = t.target, by = %by.id, "framework target set");
+    let scope = match t.scope.split_once(':') {
+        Some(("kind", "tct")) => "every town centre team".to_owned(),
+        Some(("kind", _)) => "every safer neighbourhood team".to_owned(),
+        Some((_, id)) => state
+            .storage
+            .teams()
+            .await?
+            .into_iter()
+            .find(|k| k.id.as_str() == id)
+            .map_or_else(|| id.to_owned(), |k| k.name),
+        None => t.scope.clone(),
+    };
+    crate::admin_log::record(
+        state,
+        crate::admin_log::AdminEvent::new(
+            Some(&by.id),
+            "target_set",
+            format!(
+                "Set the performance framework's target for {} to {} for {scope}.",
+                beatbook_domain::outcomes::OutcomeMeasure::parse(&t.measure)
+                    .map(|o| o.label())
+                    .or_else(|| Measure::parse(&t.measure).map(|m| m.label()))
+                    .unwrap_or(&t.measure),
+                t.target
+            ),
+        ),
+    )
+    .await?;
     Ok(t)
 }
 

@@ -606,6 +606,13 @@ pub async fn sweep(state: &HqState, now: DateTime<Utc>) -> Result<SweepReport, A
             years_back(settings.access_log_detail_years),
         )
         .await?;
+    if report.disposed > 0 || report.erased.records > 0 || report.log_rows_cleared > 0 {
+        crate::admin_log::record(
+            state,
+            crate::admin_log::AdminEvent::new(None, "retention_sweep", report.describe()),
+        )
+        .await?;
+    }
     Ok(report)
 }
 

@@ -115,6 +115,15 @@ pub async fn sign_in(
     .await?;
     if !hq_may(row.officer.role, HqAction::SignIn) {
         tracing::info!(officer = %row.officer.id, "officer refused at the HQ dashboard");
+        crate::admin_log::record(
+            state,
+            crate::admin_log::AdminEvent::new(
+                Some(&row.officer.id),
+                "sign_in_refused",
+                "Refused at the HQ dashboard: the role does not use it.",
+            ),
+        )
+        .await?;
         return Err(ApiError::Forbidden(
             "the HQ dashboard is for supervisors, the intelligence unit, analysts and administrators: officers use the tablet app".into(),
         ));
@@ -129,6 +138,15 @@ pub async fn sign_in(
     };
     state.storage.put_hq_session(&session).await?;
     tracing::info!(officer = %row.officer.id, "HQ staff signed in");
+    crate::admin_log::record(
+        state,
+        crate::admin_log::AdminEvent::new(
+            Some(&row.officer.id),
+            "sign_in",
+            "Signed in at the HQ dashboard.",
+        ),
+    )
+    .await?;
     Ok(StaffSession {
         officer: row.officer,
         expires_at: session.expires_at,

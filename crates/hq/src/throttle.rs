@@ -216,7 +216,7 @@ impl Client {
         }
     }
 
-    fn device(&self) -> Option<DeviceId> {
+    pub fn device(&self) -> Option<DeviceId> {
         match self {
             Client::Device(d) => Some(*d),
             _ => None,

@@ -48,6 +48,7 @@ fn export_all(root: &Path) {
         admin::DeviceView,
         audit::Audit,
         admin::ChainView,
+        audit::AuditAdmin,
         framework::BoardQuery,
         framework::Board,
         framework::CellDetail,

@@ -169,8 +169,16 @@ describe('HQ administration', () => {
     assert.match((await writes.textContent()) ?? '', /PC Grace Adeyemi \(PC3318\)/);
     assert.match((await writes.textContent()) ?? '', /Intelligence report [0-9A-Z]{4}-[0-9A-Z]{4}/);
     assert.doesNotMatch((await writes.textContent()) ?? '', /blue van/);
+    // The admin log: the sign-in just made, in words; each read's purpose has its column.
+    const events = page.getByRole('table', { name: 'Administration and security' });
+    assert.match((await events.textContent()) ?? '', /Admin User \(AD0001\)\s*Signed in\s*Signed in at the HQ dashboard\./);
+    assert.match((await page.getByRole('table', { name: 'Reads' }).textContent()) ?? '', /Purpose/);
     await page.getByRole('button', { name: 'Verify hash chains' }).click();
-    await page.getByRole('status').filter({ hasText: /verif/ }).waitFor();
+    await page.getByRole('status').filter({ hasText: /Every chain verifies/ }).waitFor();
+    const chains = (await page.getByRole('table', { name: 'Hash chains' }).textContent()) ?? '';
+    assert.match(chains, /Access log\s*\d+ entries/);
+    assert.match(chains, /Admin log\s*\d+ entries/);
+    assert.doesNotMatch(chains, /BROKEN/);
     await assertReadable('The audit trail');
 
     await signIn('DC7740');

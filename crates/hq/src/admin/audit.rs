@@ -3,9 +3,12 @@
 //! never an id. The join is here, not in the handler, so the CLI and the dashboard agree.
 
 use super::AdminError;
-use crate::dashboard::audit::{AccessEntry, Audit, AuditQuery, AuditRead, AuditWrite, OpLogEntry};
+use crate::chains::AdminLogEntry;
+use crate::dashboard::audit::{
+    AccessEntry, Audit, AuditAdmin, AuditQuery, AuditRead, AuditWrite, OpLogEntry,
+};
 use crate::records;
-use crate::storage::{AccessQuery, OpLogQuery, Storage};
+use crate::storage::{AccessQuery, AdminLogQuery, OpLogQuery, Storage};
 use crate::throttle::{FAILED_ACTION, UNKNOWN_OFFICER};
 use beatbook_domain::protocol::OpOutcome;
 use beatbook_domain::{DeviceId, OfficerId, RecordId, RecordKind};
@@ -195,7 +198,34 @@ impl<'a> Names<'a> {
             record_ids: a.record_ids,
             records: names,
             detail: detail_words(&a.detail),
+            purpose: a.purpose,
         })
+    }
+
+    fn admin(&self, e: AdminLogEntry) -> AuditAdmin {
+        AuditAdmin {
+            at: e.at,
+            officer_name: match &e.officer_id {
+                Some(o) => self.officer(o),
+                None => "HQ".into(),
+            },
+            officer_id: e.officer_id,
+            what: admin_action_words(&e.action),
+            action: e.action,
+            detail: e.detail,
+        }
+    }
+}
+
+/// An admin-log event in words.
+pub fn admin_action_words(action: &str) -> String {
+    match action {
+        "sign_in" => "Signed in".into(),
+        "sign_in_refused" => "Sign-in refused".into(),
+        "export_board_pack" => "Exported the board pack".into(),
+        "export_committee_report" => "Exported the committee report".into(),
+        "export_audit" => "Exported the audit trail".into(),
+        other => action_words(other),
     }
 }
 
@@ -223,11 +253,30 @@ pub async fn audit(storage: &dyn Storage, q: &AuditQuery) -> Result<Audit, Admin
             limit,
         })
         .await?;
+    // The admin log has no device or record: a search by either leaves it out.
+    let admin = if q.device.is_some() || q.record.is_some() {
+        Vec::new()
+    } else {
+        storage
+            .admin_log(&AdminLogQuery {
+                officer_id: q.officer.clone(),
+                action: None,
+                text: q.text.clone().filter(|t| !t.trim().is_empty()),
+                from: q.from,
+                to: q.to,
+                limit,
+            })
+            .await?
+    };
     let mut names = Names::load(storage).await?;
     let mut out = Audit {
         ops: Vec::with_capacity(ops.len()),
         access: Vec::with_capacity(access.len()),
+        admin: Vec::with_capacity(admin.len()),
     };
+    for e in admin {
+        out.admin.push(names.admin(e));
+    }
     for o in ops {
         out.ops.push(names.write(o).await?);
     }

@@ -5,8 +5,9 @@
 
 use super::auth::Staff;
 use crate::admin::{self as ops, AdminError};
+use crate::admin_log::{self, AdminEvent};
+pub use crate::chains::ChainView;
 use crate::error::ApiError;
-use crate::push::ChainReport;
 use crate::HqState;
 use axum::extract::{Path, State};
 use axum::Json;
@@ -62,6 +63,15 @@ pub async fn put_area(
     staff.require(HqAction::ManageDirectory)?;
     let area = ops::add_area(state.storage.as_ref(), &body(b)?).await?;
     tracing::info!(area = %area.id, by = %staff.officer.id, "area added");
+    admin_log::record(
+        &state,
+        AdminEvent::new(
+            Some(&staff.officer.id),
+            "area_added",
+            format!("Added the area {} ({}).", area.name, area.borough),
+        ),
+    )
+    .await?;
     Ok(Json(area))
 }
 
@@ -90,6 +100,30 @@ pub async fn put_team(
     staff.require(HqAction::ManageDirectory)?;
     let team = ops::add_team(state.storage.as_ref(), &body(b)?).await?;
     tracing::info!(team = %team.id, by = %staff.officer.id, "team added");
+    let areas = state.storage.areas().await?;
+    let covers: Vec<String> = team
+        .areas
+        .iter()
+        .map(|id| {
+            areas
+                .iter()
+                .find(|a| &a.id == id)
+                .map_or_else(|| id.to_string(), |a| a.name.clone())
+        })
+        .collect();
+    admin_log::record(
+        &state,
+        AdminEvent::new(
+            Some(&staff.officer.id),
+            "team_added",
+            format!(
+                "Added the team {}, covering {}.",
+                team.name,
+                covers.join(", ")
+            ),
+        ),
+    )
+    .await?;
     Ok(Json(team))
 }
 
@@ -127,6 +161,11 @@ pub async fn put_officer(
 ) -> Result<Json<Officer>, ApiError> {
     staff.require(HqAction::ManageDirectory)?;
     let req = body(b)?;
+    let before = state
+        .storage
+        .officer(&req.officer.id)
+        .await?
+        .map(|r| r.officer);
     ops::put_officer_as(
         state.storage.as_ref(),
         &staff.officer.id,
@@ -135,6 +174,14 @@ pub async fn put_officer(
     )
     .await?;
     tracing::info!(officer = %req.officer.id, role = ?req.officer.role, by = %staff.officer.id, "officer saved");
+    log_officer(
+        &state,
+        &staff,
+        before.as_ref(),
+        &req.officer,
+        req.password.is_some(),
+    )
+    .await?;
     Ok(Json(req.officer))
 }
 
@@ -158,6 +205,7 @@ pub async fn add_officer(
     )
     .await?;
     tracing::info!(officer = %officer.id, role = ?officer.role, by = %staff.officer.id, "officer added");
+    log_officer(&state, &staff, None, &officer, req.password.is_some()).await?;
     Ok(Json(officer))
 }
 
@@ -196,6 +244,18 @@ pub async fn enrolment_code(
         .unwrap_or(state.settings.enrolment_code_hours);
     let code = ops::enrolment_code(state.storage.as_ref(), hours).await?;
     tracing::info!(by = %staff.officer.id, hours, "enrolment code issued");
+    admin_log::record(
+        &state,
+        AdminEvent::new(
+            Some(&staff.officer.id),
+            "enrolment_code_issued",
+            format!(
+                "Issued an enrolment code that works for {hours} hour{}.",
+                if hours == 1 { "" } else { "s" }
+            ),
+        ),
+    )
+    .await?;
     Ok(Json(EnrolmentCode {
         qr_svg: super::qr::svg(&code),
         code,
@@ -229,19 +289,46 @@ pub async fn revoke(
     staff.require(HqAction::ManageDevices)?;
     ops::revoke_device(state.storage.as_ref(), id).await?;
     tracing::warn!(device = %id, by = %staff.officer.id, "device revoked");
+    let name = state
+        .storage
+        .device(id)
+        .await?
+        .map_or_else(|| id.to_string(), |d| d.name);
+    admin_log::record(
+        &state,
+        AdminEvent::new(
+            Some(&staff.officer.id),
+            "device_revoked",
+            format!(
+                "Revoked the tablet “{name}”: it is refused and wipes itself at its next contact."
+            ),
+        ),
+    )
+    .await?;
     Ok(axum::http::StatusCode::NO_CONTENT)
 }
 
-#[derive(Serialize, ts_rs::TS, utoipa::ToSchema)]
-#[ts(export_to = "../../hq/bindings/")]
-pub struct ChainView {
-    #[schema(value_type = String, format = Uuid)]
-    pub device: DeviceId,
-    #[serde(flatten)]
-    pub report: ChainReport,
+/// The admin-log events of saving an officer (see [`ops::officer_events`]).
+async fn log_officer(
+    state: &HqState,
+    staff: &Staff,
+    before: Option<&Officer>,
+    after: &Officer,
+    password_set: bool,
+) -> Result<(), ApiError> {
+    let teams = state.storage.teams().await?;
+    for (action, detail) in ops::officer_events(before, after, password_set, &teams) {
+        admin_log::record(
+            state,
+            AdminEvent::new(Some(&staff.officer.id), action, detail),
+        )
+        .await?;
+    }
+    Ok(())
 }
 
-/// `POST /api/v1/hq/admin/verify-chains`: check every device's op-log hash chain.
+/// `POST /api/v1/hq/admin/verify-chains`: check every chain HQ keeps (each device's op log, the
+/// retention decisions, the access log, the admin log), each answered in words.
 #[utoipa::path(post, path = "/api/v1/hq/admin/verify-chains", tag = "hq", operation_id = "hq_admin_verify_chains",
     security(("hq_session" = []), ("bearer" = [])),
     responses((status = 200, body = Vec<ChainView>), (status = 401, description = "Not signed in", body = ApiErrorBody), (status = 403, description = "Not an administrator", body = ApiErrorBody)))]
@@ -251,10 +338,6 @@ pub async fn verify_chains(
 ) -> Result<Json<Vec<ChainView>>, ApiError> {
     staff.require(HqAction::Audit)?;
     Ok(Json(
-        ops::verify_chains(state.storage.as_ref())
-            .await?
-            .into_iter()
-            .map(|(device, report)| ChainView { device, report })
-            .collect(),
+        crate::chains::verify_every_chain(state.storage.as_ref()).await?,
     ))
 }

@@ -70,6 +70,8 @@ pub struct AuditQuery {
     pub from: Option<DateTime<Utc>>,
     pub to: Option<DateTime<Utc>>,
     pub limit: Option<u32>,
+    /// Words the admin log's entries contain (the admin log only).
+    pub text: Option<String>,
 }
 
 /// The audit search's answer, as a person reads it: every row names its people, devices and
@@ -79,6 +81,26 @@ pub struct AuditQuery {
 pub struct Audit {
     pub ops: Vec<AuditWrite>,
     pub access: Vec<AuditRead>,
+    /// The admin log: sign-ins, changes to officers, areas, teams and devices, retention
+    /// decisions, exports (by person and date; not by device or record).
+    pub admin: Vec<AuditAdmin>,
+}
+
+/// One admin-log entry with the names a person reads.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, ts_rs::TS, utoipa::ToSchema)]
+#[ts(export_to = "../../hq/bindings/")]
+pub struct AuditAdmin {
+    pub at: DateTime<Utc>,
+    #[schema(value_type = Option<String>)]
+    pub officer_id: Option<OfficerId>,
+    /// Who, e.g. `Sam Patel (PC2290)`, or `HQ` when nobody signed in did it.
+    pub officer_name: String,
+    /// The event as logged (`sign_in`, `role_changed`, ...).
+    pub action: String,
+    /// The event in words: `Signed in`, `Role changed`, ...
+    pub what: String,
+    /// What happened, in words.
+    pub detail: String,
 }
 
 /// One write (an op-log row) with the names a person reads.
@@ -128,10 +150,13 @@ pub struct AuditRead {
     /// The records as a person names them, in the order of `record_ids`.
     pub records: Vec<String>,
     pub detail: String,
+    /// Why, in words: the purpose given, or the shift for a tablet's reads ("" before purposes
+    /// were asked for).
+    pub purpose: String,
 }
 
-/// `GET /api/v1/hq/admin/audit`: the op log (writes) and the access log (reads) by person,
-/// record, device and date, newest first.
+/// `GET /api/v1/hq/admin/audit`: the op log (writes), the access log (reads, with their
+/// purpose) and the admin log by person, record, device and date, newest first.
 #[utoipa::path(get, path = "/api/v1/hq/admin/audit", tag = "hq", operation_id = "hq_admin_audit",
     params(AuditQuery),
     security(("hq_session" = []), ("bearer" = [])),

@@ -51,6 +51,18 @@ pub async fn report_pdf(
     staff.require(HqAction::CommitteeReport)?;
     let quarter = committee::quarter_asked(q.quarter.as_deref(), Utc::now().date_naive())?;
     let report = committee::report(&state, quarter).await?;
+    crate::admin_log::record(
+        &state,
+        crate::admin_log::AdminEvent::new(
+            Some(&staff.officer.id),
+            "export_committee_report",
+            format!(
+                "Exported the committee report for {quarter} as a PDF ({}).",
+                committee::pdf_file_name(quarter)
+            ),
+        ),
+    )
+    .await?;
     let bytes = tokio::task::spawn_blocking(move || committee::pdf(&report))
         .await
         .map_err(|e| ApiError::Internal(e.to_string()))?;

@@ -157,6 +157,15 @@ pub async fn csv(
 ) -> Result<Response, ApiError> {
     staff.require(HqAction::ViewFramework)?;
     let (name, text) = performance::board_pack_csv(&state, &staff.officer, &q).await?;
+    crate::admin_log::record(
+        &state,
+        crate::admin_log::AdminEvent::new(
+            Some(&staff.officer.id),
+            "export_board_pack",
+            format!("Exported the board pack as a spreadsheet ({name})."),
+        ),
+    )
+    .await?;
     let headers = [
         (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
         (

@@ -51,9 +51,24 @@ pub async fn decide(
 ) -> Result<Json<DecisionView>, ApiError> {
     staff.require(HqAction::ReviewRetention)?;
     let Json(req) = b.map_err(|e| ApiError::BadRequest(e.body_text()))?;
-    Ok(Json(
-        crate::retention::decide(&state, &staff.officer.id, &req).await?,
-    ))
+    let view = crate::retention::decide(&state, &staff.officer.id, &req).await?;
+    crate::admin_log::record(
+        &state,
+        crate::admin_log::AdminEvent::new(
+            Some(&staff.officer.id),
+            "retention_decision",
+            format!(
+                "Retention decision {}: {} record{} {}. Reason: {}",
+                view.seq,
+                view.count,
+                if view.count == 1 { "" } else { "s" },
+                view.decision_words,
+                view.reason
+            ),
+        ),
+    )
+    .await?;
+    Ok(Json(view))
 }
 
 #[derive(Deserialize, Default, Debug, utoipa::IntoParams)]

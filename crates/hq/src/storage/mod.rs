@@ -21,6 +21,7 @@ pub use page::RecordPage;
 pub(crate) use page::{newest, PageStream};
 pub use rows::*;
 
+use crate::chains::{AdminLogEntry, ChainedAccess};
 use crate::dashboard::audit::{AccessEntry, OpLogEntry};
 use crate::dashboard::framework::TargetRow;
 use crate::outcomes::{CrimeCount, CrimeImport, NoteRow, SurveyImport, TeamCost};
@@ -186,6 +187,36 @@ pub trait AuditTrail: Send + Sync {
     /// Append to the access log (before the records are sent).
     async fn log_access(&self, entry: &AccessEntry) -> Result<()>;
     async fn access_log(&self, query: &AccessQuery) -> Result<Vec<AccessEntry>>;
+    /// The access log's chain after position `after`, oldest first, at most `limit` entries.
+    async fn access_chain(&self, after: u64, limit: u32) -> Result<Vec<ChainedAccess>>;
+    /// Append to the admin log, chained to its head (serialised with every other append, even
+    /// across HQ processes). The entry as written.
+    async fn append_admin_log(
+        &self,
+        at: DateTime<Utc>,
+        by: Option<&OfficerId>,
+        action: &str,
+        detail: &str,
+    ) -> Result<AdminLogEntry>;
+    /// Search the admin log, newest first.
+    async fn admin_log(&self, query: &AdminLogQuery) -> Result<Vec<AdminLogEntry>>;
+    /// The admin log's chain after position `after`, oldest first, at most `limit` entries.
+    async fn admin_chain(&self, after: u64, limit: u32) -> Result<Vec<AdminLogEntry>>;
+    /// A chained log's head (`crate::chains::ACCESS_LOG`, `ADMIN_LOG`): its last position and
+    /// hash; `None` before its first entry.
+    async fn chain_head(&self, chain: &str) -> Result<Option<(u64, String)>>;
+}
+
+/// A search of the admin log: by who did it, its kind, words in it, and date.
+#[derive(Clone, Debug, Default)]
+pub struct AdminLogQuery {
+    pub officer_id: Option<OfficerId>,
+    pub action: Option<String>,
+    /// Words the detail contains (case-insensitive).
+    pub text: Option<String>,
+    pub from: Option<DateTime<Utc>>,
+    pub to: Option<DateTime<Utc>>,
+    pub limit: u32,
 }
 
 /// The performance framework's targets.
@@ -304,6 +335,17 @@ pub trait Outcomes: Send + Sync {
     async fn add_partnership_note(&self, note: &NoteRow) -> Result<i64>;
     /// The notes for a quarter, in the order they were written.
     async fn partnership_notes(&self, quarter: Quarter) -> Result<Vec<NoteRow>>;
+}
+
+/// A migration's own step: the SQL before the step line, the step's name, and the SQL after.
+/// The line is `-- step: NAME --`; migration 0007's `-- rechain --` is the step `rechain`.
+pub(crate) fn split_step(sql: &str) -> Option<(&str, &str, &str)> {
+    if let Some((before, after)) = sql.split_once("-- rechain --") {
+        return Some((before, "rechain", after));
+    }
+    let (before, rest) = sql.split_once("-- step: ")?;
+    let (name, after) = rest.split_once(" --")?;
+    Some((before, name.trim(), after))
 }
 
 /// The photos a record's state lists (SHA-256 of each).

@@ -26,4 +26,9 @@ what: string, record_ids: Array<RecordId>,
 /**
  * The records as a person names them, in the order of `record_ids`.
  */
-records: Array<string>, detail: string, };
+records: Array<string>, detail: string, 
+/**
+ * Why, in words: the purpose given, or the shift for a tablet's reads ("" before purposes
+ * were asked for).
+ */
+purpose: string, };

@@ -1,13 +1,17 @@
 //! The audit trail: the op log (written by pushes, see [`super::feed`]) and the access log.
 
-use super::{to_u64, PostgresStorage};
+use super::{to_i64, to_u64, PostgresStorage};
+use crate::chains::{
+    chain_access, chain_admin, AdminLogEntry, ChainedAccess, ACCESS_LOG, ADMIN_LOG,
+};
 use crate::dashboard::audit::{AccessEntry, OpLogEntry};
 use crate::storage::{
-    text_gone_words, AccessQuery, AuditTrail, LoggedOp, OpLogQuery, RecordOp, Result,
+    text_gone_words, AccessQuery, AdminLogQuery, AuditTrail, LoggedOp, OpLogQuery, RecordOp, Result,
 };
 use async_trait::async_trait;
 use beatbook_domain::{DeviceId, OfficerId, RecordId};
 use chrono::{DateTime, Utc};
+use deadpool_postgres::Transaction;
 use tokio_postgres::Row;
 use uuid::Uuid;
 
@@ -122,25 +126,137 @@ impl AuditTrail for PostgresStorage {
     }
 
     async fn log_access(&self, entry: &AccessEntry) -> Result<()> {
-        let ids: Vec<Uuid> = entry.record_ids.iter().map(|r| r.0).collect();
-        let device: Option<Uuid> = entry.device_id.map(|d| d.0);
-        self.client()
+        let mut client = self.client().await?;
+        let tx = client.transaction().await?;
+        let (seq, hash) = head(&tx, ACCESS_LOG).await?;
+        let c = chain_access(seq, &hash, entry);
+        let e = &c.entry;
+        let ids: Vec<Uuid> = e.record_ids.iter().map(|r| r.0).collect();
+        let device: Option<Uuid> = e.device_id.map(|d| d.0);
+        tx.execute(
+            "INSERT INTO access_log (at, officer_id, device_id, action, record_ids, detail, purpose, seq, text_sha256, prev_hash, hash)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+            &[
+                &e.at,
+                &e.officer_id.as_str(),
+                &device,
+                &e.action,
+                &ids,
+                &e.detail,
+                &e.purpose,
+                &to_i64(c.seq),
+                &c.text_sha256,
+                &c.prev_hash,
+                &c.hash,
+            ],
+        )
+        .await?;
+        move_head(&tx, ACCESS_LOG, c.seq, &c.hash).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn access_chain(&self, after: u64, limit: u32) -> Result<Vec<ChainedAccess>> {
+        let rows = self
+            .client()
             .await?
-            .execute(
-                "INSERT INTO access_log (at, officer_id, device_id, action, record_ids, detail, purpose)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            .query(
+                "SELECT at, officer_id, device_id, action, record_ids, detail, purpose, seq, text_sha256, prev_hash, hash
+                 FROM access_log WHERE seq > $1 ORDER BY seq LIMIT $2",
+                &[&to_i64(after), &i64::from(limit)],
+            )
+            .await?;
+        Ok(rows
+            .iter()
+            .map(|r| ChainedAccess {
+                entry: access_entry(r),
+                seq: to_u64(r.get(7)),
+                text_sha256: r.get(8),
+                prev_hash: r.get(9),
+                hash: r.get(10),
+            })
+            .collect())
+    }
+
+    async fn append_admin_log(
+        &self,
+        at: DateTime<Utc>,
+        by: Option<&OfficerId>,
+        action: &str,
+        detail: &str,
+    ) -> Result<AdminLogEntry> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await?;
+        let (seq, hash) = head(&tx, ADMIN_LOG).await?;
+        let e = chain_admin(seq, &hash, at, by, action, detail);
+        tx.execute(
+            "INSERT INTO admin_log (seq, at, officer_id, action, detail, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            &[
+                &to_i64(e.seq),
+                &e.at,
+                &e.officer_id.as_ref().map(|o| o.as_str()),
+                &e.action,
+                &e.detail,
+                &e.prev_hash,
+                &e.hash,
+            ],
+        )
+        .await?;
+        move_head(&tx, ADMIN_LOG, e.seq, &e.hash).await?;
+        tx.commit().await?;
+        Ok(e)
+    }
+
+    async fn admin_log(&self, query: &AdminLogQuery) -> Result<Vec<AdminLogEntry>> {
+        let officer = query.officer_id.as_ref().map(|o| o.as_str().to_owned());
+        let rows = self
+            .client()
+            .await?
+            .query(
+                &format!(
+                    "SELECT {ADMIN_COLUMNS} FROM admin_log
+                     WHERE ($1::text IS NULL OR officer_id = $1) AND ($2::text IS NULL OR action = $2)
+                       AND ($3::text IS NULL OR strpos(lower(detail), lower($3)) > 0)
+                       AND ($4::timestamptz IS NULL OR at >= $4) AND ($5::timestamptz IS NULL OR at <= $5)
+                     ORDER BY seq DESC LIMIT $6"
+                ),
                 &[
-                    &entry.at,
-                    &entry.officer_id.as_str(),
-                    &device,
-                    &entry.action,
-                    &ids,
-                    &entry.detail,
-                    &entry.purpose,
+                    &officer,
+                    &query.action,
+                    &query.text,
+                    &query.from,
+                    &query.to,
+                    &i64::from(query.limit),
                 ],
             )
             .await?;
-        Ok(())
+        Ok(rows.iter().map(admin_entry).collect())
+    }
+
+    async fn admin_chain(&self, after: u64, limit: u32) -> Result<Vec<AdminLogEntry>> {
+        let rows = self
+            .client()
+            .await?
+            .query(
+                &format!(
+                    "SELECT {ADMIN_COLUMNS} FROM admin_log WHERE seq > $1 ORDER BY seq LIMIT $2"
+                ),
+                &[&to_i64(after), &i64::from(limit)],
+            )
+            .await?;
+        Ok(rows.iter().map(admin_entry).collect())
+    }
+
+    async fn chain_head(&self, chain: &str) -> Result<Option<(u64, String)>> {
+        Ok(self
+            .client()
+            .await?
+            .query_opt(
+                "SELECT seq, hash FROM chain_heads WHERE chain = $1",
+                &[&chain],
+            )
+            .await?
+            .map(|r| (to_u64(r.get(0)), r.get(1))))
     }
 
     async fn access_log(&self, query: &AccessQuery) -> Result<Vec<AccessEntry>> {
@@ -159,17 +275,61 @@ impl AuditTrail for PostgresStorage {
                 &[&officer, &device, &record, &query.from, &query.to, &i64::from(query.limit)],
             )
             .await?;
-        Ok(rows
-            .iter()
-            .map(|r| AccessEntry {
-                at: r.get(0),
-                officer_id: OfficerId::new(r.get::<_, String>(1)),
-                device_id: r.get::<_, Option<Uuid>>(2).map(DeviceId),
-                action: r.get(3),
-                record_ids: r.get::<_, Vec<Uuid>>(4).into_iter().map(RecordId).collect(),
-                detail: r.get(5),
-                purpose: r.get(6),
-            })
-            .collect())
+        Ok(rows.iter().map(access_entry).collect())
     }
+}
+
+/// An access-log row from its first seven columns: at, officer, device, action, records, detail,
+/// purpose.
+fn access_entry(r: &Row) -> AccessEntry {
+    AccessEntry {
+        at: r.get(0),
+        officer_id: OfficerId::new(r.get::<_, String>(1)),
+        device_id: r.get::<_, Option<Uuid>>(2).map(DeviceId),
+        action: r.get(3),
+        record_ids: r.get::<_, Vec<Uuid>>(4).into_iter().map(RecordId).collect(),
+        detail: r.get(5),
+        purpose: r.get(6),
+    }
+}
+
+const ADMIN_COLUMNS: &str = "seq, at, officer_id, action, detail, prev_hash, hash";
+
+fn admin_entry(r: &Row) -> AdminLogEntry {
+    AdminLogEntry {
+        seq: to_u64(r.get(0)),
+        at: r.get(1),
+        officer_id: r.get::<_, Option<String>>(2).map(OfficerId::new),
+        action: r.get(3),
+        detail: r.get(4),
+        prev_hash: r.get(5),
+        hash: r.get(6),
+    }
+}
+
+/// A chain's head, locked (`FOR UPDATE`) until the transaction that appends to it ends: another
+/// HQ process appending waits for it, so the chain cannot fork.
+async fn head(tx: &Transaction<'_>, chain: &str) -> Result<(u64, String)> {
+    tx.execute(
+        "INSERT INTO chain_heads (chain, seq, hash) VALUES ($1, 0, $2) ON CONFLICT (chain) DO NOTHING",
+        &[&chain, &crate::push::GENESIS],
+    )
+    .await?;
+    let r = tx
+        .query_one(
+            "SELECT seq, hash FROM chain_heads WHERE chain = $1 FOR UPDATE",
+            &[&chain],
+        )
+        .await?;
+    Ok((to_u64(r.get(0)), r.get(1)))
+}
+
+/// Move a chain's head to its new last entry.
+async fn move_head(tx: &Transaction<'_>, chain: &str, seq: u64, hash: &str) -> Result<()> {
+    tx.execute(
+        "UPDATE chain_heads SET seq = $2, hash = $3 WHERE chain = $1",
+        &[&chain, &to_i64(seq), &hash],
+    )
+    .await?;
+    Ok(())
 }

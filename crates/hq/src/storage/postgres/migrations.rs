@@ -4,8 +4,9 @@
 //! edited; a change is a new file.
 //!
 //! A migration may need work SQL cannot do (0007 re-chains the op log with the new hash
-//! formula): its file then holds a `-- rechain --` line, and HQ's own step runs there, between
-//! the two halves, in the same transaction.
+//! formula, 0010 chains the access log): its file then holds a step line, `-- step: NAME --`
+//! (0007's `-- rechain --` is the step `rechain`), and HQ's own step of that name runs there,
+//! between the two halves, in the same transaction (see [`crate::storage::split_step`]).
 
 use super::to_i64;
 use crate::push::{chain_hash, chain_hash_v1, op_sha256, review_on, GENESIS};
@@ -14,9 +15,6 @@ use beatbook_domain::merge::RecordState;
 use chrono::NaiveDate;
 use deadpool_postgres::Transaction;
 use uuid::Uuid;
-
-/// Where a migration hands over to HQ's own step.
-const STEP: &str = "-- rechain --";
 
 /// Rows read at a time by the migration's own step.
 const PAGE: i64 = 5_000;
@@ -31,6 +29,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations/postgres/0007_lifecycle.sql"),
     include_str!("../../../migrations/postgres/0008_outcomes.sql"),
     include_str!("../../../migrations/postgres/0009_purposes.sql"),
+    include_str!("../../../migrations/postgres/0010_chains.sql"),
 ];
 
 /// The advisory lock migrations take: one for the whole database.
@@ -74,10 +73,16 @@ pub(super) async fn run(
         .enumerate()
         .skip(usize::try_from(found).unwrap_or_default())
     {
-        match sql.split_once(STEP) {
-            Some((before, after)) => {
+        match crate::storage::split_step(sql) {
+            Some((before, step, after)) => {
                 tx.batch_execute(before).await?;
-                lifecycle_step(&tx).await?;
+                match step {
+                    "rechain" => lifecycle_step(&tx).await?,
+                    "access_chain" => access_chain_step(&tx).await?,
+                    other => {
+                        return Err(StorageError::Corrupt(format!("no migration step {other}")))
+                    }
+                }
                 tx.batch_execute(after).await?;
             }
             None => tx.batch_execute(sql).await?,
@@ -190,5 +195,61 @@ async fn rechain_device(tx: &Transaction<'_>, device: Uuid) -> Result<()> {
     } else {
         tracing::warn!(%device, "op log chain was already broken before migration 0007; left broken");
     }
+    Ok(())
+}
+
+/// Migration 0010's own step: chain the access log's existing rows, oldest first, and set its
+/// head. The log had no chain before, so there is nothing older to check.
+async fn access_chain_step(tx: &Transaction<'_>) -> Result<()> {
+    use crate::chains::{chain_access, ACCESS_LOG};
+    use crate::dashboard::audit::AccessEntry;
+    use beatbook_domain::{DeviceId, OfficerId, RecordId};
+    let mut seq = 0u64;
+    let mut prev = GENESIS.to_owned();
+    let mut after = i64::MIN;
+    loop {
+        let page = tx
+            .query(
+                "SELECT id, at, officer_id, device_id, action, record_ids, detail, purpose FROM access_log
+                 WHERE id > $1 ORDER BY id LIMIT $2",
+                &[&after, &PAGE],
+            )
+            .await?;
+        let Some(last) = page.last() else { break };
+        after = last.get(0);
+        let (mut ids, mut seqs, mut texts, mut prevs, mut hashes) =
+            (vec![], vec![], vec![], vec![], vec![]);
+        for r in &page {
+            let entry = AccessEntry {
+                at: r.get(1),
+                officer_id: OfficerId::new(r.get::<_, String>(2)),
+                device_id: r.get::<_, Option<Uuid>>(3).map(DeviceId),
+                action: r.get(4),
+                record_ids: r.get::<_, Vec<Uuid>>(5).into_iter().map(RecordId).collect(),
+                detail: r.get(6),
+                purpose: r.get(7),
+            };
+            let c = chain_access(seq, &prev, &entry);
+            ids.push(r.get::<_, i64>(0));
+            seqs.push(to_i64(c.seq));
+            texts.push(c.text_sha256);
+            prevs.push(c.prev_hash);
+            hashes.push(c.hash.clone());
+            seq = c.seq;
+            prev = c.hash;
+        }
+        tx.execute(
+            "UPDATE access_log AS l SET seq = t.seq, text_sha256 = t.text, prev_hash = t.prev, hash = t.hash
+             FROM UNNEST($1::bigint[], $2::bigint[], $3::text[], $4::text[], $5::text[]) AS t(id, seq, text, prev, hash)
+             WHERE l.id = t.id",
+            &[&ids, &seqs, &texts, &prevs, &hashes],
+        )
+        .await?;
+    }
+    tx.execute(
+        "INSERT INTO chain_heads (chain, seq, hash) VALUES ($1, $2, $3)",
+        &[&ACCESS_LOG, &to_i64(seq), &prev],
+    )
+    .await?;
     Ok(())
 }

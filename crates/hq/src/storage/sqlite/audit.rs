@@ -1,13 +1,17 @@
 //! The audit trail: the op log (written by pushes, see [`super::feed`]) and the access log.
 
-use super::{device_id, parse_t, record_id, t, to_u64, SqliteStorage};
+use super::{device_id, parse_t, record_id, t, to_i64, to_u64, SqliteStorage};
+use crate::chains::{
+    chain_access, chain_admin, AdminLogEntry, ChainedAccess, ACCESS_LOG, ADMIN_LOG,
+};
 use crate::dashboard::audit::{AccessEntry, OpLogEntry};
 use crate::storage::{
-    text_gone_words, AccessQuery, AuditTrail, LoggedOp, OpLogQuery, RecordOp, Result,
+    text_gone_words, AccessQuery, AdminLogQuery, AuditTrail, LoggedOp, OpLogQuery, RecordOp, Result,
 };
 use async_trait::async_trait;
 use beatbook_domain::{DeviceId, OfficerId, RecordId};
-use rusqlite::{Connection, OptionalExtension};
+use chrono::{DateTime, Utc};
+use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior};
 use std::collections::HashMap;
 
 /// The words shown in place of cleared op texts, each disposal looked up once.
@@ -190,10 +194,15 @@ impl AuditTrail for SqliteStorage {
     async fn log_access(&self, entry: &AccessEntry) -> Result<()> {
         let e = entry.clone();
         self.call(move |c| {
-            c.prepare_cached(
-                "INSERT INTO access_log (at, officer_id, device_id, action, record_ids, detail, purpose) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let (seq, hash) = head(&tx, ACCESS_LOG)?;
+            let ch = chain_access(seq, &hash, &e);
+            let e = &ch.entry;
+            tx.prepare_cached(
+                "INSERT INTO access_log (at, officer_id, device_id, action, record_ids, detail, purpose, seq, text_sha256, prev_hash, hash)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
             )?
-            .execute((
+            .execute(rusqlite::params![
                 t(e.at),
                 e.officer_id.as_str(),
                 e.device_id.map(|d| d.to_string()),
@@ -201,8 +210,132 @@ impl AuditTrail for SqliteStorage {
                 serde_json::to_string(&e.record_ids)?,
                 &e.detail,
                 &e.purpose,
-            ))?;
+                to_i64(ch.seq),
+                &ch.text_sha256,
+                &ch.prev_hash,
+                &ch.hash,
+            ])?;
+            move_head(&tx, ACCESS_LOG, ch.seq, &ch.hash)?;
+            tx.commit()?;
             Ok(())
+        })
+        .await
+    }
+
+    async fn access_chain(&self, after: u64, limit: u32) -> Result<Vec<ChainedAccess>> {
+        self.call(move |c| {
+            let mut stmt = c.prepare_cached(
+                "SELECT at, officer_id, device_id, action, record_ids, detail, purpose, seq, text_sha256, prev_hash, hash
+                 FROM access_log WHERE seq > ?1 ORDER BY seq LIMIT ?2",
+            )?;
+            let rows = stmt.query_map((to_i64(after), i64::from(limit)), |r| {
+                Ok((
+                    (
+                        r.get::<_, String>(0)?,
+                        r.get::<_, String>(1)?,
+                        r.get::<_, Option<String>>(2)?,
+                        r.get::<_, String>(3)?,
+                        r.get::<_, String>(4)?,
+                        r.get::<_, String>(5)?,
+                        r.get::<_, String>(6)?,
+                    ),
+                    r.get::<_, i64>(7)?,
+                    r.get::<_, String>(8)?,
+                    r.get::<_, String>(9)?,
+                    r.get::<_, String>(10)?,
+                ))
+            })?;
+            rows.map(|r| {
+                let (row, seq, text_sha256, prev_hash, hash) = r?;
+                Ok(ChainedAccess {
+                    seq: to_u64(seq),
+                    entry: access_entry(row)?,
+                    text_sha256,
+                    prev_hash,
+                    hash,
+                })
+            })
+            .collect()
+        })
+        .await
+    }
+
+    async fn append_admin_log(
+        &self,
+        at: DateTime<Utc>,
+        by: Option<&OfficerId>,
+        action: &str,
+        detail: &str,
+    ) -> Result<AdminLogEntry> {
+        let (by, action, detail) = (by.cloned(), action.to_owned(), detail.to_owned());
+        self.call(move |c| {
+            let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let (seq, hash) = head(&tx, ADMIN_LOG)?;
+            let e = chain_admin(seq, &hash, at, by.as_ref(), &action, &detail);
+            tx.prepare_cached(
+                "INSERT INTO admin_log (seq, at, officer_id, action, detail, prev_hash, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            )?
+            .execute(rusqlite::params![
+                to_i64(e.seq),
+                t(e.at),
+                e.officer_id.as_ref().map(|o| o.as_str().to_owned()),
+                &e.action,
+                &e.detail,
+                &e.prev_hash,
+                &e.hash,
+            ])?;
+            move_head(&tx, ADMIN_LOG, e.seq, &e.hash)?;
+            tx.commit()?;
+            Ok(e)
+        })
+        .await
+    }
+
+    async fn admin_log(&self, query: &AdminLogQuery) -> Result<Vec<AdminLogEntry>> {
+        let q = query.clone();
+        self.call(move |c| {
+            let mut stmt = c.prepare_cached(&format!(
+                "SELECT {ADMIN_COLUMNS} FROM admin_log
+                 WHERE (?1 IS NULL OR officer_id = ?1) AND (?2 IS NULL OR action = ?2)
+                   AND (?3 IS NULL OR instr(lower(detail), lower(?3)) > 0)
+                   AND (?4 IS NULL OR at >= ?4) AND (?5 IS NULL OR at <= ?5)
+                 ORDER BY seq DESC LIMIT ?6"
+            ))?;
+            let rows = stmt.query_map(
+                rusqlite::params![
+                    q.officer_id.as_ref().map(|o| o.as_str().to_owned()),
+                    q.action,
+                    q.text,
+                    q.from.map(t),
+                    q.to.map(t),
+                    i64::from(q.limit),
+                ],
+                admin_row,
+            )?;
+            rows.map(|r| admin_entry(r?)).collect()
+        })
+        .await
+    }
+
+    async fn admin_chain(&self, after: u64, limit: u32) -> Result<Vec<AdminLogEntry>> {
+        self.call(move |c| {
+            let mut stmt = c.prepare_cached(&format!(
+                "SELECT {ADMIN_COLUMNS} FROM admin_log WHERE seq > ?1 ORDER BY seq LIMIT ?2"
+            ))?;
+            let rows = stmt.query_map((to_i64(after), i64::from(limit)), admin_row)?;
+            rows.map(|r| admin_entry(r?)).collect()
+        })
+        .await
+    }
+
+    async fn chain_head(&self, chain: &str) -> Result<Option<(u64, String)>> {
+        let chain = chain.to_owned();
+        self.call(move |c| {
+            Ok(
+                c.prepare_cached("SELECT seq, hash FROM chain_heads WHERE chain = ?1")?
+                    .query_row([chain], |r| Ok((to_u64(r.get(0)?), r.get(1)?)))
+                    .optional()?,
+            )
         })
         .await
     }
@@ -238,22 +371,81 @@ impl AuditTrail for SqliteStorage {
                     ))
                 },
             )?;
-            rows.map(|r| {
-                let (at, officer, device, action, ids, detail, purpose) = r?;
-                Ok(AccessEntry {
-                    at: parse_t(&at)?,
-                    officer_id: OfficerId::new(officer),
-                    device_id: device
-                        .map(|d| device_id(&d))
-                        .transpose()?,
-                    action,
-                    record_ids: serde_json::from_str(&ids)?,
-                    detail,
-                    purpose,
-                })
-            })
+            rows.map(|r| access_entry(r?))
             .collect()
         })
         .await
     }
+}
+
+/// An access-log row's columns: at, officer, device, action, records, detail, purpose.
+type AccessRow = (
+    String,
+    String,
+    Option<String>,
+    String,
+    String,
+    String,
+    String,
+);
+
+fn access_entry(row: AccessRow) -> Result<AccessEntry> {
+    let (at, officer, device, action, ids, detail, purpose) = row;
+    Ok(AccessEntry {
+        at: parse_t(&at)?,
+        officer_id: OfficerId::new(officer),
+        device_id: device.map(|d| device_id(&d)).transpose()?,
+        action,
+        record_ids: serde_json::from_str(&ids)?,
+        detail,
+        purpose,
+    })
+}
+
+const ADMIN_COLUMNS: &str = "seq, at, officer_id, action, detail, prev_hash, hash";
+
+type AdminRow = (i64, String, Option<String>, String, String, String, String);
+
+fn admin_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<AdminRow> {
+    Ok((
+        r.get(0)?,
+        r.get(1)?,
+        r.get(2)?,
+        r.get(3)?,
+        r.get(4)?,
+        r.get(5)?,
+        r.get(6)?,
+    ))
+}
+
+fn admin_entry(row: AdminRow) -> Result<AdminLogEntry> {
+    let (seq, at, officer, action, detail, prev_hash, hash) = row;
+    Ok(AdminLogEntry {
+        seq: to_u64(seq),
+        at: parse_t(&at)?,
+        officer_id: officer.map(OfficerId::new),
+        action,
+        detail,
+        prev_hash,
+        hash,
+    })
+}
+
+/// A chain's head, inside the write transaction that appends to it.
+pub(super) fn head(tx: &Transaction<'_>, chain: &str) -> Result<(u64, String)> {
+    Ok(tx
+        .prepare_cached("SELECT seq, hash FROM chain_heads WHERE chain = ?1")?
+        .query_row([chain], |r| Ok((to_u64(r.get(0)?), r.get::<_, String>(1)?)))
+        .optional()?
+        .unwrap_or((0, crate::push::GENESIS.to_owned())))
+}
+
+/// Move a chain's head to its new last entry.
+pub(super) fn move_head(tx: &Transaction<'_>, chain: &str, seq: u64, hash: &str) -> Result<()> {
+    tx.prepare_cached(
+        "INSERT INTO chain_heads (chain, seq, hash) VALUES (?1, ?2, ?3)
+         ON CONFLICT (chain) DO UPDATE SET seq = excluded.seq, hash = excluded.hash",
+    )?
+    .execute((chain, to_i64(seq), hash))?;
+    Ok(())
 }

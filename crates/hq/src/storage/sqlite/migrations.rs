@@ -3,8 +3,9 @@
 //! applied. A shipped migration is never edited; a change is a new file.
 //!
 //! A migration may need work SQL cannot do (0007 re-chains the op log with the new hash
-//! formula): its file then holds a `-- rechain --` line, and HQ's own step runs there, between
-//! the two halves, in the same transaction.
+//! formula, 0010 chains the access log): its file then holds a step line, `-- step: NAME --`
+//! (0007's `-- rechain --` is the step `rechain`), and HQ's own step of that name runs there,
+//! between the two halves, in the same transaction (see [`crate::storage::split_step`]).
 
 use super::to_i64;
 use crate::push::{chain_hash, chain_hash_v1, op_sha256, review_on, GENESIS};
@@ -22,10 +23,8 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations/sqlite/0007_lifecycle.sql"),
     include_str!("../../../migrations/sqlite/0008_outcomes.sql"),
     include_str!("../../../migrations/sqlite/0009_purposes.sql"),
+    include_str!("../../../migrations/sqlite/0010_chains.sql"),
 ];
-
-/// Where a migration hands over to HQ's own step.
-pub(crate) const STEP: &str = "-- rechain --";
 
 /// Rows read at a time by the migration's own step.
 const PAGE: i64 = 5_000;
@@ -43,10 +42,16 @@ pub(super) fn run(conn: &mut Connection) -> Result<()> {
         .skip(usize::try_from(found).unwrap_or_default())
     {
         let tx = conn.transaction()?;
-        match sql.split_once(STEP) {
-            Some((before, after)) => {
+        match crate::storage::split_step(sql) {
+            Some((before, step, after)) => {
                 tx.execute_batch(before)?;
-                lifecycle_step(&tx)?;
+                match step {
+                    "rechain" => lifecycle_step(&tx)?,
+                    "access_chain" => access_chain_step(&tx)?,
+                    other => {
+                        return Err(StorageError::Corrupt(format!("no migration step {other}")))
+                    }
+                }
                 tx.execute_batch(after)?;
             }
             None => tx.execute_batch(sql)?,
@@ -141,6 +146,72 @@ fn rechain_device(tx: &Transaction<'_>, device: &str) -> Result<()> {
     tx.execute(
         "UPDATE devices SET chain_head = ?2 WHERE id = ?1 AND ?3",
         (device, &new_prev, intact),
+    )?;
+    Ok(())
+}
+
+/// Migration 0010's own step: chain the access log's existing rows, oldest first, and set its
+/// head. The log had no chain before, so there is nothing older to check.
+fn access_chain_step(tx: &Transaction<'_>) -> Result<()> {
+    use crate::chains::{chain_access, ACCESS_LOG};
+    use crate::dashboard::audit::AccessEntry;
+    let mut seq = 0u64;
+    let mut prev = GENESIS.to_owned();
+    let mut after = i64::MIN;
+    loop {
+        type Row = (
+            i64,
+            String,
+            String,
+            Option<String>,
+            String,
+            String,
+            String,
+            String,
+        );
+        let page: Vec<Row> = {
+            let mut stmt = tx.prepare_cached(
+                "SELECT id, at, officer_id, device_id, action, record_ids, detail, purpose FROM access_log
+                 WHERE id > ?1 ORDER BY id LIMIT ?2",
+            )?;
+            let rows = stmt.query_map((after, PAGE), |r| {
+                Ok((
+                    r.get(0)?,
+                    r.get(1)?,
+                    r.get(2)?,
+                    r.get(3)?,
+                    r.get(4)?,
+                    r.get(5)?,
+                    r.get(6)?,
+                    r.get(7)?,
+                ))
+            })?;
+            rows.collect::<rusqlite::Result<_>>()?
+        };
+        let Some(last) = page.last() else { break };
+        after = last.0;
+        let mut update = tx.prepare_cached(
+            "UPDATE access_log SET seq = ?2, text_sha256 = ?3, prev_hash = ?4, hash = ?5 WHERE id = ?1",
+        )?;
+        for (id, at, officer, device, action, ids, detail, purpose) in page {
+            let entry = AccessEntry {
+                at: super::parse_t(&at)?,
+                officer_id: beatbook_domain::OfficerId::new(officer),
+                device_id: device.map(|d| super::device_id(&d)).transpose()?,
+                action,
+                record_ids: serde_json::from_str(&ids)?,
+                detail,
+                purpose,
+            };
+            let c = chain_access(seq, &prev, &entry);
+            update.execute((id, to_i64(c.seq), &c.text_sha256, &c.prev_hash, &c.hash))?;
+            seq = c.seq;
+            prev = c.hash;
+        }
+    }
+    tx.execute(
+        "INSERT INTO chain_heads (chain, seq, hash) VALUES (?1, ?2, ?3)",
+        (ACCESS_LOG, to_i64(seq), &prev),
     )?;
     Ok(())
 }

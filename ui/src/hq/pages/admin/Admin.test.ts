@@ -18,7 +18,11 @@ const audit: Audit = {
     { received_at: '2026-12-06T21:44:05.703419768Z', author: 'PC2290', author_name: 'PC Tom Walsh (PC2290)', device_id: '0193a8a4-7c2e-7d11-9b1a-1f2e3d4c5b6a', device_name: 'Camden SNT tablet 3', device_seq: 1, record_id: '0193a8a4-7c2e-7d11-9b1a-aaaaaaaaaaaa', record: 'ASB nuisance: Bins set alight', kind: 'Concern', outcome: 'Saved' },
   ],
   access: [
-    { at: '2026-12-06T21:50:00Z', officer_id: 'PS1102', officer_name: 'PS Helen Doyle (PS1102)', device_id: null, device_name: 'HQ dashboard', action: 'view', what: 'Opened', record_ids: ['0193a8a4-7c2e-7d11-9b1a-aaaaaaaaaaaa'], records: ['ASB nuisance: Bins set alight'], detail: 'HQ record view' },
+    { at: '2026-12-06T21:50:00Z', officer_id: 'PS1102', officer_name: 'PS Helen Doyle (PS1102)', device_id: null, device_name: 'HQ dashboard', action: 'view', what: 'Opened', record_ids: ['0193a8a4-7c2e-7d11-9b1a-aaaaaaaaaaaa'], records: ['ASB nuisance: Bins set alight'], detail: 'HQ record view', purpose: 'Investigation: CAD 1234' },
+  ],
+  admin: [
+    { at: '2026-12-06T21:52:00Z', officer_id: 'AD0001', officer_name: 'Admin User (AD0001)', action: 'device_revoked', what: 'Device revoked', detail: 'Revoked the tablet “Camden SNT tablet 3”: it is refused and wipes itself at its next contact.' },
+    { at: '2026-12-06T21:40:00Z', officer_id: null, officer_name: 'HQ', action: 'sign_in_failed', what: 'Failed sign-in', detail: 'Failed sign-in at the HQ dashboard: unknown collar number.' },
   ],
 };
 
@@ -88,6 +92,41 @@ describe('Administration', () => {
     expect(text).not.toMatch(/[0-9a-f]{8}-[0-9a-f]{4}-/i);
     expect(text).not.toMatch(/\d{4}-\d{2}-\d{2}T/);
     expect(text).not.toMatch(/[{}[\]"]/);
+  });
+
+  it('shows each read’s purpose and the admin log, searchable by words', async () => {
+    const search = vi.fn(async () => audit);
+    render(Admin, { props: { api: fakeApi({ audit: search }), self: admin } });
+    const user = userEvent.setup();
+    await user.type(await screen.findByLabelText('Words in the admin log'), 'revoked');
+    await user.click(screen.getByRole('button', { name: 'Search' }));
+    const reads = await screen.findByRole('table', { name: 'Reads' });
+    expect(reads).toHaveTextContent('Investigation: CAD 1234');
+    const events = screen.getByRole('table', { name: 'Administration and security' });
+    expect(within(events).getAllByRole('row')).toHaveLength(3);
+    expect(events).toHaveTextContent('Admin User (AD0001)');
+    expect(events).toHaveTextContent('Device revoked');
+    expect(events).toHaveTextContent('Revoked the tablet “Camden SNT tablet 3”');
+    expect(events).toHaveTextContent('6 Dec 2026, 21:40');
+    expect(events).toHaveTextContent('HQ');
+    expect(search).toHaveBeenCalledWith(expect.objectContaining({ text: 'revoked' }));
+    expect(screen.getByRole('heading', { name: /admin log\): 2 events/ })).toBeInTheDocument();
+  });
+
+  it('says in words which hash chain breaks and why', async () => {
+    const verifyChains = vi.fn(async () => [
+      { chain: 'Op log of the tablet “Camden SNT tablet 3”', device: '0193a8a4-7c2e-7d11-9b1a-1f2e3d4c5b6a', ops: 12, ok: true, broken_at: null, words: '12 changes, intact.' },
+      { chain: 'Access log', device: null, ops: 40, ok: false, broken_at: 17, words: 'BROKEN: entry 17 (6 Dec 2026, 21:44) was changed after it was written.' },
+      { chain: 'Admin log', device: null, ops: 5, ok: true, broken_at: null, words: '5 entries, intact.' },
+    ]);
+    render(Admin, { props: { api: fakeApi({ verifyChains }), self: admin } });
+    const user = userEvent.setup();
+    await user.click(await screen.findByRole('button', { name: 'Verify hash chains' }));
+    expect(await screen.findByRole('status')).toHaveTextContent('1 chain does not verify: Access log.');
+    const table = screen.getByRole('table', { name: 'Hash chains' });
+    expect(within(table).getByRole('row', { name: /Access log/ })).toHaveTextContent('BROKEN: entry 17 (6 Dec 2026, 21:44) was changed after it was written.');
+    expect(table).toHaveTextContent('5 entries, intact.');
+    expect(table.textContent ?? '').not.toMatch(/[0-9a-f]{8}-[0-9a-f]{4}-/i);
   });
 
   it('keeps what was typed when HQ refuses an area, and says why', async () => {
