@@ -897,8 +897,10 @@ async fn intelligence_with_a_location_reaches_hq_with_its_areas_and_may_go_to_th
         .bearer_auth(&token)
         .json(&serde_json::json!({
             "content": "Bikes are used to sell drugs by Camden Town station after 10pm",
-            "grade": {"source": "2", "intelligence": "B", "handling": {"code": "C", "conditions": "Police only"}},
+            "grade": {"source": "2", "intelligence": "B", "handling": {"code": "C", "conditions": "Police only, not to partners"}},
             "teams": ["camden-tct"],
+            // The reviewer's checklist, every check confirmed.
+            "confirmed": ["source_not_identifiable", "no_contact_details", "no_detail_only_the_source_knows", "location_coarsened", "handling_code_checked"],
         }))
         .send()
         .await

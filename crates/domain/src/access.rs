@@ -1,16 +1,17 @@
 //! Who may see what. Decided on HQ from the officer's identity, never from what a device claims.
 //!
 //! - Source details of intelligence never go to devices.
-//! - Raw intelligence goes to its author and the intelligence unit only, until disseminated; then
-//!   to the teams it was disseminated to (as its handling code allows).
+//! - Raw intelligence goes to its author's tablet only (the intelligence unit reviews it at HQ),
+//!   until disseminated; then to the teams it was disseminated to (as its handling code allows).
 //! - Everything else goes to officers whose teams cover one of the record's areas (so an item in
-//!   the overlap of a town centre and a ward reaches both teams), to its author, and to the HQ
-//!   roles that oversee the whole force.
+//!   the overlap of a town centre and a ward reaches both teams) and to its author. Whatever the
+//!   role of the person signed in, a tablet holds only that: no tablet is a force-wide copy.
 //!
 //! At HQ, on the dashboard, each role may do what its purpose needs ([`HqAction::roles`]) and see
 //! the records that purpose needs ([`hq_may_see`]): the intelligence unit reviews intelligence,
-//! supervisors and analysts oversee the force, and administrators run the directory and the
-//! devices but read records only through a subject access search.
+//! supervisors oversee their own teams' areas, analysts and force-wide readers (a superintendent,
+//! say) read the whole force, and administrators run the directory and the devices but read no
+//! records.
 
 use crate::intel::ReviewState;
 use crate::merge::RecordState;
@@ -62,24 +63,25 @@ impl AccessFacts {
 }
 
 /// Whether `viewer`'s device may hold the record.
+///
+/// The same for every role: a tablet holds what an officer of the viewer's teams needs on patrol
+/// (their own records, their teams' areas, intelligence disseminated to their teams). Staff
+/// roles read force-wide on the dashboard only, where every look is logged with its purpose; a
+/// tablet signed in by an analyst, an administrator or the intelligence unit is not a force-wide
+/// copy. The intelligence unit reviews raw intelligence at HQ, so its tablet gets raw reports
+/// only of its own.
 pub fn device_may_see(viewer: &Viewer, facts: &AccessFacts) -> bool {
     let own = facts.created_by == viewer.officer;
     match facts.kind {
         None | Some(RecordKind::IntelSource) => false,
         Some(RecordKind::IntelReport) => {
-            own || viewer.role == Role::IntelligenceUnit
-                || (facts.review_state == Some(ReviewState::Disseminated)
-                    && facts
-                        .disseminated_to
-                        .iter()
-                        .any(|t| viewer.teams.contains(t)))
+            own || (facts.review_state == Some(ReviewState::Disseminated)
+                && facts
+                    .disseminated_to
+                    .iter()
+                    .any(|t| viewer.teams.contains(t)))
         }
-        Some(_) => {
-            own || matches!(
-                viewer.role,
-                Role::IntelligenceUnit | Role::Analyst | Role::Admin
-            ) || facts.areas.iter().any(|a| viewer.areas.contains(a))
-        }
+        Some(_) => own || facts.areas.iter().any(|a| viewer.areas.contains(a)),
     }
 }
 
@@ -94,7 +96,6 @@ pub fn audience(facts: &AccessFacts) -> Vec<String> {
         None | Some(RecordKind::IntelSource) => {}
         Some(RecordKind::IntelReport) => {
             keys.push(officer_key(&facts.created_by));
-            keys.push(INTEL_UNIT_KEY.to_owned());
             keys.extend(facts.disseminated_to.iter().map(|t| format!("team:{t}")));
         }
         Some(_) => {
@@ -107,15 +108,9 @@ pub fn audience(facts: &AccessFacts) -> Vec<String> {
     keys
 }
 
-/// The feed keys a viewer reads, or `None` for the roles that oversee the whole force (they read
-/// every change).
+/// The feed keys a viewer reads, or `None` for a viewer that reads every change. No role does
+/// now: a tablet holds what its officer's teams need, whatever the role ([`device_may_see`]).
 pub fn viewer_keys(viewer: &Viewer) -> Option<Vec<String>> {
-    if matches!(
-        viewer.role,
-        Role::IntelligenceUnit | Role::Analyst | Role::Admin
-    ) {
-        return None;
-    }
     let mut keys = vec![officer_key(&viewer.officer)];
     keys.extend(viewer.areas.iter().map(|a| format!("area:{a}")));
     keys.extend(viewer.teams.iter().map(|t| format!("team:{t}")));
@@ -264,26 +259,41 @@ pub fn may_see_officer_breakdown(role: Role, teams: &[TeamId], team: &TeamId) ->
     hq_may(role, HqAction::OfficerBreakdown) && teams.contains(team)
 }
 
-/// Whether an HQ role may see a record on the dashboard.
+/// Whether `viewer` may see a record on the dashboard: need to know.
 ///
 /// - Source details: the intelligence unit only.
-/// - Intelligence reports: the intelligence unit; supervisors and analysts only once disseminated
-///   (the sanitised product, never the raw report).
-/// - Everything else: supervisors, analysts and the intelligence unit, force-wide.
-/// - Administrators see records only through the subject access search.
-pub fn hq_may_see(role: Role, facts: &AccessFacts) -> bool {
+/// - Intelligence reports: the intelligence unit; once disseminated (the sanitised product, never
+///   the raw report), analysts and force-wide readers, and supervisors when it was disseminated
+///   to one of their teams.
+/// - Everything else: supervisors for their own teams' areas (and what they wrote themselves);
+///   analysts, force-wide readers and the intelligence unit force-wide.
+/// - Administrators (and every other role) see records only through their own pages (subject
+///   access for the data protection officer), never here.
+pub fn hq_may_see(viewer: &Viewer, facts: &AccessFacts) -> bool {
+    let role = viewer.role;
     match facts.kind {
         None => false,
         Some(RecordKind::IntelSource) => role == Role::IntelligenceUnit,
         Some(RecordKind::IntelReport) => {
             role == Role::IntelligenceUnit
-                || (matches!(role, Role::Supervisor | Role::ForceReader | Role::Analyst)
-                    && facts.review_state == Some(ReviewState::Disseminated))
+                || (facts.review_state == Some(ReviewState::Disseminated)
+                    && match role {
+                        Role::ForceReader | Role::Analyst => true,
+                        Role::Supervisor => facts
+                            .disseminated_to
+                            .iter()
+                            .any(|t| viewer.teams.contains(t)),
+                        _ => false,
+                    })
         }
-        Some(_) => matches!(
-            role,
-            Role::Supervisor | Role::ForceReader | Role::Analyst | Role::IntelligenceUnit
-        ),
+        Some(_) => match role {
+            Role::ForceReader | Role::Analyst | Role::IntelligenceUnit => true,
+            Role::Supervisor => {
+                facts.created_by == viewer.officer
+                    || facts.areas.iter().any(|a| viewer.areas.contains(a))
+            }
+            _ => false,
+        },
     }
 }
 
@@ -606,16 +616,17 @@ mod tests {
     }
 
     #[test]
-    fn raw_intelligence_stays_with_its_author_and_the_intelligence_unit() {
+    fn raw_intelligence_stays_with_its_author_on_a_tablet() {
         let mut r = facts(RecordKind::IntelReport, "PC9", &["tc-dalston"]);
         r.review_state = Some(ReviewState::Sanitised);
         r.disseminated_to = vec![TeamId::new("hackney-tct")];
         let team = viewer(Role::Officer, &["hackney-tct"], &["tc-dalston"]);
         assert!(!device_may_see(&team, &r), "not yet disseminated");
-        assert!(device_may_see(
-            &viewer(Role::IntelligenceUnit, &[], &[]),
-            &r
-        ));
+        assert!(
+            !device_may_see(&viewer(Role::IntelligenceUnit, &[], &[]), &r),
+            "the intelligence unit reviews raw reports at HQ, not on a tablet"
+        );
+        assert!(hq_may_see(&viewer(Role::IntelligenceUnit, &[], &[]), &r));
         let author = Viewer {
             officer: OfficerId::new("PC9"),
             ..viewer(Role::Officer, &[], &[])
@@ -746,7 +757,7 @@ mod tests {
         #[test]
         fn officers_may_do_and_see_nothing_on_the_dashboard(action in any_action(), f in any_facts()) {
             prop_assert!(!hq_may(Role::Officer, action));
-            prop_assert!(!hq_may_see(Role::Officer, &f));
+            prop_assert!(!hq_may_see(&viewer(Role::Officer, &["t"], &["a"]), &f));
         }
 
         /// Whoever may do anything on the dashboard may sign in to it.
@@ -759,17 +770,17 @@ mod tests {
         /// never (they search for a person, for a subject access request, and nothing else).
         #[test]
         fn only_roles_that_read_records_see_any_on_the_dashboard(role in any_role(), f in any_facts()) {
-            if hq_may_see(role, &f) {
+            if hq_may_see(&viewer(role, &["t"], &["a"]), &f) {
                 prop_assert!(hq_may(role, HqAction::ReadRecords));
                 prop_assert!(f.kind.is_some_and(|k| hq_may_see_kind(role, k)));
             }
-            prop_assert!(!hq_may_see(Role::Admin, &f));
+            prop_assert!(!hq_may_see(&viewer(Role::Admin, &["t"], &["a"]), &f));
         }
 
         #[test]
         fn source_details_stay_with_the_intelligence_unit_at_hq(role in any_role(), mut f in any_facts()) {
             f.kind = Some(RecordKind::IntelSource);
-            prop_assert_eq!(hq_may_see(role, &f), role == Role::IntelligenceUnit);
+            prop_assert_eq!(hq_may_see(&viewer(role, &["t"], &["a"]), &f), role == Role::IntelligenceUnit);
             prop_assert_eq!(hq_may_see_kind(role, RecordKind::IntelSource), role == Role::IntelligenceUnit);
         }
 
@@ -777,10 +788,11 @@ mod tests {
         #[test]
         fn raw_intelligence_stays_with_the_intelligence_unit_at_hq(role in any_role(), mut f in any_facts()) {
             f.kind = Some(RecordKind::IntelReport);
+            f.disseminated_to = vec![TeamId::new("t")];
             let expect = role == Role::IntelligenceUnit
                 || (matches!(role, Role::Supervisor | Role::Analyst | Role::ForceReader)
                     && f.review_state == Some(ReviewState::Disseminated));
-            prop_assert_eq!(hq_may_see(role, &f), expect);
+            prop_assert_eq!(hq_may_see(&viewer(role, &["t"], &["a"]), &f), expect);
         }
 
         /// Managing people, devices, targets and the audit trail is for administrators alone, and
@@ -820,12 +832,72 @@ mod tests {
             prop_assert_eq!(device_may_see(&viewer(Role::Officer, &["t"], &ma), &f), expect);
         }
 
+        /// Need to know on the dashboard: a supervisor sees the records of their own teams' areas
+        /// (and their own), and intelligence disseminated to one of their teams; force-wide
+        /// readers and analysts see the whole force.
+        #[test]
+        fn supervisors_see_their_own_teams_areas_and_force_readers_the_force(
+            kind in prop_oneof![Just(RecordKind::Concern), Just(RecordKind::Meeting), Just(RecordKind::Priority), Just(RecordKind::PatrolLog), Just(RecordKind::Engagement), Just(RecordKind::Action), Just(RecordKind::IntelReport)],
+            record_areas in proptest::collection::btree_set("[a-d]", 0..3),
+            my_areas in proptest::collection::btree_set("[a-d]", 0..3),
+            my_teams in proptest::collection::btree_set("[t-v]", 0..3),
+            disseminated in proptest::collection::btree_set("[t-v]", 0..3),
+            shared in any::<bool>(),
+            own in any::<bool>(),
+        ) {
+            let ra: Vec<&str> = record_areas.iter().map(String::as_str).collect();
+            let ma: Vec<&str> = my_areas.iter().map(String::as_str).collect();
+            let mt: Vec<&str> = my_teams.iter().map(String::as_str).collect();
+            let mut f = facts(kind, if own { "PC1" } else { "PC2" }, &ra);
+            f.disseminated_to = disseminated.iter().map(|t| TeamId::new(t.as_str())).collect();
+            if shared {
+                f.review_state = Some(ReviewState::Disseminated);
+            }
+            let supervisor = hq_may_see(&viewer(Role::Supervisor, &mt, &ma), &f);
+            let expect = if kind == RecordKind::IntelReport {
+                shared && !disseminated.is_disjoint(&my_teams)
+            } else {
+                own || !record_areas.is_disjoint(&my_areas)
+            };
+            prop_assert_eq!(supervisor, expect);
+            for role in [Role::ForceReader, Role::Analyst] {
+                let v = viewer(role, &mt, &ma);
+                prop_assert_eq!(hq_may_see(&v, &f), kind != RecordKind::IntelReport || shared);
+            }
+        }
+
+        /// No role makes a tablet a force-wide copy: whoever signs in, it holds what an officer
+        /// of the same teams would hold, and reads the change feed by their keys.
+        #[test]
+        fn every_role_on_a_tablet_gets_what_an_officer_of_its_teams_gets(
+            role in any_role(),
+            kind in proptest::sample::select(RecordKind::ALL.to_vec()),
+            record_areas in proptest::collection::btree_set("[a-d]", 0..3),
+            my_areas in proptest::collection::btree_set("[a-d]", 0..3),
+            my_teams in proptest::collection::btree_set("[t-v]", 0..3),
+            disseminated in proptest::collection::btree_set("[t-v]", 0..3),
+            shared in any::<bool>(),
+            own in any::<bool>(),
+        ) {
+            let ra: Vec<&str> = record_areas.iter().map(String::as_str).collect();
+            let ma: Vec<&str> = my_areas.iter().map(String::as_str).collect();
+            let mt: Vec<&str> = my_teams.iter().map(String::as_str).collect();
+            let mut f = facts(kind, if own { "PC1" } else { "PC2" }, &ra);
+            f.disseminated_to = disseminated.iter().map(|t| TeamId::new(t.as_str())).collect();
+            if shared {
+                f.review_state = Some(ReviewState::Disseminated);
+            }
+            let v = viewer(role, &mt, &ma);
+            prop_assert_eq!(device_may_see(&v, &f), device_may_see(&viewer(Role::Officer, &mt, &ma), &f));
+            prop_assert!(viewer_keys(&v).is_some());
+        }
+
         /// The change feed is complete: whatever a viewer may see is filed under one of its keys
         /// (or the viewer reads every change).
         #[test]
         fn the_change_feed_files_every_visible_record_under_a_key_of_its_viewer(
             kind in prop_oneof![Just(RecordKind::Concern), Just(RecordKind::Meeting), Just(RecordKind::Priority), Just(RecordKind::PatrolLog), Just(RecordKind::Engagement), Just(RecordKind::IntelReport), Just(RecordKind::IntelSource)],
-            role in prop_oneof![Just(Role::Officer), Just(Role::Supervisor), Just(Role::IntelligenceUnit), Just(Role::Analyst), Just(Role::Admin)],
+            role in any_role(),
             record_areas in proptest::collection::btree_set("[a-d]", 0..3),
             my_areas in proptest::collection::btree_set("[a-d]", 0..3),
             my_teams in proptest::collection::btree_set("[t-v]", 0..3),
@@ -852,6 +924,40 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// The demo's sergeant for Camden (PS1102) does not see a Dalston concern; the
+    /// superintendent (SU0001, force-wide reader) and the analyst do; the administrator does not.
+    #[test]
+    fn a_camden_sergeant_does_not_read_dalston() {
+        let dalston = facts(RecordKind::Concern, "PC3318", &["tc-dalston"]);
+        let camden = facts(RecordKind::Concern, "PC4127", &["tc-camden-town"]);
+        let sergeant = viewer(
+            Role::Supervisor,
+            &["camden-tct", "camden-town-snt"],
+            &["tc-camden-town", "E05013655"],
+        );
+        assert!(hq_may_see(&sergeant, &camden));
+        assert!(!hq_may_see(&sergeant, &dalston));
+        let mut own = dalston.clone();
+        own.created_by = sergeant.officer.clone();
+        assert!(hq_may_see(&sergeant, &own), "what they wrote themselves");
+        assert!(hq_may_see(&viewer(Role::ForceReader, &[], &[]), &dalston));
+        assert!(hq_may_see(&viewer(Role::Analyst, &[], &[]), &dalston));
+        assert!(!hq_may_see(&viewer(Role::Admin, &[], &[]), &dalston));
+        assert!(!hq_may_see(
+            &viewer(Role::DataProtection, &[], &[]),
+            &dalston
+        ));
+        let mut shared = facts(RecordKind::IntelReport, "DC7740", &["tc-dalston"]);
+        shared.review_state = Some(ReviewState::Disseminated);
+        shared.disseminated_to = vec![TeamId::new("hackney-tct")];
+        assert!(
+            !hq_may_see(&sergeant, &shared),
+            "shared with Hackney, not Camden"
+        );
+        shared.disseminated_to.push(TeamId::new("camden-tct"));
+        assert!(hq_may_see(&sergeant, &shared));
     }
 
     #[test]

@@ -3,8 +3,8 @@
 //! `BEATBOOK_UPDATE_BINDINGS=1 cargo test -p beatbook-domain --test bindings`.
 
 use beatbook_domain::{
-    area, concern, improvement, intel, meeting, merge, op, patrol, people, photo, record, tablet,
-    validation, views,
+    area, concern, improvement, intel, meeting, merge, op, patrol, people, photo, record, sanitise,
+    tablet, validation, views,
 };
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -33,6 +33,7 @@ fn export_all(dir: &Path) {
         intel::IntelReport,
         intel::IntelSource,
         intel::TabletMarking,
+        sanitise::SanitiseCheck,
         meeting::Meeting,
         meeting::Priority,
         meeting::YouSaidWeDid,

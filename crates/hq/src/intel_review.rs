@@ -19,12 +19,14 @@ use crate::push::{record_rows, Loaded, LogRow, Plan};
 use crate::records;
 use crate::storage::DeviceRow;
 use crate::HqState;
-use beatbook_domain::access::hq_may_see;
+use beatbook_domain::access::{hq_may_see, Viewer};
 use beatbook_domain::intel::{Grade, HandlingCode, IntelReport, IntelSource, ReviewState};
 use beatbook_domain::merge::RecordState;
-use beatbook_domain::people::{Officer, Role, Team};
+use beatbook_domain::people::{Officer, Team};
 use beatbook_domain::protocol::{OpOutcome, OpResult, PushResponse};
 use beatbook_domain::record::check_state;
+use beatbook_domain::sanitise::{self, Dissemination, SanitiseCheck};
+use beatbook_domain::validation::ValidationErrors;
 use beatbook_domain::views::RecordSummary;
 use beatbook_domain::{
     DeviceId, FieldWrite, Hlc, OfficerId, Op, OpAction, Record, RecordId, RecordKind, TeamId,
@@ -355,7 +357,8 @@ pub async fn report(
     look: &records::Look,
 ) -> Result<ReportDetail, ApiError> {
     let r = load_report(state, id).await?;
-    let sources = sources_of(state, id).await?;
+    let viewer = crate::device_sessions::viewer_for(state, by).await?;
+    let sources = sources_of(state, &viewer, id).await?;
     let mut disclosed = vec![id];
     disclosed.extend(sources.iter().map(|s| s.id));
     look.log(state, &by.id, "view", disclosed, "intelligence review")
@@ -369,13 +372,17 @@ pub async fn report(
     })
 }
 
-async fn sources_of(state: &HqState, report: RecordId) -> Result<Vec<RecordSummary>, ApiError> {
+async fn sources_of(
+    state: &HqState,
+    viewer: &Viewer,
+    report: RecordId,
+) -> Result<Vec<RecordSummary>, ApiError> {
     Ok(records::scan(state, &[RecordKind::IntelSource])
         .await?
         .into_iter()
         .filter(|r| {
             IntelSource::from_state(&r.state).is_ok_and(|s| s.report_id == report)
-                && hq_may_see(Role::IntelligenceUnit, &r.change.facts)
+                && hq_may_see(viewer, &r.change.facts)
         })
         .map(|r| r.summary)
         .collect())
@@ -387,26 +394,50 @@ pub struct Regrade {
     /// A 3x5x2 `Grade` (see the TypeScript bindings).
     #[schema(value_type = Object)]
     pub grade: Grade,
+    /// Why the handling code (or its conditions) changes: required when it does. Kept in the
+    /// access log and the report's history.
+    #[serde(default)]
+    pub handling_reason: String,
 }
 
 /// Check and re-grade report `id` (3x5x2, with handling conditions for code C), as `by`; it
-/// becomes `reviewed`. Refused once it has been sanitised and shared.
+/// becomes `reviewed`. Refused once it has been sanitised and shared. A change of handling code
+/// needs a reason (`handling_reason`, a field error without one), logged in the access log and
+/// the report's history.
 pub async fn grade(
     state: &HqState,
     by: &Officer,
     id: RecordId,
-    grade: Grade,
+    req: Regrade,
 ) -> Result<RecordSummary, ApiError> {
+    let Regrade {
+        grade,
+        handling_reason,
+    } = req;
     let report = as_report(&load_report(state, id).await?, id)?;
     if !open(report.review_state) {
         return Err(ApiError::Conflict(
             "this report has already been sanitised and shared: grade the sanitised one".into(),
         ));
     }
+    if let Err(change) =
+        sanitise::check_handling(&report.grade.handling, &grade.handling, &handling_reason)
+    {
+        let mut errs = ValidationErrors::new();
+        errs.add(
+            "handling_reason",
+            "reason_required",
+            format!("Give the reason the handling code changes ({change})"),
+        );
+        return Err(ApiError::Invalid(errs));
+    }
+    let note = sanitise::handling_note(&report.grade.handling, &grade.handling, &handling_reason);
     let mut fields = vec![("grade", json(&grade)?)];
     if report.review_state == ReviewState::Submitted {
         fields.push(("review_state", json(&ReviewState::Reviewed)?));
     }
+    let note = format!("Graded {grade}.{note}");
+    fields.push((REVIEW_NOTE, json(&note)?));
     write(
         state,
         &by.id,
@@ -418,8 +449,13 @@ pub async fn grade(
         }],
     )
     .await?;
+    log_disclosure(state, &by.id, "graded", vec![id], note).await?;
     Ok(load_report(state, id).await?.summary)
 }
+
+/// The field of an intelligence report HQ's review writes its words to (the checks confirmed, a
+/// change of handling code and its reason): the report's history shows them.
+pub const REVIEW_NOTE: &str = "review_note";
 
 #[derive(Deserialize, ts_rs::TS, utoipa::ToSchema)]
 #[ts(export_to = "../../hq/bindings/")]
@@ -433,6 +469,15 @@ pub struct Disseminate {
     pub grade: Grade,
     #[schema(value_type = Vec<String>)]
     pub teams: Vec<TeamId>,
+    /// The checks the reviewer confirms having made: every one of them is required
+    /// (`source_not_identifiable`, `no_contact_details`, `no_detail_only_the_source_knows`,
+    /// `location_coarsened`, `handling_code_checked`).
+    #[serde(default)]
+    #[schema(value_type = Vec<String>)]
+    pub confirmed: Vec<SanitiseCheck>,
+    /// Why the handling code (or its conditions) differs from the report's: required when it does.
+    #[serde(default)]
+    pub handling_reason: String,
 }
 
 #[derive(Serialize, ts_rs::TS, utoipa::ToSchema)]
@@ -446,9 +491,11 @@ pub struct Disseminated {
 }
 
 /// Sanitise report `id` and share it with teams, as `by`. Makes a new sanitised report (no source
-/// link), disseminated to `req.teams`; the raw report becomes `sanitised` and stays restricted.
-/// Handling code C limits sharing to teams covering one of the report's areas. Text naming the
-/// source (its name or contact) is refused.
+/// link, its location coarsened), disseminated to `req.teams`; the raw report becomes `sanitised`
+/// and stays restricted. Handling code C limits sharing to teams covering one of the report's
+/// areas. Refused, field by field ([`sanitise::check_dissemination`]), when the text still
+/// carries anything of a source record, a check is not confirmed, or the handling code changes
+/// without a reason. The checks and the reason go to the access log and the raw report's history.
 pub async fn disseminate(
     state: &HqState,
     by: &Officer,
@@ -466,9 +513,25 @@ pub async fn disseminate(
             "choose at least one team to share it with".into(),
         ));
     }
-    check_teams(&state.storage.teams().await?, &req, &raw)?;
-    check_source_not_named(state, id, &raw, &req).await?;
+    let all_teams = state.storage.teams().await?;
+    check_teams(&all_teams, &req, &raw)?;
+    check_sanitised(state, id, &raw, &req).await?;
     let teams = req.teams.clone();
+    let shared_with: Vec<&str> = all_teams
+        .iter()
+        .filter(|t| teams.contains(&t.id))
+        .map(|t| t.name.as_str())
+        .collect();
+    let note = format!(
+        "Sanitised and shared with {}. {}",
+        shared_with.join(", "),
+        sanitise::describe(
+            &req.confirmed,
+            &raw.grade.handling,
+            &req.grade.handling,
+            &req.handling_reason
+        )
+    );
     let fields = sanitised(&raw, req)?
         .writes_from(None)
         .map_err(|e| ApiError::Internal(e.to_string()))?;
@@ -484,6 +547,7 @@ pub async fn disseminate(
                 action: set(&[
                     ("review_state", json(&ReviewState::Sanitised)?),
                     ("sanitised_as", json(&sanitised_id)?),
+                    (REVIEW_NOTE, json(&note)?),
                 ]),
                 guard: Some(open_for_review),
             },
@@ -496,6 +560,7 @@ pub async fn disseminate(
         ],
     )
     .await?;
+    log_disclosure(state, &by.id, "disseminated", vec![id, sanitised_id], note).await?;
     tracing::info!(report = %id, sanitised = %sanitised_id, by = %by.id, "intelligence disseminated");
     Ok(Disseminated {
         sanitised_id,
@@ -522,31 +587,32 @@ fn check_teams(teams: &[Team], req: &Disseminate, raw: &IntelReport) -> Result<(
     Ok(())
 }
 
-/// Refuse text that still names the report's source (its name or contact).
-async fn check_source_not_named(
+/// The sanitisation checks ([`sanitise::check_dissemination`]) against every source record of
+/// the report: field errors (`content`, `checks`, `handling_reason`) when they fail.
+async fn check_sanitised(
     state: &HqState,
     id: RecordId,
     raw: &IntelReport,
     req: &Disseminate,
 ) -> Result<(), ApiError> {
-    let content = format!("{} {}", req.content, req.checks_made).to_lowercase();
-    for s in records::scan(state, &[RecordKind::IntelSource]).await? {
-        let Ok(src) = IntelSource::from_state(&s.state) else {
-            continue;
-        };
-        if src.report_id != id && raw.source_id != Some(s.state.id) {
-            continue;
-        }
-        for ident in [src.name, src.contact].into_iter().flatten() {
-            let ident = ident.trim().to_lowercase();
-            if ident.chars().count() >= 3 && content.contains(&ident) {
-                return Err(ApiError::BadRequest(
-                    "the sanitised text still identifies the source: remove their name and contact details".into(),
-                ));
-            }
-        }
-    }
-    Ok(())
+    let sources: Vec<IntelSource> = records::scan(state, &[RecordKind::IntelSource])
+        .await?
+        .into_iter()
+        .filter_map(|s| {
+            let src = IntelSource::from_state(&s.state).ok()?;
+            (src.report_id == id || raw.source_id == Some(s.state.id)).then_some(src)
+        })
+        .collect();
+    let text = format!("{}\n{}", req.content, req.checks_made);
+    sanitise::check_dissemination(&Dissemination {
+        text: &text,
+        sources: &sources,
+        confirmed: &req.confirmed,
+        handling_before: &raw.grade.handling,
+        handling_after: &req.grade.handling,
+        handling_reason: &req.handling_reason,
+    })
+    .map_err(ApiError::Invalid)
 }
 
 /// The sanitised report made from `raw`: the shared text and grade, no source, disseminated.
@@ -558,7 +624,8 @@ fn sanitised(raw: &IntelReport, req: Disseminate) -> Result<IntelReport, ApiErro
         content: req.content,
         checks_made: req.checks_made,
         threat_to_life: raw.threat_to_life,
-        location: raw.location.clone(),
+        // The point coarsened to its grid square, without the place words.
+        location: raw.location.as_ref().map(sanitise::coarsen),
         areas: raw.areas.clone(),
         source_id: None,
         review_state: ReviewState::Disseminated,
@@ -593,6 +660,15 @@ mod tests {
             checks_made: String::new(),
             grade: graded(handling),
             teams: teams.iter().map(|t| TeamId::new(*t)).collect(),
+            confirmed: SanitiseCheck::ALL.to_vec(),
+            handling_reason: "The source would be at risk if it left the Met".into(),
+        }
+    }
+
+    fn regrade(handling: HandlingCode, reason: &str) -> Regrade {
+        Regrade {
+            grade: graded(handling),
+            handling_reason: reason.into(),
         }
     }
 
@@ -622,9 +698,25 @@ mod tests {
             conditions: HandlingConditions::new("Not to be shared outside the Metropolitan Police")
                 .unwrap(),
         };
-        let summary = grade(&hq.state, &unit, raw, graded(code_c.clone()))
+        // From P to C: not without a reason.
+        let e = grade(&hq.state, &unit, raw, regrade(code_c.clone(), " "))
             .await
-            .unwrap();
+            .err();
+        assert!(
+            matches!(&e, Some(ApiError::Invalid(errs)) if errs.has("handling_reason")),
+            "{e:?}"
+        );
+        let summary = grade(
+            &hq.state,
+            &unit,
+            raw,
+            regrade(
+                code_c.clone(),
+                "Shared outside the Met it would expose the source",
+            ),
+        )
+        .await
+        .unwrap();
         assert_eq!(summary.status.as_deref(), Some("reviewed"));
 
         let leaky = share(
@@ -634,7 +726,7 @@ mod tests {
         );
         let e = disseminate(&hq.state, &unit, raw, leaky).await.err();
         assert!(
-            matches!(&e, Some(ApiError::BadRequest(m)) if m.contains("identifies the source")),
+            matches!(&e, Some(ApiError::Invalid(errs)) if errs.has("content") && e.as_ref().unwrap().to_string().contains("“Marsh” is part of the source's name")),
             "{e:?}"
         );
         let far = share(
@@ -676,7 +768,7 @@ mod tests {
         let again = share("Crack is sold", code_c.clone(), &["hackney-tct"]);
         let e = disseminate(&hq.state, &unit, raw, again).await.err();
         assert!(matches!(e, Some(ApiError::Conflict(_))), "{e:?}");
-        let e = grade(&hq.state, &unit, raw, graded(HandlingCode::P))
+        let e = grade(&hq.state, &unit, raw, regrade(HandlingCode::P, "x"))
             .await
             .err();
         assert!(matches!(e, Some(ApiError::Conflict(_))), "{e:?}");
@@ -702,7 +794,7 @@ mod tests {
                 &crate::testing::concern("Bins alight", "tc-camden-town", None),
             )
             .await;
-        let e = grade(&hq.state, &unit, c, graded(HandlingCode::P))
+        let e = grade(&hq.state, &unit, c, regrade(HandlingCode::P, ""))
             .await
             .err();
         assert!(matches!(e, Some(ApiError::NotFound(_))), "{e:?}");

@@ -330,12 +330,13 @@ pub async fn cell(
             .collect()
     })
     .await?;
+    let viewer = crate::device_sessions::viewer_for(state, by).await?;
     let mut out: Vec<CellRecord> = Vec::with_capacity(behind.len());
     for (id, c) in behind {
         let Some(mut r) = state.storage.record(id).await?.and_then(records::load) else {
             continue;
         };
-        if !hq_may_see(by.role, &r.change.facts) {
+        if !hq_may_see(&viewer, &r.change.facts) {
             continue;
         }
         look.apply(&mut r);

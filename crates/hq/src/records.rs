@@ -6,13 +6,17 @@ use crate::dashboard::audit::AccessEntry;
 use crate::error::ApiError;
 use crate::storage::{Change, RecordOp, RecordPage, RecordQuery, Storage, StorageError};
 use crate::HqState;
-use beatbook_domain::access::{hq_may_see, hq_may_see_kind, mask_personal, masks_personal};
+use beatbook_domain::access::{
+    hq_may_see, hq_may_see_kind, mask_personal, masks_personal, Viewer,
+};
 use beatbook_domain::merge::RecordState;
 use beatbook_domain::people::{Officer, Role};
 use beatbook_domain::protocol::OpOutcome;
 use beatbook_domain::views::RecordSummary;
 use beatbook_domain::{concern, intel, meeting, patrol};
-use beatbook_domain::{AreaId, OfficerId, Op, OpAction, Record, RecordId, RecordKind, TeamId};
+use beatbook_domain::{
+    AreaId, FieldWrite, OfficerId, Op, OpAction, Record, RecordId, RecordKind, TeamId,
+};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -395,7 +399,8 @@ pub async fn list(
             scan_stopped: false,
         }
     } else {
-        read_list(state, by.role, &filter, limit, look).await?
+        let viewer = crate::device_sessions::viewer_for(state, by).await?;
+        read_list(state, &viewer, &filter, limit, look).await?
     };
     look.log(
         state,
@@ -456,7 +461,7 @@ async fn asked(state: &HqState, q: &ListQuery) -> Result<String, ApiError> {
 /// Read until the page is full, the records run out (a short read), or the scan limit.
 async fn read_list(
     state: &HqState,
-    role: Role,
+    viewer: &Viewer,
     filter: &Filter<'_>,
     limit: u32,
     look: &Look,
@@ -485,7 +490,7 @@ async fn read_list(
             }
             scanned += 1;
             cursor = Some(change.server_seq);
-            if !hq_may_see(role, &change.facts) {
+            if !hq_may_see(viewer, &change.facts) {
                 continue;
             }
             let Some(r) = load(change)
@@ -573,8 +578,21 @@ fn history(state: &RecordState, ops: Vec<RecordOp>, names: &OfficerNames) -> Vec
                 (OpOutcome::Rejected { reason, .. }, _) => format!("Refused: {reason}"),
                 (_, OpAction::Put { .. }) if op.stamp() == state.created => "Created".to_owned(),
                 (_, OpAction::Put { fields }) => {
-                    let names: Vec<String> = fields.keys().map(|f| f.replace('_', " ")).collect();
-                    format!("Changed {}", names.join(", "))
+                    let note = crate::intel_review::REVIEW_NOTE;
+                    let names: Vec<String> = fields
+                        .keys()
+                        .filter(|f| f.as_str() != note)
+                        .map(|f| f.replace('_', " "))
+                        .collect();
+                    // The intelligence review's own words: checks confirmed, handling reasons.
+                    match fields.get(note) {
+                        Some(FieldWrite::Set(words)) => format!(
+                            "Changed {}: {}",
+                            names.join(", "),
+                            words.as_string().unwrap_or_default()
+                        ),
+                        _ => format!("Changed {}", names.join(", ")),
+                    }
                 }
                 (_, OpAction::Append { .. }) => "Added an update".to_owned(),
                 (_, OpAction::Delete) => "Deleted".to_owned(),
@@ -600,7 +618,10 @@ pub async fn detail(
 ) -> Result<RecordDetail, ApiError> {
     let not_found = || ApiError::NotFound(format!("no record {id}"));
     let change = state.storage.record(id).await?.ok_or_else(not_found)?;
-    if !hq_may_see(by.role, &change.facts) {
+    if !hq_may_see(
+        &crate::device_sessions::viewer_for(state, by).await?,
+        &change.facts,
+    ) {
         return Err(not_found());
     }
     let mut r = load(change).ok_or_else(not_found)?;

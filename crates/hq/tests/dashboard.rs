@@ -124,6 +124,15 @@ fn source(report: RecordId, name: &str) -> IntelSource {
     }
 }
 
+/// Every check of the dissemination form, confirmed.
+const ALL_CHECKS: [&str; 5] = [
+    "source_not_identifiable",
+    "no_contact_details",
+    "no_detail_only_the_source_knows",
+    "location_coarsened",
+    "handling_code_checked",
+];
+
 fn ids(list: &Value) -> Vec<String> {
     list.as_array()
         .unwrap()
@@ -223,7 +232,7 @@ async fn each_role_is_refused_what_it_may_not_do(hq: Hq) {
     let admin = hq.sign_in("AD0001").await;
     // Records: not for the administrator (who uses the subject access search).
     assert_eq!(
-        hq.get("/api/v1/hq/records", &admin).await.status,
+        hq.read("/api/v1/hq/records", &admin).await.status,
         StatusCode::FORBIDDEN
     );
     for t in [&supervisor, &analyst, &unit] {
@@ -269,8 +278,8 @@ async fn each_role_is_refused_what_it_may_not_do(hq: Hq) {
 // ---------------------------------------------------------------------------------------------
 // Records
 
-story!(supervisors_see_records_force_wide_but_not_raw_intelligence_and_every_view_is_logged);
-async fn supervisors_see_records_force_wide_but_not_raw_intelligence_and_every_view_is_logged(
+story!(supervisors_see_their_teams_areas_a_force_reader_the_force_neither_raw_intelligence_and_every_view_is_logged);
+async fn supervisors_see_their_teams_areas_a_force_reader_the_force_neither_raw_intelligence_and_every_view_is_logged(
     hq: Hq,
 ) {
     let mut camden = Device::enrol(&hq, "PC4127").await;
@@ -295,23 +304,18 @@ async fn supervisors_see_records_force_wide_but_not_raw_intelligence_and_every_v
         )
         .await;
 
+    // Camden's sergeant (PS1102: Camden's town centre team and two Camden wards) sees Camden,
+    // not Dalston.
     let supervisor = hq.sign_in("PS1102").await;
     let a = hq.read("/api/v1/hq/records", &supervisor).await;
     assert_eq!(a.status, StatusCode::OK, "{}", a.text);
     let seen = ids(&a.body["records"]);
-    assert!(
-        seen.contains(&c1.to_string()) && seen.contains(&c2.to_string()),
-        "force-wide: {seen:?}"
-    );
-    assert!(
-        !seen.contains(&raw.to_string()),
-        "raw intelligence is for the intelligence unit"
-    );
-    // Filter by area and by words.
+    assert_eq!(seen, vec![c1.to_string()], "their own teams' areas only");
+    // Filter by area (not theirs: nothing) and by words.
     let a = hq
         .read("/api/v1/hq/records?area=E05009370", &supervisor)
         .await;
-    assert_eq!(ids(&a.body["records"]), vec![c2.to_string()]);
+    assert!(ids(&a.body["records"]).is_empty(), "{}", a.text);
     let a = hq
         .read("/api/v1/hq/records?q=outside%20STATION", &supervisor)
         .await;
@@ -329,6 +333,13 @@ async fn supervisors_see_records_force_wide_but_not_raw_intelligence_and_every_v
             .status,
         StatusCode::NOT_FOUND
     );
+    // Dalston's concern is answered as missing to Camden's sergeant.
+    assert_eq!(
+        hq.read(&format!("/api/v1/hq/records/{c2}"), &supervisor)
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
 
     // Every list and view is in the access log, with the records disclosed.
     let log = hq.access_log_for("PS1102").await;
@@ -338,7 +349,34 @@ async fn supervisors_see_records_force_wide_but_not_raw_intelligence_and_every_v
     assert_eq!(log[0].record_ids, vec![c1]);
     assert_eq!(log[1].action, "search");
     assert_eq!(log[1].record_ids, vec![c1]);
-    assert!(log[3].record_ids.contains(&c2) && !log[3].record_ids.contains(&raw));
+    assert!(log[2].record_ids.is_empty());
+    assert_eq!(log[3].record_ids, vec![c1]);
+
+    // The superintendent (SU0001, force-wide reader) reads the whole force, still not raw
+    // intelligence.
+    let force = hq.sign_in("SU0001").await;
+    let a = hq.read("/api/v1/hq/records", &force).await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.text);
+    let seen = ids(&a.body["records"]);
+    assert!(
+        seen.contains(&c1.to_string()) && seen.contains(&c2.to_string()),
+        "force-wide: {seen:?}"
+    );
+    assert!(
+        !seen.contains(&raw.to_string()),
+        "raw intelligence is for the intelligence unit"
+    );
+    let a = hq.read("/api/v1/hq/records?area=E05009370", &force).await;
+    assert_eq!(ids(&a.body["records"]), vec![c2.to_string()]);
+    assert_eq!(
+        hq.read(&format!("/api/v1/hq/records/{c2}"), &force)
+            .await
+            .status,
+        StatusCode::OK
+    );
+    let log = hq.access_log_for("SU0001").await;
+    assert_eq!(log[0].action, "view");
+    assert_eq!(log[0].record_ids, vec![c2]);
 
     // The intelligence unit sees the raw report.
     let unit = hq.sign_in("DC7740").await;
@@ -433,7 +471,7 @@ async fn a_disseminated_report_reaches_the_team_on_its_next_pull_and_the_source_
     let supervisor = hq.sign_in("PS1102").await;
     // Only the unit reviews.
     assert_eq!(
-        hq.get("/api/v1/hq/intel/queue", &supervisor).await.status,
+        hq.read("/api/v1/hq/intel/queue", &supervisor).await.status,
         StatusCode::FORBIDDEN
     );
     let q = hq.read("/api/v1/hq/intel/queue", &unit).await;
@@ -454,7 +492,7 @@ async fn a_disseminated_report_reaches_the_team_on_its_next_pull_and_the_source_
         .post(
             &format!("/api/v1/hq/intel/{raw}/grade"),
             &unit,
-            json!({"grade": grade}),
+            json!({"grade": grade, "handling_reason": "Shared outside the Met it would expose the source"}),
         )
         .await;
     assert_eq!(g.status, StatusCode::OK, "{}", g.text);
@@ -465,7 +503,7 @@ async fn a_disseminated_report_reaches_the_team_on_its_next_pull_and_the_source_
         hq.post(
             &format!("/api/v1/hq/intel/{raw}/grade"),
             &unit,
-            json!({"grade": bad})
+            json!({"grade": bad, "handling_reason": "Conditions needed"})
         )
         .await
         .status,
@@ -474,21 +512,26 @@ async fn a_disseminated_report_reaches_the_team_on_its_next_pull_and_the_source_
 
     // Sanitising text that still names the source is refused; so is a team outside the areas (code C).
     let leaky = hq
-        .post(&format!("/api/v1/hq/intel/{raw}/disseminate"), &unit, json!({"content": "Jordan Marsh reports crack sold from a car", "grade": grade, "teams": ["hackney-tct"]}))
+        .post(&format!("/api/v1/hq/intel/{raw}/disseminate"), &unit, json!({"content": "Jordan Marsh reports crack sold from a car", "grade": grade, "teams": ["hackney-tct"], "confirmed": ALL_CHECKS}))
         .await;
     assert_eq!(leaky.status, StatusCode::BAD_REQUEST, "{}", leaky.text);
+    assert_eq!(
+        leaky.body["fields"][0]["field"], "content",
+        "{}",
+        leaky.text
+    );
     let far = hq
-        .post(&format!("/api/v1/hq/intel/{raw}/disseminate"), &unit, json!({"content": "Crack cocaine is sold from a blue car on Kingsland Road", "grade": grade, "teams": ["camden-tct"]}))
+        .post(&format!("/api/v1/hq/intel/{raw}/disseminate"), &unit, json!({"content": "Crack cocaine is sold from a blue car on Kingsland Road", "grade": grade, "teams": ["camden-tct"], "confirmed": ALL_CHECKS}))
         .await;
     assert_eq!(far.status, StatusCode::BAD_REQUEST, "{}", far.text);
     assert!(hq
-        .get("/api/v1/hq/intel/queue", &supervisor)
+        .read("/api/v1/hq/intel/queue", &supervisor)
         .await
         .text
         .contains("forbidden"));
 
     let ok = hq
-        .post(&format!("/api/v1/hq/intel/{raw}/disseminate"), &unit, json!({"content": "Crack cocaine is sold from a blue car on Kingsland Road", "grade": grade, "teams": ["hackney-tct"]}))
+        .post(&format!("/api/v1/hq/intel/{raw}/disseminate"), &unit, json!({"content": "Crack cocaine is sold from a blue car on Kingsland Road", "grade": grade, "teams": ["hackney-tct"], "confirmed": ALL_CHECKS}))
         .await;
     assert_eq!(ok.status, StatusCode::OK, "{}", ok.text);
     let sanitised = ok.body["sanitised_id"].as_str().unwrap().to_owned();
@@ -531,17 +574,21 @@ async fn a_disseminated_report_reaches_the_team_on_its_next_pull_and_the_source_
     assert_eq!(field(raw_state, "review_state"), "sanitised");
     assert!(mine.iter().all(|r| r["kind"] != "intel_source"));
 
-    // Supervisors see the sanitised product on the dashboard, never the raw report or the source.
-    let list = hq
-        .read("/api/v1/hq/records?kind=intel_report", &supervisor)
-        .await;
+    // A force-wide reader sees the sanitised product on the dashboard, never the raw report or
+    // the source; Camden's sergeant not even that (it was shared with Hackney, not Camden).
+    let force = hq.sign_in("SU0001").await;
+    let list = hq.read("/api/v1/hq/records?kind=intel_report", &force).await;
     assert_eq!(ids(&list.body["records"]), vec![sanitised.clone()]);
     assert_eq!(
-        hq.read(&format!("/api/v1/hq/records/{src}"), &supervisor)
+        hq.read(&format!("/api/v1/hq/records/{src}"), &force)
             .await
             .status,
         StatusCode::NOT_FOUND
     );
+    let list = hq
+        .read("/api/v1/hq/records?kind=intel_report", &supervisor)
+        .await;
+    assert!(ids(&list.body["records"]).is_empty(), "{}", list.text);
 
     // The review is in the op log under the HQ review device, authored by the reviewer, and every
     // chain verifies.
@@ -930,8 +977,7 @@ async fn the_framework_shows_a_red_target_drills_down_to_the_records_and_exports
     );
     // The administrator sees figures, but the records behind them are for supervisors and analysts.
     assert_eq!(
-        hq.get(
-            "/api/v1/hq/framework/cell?unit=camden-tct&measure=concerns_answered_72h",
+        hq.read("/api/v1/hq/framework/cell?unit=camden-tct&measure=concerns_answered_72h",
             &admin
         )
         .await
@@ -1128,7 +1174,7 @@ async fn two_reviewers_sharing_one_report_at_once_make_one_sanitised_report(hq: 
         )
         .await;
     let unit = hq.sign_in("DC7740").await;
-    let body = json!({"content": "Cannabis is reported to be grown at a flat on Dalston Lane", "grade": {"source": "2", "intelligence": "C", "handling": {"code": "P"}}, "teams": ["hackney-tct"]});
+    let body = json!({"content": "Cannabis is reported to be grown at a flat on Dalston Lane", "grade": {"source": "2", "intelligence": "C", "handling": {"code": "P"}}, "teams": ["hackney-tct"], "confirmed": ALL_CHECKS});
     let path = format!("/api/v1/hq/intel/{raw}/disseminate");
     let (a, b) = tokio::join!(
         hq.post(&path, &unit, body.clone()),
@@ -1242,12 +1288,13 @@ async fn records_are_listed_newest_first_a_page_at_a_time_filtered_by_what_the_r
     let newest_first = |v: &[String]| v.iter().rev().cloned().collect::<Vec<_>>();
 
     // Pages of two, newest first, without gaps or repeats; never raw intelligence or a source.
-    let supervisor = hq.sign_in("PS1102").await;
-    let (first, body) = records_page(&hq, &supervisor, "limit=2").await;
+    // The superintendent reads force-wide (a sergeant reads their own teams' areas: below).
+    let reader = hq.sign_in("SU0001").await;
+    let (first, body) = records_page(&hq, &reader, "limit=2").await;
     assert_eq!(first, newest_first(&created)[..2].to_vec());
     assert_eq!(body["more"], true);
     assert_eq!(body["scan_stopped"], false);
-    let (all, pages) = every_page(&hq, &supervisor, "limit=2").await;
+    let (all, pages) = every_page(&hq, &reader, "limit=2").await;
     assert_eq!(
         all,
         newest_first(&created),
@@ -1255,36 +1302,30 @@ async fn records_are_listed_newest_first_a_page_at_a_time_filtered_by_what_the_r
     );
     assert_eq!(pages, 4);
     // A page exactly full says there is no more only when nothing else matches.
-    let (_, body) = records_page(&hq, &supervisor, "limit=8").await;
+    let (_, body) = records_page(&hq, &reader, "limit=8").await;
     assert_eq!(body["more"], false, "{body}");
 
     // Filters: kind, area, team (its areas), both, words; a page of each is the same as one list.
-    let area = every_page(&hq, &supervisor, "area=E05009370&limit=2")
-        .await
-        .0;
+    let area = every_page(&hq, &reader, "area=E05009370&limit=2").await.0;
     assert_eq!(area, newest_first(&in_dalston));
-    let team = every_page(&hq, &supervisor, "team=dalston-snt&limit=1")
-        .await
-        .0;
+    let team = every_page(&hq, &reader, "team=dalston-snt&limit=1").await.0;
     assert_eq!(team, newest_first(&in_dalston));
-    let team = every_page(&hq, &supervisor, "team=camden-tct&kind=concern&limit=3")
+    let team = every_page(&hq, &reader, "team=camden-tct&kind=concern&limit=3")
         .await
         .0;
     assert_eq!(team, newest_first(&in_camden));
-    assert!(
-        records_page(&hq, &supervisor, "team=camden-tct&area=E05009370")
-            .await
-            .0
-            .is_empty()
-    );
-    assert!(records_page(&hq, &supervisor, "kind=meeting")
+    assert!(records_page(&hq, &reader, "team=camden-tct&area=E05009370")
         .await
         .0
         .is_empty());
-    let words = every_page(&hq, &supervisor, "q=MARKET%202&limit=1").await.0;
+    assert!(records_page(&hq, &reader, "kind=meeting")
+        .await
+        .0
+        .is_empty());
+    let words = every_page(&hq, &reader, "q=MARKET%202&limit=1").await.0;
     assert_eq!(words, vec![in_dalston[2].clone()]);
     assert_eq!(
-        hq.read("/api/v1/hq/records?team=nowhere", &supervisor)
+        hq.read("/api/v1/hq/records?team=nowhere", &reader)
             .await
             .status,
         StatusCode::NOT_FOUND
@@ -1301,29 +1342,27 @@ async fn records_are_listed_newest_first_a_page_at_a_time_filtered_by_what_the_r
             json!({"areas": ["E05009370"], "status": "closed"}),
         )
         .await;
-    let area = records_page(&hq, &supervisor, "area=tc-camden-town")
-        .await
-        .0;
+    let area = records_page(&hq, &reader, "area=tc-camden-town").await.0;
     assert_eq!(area, newest_first(&in_camden[1..]));
-    let area = records_page(&hq, &supervisor, "area=E05009370").await.0;
+    let area = records_page(&hq, &reader, "area=E05009370").await.0;
     assert_eq!(area[0], moved.to_string());
     assert_eq!(area.len(), 4);
-    let (closed, _) = records_page(&hq, &supervisor, "status=closed").await;
+    let (closed, _) = records_page(&hq, &reader, "status=closed").await;
     assert_eq!(closed, vec![moved.to_string()]);
     let hour = chrono::Duration::hours(1);
     let since = (Utc::now() + hour).format("%Y-%m-%dT%H:%M:%SZ");
     let until = (Utc::now() - hour).format("%Y-%m-%dT%H:%M:%SZ");
-    assert!(records_page(&hq, &supervisor, &format!("since={since}"))
+    assert!(records_page(&hq, &reader, &format!("since={since}"))
         .await
         .0
         .is_empty());
-    assert!(records_page(&hq, &supervisor, &format!("until={until}"))
+    assert!(records_page(&hq, &reader, &format!("until={until}"))
         .await
         .0
         .is_empty());
     let since = (Utc::now() - hour).format("%Y-%m-%dT%H:%M:%SZ");
     assert_eq!(
-        records_page(&hq, &supervisor, &format!("since={since}&limit=100"))
+        records_page(&hq, &reader, &format!("since={since}&limit=100"))
             .await
             .0
             .len(),
@@ -1331,7 +1370,7 @@ async fn records_are_listed_newest_first_a_page_at_a_time_filtered_by_what_the_r
     );
 
     // The intelligence unit finds the raw report by its area (intelligence is not filed by area
-    // in the change feed) and the source; a supervisor finds neither.
+    // in the change feed) and the source; a force-wide reader finds neither.
     let unit = hq.sign_in("DC7740").await;
     let (got, _) = records_page(&hq, &unit, "area=tc-dalston").await;
     assert_eq!(got, vec![raw.to_string()]);
@@ -1339,11 +1378,11 @@ async fn records_are_listed_newest_first_a_page_at_a_time_filtered_by_what_the_r
     assert_eq!(got, vec![raw.to_string()]);
     let (got, _) = records_page(&hq, &unit, "kind=intel_source").await;
     assert_eq!(got, vec![src.to_string()]);
-    assert!(records_page(&hq, &supervisor, "area=tc-dalston")
+    assert!(records_page(&hq, &reader, "area=tc-dalston")
         .await
         .0
         .is_empty());
-    assert!(records_page(&hq, &supervisor, "kind=intel_source")
+    assert!(records_page(&hq, &reader, "kind=intel_source")
         .await
         .0
         .is_empty());
@@ -1351,9 +1390,23 @@ async fn records_are_listed_newest_first_a_page_at_a_time_filtered_by_what_the_r
     let (all, _) = records_page(&hq, &analyst, "limit=100").await;
     assert_eq!(all.len(), 8);
     assert!(!all.contains(&raw.to_string()) && !all.contains(&src.to_string()));
+    // Camden's sergeant pages through Camden's records only: the one moved to Dalston is gone.
+    let sergeant = hq.sign_in("PS1102").await;
+    let (mine, _) = every_page(&hq, &sergeant, "limit=2").await;
+    assert_eq!(mine, newest_first(&in_camden[1..]));
+    assert!(records_page(&hq, &sergeant, "team=dalston-snt")
+        .await
+        .0
+        .is_empty());
+    assert_eq!(
+        hq.read(&format!("/api/v1/hq/records/{moved}"), &sergeant)
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
 
     // Every page is in the access log with exactly the records it disclosed.
-    let log = hq.access_log_for("PS1102").await;
+    let log = hq.access_log_for("SU0001").await;
     assert!(log
         .iter()
         .all(|e| e.action == "search" && e.device_id.is_none()));
@@ -1372,8 +1425,8 @@ async fn records_are_listed_newest_first_a_page_at_a_time_filtered_by_what_the_r
         "{}",
         log[0].detail
     );
-    let (page, _) = records_page(&hq, &supervisor, "limit=2").await;
-    let log = hq.access_log_for("PS1102").await;
+    let (page, _) = records_page(&hq, &reader, "limit=2").await;
+    let log = hq.access_log_for("SU0001").await;
     assert_eq!(
         log[0]
             .record_ids
@@ -1386,7 +1439,7 @@ async fn records_are_listed_newest_first_a_page_at_a_time_filtered_by_what_the_r
 
     // One record with its history, in plain words.
     let a = hq
-        .read(&format!("/api/v1/hq/records/{moved}"), &supervisor)
+        .read(&format!("/api/v1/hq/records/{moved}"), &reader)
         .await;
     assert_eq!(a.status, StatusCode::OK, "{}", a.text);
     let history: Vec<&str> = a.body["history"]
@@ -1398,7 +1451,7 @@ async fn records_are_listed_newest_first_a_page_at_a_time_filtered_by_what_the_r
     assert_eq!(history, vec!["Created", "Changed areas, status"]);
     assert_eq!(a.body["history"][1]["by"], "PC4127");
     assert_eq!(a.body["summary"]["status"], "closed");
-    assert_eq!(hq.access_log_for("PS1102").await[0].action, "view");
+    assert_eq!(hq.access_log_for("SU0001").await[0].action, "view");
 }
 
 story!(a_search_for_something_rare_stops_at_the_scan_limit_says_so_and_goes_on_from_there);

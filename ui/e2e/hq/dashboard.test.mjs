@@ -86,6 +86,7 @@ async function protocolDevice(collar) {
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ device_id: id, device_secret: e.device_secret, collar_number: collar, password: PASSWORD }),
   })).json();
+  let seq = 0;
   return {
     /** @param {string} content @param {string} area */
     async submitIntel(content, area) {
@@ -95,7 +96,7 @@ async function protocolDevice(collar) {
       const set = (/** @type {unknown} */ v) => ({ set: v });
       const op = {
         device_id: id,
-        device_seq: 1,
+        device_seq: ++seq,
         record_id: randomUUID(),
         kind: 'intel_report',
         author: collar,
@@ -114,6 +115,35 @@ async function protocolDevice(collar) {
           disseminated_to: set([]),
           legacy_grade: set(null),
           submitted_at: set(now.toISOString()),
+          retention_review: set(review.toISOString().slice(0, 10)),
+        },
+      };
+      const r = await api('/api/v1/sync/push', s.access_token, { ops: [op] });
+      assert.equal(r.results[0].outcome, 'applied', JSON.stringify(r));
+      return op.record_id;
+    },
+    /** The restricted source record of a report. @param {string} report @param {string} name @param {string} contact */
+    async submitSource(report, name, contact) {
+      const now = new Date();
+      const review = new Date(now);
+      review.setFullYear(review.getFullYear() + 6);
+      const set = (/** @type {unknown} */ v) => ({ set: v });
+      const op = {
+        device_id: id,
+        device_seq: ++seq,
+        record_id: randomUUID(),
+        kind: 'intel_source',
+        author: collar,
+        hlc: { wall_ms: now.getTime(), counter: 1 },
+        action: 'put',
+        fields: {
+          report_id: set(report),
+          source_type: set('member_of_public'),
+          name: set(name),
+          contact: set(contact),
+          relationship: set('Neighbour of the dealer'),
+          notes: { text: { value: 'Met at the corner shop', bases: [] } },
+          recorded_at: set(now.toISOString()),
           retention_review: set(review.toISOString().slice(0, 10)),
         },
       };
@@ -174,7 +204,8 @@ describe('HQ dashboard', () => {
 
   it('reviews and disseminates a report, which reaches the team device at its next sync', async () => {
     const author = await protocolDevice('PC3318');
-    await author.submitIntel('Alex Stone (my neighbour, 07700 900456) says crack is sold from a blue car on Kingsland Road at night', 'tc-dalston');
+    const raw = await author.submitIntel('Alex Stone (my neighbour, 07700 900456) says crack is sold from a blue car on Kingsland Road at night', 'tc-dalston');
+    await author.submitSource(raw, 'Alex Stone', '07700 900456');
     const hackney = await cliDevice('PC5071', 'Hackney TCT tablet');
     hackney.run('sync');
     assert.equal(JSON.parse(hackney.run('list', '--kind', 'intel_report', '--json')).length, 0);
@@ -184,10 +215,21 @@ describe('HQ dashboard', () => {
     await page.getByRole('heading', { level: 1, name: 'Intelligence review' }).waitFor();
     await givePurpose(page);
     await page.getByRole('button', { name: /crack is sold from a blue car/ }).click();
-    await page.getByLabel('Sanitised text').fill('Crack cocaine is reported to be sold from a blue car on Kingsland Road at night');
+    // Text that still points to the source: HQ says what, in words, under the text.
+    await page.getByLabel('Sanitised text').fill('A. Stone says crack is sold from a blue car; ring 077-009-004-56');
     await page.getByLabel('Hackney Town Centre Team').check();
+    const share = page.getByRole('button', { name: 'Disseminate' });
+    assert.equal(await share.isDisabled(), true, 'not before every check is confirmed');
+    const checks = page.getByRole('group', { name: 'Checks before sharing' });
+    for (const box of await checks.getByRole('checkbox').all()) await box.check();
+    await share.click();
+    const found = page.getByRole('alert', { name: 'What still points to the source' });
+    await found.getByText('“Stone” is part of the source\'s name').waitFor();
+    assert.match((await found.textContent()) ?? '', /“077-009-004-56” is the source's phone number/);
+    await shot('intel-review-findings');
+    await page.getByLabel('Sanitised text').fill('Crack cocaine is reported to be sold from a blue car on Kingsland Road at night');
     await shot('intel-review');
-    await page.getByRole('button', { name: 'Disseminate' }).click();
+    await share.click();
     await page.getByRole('status').filter({ hasText: 'reaches their devices at their next sync' }).waitFor();
 
     hackney.run('sync');

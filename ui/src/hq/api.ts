@@ -130,7 +130,8 @@ export interface HqApi {
   putTarget(t: TargetRow): Promise<void>;
   queue(): Promise<QueueItem[]>;
   report(id: string): Promise<ReportDetail>;
-  grade(id: string, grade: Grade): Promise<void>;
+  /** `handlingReason`: why the handling code changes (required by HQ when it does). */
+  grade(id: string, grade: Grade, handlingReason?: string): Promise<void>;
   disseminate(id: string, body: Disseminate): Promise<Disseminated>;
   teams(): Promise<Team[]>;
   areas(): Promise<Area[]>;
@@ -238,8 +239,8 @@ export class HttpHqApi implements HqApi {
   report(id: string) {
     return this.call<ReportDetail>('GET', `/intel/${encodeURIComponent(id)}`);
   }
-  async grade(id: string, grade: Grade) {
-    const body: Regrade = { grade };
+  async grade(id: string, grade: Grade, handlingReason = '') {
+    const body: Regrade = { grade, handling_reason: handlingReason };
     await this.call('POST', `/intel/${encodeURIComponent(id)}/grade`, body);
   }
   disseminate(id: string, body: Disseminate) {

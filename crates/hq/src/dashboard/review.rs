@@ -77,7 +77,7 @@ pub async fn grade(
     staff.require(HqAction::ReviewIntel)?;
     let req = body(b)?;
     Ok(Json(
-        crate::intel_review::grade(&state, &staff.officer, id, req.grade).await?,
+        crate::intel_review::grade(&state, &staff.officer, id, req).await?,
     ))
 }
 

@@ -5,4 +5,9 @@ export type Regrade = {
 /**
  * A 3x5x2 `Grade` (see the TypeScript bindings).
  */
-grade: Grade, };
+grade: Grade, 
+/**
+ * Why the handling code (or its conditions) changes: required when it does. Kept in the
+ * access log and the report's history.
+ */
+handling_reason: string, };

@@ -1,8 +1,10 @@
 import { render, screen, waitFor, within } from '@testing-library/svelte';
 import userEvent from '@testing-library/user-event';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { BackendError } from '$lib/backend';
+import type { Team } from '$lib/bindings/Team';
 import type { RecordSummary } from '$lib/bindings/RecordSummary';
-import type { HqApi, QueueItem, ReportDetail } from '../api';
+import type { HqApi, HqErrorCode, QueueItem, ReportDetail } from '../api';
 import { refusingApi } from '../test-api';
 import IntelReview from './IntelReview.svelte';
 import { purposeGate } from '../purpose-gate.svelte';
@@ -46,5 +48,62 @@ describe('Intelligence review', () => {
     expect(screen.getByRole('heading', { name: 'Report from PC Grace Adeyemi (PC3318)' })).toBeInTheDocument();
     const text = document.body.textContent ?? '';
     expect(text).not.toMatch(/[{}"]|report_id|[0-9a-f]{8}-[0-9a-f]{4}-/);
+  });
+
+  it('shares only once every check is ticked, and shows what HQ still finds of the source in words', async () => {
+    const teams: Team[] = [{ id: 'hackney-tct', name: 'Hackney Town Centre Team', kind: 'tct', areas: ['tc-dalston'] }];
+    const refusal = new BackendError<HqErrorCode>({
+      code: 'bad_request',
+      message: '“Novak” is part of the source\'s name.',
+      fields: [
+        { field: 'content', code: 'identifies_source', message: '“Novak” is part of the source\'s name' },
+        { field: 'content', code: 'identifies_source', message: '“07700-900-789” is the source\'s phone number (07700 900789, in their contact)' },
+      ],
+    });
+    const disseminate = vi.fn().mockRejectedValueOnce(refusal).mockResolvedValueOnce({ sanitised_id: 'x', teams: ['hackney-tct'] });
+    render(IntelReview, { props: { api: fakeApi({ teams: async () => teams, disseminate }) } });
+    const user = userEvent.setup();
+    await user.click(within(await screen.findByRole('region', { name: 'Queue' })).getByRole('button', { name: /A blue van/ }));
+    const text = await screen.findByRole('textbox', { name: /Sanitised text/ });
+    await user.clear(text);
+    await user.type(text, 'Novak says a blue van parks by the café, ring 07700-900-789');
+    await user.click(await screen.findByRole('checkbox', { name: 'Hackney Town Centre Team' }));
+    const share = screen.getByRole('button', { name: 'Disseminate' });
+    expect(share).toBeDisabled();
+    const checklist = screen.getByRole('group', { name: 'Checks before sharing' });
+    const boxes = within(checklist).getAllByRole('checkbox');
+    expect(boxes).toHaveLength(5);
+    expect(checklist).toHaveTextContent('No phone number, email, address or other contact detail of the source');
+    for (const b of boxes) await user.click(b);
+    expect(share).toBeEnabled();
+    await user.click(share);
+    const found = await screen.findByRole('alert', { name: 'What still points to the source' });
+    expect(found).toHaveTextContent('“Novak” is part of the source\'s name');
+    expect(found).toHaveTextContent('is the source\'s phone number (07700 900789, in their contact)');
+    expect(disseminate.mock.calls[0][1]).toMatchObject({
+      confirmed: ['source_not_identifiable', 'no_contact_details', 'no_detail_only_the_source_knows', 'location_coarsened', 'handling_code_checked'],
+      handling_reason: '',
+      teams: ['hackney-tct'],
+    });
+    await user.clear(text);
+    await user.type(text, 'A blue van parks on the high street');
+    await user.click(share);
+    await screen.findByText(/Sanitised and shared with 1 team/);
+  });
+
+  it('asks why the handling code changes, and sends the reason with the grade', async () => {
+    const grade = vi.fn(async () => {});
+    render(IntelReview, { props: { api: fakeApi({ grade }) } });
+    const user = userEvent.setup();
+    await user.click(within(await screen.findByRole('region', { name: 'Queue' })).getByRole('button', { name: /A blue van/ }));
+    await screen.findByText('Jan Novak');
+    expect(screen.queryByRole('textbox', { name: /Why the handling code changes/ })).not.toBeInTheDocument();
+    await user.selectOptions(screen.getByRole('combobox', { name: 'Handling' }), 'C');
+    await user.type(screen.getByRole('textbox', { name: 'Conditions' }), 'Police only');
+    const why = screen.getByRole('textbox', { name: /Why the handling code changes/ });
+    expect(screen.getByText(/From P \(lawful sharing permitted\) to C \(with conditions\)/)).toBeInTheDocument();
+    await user.type(why, 'The café owner would be exposed if partners saw it');
+    await user.click(screen.getByRole('button', { name: 'Save grade' }));
+    expect(grade).toHaveBeenCalledWith(report.id, expect.objectContaining({ handling: { code: 'C', conditions: 'Police only' } }), 'The café owner would be exposed if partners saw it');
   });
 });
