@@ -35,6 +35,6 @@ pub mod views;
 pub use hlc::{Hlc, HlcClock};
 pub use ids::{AreaId, DeviceId, OfficerId, RecordId, TeamId};
 pub use json::Json;
-pub use op::{FieldWrite, Op, OpAction, Stamp};
+pub use op::{ErasedVersion, FieldWrite, Op, OpAction, Stamp};
 pub use record::{Record, RecordKind};
 pub use validation::{FieldError, ValidationErrors};
