@@ -26,6 +26,7 @@ pub mod photo;
 pub mod protocol;
 pub mod purpose;
 pub mod record;
+pub mod rectify;
 pub mod reference;
 pub mod retention;
 pub mod tablet;
