@@ -209,7 +209,12 @@ pub fn restrict(
     at: DateTime<Utc>,
 ) -> Result<OpAction, ValidationErrors> {
     let mut errs = ValidationErrors::new();
-    require_note(&mut errs, "reason", reason, "The reason for the restriction");
+    require_note(
+        &mut errs,
+        "reason",
+        reason,
+        "The reason for the restriction",
+    );
     if !applies_to(state.kind) {
         errs.add(
             "reason",
@@ -372,7 +377,9 @@ mod tests {
         assert!(plan(&s, &req("areas", Some(json!([])), false))
             .unwrap_err()
             .has("field"));
-        assert!(plan(&s, &req("contact", None, false)).unwrap_err().has("value"));
+        assert!(plan(&s, &req("contact", None, false))
+            .unwrap_err()
+            .has("value"));
         assert!(plan(&s, &req("contact", None, true))
             .unwrap_err()
             .has("remove_superseded"));
@@ -390,7 +397,9 @@ mod tests {
         s.apply(&op(40, r));
         assert_eq!(restriction_of(&s).unwrap().reason, "Accuracy contested");
         assert!(AccessFacts::from_state(&s).restricted);
-        assert!(restrict(&s, "again", &by, Utc::now()).unwrap_err().has("reason"));
+        assert!(restrict(&s, "again", &by, Utc::now())
+            .unwrap_err()
+            .has("reason"));
         assert!(lift(&s, "").unwrap_err().has("note"));
         s.apply(&op(41, lift(&s, "Accuracy confirmed").unwrap()));
         assert_eq!(restriction_of(&s), None);

@@ -480,7 +480,9 @@ pub(crate) fn history(
                 (OpOutcome::Rejected { reason, .. }, _) => format!("Refused: {reason}"),
                 (_, OpAction::Put { .. }) if op.stamp() == state.created => "Created".to_owned(),
                 // Rectification and restriction by the data protection officer, in words.
-                (_, OpAction::Put { fields }) if crate::rectify::history_words(fields).is_some() => {
+                (_, OpAction::Put { fields })
+                    if crate::rectify::history_words(fields).is_some() =>
+                {
                     crate::rectify::history_words(fields).unwrap_or_default()
                 }
                 (_, OpAction::Put { fields }) => {

@@ -320,10 +320,7 @@ async fn describe(state: &HqState, r: records::Loaded) -> Result<DpRecord, ApiEr
         .collect();
     let history = records::history(
         s,
-        state
-            .storage
-            .record_ops(s.id, records::HISTORY)
-            .await?,
+        state.storage.record_ops(s.id, records::HISTORY).await?,
         &names,
     );
     Ok(DpRecord {

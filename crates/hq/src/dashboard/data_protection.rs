@@ -13,8 +13,7 @@ use beatbook_domain::protocol::ApiErrorBody;
 use beatbook_domain::RecordId;
 
 pub use crate::rectify::{
-    DpField, DpLogItem, DpRecord, DpRestriction, DpText, DpVersion, RectifyRequest,
-    RestrictRequest,
+    DpField, DpLogItem, DpRecord, DpRestriction, DpText, DpVersion, RectifyRequest, RestrictRequest,
 };
 
 type Body<T> = Result<Json<T>, axum::extract::rejection::JsonRejection>;

@@ -41,10 +41,7 @@ pub fn routes() -> Router<HqState> {
         .route("/records", get(records::list))
         .route("/records/{id}", get(records::get))
         .route("/subject-access", get(records::subject_access))
-        .route(
-            "/data-protection/records/{id}",
-            get(data_protection::get),
-        )
+        .route("/data-protection/records/{id}", get(data_protection::get))
         .route(
             "/data-protection/records/{id}/rectify",
             post(data_protection::rectify),
