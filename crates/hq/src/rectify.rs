@@ -111,7 +111,7 @@ pub struct DpRecord {
     pub updated_at: DateTime<Utc>,
     pub fields: Vec<DpField>,
     pub texts: Vec<DpText>,
-    #[ts(optional)]
+    /// `null` when not restricted.
     pub restriction: Option<DpRestriction>,
     /// Its rectifications and restrictions, newest first.
     pub log: Vec<DpLogItem>,

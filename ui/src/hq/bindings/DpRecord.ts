@@ -13,7 +13,11 @@ export type DpRecord = { summary: RecordSummary,
 /**
  * Its kind in words (`Concern`).
  */
-kind: string, created_by_name: string, created_at: string, updated_at: string, fields: Array<DpField>, texts: Array<DpText>, restriction?: DpRestriction, 
+kind: string, created_by_name: string, created_at: string, updated_at: string, fields: Array<DpField>, texts: Array<DpText>, 
+/**
+ * `null` when not restricted.
+ */
+restriction: DpRestriction | null, 
 /**
  * Its rectifications and restrictions, newest first.
  */
