@@ -39,6 +39,10 @@ pub struct AccessFacts {
     pub areas: Vec<AreaId>,
     pub review_state: Option<ReviewState>,
     pub disseminated_to: Vec<TeamId>,
+    /// Processing restricted by the data protection officer (`merge::RESTRICTED_FIELD`): the
+    /// record is kept but leaves every list, search, drill-down, figure and tablet until lifted.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub restricted: bool,
 }
 
 impl AccessFacts {
@@ -58,6 +62,10 @@ impl AccessFacts {
             areas,
             review_state: parse(state, "review_state"),
             disseminated_to: parse(state, "disseminated_to").unwrap_or_default(),
+            restricted: state
+                .fields
+                .get(crate::merge::RESTRICTED_FIELD)
+                .is_some_and(|v| v.value.get() != "null"),
         }
     }
 }
@@ -71,6 +79,10 @@ impl AccessFacts {
 /// copy. The intelligence unit reviews raw intelligence at HQ, so its tablet gets raw reports
 /// only of its own.
 pub fn device_may_see(viewer: &Viewer, facts: &AccessFacts) -> bool {
+    if facts.restricted {
+        // Restricted: no tablet holds it (a pull tells the ones that did to let it go).
+        return false;
+    }
     let own = facts.created_by == viewer.officer;
     match facts.kind {
         None | Some(RecordKind::IntelSource) => false,
@@ -270,6 +282,10 @@ pub fn may_see_officer_breakdown(role: Role, teams: &[TeamId], team: &TeamId) ->
 /// - Administrators (and every other role) see records only through their own pages (subject
 ///   access for the data protection officer), never here.
 pub fn hq_may_see(viewer: &Viewer, facts: &AccessFacts) -> bool {
+    if facts.restricted {
+        // Restricted: only the data protection officer opens it (`data_protection_may_open`).
+        return false;
+    }
     let role = viewer.role;
     match facts.kind {
         None => false,
@@ -595,7 +611,31 @@ mod tests {
             areas: areas.iter().map(|a| AreaId::new(*a)).collect(),
             review_state: None,
             disseminated_to: vec![],
+            restricted: false,
         }
+    }
+
+    #[test]
+    fn a_restricted_record_is_seen_by_no_role_and_held_by_no_tablet() {
+        let mut c = facts(RecordKind::Concern, "PC1", &["tc-camden-town"]);
+        let officer = viewer(Role::Officer, &["tct"], &["tc-camden-town"]);
+        assert!(device_may_see(&officer, &c));
+        assert!(hq_may_see(Role::Supervisor, &c));
+        c.restricted = true;
+        for role in ROLES {
+            assert!(!hq_may_see(role, &c), "{role:?}");
+            assert!(!device_may_see(
+                &viewer(role, &["tct"], &["tc-camden-town"]),
+                &c
+            ));
+        }
+        // Even its author's tablet lets it go.
+        assert!(!device_may_see(&officer, &c));
+        // What HQ keeps beside a record reads as before when it is not restricted.
+        let plain = facts(RecordKind::Concern, "PC1", &["a"]);
+        let text = serde_json::to_string(&plain).unwrap();
+        assert!(!text.contains("restricted"));
+        assert_eq!(serde_json::from_str::<AccessFacts>(&text).unwrap(), plain);
     }
 
     #[test]

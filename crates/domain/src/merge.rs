@@ -8,9 +8,13 @@
 //!   both are shown to a person, who merges them with a write whose bases name both.
 //! - Append entries: a grow-only set keyed by stamp; they never conflict.
 //! - Delete: a tombstone, which wins over any write.
+//! - Erasure (rectification at HQ): a superseded text version named by a
+//!   [`FieldWrite::Erase`] becomes an erased shell (its stamp and bases, no text), which wins
+//!   over the version's text in every merge, so the text is gone from every replica that merges
+//!   it. A shell is never live.
 
 use crate::json::Json;
-use crate::op::{FieldWrite, Op, OpAction, Stamp};
+use crate::op::{ErasedVersion, FieldWrite, Op, OpAction, Stamp};
 use crate::{OfficerId, RecordId, RecordKind};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::collections::{BTreeMap, BTreeSet};
@@ -28,7 +32,30 @@ pub struct TextVersion {
     pub value: String,
     pub stamp: Stamp,
     pub bases: BTreeSet<Stamp>,
+    /// Erased by rectification: `value` is empty and the version is never live. Left out of
+    /// the stored form when false.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    #[ts(optional, as = "Option<bool>")]
+    pub erased: bool,
 }
+
+impl TextVersion {
+    /// The shell an erasure leaves of a version: its stamp and bases, no text.
+    pub fn erased(v: &ErasedVersion) -> Self {
+        TextVersion {
+            value: String::new(),
+            stamp: v.stamp,
+            bases: v.bases.iter().copied().collect(),
+            erased: true,
+        }
+    }
+}
+
+/// The plain field that restricts processing of a record (UK GDPR art. 18, DPA 2018 s.47): set
+/// by HQ's data protection officer to `{reason, by, at}`, and to `null` when lifted. Only HQ
+/// writes it ([`Op::hq_only`]); a restricted record is kept but nobody but the data protection
+/// officer sees it and no tablet holds it (`access::AccessFacts::restricted`).
+pub const RESTRICTED_FIELD: &str = "restricted";
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
 pub struct LogEntry {
@@ -103,7 +130,7 @@ impl RecordState {
                                 stamp,
                             },
                         )),
-                        FieldWrite::Text { .. } => None,
+                        FieldWrite::Text { .. } | FieldWrite::Erase { .. } => None,
                     })
                     .collect();
                 for (name, write) in fields {
@@ -114,12 +141,26 @@ impl RecordState {
                                 value: value.clone(),
                                 stamp,
                                 bases: bases.iter().copied().collect(),
+                                erased: false,
                             };
                             state
                                 .texts
                                 .entry(name.clone())
                                 .or_default()
                                 .insert(stamp_key(&stamp), version);
+                        }
+                        FieldWrite::Erase { versions } => {
+                            let shells = state.texts.entry(name.clone()).or_default();
+                            for v in versions {
+                                let shell = TextVersion::erased(v);
+                                match shells.get_mut(&stamp_key(&v.stamp)) {
+                                    Some(mine) if !version_wins(&shell, mine) => {}
+                                    Some(mine) => *mine = shell,
+                                    None => {
+                                        shells.insert(stamp_key(&v.stamp), shell);
+                                    }
+                                }
+                            }
                         }
                     }
                 }
@@ -167,9 +208,10 @@ impl RecordState {
             let ours = self.texts.entry(name.clone()).or_default();
             for (key, v) in versions {
                 match ours.get_mut(key) {
-                    // The same stamp is the same op; differing content would be a forged or
-                    // corrupt op. Keep the greater so every replica agrees.
-                    Some(mine) if text_tiebreak(v) > text_tiebreak(mine) => *mine = v.clone(),
+                    // The same stamp is the same op, or its erasure (which wins); differing
+                    // content would be a forged or corrupt op. Keep the greater so every replica
+                    // agrees.
+                    Some(mine) if version_wins(v, mine) => *mine = v.clone(),
                     Some(_) => {}
                     None => {
                         ours.insert(key.clone(), v.clone());
@@ -204,7 +246,7 @@ impl RecordState {
         let replaced: BTreeSet<&Stamp> = versions.values().flat_map(|v| v.bases.iter()).collect();
         let mut live: Vec<&TextVersion> = versions
             .values()
-            .filter(|v| !replaced.contains(&v.stamp))
+            .filter(|v| !v.erased && !replaced.contains(&v.stamp))
             .collect();
         live.sort_by_key(|v| std::cmp::Reverse(v.stamp));
         live
@@ -385,7 +427,11 @@ impl RecordState {
                     }
                     push_stamp(&mut out, base);
                 }
-                out.push_str("]}");
+                out.push(']');
+                if v.erased {
+                    out.push_str(",\"erased\":true");
+                }
+                out.push('}');
             }
             out.push('}');
         }
@@ -429,6 +475,8 @@ struct CompactText<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     stamp: Option<&'a Stamp>,
     bases: &'a BTreeSet<Stamp>,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    erased: bool,
 }
 
 struct CompactFields<'a>(&'a RecordState);
@@ -455,6 +503,7 @@ impl Serialize for CompactVersions<'_> {
                 value: &v.value,
                 stamp: unless_created(&v.stamp, self.1),
                 bases: &v.bases,
+                erased: v.erased,
             };
             (k, text)
         }))
@@ -514,6 +563,8 @@ struct StoredText {
     value: String,
     stamp: Option<Stamp>,
     bases: BTreeSet<Stamp>,
+    #[serde(default)]
+    erased: bool,
 }
 
 #[derive(Deserialize)]
@@ -565,6 +616,7 @@ impl<'de> Deserialize<'de> for RecordState {
                                 value: v.value,
                                 stamp,
                                 bases: v.bases,
+                                erased: v.erased,
                             };
                             (k, version)
                         })
@@ -582,8 +634,15 @@ fn lww_wins(candidate: &LwwValue, current: &LwwValue) -> bool {
     (candidate.stamp, &candidate.value) > (current.stamp, &current.value)
 }
 
-fn text_tiebreak(v: &TextVersion) -> (&str, &BTreeSet<Stamp>) {
-    (&v.value, &v.bases)
+fn text_tiebreak(v: &TextVersion) -> (bool, &str, &BTreeSet<Stamp>) {
+    // An erased shell wins over the version's text (and its value is empty).
+    (v.erased, &v.value, &v.bases)
+}
+
+/// Whether `candidate` replaces `current` (the same stamp): the greater, erasure first, so the
+/// choice is a join whatever the order.
+fn version_wins(candidate: &TextVersion, current: &TextVersion) -> bool {
+    text_tiebreak(candidate) > text_tiebreak(current)
 }
 
 fn log_tiebreak(e: &LogEntry) -> (&Json, &OfficerId) {

@@ -23,12 +23,50 @@ pub enum FieldWrite {
     /// Narrative text. `bases` are the versions the writer saw (and replaces); a version that no
     /// other version names as a base is live, and two live versions are a conflict for a person.
     Text { value: String, bases: Vec<Stamp> },
+    /// Rectification at HQ (the data protection officer): these superseded versions of a
+    /// narrative field lose their text everywhere. Each keeps its stamp and bases (so the
+    /// versions it replaced stay replaced) as an erased shell; erasure wins over the text in
+    /// every merge. Only HQ writes it, and only for versions another version replaced.
+    Erase { versions: Vec<ErasedVersion> },
+}
+
+/// A text version named by [`FieldWrite::Erase`]: its stamp and the bases it had.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct ErasedVersion {
+    pub stamp: Stamp,
+    pub bases: Vec<Stamp>,
 }
 
 impl FieldWrite {
     /// A last-writer-wins write of `value`.
     pub fn set(value: impl Into<serde_json::Value>) -> Self {
         FieldWrite::Set(Json::from(value.into()))
+    }
+}
+
+/// The fields only HQ writes to a record: the restriction of processing (see
+/// [`crate::merge::RESTRICTED_FIELD`]).
+pub const HQ_ONLY_FIELDS: &[&str] = &[crate::merge::RESTRICTED_FIELD];
+
+impl Op {
+    /// Why a device may not send this op, if it may not: erasing text versions and restricting
+    /// records are HQ's (the data protection officer's), never a tablet's.
+    pub fn hq_only(&self) -> Option<&'static str> {
+        let OpAction::Put { fields } = &self.action else {
+            return None;
+        };
+        if fields
+            .values()
+            .any(|w| matches!(w, FieldWrite::Erase { .. }))
+        {
+            return Some("only HQ's data protection officer may remove earlier versions of a text");
+        }
+        if fields.keys().any(|k| HQ_ONLY_FIELDS.contains(&k.as_str())) {
+            return Some(
+                "only HQ's data protection officer may restrict a record or lift a restriction",
+            );
+        }
+        None
     }
 }
 
@@ -194,6 +232,18 @@ mod tests {
                             bases: vec![],
                         },
                     ),
+                    (
+                        "description".to_owned(),
+                        FieldWrite::Erase {
+                            versions: vec![ErasedVersion {
+                                stamp: Stamp {
+                                    hlc: Hlc::new(5, 0),
+                                    device: DeviceId(uuid::Uuid::from_u128(8)),
+                                },
+                                bases: vec![],
+                            }],
+                        },
+                    ),
                 ]
                 .into(),
             }),
@@ -211,6 +261,27 @@ mod tests {
                 .unwrap_or_else(|e| panic!("{e}: {text}"));
             assert_eq!(from_value, o);
         }
+    }
+
+    #[test]
+    fn only_hq_erases_versions_or_restricts() {
+        let erase = op(OpAction::Put {
+            fields: [("notes".to_owned(), FieldWrite::Erase { versions: vec![] })].into(),
+        });
+        assert!(erase.hq_only().unwrap().contains("earlier versions"));
+        let restrict = op(OpAction::Put {
+            fields: [(
+                "restricted".to_owned(),
+                FieldWrite::set(serde_json::Value::Null),
+            )]
+            .into(),
+        });
+        assert!(restrict.hq_only().unwrap().contains("restrict"));
+        let ordinary = op(OpAction::Put {
+            fields: [("status".to_owned(), FieldWrite::set("open"))].into(),
+        });
+        assert_eq!(ordinary.hq_only(), None);
+        assert_eq!(op(OpAction::Delete).hq_only(), None);
     }
 
     #[test]

@@ -1,8 +1,9 @@
 //! The merge rules form a join-semilattice: merging is commutative, associative and idempotent,
-//! and replicas that received the same ops in any order, grouping or repetition agree.
+//! and replicas that received the same ops in any order, grouping or repetition agree. The
+//! histories include HQ's rectifications (erasing text versions) and restrictions.
 
 use beatbook_domain::merge::RecordState;
-use beatbook_domain::op::{FieldWrite, Op, OpAction, Stamp};
+use beatbook_domain::op::{ErasedVersion, FieldWrite, Op, OpAction, Stamp};
 use beatbook_domain::{DeviceId, Hlc, OfficerId, RecordId, RecordKind};
 use proptest::prelude::*;
 use serde_json::json;
@@ -17,6 +18,10 @@ enum Gen {
     Text(usize, String, Vec<usize>),
     Append(i64),
     Delete,
+    /// HQ erases the text versions written by these earlier ops (by index).
+    Erase(usize, Vec<usize>),
+    /// HQ restricts the record (true) or lifts the restriction (false).
+    Restrict(bool),
 }
 
 fn gen_op() -> impl Strategy<Value = (u8, u16, Gen)> {
@@ -26,6 +31,9 @@ fn gen_op() -> impl Strategy<Value = (u8, u16, Gen)> {
             .prop_map(|(f, t, b)| Gen::Text(f, t, b)),
         2 => (0..5i64).prop_map(Gen::Append),
         1 => Just(Gen::Delete),
+        2 => (0..TEXTS.len(), proptest::collection::vec(0..12usize, 1..3))
+            .prop_map(|(f, v)| Gen::Erase(f, v)),
+        1 => any::<bool>().prop_map(Gen::Restrict),
     ];
     // device 0..3, wall clock 0..8 (so same-millisecond stamps from different devices occur)
     (0..3u8, 0..8u16, action)
@@ -60,6 +68,47 @@ fn build_ops(gens: Vec<(u8, u16, Gen)>) -> Vec<Op> {
                 entry: json!({ "n": v }).into(),
             },
             Gen::Delete => OpAction::Delete,
+            Gen::Erase(f, named) => {
+                // The versions of field `f` those ops wrote, with the bases they had (as HQ
+                // names them); an index past the history names a version nobody holds.
+                let versions = named
+                    .iter()
+                    .map(|n| match ops.get(*n).map(|o| (o.stamp(), &o.action)) {
+                        Some((stamp, OpAction::Put { fields })) => ErasedVersion {
+                            stamp,
+                            bases: match fields.get(TEXTS[f]) {
+                                Some(FieldWrite::Text { bases, .. }) => bases.clone(),
+                                _ => vec![],
+                            },
+                        },
+                        Some((stamp, _)) => ErasedVersion {
+                            stamp,
+                            bases: vec![],
+                        },
+                        None => ErasedVersion {
+                            stamp: Stamp {
+                                hlc: Hlc::new(99, u32::try_from(*n).unwrap()),
+                                device: DeviceId(Uuid::from_u128(9)),
+                            },
+                            bases: vec![],
+                        },
+                    })
+                    .collect();
+                OpAction::Put {
+                    fields: [(TEXTS[f].to_owned(), FieldWrite::Erase { versions })].into(),
+                }
+            }
+            Gen::Restrict(on) => OpAction::Put {
+                fields: [(
+                    beatbook_domain::merge::RESTRICTED_FIELD.to_owned(),
+                    FieldWrite::set(if on {
+                        json!({"reason": "disputed"})
+                    } else {
+                        json!(null)
+                    }),
+                )]
+                .into(),
+            },
         };
         ops.push(Op {
             device_id,
@@ -164,8 +213,34 @@ proptest! {
                     _ => None,
                 })
                 .max_by_key(|(s, _)| *s);
-            let expect = newest.map(|(_, w)| match w { FieldWrite::Set(v) => v.to_value(), FieldWrite::Text { .. } => unreachable!() });
+            let expect = newest.map(|(_, w)| match w { FieldWrite::Set(v) => v.to_value(), FieldWrite::Text { .. } | FieldWrite::Erase { .. } => unreachable!() });
             prop_assert_eq!(state.to_object().get(f).cloned(), expect);
+        }
+    }
+
+    /// An erased version's text is gone from the state whatever else arrived, in whatever
+    /// order, and it is never live (so never shown and never a conflict).
+    #[test]
+    fn an_erased_version_s_text_is_gone_and_never_live(ops in ops_strategy(), seed in any::<u64>()) {
+        let mut shuffled = ops.clone();
+        let mut x = seed;
+        for i in (1..shuffled.len()).rev() {
+            x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            let j = usize::try_from(x >> 33).unwrap() % (i + 1);
+            shuffled.swap(i, j);
+        }
+        let state = fold(&shuffled).unwrap();
+        for op in &ops {
+            let OpAction::Put { fields } = &op.action else { continue };
+            for (field, write) in fields {
+                let FieldWrite::Erase { versions } = write else { continue };
+                for erased in versions {
+                    let kept = state.texts.get(field).into_iter().flat_map(|v| v.values())
+                        .find(|v| v.stamp == erased.stamp);
+                    prop_assert!(kept.is_some_and(|v| v.erased && v.value.is_empty()));
+                    prop_assert!(state.live_versions(field).iter().all(|v| v.stamp != erased.stamp));
+                }
+            }
         }
     }
 }

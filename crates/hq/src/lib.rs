@@ -25,6 +25,7 @@ pub mod photos;
 pub mod push;
 pub mod push_order;
 pub mod records;
+pub mod rectify;
 pub mod retention;
 pub mod routes;
 pub mod settings;

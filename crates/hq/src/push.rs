@@ -173,6 +173,9 @@ fn check_and_merge(
             "the op names another officer as its author",
         ));
     }
+    if let Some(reason) = op.hq_only() {
+        return Err(reject("hq_only", reason));
+    }
     let now_ms = u64::try_from(ctx.now.timestamp_millis()).unwrap_or_default();
     if op.hlc.wall_ms > now_ms.saturating_add(MAX_DRIFT_MS) {
         return Err(reject(

@@ -543,7 +543,7 @@ pub struct HistoryItem {
 }
 
 /// The most changes a record's history shows (the latest).
-const HISTORY: u32 = 200;
+pub(crate) const HISTORY: u32 = 200;
 
 #[derive(Serialize, ts_rs::TS, utoipa::ToSchema)]
 #[ts(export_to = "../../hq/bindings/")]
@@ -568,7 +568,11 @@ fn ms_time(ms: u64) -> DateTime<Utc> {
 }
 
 /// A record's history from the op log, for the roles that may see the record.
-fn history(state: &RecordState, ops: Vec<RecordOp>, names: &OfficerNames) -> Vec<HistoryItem> {
+pub(crate) fn history(
+    state: &RecordState,
+    ops: Vec<RecordOp>,
+    names: &OfficerNames,
+) -> Vec<HistoryItem> {
     ops.into_iter()
         .filter_map(|o| {
             let op: Op = serde_json::from_str(&o.op_json).ok()?;
@@ -577,6 +581,12 @@ fn history(state: &RecordState, ops: Vec<RecordOp>, names: &OfficerNames) -> Vec
                 (OpOutcome::Duplicate, _) => return None,
                 (OpOutcome::Rejected { reason, .. }, _) => format!("Refused: {reason}"),
                 (_, OpAction::Put { .. }) if op.stamp() == state.created => "Created".to_owned(),
+                // Rectification and restriction by the data protection officer, in words.
+                (_, OpAction::Put { fields })
+                    if crate::rectify::history_words(fields).is_some() =>
+                {
+                    crate::rectify::history_words(fields).unwrap_or_default()
+                }
                 (_, OpAction::Put { fields }) => {
                     let note = crate::intel_review::REVIEW_NOTE;
                     let names: Vec<String> = fields

@@ -178,6 +178,8 @@ pub async fn health(State(state): State<HqState>) -> Result<Json<Health>, ApiErr
         crate::dashboard::outcomes::import_crime, crate::dashboard::outcomes::import_survey, crate::dashboard::outcomes::board, crate::dashboard::outcomes::crime,
         crate::dashboard::outcomes::confidence, crate::dashboard::outcomes::costs, crate::dashboard::outcomes::set_cost, crate::dashboard::outcomes::add_note, crate::dashboard::outcomes::notes,
         crate::dashboard::purpose::list,
+
+        crate::dashboard::data_protection::get, crate::dashboard::data_protection::rectify, crate::dashboard::data_protection::restrict, crate::dashboard::data_protection::lift,
     ),
     components(schemas(ApiErrorBody, beatbook_domain::photo::wire::PhotoUploadStatus, beatbook_domain::protocol::OpResult, beatbook_domain::protocol::OpOutcome)),
     modifiers(&BearerAuth)

@@ -11,6 +11,7 @@
 use beatbook_hq::dashboard::{
     actions, admin, audit, auth, framework, outcomes, overlaps, records, retention, review,
 };
+use beatbook_hq::dashboard::data_protection;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use ts_rs::TS;
@@ -56,6 +57,14 @@ fn export_all(root: &Path) {
         framework::OfficerBreakdown,
         framework::Targets,
         overlaps::Overlap,
+        data_protection::DpRecord,
+        data_protection::DpField,
+        data_protection::DpText,
+        data_protection::DpVersion,
+        data_protection::DpRestriction,
+        data_protection::DpLogItem,
+        data_protection::RectifyRequest,
+        data_protection::RestrictRequest,
         review::QueueItem,
         review::ReportDetail,
         review::Regrade,

@@ -231,9 +231,13 @@ impl Facts {
             let parsed: Vec<(RecordId, Option<Item>)> = tokio::task::spawn_blocking(move || {
                 page.iter()
                     .map(|r| {
-                        let item =
-                            item_of(&r.change.state_json, &r.change.facts.areas, r.answered_ms)
-                                .map(|i| i.made_by(r.change.facts.created_by.clone()));
+                        // A restricted record leaves the figures until it is lifted.
+                        let item = (!r.change.facts.restricted)
+                            .then(|| {
+                                item_of(&r.change.state_json, &r.change.facts.areas, r.answered_ms)
+                            })
+                            .flatten()
+                            .map(|i| i.made_by(r.change.facts.created_by.clone()));
                         (r.change.record_id, item)
                     })
                     .collect()

@@ -15,6 +15,7 @@ pub mod admin;
 pub mod audit;
 pub mod auth;
 pub mod committee;
+pub mod data_protection;
 pub mod facts;
 pub mod framework;
 pub mod outcomes;
@@ -41,6 +42,19 @@ pub fn routes() -> Router<HqState> {
         .route("/records", get(records::list))
         .route("/records/{id}", get(records::get))
         .route("/subject-access", get(records::subject_access))
+        .route("/data-protection/records/{id}", get(data_protection::get))
+        .route(
+            "/data-protection/records/{id}/rectify",
+            post(data_protection::rectify),
+        )
+        .route(
+            "/data-protection/records/{id}/restrict",
+            post(data_protection::restrict),
+        )
+        .route(
+            "/data-protection/records/{id}/lift",
+            post(data_protection::lift),
+        )
         .route("/admin/areas", get(admin::areas).post(admin::put_area))
         .route("/admin/teams", get(admin::teams).post(admin::put_team))
         .route(
