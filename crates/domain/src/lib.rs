@@ -28,6 +28,7 @@ pub mod purpose;
 pub mod record;
 pub mod reference;
 pub mod retention;
+pub mod subject;
 pub mod tablet;
 pub mod validation;
 pub mod views;
