@@ -25,6 +25,7 @@ pub mod records;
 pub mod refusals;
 pub mod retention;
 pub mod review;
+pub mod subject_access;
 pub mod ui;
 
 use crate::HqState;
@@ -39,7 +40,27 @@ pub fn routes() -> Router<HqState> {
         .route("/me", get(auth::me))
         .route("/records", get(records::list))
         .route("/records/{id}", get(records::get))
-        .route("/subject-access", get(records::subject_access))
+        .route("/subject-access", get(subject_access::search))
+        .route(
+            "/subject-access/requests",
+            get(subject_access::requests).post(subject_access::create),
+        )
+        .route(
+            "/subject-access/requests/{id}",
+            get(subject_access::request),
+        )
+        .route(
+            "/subject-access/requests/{id}/pack.json",
+            get(subject_access::pack_json),
+        )
+        .route(
+            "/subject-access/requests/{id}/pack.html",
+            get(subject_access::pack_html),
+        )
+        .route(
+            "/subject-access/redactions",
+            get(subject_access::redactions).post(subject_access::decide),
+        )
         .route("/admin/areas", get(admin::areas).post(admin::put_area))
         .route("/admin/teams", get(admin::teams).post(admin::put_team))
         .route(
