@@ -388,7 +388,7 @@ fn walk(place: &str, v: &Value, out: &mut Vec<Passage>) {
     match v {
         Value::String(s) if !s.trim().is_empty() => out.push(Passage {
             place: place.to_owned(),
-            text: s.clone(),
+            text: plain_words(s),
         }),
         Value::Array(items) => {
             for (i, item) in items.iter().enumerate() {
@@ -405,6 +405,25 @@ fn walk(place: &str, v: &Value, out: &mut Vec<Passage>) {
         }
         _ => {}
     }
+}
+
+/// A plain field's value as a person reads it: a time or date in words (`7 Dec 2026, 21:44`), a
+/// code (`street_drinking`) as words. Narrative text is never a plain field.
+fn plain_words(s: &str) -> String {
+    if let Ok(t) = DateTime::parse_from_rfc3339(s) {
+        return t.with_timezone(&Utc).format("%-d %b %Y, %H:%M").to_string();
+    }
+    if let Ok(d) = s.parse::<NaiveDate>() {
+        return d.format("%-d %b %Y").to_string();
+    }
+    let code = s.contains('_')
+        && s
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+    if code {
+        return s.replace('_', " ");
+    }
+    s.to_owned()
 }
 
 /// A word of a text, folded (lower case, accents taken off, apostrophes dropped), with where it
@@ -968,6 +987,14 @@ mod tests {
                         },
                     ),
                     (
+                        "reported_at".to_owned(),
+                        FieldWrite::Set((&json!("2025-12-06T05:46:40Z")).into()),
+                    ),
+                    (
+                        "heading".to_owned(),
+                        FieldWrite::Set((&json!("street_drinking")).into()),
+                    ),
+                    (
                         "people".to_owned(),
                         FieldWrite::Set(
                             (&json!([{"role": "witness", "name": "Kwame Mensah"}])).into(),
@@ -1007,6 +1034,11 @@ mod tests {
             "{}",
             mary[0].place
         );
+        assert!(
+            p.iter().any(|x| x.place == "Reported at" && x.text == "6 Dec 2025, 05:46"),
+            "times in words: {p:?}"
+        );
+        assert!(p.iter().any(|x| x.text == "street drinking"), "codes in words");
         let kwame = name("Mensah Kwame").find(&p);
         assert_eq!(kwame[0].place, "People 1: name");
         let tomas = name("tomas ortega").find(&p);
