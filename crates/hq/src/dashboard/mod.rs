@@ -1,5 +1,5 @@
-//! The HQ dashboard's API, under `/api/v1/hq`: staff sign-in ([`auth`]), records and the subject
-//! access search ([`records`]), intelligence review ([`review`]), the records lifecycle ([`retention`]), administration ([`admin`]), the
+//! The HQ dashboard's API, under `/api/v1/hq`: staff sign-in ([`auth`]), records ([`records`]),
+//! subject access ([`subject_access`]), intelligence review ([`review`]), the records lifecycle ([`retention`]), administration ([`admin`]), the
 //! audit search ([`audit`]), the performance framework ([`framework`]), its improvement actions
 //! ([`actions`]), the outcomes beside it ([`outcomes`]: recorded crime, confidence, value for
 //! money, partnership notes) and the committee report ([`committee`]). The page itself is served
