@@ -417,8 +417,7 @@ fn plain_words(s: &str) -> String {
         return d.format("%-d %b %Y").to_string();
     }
     let code = s.contains('_')
-        && s
-            .chars()
+        && s.chars()
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
     if code {
         return s.replace('_', " ");
@@ -1035,10 +1034,14 @@ mod tests {
             mary[0].place
         );
         assert!(
-            p.iter().any(|x| x.place == "Reported at" && x.text == "6 Dec 2025, 05:46"),
+            p.iter()
+                .any(|x| x.place == "Reported at" && x.text == "6 Dec 2025, 05:46"),
             "times in words: {p:?}"
         );
-        assert!(p.iter().any(|x| x.text == "street drinking"), "codes in words");
+        assert!(
+            p.iter().any(|x| x.text == "street drinking"),
+            "codes in words"
+        );
         let kwame = name("Mensah Kwame").find(&p);
         assert_eq!(kwame[0].place, "People 1: name");
         let tomas = name("tomas ortega").find(&p);
