@@ -30,6 +30,8 @@ pub mod rectify;
 pub mod reference;
 pub mod retention;
 pub mod sanitise;
+
+pub mod subject;
 pub mod tablet;
 pub mod validation;
 pub mod views;

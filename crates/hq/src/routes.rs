@@ -165,7 +165,9 @@ pub async fn health(State(state): State<HqState>) -> Result<Json<Health>, ApiErr
     paths(
         enrol, login, refresh, logout, push, pull, health, crate::photos::head, crate::photos::put, crate::photos::get,
         crate::dashboard::auth::login, crate::dashboard::auth::logout, crate::dashboard::auth::me,
-        crate::dashboard::records::list, crate::dashboard::records::get, crate::dashboard::records::subject_access,
+        crate::dashboard::records::list, crate::dashboard::records::get,
+        crate::dashboard::subject_access::search, crate::dashboard::subject_access::requests, crate::dashboard::subject_access::create, crate::dashboard::subject_access::request,
+        crate::dashboard::subject_access::pack_json, crate::dashboard::subject_access::pack_html, crate::dashboard::subject_access::redactions, crate::dashboard::subject_access::decide,
         crate::dashboard::admin::areas, crate::dashboard::admin::put_area, crate::dashboard::admin::teams, crate::dashboard::admin::put_team,
         crate::dashboard::admin::officers, crate::dashboard::admin::put_officer, crate::dashboard::admin::add_officer, crate::dashboard::admin::enrolment_code,
         crate::dashboard::admin::devices, crate::dashboard::admin::revoke, crate::dashboard::audit::search, crate::dashboard::admin::verify_chains,

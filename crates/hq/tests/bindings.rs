@@ -40,7 +40,6 @@ fn export_all(root: &Path) {
         records::ListQuery,
         records::RecordList,
         records::RecordDetail,
-        records::SubjectAccess,
         admin::PutOfficer,
         admin::NewArea,
         admin::NewTeam,
@@ -88,6 +87,17 @@ fn export_all(root: &Path) {
         outcomes::CostEntry,
         beatbook_hq::error::ApiErrorCode,
         beatbook_hq::dashboard::purpose::Purposes,
+
+        beatbook_domain::subject::SubjectQuery,
+        beatbook_domain::subject::RedactionInput,
+        beatbook_hq::subject_access::SubjectSearchParams,
+        beatbook_hq::subject_access::SubjectResults,
+        beatbook_hq::subject_access::NewSubjectRequest,
+        beatbook_hq::subject_access::SubjectRequestSummary,
+        beatbook_hq::subject_access::SubjectRequestView,
+        beatbook_hq::subject_access::RedactionQueue,
+        beatbook_hq::subject_access::RedactionRequest,
+        beatbook_hq::subject_access::SubjectAccessPack,
     );
 }
 

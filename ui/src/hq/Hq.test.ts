@@ -91,7 +91,6 @@ function fakeApi(over: Partial<HqApi> = {}): HqApi {
     enrolmentCode: refuse,
     audit: refuse,
     verifyChains: async () => [],
-    subjectAccess: async () => [],
     records: async () => ({ records: [], more: false, next_before: null, scanned: 0, scan_stopped: false }),
     record: refuse,
     retentionQueue: refuse,

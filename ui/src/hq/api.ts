@@ -55,7 +55,6 @@ import type { RetentionQueue } from './bindings/RetentionQueue';
 import type { ReportDetail } from './bindings/ReportDetail';
 import type { StaffLogin } from './bindings/StaffLogin';
 import type { StaffSession } from './bindings/StaffSession';
-import type { SubjectAccess } from './bindings/SubjectAccess';
 import type { TargetRow } from './bindings/TargetRow';
 import type { Targets } from './bindings/Targets';
 import type { Trend } from './bindings/Trend';
@@ -145,7 +144,6 @@ export interface HqApi {
   enrolmentCode(): Promise<EnrolmentCode>;
   audit(q: Record<string, string>): Promise<Audit>;
   verifyChains(): Promise<ChainView[]>;
-  subjectAccess(name: string): Promise<RecordSummary[]>;
   records(filter: RecordFilter): Promise<RecordList>;
   record(id: string): Promise<RecordDetail>;
   /** Records due for retention review, the filter's total and the latest decisions (records manager). */
@@ -284,9 +282,6 @@ export class HttpHqApi implements HqApi {
   }
   verifyChains() {
     return this.call<ChainView[]>('POST', '/admin/verify-chains', {});
-  }
-  async subjectAccess(name: string) {
-    return (await this.call<SubjectAccess>('GET', `/subject-access${query({ name })}`)).records;
   }
   records(filter: RecordFilter) {
     return this.call<RecordList>('GET', `/records${query(filter)}`);

@@ -35,7 +35,6 @@ export function refusingApi(over: Partial<HqApi> = {}): HqApi {
     enrolmentCode: refuse,
     audit: refuse,
     verifyChains: async () => [],
-    subjectAccess: async () => [],
     records: refuse,
     record: refuse,
     retentionQueue: refuse,

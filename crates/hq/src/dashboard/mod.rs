@@ -1,5 +1,5 @@
-//! The HQ dashboard's API, under `/api/v1/hq`: staff sign-in ([`auth`]), records and the subject
-//! access search ([`records`]), intelligence review ([`review`]), the records lifecycle ([`retention`]), administration ([`admin`]), the
+//! The HQ dashboard's API, under `/api/v1/hq`: staff sign-in ([`auth`]), records ([`records`]),
+//! subject access ([`subject_access`]), intelligence review ([`review`]), the records lifecycle ([`retention`]), administration ([`admin`]), the
 //! audit search ([`audit`]), the performance framework ([`framework`]), its improvement actions
 //! ([`actions`]), the outcomes beside it ([`outcomes`]: recorded crime, confidence, value for
 //! money, partnership notes) and the committee report ([`committee`]). The page itself is served
@@ -26,6 +26,7 @@ pub mod records;
 pub mod refusals;
 pub mod retention;
 pub mod review;
+pub mod subject_access;
 pub mod ui;
 
 use crate::HqState;
@@ -41,7 +42,27 @@ pub fn routes() -> Router<HqState> {
         .route("/purposes", get(purpose::list))
         .route("/records", get(records::list))
         .route("/records/{id}", get(records::get))
-        .route("/subject-access", get(records::subject_access))
+        .route("/subject-access", get(subject_access::search))
+        .route(
+            "/subject-access/requests",
+            get(subject_access::requests).post(subject_access::create),
+        )
+        .route(
+            "/subject-access/requests/{id}",
+            get(subject_access::request),
+        )
+        .route(
+            "/subject-access/requests/{id}/pack.json",
+            get(subject_access::pack_json),
+        )
+        .route(
+            "/subject-access/requests/{id}/pack.html",
+            get(subject_access::pack_html),
+        )
+        .route(
+            "/subject-access/redactions",
+            get(subject_access::redactions).post(subject_access::decide),
+        )
         .route("/data-protection/records/{id}", get(data_protection::get))
         .route(
             "/data-protection/records/{id}/rectify",

@@ -1,6 +1,6 @@
-//! Records for HQ staff: list and filter, one record, and the subject access search. The work is
-//! in [`crate::records`] and [`crate::subject_access`]; who may see what is decided in
-//! `domain::access`.
+//! Records for HQ staff: list and filter, and one record. The work is in [`crate::records`]; who
+//! may see what is decided in `domain::access`. (The subject access search is the data protection
+//! officer's: [`super::subject_access`].)
 
 use super::auth::Staff;
 use super::purpose::Purposed;
@@ -11,12 +11,10 @@ use axum::Json;
 use beatbook_domain::access::HqAction;
 use beatbook_domain::protocol::ApiErrorBody;
 use beatbook_domain::RecordId;
-use serde::Deserialize;
 
 pub use crate::records::{
     load, scan, HistoryItem, ListQuery, Loaded, Look, RecordDetail, RecordList, SCAN_LIMIT,
 };
-pub use crate::subject_access::SubjectAccess;
 pub use beatbook_domain::access::hq_may_see;
 
 /// Write one disclosure to the access log. Called before the records are sent.
@@ -80,28 +78,4 @@ pub struct PurposeHeader {
     /// with one the force does not allow, the answer is `400 purpose_required`.
     #[param(rename = "beatbook-purpose")]
     pub purpose: String,
-}
-
-#[derive(Debug, Deserialize, utoipa::IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct SubjectQuery {
-    /// At least three letters of the person's name.
-    pub name: String,
-}
-
-/// `GET /api/v1/hq/subject-access?name=...`: every record that names or mentions a person, of
-/// every kind (source details included), for a subject access request. Admin only; logged.
-#[utoipa::path(get, path = "/api/v1/hq/subject-access", tag = "hq", operation_id = "hq_subject_access",
-    params(SubjectQuery),
-    security(("hq_session" = []), ("bearer" = [])),
-    responses((status = 200, body = SubjectAccess), (status = 400, description = "Fewer than three letters", body = ApiErrorBody), (status = 401, description = "Not signed in", body = ApiErrorBody), (status = 403, description = "Not an administrator", body = ApiErrorBody)))]
-pub async fn subject_access(
-    State(state): State<HqState>,
-    staff: Staff,
-    Query(q): Query<SubjectQuery>,
-) -> Result<Json<SubjectAccess>, ApiError> {
-    staff.require(HqAction::SubjectAccess)?;
-    Ok(Json(
-        crate::subject_access::search(&state, &staff.officer, &q.name).await?,
-    ))
 }

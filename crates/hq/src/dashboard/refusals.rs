@@ -95,6 +95,8 @@ pub fn words(detail: &str) -> Option<String> {
     let what = match segments.as_slice() {
         ["records"] => "the records list",
         ["records", _, ..] => "open a record",
+        ["subject-access", "redactions", ..] => "the subject access review",
+        ["subject-access", "requests", ..] => "a subject access request or its pack",
         ["subject-access", ..] => "the subject access search",
         ["framework", "cell", ..] => "the records behind a figure on the performance framework",
         ["framework", "officers", ..] => "a team's figures officer by officer",

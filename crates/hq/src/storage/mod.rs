@@ -15,11 +15,13 @@ mod page;
 pub mod postgres;
 mod rows;
 pub mod sqlite;
+mod subject_access;
 
 pub use error::{Result, StorageError};
 pub use page::RecordPage;
 pub(crate) use page::{newest, PageStream};
 pub use rows::*;
+pub use subject_access::{RedactionRow, SubjectAccessRequests, SubjectRequestRow};
 
 use crate::chains::{AdminLogEntry, ChainedAccess};
 use crate::dashboard::audit::{AccessEntry, OpLogEntry};
@@ -50,6 +52,7 @@ pub trait Storage:
     + SignInThrottle
     + Retention
     + Outcomes
+    + SubjectAccessRequests
     + 'static
 {
 }
@@ -66,6 +69,7 @@ impl<T> Storage for T where
         + SignInThrottle
         + Retention
         + Outcomes
+        + SubjectAccessRequests
         + ?Sized
         + 'static
 {
@@ -75,7 +79,7 @@ impl<T> Storage for T where
 pub mod prelude {
     pub use super::{
         AuditTrail, Devices, Directory, Feed, FrameworkTargets, Outcomes, Records, Retention,
-        Sessions, SignInThrottle, Storage, Summary,
+        Sessions, SignInThrottle, Storage, SubjectAccessRequests, Summary,
     };
 }
 

@@ -30,6 +30,8 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations/postgres/0008_outcomes.sql"),
     include_str!("../../../migrations/postgres/0009_purposes.sql"),
     include_str!("../../../migrations/postgres/0010_chains.sql"),
+
+    include_str!("../../../migrations/postgres/0012_subject_access.sql"),
 ];
 
 /// The advisory lock migrations take: one for the whole database.

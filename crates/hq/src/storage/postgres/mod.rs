@@ -20,6 +20,7 @@ mod outcomes;
 mod records;
 mod retention;
 mod sessions;
+mod subject_access;
 mod targets;
 mod throttle;
 

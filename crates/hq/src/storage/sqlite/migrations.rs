@@ -24,6 +24,8 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations/sqlite/0008_outcomes.sql"),
     include_str!("../../../migrations/sqlite/0009_purposes.sql"),
     include_str!("../../../migrations/sqlite/0010_chains.sql"),
+
+    include_str!("../../../migrations/sqlite/0012_subject_access.sql"),
 ];
 
 /// Rows read at a time by the migration's own step.

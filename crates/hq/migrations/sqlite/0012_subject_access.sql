@@ -1,0 +1,37 @@
+-- Subject access (issue 16): the data protection officer's requests, and the intelligence unit's
+-- decisions on the source records and raw intelligence a request found. Shipped migrations are
+-- never edited: add a new file instead.
+
+-- A request: its reference, what was looked for (the query as JSON, and in words), the records
+-- found (`[{record_id, withheld}]`: ids only, so a record disposed of later leaves nothing of its
+-- text here), the purpose given, who made it and when.
+CREATE TABLE subject_requests (
+    id         TEXT PRIMARY KEY,
+    reference  TEXT NOT NULL,
+    asked      TEXT NOT NULL,
+    query_json TEXT NOT NULL,
+    items_json TEXT NOT NULL,
+    purpose    TEXT NOT NULL,
+    created_by TEXT NOT NULL,
+    created_at TEXT NOT NULL
+);
+CREATE INDEX subject_requests_created ON subject_requests (created_at);
+
+-- The intelligence unit's decisions: append-only (a later decision on the same record of the
+-- same request replaces an earlier one, which stays as history).
+CREATE TABLE subject_redactions (
+    id         INTEGER PRIMARY KEY AUTOINCREMENT,
+    request_id TEXT NOT NULL REFERENCES subject_requests (id),
+    record_id  TEXT NOT NULL,
+    decision   TEXT NOT NULL,
+    text       TEXT NOT NULL,
+    exemption  TEXT NOT NULL,
+    reason     TEXT NOT NULL,
+    decided_by TEXT NOT NULL,
+    decided_at TEXT NOT NULL
+);
+CREATE INDEX subject_redactions_request ON subject_redactions (request_id, id);
+CREATE TRIGGER subject_redactions_no_update BEFORE UPDATE ON subject_redactions
+    BEGIN SELECT RAISE(ABORT, 'redaction decisions are append-only'); END;
+CREATE TRIGGER subject_redactions_no_delete BEFORE DELETE ON subject_redactions
+    BEGIN SELECT RAISE(ABORT, 'redaction decisions are append-only'); END;
