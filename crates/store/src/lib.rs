@@ -12,6 +12,7 @@ mod import;
 pub mod keys;
 mod lifecycle;
 mod photos;
+mod reads;
 mod records;
 mod schema;
 pub mod sync_state;
@@ -139,6 +140,8 @@ pub struct Store {
     dir: PathBuf,
     device: DeviceState,
     areas: Vec<Area>,
+    /// When each record was last logged as opened by this handle (see `reads`).
+    recent_views: reads::RecentViews,
 }
 
 impl Drop for Store {
@@ -214,6 +217,7 @@ impl Store {
                 dir: dir.to_path_buf(),
                 device,
                 areas: settings.areas,
+                recent_views: Default::default(),
             })
         })();
         if result.is_err() {
@@ -271,6 +275,7 @@ impl Store {
             dir: dir.to_path_buf(),
             device,
             areas,
+            recent_views: Default::default(),
         };
         // An erasure cut off before its search-index optimise (see `lifecycle`) finishes now;
         // or, while another handle is writing (the app mid-sync), at that sync's end or the

@@ -49,6 +49,7 @@ pub trait Storage:
     + SignInThrottle
     + Retention
     + Outcomes
+    + DeviceReadLog
     + 'static
 {
 }
@@ -65,6 +66,7 @@ impl<T> Storage for T where
         + SignInThrottle
         + Retention
         + Outcomes
+        + DeviceReadLog
         + ?Sized
         + 'static
 {
@@ -76,6 +78,7 @@ pub mod prelude {
         AuditTrail, Devices, Directory, Feed, FrameworkTargets, Outcomes, Records, Retention,
         Sessions, SignInThrottle, Storage, Summary,
     };
+    pub use super::DeviceReadLog;
 }
 
 /// Which backend this is and how much it holds: for logs, `/api/v1/health` and benchmarks.
@@ -186,6 +189,17 @@ pub trait AuditTrail: Send + Sync {
     /// Append to the access log (before the records are sent).
     async fn log_access(&self, entry: &AccessEntry) -> Result<()>;
     async fn access_log(&self, query: &AccessQuery) -> Result<Vec<AccessEntry>>;
+}
+
+/// The tablets' reads (see `crate::device_reads`): each (device, read number) goes into the
+/// access log once.
+#[async_trait]
+pub trait DeviceReadLog: Send + Sync {
+    /// In one transaction: for each `(seq, entry)` whose `(device, seq)` is not in the ledger yet,
+    /// append `entry` to the access log and note it in the ledger. A batch sent again logs
+    /// nothing twice. Answers how many entries were new.
+    async fn log_device_reads(&self, device: DeviceId, reads: &[(u64, AccessEntry)])
+        -> Result<u32>;
 }
 
 /// The performance framework's targets.

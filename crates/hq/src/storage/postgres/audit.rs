@@ -33,6 +33,31 @@ fn text_gone(r: &Row, at: usize) -> Option<String> {
     )))
 }
 
+/// Append one entry to the access log, inside the caller's transaction if it has one (the
+/// tablets' reads are logged with their ledger rows: see `device_reads`).
+pub(super) async fn insert_access(
+    c: &impl deadpool_postgres::GenericClient,
+    entry: &AccessEntry,
+) -> Result<()> {
+    let ids: Vec<Uuid> = entry.record_ids.iter().map(|r| r.0).collect();
+    let device: Option<Uuid> = entry.device_id.map(|d| d.0);
+    c.execute(
+        "INSERT INTO access_log (at, officer_id, device_id, action, record_ids, detail, purpose)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        &[
+            &entry.at,
+            &entry.officer_id.as_str(),
+            &device,
+            &entry.action,
+            &ids,
+            &entry.detail,
+            &entry.purpose,
+        ],
+    )
+    .await?;
+    Ok(())
+}
+
 #[async_trait]
 impl AuditTrail for PostgresStorage {
     async fn op_log(&self, device: DeviceId) -> Result<Vec<LoggedOp>> {
@@ -122,25 +147,7 @@ impl AuditTrail for PostgresStorage {
     }
 
     async fn log_access(&self, entry: &AccessEntry) -> Result<()> {
-        let ids: Vec<Uuid> = entry.record_ids.iter().map(|r| r.0).collect();
-        let device: Option<Uuid> = entry.device_id.map(|d| d.0);
-        self.client()
-            .await?
-            .execute(
-                "INSERT INTO access_log (at, officer_id, device_id, action, record_ids, detail, purpose)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
-                &[
-                    &entry.at,
-                    &entry.officer_id.as_str(),
-                    &device,
-                    &entry.action,
-                    &ids,
-                    &entry.detail,
-                    &entry.purpose,
-                ],
-            )
-            .await?;
-        Ok(())
+        insert_access(&self.client().await?, entry).await
     }
 
     async fn access_log(&self, query: &AccessQuery) -> Result<Vec<AccessEntry>> {

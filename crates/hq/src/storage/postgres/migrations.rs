@@ -31,6 +31,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations/postgres/0007_lifecycle.sql"),
     include_str!("../../../migrations/postgres/0008_outcomes.sql"),
     include_str!("../../../migrations/postgres/0009_purposes.sql"),
+    include_str!("../../../migrations/postgres/0011_device_reads.sql"),
 ];
 
 /// The advisory lock migrations take: one for the whole database.

@@ -58,6 +58,24 @@ fn officer_name(id: &str, collar: Option<String>, name: Option<String>) -> Strin
     }
 }
 
+/// Append one entry to the access log, inside the caller's transaction if it has one (the
+/// tablets' reads are logged with their ledger rows: see `device_reads`).
+pub(super) fn insert_access(c: &Connection, e: &AccessEntry) -> Result<()> {
+    c.prepare_cached(
+        "INSERT INTO access_log (at, officer_id, device_id, action, record_ids, detail, purpose) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    )?
+    .execute((
+        t(e.at),
+        e.officer_id.as_str(),
+        e.device_id.map(|d| d.to_string()),
+        &e.action,
+        serde_json::to_string(&e.record_ids)?,
+        &e.detail,
+        &e.purpose,
+    ))?;
+    Ok(())
+}
+
 #[async_trait]
 impl AuditTrail for SqliteStorage {
     async fn op_log(&self, device: DeviceId) -> Result<Vec<LoggedOp>> {
@@ -189,22 +207,7 @@ impl AuditTrail for SqliteStorage {
 
     async fn log_access(&self, entry: &AccessEntry) -> Result<()> {
         let e = entry.clone();
-        self.call(move |c| {
-            c.prepare_cached(
-                "INSERT INTO access_log (at, officer_id, device_id, action, record_ids, detail, purpose) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-            )?
-            .execute((
-                t(e.at),
-                e.officer_id.as_str(),
-                e.device_id.map(|d| d.to_string()),
-                &e.action,
-                serde_json::to_string(&e.record_ids)?,
-                &e.detail,
-                &e.purpose,
-            ))?;
-            Ok(())
-        })
-        .await
+        self.call(move |c| insert_access(c, &e)).await
     }
 
     async fn access_log(&self, query: &AccessQuery) -> Result<Vec<AccessEntry>> {

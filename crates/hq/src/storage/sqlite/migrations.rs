@@ -22,6 +22,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations/sqlite/0007_lifecycle.sql"),
     include_str!("../../../migrations/sqlite/0008_outcomes.sql"),
     include_str!("../../../migrations/sqlite/0009_purposes.sql"),
+    include_str!("../../../migrations/sqlite/0011_device_reads.sql"),
 ];
 
 /// Where a migration hands over to HQ's own step.
