@@ -1127,7 +1127,10 @@ async fn the_officers_reads_reach_hqs_access_log_with_the_shift_as_purpose() {
         .to_owned();
     // Saving is not a read; the briefing's own list (open concerns of the team's areas) is not
     // logged either.
-    ok(beatbook(&dir, &["list", "--kind", "concern", "--status", "open"]));
+    ok(beatbook(
+        &dir,
+        &["list", "--kind", "concern", "--status", "open"],
+    ));
     let status = json_of(beatbook(&dir, &["status", "--json"]));
     assert_eq!(status["pending_reads"], 0, "{status}");
     let device_id = status["device_id"].as_str().unwrap().to_owned();
@@ -1142,7 +1145,10 @@ async fn the_officers_reads_reach_hqs_access_log_with_the_shift_as_purpose() {
     let report = json_of(beatbook(&dir, &["sync", "--json"]));
     assert_eq!(report["reads_sent"], 2, "{report}");
     let status = json_of(beatbook(&dir, &["status", "--json"]));
-    assert_eq!(status["pending_reads"], 0, "acknowledged reads leave the tablet");
+    assert_eq!(
+        status["pending_reads"], 0,
+        "acknowledged reads leave the tablet"
+    );
 
     let log = hq
         .storage
@@ -1181,7 +1187,10 @@ async fn the_officers_reads_reach_hqs_access_log_with_the_shift_as_purpose() {
         .await
         .unwrap();
     assert_eq!(
-        again.iter().filter(|e| e.action == "view" || e.action == "search").count(),
+        again
+            .iter()
+            .filter(|e| e.action == "view" || e.action == "search")
+            .count(),
         2
     );
 }

@@ -113,11 +113,7 @@ impl DeviceRead {
     pub fn validate(&self, errs: &mut ValidationErrors, i: usize) {
         let p = format!("reads[{i}]");
         if self.seq == 0 {
-            errs.add(
-                format!("{p}.seq"),
-                "invalid",
-                "a read's number starts at 1",
-            );
+            errs.add(format!("{p}.seq"), "invalid", "a read's number starts at 1");
         }
         if self.action == ReadAction::View && self.record_ids.len() != 1 {
             errs.add(

@@ -63,7 +63,9 @@ async fn a_tablets_reads_go_into_the_access_log_once_with_the_shift_as_purpose(d
         read(2, "search", &[a, b], "canal"),
         read(3, "list", &[b], "concern, status closed"),
     ]});
-    let answer = hq.post("/api/v1/sync/reads", &tablet.token, batch.clone()).await;
+    let answer = hq
+        .post("/api/v1/sync/reads", &tablet.token, batch.clone())
+        .await;
     assert_eq!(answer.status, StatusCode::OK, "{}", answer.text);
     assert_eq!(answer.body["acknowledged"], json!([1, 2, 3]));
     assert_eq!(answer.body["logged"], 3);
@@ -82,12 +84,22 @@ async fn a_tablets_reads_go_into_the_access_log_once_with_the_shift_as_purpose(d
         "On duty: Camden Town Centre Team, Camden Town, Kentish Town"
     );
     // The time the officer read, not the time of the sync.
-    assert!((view.at - at).num_milliseconds().abs() < 1_000, "{}", view.at);
+    assert!(
+        (view.at - at).num_milliseconds().abs() < 1_000,
+        "{}",
+        view.at
+    );
     assert_eq!(log[1].action, "search");
     assert_eq!(log[1].record_ids, vec![a, b]);
-    assert_eq!(log[1].detail, "Searched on the tablet for \u{201c}canal\u{201d}");
+    assert_eq!(
+        log[1].detail,
+        "Searched on the tablet for \u{201c}canal\u{201d}"
+    );
     assert_eq!(log[0].action, "list");
-    assert_eq!(log[0].detail, "Listed on the tablet: concern, status closed");
+    assert_eq!(
+        log[0].detail,
+        "Listed on the tablet: concern, status closed"
+    );
     // A record's disclosure history finds the tablet's read.
     let of_b = hq
         .state
@@ -151,7 +163,10 @@ async fn a_tablets_reads_go_into_the_access_log_once_with_the_shift_as_purpose(d
     );
 
     // The ledger is append-only.
-    for sql in ["UPDATE device_reads SET seq = 99", "DELETE FROM device_reads"] {
+    for sql in [
+        "UPDATE device_reads SET seq = 99",
+        "DELETE FROM device_reads",
+    ] {
         let err = db.exec(sql).await.expect_err(sql);
         assert!(err.contains("append-only"), "{sql}: {err}");
     }

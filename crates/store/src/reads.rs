@@ -6,8 +6,8 @@
 
 use crate::{now_ms, Store, StoreError};
 use beatbook_domain::device_reads::{
-    beyond_briefing, filter_words, truncate_chars, DeviceRead, ReadAction, Shift,
-    MAX_READ_DETAIL, MAX_READ_RECORDS, SAME_LOOK_MINUTES,
+    beyond_briefing, filter_words, truncate_chars, DeviceRead, ReadAction, Shift, MAX_READ_DETAIL,
+    MAX_READ_RECORDS, SAME_LOOK_MINUTES,
 };
 use beatbook_domain::tablet::RecordDetail;
 use beatbook_domain::views::{ListFilter, RecordSummary};
@@ -163,9 +163,8 @@ impl Store {
             let (seq, at_ms, action, ids, detail, shift) = row?;
             Ok(DeviceRead {
                 seq: u64::try_from(seq).unwrap_or_default(),
-                at: DateTime::from_timestamp_millis(at_ms).ok_or_else(|| {
-                    StoreError::Corrupt(format!("read {seq} has no valid time"))
-                })?,
+                at: DateTime::from_timestamp_millis(at_ms)
+                    .ok_or_else(|| StoreError::Corrupt(format!("read {seq} has no valid time")))?,
                 action: serde_json::from_value(serde_json::Value::String(action))?,
                 record_ids: serde_json::from_str(&ids)?,
                 detail,

@@ -63,16 +63,26 @@ fn opening_a_record_and_searching_are_logged_with_the_shift() {
     let dir = tempfile::tempdir().unwrap();
     let mut store = signed_in_store(dir.path());
     let id = store
-        .add_concern(concern("Street light out by the canal", CAMDEN_TOWN.0, CAMDEN_TOWN.1))
+        .add_concern(concern(
+            "Street light out by the canal",
+            CAMDEN_TOWN.0,
+            CAMDEN_TOWN.1,
+        ))
         .unwrap();
-    assert_eq!(store.pending_read_count().unwrap(), 0, "saving is not a read");
+    assert_eq!(
+        store.pending_read_count().unwrap(),
+        0,
+        "saving is not a read"
+    );
     // Reading for the app's own purposes (after a save, for a title) is not logged ...
     store.record_detail(id).unwrap();
     assert_eq!(store.pending_read_count().unwrap(), 0);
     // ... the officer opening it is.
     let before = chrono::Utc::now() - chrono::Duration::seconds(1);
     assert_eq!(store.open_record(id).unwrap().id, id);
-    let found = store.search_logged("canal", &ListFilter::default()).unwrap();
+    let found = store
+        .search_logged("canal", &ListFilter::default())
+        .unwrap();
     assert_eq!(found.len(), 1);
     let reads = store.pending_reads(10).unwrap();
     assert_eq!(reads.len(), 2);
@@ -132,10 +142,16 @@ fn the_read_log_is_append_only_survives_relocking_and_leaves_once_hq_has_it() {
         .add_concern(concern("Street light out", CAMDEN_TOWN.0, CAMDEN_TOWN.1))
         .unwrap();
     let other = store
-        .add_concern(concern("Graffiti on the bridge", CAMDEN_TOWN.0, CAMDEN_TOWN.1))
+        .add_concern(concern(
+            "Graffiti on the bridge",
+            CAMDEN_TOWN.0,
+            CAMDEN_TOWN.1,
+        ))
         .unwrap();
     store.open_record(id).unwrap();
-    store.search_logged("light", &ListFilter::default()).unwrap();
+    store
+        .search_logged("light", &ListFilter::default())
+        .unwrap();
     store.open_record(other).unwrap();
     // Reloaded while it is open (as the app does when a sync lands): the same look.
     store.open_record(other).unwrap();
@@ -160,7 +176,10 @@ fn the_read_log_is_append_only_survives_relocking_and_leaves_once_hq_has_it() {
     // Locked and unlocked again: still there, unchanged (in the encrypted store).
     drop(store);
     let raw = std::fs::read(dir.path().join(beatbook_store::DB_FILE)).unwrap();
-    assert!(!raw.windows(5).any(|w| w == b"light"), "the log is encrypted");
+    assert!(
+        !raw.windows(5).any(|w| w == b"light"),
+        "the log is encrypted"
+    );
     let mut store = Store::open(dir.path(), PIN).unwrap();
     assert_eq!(store.pending_reads(10).unwrap(), reads);
 
@@ -183,7 +202,12 @@ fn the_read_log_is_append_only_survives_relocking_and_leaves_once_hq_has_it() {
     store.open_record(id).unwrap();
     let next = store.pending_reads(10).unwrap();
     assert_eq!(next.len(), 1);
-    assert!(next[0].seq > reads[2].seq, "{} after {}", next[0].seq, reads[2].seq);
+    assert!(
+        next[0].seq > reads[2].seq,
+        "{} after {}",
+        next[0].seq,
+        reads[2].seq
+    );
 }
 
 #[test]

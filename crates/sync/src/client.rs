@@ -3,8 +3,8 @@
 use crate::SyncError;
 use beatbook_domain::protocol::{
     codes, ApiErrorBody, DisposalsResponse, EnrolRequest, EnrolResponse, LoginRequest, PushRequest,
-    PushResponse, ReadsRequest, ReadsResponse, RefreshRequest, Session, API_PREFIX, PROTOCOL_HEADER,
-    PROTOCOL_VERSION,
+    PushResponse, ReadsRequest, ReadsResponse, RefreshRequest, Session, API_PREFIX,
+    PROTOCOL_HEADER, PROTOCOL_VERSION,
 };
 use reqwest::header::{CONTENT_ENCODING, CONTENT_TYPE};
 use serde::de::DeserializeOwned;

@@ -636,9 +636,7 @@ impl SyncEngine {
         let waiting = self.with_store(|s| s.pending_read_count()).await?;
         let rounds = waiting / READS_BATCH as u64 + 2;
         for _ in 0..rounds {
-            let reads = self
-                .with_store(|s| s.pending_reads(READS_BATCH))
-                .await?;
+            let reads = self.with_store(|s| s.pending_reads(READS_BATCH)).await?;
             if reads.is_empty() {
                 break;
             }

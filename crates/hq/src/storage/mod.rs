@@ -74,11 +74,11 @@ impl<T> Storage for T where
 
 /// The parts of [`Storage`], for calling them on a concrete backend.
 pub mod prelude {
+    pub use super::DeviceReadLog;
     pub use super::{
         AuditTrail, Devices, Directory, Feed, FrameworkTargets, Outcomes, Records, Retention,
         Sessions, SignInThrottle, Storage, Summary,
     };
-    pub use super::DeviceReadLog;
 }
 
 /// Which backend this is and how much it holds: for logs, `/api/v1/health` and benchmarks.
