@@ -680,7 +680,8 @@ mod format_tests {
         c.description = "Street light out again".into();
         store.update_concern(id, c).unwrap();
         let waiting = store.add_concern(concern()).unwrap();
-        // Schema 5: no words on outbox rows, no dropped records; acknowledged texts were kept.
+        // Schema 5: no words on outbox rows, no dropped records, no read log; acknowledged texts
+        // were kept.
         store
             .conn
             .execute_batch(
@@ -690,6 +691,7 @@ mod format_tests {
                  DROP INDEX records_by_updated;
                  DROP TABLE dropped;
                  DELETE FROM meta WHERE key = 'fts_optimize_pending';
+                 DROP TABLE read_log;
                  PRAGMA user_version = 5;",
             )
             .unwrap();
@@ -742,7 +744,8 @@ mod format_tests {
         let id = store.add_concern(concern()).unwrap();
         let ops = store.pending_ops_json(0, 10).unwrap();
         assert_eq!(ops.len(), 1);
-        // Schema 3 kept each record's body beside its state, and each op in its outbox row.
+        // Schema 3 kept each record's body beside its state, and each op in its outbox row (and
+        // had no read log).
         store
             .conn
             .execute_batch(
@@ -754,6 +757,7 @@ mod format_tests {
                  ALTER TABLE outbox ADD COLUMN op TEXT;
                  UPDATE outbox SET op = (SELECT op FROM outbox_ops p WHERE p.device_seq = outbox.device_seq);
                  DROP TABLE outbox_ops;
+                 DROP TABLE read_log;
                  PRAGMA user_version = 3;",
             )
             .unwrap();
