@@ -715,3 +715,93 @@ fn a_second_tap_on_save_saves_nothing_more() {
         })
     });
 }
+
+/// The officer's reads are logged (DPA 2018 s.62): on the real app with a real HQ, opening a
+/// record is kept in the tablet's encrypted read log and, at the next sync, reaches HQ's access
+/// log with the device, the officer and the shift in words as the purpose.
+#[test]
+fn a_record_opened_in_the_app_reaches_hqs_access_log_with_the_shift_as_purpose() {
+    run("reads logged", |work| {
+        Box::pin(async move {
+            use app::Hq;
+            use names::*;
+
+            let mut hq = Hq::prepare(&work.join("hq"));
+            hq.start();
+            let code = hq.enrolment_code();
+            let mut app = App::launch(&work).await;
+            app.note(format!("HQ at {} ({})", hq.url(), hq.db));
+            enrol(&app, &hq, &code).await;
+            all_uploaded(&app).await;
+
+            let description = "Cyclists on the pavement by the canal lock every morning".to_owned();
+            app.click("link", LOG_A_CONCERN).await;
+            app.select_value(CATEGORY, "asb:nuisance:street_drinking")
+                .await;
+            app.fill(DESCRIPTION, &description).await;
+            app.fill(LATITUDE, CAMDEN_TOWN.0).await;
+            app.fill(LONGITUDE, CAMDEN_TOWN.1).await;
+            app.css_text(CONCERN_AREAS, "Camden Town").await;
+            app.click("button", SAVE).await;
+            app.css_text(SAVED, "saved").await;
+
+            // The officer opens it from the records list.
+            app.click("link", RECORDS).await;
+            app.role_named_containing("button", OPEN_RECORD, &description)
+                .await
+                .click()
+                .await
+                .unwrap();
+            app.text_appears(&description).await;
+            app.css("[data-testid=record-reference]").await;
+
+            // The next sync takes the read to HQ.
+            app.click("link", HOME).await;
+            app.click("button", SYNC_NOW).await;
+            all_uploaded(&app).await;
+            app.close().await;
+
+            // HQ's administrator sees it in the access log: opened, on this officer's tablet.
+            let admin = hq.staff("AD0001").await;
+            let audit = admin.get("admin/audit?officer=PC4127&limit=200").await;
+            let reads: Vec<&serde_json::Value> = audit["access"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|e| e["action"] == "view" && !e["device_id"].is_null())
+                .collect();
+            assert_eq!(reads.len(), 1, "one record opened on the tablet: {audit:#}");
+            let read = reads[0];
+            assert_eq!(read["detail"], "Opened on the tablet", "{read}");
+            assert_ne!(read["device_name"], "HQ dashboard", "{read}");
+            let record_id = read["record_ids"][0].as_str().unwrap().to_owned();
+            // The record it names is the concern logged in the app.
+            let record = admin.get(&format!("admin/audit?record={record_id}")).await;
+            assert!(
+                record["ops"].as_array().is_some_and(|ops| !ops.is_empty()),
+                "the record opened is the one the tablet pushed: {record:#}"
+            );
+
+            // With the shift as the purpose.
+            hq.stop();
+            let storage = beatbook_hq::open_storage(&hq.db).await.unwrap();
+            let log = storage
+                .access_log(&beatbook_hq::storage::AccessQuery {
+                    officer_id: Some(beatbook_domain::OfficerId::new(COLLAR)),
+                    limit: 200,
+                    ..Default::default()
+                })
+                .await
+                .unwrap();
+            let view = log
+                .iter()
+                .find(|e| e.action == "view" && e.device_id.is_some())
+                .expect("the tablet's read in HQ's access log");
+            assert_eq!(
+                view.purpose,
+                "On duty: Camden Town Centre Team, Camden Town, Kentish Town"
+            );
+            assert_eq!(view.record_ids[0].to_string(), record_id);
+        })
+    });
+}

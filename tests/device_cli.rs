@@ -1101,3 +1101,99 @@ async fn the_teams_actions_are_listed_in_words_and_an_update_reaches_hq() {
     let listed = ok(beatbook(&dir, &["actions"]));
     assert!(!listed.contains("Waiting to go to HQ."), "{listed}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_officers_reads_reach_hqs_access_log_with_the_shift_as_purpose() {
+    let hq = support::start_hq(beatbook_hq::HqSettings::default()).await;
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("tablet");
+    enrolled(&hq, &dir).await;
+    let saved = ok(beatbook(
+        &dir,
+        &[
+            "concern",
+            "add",
+            "--json",
+            "--category",
+            "asb:nuisance:street_drinking",
+            "--description",
+            "Street drinkers by the canal lock",
+            "--lat",
+            "51.5392",
+            "--lon",
+            "-0.1426",
+        ],
+    ));
+    let id = serde_json::from_str::<Value>(&saved).unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    // Saving is not a read; the briefing's own list (open concerns of the team's areas) is not
+    // logged either.
+    ok(beatbook(
+        &dir,
+        &["list", "--kind", "concern", "--status", "open"],
+    ));
+    let status = json_of(beatbook(&dir, &["status", "--json"]));
+    assert_eq!(status["pending_reads"], 0, "{status}");
+    let device_id = status["device_id"].as_str().unwrap().to_owned();
+    // Opening it, and a search, are.
+    let shown = ok(beatbook(&dir, &["show", &id]));
+    assert!(shown.contains("canal lock"), "{shown}");
+    let found = json_of(beatbook(&dir, &["search", "canal", "--json"]));
+    assert_eq!(found.as_array().unwrap().len(), 1);
+    let status = json_of(beatbook(&dir, &["status", "--json"]));
+    assert_eq!(status["pending_reads"], 2, "{status}");
+
+    let report = json_of(beatbook(&dir, &["sync", "--json"]));
+    assert_eq!(report["reads_sent"], 2, "{report}");
+    let status = json_of(beatbook(&dir, &["status", "--json"]));
+    assert_eq!(
+        status["pending_reads"], 0,
+        "acknowledged reads leave the tablet"
+    );
+
+    let log = hq
+        .storage
+        .access_log(&beatbook_hq::storage::AccessQuery {
+            device_id: Some(device_id.parse().unwrap()),
+            limit: 100,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let reads: Vec<_> = log
+        .iter()
+        .filter(|e| e.action == "view" || e.action == "search")
+        .collect();
+    assert_eq!(reads.len(), 2, "{log:?}");
+    let (search, view) = (reads[0], reads[1]);
+    assert_eq!(view.action, "view");
+    assert_eq!(view.officer_id.as_str(), "PC4127");
+    assert_eq!(view.record_ids[0].to_string(), id);
+    assert_eq!(
+        view.purpose,
+        "On duty: Camden Town Centre Team, Camden Town, Kentish Town"
+    );
+    assert_eq!(search.action, "search");
+    assert!(search.detail.contains("canal"), "{}", search.detail);
+    // Synced again: nothing is logged twice.
+    let report = json_of(beatbook(&dir, &["sync", "--json"]));
+    assert_eq!(report["reads_sent"], 0, "{report}");
+    let again = hq
+        .storage
+        .access_log(&beatbook_hq::storage::AccessQuery {
+            device_id: Some(device_id.parse().unwrap()),
+            limit: 100,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        again
+            .iter()
+            .filter(|e| e.action == "view" || e.action == "search")
+            .count(),
+        2
+    );
+}

@@ -359,7 +359,10 @@ pub fn run(args: DeviceArgs) -> Result<ExitCode> {
         DeviceCommand::ActionUpdate(a) => actions::update(&mut open(dir)?, a)?,
         DeviceCommand::Edit(a) => records::edit(&mut open(dir)?, a)?,
         DeviceCommand::Delete { id } => records::delete(&mut open(dir)?, id)?,
-        DeviceCommand::Show { id, json } => records::show(&open(dir)?, id, json)?,
+        DeviceCommand::Show { id, json } => {
+            let detail = runtime()?.block_on(session(dir)?.open_record(id))?;
+            records::show(&detail, json)?;
+        }
         DeviceCommand::Import { file, json } => {
             let f = std::fs::File::open(&file)
                 .with_context(|| format!("cannot open {}", file.display()))?;
@@ -384,12 +387,12 @@ pub fn run(args: DeviceArgs) -> Result<ExitCode> {
             }
         }
         DeviceCommand::List { filter, json } => {
-            let store = open(dir)?;
-            print_rows(&store.list(&filter.to_filter())?, json)?;
+            let rows = runtime()?.block_on(session(dir)?.list(filter.to_filter()))?;
+            print_rows(&rows, json)?;
         }
         DeviceCommand::Search { text, filter, json } => {
-            let store = open(dir)?;
-            print_rows(&store.search(&text, &filter.to_filter())?, json)?;
+            let rows = runtime()?.block_on(session(dir)?.search(text, filter.to_filter()))?;
+            print_rows(&rows, json)?;
         }
         DeviceCommand::Enrol {
             hq,
@@ -477,6 +480,8 @@ pub fn run(args: DeviceArgs) -> Result<ExitCode> {
                 "device_id": store.device_id(),
                 "officer": store.officer(),
                 "pending_ops": store.pending_count()?,
+                // The officer's reads waiting to go to HQ's access log.
+                "pending_reads": store.pending_read_count()?,
                 "rejected_ops": store.rejected_ops()?,
                 "records": store.count()?,
                 "areas": store.areas().len(),

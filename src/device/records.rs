@@ -443,14 +443,14 @@ pub fn delete(store: &mut Store, id: RecordId) -> Result<()> {
     Ok(())
 }
 
-pub fn show(store: &Store, id: RecordId, json: bool) -> Result<()> {
-    let d = store.record_detail(id)?;
+/// Print a record the officer opened (the read is logged: see `Session::open_record`).
+pub fn show(d: &RecordDetail, json: bool) -> Result<()> {
     if json {
-        println!("{}", serde_json::to_string(&d)?);
+        println!("{}", serde_json::to_string(d)?);
         return Ok(());
     }
     println!("{} ({}, {})", d.title, d.kind.as_str(), d.id);
-    println!("Areas: {}", area_names(&d));
+    println!("Areas: {}", area_names(d));
     println!(
         "Sync: {}, {} change(s) waiting",
         name(&d.sync_state),

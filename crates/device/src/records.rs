@@ -6,6 +6,7 @@ use beatbook_domain::meeting::YouSaidWeDid;
 use beatbook_domain::tablet::{
     IntelSubmission, IntelSubmitted, RecordDetail, RecordInput, RecordUpdate,
 };
+use beatbook_domain::views::{ListFilter, RecordSummary};
 use beatbook_domain::RecordId;
 use beatbook_store::{Store, StoreError};
 
@@ -32,6 +33,32 @@ pub fn update(store: &mut Store, id: RecordId, update: RecordUpdate) -> Result<b
         RecordUpdate::Priority(p) => store.update(id, &p),
         RecordUpdate::PatrolLog(p) => store.update(id, &p),
         RecordUpdate::Engagement(e) => store.update(id, &e),
+    }
+}
+
+/// The officer's reads, in a session. Each is logged in the store's read log (see
+/// `beatbook_store::Store::open_record`) and reaches HQ's access log at the next sync; the app's
+/// commands and the headless device read records through these, never `record_detail`,
+/// `search` or `list` directly.
+impl Session {
+    /// Open a record: a `view` in the read log.
+    pub async fn open_record(&self, id: RecordId) -> Result<RecordDetail, DeviceError> {
+        self.with_store(move |s| s.open_record(id)).await
+    }
+
+    /// Search the tablet's records: a `search` in the read log, with its words.
+    pub async fn search(
+        &self,
+        text: String,
+        filter: ListFilter,
+    ) -> Result<Vec<RecordSummary>, DeviceError> {
+        self.with_store(move |s| s.search_logged(&text, &filter))
+            .await
+    }
+
+    /// List records: a `list` in the read log when it shows more than the shift's briefing.
+    pub async fn list(&self, filter: ListFilter) -> Result<Vec<RecordSummary>, DeviceError> {
+        self.with_store(move |s| s.list_logged(&filter)).await
     }
 }
 

@@ -9,6 +9,7 @@ pub mod access;
 pub mod area;
 pub mod committee;
 pub mod concern;
+pub mod device_reads;
 pub mod framework;
 pub mod gazetteer;
 pub mod hlc;

@@ -213,6 +213,23 @@ pub struct DisposalsResponse {
     pub more: bool,
 }
 
+/// `POST /api/v1/sync/reads`: the tablet's reads since it last sent them (see
+/// [`crate::device_reads`]), oldest first.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
+pub struct ReadsRequest {
+    pub reads: Vec<crate::device_reads::DeviceRead>,
+}
+
+/// What HQ has logged: every read of the request (logged now, or by an earlier try of the same
+/// batch). The tablet deletes them.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
+pub struct ReadsResponse {
+    #[ts(type = "number[]")]
+    pub acknowledged: Vec<u64>,
+    /// How many of them were new to HQ's access log (the rest it already had).
+    pub logged: u32,
+}
+
 /// `GET /api/v1/sync/pull?after=CURSOR&limit=N`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS, ToSchema)]
 pub struct PullResponse {

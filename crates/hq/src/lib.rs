@@ -12,6 +12,7 @@ pub mod chains;
 pub mod committee;
 pub mod dashboard;
 pub mod demo;
+pub mod device_reads;
 pub mod device_sessions;
 pub mod enrolment;
 pub mod error;
@@ -121,6 +122,7 @@ pub fn router(state: HqState) -> Router {
         .route("/sync/push", post(routes::push))
         .route("/sync/pull", get(routes::pull))
         .route("/sync/disposals", get(routes::disposals))
+        .route("/sync/reads", post(device_reads::post))
         .route(
             "/photos/{sha256}",
             get(photos::get).head(photos::head).put(photos::put),

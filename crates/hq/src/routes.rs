@@ -29,7 +29,7 @@ impl FromRequestParts<HqState> for Authed {
     }
 }
 
-fn bad_json(e: axum::extract::rejection::JsonRejection) -> ApiError {
+pub(crate) fn bad_json(e: axum::extract::rejection::JsonRejection) -> ApiError {
     if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
         return ApiError::TooLarge;
     }
@@ -180,8 +180,8 @@ pub async fn health(State(state): State<HqState>) -> Result<Json<Health>, ApiErr
         crate::dashboard::outcomes::import_crime, crate::dashboard::outcomes::import_survey, crate::dashboard::outcomes::board, crate::dashboard::outcomes::crime,
         crate::dashboard::outcomes::confidence, crate::dashboard::outcomes::costs, crate::dashboard::outcomes::set_cost, crate::dashboard::outcomes::add_note, crate::dashboard::outcomes::notes,
         crate::dashboard::purpose::list,
-
         crate::dashboard::data_protection::get, crate::dashboard::data_protection::rectify, crate::dashboard::data_protection::restrict, crate::dashboard::data_protection::lift,
+        crate::device_reads::post,
     ),
     components(schemas(ApiErrorBody, beatbook_domain::photo::wire::PhotoUploadStatus, beatbook_domain::protocol::OpResult, beatbook_domain::protocol::OpOutcome)),
     modifiers(&BearerAuth)

@@ -12,6 +12,7 @@ mod import;
 pub mod keys;
 mod lifecycle;
 mod photos;
+mod reads;
 mod records;
 mod schema;
 pub mod sync_state;
@@ -139,6 +140,8 @@ pub struct Store {
     dir: PathBuf,
     device: DeviceState,
     areas: Vec<Area>,
+    /// When each record was last logged as opened by this handle (see `reads`).
+    recent_views: reads::RecentViews,
 }
 
 impl Drop for Store {
@@ -214,6 +217,7 @@ impl Store {
                 dir: dir.to_path_buf(),
                 device,
                 areas: settings.areas,
+                recent_views: Default::default(),
             })
         })();
         if result.is_err() {
@@ -271,6 +275,7 @@ impl Store {
             dir: dir.to_path_buf(),
             device,
             areas,
+            recent_views: Default::default(),
         };
         // An erasure cut off before its search-index optimise (see `lifecycle`) finishes now;
         // or, while another handle is writing (the app mid-sync), at that sync's end or the
@@ -675,7 +680,8 @@ mod format_tests {
         c.description = "Street light out again".into();
         store.update_concern(id, c).unwrap();
         let waiting = store.add_concern(concern()).unwrap();
-        // Schema 5: no words on outbox rows, no dropped records; acknowledged texts were kept.
+        // Schema 5: no words on outbox rows, no dropped records, no read log; acknowledged texts
+        // were kept.
         store
             .conn
             .execute_batch(
@@ -685,6 +691,7 @@ mod format_tests {
                  DROP INDEX records_by_updated;
                  DROP TABLE dropped;
                  DELETE FROM meta WHERE key = 'fts_optimize_pending';
+                 DROP TABLE read_log;
                  PRAGMA user_version = 5;",
             )
             .unwrap();
@@ -737,7 +744,8 @@ mod format_tests {
         let id = store.add_concern(concern()).unwrap();
         let ops = store.pending_ops_json(0, 10).unwrap();
         assert_eq!(ops.len(), 1);
-        // Schema 3 kept each record's body beside its state, and each op in its outbox row.
+        // Schema 3 kept each record's body beside its state, and each op in its outbox row (and
+        // had no read log).
         store
             .conn
             .execute_batch(
@@ -749,6 +757,7 @@ mod format_tests {
                  ALTER TABLE outbox ADD COLUMN op TEXT;
                  UPDATE outbox SET op = (SELECT op FROM outbox_ops p WHERE p.device_seq = outbox.device_seq);
                  DROP TABLE outbox_ops;
+                 DROP TABLE read_log;
                  PRAGMA user_version = 3;",
             )
             .unwrap();

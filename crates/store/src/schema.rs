@@ -11,6 +11,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0004_records_without_body.sql"),
     include_str!("../migrations/0005_outbox_op_text.sql"),
     include_str!("../migrations/0006_lifecycle.sql"),
+    include_str!("../migrations/0007_read_log.sql"),
 ];
 
 /// The schema version this build writes.

@@ -3,7 +3,8 @@
 use crate::SyncError;
 use beatbook_domain::protocol::{
     codes, ApiErrorBody, DisposalsResponse, EnrolRequest, EnrolResponse, LoginRequest, PushRequest,
-    PushResponse, RefreshRequest, Session, API_PREFIX, PROTOCOL_HEADER, PROTOCOL_VERSION,
+    PushResponse, ReadsRequest, ReadsResponse, RefreshRequest, Session, API_PREFIX,
+    PROTOCOL_HEADER, PROTOCOL_VERSION,
 };
 use reqwest::header::{CONTENT_ENCODING, CONTENT_TYPE};
 use serde::de::DeserializeOwned;
@@ -223,6 +224,15 @@ impl HqClient {
             });
         }
         Err(err)
+    }
+
+    /// Send the tablet's reads for HQ's access log; answers which HQ has logged.
+    pub async fn reads(&self, token: &str, req: &ReadsRequest) -> Result<ReadsResponse, SyncError> {
+        self.send(Self::json_body(
+            self.http.post(self.url("/sync/reads")).bearer_auth(token),
+            req,
+        )?)
+        .await
     }
 
     pub async fn pull(&self, token: &str, after: u64, limit: u32) -> Result<PulledPage, SyncError> {

@@ -26,6 +26,9 @@ pub fn push_batch_size(n: u64) -> usize {
 }
 /// Disposals asked for per request (ids only, so a page is small).
 pub const DISPOSAL_PAGE: u32 = 1_000;
+/// Reads sent to HQ's access log in one request (HQ takes up to
+/// `beatbook_domain::device_reads::MAX_READS_PER_BATCH`).
+pub const READS_BATCH: usize = 200;
 
 /// Records per pull page.
 pub const PULL_PAGE: u32 = 2_000;
@@ -81,6 +84,8 @@ pub struct SyncReport {
     pub index_ms: u64,
     /// Photos sent after the push; a photo that failed does not fail the sync.
     pub photos: crate::PhotoReport,
+    /// The officer's reads HQ wrote into its access log, now gone from the tablet.
+    pub reads_sent: u64,
 }
 
 /// What the UI shows at all times.
@@ -376,6 +381,10 @@ impl SyncEngine {
             other => other?,
         }
         report.push_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+        match self.send_reads(&client, &mut token, &mut report).await {
+            Err(SyncError::Revoked) => return Err(self.revoked().await),
+            other => other?,
+        }
         let push_at = began.elapsed();
         report.photos = self.upload_photos(&client, &mut token, progress).await;
         let photos_at = began.elapsed();
@@ -611,6 +620,51 @@ impl SyncEngine {
             sent.abort();
         }
         result
+    }
+
+    /// Send the officer's reads (the store's read log) to HQ's access log in batches, oldest
+    /// first; each batch HQ acknowledges leaves the tablet. A batch whose answer is lost is sent
+    /// again next time and HQ does not log it twice. HQ refusing a batch (a bug: the tablet
+    /// sends only what HQ takes) does not stop the sync: the reads stay and go later.
+    async fn send_reads(
+        &self,
+        client: &HqClient,
+        token: &mut String,
+        report: &mut SyncReport,
+    ) -> Result<(), SyncError> {
+        // Never loop for ever: enough rounds for what is waiting now.
+        let waiting = self.with_store(|s| s.pending_read_count()).await?;
+        let rounds = waiting / READS_BATCH as u64 + 2;
+        for _ in 0..rounds {
+            let reads = self.with_store(|s| s.pending_reads(READS_BATCH)).await?;
+            if reads.is_empty() {
+                break;
+            }
+            let req = beatbook_domain::protocol::ReadsRequest { reads };
+            let answer = match client.reads(token, &req).await {
+                Err(SyncError::SignInNeeded(_)) => {
+                    *token = self.token(client, true).await?;
+                    client.reads(token, &req).await
+                }
+                other => other,
+            };
+            let answer = match answer {
+                Err(SyncError::Refused(why)) => {
+                    tracing::warn!(%why, "HQ refused the tablet's reads; they stay for the next sync");
+                    break;
+                }
+                other => other?,
+            };
+            let acked = answer.acknowledged;
+            let gone = self
+                .with_store(move |s| s.reads_acknowledged(&acked))
+                .await?;
+            report.reads_sent += u64::from(gone);
+            if gone == 0 {
+                break;
+            }
+        }
+        Ok(())
     }
 
     async fn push_batch(

@@ -67,17 +67,19 @@ pub async fn concern_add_update(
     Ok(session.add_concern_update(id, update).await?)
 }
 
-/// Records matching `filter`, newest first.
+/// Records matching `filter`, newest first. A list beyond the shift's briefing is logged (it
+/// reaches HQ's access log at the next sync).
 #[tauri::command]
 pub async fn records_list(
     state: State<'_, AppState>,
     filter: ListFilter,
 ) -> Result<Vec<RecordSummary>, CommandError> {
     let session = state.tablet().require_session()?;
-    Ok(session.with_store(move |s| s.list(&filter)).await?)
+    Ok(session.list(filter).await?)
 }
 
-/// Full-text search (every word, as a prefix), best match first, narrowed by `filter`.
+/// Full-text search (every word, as a prefix), best match first, narrowed by `filter`. Logged,
+/// with its words.
 #[tauri::command]
 pub async fn records_search(
     state: State<'_, AppState>,
@@ -85,19 +87,18 @@ pub async fn records_search(
     filter: ListFilter,
 ) -> Result<Vec<RecordSummary>, CommandError> {
     let session = state.tablet().require_session()?;
-    Ok(session
-        .with_store(move |s| s.search(&text, &filter))
-        .await?)
+    Ok(session.search(text, filter).await?)
 }
 
-/// A record in full, with its sync state, history and any conflicting versions.
+/// A record in full, with its sync state, history and any conflicting versions. Opening it is
+/// logged.
 #[tauri::command]
 pub async fn records_get(
     state: State<'_, AppState>,
     id: RecordId,
 ) -> Result<RecordDetail, CommandError> {
     let session = state.tablet().require_session()?;
-    Ok(session.with_store(move |s| s.record_detail(id)).await?)
+    Ok(session.open_record(id).await?)
 }
 
 /// Settle a concurrent-edit conflict: `text` (one version, or a merge the officer wrote)

@@ -53,6 +53,7 @@ pub trait Storage:
     + Retention
     + Outcomes
     + SubjectAccessRequests
+    + DeviceReadLog
     + 'static
 {
 }
@@ -70,6 +71,7 @@ impl<T> Storage for T where
         + Retention
         + Outcomes
         + SubjectAccessRequests
+        + DeviceReadLog
         + ?Sized
         + 'static
 {
@@ -77,6 +79,7 @@ impl<T> Storage for T where
 
 /// The parts of [`Storage`], for calling them on a concrete backend.
 pub mod prelude {
+    pub use super::DeviceReadLog;
     pub use super::{
         AuditTrail, Devices, Directory, Feed, FrameworkTargets, Outcomes, Records, Retention,
         Sessions, SignInThrottle, Storage, SubjectAccessRequests, Summary,
@@ -221,6 +224,17 @@ pub struct AdminLogQuery {
     pub from: Option<DateTime<Utc>>,
     pub to: Option<DateTime<Utc>>,
     pub limit: u32,
+}
+
+/// The tablets' reads (see `crate::device_reads`): each (device, read number) goes into the
+/// access log once.
+#[async_trait]
+pub trait DeviceReadLog: Send + Sync {
+    /// In one transaction: for each `(seq, entry)` whose `(device, seq)` is not in the ledger yet,
+    /// append `entry` to the access log and note it in the ledger. A batch sent again logs
+    /// nothing twice. Answers how many entries were new.
+    async fn log_device_reads(&self, device: DeviceId, reads: &[(u64, AccessEntry)])
+        -> Result<u32>;
 }
 
 /// The performance framework's targets.

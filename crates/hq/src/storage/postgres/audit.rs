@@ -37,6 +37,37 @@ fn text_gone(r: &Row, at: usize) -> Option<String> {
     )))
 }
 
+/// Append one entry to the access log, inside the caller's transaction if it has one (the
+/// tablets' reads are logged with their ledger rows: see `device_reads`).
+/// Append one entry to the access log, chained to the one before, inside `tx` (the chain's head
+/// row is locked by [`head`] until it commits, so several HQ processes cannot fork the chain).
+pub(super) async fn insert_access(tx: &Transaction<'_>, entry: &AccessEntry) -> Result<()> {
+    let (seq, hash) = head(tx, ACCESS_LOG).await?;
+    let c = chain_access(seq, &hash, entry);
+    let e = &c.entry;
+    let ids: Vec<Uuid> = e.record_ids.iter().map(|r| r.0).collect();
+    let device: Option<Uuid> = e.device_id.map(|d| d.0);
+    tx.execute(
+        "INSERT INTO access_log (at, officer_id, device_id, action, record_ids, detail, purpose, seq, text_sha256, prev_hash, hash)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+        &[
+            &e.at,
+            &e.officer_id.as_str(),
+            &device,
+            &e.action,
+            &ids,
+            &e.detail,
+            &e.purpose,
+            &to_i64(c.seq),
+            &c.text_sha256,
+            &c.prev_hash,
+            &c.hash,
+        ],
+    )
+    .await?;
+    move_head(tx, ACCESS_LOG, c.seq, &c.hash).await
+}
+
 #[async_trait]
 impl AuditTrail for PostgresStorage {
     async fn op_log(&self, device: DeviceId) -> Result<Vec<LoggedOp>> {
@@ -128,30 +159,7 @@ impl AuditTrail for PostgresStorage {
     async fn log_access(&self, entry: &AccessEntry) -> Result<()> {
         let mut client = self.client().await?;
         let tx = client.transaction().await?;
-        let (seq, hash) = head(&tx, ACCESS_LOG).await?;
-        let c = chain_access(seq, &hash, entry);
-        let e = &c.entry;
-        let ids: Vec<Uuid> = e.record_ids.iter().map(|r| r.0).collect();
-        let device: Option<Uuid> = e.device_id.map(|d| d.0);
-        tx.execute(
-            "INSERT INTO access_log (at, officer_id, device_id, action, record_ids, detail, purpose, seq, text_sha256, prev_hash, hash)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
-            &[
-                &e.at,
-                &e.officer_id.as_str(),
-                &device,
-                &e.action,
-                &ids,
-                &e.detail,
-                &e.purpose,
-                &to_i64(c.seq),
-                &c.text_sha256,
-                &c.prev_hash,
-                &c.hash,
-            ],
-        )
-        .await?;
-        move_head(&tx, ACCESS_LOG, c.seq, &c.hash).await?;
+        insert_access(&tx, entry).await?;
         tx.commit().await?;
         Ok(())
     }

@@ -30,7 +30,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations/postgres/0008_outcomes.sql"),
     include_str!("../../../migrations/postgres/0009_purposes.sql"),
     include_str!("../../../migrations/postgres/0010_chains.sql"),
-
+    include_str!("../../../migrations/postgres/0011_device_reads.sql"),
     include_str!("../../../migrations/postgres/0012_subject_access.sql"),
 ];
 

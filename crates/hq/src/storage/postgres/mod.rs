@@ -12,6 +12,7 @@
 //! and sets `search_path` on every pooled connection. Tests use it to isolate themselves.
 
 mod audit;
+mod device_reads;
 mod devices;
 mod directory;
 mod feed;

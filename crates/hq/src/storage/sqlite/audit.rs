@@ -62,6 +62,34 @@ fn officer_name(id: &str, collar: Option<String>, name: Option<String>) -> Strin
     }
 }
 
+/// Append one entry to the access log, inside the caller's transaction if it has one (the
+/// tablets' reads are logged with their ledger rows: see `device_reads`).
+/// Append one entry to the access log, chained to the one before, inside `tx` (a write
+/// transaction: the chain's head is read and moved in it, so appends cannot fork the chain).
+pub(super) fn insert_access(tx: &Transaction<'_>, entry: &AccessEntry) -> Result<()> {
+    let (seq, hash) = head(tx, ACCESS_LOG)?;
+    let ch = chain_access(seq, &hash, entry);
+    let e = &ch.entry;
+    tx.prepare_cached(
+        "INSERT INTO access_log (at, officer_id, device_id, action, record_ids, detail, purpose, seq, text_sha256, prev_hash, hash)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+    )?
+    .execute(rusqlite::params![
+        t(e.at),
+        e.officer_id.as_str(),
+        e.device_id.map(|d| d.to_string()),
+        &e.action,
+        serde_json::to_string(&e.record_ids)?,
+        &e.detail,
+        &e.purpose,
+        to_i64(ch.seq),
+        &ch.text_sha256,
+        &ch.prev_hash,
+        &ch.hash,
+    ])?;
+    move_head(tx, ACCESS_LOG, ch.seq, &ch.hash)
+}
+
 #[async_trait]
 impl AuditTrail for SqliteStorage {
     async fn op_log(&self, device: DeviceId) -> Result<Vec<LoggedOp>> {
@@ -195,27 +223,7 @@ impl AuditTrail for SqliteStorage {
         let e = entry.clone();
         self.call(move |c| {
             let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
-            let (seq, hash) = head(&tx, ACCESS_LOG)?;
-            let ch = chain_access(seq, &hash, &e);
-            let e = &ch.entry;
-            tx.prepare_cached(
-                "INSERT INTO access_log (at, officer_id, device_id, action, record_ids, detail, purpose, seq, text_sha256, prev_hash, hash)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-            )?
-            .execute(rusqlite::params![
-                t(e.at),
-                e.officer_id.as_str(),
-                e.device_id.map(|d| d.to_string()),
-                &e.action,
-                serde_json::to_string(&e.record_ids)?,
-                &e.detail,
-                &e.purpose,
-                to_i64(ch.seq),
-                &ch.text_sha256,
-                &ch.prev_hash,
-                &ch.hash,
-            ])?;
-            move_head(&tx, ACCESS_LOG, ch.seq, &ch.hash)?;
+            insert_access(&tx, &e)?;
             tx.commit()?;
             Ok(())
         })

@@ -24,7 +24,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations/sqlite/0008_outcomes.sql"),
     include_str!("../../../migrations/sqlite/0009_purposes.sql"),
     include_str!("../../../migrations/sqlite/0010_chains.sql"),
-
+    include_str!("../../../migrations/sqlite/0011_device_reads.sql"),
     include_str!("../../../migrations/sqlite/0012_subject_access.sql"),
 ];
 

@@ -6,6 +6,7 @@
 
 mod audit;
 mod checkpoint;
+mod device_reads;
 mod devices;
 mod directory;
 mod feed;
