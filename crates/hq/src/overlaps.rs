@@ -249,8 +249,15 @@ mod tests {
         let mut both = concern("In the overlap", "E05013655", None);
         both.areas.push(AreaId::new("tc-camden-town"));
         snt.create(&hq.state, &both).await;
-        snt.create(&hq.state, &concern("Ward only", "E05013654", None))
-            .await;
+        // In Camden Square ward, away from the town centre: HQ puts a record where its
+        // location is.
+        let mut ward_only = concern("Ward only", "E05013654", None);
+        ward_only.location = beatbook_domain::area::Location {
+            lat: 51.5440,
+            lon: -0.1305,
+            place: Some("Camden Square".into()),
+        };
+        snt.create(&hq.state, &ward_only).await;
         let agreed = today - chrono::Duration::days(150);
         let priority: Priority = serde_json::from_value(serde_json::json!({
             "area_id": "E05013655",

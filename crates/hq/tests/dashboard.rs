@@ -1439,6 +1439,7 @@ async fn a_search_for_something_rare_stops_at_the_scan_limit_says_so_and_goes_on
             areas: Default::default(),
         },
         now,
+        rules: beatbook_hq::push::PushRules::default(),
     };
     let shared = Arc::new(ops.clone());
     hq.state
