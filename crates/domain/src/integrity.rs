@@ -39,15 +39,15 @@ fn refuse(code: &'static str, reason: impl Into<String>) -> Refusal {
     }
 }
 
-/// A length of time in words, rounded down: "1 minute", "23 hours", "3 days".
+/// A length of time in words, to the nearest unit: "1 minute", "23 hours", "3 days".
 pub fn duration_words(ms: u64) -> String {
-    let minutes = ms / 60_000;
+    let minutes = (ms + 30_000) / 60_000;
     let (n, unit) = if minutes < 120 {
         (minutes.max(1), "minute")
     } else if minutes < 48 * 60 {
-        (minutes / 60, "hour")
+        ((minutes + 30) / 60, "hour")
     } else {
-        (minutes / (24 * 60), "day")
+        ((minutes + 12 * 60) / (24 * 60), "day")
     };
     if n == 1 {
         format!("1 {unit}")
@@ -117,8 +117,8 @@ pub fn check_delete(op: &Op, viewer: &Viewer, facts: &AccessFacts) -> Result<(),
         return Ok(());
     }
     let author = facts.created_by == viewer.officer;
-    let supervisor = viewer.role == Role::Supervisor
-        && facts.areas.iter().any(|a| viewer.areas.contains(a));
+    let supervisor =
+        viewer.role == Role::Supervisor && facts.areas.iter().any(|a| viewer.areas.contains(a));
     if author || supervisor {
         return Ok(());
     }
@@ -392,7 +392,8 @@ mod tests {
     fn durations_read_as_a_person_says_them() {
         assert_eq!(duration_words(30_000), "1 minute");
         assert_eq!(duration_words(5 * 60_000), "5 minutes");
-        assert_eq!(duration_words(23 * 3_600_000 + 59_000), "23 hours");
+        assert_eq!(duration_words(23 * 3_600_000 - 5_000), "23 hours");
+        assert_eq!(duration_words(2 * 3_600_000 + 40 * 60_000), "3 hours");
         assert_eq!(duration_words(3 * 86_400_000), "3 days");
         assert_eq!(stamp_words(0), "1 Jan 1970, 00:00 UTC");
     }
