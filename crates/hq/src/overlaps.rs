@@ -248,6 +248,12 @@ mod tests {
         let today = Utc::now().date_naive();
         let mut both = concern("In the overlap", "E05013655", None);
         both.areas.push(AreaId::new("tc-camden-town"));
+        // At Camden Town station: in the ward and the town centre.
+        both.location = beatbook_domain::area::Location {
+            lat: 51.539,
+            lon: -0.1426,
+            place: Some("Camden Town station".into()),
+        };
         snt.create(&hq.state, &both).await;
         // In Camden Square ward, away from the town centre: HQ puts a record where its
         // location is.

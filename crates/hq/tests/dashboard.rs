@@ -75,10 +75,19 @@ impl Device {
 // Fixtures
 
 fn concern(description: &str, area: &str, person: Option<&str>) -> Concern {
+    // HQ puts a concern in the areas of its location: it is placed at a demo place in `area`
+    // (a ward's places are outside the town centres; a town centre's are in a ward too).
+    let location = beatbook_hq::demo::places::PLACES
+        .iter()
+        .find(|p| p.area == area)
+        .map_or_else(
+            || json!({"lat": 51.539, "lon": -0.1426, "place": "Camden Town station"}),
+            |p| json!({"lat": p.lat, "lon": p.lon, "place": p.name}),
+        );
     let mut v = json!({
         "category": {"kind": "asb", "type": "nuisance", "heading": "street_drinking"},
         "description": description,
-        "location": {"lat": 51.539, "lon": -0.1426, "place": "Camden Town station"},
+        "location": location,
     });
     if let Some(name) = person {
         v["people"] = json!([{"role": "suspect", "name": name}]);
@@ -1059,6 +1068,12 @@ async fn overlaps_show_what_a_tct_and_its_snts_share_and_their_joint_priorities(
     let now = Utc::now();
     let mut both = concern("In the overlap", "E05013655", None);
     both.areas.push(AreaId::new("tc-camden-town"));
+    // At Camden Town station: in the ward and the town centre.
+    both.location = beatbook_domain::area::Location {
+        lat: 51.539,
+        lon: -0.1426,
+        place: Some("Camden Town station".into()),
+    };
     snt.create(&hq, &both).await;
     snt.create(&hq, &concern("Ward only", "E05013654", None))
         .await;
