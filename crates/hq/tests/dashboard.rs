@@ -43,6 +43,29 @@ impl Device {
         self.set_at(hq, id, kind, fields, Utc::now()).await;
     }
 
+    /// Push a new record made with the device's clock at `at` (made offline earlier); its id.
+    async fn create_at<R: Record>(
+        &mut self,
+        hq: &Hq,
+        record: &R,
+        at: chrono::DateTime<Utc>,
+    ) -> RecordId {
+        let id = RecordId::new();
+        let op = self.next_op(
+            id,
+            R::KIND,
+            Hlc::new(u64::try_from(at.timestamp_millis()).unwrap(), 0),
+            OpAction::Put {
+                fields: record.writes_from(None).unwrap(),
+            },
+        );
+        let a = hq
+            .post("/api/v1/sync/push", &self.token, json!({"ops": [op]}))
+            .await;
+        assert_eq!(a.body["results"][0]["outcome"], "applied", "{}", a.text);
+        id
+    }
+
     /// Set plain fields with the device's clock at `at` (an edit made offline earlier).
     async fn set_at(
         &mut self,
@@ -1001,14 +1024,16 @@ async fn the_framework_keeps_up_with_every_change_and_counts_a_concern_from_its_
     // Reported six days ago, answered the next day, closed today: answered within 72 hours,
     // although its status last changed six days after it was reported.
     let now = Utc::now();
+    // Made on the tablet when it was reported: the answer a day later is stamped after it.
     let id = tablet
-        .create(
+        .create_at(
             &hq,
             &concern_at(
                 "Answered, then closed",
                 "tc-camden-town",
                 now - chrono::Duration::days(6),
             ),
+            now - chrono::Duration::days(6),
         )
         .await;
     tablet
@@ -1310,7 +1335,12 @@ async fn records_are_listed_newest_first_a_page_at_a_time_filtered_by_what_the_r
             &hq,
             moved,
             beatbook_domain::RecordKind::Concern,
-            json!({"areas": ["E05009370"], "status": "closed"}),
+            // Moved to Sandringham Road, in Dalston ward: HQ puts it in the areas of its location.
+            json!({
+                "areas": ["E05009370"],
+                "location": {"lat": 51.5500, "lon": -0.0680, "place": "Sandringham Road"},
+                "status": "closed",
+            }),
         )
         .await;
     let area = records_page(&hq, &supervisor, "area=tc-camden-town")

@@ -370,12 +370,20 @@ impl Store {
 
     /// Take in HQ's time, read from an answer that reached this tablet when its own clock read
     /// `local_ms`: the hybrid clock moves forward to it (never back), and from now on changes are
-    /// stamped by HQ's time, this tablet's clock corrected by the difference.
+    /// stamped by HQ's time, this tablet's clock corrected by the difference. A difference within
+    /// a second of the one already kept changes nothing: the tablet already stamps by that time.
     pub fn learn_hq_time(&mut self, hq_ms: u64, local_ms: u64) -> Result<(), StoreError> {
         let hq = i64::try_from(hq_ms).unwrap_or(i64::MAX);
         let local = i64::try_from(local_ms).unwrap_or(i64::MAX);
+        let offset = hq.saturating_sub(local);
+        // Within a second of what this tablet already stamps by: nothing to write (a sync with
+        // nothing to do stays one small write).
+        let known = DeviceState::load_offset(&self.conn)?;
+        if known.is_some_and(|k| k.abs_diff(offset) < 1_000) {
+            return Ok(());
+        }
         self.write(|_, device, _| {
-            device.hq_offset_ms = Some(hq.saturating_sub(local));
+            device.hq_offset_ms = Some(offset);
             device.clock.advance_to(hq_ms);
             Ok(())
         })
