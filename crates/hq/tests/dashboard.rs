@@ -1066,9 +1066,18 @@ async fn the_framework_keeps_up_with_every_change_and_counts_a_concern_from_its_
     assert_eq!(answered(&b.body, "camden-tct"), (json!(50.0), json!(2)));
     assert_eq!(answered(&b.body, "dalston-snt"), (Value::Null, json!(0)));
 
-    // A record moved to another area counts there, and no longer here.
+    // A record moved to another area counts there, and no longer here (moved by its location:
+    // HQ puts it in the areas of its location).
     tablet
-        .set(&hq, late, kind, json!({"areas": ["E05009370"]}))
+        .set(
+            &hq,
+            late,
+            kind,
+            json!({
+                "areas": ["E05009370"],
+                "location": {"lat": 51.5500, "lon": -0.0680, "place": "Sandringham Road"},
+            }),
+        )
         .await;
     let b = hq.get("/api/v1/hq/framework", &supervisor).await;
     assert_eq!(answered(&b.body, "camden-tct"), (json!(100.0), json!(1)));
@@ -1437,7 +1446,7 @@ async fn records_are_listed_newest_first_a_page_at_a_time_filtered_by_what_the_r
         .iter()
         .map(|h| h["what"].as_str().unwrap())
         .collect();
-    assert_eq!(history, vec!["Created", "Changed areas, status"]);
+    assert_eq!(history, vec!["Created", "Changed areas, location, status"]);
     assert_eq!(a.body["history"][1]["by"], "PC4127");
     assert_eq!(a.body["summary"]["status"], "closed");
     assert_eq!(hq.access_log_for("PS1102").await[0].action, "view");
