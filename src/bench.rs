@@ -386,6 +386,7 @@ pub mod sync {
                 device,
                 viewer: viewer.clone(),
                 now: chrono::Utc::now(),
+                rules: beatbook_hq::push::PushRules::default(),
             };
             let ops = Arc::new(ops);
             let planner_ops = ops.clone();

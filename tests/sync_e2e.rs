@@ -730,3 +730,18 @@ async fn a_tablet_carries_on_after_hq_is_restored_from_an_older_backup() {
     assert!(chains.iter().all(|(_, r)| r.ok), "{chains:?}");
     assert_eq!(d.sync().await.unwrap().pending, 0);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sync_teaches_the_tablet_hqs_time() {
+    let hq = start_hq(HqSettings::default()).await;
+    let d = device(&hq, "PC4127").await;
+    d.add_concern("Street drinking by the station", CAMDEN.0, CAMDEN.1);
+    d.sync().await.unwrap();
+    // HQ and this tablet share a clock here: the tablet learnt it is (about) right.
+    let ahead = d.engine.status().await.unwrap().clock_ahead_ms;
+    assert!(ahead.is_some_and(|ms| ms.abs() < 10_000), "{ahead:?}");
+    // Its hybrid clock is at least at HQ's time as of that sync.
+    let last = d.store.lock().unwrap().clock_last();
+    let now = u64::try_from(chrono::Utc::now().timestamp_millis()).unwrap();
+    assert!(last.wall_ms + 60_000 > now, "{last:?}");
+}

@@ -115,6 +115,7 @@ impl Session {
             last_error_code: live.last_error_code,
             progress: live.progress,
             hq_url: status.hq_url,
+            clock_ahead_ms: status.clock_ahead_ms,
         })
     }
 

@@ -69,6 +69,16 @@ impl HlcClock {
         self.last
     }
 
+    /// Move the clock forward to HQ's time (`wall_ms`), never back: a tablet whose clock is
+    /// slow then stamps its changes after HQ's now; one whose clock is fast keeps every stamp it
+    /// made (its own later changes must still sort after them).
+    pub fn advance_to(&mut self, wall_ms: u64) {
+        let hq = Hlc::new(wall_ms, 0);
+        if hq > self.last {
+            self.last = hq;
+        }
+    }
+
     /// Take in a stamp received from elsewhere so later local stamps sort after it.
     pub fn observe(&mut self, remote: Hlc, now_ms: u64) -> Result<(), ClockDriftError> {
         if remote.wall_ms > now_ms.saturating_add(MAX_DRIFT_MS) {
@@ -111,6 +121,17 @@ mod tests {
         let next = c.tick(500);
         assert_eq!(next, Hlc::new(1_001, 0));
         assert!(next > Hlc::new(1_000, u32::MAX));
+    }
+
+    #[test]
+    fn hqs_time_moves_the_clock_forward_and_never_back() {
+        let mut c = HlcClock::default();
+        c.tick(1_000);
+        c.advance_to(9_000);
+        assert_eq!(c.tick(1_001), Hlc::new(9_000, 1));
+        c.advance_to(5_000);
+        assert_eq!(c.last(), Hlc::new(9_000, 1));
+        assert_eq!(c.tick(9_500), Hlc::new(9_500, 0));
     }
 
     #[test]

@@ -15,6 +15,7 @@ pub mod gazetteer;
 pub mod hlc;
 pub mod ids;
 pub mod improvement;
+pub mod integrity;
 pub mod intel;
 pub mod json;
 pub mod meeting;

@@ -16,6 +16,9 @@ pub const API_PREFIX: &str = "/api/v1";
 /// `version_not_supported` error rather than anything that could lose data.
 pub const PROTOCOL_VERSION: u32 = 1;
 pub const PROTOCOL_HEADER: &str = "beatbook-protocol";
+/// Every answer HQ gives carries its clock in this header, in milliseconds since the Unix epoch
+/// (UTC): a tablet moves its hybrid clock forward to it and stamps its changes by HQ's time.
+pub const HQ_TIME_HEADER: &str = "beatbook-hq-time";
 
 /// Every error HQ answers has this body.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]

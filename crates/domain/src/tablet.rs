@@ -134,6 +134,12 @@ pub struct SyncView {
     pub last_error_code: Option<String>,
     pub progress: Option<SyncProgress>,
     pub hq_url: Option<String>,
+    /// How far this tablet's clock is ahead of HQ's, in milliseconds (negative: behind), as
+    /// learnt from HQ's last answer; `null` before the first. The app tells the officer in
+    /// words when it is off by more than a few minutes (changes are stamped by HQ's time).
+    #[serde(default)]
+    #[ts(type = "number | null")]
+    pub clock_ahead_ms: Option<i64>,
 }
 
 /// What one sync (or the end-of-shift sync) moved, and what is left, as facts: the UI puts them

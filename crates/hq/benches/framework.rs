@@ -136,6 +136,7 @@ async fn push_concerns(storage: &dyn Storage, b: usize, n: usize) {
             areas: Default::default(),
         },
         now,
+        rules: beatbook_hq::push::PushRules::default(),
     };
     let shared = Arc::new(ops.clone());
     storage

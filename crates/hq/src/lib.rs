@@ -45,7 +45,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
-use beatbook_domain::protocol::{PROTOCOL_HEADER, PROTOCOL_VERSION};
+use beatbook_domain::protocol::{HQ_TIME_HEADER, PROTOCOL_HEADER, PROTOCOL_VERSION};
 pub use settings::HqSettings;
 use std::sync::Arc;
 pub use storage::{Storage, StorageError};
@@ -103,6 +103,11 @@ async fn check_protocol(req: Request<axum::body::Body>, next: Next) -> Response 
     let mut resp = next.run(req).await;
     resp.headers_mut()
         .insert(PROTOCOL_HEADER, HeaderValue::from(PROTOCOL_VERSION));
+    // Every answer carries HQ's time: a tablet's clock moves forward to it, and the tablet
+    // tells its officer when its own clock is wrong.
+    let now_ms = chrono::Utc::now().timestamp_millis();
+    resp.headers_mut()
+        .insert(HQ_TIME_HEADER, HeaderValue::from(now_ms));
     resp
 }
 

@@ -248,9 +248,22 @@ mod tests {
         let today = Utc::now().date_naive();
         let mut both = concern("In the overlap", "E05013655", None);
         both.areas.push(AreaId::new("tc-camden-town"));
+        // At Camden Town station: in the ward and the town centre.
+        both.location = beatbook_domain::area::Location {
+            lat: 51.539,
+            lon: -0.1426,
+            place: Some("Camden Town station".into()),
+        };
         snt.create(&hq.state, &both).await;
-        snt.create(&hq.state, &concern("Ward only", "E05013654", None))
-            .await;
+        // In Camden Square ward, away from the town centre: HQ puts a record where its
+        // location is.
+        let mut ward_only = concern("Ward only", "E05013654", None);
+        ward_only.location = beatbook_domain::area::Location {
+            lat: 51.5440,
+            lon: -0.1305,
+            place: Some("Camden Square".into()),
+        };
+        snt.create(&hq.state, &ward_only).await;
         let agreed = today - chrono::Duration::days(150);
         let priority: Priority = serde_json::from_value(serde_json::json!({
             "area_id": "E05013655",

@@ -10,8 +10,10 @@
 
 use crate::storage::{DecisionEntry, LoggedOp};
 use beatbook_domain::access::{device_may_see, AccessFacts, Viewer};
+use beatbook_domain::area::Area;
 use beatbook_domain::hlc::MAX_DRIFT_MS;
 use beatbook_domain::improvement;
+use beatbook_domain::integrity::{self, Areas, Refusal};
 use beatbook_domain::merge::RecordState;
 use beatbook_domain::protocol::{OpOutcome, OpResult, PushResponse};
 use beatbook_domain::record::check_state;
@@ -19,6 +21,7 @@ use beatbook_domain::{DeviceId, Op, OpAction, RecordId, RecordKind};
 use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
 /// The hash a device's chain starts from.
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
@@ -29,6 +32,39 @@ pub struct PushContext {
     pub device: DeviceId,
     pub viewer: Viewer,
     pub now: DateTime<Utc>,
+    /// What HQ checks beyond a record being valid (see [`PushRules`]).
+    pub rules: PushRules,
+}
+
+/// What HQ holds a push to besides the records' own rules (see
+/// `beatbook_domain::integrity`): its reference areas, from which it works out each located
+/// record's areas, and how far ahead of its clock an op may be stamped.
+#[derive(Clone, Debug)]
+pub struct PushRules {
+    /// HQ's reference areas. None (a bare database): areas are not worked out.
+    pub areas: Arc<Vec<Area>>,
+    /// Milliseconds an op may be stamped ahead of HQ's clock.
+    pub max_ahead_ms: u64,
+}
+
+impl Default for PushRules {
+    /// No areas; the default bound on the clock.
+    fn default() -> Self {
+        Self {
+            areas: Arc::default(),
+            max_ahead_ms: u64::from(integrity::DEFAULT_MAX_AHEAD_MINUTES) * 60_000,
+        }
+    }
+}
+
+impl PushRules {
+    /// The rules for `areas`, bounding the clock at `max_ahead_minutes`.
+    pub fn new(areas: Vec<Area>, max_ahead_minutes: u32) -> Self {
+        Self {
+            areas: Arc::new(areas),
+            max_ahead_ms: u64::from(max_ahead_minutes) * 60_000,
+        }
+    }
 }
 
 /// What a backend loads, inside its transaction, before planning a batch.
@@ -161,6 +197,28 @@ fn reject(code: &str, reason: impl Into<String>) -> OpOutcome {
     }
 }
 
+fn refused(r: Refusal) -> OpOutcome {
+    reject(r.code, r.reason)
+}
+
+/// The merged record, checked as HQ takes it: its areas worked out from its location (or the
+/// areas it names checked), then validated as a whole, and the op's fields checked against the
+/// kind's.
+fn settle(
+    ctx: &PushContext,
+    op: &Op,
+    mut merged: RecordState,
+    new_on_device: bool,
+) -> Result<RecordState, OpOutcome> {
+    match integrity::work_out_areas(&merged, &ctx.rules.areas).map_err(refused)? {
+        Areas::Kept => {}
+        Areas::FromLocation(found) => integrity::set_areas(&mut merged, found),
+    }
+    check_state(&merged, new_on_device).map_err(|e| reject("invalid", e.to_string()))?;
+    integrity::check_fields(op, &merged).map_err(refused)?;
+    Ok(merged)
+}
+
 /// Check one op against the record as HQ holds it, and merge it if it is acceptable.
 fn check_and_merge(
     ctx: &PushContext,
@@ -176,13 +234,8 @@ fn check_and_merge(
     if let Some(reason) = op.hq_only() {
         return Err(reject("hq_only", reason));
     }
-    let now_ms = u64::try_from(ctx.now.timestamp_millis()).unwrap_or_default();
-    if op.hlc.wall_ms > now_ms.saturating_add(MAX_DRIFT_MS) {
-        return Err(reject(
-            "clock_ahead",
-            "the device's clock is more than a day ahead: correct its date and time",
-        ));
-    }
+    integrity::check_clock(op, ctx.now, ctx.rules.max_ahead_ms).map_err(refused)?;
+    integrity::check_nesting(op).map_err(refused)?;
     match current {
         Some(state) => {
             if state.kind != op.kind {
@@ -212,12 +265,16 @@ fn check_and_merge(
                     ),
                 ));
             }
-            if !device_may_see(&ctx.viewer, &AccessFacts::from_state(state)) {
+            let facts = AccessFacts::from_state(state);
+            if !device_may_see(&ctx.viewer, &facts) {
                 return Err(reject(
                     "forbidden",
                     "this officer may not change this record",
                 ));
             }
+            // The record's author is fixed by its first op: nothing stamped before it is taken.
+            integrity::check_after_creation(op, state).map_err(refused)?;
+            integrity::check_delete(op, &ctx.viewer, &facts).map_err(refused)?;
             if let (RecordKind::Action, OpAction::Append { entry }) = (op.kind, &op.action) {
                 let update = improvement::read_update(entry)
                     .map_err(|e| reject("invalid", format!("not a valid progress update: {e}")))?;
@@ -232,8 +289,13 @@ fn check_and_merge(
             }
             let mut merged = state.clone();
             merged.apply(op);
-            check_state(&merged, false).map_err(|e| reject("invalid", e.to_string()))?;
-            Ok(merged)
+            if merged.created_by != state.created_by {
+                return Err(reject(
+                    "wrong_author",
+                    "a record's author is the officer who made it: it cannot change",
+                ));
+            }
+            settle(ctx, op, merged, false)
         }
         None => {
             if !op.kind.created_on_device() {
@@ -248,9 +310,7 @@ fn check_and_merge(
                     format!("no record {} to change", op.record_id),
                 ));
             }
-            let state = RecordState::from_op(op);
-            check_state(&state, true).map_err(|e| reject("invalid", e.to_string()))?;
-            Ok(state)
+            settle(ctx, op, RecordState::from_op(op), true)
         }
     }
 }

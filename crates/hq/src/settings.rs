@@ -40,6 +40,10 @@ pub struct HqSettings {
     /// Accountable access (`[access]` in the TOML file): the purposes staff may give for a read
     /// of personal data, and how long the dashboard holds one.
     pub access: AccessSettings,
+    /// How far ahead of HQ's clock a tablet's change may be stamped, in minutes (1 to 1440): a
+    /// change stamped later is refused, so a tablet with a fast clock cannot beat every correct
+    /// edit. Tablets learn HQ's time at every sync and stamp by it.
+    pub max_clock_ahead_minutes: u32,
 }
 
 /// Accountable access (see `beatbook_domain::purpose`). Default: the domain's
@@ -352,6 +356,7 @@ impl Default for HqSettings {
             retention: RetentionSettings::default(),
             framework: FrameworkSettings::default(),
             access: AccessSettings::default(),
+            max_clock_ahead_minutes: beatbook_domain::integrity::DEFAULT_MAX_AHEAD_MINUTES,
         }
     }
 }
@@ -455,7 +460,24 @@ impl HqSettings {
         s.access
             .overlay_env(|name| std::env::var(name).ok())
             .map_err(|e| format!("[access] {e}"))?;
+        overlay(
+            &|name: &str| std::env::var(name).ok(),
+            "BEATBOOK_MAX_CLOCK_AHEAD_MINUTES",
+            &mut s.max_clock_ahead_minutes,
+        )?;
+        s.check_clock()?;
         Ok(s)
+    }
+
+    /// Refuse a bound on tablets' clocks that makes no sense, in words.
+    pub fn check_clock(&self) -> Result<(), String> {
+        if !(1..=1440).contains(&self.max_clock_ahead_minutes) {
+            return Err(format!(
+                "max_clock_ahead_minutes is {}: it must be 1 to 1440 (a day)",
+                self.max_clock_ahead_minutes
+            ));
+        }
+        Ok(())
     }
 }
 

@@ -4,7 +4,7 @@
 use crate::dashboard::audit::AccessEntry;
 use crate::device_sessions::Authed;
 use crate::error::ApiError;
-use crate::push::{plan_prepared, prepare, Plan, PushContext};
+use crate::push::{plan_prepared, prepare, Plan, PushContext, PushRules};
 use crate::HqState;
 use beatbook_domain::access::{device_may_see, viewer_keys, Viewer};
 use beatbook_domain::protocol::PushResponse;
@@ -40,23 +40,31 @@ pub async fn push(
     let turn = state
         .push_order
         .turn(authed.device, first_seq(&req), authed.next_seq);
-    let ctx = PushContext {
-        device: authed.device,
-        viewer: authed.viewer,
-        now: Utc::now(),
+    // HQ works out located records' areas from its own reference areas (see `PushRules`):
+    // read while this push waits for its turn, before the ops are prepared.
+    let rules_and_prepared = async {
+        let areas = state.storage.areas().await?;
+        let ctx = PushContext {
+            device: authed.device,
+            viewer: authed.viewer,
+            now: Utc::now(),
+            rules: PushRules::new(areas, state.settings.max_clock_ahead_minutes),
+        };
+        // Reading the ops and the work that needs nothing from the database (see
+        // `push::prepare`) happen off the async workers while this push waits for its turn, and
+        // while HQ may still be writing the push before it.
+        let prepare_ctx = ctx.clone();
+        let prepared = tokio::task::spawn_blocking(move || {
+            let (ops, texts) = read_ops(req)?;
+            let prepared = prepare(&prepare_ctx, &ops, Some(texts));
+            Ok::<_, ApiError>((ops, prepared))
+        })
+        .await
+        .map_err(|e| ApiError::Internal(format!("reading the push failed: {e}")))??;
+        Ok::<_, ApiError>((ctx, prepared))
     };
-    // Reading the ops and the work that needs nothing from the database (see
-    // `push::prepare`) happen off the async workers while this push waits for its turn, and
-    // while HQ may still be writing the push before it.
-    let prepare_ctx = ctx.clone();
-    let prepared = tokio::task::spawn_blocking(move || {
-        let (ops, texts) = read_ops(req)?;
-        let prepared = prepare(&prepare_ctx, &ops, Some(texts));
-        Ok::<_, ApiError>((ops, prepared))
-    });
-    let (mut turn, prepared) = tokio::join!(turn, prepared);
-    let (ops, prepared) =
-        prepared.map_err(|e| ApiError::Internal(format!("reading the push failed: {e}")))??;
+    let (mut turn, prepared) = tokio::join!(turn, rules_and_prepared);
+    let (ctx, (ops, prepared)) = prepared?;
     let parsed = started.elapsed();
     let ops = Arc::new(ops);
     let planner_ops = ops.clone();

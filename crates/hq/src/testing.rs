@@ -151,10 +151,19 @@ impl Device {
 }
 
 pub fn concern(description: &str, area: &str, person: Option<&str>) -> Concern {
+    // HQ puts a concern in the areas of its location: it is placed at a demo place in `area`
+    // (a ward's places are outside the town centres; a town centre's are in a ward too).
+    let location = crate::demo::places::PLACES
+        .iter()
+        .find(|p| p.area == area)
+        .map_or_else(
+            || json!({"lat": 51.539, "lon": -0.1426, "place": "Camden Town station"}),
+            |p| json!({"lat": p.lat, "lon": p.lon, "place": p.name}),
+        );
     let mut v = json!({
         "category": {"kind": "asb", "type": "nuisance", "heading": "street_drinking"},
         "description": description,
-        "location": {"lat": 51.539, "lon": -0.1426, "place": "Camden Town station"},
+        "location": location,
     });
     if let Some(name) = person {
         v["people"] = json!([{"role": "suspect", "name": name}]);

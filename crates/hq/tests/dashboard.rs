@@ -43,6 +43,29 @@ impl Device {
         self.set_at(hq, id, kind, fields, Utc::now()).await;
     }
 
+    /// Push a new record made with the device's clock at `at` (made offline earlier); its id.
+    async fn create_at<R: Record>(
+        &mut self,
+        hq: &Hq,
+        record: &R,
+        at: chrono::DateTime<Utc>,
+    ) -> RecordId {
+        let id = RecordId::new();
+        let op = self.next_op(
+            id,
+            R::KIND,
+            Hlc::new(u64::try_from(at.timestamp_millis()).unwrap(), 0),
+            OpAction::Put {
+                fields: record.writes_from(None).unwrap(),
+            },
+        );
+        let a = hq
+            .post("/api/v1/sync/push", &self.token, json!({"ops": [op]}))
+            .await;
+        assert_eq!(a.body["results"][0]["outcome"], "applied", "{}", a.text);
+        id
+    }
+
     /// Set plain fields with the device's clock at `at` (an edit made offline earlier).
     async fn set_at(
         &mut self,
@@ -75,10 +98,19 @@ impl Device {
 // Fixtures
 
 fn concern(description: &str, area: &str, person: Option<&str>) -> Concern {
+    // HQ puts a concern in the areas of its location: it is placed at a demo place in `area`
+    // (a ward's places are outside the town centres; a town centre's are in a ward too).
+    let location = beatbook_hq::demo::places::PLACES
+        .iter()
+        .find(|p| p.area == area)
+        .map_or_else(
+            || json!({"lat": 51.539, "lon": -0.1426, "place": "Camden Town station"}),
+            |p| json!({"lat": p.lat, "lon": p.lon, "place": p.name}),
+        );
     let mut v = json!({
         "category": {"kind": "asb", "type": "nuisance", "heading": "street_drinking"},
         "description": description,
-        "location": {"lat": 51.539, "lon": -0.1426, "place": "Camden Town station"},
+        "location": location,
     });
     if let Some(name) = person {
         v["people"] = json!([{"role": "suspect", "name": name}]);
@@ -1063,14 +1095,16 @@ async fn the_framework_keeps_up_with_every_change_and_counts_a_concern_from_its_
     // Reported six days ago, answered the next day, closed today: answered within 72 hours,
     // although its status last changed six days after it was reported.
     let now = Utc::now();
+    // Made on the tablet when it was reported: the answer a day later is stamped after it.
     let id = tablet
-        .create(
+        .create_at(
             &hq,
             &concern_at(
                 "Answered, then closed",
                 "tc-camden-town",
                 now - chrono::Duration::days(6),
             ),
+            now - chrono::Duration::days(6),
         )
         .await;
     tablet
@@ -1103,9 +1137,18 @@ async fn the_framework_keeps_up_with_every_change_and_counts_a_concern_from_its_
     assert_eq!(answered(&b.body, "camden-tct"), (json!(50.0), json!(2)));
     assert_eq!(answered(&b.body, "dalston-snt"), (Value::Null, json!(0)));
 
-    // A record moved to another area counts there, and no longer here.
+    // A record moved to another area counts there, and no longer here (moved by its location:
+    // HQ puts it in the areas of its location).
     tablet
-        .set(&hq, late, kind, json!({"areas": ["E05009370"]}))
+        .set(
+            &hq,
+            late,
+            kind,
+            json!({
+                "areas": ["E05009370"],
+                "location": {"lat": 51.5500, "lon": -0.0680, "place": "Sandringham Road"},
+            }),
+        )
         .await;
     let b = hq.get("/api/v1/hq/framework", &supervisor).await;
     assert_eq!(answered(&b.body, "camden-tct"), (json!(100.0), json!(1)));
@@ -1130,6 +1173,12 @@ async fn overlaps_show_what_a_tct_and_its_snts_share_and_their_joint_priorities(
     let now = Utc::now();
     let mut both = concern("In the overlap", "E05013655", None);
     both.areas.push(AreaId::new("tc-camden-town"));
+    // At Camden Town station: in the ward and the town centre.
+    both.location = beatbook_domain::area::Location {
+        lat: 51.539,
+        lon: -0.1426,
+        place: Some("Camden Town station".into()),
+    };
     snt.create(&hq, &both).await;
     snt.create(&hq, &concern("Ward only", "E05013654", None))
         .await;
@@ -1361,7 +1410,12 @@ async fn records_are_listed_newest_first_a_page_at_a_time_filtered_by_what_the_r
             &hq,
             moved,
             beatbook_domain::RecordKind::Concern,
-            json!({"areas": ["E05009370"], "status": "closed"}),
+            // Moved to Sandringham Road, in Dalston ward: HQ puts it in the areas of its location.
+            json!({
+                "areas": ["E05009370"],
+                "location": {"lat": 51.5500, "lon": -0.0680, "place": "Sandringham Road"},
+                "status": "closed",
+            }),
         )
         .await;
     let area = records_page(&hq, &reader, "area=tc-camden-town").await.0;
@@ -1470,7 +1524,7 @@ async fn records_are_listed_newest_first_a_page_at_a_time_filtered_by_what_the_r
         .iter()
         .map(|h| h["what"].as_str().unwrap())
         .collect();
-    assert_eq!(history, vec!["Created", "Changed areas, status"]);
+    assert_eq!(history, vec!["Created", "Changed areas, location, status"]);
     assert_eq!(a.body["history"][1]["by"], "PC4127");
     assert_eq!(a.body["summary"]["status"], "closed");
     assert_eq!(hq.access_log_for("SU0001").await[0].action, "view");
@@ -1517,6 +1571,7 @@ async fn a_search_for_something_rare_stops_at_the_scan_limit_says_so_and_goes_on
             areas: Default::default(),
         },
         now,
+        rules: beatbook_hq::push::PushRules::default(),
     };
     let shared = Arc::new(ops.clone());
     hq.state

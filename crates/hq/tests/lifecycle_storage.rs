@@ -112,6 +112,7 @@ async fn push(s: &dyn Storage, device: DeviceId, officer: &str, ops: &[Op]) -> P
         device,
         viewer: viewer(officer),
         now: Utc::now(),
+        rules: beatbook_hq::push::PushRules::default(),
     };
     let batch = ops.to_vec();
     s.push(

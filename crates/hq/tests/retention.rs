@@ -146,10 +146,15 @@ fn today() -> NaiveDate {
 /// A concern reported seven years ago, due for review `due_in_days` from today (negative:
 /// overdue).
 fn concern(description: &str, area: &str, due_in_days: i64) -> Concern {
+    // At the first demo place in `area`: HQ puts a concern in the areas of its location.
+    let place = beatbook_hq::demo::places::PLACES
+        .iter()
+        .find(|p| p.area == area)
+        .unwrap();
     let new: NewConcern = serde_json::from_value(json!({
         "category": {"kind": "asb", "type": "nuisance", "heading": "street_drinking"},
         "description": description,
-        "location": {"lat": 51.539, "lon": -0.1426, "place": "Camden Town station"},
+        "location": {"lat": place.lat, "lon": place.lon, "place": place.name},
     }))
     .unwrap();
     let mut c = new.into_concern(Utc::now(), vec![AreaId::new(area)]).1;
@@ -270,7 +275,20 @@ async fn a_records_manager_reviews_retains_and_disposes(hq: Hq) {
     };
     assert_eq!(item(&body, i)["title"], "Intelligence report");
     assert_eq!(item(&body, a)["kind_label"], "Concern");
-    assert_eq!(item(&body, b)["areas"], json!(["Kentish Town"]), "{body}");
+    // Its areas by name: those of its place, Kentish Town station (the town centre and its ward).
+    let mut areas = beatbook_domain::reference::demo_areas();
+    areas.sort_by(|x, y| x.id.cmp(&y.id));
+    let place = beatbook_hq::demo::places::PLACES
+        .iter()
+        .find(|p| p.area == "tc-kentish-town")
+        .unwrap();
+    let names: Vec<String> = place
+        .areas(&areas)
+        .iter()
+        .map(|id| areas.iter().find(|a| &a.id == id).unwrap().name.clone())
+        .collect();
+    assert!(names.contains(&"Kentish Town".to_owned()), "{names:?}");
+    assert_eq!(item(&body, b)["areas"], json!(names), "{body}");
     let (within, _) = hq.queue(&rm, "within_days=30").await;
     assert_eq!(sorted(within), sorted(vec![a, b, soon, p, i]));
     assert!(!hq.queue(&rm, "within_days=3650").await.0.is_empty());

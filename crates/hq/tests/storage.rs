@@ -108,6 +108,7 @@ async fn push(s: &dyn Storage, device: DeviceId, officer: &str, ops: &[Op]) -> P
         device,
         viewer: viewer(officer),
         now: Utc::now(),
+        rules: beatbook_hq::push::PushRules::default(),
     };
     let batch = ops.to_vec();
     s.push(
@@ -465,6 +466,7 @@ async fn a_big_batch_is_one_transaction(b: Backend) {
         device: id,
         viewer: viewer("pc-1"),
         now: Utc::now(),
+        rules: beatbook_hq::push::PushRules::default(),
     };
     let batch = ops.clone();
     // Speed is measured by `beatbook bench sync`, not asserted here.

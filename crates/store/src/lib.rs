@@ -60,6 +60,18 @@ struct DeviceState {
     officer: OfficerId,
     clock: HlcClock,
     next_seq: u64,
+    /// HQ's clock less this tablet's, in milliseconds, as learnt at the last sync (`None` before
+    /// the first): changes are stamped by HQ's time, whatever this tablet's clock says.
+    hq_offset_ms: Option<i64>,
+}
+
+/// The meta key HQ's clock offset is kept under.
+const HQ_OFFSET_KEY: &str = "hq_offset_ms";
+
+/// `local_ms` corrected by `offset_ms` (HQ's clock less this one).
+fn corrected(local_ms: u64, offset_ms: Option<i64>) -> u64 {
+    let local = i64::try_from(local_ms).unwrap_or(i64::MAX);
+    u64::try_from(local.saturating_add(offset_ms.unwrap_or(0))).unwrap_or(0)
 }
 
 impl DeviceState {
@@ -70,7 +82,7 @@ impl DeviceState {
             record_id,
             kind,
             author: self.officer.clone(),
-            hlc: self.clock.tick(now_ms()),
+            hlc: self.clock.tick(self.now_ms()),
             action,
         };
         self.next_seq += 1;
@@ -80,7 +92,20 @@ impl DeviceState {
     /// Take in a stamp seen from HQ. A stamp more than a day ahead of this clock is not taken
     /// (a device with a wrong clock must not drag everyone into the future); merging still works.
     fn observe(&mut self, remote: Hlc) {
-        let _ = self.clock.observe(remote, now_ms());
+        let _ = self.clock.observe(remote, self.now_ms());
+    }
+
+    /// The time by HQ's clock, as this tablet's clock and the offset last learnt give it.
+    fn now_ms(&self) -> u64 {
+        corrected(now_ms(), self.hq_offset_ms)
+    }
+
+    fn load_offset(conn: &Connection) -> Result<Option<i64>, StoreError> {
+        let v: Option<String> = conn
+            .prepare_cached("SELECT value FROM meta WHERE key = ?1")?
+            .query_row([HQ_OFFSET_KEY], |r| r.get(0))
+            .optional()?;
+        Ok(v.and_then(|v| v.parse().ok()))
     }
 
     /// Re-read the counters inside a write transaction: another handle on the same store (the
@@ -101,6 +126,8 @@ impl DeviceState {
         if last > self.clock.last() {
             self.clock = HlcClock::starting_at(last);
         }
+        drop(stmt);
+        self.hq_offset_ms = Self::load_offset(tx)?;
         Ok(())
     }
 
@@ -110,6 +137,9 @@ impl DeviceState {
         stmt.execute(("hlc_wall_ms", last.wall_ms.to_string()))?;
         stmt.execute(("hlc_counter", last.counter.to_string()))?;
         stmt.execute(("next_seq", self.next_seq.to_string()))?;
+        if let Some(offset) = self.hq_offset_ms {
+            stmt.execute((HQ_OFFSET_KEY, offset.to_string()))?;
+        }
         Ok(())
     }
 }
@@ -203,6 +233,7 @@ impl Store {
                 officer: settings.officer,
                 clock: HlcClock::default(),
                 next_seq: 1,
+                hq_offset_ms: None,
             };
             let tx = conn.transaction()?;
             tx.execute(
@@ -268,6 +299,7 @@ impl Store {
                     .map_err(|_| StoreError::Corrupt("hlc counter".into()))?,
             )),
             next_seq: parse_u64("next_seq")?,
+            hq_offset_ms: DeviceState::load_offset(&conn)?,
         };
         let areas = records::load_areas(&conn)?;
         let store = Store {
@@ -339,6 +371,39 @@ impl Store {
 
     pub fn officer(&self) -> &OfficerId {
         &self.device.officer
+    }
+
+    /// Take in HQ's time, read from an answer that reached this tablet when its own clock read
+    /// `local_ms`: the hybrid clock moves forward to it (never back), and from now on changes are
+    /// stamped by HQ's time, this tablet's clock corrected by the difference. A difference within
+    /// a second of the one already kept changes nothing: the tablet already stamps by that time.
+    pub fn learn_hq_time(&mut self, hq_ms: u64, local_ms: u64) -> Result<(), StoreError> {
+        let hq = i64::try_from(hq_ms).unwrap_or(i64::MAX);
+        let local = i64::try_from(local_ms).unwrap_or(i64::MAX);
+        let offset = hq.saturating_sub(local);
+        // Within a second of what this tablet already stamps by: nothing to write (a sync with
+        // nothing to do stays one small write).
+        let known = DeviceState::load_offset(&self.conn)?;
+        if known.is_some_and(|k| k.abs_diff(offset) < 1_000) {
+            return Ok(());
+        }
+        self.write(|_, device, _| {
+            device.hq_offset_ms = Some(offset);
+            device.clock.advance_to(hq_ms);
+            Ok(())
+        })
+    }
+
+    /// How far this tablet's clock is ahead of HQ's, in milliseconds (negative: behind), as
+    /// learnt at the last sync; `None` before the first.
+    pub fn clock_ahead_of_hq_ms(&self) -> Result<Option<i64>, StoreError> {
+        // Read from the database: another handle (the sync engine's) may have learnt it.
+        Ok(DeviceState::load_offset(&self.conn)?.map(i64::saturating_neg))
+    }
+
+    /// The last stamp of this tablet's hybrid clock.
+    pub fn clock_last(&self) -> Hlc {
+        self.device.clock.last()
     }
 
     /// The reference areas used for routing.
@@ -778,5 +843,107 @@ mod format_tests {
         assert_eq!(listed[0].body["description"], concern().description);
         assert_eq!(store.pending_ops_json(0, 10).unwrap(), ops);
         assert_eq!(store.pending_count().unwrap(), 1);
+    }
+}
+
+#[cfg(test)]
+mod clock_tests {
+    //! The tablet's clock against HQ's: it moves forward to HQ's time (never back) and stamps
+    //! changes by HQ's time once it has learnt it.
+    use super::*;
+    use beatbook_domain::concern::NewConcern;
+
+    const HOUR: u64 = 3_600_000;
+
+    fn store(dir: &Path) -> Store {
+        Store::init(
+            dir,
+            "246810",
+            InitSettings {
+                officer: OfficerId::new("PC4127"),
+                kdf: KdfSettings::INSECURE_FAST,
+                areas: beatbook_domain::reference::demo_areas(),
+            },
+        )
+        .unwrap()
+    }
+
+    fn concern() -> NewConcern {
+        serde_json::from_value(serde_json::json!({
+            "category": {"kind": "asb", "type": "nuisance", "heading": "street_drinking"},
+            "description": "Street drinking by the station",
+            "location": {"lat": 51.539, "lon": -0.1426, "place": "Camden Town station"},
+        }))
+        .unwrap()
+    }
+
+    /// The stamp of the newest op waiting for HQ.
+    fn last_stamp(s: &Store) -> u64 {
+        s.pending_ops(1_000).unwrap().last().unwrap().hlc.wall_ms
+    }
+
+    #[test]
+    fn a_tablet_23_hours_fast_stamps_its_changes_by_hqs_time_once_it_has_learnt_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = store(dir.path());
+        assert_eq!(s.clock_ahead_of_hq_ms().unwrap(), None);
+        // HQ's answer says it is 23 hours earlier than this tablet thinks.
+        let local = now_ms();
+        let hq = local - 23 * HOUR;
+        s.learn_hq_time(hq, local).unwrap();
+        let ahead = s.clock_ahead_of_hq_ms().unwrap().unwrap();
+        assert_eq!(ahead, i64::try_from(23 * HOUR).unwrap());
+        s.add_concern(concern()).unwrap();
+        let stamp = last_stamp(&s);
+        assert!(
+            stamp >= hq && stamp < hq + 60_000,
+            "stamped {stamp}, HQ's time {hq}"
+        );
+        // It is kept: a reopened store stamps by HQ's time too.
+        drop(s);
+        let mut s = Store::open(dir.path(), "246810").unwrap();
+        assert_eq!(s.clock_ahead_of_hq_ms().unwrap(), Some(ahead));
+        s.add_concern(concern()).unwrap();
+        let next = last_stamp(&s);
+        assert!(next > stamp && next < hq + 60_000, "{next}");
+    }
+
+    #[test]
+    fn a_slow_tablets_clock_moves_forward_to_hqs_time_and_never_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = store(dir.path());
+        let local = now_ms();
+        // This tablet is two hours slow.
+        let hq = local + 2 * HOUR;
+        s.learn_hq_time(hq, local).unwrap();
+        assert!(s.clock_last() >= Hlc::new(hq, 0));
+        assert_eq!(
+            s.clock_ahead_of_hq_ms().unwrap(),
+            Some(-i64::try_from(2 * HOUR).unwrap())
+        );
+        s.add_concern(concern()).unwrap();
+        let first = last_stamp(&s);
+        assert!(first >= hq, "{first} < {hq}");
+
+        // HQ's time read from an older answer (or a clock corrected since) never moves the clock
+        // back: the next change still sorts after the last.
+        s.learn_hq_time(local - HOUR, local).unwrap();
+        assert!(s.clock_last().wall_ms >= first);
+        s.add_concern(concern()).unwrap();
+        let second = s.pending_ops(10).unwrap()[1].hlc;
+        assert!(second > s.pending_ops(10).unwrap()[0].hlc);
+    }
+
+    #[test]
+    fn another_handle_learns_the_offset_at_its_next_write() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut a = store(dir.path());
+        let mut b = Store::open(dir.path(), "246810").unwrap();
+        let local = now_ms();
+        a.learn_hq_time(local - 5 * HOUR, local).unwrap();
+        assert!(b.clock_ahead_of_hq_ms().unwrap().is_some());
+        b.add_concern(concern()).unwrap();
+        let stamp = last_stamp(&b);
+        assert!(stamp < local - 4 * HOUR, "{stamp}");
     }
 }

@@ -3,11 +3,12 @@
 use crate::SyncError;
 use beatbook_domain::protocol::{
     codes, ApiErrorBody, DisposalsResponse, EnrolRequest, EnrolResponse, LoginRequest, PushRequest,
-    PushResponse, ReadsRequest, ReadsResponse, RefreshRequest, Session, API_PREFIX,
+    PushResponse, ReadsRequest, ReadsResponse, RefreshRequest, Session, API_PREFIX, HQ_TIME_HEADER,
     PROTOCOL_HEADER, PROTOCOL_VERSION,
 };
 use reqwest::header::{CONTENT_ENCODING, CONTENT_TYPE};
 use serde::de::DeserializeOwned;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 /// A JSON body, compressed with zstd when that pays (and whether it was).
@@ -52,6 +53,24 @@ impl PushBody {
 pub struct HqClient {
     pub(crate) http: reqwest::Client,
     base: String,
+    /// HQ's time from the latest answer that carried it, with this device's clock when it
+    /// arrived (both ms since the epoch): see [`HqClient::take_hq_time`].
+    hq_time: Arc<Mutex<Option<HqTime>>>,
+}
+
+/// HQ's clock as an answer gave it, and this device's clock when the answer arrived.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct HqTime {
+    pub hq_ms: u64,
+    pub local_ms: u64,
+}
+
+/// This device's clock, ms since the epoch.
+fn local_now_ms() -> u64 {
+    let d = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
 }
 
 /// Bodies below this size go uncompressed: compressing them costs more than it saves.
@@ -75,7 +94,33 @@ impl HqClient {
             .user_agent(concat!("beatbook-device/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| SyncError::Protocol(e.to_string()))?;
-        Ok(Self { http, base })
+        Ok(Self {
+            http,
+            base,
+            hq_time: Arc::default(),
+        })
+    }
+
+    /// Keep HQ's time from an answer's `beatbook-hq-time` header, if it has one.
+    pub(crate) fn note_hq_time(&self, headers: &reqwest::header::HeaderMap) {
+        let Some(hq_ms) = headers
+            .get(HQ_TIME_HEADER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<u64>().ok())
+        else {
+            return;
+        };
+        if let Ok(mut t) = self.hq_time.lock() {
+            *t = Some(HqTime {
+                hq_ms,
+                local_ms: local_now_ms(),
+            });
+        }
+    }
+
+    /// HQ's time from the latest answer that carried it since the last call (then forgotten).
+    pub fn take_hq_time(&self) -> Option<HqTime> {
+        self.hq_time.lock().ok().and_then(|mut t| t.take())
     }
 
     /// Whether this client talks to `hq_url`.
@@ -105,6 +150,7 @@ impl HqClient {
             .send()
             .await
             .map_err(|e| network_error(&e))?;
+        self.note_hq_time(resp.headers());
         let status = resp.status();
         let bytes = resp.bytes().await.map_err(|e| network_error(&e))?;
         if status.is_success() {
@@ -208,6 +254,7 @@ impl HqClient {
             .send()
             .await
             .map_err(|e| network_error(&e))?;
+        self.note_hq_time(resp.headers());
         let status = resp.status();
         let bytes = resp.bytes().await.map_err(|e| network_error(&e))?;
         if status.is_success() {
@@ -392,6 +439,44 @@ mod tests {
         let err = network_error(&e);
         assert!(matches!(err, SyncError::Offline(_)), "{err:?}");
         assert_eq!(err.code(), "offline");
+    }
+
+    /// An HQ that answers every request with `status` and HQ's time `hq_ms` in its header.
+    fn answering(status: &'static str, hq_ms: u64) -> String {
+        use std::io::{Read, Write};
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        std::thread::spawn(move || {
+            for mut sock in listener.incoming().flatten() {
+                let mut buf = [0u8; 4096];
+                let _ = sock.read(&mut buf);
+                let body = r#"{"code":"unauthorised","message":"sign in again"}"#;
+                let answer = format!(
+                    "HTTP/1.1 {status}\r\ncontent-type: application/json\r\n{HQ_TIME_HEADER}: {hq_ms}\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                    body.len()
+                );
+                let _ = sock.write_all(answer.as_bytes());
+            }
+        });
+        format!("http://{addr}")
+    }
+
+    #[tokio::test]
+    async fn hqs_time_is_taken_from_every_answer_even_a_refusal() {
+        let hq_ms = 1_800_000_000_000;
+        let client = HqClient::new(&answering("401 Unauthorized", hq_ms)).unwrap();
+        assert_eq!(client.take_hq_time(), None);
+        let before = local_now_ms();
+        let e = client.disposals("token", 0, 10).await.unwrap_err();
+        assert!(matches!(e, SyncError::SignInNeeded(_)), "{e:?}");
+        let seen = client.take_hq_time().unwrap();
+        assert_eq!(seen.hq_ms, hq_ms);
+        assert!(seen.local_ms >= before && seen.local_ms <= local_now_ms());
+        // Taken once.
+        assert_eq!(client.take_hq_time(), None);
+        let e = client.logout("token").await.unwrap_err();
+        assert!(matches!(e, SyncError::SignInNeeded(_)), "{e:?}");
+        assert_eq!(client.take_hq_time().map(|t| t.hq_ms), Some(hq_ms));
     }
 
     #[test]

@@ -101,6 +101,9 @@ pub struct SyncStatus {
     pub cursor: u64,
     /// Photos only on this device (kept until HQ has verified them).
     pub pending_photos: u64,
+    /// How far this tablet's clock is ahead of HQ's in milliseconds (negative: behind), as
+    /// learnt at the last answer from HQ; `None` before the first.
+    pub clock_ahead_ms: Option<i64>,
 }
 
 #[derive(Clone)]
@@ -201,6 +204,24 @@ impl SyncEngine {
         .map_err(SyncError::from)
     }
 
+    /// Take in HQ's time from the latest answer that carried it (see
+    /// [`beatbook_store::Store::learn_hq_time`]): the tablet's clock moves forward to it and its
+    /// changes are stamped by it. Nothing when no answer came.
+    async fn learn_hq_time(&self) -> Result<(), SyncError> {
+        let seen = self
+            .client
+            .lock()
+            .ok()
+            .and_then(|c| c.as_ref().and_then(HqClient::take_hq_time));
+        match seen {
+            Some(t) => {
+                self.with_store(move |s| s.learn_hq_time(t.hq_ms, t.local_ms))
+                    .await
+            }
+            None => Ok(()),
+        }
+    }
+
     async fn meta(&self) -> Result<SyncMeta, SyncError> {
         self.with_store(|s| s.sync_meta()).await
     }
@@ -258,6 +279,7 @@ impl SyncEngine {
             .inspect_err(|e| tracing::warn!(error = %e, "sign-in failed"))?;
         let officer = session.officer.clone();
         self.keep_session(session).await?;
+        self.learn_hq_time().await?;
         Ok(officer)
     }
 
@@ -338,6 +360,8 @@ impl SyncEngine {
             // The store is gone; nothing to record in it.
             return result;
         }
+        // Whatever the sync's outcome, every answer HQ gave carried its time.
+        self.learn_hq_time().await?;
         self.with_store(move |s| {
             let mut meta = s.sync_meta()?;
             match outcome {
@@ -800,6 +824,7 @@ impl SyncEngine {
                 last_error: meta.last_error,
                 cursor: meta.pull_cursor,
                 pending_photos: s.pending_photo_count()?,
+                clock_ahead_ms: s.clock_ahead_of_hq_ms()?,
             })
         })
         .await

@@ -9,7 +9,7 @@ mod client;
 mod engine;
 mod photos;
 
-pub use client::HqClient;
+pub use client::{HqClient, HqTime};
 pub use engine::{
     backoff_delay, pull_page_size, push_batch_size, wait_after, Progress, SyncEngine, SyncReport,
     SyncStatus,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { SyncOutcome } from './bindings/SyncOutcome';
 import type { SyncView } from './bindings/SyncView';
-import { outcomeStillHolds, syncOutcomeWords, syncViewWords, withOutcomeWords, withViewWords } from './sync-words';
+import { clockWords, outcomeStillHolds, syncOutcomeWords, syncViewWords, withOutcomeWords, withViewWords } from './sync-words';
 
 /** 14:32 in the UK (GMT in November), whatever the machine's time zone. */
 const AT_1432 = '2026-11-23T14:32:10Z';
@@ -17,6 +17,7 @@ function view(parts: Partial<SyncView>): SyncView {
     last_error_code: null,
     progress: null,
     hq_url: 'http://127.0.0.1:8080',
+    clock_ahead_ms: null,
     ...parts,
   };
 }
@@ -210,5 +211,19 @@ describe('an outcome beside the badge', () => {
     expect(outcomeStillHolds(outcome({ complete: true }), view({ state: 'waiting', pending: 1 }))).toBe(false);
     const down = outcome({ pending: 1, error_code: 'hq_unreachable' });
     expect(outcomeStillHolds(down, view({ state: 'offline', pending: 1 }))).toBe(false);
+  });
+});
+
+describe('clockWords', () => {
+  it("says how far and which way the tablet's clock is off, once it is more than two minutes", () => {
+    expect(clockWords(23 * 3_600_000)).toBe(
+      "This tablet's clock is 23 hours fast. Changes are stamped with HQ's time until it is corrected: set the tablet's date and time.",
+    );
+    expect(clockWords(-3 * 86_400_000)).toMatch(/^This tablet's clock is 3 days slow\./);
+    expect(clockWords(-(5 * 60_000 + 10_000))).toMatch(/^This tablet's clock is 5 minutes slow\./);
+    expect(clockWords(150_000)).toMatch(/3 minutes fast/);
+    expect(clockWords(119_000)).toBe('');
+    expect(clockWords(-60_000)).toBe('');
+    expect(clockWords(null)).toBe('');
   });
 });

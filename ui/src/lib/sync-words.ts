@@ -118,6 +118,27 @@ export function outcomeStillHolds(outcome: SyncOutcome, view: SyncView | null): 
   return true;
 }
 
+/** How far off a tablet's clock may be before the officer is told: HQ accepts changes stamped a
+ * few minutes ahead, and the tablet stamps by HQ's time anyway. */
+export const CLOCK_TOLERANCE_MS = 2 * 60_000;
+
+/** "1 minute", "23 hours", "3 days": to the nearest unit, as HQ words a refusal. */
+export function durationWords(ms: number): string {
+  const minutes = Math.round(Math.abs(ms) / 60_000);
+  if (minutes < 120) return plural(Math.max(1, minutes), 'minute');
+  if (minutes < 48 * 60) return plural(Math.round(minutes / 60), 'hour');
+  return plural(Math.round(minutes / (24 * 60)), 'day');
+}
+
+/** What the officer is told when this tablet's clock is wrong (`aheadMs`: how far it is ahead of
+ * HQ's, negative when behind, as learnt at the last sync); empty when it is right, or not yet
+ * known. */
+export function clockWords(aheadMs: number | null | undefined): string {
+  if (aheadMs === null || aheadMs === undefined || Math.abs(aheadMs) < CLOCK_TOLERANCE_MS) return '';
+  const how = aheadMs > 0 ? 'fast' : 'slow';
+  return `This tablet's clock is ${durationWords(aheadMs)} ${how}. Changes are stamped with HQ's time until it is corrected: set the tablet's date and time.`;
+}
+
 export function withViewWords(view: SyncView): SyncViewWithWords {
   return { ...view, words: syncViewWords(view) };
 }

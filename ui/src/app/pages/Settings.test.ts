@@ -33,4 +33,26 @@ describe('Settings', () => {
     expect(await screen.findByText(/Settings saved: this tablet locks after 7 minutes/)).toBeInTheDocument();
     expect(backend.argsOf('saveSettings')).toEqual([[{ auto_lock_minutes: 7, tile_url: tiles, max_auto_lock_minutes: 10 }]]);
   });
+
+  it("tells the officer in words when the tablet's clock is wrong, and nothing when it is right", async () => {
+    const backend = new FakeBackend();
+    backend.clockAheadMs = 23 * 3_600_000 - 4_000;
+    render(App, { props: { backend } });
+    expect(await screen.findByTestId('clock-warning')).toHaveTextContent(
+      "This tablet's clock is 23 hours fast. Changes are stamped with HQ's time until it is corrected: set the tablet's date and time.",
+    );
+  });
+
+  it('says a slow clock is slow, and stays quiet within a minute or so of HQ', async () => {
+    const backend = new FakeBackend();
+    backend.clockAheadMs = -5 * 60_000;
+    const { unmount } = render(App, { props: { backend } });
+    expect(await screen.findByTestId('clock-warning')).toHaveTextContent("This tablet's clock is 5 minutes slow.");
+    unmount();
+    const right = new FakeBackend();
+    right.clockAheadMs = 40_000;
+    render(App, { props: { backend: right } });
+    await screen.findByLabelText('Auto-lock minutes');
+    expect(screen.queryByTestId('clock-warning')).toBeNull();
+  });
 });

@@ -86,6 +86,7 @@ const VIEW: SyncView = {
   last_error_code: null,
   progress: null,
   hq_url: 'http://127.0.0.1:8080',
+  clock_ahead_ms: null,
 };
 
 describe('TauriBackend commands', () => {

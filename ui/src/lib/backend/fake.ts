@@ -120,6 +120,9 @@ export class FakeBackend implements Backend {
   readonly calls: Call[] = [];
   /** Whether HQ answers a sync. Set false for no signal. */
   hqReachable = true;
+  /** How far this tablet's clock is ahead of HQ's (ms; negative: behind), as the last sync
+   * learnt it; null before one. */
+  clockAheadMs: number | null = null;
   private readonly scripts = new Map<Method, Scripted<Method>[]>();
   private readonly answers = new Map<Method, Answer<Method>>();
   private readonly failures: Partial<Record<Method, BackendErrorBody>> = {};
@@ -521,6 +524,7 @@ export class FakeBackend implements Backend {
       last_error_code: this.offline ? 'offline' : null,
       progress: null,
       hq_url: 'http://127.0.0.1:8080',
+      clock_ahead_ms: this.clockAheadMs,
     };
   }
 

@@ -13,4 +13,10 @@ pending_photos: number, last_success: string | null, last_error: string | null,
 /**
  * Stable code of the last error (`offline`, `sign_in_needed`, ...).
  */
-last_error_code: string | null, progress: SyncProgress | null, hq_url: string | null, };
+last_error_code: string | null, progress: SyncProgress | null, hq_url: string | null, 
+/**
+ * How far this tablet's clock is ahead of HQ's, in milliseconds (negative: behind), as
+ * learnt from HQ's last answer; `null` before the first. The app tells the officer in
+ * words when it is off by more than a few minutes (changes are stamped by HQ's time).
+ */
+clock_ahead_ms: number | null, };
