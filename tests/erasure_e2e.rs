@@ -31,10 +31,11 @@ const OTHER_TABLET: &str = "tamberwicket";
 const RETAINED: &str = "keepsakeholm";
 
 fn photo(marker: u8) -> Vec<u8> {
-    // A JPEG's first bytes, then a pattern that occurs nowhere else.
-    let mut b = vec![0xFF, 0xD8, 0xFF, 0xE0];
-    b.extend((0..20_000u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8 ^ marker));
-    b
+    // A JPEG with no metadata (stored as it is) whose data is a pattern that occurs nowhere else.
+    let scan: Vec<u8> = (0..20_000u32)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8 ^ marker)
+        .collect();
+    beatbook_store::photo_metadata::bare_jpeg(&scan)
 }
 
 /// A stretch of a photo's bytes that identifies it.

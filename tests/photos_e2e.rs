@@ -17,10 +17,12 @@ use support::{device, device_at, start_hq, Device, Hq};
 
 const CHUNK: usize = 4096;
 
+/// A JPEG with no metadata (stored as it is) of about `n` bytes.
 fn photo(n: usize, seed: u8) -> Vec<u8> {
-    let mut b = vec![0xFF, 0xD8, 0xFF, 0xE0];
-    b.extend((0..n).map(|i| (i as u8).wrapping_mul(31).wrapping_add(seed)));
-    b
+    let scan: Vec<u8> = (0..n)
+        .map(|i| (i as u8).wrapping_mul(31).wrapping_add(seed))
+        .collect();
+    beatbook_store::photo_metadata::bare_jpeg(&scan)
 }
 
 fn new_concern() -> NewConcern {

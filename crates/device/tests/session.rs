@@ -322,3 +322,99 @@ async fn hqs_auto_lock_limit_and_tile_server_reach_the_tablet_at_sign_in() {
     assert_eq!(reopened.device_settings().tile_url.as_deref(), Some(tiles));
     assert_eq!(reopened.device_settings().max_auto_lock_minutes, 10);
 }
+
+/// SHA-256 of a file, by a tool that is not Beatbook's.
+fn sha256sum(path: &Path) -> String {
+    let out = std::process::Command::new("sha256sum")
+        .arg(path)
+        .output()
+        .unwrap();
+    String::from_utf8(out.stdout).unwrap()[..64].to_owned()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_photo_loses_its_exif_gps_and_serial_on_the_tablet_and_hq_receives_what_was_kept() {
+    use base64::Engine as _;
+    // A camera's JPEG (cjpeg, then exiftool: GPS IFD, make, model, serial number, maker notes,
+    // thumbnail, XMP, IPTC, comment) and a PNG with an eXIf chunk, text and XMP.
+    const CAMERA_GPS: &[u8] = include_bytes!("../../store/tests/fixtures/camera_gps.jpg");
+    const CAMERA_GPS_PNG: &[u8] = include_bytes!("../../store/tests/fixtures/camera_gps.png");
+    const TELL_TALES: [&str; 7] = [
+        "GPS",
+        "Beatcam",
+        "BC-1 Evidence",
+        "SN4127X0099",
+        "BCX77310042",
+        "PC4127",
+        "2026:11:20",
+    ];
+    let leaks = |bytes: &[u8]| -> Vec<&str> {
+        TELL_TALES
+            .into_iter()
+            .filter(|t| bytes.windows(t.len()).any(|w| w == t.as_bytes()))
+            .collect()
+    };
+    assert_eq!(leaks(CAMERA_GPS).len(), TELL_TALES.len());
+
+    let photos_dir = tempfile::tempdir().unwrap();
+    let hq = Hq::start_with(beatbook_hq::HqSettings {
+        photos_dir: Some(photos_dir.path().to_path_buf()),
+        ..beatbook_hq::HqSettings::default()
+    })
+    .await;
+    let tmp = tempfile::tempdir().unwrap();
+    let session = enrolled(&hq, tmp.path()).await;
+    let RecordInput::Concern(new) = concern("Broken glass on the towpath, photo taken") else {
+        unreachable!()
+    };
+    // As the app sends it (the Tauri command hands it to the session as it is): a data: URL.
+    let b64 = |b: &[u8]| base64::engine::general_purpose::STANDARD.encode(b);
+    let id = session
+        .add_concern_with_photos(
+            new,
+            vec![format!("data:image/jpeg;base64,{}", b64(CAMERA_GPS))],
+        )
+        .await
+        .unwrap();
+
+    let views = session.record_photos(id).await.unwrap();
+    let sha = views[0].photo.sha256.clone();
+    let kept = session.photo(sha.clone(), None).await.unwrap();
+    assert_eq!(leaks(&kept), Vec::<&str>::new());
+    assert_eq!(kept, beatbook_store::strip_metadata(CAMERA_GPS).unwrap());
+    assert_eq!(views[0].photo.bytes, kept.len() as u64);
+    // The image the camera encoded is all there, byte for byte: from its first quantisation
+    // table to the end of the image, the encoder's own output (`camera.jpg`, before the
+    // metadata was added to it).
+    const CAMERA: &[u8] = include_bytes!("../../store/tests/fixtures/camera.jpg");
+    let dqt = |b: &[u8]| b.windows(2).position(|w| w == [0xFF, 0xDB]).unwrap();
+    assert!(CAMERA_GPS.ends_with(&CAMERA[dqt(CAMERA)..]));
+    assert_eq!(kept[dqt(&kept)..], CAMERA[dqt(CAMERA)..]);
+    // The record keeps its location.
+    let detail = session
+        .with_store(move |s| s.record_detail(id))
+        .await
+        .unwrap();
+    assert_eq!(detail.body["location"]["lat"], 51.5392);
+    assert_eq!(detail.body["location"]["lon"], -0.1426);
+
+    // A PNG added to the saved concern loses its metadata the same way.
+    let both = session
+        .attach_photos(id, vec![b64(CAMERA_GPS_PNG)])
+        .await
+        .unwrap();
+    assert_eq!(both.len(), 2);
+    let png_sha = both[1].photo.sha256.clone();
+    let png = session.photo(png_sha.clone(), None).await.unwrap();
+    assert_eq!(leaks(&png), Vec::<&str>::new());
+    assert!(png.len() < CAMERA_GPS_PNG.len());
+
+    // HQ receives exactly the bytes kept, under their hash.
+    let outcome = session.sync_now(&|_| {}).await.unwrap();
+    assert_eq!((outcome.pending, outcome.pending_photos), (0, 0));
+    for (sha, bytes) in [(&sha, &kept), (&png_sha, &png)] {
+        let on_hq = photos_dir.path().join(sha);
+        assert_eq!(&std::fs::read(&on_hq).unwrap(), bytes);
+        assert_eq!(&sha256sum(&on_hq), sha);
+    }
+}

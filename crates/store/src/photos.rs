@@ -1,6 +1,7 @@
 //! Photos: bytes kept in the encrypted database under their SHA-256, written in the same
 //! transaction as the op that first refers to them, and kept until HQ has checked them.
 
+use crate::photo_metadata::strip_metadata;
 use crate::records::{apply_local, create_in};
 use crate::{now_ms, Store, StoreError};
 use beatbook_domain::concern::{Concern, NewConcern};
@@ -24,7 +25,10 @@ struct Checked {
     bytes: Vec<u8>,
 }
 
-/// Check every photo (all problems at once, as field errors) and work out its reference.
+/// Check every photo (all problems at once, as field errors), take its metadata out (EXIF, GPS,
+/// camera serial, maker notes, comments: [`strip_metadata`]) and work out its reference from the
+/// bytes that remain, the only ones stored and sent to HQ. A photo whose structure cannot be read
+/// is a field error too: it cannot be shown to be free of metadata.
 fn check_all(photos: Vec<Vec<u8>>, first_index: usize) -> Result<Vec<Checked>, StoreError> {
     let mut errs = ValidationErrors::new();
     for (i, bytes) in photos.iter().enumerate() {
@@ -33,7 +37,21 @@ fn check_all(photos: Vec<Vec<u8>>, first_index: usize) -> Result<Vec<Checked>, S
     if !errs.is_empty() {
         return Err(StoreError::Invalid(errs));
     }
-    Ok(photos
+    let mut stripped = Vec::with_capacity(photos.len());
+    for (i, bytes) in photos.iter().enumerate() {
+        match strip_metadata(bytes) {
+            Ok(b) => stripped.push(b),
+            Err(e) => errs.add(
+                format!("photos[{}]", first_index + i),
+                "unreadable",
+                e.to_string(),
+            ),
+        }
+    }
+    if !errs.is_empty() {
+        return Err(StoreError::Invalid(errs));
+    }
+    Ok(stripped
         .into_iter()
         .map(|bytes| Checked {
             photo: PhotoRef {
@@ -337,10 +355,9 @@ mod tests {
         .unwrap()
     }
 
+    /// A photo with no metadata (kept as it is) of about `n` bytes.
     pub(crate) fn jpeg(n: usize) -> Vec<u8> {
-        let mut b = vec![0xFF, 0xD8, 0xFF, 0xE0];
-        b.extend((0..n).map(|i| (i % 251) as u8));
-        b
+        crate::photo_metadata::bare_jpeg(&(0..n).map(|i| (i % 251) as u8).collect::<Vec<_>>())
     }
 
     #[test]
@@ -373,6 +390,67 @@ mod tests {
         assert_eq!(s.record_photos(id).unwrap()[0].state, PhotoState::OnHq);
         // Kept for display after HQ has it.
         assert!(s.photo(&sha).unwrap().is_some());
+    }
+
+    #[test]
+    fn a_photo_is_stored_named_and_uploaded_without_its_metadata() {
+        let (_d, mut s) = store();
+        let camera = include_bytes!("../tests/fixtures/camera_gps.jpg");
+        let id = s
+            .add_concern_with_photos(concern(), vec![camera.to_vec()])
+            .unwrap();
+        let stripped = strip_metadata(camera).unwrap();
+        assert!(stripped.len() < camera.len());
+        let sha = hex::encode(Sha256::digest(&stripped));
+        let c = s.get::<Concern>(id).unwrap().record;
+        assert_eq!(c.photos[0].sha256, sha);
+        assert_eq!(c.photos[0].bytes, stripped.len() as u64);
+        assert_eq!(s.photo(&sha).unwrap().unwrap().1, stripped);
+        // The concern keeps the location it was logged at.
+        assert_eq!(c.location.lat, 51.5);
+        assert_eq!(c.location.lon, -0.14);
+        // What goes to HQ is what was kept.
+        s.debug_execute("UPDATE outbox SET state = 'acked'")
+            .unwrap();
+        assert_eq!(
+            s.photos_to_upload(10).unwrap()[0].size,
+            stripped.len() as u64
+        );
+        assert_eq!(s.photo_chunk(&sha, 0, 1 << 20).unwrap(), stripped);
+        // The same camera file attached again is the same photo.
+        assert_eq!(s.attach_photos(id, vec![camera.to_vec()]).unwrap().len(), 1);
+    }
+
+    #[test]
+    fn a_photo_whose_structure_cannot_be_read_is_a_field_error_and_saves_nothing() {
+        let (_d, mut s) = store();
+        let mut junk = vec![0xFF, 0xD8, 0xFF, 0xE0];
+        junk.extend((0..300).map(|i| (i % 251) as u8));
+        let err = s
+            .add_concern_with_photos(concern(), vec![jpeg(10), junk.clone()])
+            .unwrap_err();
+        let StoreError::Invalid(errs) = err else {
+            panic!("{err:?}")
+        };
+        assert_eq!(errs.errors.len(), 1);
+        assert_eq!(errs.errors[0].field, "photos[1]");
+        assert_eq!(errs.errors[0].code, "unreadable");
+        assert_eq!(
+            errs.errors[0].message,
+            "the photo could not be read: take it again"
+        );
+        assert_eq!(s.count().unwrap(), 0);
+        assert_eq!(s.pending_photo_count().unwrap(), 0);
+        // Added to a saved concern: numbered after the photos it has.
+        let id = s
+            .add_concern_with_photos(concern(), vec![jpeg(10)])
+            .unwrap();
+        let err = s.attach_photos(id, vec![junk]).unwrap_err();
+        let StoreError::Invalid(errs) = err else {
+            panic!("{err:?}")
+        };
+        assert_eq!(errs.errors[0].field, "photos[1]");
+        assert_eq!(s.pending_photo_count().unwrap(), 1);
     }
 
     #[test]

@@ -40,12 +40,11 @@ fn concern(description: &str) -> NewConcern {
     .unwrap()
 }
 
-/// A JPEG (by its first bytes) carrying `marker`.
+/// A JPEG (with no metadata, so stored as it is) carrying `marker`.
 fn photo(marker: &[u8]) -> Vec<u8> {
-    let mut b = vec![0xFF, 0xD8, 0xFF, 0xE0];
-    b.extend_from_slice(marker);
-    b.extend((0..4_000).map(|i| (i % 251) as u8));
-    b
+    let mut scan = marker.to_vec();
+    scan.extend((0..4_000).map(|i| (i % 251) as u8));
+    beatbook_store::photo_metadata::bare_jpeg(&scan)
 }
 
 fn sha256(bytes: &[u8]) -> String {
