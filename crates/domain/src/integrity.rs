@@ -175,7 +175,7 @@ pub fn check_nesting(op: &Op) -> Result<(), Refusal> {
     let found = match &op.action {
         OpAction::Put { fields } => fields.iter().find_map(|(name, write)| match write {
             FieldWrite::Set(v) => too_deep(&format!("the field {name:?}"), v.get()),
-            FieldWrite::Text { .. } => None,
+            FieldWrite::Text { .. } | FieldWrite::Erase { .. } => None,
         }),
         OpAction::Append { entry } => too_deep("the entry", entry.get()),
         OpAction::Delete => None,
