@@ -8,10 +8,10 @@
 //! `#[ts(export_to = "../../hq/bindings/")]`: so the export directory here is a `lib/bindings`
 //! next to a `hq/bindings`, as in `ui/src`.
 
+use beatbook_hq::dashboard::data_protection;
 use beatbook_hq::dashboard::{
     actions, admin, audit, auth, framework, outcomes, overlaps, records, retention, review,
 };
-use beatbook_hq::dashboard::data_protection;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use ts_rs::TS;
