@@ -449,7 +449,7 @@ pub async fn grade(
         }],
     )
     .await?;
-    log_disclosure(state, &by.id, "graded", vec![id], note).await?;
+    records::log_disclosure(state, &by.id, "graded", vec![id], note).await?;
     Ok(load_report(state, id).await?.summary)
 }
 
@@ -560,7 +560,7 @@ pub async fn disseminate(
         ],
     )
     .await?;
-    log_disclosure(state, &by.id, "disseminated", vec![id, sanitised_id], note).await?;
+    records::log_disclosure(state, &by.id, "disseminated", vec![id, sanitised_id], note).await?;
     tracing::info!(report = %id, sanitised = %sanitised_id, by = %by.id, "intelligence disseminated");
     Ok(Disseminated {
         sanitised_id,
