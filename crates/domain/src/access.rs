@@ -563,8 +563,7 @@ fn mask_emails(text: &str) -> String {
     while !rest.is_empty() {
         let end = rest.find(char::is_whitespace).unwrap_or(rest.len());
         let (word, tail) = rest.split_at(end);
-        let core =
-            word.trim_end_matches(|c: char| matches!(c, '.' | ',' | ';' | ':' | ')' | '!' | '?'));
+        let core = word.trim_end_matches(['.', ',', ';', ':', ')', '!', '?']);
         let core_start = core.len() - core.trim_start_matches(['(', '<', '"']).len();
         let addr = &core[core_start..];
         let is_email = addr.split_once('@').is_some_and(|(user, host)| {
