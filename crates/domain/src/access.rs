@@ -619,10 +619,16 @@ mod tests {
         let mut c = facts(RecordKind::Concern, "PC1", &["tc-camden-town"]);
         let officer = viewer(Role::Officer, &["tct"], &["tc-camden-town"]);
         assert!(device_may_see(&officer, &c));
-        assert!(hq_may_see(Role::Supervisor, &c));
+        assert!(hq_may_see(
+            &viewer(Role::Supervisor, &["tct"], &["tc-camden-town"]),
+            &c
+        ));
         c.restricted = true;
         for role in ROLES {
-            assert!(!hq_may_see(role, &c), "{role:?}");
+            assert!(
+                !hq_may_see(&viewer(role, &["tct"], &["tc-camden-town"]), &c),
+                "{role:?}"
+            );
             assert!(!device_may_see(
                 &viewer(role, &["tct"], &["tc-camden-town"]),
                 &c
