@@ -583,8 +583,6 @@ fn mask_emails(text: &str) -> String {
     out
 }
 
-const INTEL_UNIT_KEY: &str = "intel-unit";
-
 fn officer_key(officer: &OfficerId) -> String {
     format!("officer:{officer}")
 }

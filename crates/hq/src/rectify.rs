@@ -356,12 +356,29 @@ async fn log(
             device_id: None,
             action: action.to_owned(),
             record_ids: vec![id],
-            detail,
+            detail: detail.clone(),
             purpose,
         })
         .await?;
-    // admin log: rectification and restriction are data protection decisions; once
-    // `crate::admin_log::record` is on main, record them there too.
+    // Rectification and restriction are data protection decisions: the admin log has them too.
+    let (kind, what) = match action {
+        "rectify" => ("record_rectified", "Rectified"),
+        "restrict" => ("record_restricted", "Restricted"),
+        _ => ("restriction_lifted", "Lifted the restriction on"),
+    };
+    crate::admin_log::record(
+        state,
+        crate::admin_log::AdminEvent::new(
+            Some(&by.id),
+            kind,
+            format!(
+                "{what} a record ({}) for data protection: {}",
+                by.name,
+                detail.split(HASH_MARK).next().unwrap_or_default()
+            ),
+        ),
+    )
+    .await?;
     Ok(())
 }
 

@@ -846,23 +846,32 @@ pub async fn pack(state: &HqState, by: &Officer, id: Uuid) -> Result<SubjectAcce
     let mut ids: Vec<RecordId> = r.shown.iter().map(|(f, _)| f.loaded.summary.id).collect();
     ids.extend(&r.disclosed);
     let waiting = r.withheld.iter().filter(|w| !w.decided).count() as u32;
+    let words = format!(
+        "Subject access pack for request {}: {} records, {} decided by the intelligence unit, {} waiting",
+        r.row.reference,
+        records.len(),
+        r.withheld.len() as u32 - waiting,
+        waiting
+    );
     log_disclosure_for(
         state,
         &by.id,
         "subject_access_export",
         ids,
-        format!(
-            "Subject access pack for request {}: {} records, {} decided by the intelligence unit, {} waiting",
-            r.row.reference,
-            records.len(),
-            r.withheld.len() as u32 - waiting,
-            waiting
-        ),
+        words.clone(),
         format!("Subject access request {}", r.row.reference),
     )
     .await?;
-    // admin log: the export goes to the admin log too once it lands (issue 16, H2):
-    // crate::admin_log::record(state, AdminEvent { by: Some(by.id.clone()), action: "subject_access_export", detail }).
+    // An export takes personal data out of HQ: the admin log has it too.
+    crate::admin_log::record(
+        state,
+        crate::admin_log::AdminEvent::new(
+            Some(&by.id),
+            "subject_access_export",
+            format!("{words}; exported by {}", by.name),
+        ),
+    )
+    .await?;
     Ok(SubjectAccessPack {
         reference: r.row.reference,
         asked: r.row.asked,
