@@ -6,9 +6,7 @@ use crate::dashboard::audit::AccessEntry;
 use crate::error::ApiError;
 use crate::storage::{Change, RecordOp, RecordPage, RecordQuery, Storage, StorageError};
 use crate::HqState;
-use beatbook_domain::access::{
-    hq_may_see, hq_may_see_kind, mask_personal, masks_personal, Viewer,
-};
+use beatbook_domain::access::{hq_may_see, hq_may_see_kind, mask_personal, masks_personal, Viewer};
 use beatbook_domain::merge::RecordState;
 use beatbook_domain::people::{Officer, Role};
 use beatbook_domain::protocol::OpOutcome;

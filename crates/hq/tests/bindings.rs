@@ -87,7 +87,6 @@ fn export_all(root: &Path) {
         outcomes::CostEntry,
         beatbook_hq::error::ApiErrorCode,
         beatbook_hq::dashboard::purpose::Purposes,
-
         beatbook_domain::subject::SubjectQuery,
         beatbook_domain::subject::RedactionInput,
         beatbook_hq::subject_access::SubjectSearchParams,

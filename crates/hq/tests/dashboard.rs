@@ -631,7 +631,9 @@ async fn a_disseminated_report_reaches_the_team_on_its_next_pull_and_the_source_
     // A force-wide reader sees the sanitised product on the dashboard, never the raw report or
     // the source; Camden's sergeant not even that (it was shared with Hackney, not Camden).
     let force = hq.sign_in("SU0001").await;
-    let list = hq.read("/api/v1/hq/records?kind=intel_report", &force).await;
+    let list = hq
+        .read("/api/v1/hq/records?kind=intel_report", &force)
+        .await;
     assert_eq!(ids(&list.body["records"]), vec![sanitised.clone()]);
     assert_eq!(
         hq.read(&format!("/api/v1/hq/records/{src}"), &force)
@@ -1031,7 +1033,8 @@ async fn the_framework_shows_a_red_target_drills_down_to_the_records_and_exports
     );
     // The administrator sees figures, but the records behind them are for supervisors and analysts.
     assert_eq!(
-        hq.read("/api/v1/hq/framework/cell?unit=camden-tct&measure=concerns_answered_72h",
+        hq.read(
+            "/api/v1/hq/framework/cell?unit=camden-tct&measure=concerns_answered_72h",
             &admin
         )
         .await

@@ -271,7 +271,9 @@ async fn a_supervisor_reads_their_own_teams_areas_and_the_force_reader_the_force
     // Nobody but the unit reads the raw report.
     for t in [&hackney, &force] {
         assert_eq!(
-            hq.read(&format!("/api/v1/hq/records/{raw}"), t).await.status,
+            hq.read(&format!("/api/v1/hq/records/{raw}"), t)
+                .await
+                .status,
             StatusCode::NOT_FOUND
         );
     }
