@@ -63,7 +63,7 @@ describe('Intelligence review', () => {
     const disseminate = vi.fn().mockRejectedValueOnce(refusal).mockResolvedValueOnce({ sanitised_id: 'x', teams: ['hackney-tct'] });
     render(IntelReview, { props: { api: fakeApi({ teams: async () => teams, disseminate }) } });
     const user = userEvent.setup();
-    await user.click(within(await screen.findByRole('region', { name: 'Queue' })).getByRole('button', { name: /A blue van/ }));
+    await user.click(await within(await screen.findByRole('region', { name: 'Queue' })).findByRole('button', { name: /A blue van/ }));
     const text = await screen.findByRole('textbox', { name: /Sanitised text/ });
     await user.clear(text);
     await user.type(text, 'Novak says a blue van parks by the café, ring 07700-900-789');
@@ -80,7 +80,7 @@ describe('Intelligence review', () => {
     const found = await screen.findByRole('alert', { name: 'What still points to the source' });
     expect(found).toHaveTextContent('“Novak” is part of the source\'s name');
     expect(found).toHaveTextContent('is the source\'s phone number (07700 900789, in their contact)');
-    expect(disseminate.mock.calls[0][1]).toMatchObject({
+    expect(disseminate.mock.calls[0]?.[1]).toMatchObject({
       confirmed: ['source_not_identifiable', 'no_contact_details', 'no_detail_only_the_source_knows', 'location_coarsened', 'handling_code_checked'],
       handling_reason: '',
       teams: ['hackney-tct'],
@@ -95,7 +95,7 @@ describe('Intelligence review', () => {
     const grade = vi.fn(async () => {});
     render(IntelReview, { props: { api: fakeApi({ grade }) } });
     const user = userEvent.setup();
-    await user.click(within(await screen.findByRole('region', { name: 'Queue' })).getByRole('button', { name: /A blue van/ }));
+    await user.click(await within(await screen.findByRole('region', { name: 'Queue' })).findByRole('button', { name: /A blue van/ }));
     await screen.findByText('Jan Novak');
     expect(screen.queryByRole('textbox', { name: /Why the handling code changes/ })).not.toBeInTheDocument();
     await user.selectOptions(screen.getByRole('combobox', { name: 'Handling' }), 'C');
