@@ -218,14 +218,14 @@ async fn a_supervisor_reads_their_own_teams_areas_and_the_force_reader_the_force
 
     // Drill-down: the figures are force-wide, the records behind them need to know.
     let cell = "/api/v1/hq/framework/cell?unit=dalston-snt&measure=concerns_answered_72h";
-    let a = hq.get(cell, &sergeant).await;
+    let a = hq.read(cell, &sergeant).await;
     assert_eq!(a.status, StatusCode::OK, "{}", a.text);
     assert!(
         a.body["records"].as_array().unwrap().is_empty(),
         "{}",
         a.text
     );
-    let a = hq.get(cell, &force).await;
+    let a = hq.read(cell, &force).await;
     assert_eq!(a.status, StatusCode::OK, "{}", a.text);
     let behind: Vec<&str> = a.body["records"]
         .as_array()
@@ -254,12 +254,12 @@ async fn a_supervisor_reads_their_own_teams_areas_and_the_force_reader_the_force
     let product = a.body["sanitised_id"].as_str().unwrap().to_owned();
     let kind = "/api/v1/hq/records?kind=intel_report";
     assert_eq!(
-        ids(&hq.get(kind, &hackney).await.body["records"]),
+        ids(&hq.read(kind, &hackney).await.body["records"]),
         vec![product.clone()]
     );
-    assert!(ids(&hq.get(kind, &sergeant).await.body["records"]).is_empty());
+    assert!(ids(&hq.read(kind, &sergeant).await.body["records"]).is_empty());
     assert_eq!(
-        ids(&hq.get(kind, &force).await.body["records"]),
+        ids(&hq.read(kind, &force).await.body["records"]),
         vec![product.clone()]
     );
     assert_eq!(
