@@ -12,7 +12,8 @@
  *    which the CLI does not log, a device speaking the sync protocol from Node).
  * 4. Prints `hq e2e: passed` or fails; stops HQ whatever happens.
  *
- * HQ_E2E_SCREENSHOTS=1 refreshes docs/screenshots/hq-*.png; HQ_E2E_LOG=1 shows HQ's log.
+ * HQ_E2E_SCREENSHOTS=1 refreshes docs/screenshots/hq-*.png; HQ_E2E_LOG=1 shows HQ's log;
+ * HQ_E2E_ONLY=subject_access runs only the files whose names contain it.
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
@@ -63,7 +64,11 @@ async function main() {
       if (i > 100) throw new Error('HQ did not start');
       await new Promise((r) => setTimeout(r, 100));
     }
-    const specs = readdirSync(here).filter((f) => f.endsWith('.test.mjs')).sort().map((f) => join(here, f));
+    const only = process.env.HQ_E2E_ONLY ?? '';
+    const specs = readdirSync(here)
+      .filter((f) => f.endsWith('.test.mjs') && f.includes(only))
+      .sort()
+      .map((f) => join(here, f));
     const tests = spawn(process.execPath, ['--test', '--test-concurrency=1', ...specs], {
       env: { ...process.env, HQ_URL: hqUrl, HQ_DB: db, BEATBOOK_BIN: bin, E2E_TMP: tmp },
       stdio: 'inherit',

@@ -16,6 +16,7 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { audit, usePage } from '../browser.mjs';
+import { givePurpose } from './purpose.mjs';
 
 const HQ = process.env.HQ_URL ?? 'http://127.0.0.1:8080';
 const BIN = process.env.BEATBOOK_BIN ?? 'beatbook';
@@ -151,6 +152,8 @@ describe('Subject access', () => {
 
     // The intelligence unit decides.
     await signIn('DC7740');
+    // The intelligence page reads the review queue first, so the dashboard asks why.
+    await givePurpose(page, { purpose: 'Subject access request', reference });
     await page.getByRole('link', { name: 'Subject access review' }).click();
     await page.getByRole('heading', { level: 1, name: 'Subject access review' }).waitFor();
     const report = page.getByRole('article', { name: /^Intelligence report/ }).filter({ hasText: reference });
