@@ -938,19 +938,31 @@ pub fn pack_html(p: &SubjectAccessPack) -> String {
         esc(&p.exported_by),
         day(p.exported_at)
     ));
+    let records = |n: usize, one: &str, many: &str| {
+        if n == 1 {
+            format!("1 record {one}")
+        } else {
+            format!("{n} records {many}")
+        }
+    };
+    let reviewed = (p.withheld.len() as u32 - p.waiting) as usize;
     h.push_str(&format!(
-        "<p>{} records are disclosed in full below. {} records were reviewed by the intelligence unit{}.{}</p>",
-        p.records.len(),
-        p.withheld.len() as u32 - p.waiting,
+        "<p>{} in full below. {} by the intelligence unit{}.{}</p>",
+        records(p.records.len(), "is disclosed", "are disclosed"),
+        records(reviewed, "was reviewed", "were reviewed"),
         if p.waiting > 0 {
-            format!("; {} still wait for its review", p.waiting)
+            format!(
+                "; {} for its review",
+                records(p.waiting as usize, "still waits", "still wait")
+            )
         } else {
             String::new()
         },
         if p.no_longer_held > 0 {
             format!(
-                " {} records found when the request was made are no longer held.",
-                p.no_longer_held
+                " {} when the request was made {} no longer held.",
+                records(p.no_longer_held as usize, "found", "found"),
+                if p.no_longer_held == 1 { "is" } else { "are" }
             )
         } else {
             String::new()

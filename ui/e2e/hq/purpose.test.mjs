@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { audit, usePage } from '../browser.mjs';
 import { givePurpose } from './purpose.mjs';
+import { shot } from './shots.mjs';
 
 const HQ = process.env.HQ_URL ?? 'http://127.0.0.1:8080';
 const BIN = process.env.BEATBOOK_BIN ?? 'beatbook';
@@ -103,6 +104,7 @@ describe('The purpose of a look', () => {
     assert.deepEqual(sent, []);
     await purpose.selectOption({ label: 'Performance review' });
     await dialog.getByText('Names and contact details stay masked for this purpose.').waitFor();
+    await shot(page, 'purpose-dialog');
     await dialog.getByRole('button', { name: 'Give purpose' }).click();
     await dialog.waitFor({ state: 'hidden' });
 

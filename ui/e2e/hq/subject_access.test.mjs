@@ -17,6 +17,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { audit, usePage } from '../browser.mjs';
 import { givePurpose } from './purpose.mjs';
+import { shot } from './shots.mjs';
 
 const HQ = process.env.HQ_URL ?? 'http://127.0.0.1:8080';
 const BIN = process.env.BEATBOOK_BIN ?? 'beatbook';
@@ -145,6 +146,7 @@ describe('Subject access', () => {
     await assertNoSource('the search');
     await page.waitForLoadState('networkidle');
     assert.deepEqual(await audit(page, { header: null, minTarget: 0 }), [], 'the subject access page is fit to read');
+    await shot(page, 'subject-access');
     await page.getByRole('button', { name: `Make request ${reference} from this search` }).click();
     await page.getByRole('heading', { name: `Request ${reference}` }).waitFor();
     await page.getByRole('status').filter({ hasText: '1 record shown, 2 records withheld' }).waitFor();
@@ -162,6 +164,7 @@ describe('Subject access', () => {
     await source.getByText(SOURCE_NOTES).first().waitFor({ state: 'attached' });
     await report.getByLabel('Disclose redacted').check();
     await report.getByLabel('Text to disclose').fill(REDACTED);
+    await shot(page, 'subject-access-review');
     await report.getByLabel('Reason').fill('The address would point to the source');
     await report.getByRole('button', { name: 'Record the decision' }).click();
     await page.getByRole('status').filter({ hasText: 'Decision recorded' }).waitFor();
@@ -182,11 +185,13 @@ describe('Subject access', () => {
     await page.getByText(REDACTED).waitFor();
     await page.getByText('Exemption: DPA s.45(4)(b): prejudice to the prevention or detection of crime').waitFor();
     await assertNoSource('the request with its decisions');
+    await shot(page, 'subject-access-request');
     const packLink = page.getByRole('link', { name: 'Open the pack to print' });
     const href = await packLink.getAttribute('href');
     assert.ok(href?.endsWith('/pack.html'), String(href));
     const [packPage] = await Promise.all([page.context().waitForEvent('page'), packLink.click()]);
     await packPage.waitForLoadState();
+    await shot(packPage, 'subject-access-pack');
     const pack = await packPage.locator('body').innerText();
     await packPage.close();
     for (const want of [
