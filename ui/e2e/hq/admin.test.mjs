@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { audit, usePage } from '../browser.mjs';
+import { api, staffToken } from './hq-api.mjs';
 import { givePurpose } from './purpose.mjs';
 
 const HQ = process.env.HQ_URL ?? 'http://127.0.0.1:8080';
@@ -31,27 +32,6 @@ async function signIn(collar) {
   await page.getByRole('button', { name: 'Sign out' }).waitFor();
 }
 
-/** @param {string} path @param {string} token @param {unknown} [body] */
-async function api(path, token, body) {
-  const r = await fetch(`${HQ}${path}`, {
-    method: body === undefined ? 'GET' : 'POST',
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-    body: body === undefined ? null : JSON.stringify(body),
-  });
-  const text = await r.text();
-  assert.ok(r.ok, `${path}: ${r.status} ${text}`);
-  return text ? JSON.parse(text) : null;
-}
-
-/** @param {string} collar */
-async function staffToken(collar) {
-  const r = await fetch(`${HQ}/api/v1/hq/login`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ collar_number: collar, password: PASSWORD }),
-  });
-  return (await r.json()).token;
-}
 
 /** A report with its source details, pushed by a device speaking the sync protocol. @param {string} collar */
 async function submitWithSource(collar, content) {

@@ -16,6 +16,7 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { audit, usePage } from '../browser.mjs';
+import { api, staffToken } from './hq-api.mjs';
 import { givePurpose } from './purpose.mjs';
 import { shot } from './shots.mjs';
 
@@ -34,27 +35,6 @@ const REDACTED = 'Marta Kowalczyk is said to be storing stolen bikes [address re
 /** Nothing of the source (or the raw report's address) may reach the data protection officer. */
 const SECRETS = [SOURCE_NAME, 'Brzezinski', SOURCE_PHONE, '900456', 'bakery', 'Elm Row'];
 
-/** @param {string} path @param {string} token @param {unknown} [body] */
-async function api(path, token, body) {
-  const r = await fetch(`${HQ}${path}`, {
-    method: body === undefined ? 'GET' : 'POST',
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-    body: body === undefined ? null : JSON.stringify(body),
-  });
-  const text = await r.text();
-  assert.ok(r.ok, `${path}: ${r.status} ${text}`);
-  return text ? JSON.parse(text) : null;
-}
-
-/** @param {string} collar */
-async function staffToken(collar) {
-  const r = await fetch(`${HQ}/api/v1/hq/login`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ collar_number: collar, password: PASSWORD }),
-  });
-  return (await r.json()).token;
-}
 
 async function enrolmentCode() {
   return (await api('/api/v1/hq/admin/enrolment-codes', await staffToken('AD0001'), {})).code;
