@@ -6,10 +6,9 @@
  * meet shows words, names and dates, never JSON, ids or ISO timestamps.
  */
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { audit, usePage } from '../browser.mjs';
-import { api, staffToken } from './hq-api.mjs';
+import { api, staffToken, submitWithSource } from './hq-api.mjs';
 import { givePurpose } from './purpose.mjs';
 
 const HQ = process.env.HQ_URL ?? 'http://127.0.0.1:8080';
@@ -32,36 +31,6 @@ async function signIn(collar) {
   await page.getByRole('button', { name: 'Sign out' }).waitFor();
 }
 
-
-/** A report with its source details, pushed by a device speaking the sync protocol. @param {string} collar */
-async function submitWithSource(collar, content) {
-  const code = (await api('/api/v1/hq/admin/enrolment-codes', await staffToken('AD0001'), {})).code;
-  const id = randomUUID();
-  const e = await (await fetch(`${HQ}/api/v1/enrol`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ code, device_id: id, device_name: `Tablet of ${collar}`, app_version: 'e2e' }) })).json();
-  const s = await (await fetch(`${HQ}/api/v1/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ device_id: id, device_secret: e.device_secret, collar_number: collar, password: PASSWORD }) })).json();
-  const now = new Date();
-  const review = new Date(now);
-  review.setFullYear(review.getFullYear() + 6);
-  const set = (/** @type {unknown} */ v) => ({ set: v });
-  const text = (/** @type {string} */ v) => ({ text: { value: v, bases: [] } });
-  const report = randomUUID();
-  const op = (/** @type {number} */ seq, /** @type {string} */ record, /** @type {string} */ kind, /** @type {object} */ fields) => ({
-    device_id: id, device_seq: seq, record_id: record, kind, author: collar, hlc: { wall_ms: now.getTime(), counter: seq }, action: 'put', fields,
-  });
-  const ops = [
-    op(1, report, 'intel_report', {
-      grade: set({ source: '2', intelligence: 'C', handling: { code: 'P' } }), security: set('official'), content: text(content), checks_made: text('PNC checked'),
-      threat_to_life: set(false), location: set(null), areas: set(['tc-dalston']), source_id: set(null), review_state: set('submitted'), disseminated_to: set([]),
-      legacy_grade: set(null), submitted_at: set(now.toISOString()), retention_review: set(review.toISOString().slice(0, 10)),
-    }),
-    op(2, randomUUID(), 'intel_source', {
-      report_id: set(report), source_type: set('member_of_public'), name: set('Jan Novak'), contact: set('07700 900789'), relationship: set(null),
-      notes: text('Runs the café opposite'), recorded_at: set(now.toISOString()), retention_review: set(review.toISOString().slice(0, 10)),
-    }),
-  ];
-  const r = await api('/api/v1/sync/push', s.access_token, { ops });
-  assert.deepEqual(r.results.map((/** @type {{ outcome: string }} */ x) => x.outcome), ['applied', 'applied'], JSON.stringify(r));
-}
 
 /** What a person must never read: JSON, ids, ISO timestamps, codes. */
 async function assertReadable(where) {
@@ -138,7 +107,12 @@ describe('HQ administration', () => {
   });
 
   it('shows the audit trail, records and intelligence review in words, names and dates', async () => {
-    await submitWithSource('PC3318', 'A blue van parks outside the café on Kingsland Road every night');
+    await submitWithSource('PC3318', {
+      content: 'A blue van parks outside the café on Kingsland Road every night',
+      name: 'Jan Novak',
+      contact: '07700 900789',
+      notes: 'Runs the café opposite',
+    });
     const page = ctx.page;
 
     await signIn('AD0001');

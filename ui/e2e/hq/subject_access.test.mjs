@@ -16,7 +16,7 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { audit, usePage } from '../browser.mjs';
-import { api, staffToken } from './hq-api.mjs';
+import { api, staffToken, submitWithSource } from './hq-api.mjs';
 import { givePurpose } from './purpose.mjs';
 import { shot } from './shots.mjs';
 
@@ -51,35 +51,6 @@ async function cliDevice(collar) {
   return { run };
 }
 
-/** A report and its source details, pushed by a device speaking the sync protocol. @param {string} collar */
-async function submitWithSource(collar) {
-  const id = randomUUID();
-  const e = await (await fetch(`${HQ}/api/v1/enrol`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ code: await enrolmentCode(), device_id: id, device_name: `Tablet of ${collar}`, app_version: 'e2e' }) })).json();
-  const s = await (await fetch(`${HQ}/api/v1/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ device_id: id, device_secret: e.device_secret, collar_number: collar, password: PASSWORD }) })).json();
-  const now = new Date();
-  const review = new Date(now);
-  review.setFullYear(review.getFullYear() + 6);
-  const set = (/** @type {unknown} */ v) => ({ set: v });
-  const text = (/** @type {string} */ v) => ({ text: { value: v, bases: [] } });
-  const report = randomUUID();
-  const op = (/** @type {number} */ seq, /** @type {string} */ record, /** @type {string} */ kind, /** @type {object} */ fields) => ({
-    device_id: id, device_seq: seq, record_id: record, kind, author: collar, hlc: { wall_ms: now.getTime(), counter: seq }, action: 'put', fields,
-  });
-  const ops = [
-    op(1, report, 'intel_report', {
-      grade: set({ source: '2', intelligence: 'C', handling: { code: 'P' } }), security: set('official'), content: text(RAW), checks_made: text('PNC checked'),
-      threat_to_life: set(false), location: set(null), areas: set(['tc-dalston']), source_id: set(null), review_state: set('submitted'), disseminated_to: set([]),
-      legacy_grade: set(null), submitted_at: set(now.toISOString()), retention_review: set(review.toISOString().slice(0, 10)),
-    }),
-    op(2, randomUUID(), 'intel_source', {
-      report_id: set(report), source_type: set('member_of_public'), name: set(SOURCE_NAME), contact: set(SOURCE_PHONE), relationship: set(null),
-      notes: text(SOURCE_NOTES), recorded_at: set(now.toISOString()), retention_review: set(review.toISOString().slice(0, 10)),
-    }),
-  ];
-  const r = await api('/api/v1/sync/push', s.access_token, { ops });
-  assert.deepEqual(r.results.map((/** @type {{ outcome: string }} */ x) => x.outcome), ['applied', 'applied'], JSON.stringify(r));
-}
-
 /** @param {string} collar */
 async function signIn(collar) {
   const page = ctx.page;
@@ -109,7 +80,7 @@ describe('Subject access', () => {
     const tablet = await cliDevice('PC4127');
     tablet.run('concern', 'add', '--category', 'asb:nuisance:street_drinking', '--description', 'Marta Kowalczyk shouting at passers-by outside the station', '--lat', '51.539', '--lon', '-0.1426');
     tablet.run('sync');
-    await submitWithSource('PC3318');
+    await submitWithSource('PC3318', { content: RAW, name: SOURCE_NAME, contact: SOURCE_PHONE, notes: SOURCE_NOTES });
 
     // The data protection officer: the reference is the purpose; the search.
     await signIn('DP0001');
