@@ -7,6 +7,7 @@
 pub mod actions;
 pub mod admin;
 pub mod admin_log;
+pub mod certs;
 pub mod auth;
 pub mod chains;
 pub mod committee;
@@ -17,6 +18,7 @@ pub mod device_sessions;
 pub mod enrolment;
 pub mod error;
 pub mod intel_review;
+pub mod keys;
 pub mod outcomes;
 pub mod overlaps;
 pub mod pdf;

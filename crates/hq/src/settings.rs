@@ -44,6 +44,50 @@ pub struct HqSettings {
     /// change stamped later is refused, so a tablet with a fast clock cannot beat every correct
     /// edit. Tablets learn HQ's time at every sync and stamp by it.
     pub max_clock_ahead_minutes: u32,
+    /// HTTPS (`[tls]` in the TOML file): HQ's certificate chain and key, and the authority
+    /// tablets pin at enrolment.
+    pub tls: TlsSettings,
+}
+
+/// HQ's TLS (see `crate::serve`). Without `cert_file` and `key_file`, HQ serves plain HTTP, which
+/// it does only on a loopback address unless told `--insecure-http`.
+#[derive(Clone, Debug, Default, Deserialize, PartialEq, Eq)]
+#[serde(default, deny_unknown_fields)]
+pub struct TlsSettings {
+    /// HQ's certificate chain, PEM: its own certificate first, then any intermediates, then
+    /// (for tablets to pin) the authority's.
+    pub cert_file: Option<std::path::PathBuf>,
+    /// HQ's private key, PEM.
+    pub key_file: Option<std::path::PathBuf>,
+    /// The certificate authority tablets pin (PEM). Default: the last certificate of
+    /// `cert_file`'s chain.
+    pub ca_file: Option<std::path::PathBuf>,
+}
+
+impl TlsSettings {
+    /// SHA-256 (lowercase hex) of the authority tablets pin, when HQ serves TLS: what the
+    /// enrolment code carries. `None` when HQ serves plain HTTP (behind a proxy or on loopback).
+    pub fn ca_fingerprint(&self) -> Result<Option<String>, String> {
+        let Some(path) = self.ca_file.as_ref().or(self.cert_file.as_ref()) else {
+            return Ok(None);
+        };
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        let der = last_pem_certificate(&text)
+            .ok_or_else(|| format!("{} holds no PEM certificate", path.display()))?;
+        Ok(Some(crate::certs::fingerprint_hex(&der)))
+    }
+}
+
+/// The last `CERTIFICATE` block of a PEM text, decoded.
+fn last_pem_certificate(text: &str) -> Option<Vec<u8>> {
+    use base64::Engine;
+    let begin = "-----BEGIN CERTIFICATE-----";
+    let end = "-----END CERTIFICATE-----";
+    let start = text.rfind(begin)? + begin.len();
+    let stop = start + text[start..].find(end)?;
+    let b64: String = text[start..stop].split_whitespace().collect();
+    base64::engine::general_purpose::STANDARD.decode(b64).ok()
 }
 
 /// Accountable access (see `beatbook_domain::purpose`). Default: the domain's
@@ -357,6 +401,7 @@ impl Default for HqSettings {
             framework: FrameworkSettings::default(),
             access: AccessSettings::default(),
             max_clock_ahead_minutes: beatbook_domain::integrity::DEFAULT_MAX_AHEAD_MINUTES,
+            tls: TlsSettings::default(),
         }
     }
 }
@@ -373,6 +418,7 @@ impl std::fmt::Debug for HqSettings {
             .field("retention", &self.retention)
             .field("framework", &self.framework)
             .field("access", &self.access)
+            .field("tls", &self.tls)
             .finish_non_exhaustive()
     }
 }
