@@ -23,6 +23,14 @@ impl HqKey {
         HqKey(Zeroizing::new(bytes))
     }
 
+    /// A random key: for tests, and for a new store's first key.
+    pub fn random() -> HqKey {
+        use rand::RngCore;
+        let mut bytes = [0u8; 32];
+        rand::rngs::OsRng.fill_bytes(&mut bytes);
+        HqKey::from_bytes(bytes)
+    }
+
     /// A key for one use (`"sqlite"`, `"photos"`), derived so that one use's key says nothing
     /// about another's.
     pub fn derive(&self, purpose: &str) -> Zeroizing<[u8; 32]> {

@@ -64,6 +64,9 @@ pub struct HqState {
     pub facts: Arc<dashboard::facts::Facts>,
     /// Pushes from one device applied in order (see [`push_order`]).
     pub push_order: Arc<push_order::PushOrder>,
+    /// HQ's key for data at rest (photo files; see [`keys`]). [`HqState::new`] makes a random one,
+    /// which is right for tests only: the server sets the force's with [`HqState::with_key`].
+    pub key: Arc<keys::HqKey>,
 }
 
 impl HqState {
@@ -74,7 +77,14 @@ impl HqState {
             sign_in_clock: throttle::Clock::system(),
             facts: Arc::new(dashboard::facts::Facts::new()),
             push_order: Arc::default(),
+            key: Arc::new(keys::HqKey::random()),
         }
+    }
+
+    /// The same state with the force's key for data at rest.
+    pub fn with_key(mut self, key: keys::HqKey) -> HqState {
+        self.key = Arc::new(key);
+        self
     }
 }
 
