@@ -105,6 +105,26 @@ fn hq_places(hq: &Hq, backend: &Backend, needle: &[u8]) -> Vec<String> {
     found
 }
 
+/// Files in HQ's photo store named for photo `sha256` (the photo, its `.json`, uploads under way).
+fn photo_files_named(dir: &Path, sha256: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&d) else {
+            continue;
+        };
+        for e in entries.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if e.file_name().to_string_lossy().starts_with(sha256) {
+                found.push(p.display().to_string());
+            }
+        }
+    }
+    found
+}
+
 /// Files in HQ's photo store holding these bytes.
 fn photo_files_with(dir: &Path, needle: &[u8]) -> Vec<String> {
     let mut found = Vec::new();
@@ -263,8 +283,29 @@ async fn erasure_leaves_no_byte_behind(backend: Backend) {
             );
         }
     }
+    // HQ seals its photo files at rest, so its photo store is searched by name: each photo is
+    // there under its SHA-256 (and no file holds a photo's bytes as they are).
+    let photo_name = |d: &Device, id: RecordId| {
+        d.store
+            .lock()
+            .unwrap()
+            .get::<Concern>(id)
+            .unwrap()
+            .record
+            .photos[0]
+            .sha256
+            .clone()
+    };
+    let (first_sha, second_sha, kept_sha) = (
+        photo_name(&tct, disposed_here),
+        photo_name(&snt, disposed_there),
+        photo_name(&tct, retained),
+    );
+    for sha in [&first_sha, &second_sha, &kept_sha] {
+        assert!(photos_dir.join(sha).exists(), "photo {sha} should be on HQ");
+    }
     for p in [&first_photo, &second_photo, &kept_photo] {
-        assert!(!photo_files_with(&photos_dir, photo_marker(p)).is_empty());
+        assert!(photo_files_with(&photos_dir, photo_marker(p)).is_empty());
     }
 
     // A records manager retains one with a reason and disposes of two.
@@ -313,6 +354,10 @@ async fn erasure_leaves_no_byte_behind(backend: Backend) {
             }
         }
     }
+    for sha in [&first_sha, &second_sha] {
+        let left = photo_files_named(&photos_dir, sha);
+        assert!(left.is_empty(), "a disposed photo is still on HQ: {left:?}");
+    }
     for p in [&first_photo, &second_photo] {
         let marker = photo_marker(p);
         let left = photo_files_with(&photos_dir, marker);
@@ -324,7 +369,7 @@ async fn erasure_leaves_no_byte_behind(backend: Backend) {
 
     // The retained record and its photo are all still there.
     assert!(!hq_places(&hq, &backend, RETAINED.as_bytes()).is_empty());
-    assert!(!photo_files_with(&photos_dir, photo_marker(&kept_photo)).is_empty());
+    assert!(photos_dir.join(&kept_sha).exists());
     for d in [&tct, &snt] {
         let s = d.store.lock().unwrap();
         assert!(s.state(retained).is_ok(), "the retained record stays");

@@ -56,13 +56,52 @@ async fn hq_with_photos() -> (Hq, tempfile::TempDir) {
     (hq, photos)
 }
 
-/// SHA-256 of a file, by a tool that is not Beatbook's.
-fn sha256sum(path: &Path) -> String {
-    let out = std::process::Command::new("sha256sum")
-        .arg(path)
-        .output()
+/// SHA-256 of some bytes, by a tool that is not Beatbook's.
+fn sha256sum(bytes: &[u8]) -> String {
+    use std::io::Write;
+    let mut child = std::process::Command::new("sha256sum")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
         .unwrap();
+    child.stdin.take().unwrap().write_all(bytes).unwrap();
+    let out = child.wait_with_output().unwrap();
     String::from_utf8(out.stdout).unwrap()[..64].to_owned()
+}
+
+/// Files under `dir` (HQ's photo store) named `name`, in any folder (uploads under way are kept
+/// per device, in `partial/<device>/`).
+fn files_named(dir: &Path, name: &str) -> Vec<PathBuf> {
+    let mut found = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if e.file_name().to_string_lossy() == name {
+                found.push(p);
+            }
+        }
+    }
+    found
+}
+
+/// Whether `file` holds any 32-byte stretch of `photo` as it is.
+fn holds_any_of(file: &[u8], photo: &[u8]) -> bool {
+    let stretches: std::collections::HashSet<&[u8]> =
+        photo.chunks(32).filter(|c| c.len() == 32).collect();
+    file.windows(32).any(|w| stretches.contains(w))
+}
+
+/// The photo as HQ gives it back to `token`'s officer.
+async fn read_back(hq: &Hq, sha: &str, token: &str) -> reqwest::Response {
+    reqwest::Client::new()
+        .get(photo_url(hq, sha))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
 }
 
 fn token(d: &Device) -> String {
@@ -153,11 +192,14 @@ async fn a_concern_with_a_photo_logged_offline_reaches_hq_with_its_photo() {
             total: 1
         }));
 
-    // HQ holds exactly the photo, under its hash, and nothing half-done.
+    // HQ holds the photo under its hash, sealed (the file holds none of the photo's bytes as
+    // they are), and nothing half-done; read back, it is exactly the photo.
     let on_hq: PathBuf = photos_dir.path().join(&sha);
-    assert_eq!(std::fs::read(&on_hq).unwrap(), bytes);
-    assert_eq!(sha256sum(&on_hq), sha);
-    assert!(!photos_dir.path().join("partial").join(&sha).exists());
+    assert!(!holds_any_of(&std::fs::read(&on_hq).unwrap(), &bytes));
+    assert_eq!(files_named(photos_dir.path(), &sha), vec![on_hq]);
+    let got = read_back(&hq, &sha, &token(&d)).await;
+    assert_eq!(got.status(), 200);
+    assert_eq!(sha256sum(&got.bytes().await.unwrap()), sha);
     // The device marks it on HQ and keeps it for display.
     assert_eq!(photo_state(&d, &sha), PhotoState::OnHq);
     assert_eq!(d.engine.status().await.unwrap().pending_photos, 0);
@@ -200,8 +242,16 @@ async fn a_concern_with_a_photo_logged_offline_reaches_hq_with_its_photo() {
         .send()
         .await
         .unwrap();
-    assert_eq!(stranger.status(), 403);
-    assert_eq!(code(stranger).await, "forbidden");
+    // The same answer as for a photo HQ does not hold: the name says nothing.
+    assert_eq!(stranger.status(), 404);
+    assert_eq!(code(stranger).await, "not_found");
+    let head = http
+        .head(photo_url(&hq, &sha))
+        .bearer_auth(token(&dalston))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(head.status(), 404);
     // The team-mate's tablet fetches it from HQ, checked, and keeps it for display offline.
     assert_eq!(other.engine.fetch_photo(id, &sha).await.unwrap(), bytes);
     assert_eq!(photo_state(&other, &sha), PhotoState::OnHq);
@@ -282,12 +332,14 @@ async fn a_connection_cut_midway_through_a_photo_resumes_from_hqs_offset() {
     assert_eq!(first.photos.bytes_sent, 2 * CHUNK as u64);
     assert!(first.photos.error.is_some());
     assert_eq!(photo_state(&d, &sha), PhotoState::Waiting);
-    assert_eq!(
-        std::fs::metadata(photos_dir.path().join("partial").join(&sha))
-            .unwrap()
-            .len(),
-        2 * CHUNK as u64
-    );
+    // The two chunks wait in this device's own upload, sealed.
+    let partial = files_named(photos_dir.path(), &sha);
+    assert_eq!(partial.len(), 1, "{partial:?}");
+    assert!(partial[0].starts_with(photos_dir.path().join("partial")));
+    assert!(!holds_any_of(
+        &std::fs::read(&partial[0]).unwrap(),
+        &bytes[..2 * CHUNK]
+    ));
     // HQ says how much it holds; a chunk for another offset is refused with a code, and HQ
     // says where it is.
     let t = token(&d);
@@ -310,7 +362,12 @@ async fn a_connection_cut_midway_through_a_photo_resumes_from_hqs_offset() {
     assert_eq!(second.photos.uploaded, 1);
     assert_eq!(second.photos.bytes_sent, size - 2 * CHUNK as u64);
     assert_eq!(first.photos.bytes_sent + second.photos.bytes_sent, size);
-    assert_eq!(sha256sum(&photos_dir.path().join(&sha)), sha);
+    let got = read_back(&hq, &sha, &token(&d)).await;
+    assert_eq!(sha256sum(&got.bytes().await.unwrap()), sha);
+    assert_eq!(
+        files_named(photos_dir.path(), &sha),
+        vec![photos_dir.path().join(&sha)]
+    );
     assert_eq!(photo_state(&d, &sha), PhotoState::OnHq);
     proxy_task.abort();
 }
@@ -353,8 +410,7 @@ async fn bytes_that_do_not_match_their_hash_are_refused_and_the_device_keeps_the
         PhotoState::Waiting
     );
     // HQ kept nothing: no photo, no partial.
-    assert!(!photos_dir.path().join(&sha).exists());
-    assert!(!photos_dir.path().join("partial").join(&sha).exists());
+    assert!(files_named(photos_dir.path(), &sha).is_empty());
 
     // The same answer over plain HTTP, in one chunk.
     let resp = put(&hq, Some(&token(&d)), Some(id), &sha, 0, 10, b"0123456789").await;

@@ -1,6 +1,7 @@
-//! The photo endpoints, `/api/v1/photos/{sha256}`: `HEAD` says how many bytes HQ holds, `PUT`
-//! appends a chunk at exactly that offset, `GET` reads a photo back. The work, and who may, is in
-//! [`crate::photo_files`].
+//! The photo endpoints, `/api/v1/photos/{sha256}`: `HEAD` says how many bytes of this device's
+//! upload HQ holds (or that the photo is there, to whoever may see it), `PUT` appends a chunk at
+//! exactly that offset, `GET` reads a photo back. Whoever may not see a photo gets the same 404
+//! as for a photo HQ does not hold. The work, and who may, is in [`crate::photo_files`].
 
 use crate::photo_files::{self, Chunk};
 use crate::routes::Authed;
@@ -49,15 +50,25 @@ pub struct PutQuery {
 }
 
 #[utoipa::path(head, path = "/api/v1/photos/{sha256}", tag = "photos",
-    params(("sha256" = String, Path, description = "SHA-256 of the photo, lower-case hex")),
+    params(("sha256" = String, Path, description = "SHA-256 of the photo, lower-case hex"),
+           ("photo-record" = Option<String>, Header, description = "The record the device uploads the photo for: `photo-verified` is `true` only when HQ holds the photo for that record")),
     security(("bearer" = [])),
-    responses((status = 200, description = "`upload-offset`: bytes HQ holds; `photo-verified`: whole and hash checked"), (status = 400, body = ApiErrorBody), (status = 401, body = ApiErrorBody)))]
+    responses((status = 200, description = "`upload-offset`: bytes of this device's upload HQ holds (the whole photo when verified); `photo-verified`: whole, hash checked, and the officer may see it"),
+              (status = 400, body = ApiErrorBody), (status = 401, body = ApiErrorBody),
+              (status = 404, description = "No upload under way from this device, and no photo by this name that the officer may see (the same answer either way): upload from offset 0")))]
 pub async fn head(
-    _auth: Authed,
+    auth: Authed,
     State(state): State<HqState>,
     Path(sha256): Path<String>,
+    headers: HeaderMap,
 ) -> Result<Response, PhotoError> {
-    let (offset, verified) = photo_files::held(&state, &sha256).await?;
+    let record = headers
+        .get(RECORD_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse().ok());
+    let Some((offset, verified)) = photo_files::held(&state, &auth, &sha256, record).await? else {
+        return Err(photo_files::not_found());
+    };
     let mut resp = StatusCode::OK.into_response();
     resp.headers_mut()
         .insert(OFFSET_HEADER, HeaderValue::from(offset));
@@ -106,7 +117,7 @@ pub async fn put(
     params(("sha256" = String, Path, description = "SHA-256 of the photo, lower-case hex")),
     security(("bearer" = [])),
     responses((status = 200, description = "The photo's bytes", content_type = "image/*"),
-              (status = 403, body = ApiErrorBody), (status = 404, body = ApiErrorBody), (status = 401, body = ApiErrorBody)))]
+              (status = 404, description = "No photo by this name that the officer may see now (the same answer for a photo HQ does not hold)", body = ApiErrorBody), (status = 401, body = ApiErrorBody)))]
 pub async fn get(
     auth: Authed,
     State(state): State<HqState>,

@@ -663,6 +663,11 @@ pub fn spawn_schedule(state: HqState) -> tokio::task::JoinHandle<()> {
             Ok(_) => {}
             Err(e) => tracing::warn!(error = %e, "could not finish an earlier erasure"),
         }
+        // Photos written before photos were sealed at rest are sealed now (and each on its next
+        // read); see `photo_files`.
+        if let Err(e) = crate::photo_files::seal_plain_photos(&state).await {
+            tracing::warn!(error = %e, "could not seal the photos written before sealing; each is sealed when next read");
+        }
         let every = std::time::Duration::from_secs(state.settings.retention.sweep_minutes * 60);
         let mut tick = tokio::time::interval(every);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);

@@ -1,5 +1,7 @@
 //! Photo upload, after the push: each photo whose record HQ has acknowledged goes up in chunks,
-//! starting wherever HQ's copy ends (`HEAD`), so a cut connection costs one chunk at most.
+//! starting wherever this device's upload at HQ ends (`HEAD`; 404 means from the start), so a
+//! cut connection costs one chunk at most. HQ links a photo to a record only through a whole
+//! upload that hashes to the photo's name, even when it holds the photo already.
 //! HQ hashes the whole photo; only then does the device mark it on HQ. A photo that fails stays
 //! waiting and is reported; it never fails the records' sync.
 
@@ -47,16 +49,27 @@ fn header_u64(resp: &reqwest::Response, name: &str) -> Option<u64> {
 }
 
 impl HqClient {
-    /// How many bytes of a photo HQ holds, and whether it has the whole photo, verified.
-    pub async fn photo_offset(&self, token: &str, sha256: &str) -> Result<(u64, bool), SyncError> {
+    /// How many bytes of this device's upload of a photo HQ holds, and whether HQ has the whole
+    /// photo, verified, for `record`. HQ answers 404 when nothing of it is there that this
+    /// officer may know of: the upload starts from the beginning.
+    pub async fn photo_offset(
+        &self,
+        token: &str,
+        sha256: &str,
+        record: beatbook_domain::RecordId,
+    ) -> Result<(u64, bool), SyncError> {
         let resp = self
             .http
             .head(self.url(&format!("/photos/{sha256}")))
             .bearer_auth(token)
             .header(PROTOCOL_HEADER, PROTOCOL_VERSION.to_string())
+            .header(RECORD_HEADER, record.to_string())
             .send()
             .await
             .map_err(|e| network_error(&e))?;
+        if resp.status() == reqwest::StatusCode::NOT_FOUND {
+            return Ok((0, false));
+        }
         if !resp.status().is_success() {
             // HEAD has no body: the status says enough.
             let status = resp.status();
@@ -221,10 +234,15 @@ impl SyncEngine {
         photo: &PhotoUpload,
         report: &mut PhotoReport,
     ) -> Result<(), SyncError> {
-        let (mut offset, verified) = match client.photo_offset(token, &photo.sha256).await {
+        let (mut offset, verified) = match client
+            .photo_offset(token, &photo.sha256, photo.record_id)
+            .await
+        {
             Err(SyncError::SignInNeeded(_)) => {
                 *token = self.token(client, true).await?;
-                client.photo_offset(token, &photo.sha256).await?
+                client
+                    .photo_offset(token, &photo.sha256, photo.record_id)
+                    .await?
             }
             other => other?,
         };
