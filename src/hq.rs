@@ -47,12 +47,14 @@ enum AdminCommand {
         #[arg(long)]
         no_activity: bool,
     },
-    /// Add or update an officer.
+    /// Add or update an officer; or, with only --disable or --enable, change whether they may sign
+    /// in.
     Officer {
         #[arg(long)]
         collar: String,
+        /// The officer's name (needed unless only --disable or --enable is given).
         #[arg(long)]
-        name: String,
+        name: Option<String>,
         /// officer, supervisor, intelligence_unit, analyst, admin, records_manager
         #[arg(long, default_value = "officer")]
         role: String,
@@ -62,6 +64,13 @@ enum AdminCommand {
         /// The officer's password (or BEATBOOK_OFFICER_PASSWORD); leave out to keep the current one.
         #[arg(long, env = "BEATBOOK_OFFICER_PASSWORD")]
         password: Option<String>,
+        /// Disable the officer (a leaver): signing in is refused and every session of theirs
+        /// ends now.
+        #[arg(long, conflicts_with = "enable")]
+        disable: bool,
+        /// Enable a disabled officer again.
+        #[arg(long)]
+        enable: bool,
     },
     /// A one-time device enrolment code.
     EnrolmentCode {
@@ -477,7 +486,32 @@ async fn admin_command(
             role,
             teams,
             password,
+            disable,
+            enable,
         } => {
+            let Some(name) = name else {
+                if !(disable || enable) {
+                    bail!("--name is needed to add or change an officer (or give only --disable or --enable)");
+                }
+                let id = storage
+                    .officer_by_collar(collar.trim())
+                    .await?
+                    .map(|r| r.officer.id)
+                    .ok_or_else(|| {
+                        anyhow::anyhow!("there is no officer with collar number {collar}")
+                    })?;
+                let row = admin::set_officer_disabled(storage, None, &id, disable).await?;
+                println!(
+                    "{} {}.",
+                    admin::officer_words(&row.officer),
+                    if disable {
+                        "is disabled: signing in is refused and every session of theirs has ended"
+                    } else {
+                        "may sign in"
+                    }
+                );
+                return Ok(());
+            };
             let role: Role = serde_json::from_value(serde_json::Value::String(role.clone()))
                 .map_err(|_| anyhow::anyhow!("--role {role:?}: use officer, supervisor, intelligence_unit, analyst, admin or records_manager"))?;
             let officer = Officer {
@@ -496,6 +530,18 @@ async fn admin_command(
                 cli_log(storage, action, detail).await?;
             }
             println!("Saved officer {}.", officer.id);
+            if disable || enable {
+                admin::set_officer_disabled(storage, None, &officer.id, disable).await?;
+                println!(
+                    "{} {}.",
+                    officer.id,
+                    if disable {
+                        "is disabled"
+                    } else {
+                        "may sign in"
+                    }
+                );
+            }
         }
         AdminCommand::EnrolmentCode { hours } => {
             let code = admin::enrolment_code(storage, hours).await?;

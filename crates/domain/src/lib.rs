@@ -25,6 +25,7 @@ pub mod outcomes;
 pub mod patrol;
 pub mod people;
 pub mod photo;
+pub mod pin;
 pub mod protocol;
 pub mod purpose;
 pub mod record;

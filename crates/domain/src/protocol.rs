@@ -39,6 +39,11 @@ pub mod codes {
     /// Too many wrong passwords: HQ refuses sign-in for a while (HTTP 429, `Retry-After`), and
     /// the message says when to try again.
     pub const TOO_MANY_ATTEMPTS: &str = "too_many_attempts";
+    /// The officer's sign-in on this device has ended (after its absolute lifetime, or because
+    /// its refresh token was used twice): sign in again to sync; capture carries on meanwhile.
+    pub const SESSION_ENDED: &str = "session_ended";
+    /// The officer is disabled at HQ (a leaver): sign-in refused.
+    pub const OFFICER_DISABLED: &str = "officer_disabled";
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]

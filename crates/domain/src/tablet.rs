@@ -449,6 +449,8 @@ pub enum ErrorCode {
     Storage,
     /// A map tile is neither saved on the tablet nor reachable on the tile server.
     TileUnavailable,
+    /// The PIN chosen is too easy to guess (all one digit, digits in order, a common PIN).
+    PinTooEasy,
 }
 
 impl ErrorCode {

@@ -197,6 +197,54 @@ pub async fn revoke_device(storage: &dyn Storage, id: DeviceId) -> Result<(), Ad
     }
 }
 
+/// Disable an officer (a leaver: signing in refused, every session of theirs ended now) or, with
+/// `disabled` false, enable them again; logged in the admin log as done `by` (`None`: the command
+/// line). An administrator cannot disable themselves (another must). Nothing changes, and nothing
+/// is logged, when the officer is already so. The officer as they are now.
+pub async fn set_officer_disabled(
+    storage: &dyn Storage,
+    by: Option<&OfficerId>,
+    id: &OfficerId,
+    disabled: bool,
+) -> Result<crate::storage::OfficerRow, AdminError> {
+    let Some(row) = storage.officer(id).await? else {
+        return Err(AdminError::NotFound(format!("There is no officer {id}.")));
+    };
+    if disabled && by == Some(id) {
+        return Err(AdminError::Invalid(
+            "You cannot disable your own account: ask another administrator.".into(),
+        ));
+    }
+    if row.disabled_at.is_some() == disabled {
+        return Ok(row);
+    }
+    let at = disabled.then(Utc::now);
+    if !storage.set_officer_disabled(id, at).await? {
+        return Err(AdminError::NotFound(format!("There is no officer {id}.")));
+    }
+    let who = officer_words(&row.officer);
+    let (action, detail) = if disabled {
+        (
+            "officer_disabled",
+            format!("Disabled {who}: signing in is refused and every session of theirs has ended."),
+        )
+    } else {
+        (
+            "officer_enabled",
+            format!("Enabled {who} again: they may sign in."),
+        )
+    };
+    crate::admin_log::record_in(
+        storage,
+        crate::admin_log::AdminEvent::new(by, action, detail),
+    )
+    .await?;
+    Ok(crate::storage::OfficerRow {
+        disabled_at: at,
+        ..row
+    })
+}
+
 /// "Sam Patel (PC2290)".
 pub fn officer_words(o: &Officer) -> String {
     format!("{} ({})", o.name, o.collar_number)

@@ -3,6 +3,18 @@
 //!
 //! Tokens: an access token and a refresh token, bound to officer and device; a refresh also
 //! needs the device's secret. HQ keeps only their SHA-256.
+//!
+//! Sessions end:
+//! - A refresh token works once: a refresh rotates it (the new session carries on the same
+//!   *line*, one per sign-in). One presented again ends the whole line (every session from that
+//!   sign-in) and goes in the admin log: a copied token is worth one use, and the tablet it was
+//!   copied from finds out at its next refresh.
+//! - A line lasts at most `[sessions] absolute_days` (default 14) from its sign-in, however
+//!   often it is refreshed; then the refresh is refused `session_ended`, and the officer signs in
+//!   again. Capture on the tablet never stops for it; only sync waits.
+//! - Signing out ends every session of the device; disabling an officer ends all of theirs, and
+//!   every request checks the officer is still active. Expired sessions are removed by the
+//!   retention sweep.
 
 use crate::auth::{new_secret, sha256_hex};
 use crate::error::ApiError;
@@ -13,7 +25,7 @@ use beatbook_domain::access::Viewer;
 use beatbook_domain::people::Officer;
 use beatbook_domain::protocol::{LoginRequest, RefreshRequest, Session};
 use beatbook_domain::DeviceId;
-use chrono::{Duration, Utc};
+use chrono::{DateTime, Duration, Utc};
 use std::collections::BTreeSet;
 
 /// The officer and device behind a valid access token.
@@ -30,6 +42,7 @@ pub struct Authed {
 /// Who holds the access token `token`: refused when it is unknown or expired, or its device has
 /// been revoked (`device_revoked`, which makes the device wipe itself).
 pub async fn authenticate(state: &HqState, token: &str) -> Result<Authed, ApiError> {
+    let now = state.session_clock.now();
     let session = state
         .storage
         .session_by_access(&sha256_hex(token))
@@ -43,15 +56,18 @@ pub async fn authenticate(state: &HqState, token: &str) -> Result<Authed, ApiErr
     if device.revoked_at.is_some() {
         return Err(ApiError::DeviceRevoked);
     }
-    if session.access_expires_at <= Utc::now() {
+    if session.access_expires_at <= now {
         return Err(ApiError::TokenExpired);
     }
-    let officer = state
+    let row = state
         .storage
         .officer(&session.officer_id)
         .await?
-        .ok_or_else(|| ApiError::Unauthorised("the officer no longer exists".into()))?
-        .officer;
+        .ok_or_else(|| ApiError::Unauthorised("the officer no longer exists".into()))?;
+    if row.disabled_at.is_some() {
+        return Err(disabled());
+    }
+    let officer = row.officer;
     let viewer = viewer_for(state, &officer).await?;
     Ok(Authed {
         device: session.device_id,
@@ -106,11 +122,21 @@ pub async fn sign_in(state: &HqState, req: LoginRequest) -> Result<Session, ApiE
         ),
     )
     .await?;
-    new_session(state, row.officer, device.id).await
+    let now = state.session_clock.now();
+    new_session(
+        state,
+        row.officer,
+        device.id,
+        &uuid::Uuid::now_v7().to_string(),
+        now,
+    )
+    .await
 }
 
-/// A new session for the session a refresh token belongs to, on the same device.
+/// The next session of the line a refresh token belongs to, on the same device. The token is
+/// used up; presented again, it ends the line (see the module's comment).
 pub async fn refresh(state: &HqState, req: RefreshRequest) -> Result<Session, ApiError> {
+    let now = state.session_clock.now();
     let old = state
         .storage
         .session_by_refresh(&sha256_hex(&req.refresh_token))
@@ -127,25 +153,99 @@ pub async fn refresh(state: &HqState, req: RefreshRequest) -> Result<Session, Ap
     if device.revoked_at.is_some() {
         return Err(ApiError::DeviceRevoked);
     }
-    if old.refresh_expires_at <= Utc::now() {
-        return Err(ApiError::Unauthorised("the session has expired".into()));
+    if old.rotated_at.is_some() {
+        return Err(reused(state, &old, &device.name).await);
     }
-    let officer = state
+    if old.refresh_expires_at <= now {
+        let days = state.settings.sessions.absolute_days;
+        return Err(if absolute_end(old.signed_in_at, days) <= now {
+            ended_after(days)
+        } else {
+            ApiError::SessionEnded(format!(
+                    "sign in to sync: your session ended because this tablet had not synced for {} days",
+                    state.settings.refresh_token_days
+                ))
+        });
+    }
+    let row = state
         .storage
         .officer(&old.officer_id)
         .await?
-        .ok_or_else(|| ApiError::Unauthorised("the officer no longer exists".into()))?
-        .officer;
-    // The old session is not deleted: if the answer is lost on the way (no signal mid-refresh),
-    // the device can refresh again with the same token instead of needing the officer to sign
-    // in. It lapses at its own expiry, and a revoked device is refused whatever it holds.
-    new_session(state, officer, old.device_id).await
+        .ok_or_else(|| ApiError::Unauthorised("the officer no longer exists".into()))?;
+    if row.disabled_at.is_some() {
+        return Err(disabled());
+    }
+    let (next, answer) = session(
+        state,
+        row.officer,
+        old.device_id,
+        &old.line_id,
+        old.signed_in_at,
+        now,
+    )
+    .await?;
+    if !state
+        .storage
+        .rotate_session(&old.refresh_hash, now, &next)
+        .await?
+    {
+        // Another refresh with the same token got there first.
+        return Err(reused(state, &old, &device.name).await);
+    }
+    Ok(answer)
 }
 
-/// End the session: its access and refresh tokens no longer work.
+/// A refresh token presented a second time: end every session of its line, log it, and answer
+/// `session_ended`.
+async fn reused(state: &HqState, old: &SessionRow, device_name: &str) -> ApiError {
+    let ended = match state.storage.end_session_line(&old.line_id).await {
+        Ok(n) => n,
+        Err(e) => return e.into(),
+    };
+    tracing::warn!(device = %old.device_id, officer = %old.officer_id, sessions = ended, "a refresh token was used twice: its sign-in's sessions are ended");
+    let logged = crate::admin_log::record(
+        state,
+        crate::admin_log::AdminEvent::new(
+            Some(&old.officer_id),
+            "refresh_token_reused",
+            format!(
+                "A refresh token of {}'s sign-in on the tablet “{device_name}” was used a second time, so every session from that sign-in has ended (a copied token is worth nothing). The officer signs in again.",
+                old.officer_id
+            ),
+        ),
+    )
+    .await;
+    if let Err(e) = logged {
+        return e.into();
+    }
+    ApiError::SessionEnded(
+        "sign in to sync: this sign-in was ended because its refresh token was used twice (it may have been copied)".into(),
+    )
+}
+
+/// When a line that began at `signed_in_at` ends.
+pub fn absolute_end(signed_in_at: DateTime<Utc>, absolute_days: i64) -> DateTime<Utc> {
+    signed_in_at + Duration::days(absolute_days)
+}
+
+fn ended_after(days: i64) -> ApiError {
+    ApiError::SessionEnded(format!(
+        "sign in to sync: your session ended after {days} day{}",
+        if days == 1 { "" } else { "s" }
+    ))
+}
+
+fn disabled() -> ApiError {
+    ApiError::SessionEnded(
+        "this officer is disabled at HQ, so the session has ended: if that is wrong, ask an HQ administrator".into(),
+    )
+}
+
+/// End every session of this device: its access and refresh tokens, and any earlier ones of the
+/// same device, no longer work.
 pub async fn sign_out(state: &HqState, authed: &Authed) -> Result<(), ApiError> {
-    state.storage.delete_session(&authed.access_hash).await?;
-    tracing::info!(device = %authed.device, officer = %authed.officer.id, "officer signed out");
+    let ended = state.storage.end_device_sessions(authed.device).await?;
+    tracing::info!(device = %authed.device, officer = %authed.officer.id, sessions = ended, "officer signed out");
     Ok(())
 }
 
@@ -153,25 +253,44 @@ async fn new_session(
     state: &HqState,
     officer: Officer,
     device: DeviceId,
+    line_id: &str,
+    now: DateTime<Utc>,
 ) -> Result<Session, ApiError> {
-    let now = Utc::now();
+    let (row, answer) = session(state, officer, device, line_id, now, now).await?;
+    state.storage.put_session(&row).await?;
+    Ok(answer)
+}
+
+/// A session of the line `line_id` (signed in at `signed_in_at`), made at `now`: the row HQ keeps
+/// and the answer the device gets. Neither token outlives the line.
+async fn session(
+    state: &HqState,
+    officer: Officer,
+    device: DeviceId,
+    line_id: &str,
+    signed_in_at: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Result<(SessionRow, Session), ApiError> {
+    let end = absolute_end(signed_in_at, state.settings.sessions.absolute_days);
     let (access, refresh) = (new_secret(), new_secret());
     let row = SessionRow {
         access_hash: sha256_hex(&access),
         refresh_hash: sha256_hex(&refresh),
         officer_id: officer.id.clone(),
         device_id: device,
-        access_expires_at: now + Duration::seconds(state.settings.access_token_seconds),
-        refresh_expires_at: now + Duration::days(state.settings.refresh_token_days),
+        access_expires_at: (now + Duration::seconds(state.settings.access_token_seconds)).min(end),
+        refresh_expires_at: (now + Duration::days(state.settings.refresh_token_days)).min(end),
+        line_id: line_id.to_owned(),
+        signed_in_at,
+        rotated_at: None,
     };
-    state.storage.put_session(&row).await?;
     let teams = state.storage.teams().await?;
     let areas = state.storage.areas().await?;
     let mine: Vec<_> = teams
         .into_iter()
         .filter(|t| officer.teams.contains(&t.id))
         .collect();
-    Ok(Session {
+    let answer = Session {
         access_token: access,
         access_expires_at: row.access_expires_at,
         refresh_token: refresh,
@@ -180,7 +299,8 @@ async fn new_session(
         teams: mine,
         areas,
         tablets: state.settings.tablets.clone(),
-    })
+    };
+    Ok((row, answer))
 }
 
 #[cfg(test)]
@@ -252,16 +372,16 @@ mod tests {
             .await
             .unwrap();
         assert_ne!(fresh.access_token, device.access_token);
-        // A lost answer: the same refresh token works again.
-        refresh(&hq.state, refresh_with(&device.secret))
-            .await
-            .unwrap();
         crate::admin::revoke_device(hq.state.storage.as_ref(), device.id)
             .await
             .unwrap();
+        let next = RefreshRequest {
+            refresh_token: fresh.refresh_token.clone(),
+            ..refresh_with(&device.secret)
+        };
         for e in [
             authenticate(&hq.state, &fresh.access_token).await.err(),
-            refresh(&hq.state, refresh_with(&device.secret)).await.err(),
+            refresh(&hq.state, next).await.err(),
         ] {
             assert!(matches!(e, Some(ApiError::DeviceRevoked)), "{e:?}");
         }

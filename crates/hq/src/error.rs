@@ -29,6 +29,11 @@ pub enum ApiErrorCode {
     /// dashboard asks for one and tries again.
     PurposeRequired,
     Internal,
+    /// The officer's sign-in on this device has ended (its absolute lifetime passed, or its line
+    /// was ended because a refresh token was used twice): sign in again. Capture goes on.
+    SessionEnded,
+    /// The officer is disabled at HQ (a leaver): sign-in is refused.
+    OfficerDisabled,
 }
 
 impl ApiErrorCode {
@@ -47,6 +52,8 @@ impl ApiErrorCode {
             ApiErrorCode::VersionNotSupported => codes::VERSION_NOT_SUPPORTED,
             ApiErrorCode::PurposeRequired => "purpose_required",
             ApiErrorCode::Internal => "internal",
+            ApiErrorCode::SessionEnded => codes::SESSION_ENDED,
+            ApiErrorCode::OfficerDisabled => codes::OFFICER_DISABLED,
         }
     }
 }
@@ -87,6 +94,11 @@ pub enum ApiError {
     PurposeRequired(String),
     #[error("HQ could not complete the request; it has been logged. Try again shortly")]
     Internal(String),
+    /// A device's sign-in has ended (see [`ApiErrorCode::SessionEnded`]); the words say why.
+    #[error("{0}")]
+    SessionEnded(String),
+    #[error("this officer is disabled at HQ, so signing in is refused: if that is wrong, ask an HQ administrator")]
+    OfficerDisabled,
 }
 
 impl ApiError {
@@ -105,6 +117,8 @@ impl ApiError {
             ApiError::VersionNotSupported(_) => C::VersionNotSupported,
             ApiError::PurposeRequired(_) => C::PurposeRequired,
             ApiError::Internal(_) => C::Internal,
+            ApiError::SessionEnded(_) => C::SessionEnded,
+            ApiError::OfficerDisabled => C::OfficerDisabled,
         }
     }
 
@@ -121,6 +135,8 @@ impl ApiError {
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::VersionNotSupported(_) => StatusCode::UPGRADE_REQUIRED,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            ApiError::SessionEnded(_) => StatusCode::UNAUTHORIZED,
+            ApiError::OfficerDisabled => StatusCode::FORBIDDEN,
         }
     }
 }

@@ -7,8 +7,8 @@
 pub mod actions;
 pub mod admin;
 pub mod admin_log;
-pub mod certs;
 pub mod auth;
+pub mod certs;
 pub mod chains;
 pub mod committee;
 pub mod dashboard;
@@ -19,6 +19,7 @@ pub mod enrolment;
 pub mod error;
 pub mod intel_review;
 pub mod keys;
+pub mod officer_status;
 pub mod outcomes;
 pub mod overlaps;
 pub mod pdf;
@@ -67,6 +68,9 @@ pub struct HqState {
     /// HQ's key for data at rest (photo files; see [`keys`]). [`HqState::new`] makes a random one,
     /// which is right for tests only: the server sets the force's with [`HqState::with_key`].
     pub key: Arc<keys::HqKey>,
+    /// The time sessions go by (their expiry and absolute lifetime, see [`device_sessions`]);
+    /// tests move it.
+    pub session_clock: throttle::Clock,
 }
 
 impl HqState {
@@ -78,6 +82,7 @@ impl HqState {
             facts: Arc::new(dashboard::facts::Facts::new()),
             push_order: Arc::default(),
             key: Arc::new(keys::HqKey::random()),
+            session_clock: throttle::Clock::system(),
         }
     }
 

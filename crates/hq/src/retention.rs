@@ -187,6 +187,8 @@ pub struct SweepReport {
     pub erased: Erasure,
     /// Log rows whose text or detail was cleared under the logs' retention.
     pub log_rows_cleared: u64,
+    /// Expired sessions removed (devices' and the dashboard's; see `crate::device_sessions`).
+    pub sessions_removed: u64,
 }
 
 impl SweepReport {
@@ -606,6 +608,7 @@ pub async fn sweep(state: &HqState, now: DateTime<Utc>) -> Result<SweepReport, A
             years_back(settings.access_log_detail_years),
         )
         .await?;
+    report.sessions_removed = storage.forget_expired_sessions(now).await?;
     if report.disposed > 0 || report.erased.records > 0 || report.log_rows_cleared > 0 {
         crate::admin_log::record(
             state,

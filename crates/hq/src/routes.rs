@@ -182,6 +182,7 @@ pub async fn health(State(state): State<HqState>) -> Result<Json<Health>, ApiErr
         crate::dashboard::purpose::list,
         crate::dashboard::data_protection::get, crate::dashboard::data_protection::rectify, crate::dashboard::data_protection::restrict, crate::dashboard::data_protection::lift,
         crate::device_reads::post,
+        crate::dashboard::admin::disabled_officers, crate::dashboard::admin::set_officer_disabled,
     ),
     components(schemas(ApiErrorBody, beatbook_domain::photo::wire::PhotoUploadStatus, beatbook_domain::protocol::OpResult, beatbook_domain::protocol::OpOutcome)),
     modifiers(&BearerAuth)

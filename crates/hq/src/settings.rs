@@ -47,6 +47,60 @@ pub struct HqSettings {
     /// HTTPS (`[tls]` in the TOML file): HQ's certificate chain and key, and the authority
     /// tablets pin at enrolment.
     pub tls: TlsSettings,
+    /// Sessions that end (`[sessions]` in the TOML file): how long a sign-in lasts at most,
+    /// however often its tokens are refreshed.
+    pub sessions: SessionSettings,
+}
+
+/// How long a device's sign-in lasts (see `crate::device_sessions`).
+#[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
+#[serde(default, deny_unknown_fields)]
+pub struct SessionSettings {
+    /// Days from an officer's sign-in on a tablet after which its refresh is refused and the
+    /// officer signs in again (capture on the tablet never stops; only sync waits). 1 to 90;
+    /// `refresh_token_days` may not be longer.
+    pub absolute_days: i64,
+}
+
+impl Default for SessionSettings {
+    fn default() -> Self {
+        Self { absolute_days: 14 }
+    }
+}
+
+impl SessionSettings {
+    /// Overlay `BEATBOOK_SESSIONS_ABSOLUTE_DAYS` (as `var` reads it), then check the whole
+    /// against the refresh token's lifetime.
+    pub fn overlay_env(
+        &mut self,
+        var: impl Fn(&str) -> Option<String>,
+        refresh_token_days: i64,
+    ) -> Result<(), String> {
+        overlay(
+            &var,
+            "BEATBOOK_SESSIONS_ABSOLUTE_DAYS",
+            &mut self.absolute_days,
+        )?;
+        self.check(refresh_token_days)
+    }
+
+    /// Refuse settings that make no sense, in words.
+    pub fn check(&self, refresh_token_days: i64) -> Result<(), String> {
+        if !(1..=90).contains(&self.absolute_days) {
+            return Err(format!(
+                "absolute_days is {}: it must be 1 to 90",
+                self.absolute_days
+            ));
+        }
+        if !(1..=self.absolute_days).contains(&refresh_token_days) {
+            return Err(format!(
+                "refresh_token_days is {refresh_token_days}: it must be 1 to absolute_days ({}), \
+                 since a sign-in ends after absolute_days however it is refreshed",
+                self.absolute_days
+            ));
+        }
+        Ok(())
+    }
 }
 
 /// HQ's TLS (see `crate::serve`). Without `cert_file` and `key_file`, HQ serves plain HTTP, which
@@ -389,7 +443,7 @@ impl Default for HqSettings {
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
             db: "sqlite:beatbook-hq.db".into(),
             access_token_seconds: 3600,
-            refresh_token_days: 30,
+            refresh_token_days: 14,
             enrolment_code_hours: 24,
             max_body_bytes: 64 * 1024 * 1024,
             max_push_ops: 20_000,
@@ -402,6 +456,7 @@ impl Default for HqSettings {
             access: AccessSettings::default(),
             max_clock_ahead_minutes: beatbook_domain::integrity::DEFAULT_MAX_AHEAD_MINUTES,
             tls: TlsSettings::default(),
+            sessions: SessionSettings::default(),
         }
     }
 }
@@ -419,6 +474,7 @@ impl std::fmt::Debug for HqSettings {
             .field("framework", &self.framework)
             .field("access", &self.access)
             .field("tls", &self.tls)
+            .field("sessions", &self.sessions)
             .finish_non_exhaustive()
     }
 }
@@ -512,6 +568,10 @@ impl HqSettings {
             &mut s.max_clock_ahead_minutes,
         )?;
         s.check_clock()?;
+        let refresh_token_days = s.refresh_token_days;
+        s.sessions
+            .overlay_env(|name| std::env::var(name).ok(), refresh_token_days)
+            .map_err(|e| format!("[sessions] {e}"))?;
         Ok(s)
     }
 

@@ -59,6 +59,7 @@ pub async fn check_password(
         .storage
         .officer_by_collar(collar_number.trim())
         .await?;
+    let kept = zeroize::Zeroizing::new(password.clone());
     let row = match (attempt.verify(row.as_ref(), password).await?, row) {
         (true, Some(row)) => row,
         (_, row) => {
@@ -80,5 +81,7 @@ pub async fn check_password(
         }
     };
     attempt.succeeded().await?;
+    // A disabled officer is refused; a password hashed at a lower cost is hashed again.
+    crate::officer_status::admit(state, &row, &kept, &where_).await?;
     Ok(row)
 }

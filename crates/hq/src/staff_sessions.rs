@@ -79,14 +79,16 @@ pub async fn authenticate(state: &HqState, token: &str) -> Result<Staff, ApiErro
         .storage
         .hq_session(&hash)
         .await?
-        .filter(|s| s.expires_at > Utc::now())
+        .filter(|s| s.expires_at > state.session_clock.now())
         .ok_or_else(|| ApiError::Unauthorised("your HQ session has ended: sign in again".into()))?;
-    let officer = state
+    let row = state
         .storage
         .officer(&session.officer_id)
         .await?
-        .ok_or_else(|| ApiError::Unauthorised("the officer no longer exists".into()))?
-        .officer;
+        .ok_or_else(|| ApiError::Unauthorised("the officer no longer exists".into()))?;
+    // A disabled officer's sessions are ended when they are disabled; checked again here.
+    crate::officer_status::check_active(&row)?;
+    let officer = row.officer;
     if !hq_may(officer.role, HqAction::SignIn) {
         return Err(ApiError::Forbidden(
             "the HQ dashboard is for supervisors, the intelligence unit, analysts and administrators".into(),
@@ -129,7 +131,7 @@ pub async fn sign_in(
         ));
     }
     let token = new_secret();
-    let now = Utc::now();
+    let now = state.session_clock.now();
     let session = HqSessionRow {
         token_hash: sha256_hex(&token),
         officer_id: row.officer.id.clone(),

@@ -44,6 +44,7 @@ impl FromDb for Backend {
 story!(reference_data_round_trips);
 story!(enrolment_codes_are_single_use_and_expire);
 story!(sessions_are_found_by_either_hash_and_outlive_a_revoke);
+story!(sessions_rotate_once_and_end_by_line_device_and_officer);
 story!(push_applies_dedupes_and_refuses_gaps);
 story!(the_op_log_is_append_only);
 story!(a_big_batch_is_one_transaction);
@@ -278,6 +279,9 @@ async fn sessions_are_found_by_either_hash_and_outlive_a_revoke(b: Backend) {
         device_id: device,
         access_expires_at: t0 + Duration::minutes(15),
         refresh_expires_at: t0 + Duration::days(30),
+        line_id: format!("line-{n}"),
+        signed_in_at: t0,
+        rotated_at: None,
     };
     let (s1, s2, s3) = (session(1, dev), session(2, dev), session(3, other));
     for x in [&s1, &s2, &s3] {
@@ -313,6 +317,115 @@ async fn sessions_are_found_by_either_hash_and_outlive_a_revoke(b: Backend) {
     assert_eq!(s.device(dev).await.unwrap().unwrap().revoked_at, Some(t1));
     assert!(!s.revoke_device(DeviceId::new(), t1).await.unwrap());
     assert_eq!(s.device(other).await.unwrap().unwrap().revoked_at, None);
+}
+
+async fn sessions_rotate_once_and_end_by_line_device_and_officer(b: Backend) {
+    let s = &*b.storage;
+    let pc = officer("pc-1", "123AB", &[]);
+    s.put_officer(&pc, Some("hash-1")).await.unwrap();
+    let dev = enrol(s, "tablet").await;
+    let other = enrol(s, "other").await;
+    let t0 = now();
+    let session = |n: u32, device: DeviceId, line: &str| SessionRow {
+        access_hash: format!("access-{n}"),
+        refresh_hash: format!("refresh-{n}"),
+        officer_id: pc.id.clone(),
+        device_id: device,
+        access_expires_at: t0 + Duration::minutes(15),
+        refresh_expires_at: t0 + Duration::days(14),
+        line_id: line.into(),
+        signed_in_at: t0,
+        rotated_at: None,
+    };
+    let first = session(1, dev, "line-a");
+    s.put_session(&first).await.unwrap();
+
+    // A refresh token works once: the second rotation writes nothing.
+    let t1 = t0 + Duration::minutes(5);
+    let second = session(2, dev, "line-a");
+    assert!(s.rotate_session("refresh-1", t1, &second).await.unwrap());
+    let used = s.session_by_refresh("refresh-1").await.unwrap().unwrap();
+    assert_eq!(used.rotated_at, Some(t1));
+    assert_eq!(s.session_by_access("access-2").await.unwrap(), Some(second));
+    assert!(!s
+        .rotate_session("refresh-1", t1, &session(3, dev, "line-a"))
+        .await
+        .unwrap());
+    assert_eq!(s.session_by_access("access-3").await.unwrap(), None);
+
+    // Ending the line ends every session of it, and no other.
+    s.put_session(&session(4, other, "line-b")).await.unwrap();
+    assert_eq!(s.end_session_line("line-a").await.unwrap(), 2);
+    assert_eq!(s.session_by_access("access-2").await.unwrap(), None);
+    assert!(s.session_by_access("access-4").await.unwrap().is_some());
+
+    // A device's sign-out ends its sessions only.
+    s.put_session(&session(5, dev, "line-c")).await.unwrap();
+    s.put_session(&session(6, dev, "line-d")).await.unwrap();
+    assert_eq!(s.end_device_sessions(dev).await.unwrap(), 2);
+    assert!(s.session_by_access("access-4").await.unwrap().is_some());
+
+    // Disabling an officer ends every session of theirs, on devices and at the dashboard.
+    s.put_hq_session(&beatbook_hq::storage::HqSessionRow {
+        token_hash: "staff-1".into(),
+        officer_id: pc.id.clone(),
+        created_at: t0,
+        expires_at: t0 + Duration::hours(10),
+    })
+    .await
+    .unwrap();
+    assert!(s.set_officer_disabled(&pc.id, Some(t1)).await.unwrap());
+    assert_eq!(
+        s.officer(&pc.id).await.unwrap().unwrap().disabled_at,
+        Some(t1)
+    );
+    assert_eq!(s.session_by_access("access-4").await.unwrap(), None);
+    assert_eq!(s.hq_session("staff-1").await.unwrap(), None);
+    assert_eq!(
+        s.disabled_officers().await.unwrap(),
+        vec![(pc.id.clone(), t1)]
+    );
+    assert!(s.set_officer_disabled(&pc.id, None).await.unwrap());
+    assert_eq!(s.officer(&pc.id).await.unwrap().unwrap().disabled_at, None);
+    assert!(s.disabled_officers().await.unwrap().is_empty());
+    assert!(!s
+        .set_officer_disabled(&OfficerId::new("nobody"), Some(t1))
+        .await
+        .unwrap());
+
+    // A password hash is replaced only if it is still the one read.
+    assert!(s
+        .upgrade_password_hash(&pc.id, "hash-1", "hash-2")
+        .await
+        .unwrap());
+    assert!(!s
+        .upgrade_password_hash(&pc.id, "hash-1", "hash-3")
+        .await
+        .unwrap());
+    let row = s.officer(&pc.id).await.unwrap().unwrap();
+    assert_eq!(row.password_hash.as_deref(), Some("hash-2"));
+
+    // Expired sessions go; live ones stay.
+    let mut stale = session(7, dev, "line-e");
+    stale.refresh_expires_at = t0 + Duration::minutes(1);
+    s.put_session(&stale).await.unwrap();
+    s.put_session(&session(8, dev, "line-f")).await.unwrap();
+    s.put_hq_session(&beatbook_hq::storage::HqSessionRow {
+        token_hash: "staff-2".into(),
+        officer_id: pc.id.clone(),
+        created_at: t0,
+        expires_at: t0 + Duration::minutes(1),
+    })
+    .await
+    .unwrap();
+    assert_eq!(
+        s.forget_expired_sessions(t0 + Duration::minutes(2))
+            .await
+            .unwrap(),
+        2
+    );
+    assert_eq!(s.session_by_access("access-7").await.unwrap(), None);
+    assert!(s.session_by_access("access-8").await.unwrap().is_some());
 }
 
 async fn push_applies_dedupes_and_refuses_gaps(b: Backend) {

@@ -9,6 +9,9 @@ pub enum StoreError {
     AlreadyInitialised(PathBuf),
     #[error("the PIN must be at least {min} characters")]
     PinTooShort { min: usize },
+    /// A PIN anyone might guess (see `beatbook_domain::pin`), refused when it is chosen.
+    #[error("that PIN is too easy to guess: {why}. Choose one without a pattern")]
+    PinTooEasy { why: &'static str },
     #[error("wrong PIN: {attempts_left} attempt(s) left before this device's records are wiped")]
     WrongPin { attempts_left: u32 },
     #[error("wrong PIN {attempts} times: this device's records have been wiped. Contact your supervisor to re-enrol")]
@@ -70,6 +73,7 @@ impl StoreError {
             StoreError::NotInitialised(_) => "not_initialised",
             StoreError::AlreadyInitialised(_) => "already_initialised",
             StoreError::PinTooShort { .. } => "pin_too_short",
+            StoreError::PinTooEasy { .. } => "pin_too_easy",
             StoreError::WrongPin { .. } => "wrong_pin",
             StoreError::WipedAfterFailedPins { .. } => "wiped",
             StoreError::Invalid(_) => "invalid",

@@ -132,6 +132,9 @@ pub(crate) fn check_pin(pin: &str) -> Result<(), StoreError> {
     if pin.chars().count() < MIN_PIN_LEN {
         return Err(StoreError::PinTooShort { min: MIN_PIN_LEN });
     }
+    if let Some(why) = beatbook_domain::pin::too_easy(pin) {
+        return Err(StoreError::PinTooEasy { why });
+    }
     Ok(())
 }
 

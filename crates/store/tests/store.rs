@@ -287,6 +287,31 @@ fn a_short_pin_is_refused_and_the_pin_can_be_changed() {
 }
 
 #[test]
+fn a_trivial_pin_is_refused_in_words_when_chosen_but_not_when_typed() {
+    let dir = tempfile::tempdir().unwrap();
+    for pin in ["000000", "123456", "654321", "121212", "112233"] {
+        let err = Store::init(dir.path(), pin, settings()).unwrap_err();
+        assert_eq!(err.code(), "pin_too_easy", "{pin}");
+        assert!(
+            err.to_string()
+                .starts_with("that PIN is too easy to guess: "),
+            "{err}"
+        );
+        assert!(!Store::exists(dir.path()));
+    }
+    drop(new_store(dir.path()));
+    let err = Store::change_pin(dir.path(), PIN, "999999").unwrap_err();
+    assert_eq!(err.code(), "pin_too_easy");
+    assert!(err.to_string().contains("every digit is the same"), "{err}");
+    // The PIN is unchanged; a trivial PIN typed to unlock is only a wrong PIN.
+    Store::open(dir.path(), PIN).unwrap();
+    assert_eq!(
+        Store::open(dir.path(), "123456").unwrap_err().code(),
+        "wrong_pin"
+    );
+}
+
+#[test]
 fn full_text_search_finds_words_and_prefixes_and_respects_filters() {
     let dir = tempfile::tempdir().unwrap();
     let mut store = new_store(dir.path());

@@ -357,6 +357,7 @@ pub(crate) fn error_for(status: reqwest::StatusCode, bytes: &[u8]) -> (String, S
     let err = match code.as_str() {
         codes::DEVICE_REVOKED => SyncError::Revoked,
         codes::TOKEN_EXPIRED | codes::UNAUTHORISED => SyncError::SignInNeeded(message),
+        codes::SESSION_ENDED => SyncError::SessionEnded(message),
         codes::VERSION_NOT_SUPPORTED => SyncError::VersionNotSupported,
         // Sign-in paused after wrong passwords: HQ's message says when to try again, and trying
         // sooner does nothing, so it is not retried.

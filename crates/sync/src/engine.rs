@@ -113,6 +113,9 @@ pub struct SyncEngine {
     /// One HTTP client per HQ address, kept between syncs: its connections stay open and its TLS
     /// set-up (parsing the root certificates) is done once, not on every sync.
     client: Arc<Mutex<Option<HqClient>>>,
+    /// One refresh at a time: a refresh token works once, so two requests refreshing together
+    /// with the same token would end the sign-in (HQ takes the second for a copied token).
+    refreshing: Arc<tokio::sync::Mutex<()>>,
 }
 
 fn now_text() -> String {
@@ -159,6 +162,7 @@ impl SyncEngine {
             store,
             photo_chunk: crate::PHOTO_CHUNK,
             client: Arc::default(),
+            refreshing: Arc::default(),
         }
     }
 
@@ -279,6 +283,13 @@ impl SyncEngine {
             .inspect_err(|e| tracing::warn!(error = %e, "sign-in failed"))?;
         let officer = session.officer.clone();
         self.keep_session(session).await?;
+        // Whatever ended the last sign-in no longer stands.
+        self.with_store(|s| {
+            let mut meta = s.sync_meta()?;
+            meta.last_error = None;
+            s.set_sync_meta(&meta)
+        })
+        .await?;
         self.learn_hq_time().await?;
         Ok(officer)
     }
@@ -297,6 +308,8 @@ impl SyncEngine {
             meta.access_token = None;
             meta.access_expires_at = None;
             meta.refresh_token = None;
+            // Signed out on purpose: no earlier error is the reason sync waits.
+            meta.last_error = None;
             s.set_sync_meta(&meta)
         })
         .await?;
@@ -323,29 +336,52 @@ impl SyncEngine {
         .await
     }
 
-    /// A usable access token: refreshed when it is about to expire.
+    /// A usable access token: refreshed when it is about to expire, or when HQ refused `stale`
+    /// (unless another request has refreshed it meanwhile: refreshes take turns, and each
+    /// refresh token is used once). When HQ refuses the refresh, the tablet forgets its tokens:
+    /// sync waits for the officer to sign in again; nothing else stops.
     pub(crate) async fn token(
         &self,
         client: &HqClient,
-        force_refresh: bool,
+        stale: Option<&str>,
     ) -> Result<String, SyncError> {
+        let _turn = self.refreshing.lock().await;
         let meta = self.meta().await?;
         let expiring = meta
             .access_expires_at
             .as_deref()
             .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
             .is_none_or(|t| t.with_timezone(&Utc) < Utc::now() + ChronoDuration::seconds(60));
+        let refused = stale.is_some() && meta.access_token.as_deref() == stale;
         match (meta.access_token, meta.refresh_token, meta.device_secret) {
-            (Some(token), _, _) if !expiring && !force_refresh => Ok(token),
+            (Some(token), _, _) if !expiring && !refused => Ok(token),
             (_, Some(refresh), Some(secret)) => {
                 let device_id = self.with_store(|s| Ok(s.device_id())).await?;
-                let session = client.refresh(device_id, &secret, &refresh).await?;
+                let session = match client.refresh(device_id, &secret, &refresh).await {
+                    Err(e @ (SyncError::SignInNeeded(_) | SyncError::SessionEnded(_))) => {
+                        self.forget_tokens().await?;
+                        return Err(e);
+                    }
+                    other => other?,
+                };
                 let token = session.access_token.clone();
                 self.keep_session(session).await?;
                 Ok(token)
             }
             _ => Err(SyncError::SignInNeeded("no session on this device".into())),
         }
+    }
+
+    /// HQ will not refresh this sign-in: forget its tokens (the badge says "not signed in").
+    async fn forget_tokens(&self) -> Result<(), SyncError> {
+        self.with_store(|s| {
+            let mut meta = s.sync_meta()?;
+            meta.access_token = None;
+            meta.access_expires_at = None;
+            meta.refresh_token = None;
+            s.set_sync_meta(&meta)
+        })
+        .await
     }
 
     /// Sync now: remove what HQ disposed of, push everything waiting, then pull everything new.
@@ -369,6 +405,11 @@ impl SyncEngine {
                     meta.last_success = Some(now_text());
                     meta.last_error = None;
                 }
+                // With no session, keep the error that ended it ("your session ended after 14
+                // days") rather than "no session on this device" at every later try.
+                Err(e) if meta.refresh_token.is_none() && meta.last_error.is_some() => {
+                    let _ = e;
+                }
                 Err(e) => meta.last_error = Some(e),
             }
             s.set_sync_meta(&meta)
@@ -387,7 +428,7 @@ impl SyncEngine {
         };
         let began = std::time::Instant::now();
         let client = self.client(&url)?;
-        let mut token = self.token(&client, false).await?;
+        let mut token = self.token(&client, None).await?;
         let token_at = began.elapsed();
         let mut report = SyncReport::default();
         // Disposals first, before anything is pushed or pulled: a tablet offline for weeks
@@ -481,7 +522,7 @@ impl SyncEngine {
         loop {
             let page = match client.disposals(token, cursor, DISPOSAL_PAGE).await {
                 Err(SyncError::SignInNeeded(_)) => {
-                    *token = self.token(client, true).await?;
+                    *token = self.token(client, Some(&token.clone())).await?;
                     client.disposals(token, cursor, DISPOSAL_PAGE).await
                 }
                 other => other,
@@ -667,7 +708,7 @@ impl SyncEngine {
             let req = beatbook_domain::protocol::ReadsRequest { reads };
             let answer = match client.reads(token, &req).await {
                 Err(SyncError::SignInNeeded(_)) => {
-                    *token = self.token(client, true).await?;
+                    *token = self.token(client, Some(&token.clone())).await?;
                     client.reads(token, &req).await
                 }
                 other => other,
@@ -702,7 +743,7 @@ impl SyncEngine {
             .map_err(|e| SyncError::Protocol(format!("building the push failed: {e}")))??;
         match client.push_json(token, &body).await {
             Err(SyncError::SignInNeeded(_)) => {
-                *token = self.token(client, true).await?;
+                *token = self.token(client, Some(&token.clone())).await?;
                 client.push_json(token, &body).await
             }
             other => other,
@@ -719,7 +760,7 @@ impl SyncEngine {
         let started = std::time::Instant::now();
         let page = match client.pull(token, cursor, limit).await {
             Err(SyncError::SignInNeeded(_)) => {
-                *token = self.token(client, true).await?;
+                *token = self.token(client, Some(&token.clone())).await?;
                 client.pull(token, cursor, limit).await
             }
             other => other,

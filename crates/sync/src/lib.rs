@@ -41,6 +41,12 @@ pub enum SyncError {
     Protocol(String),
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// HQ ended the officer's sign-in on this device (after its absolute lifetime, or because its
+    /// refresh token was used twice): the tablet forgets its tokens and sync waits for a new
+    /// sign-in. Capture carries on. HQ's words say why ("sign in to sync: your session ended
+    /// after 14 days").
+    #[error("{0}; capture carries on and what you record waits on this tablet")]
+    SessionEnded(String),
 }
 
 impl SyncError {
@@ -55,6 +61,7 @@ impl SyncError {
             SyncError::VersionNotSupported => "version_not_supported",
             SyncError::Protocol(_) => "protocol",
             SyncError::Store(e) => e.code(),
+            SyncError::SessionEnded(_) => "session_ended",
         }
     }
 

@@ -161,10 +161,10 @@ impl SyncEngine {
             return Err(SyncError::NotEnrolled);
         };
         let client = self.client(&url)?;
-        let token = self.token(&client, false).await?;
+        let token = self.token(&client, None).await?;
         let bytes = match client.photo_download(&token, sha256).await {
             Err(SyncError::SignInNeeded(_)) => {
-                let token = self.token(&client, true).await?;
+                let token = self.token(&client, Some(&token)).await?;
                 client.photo_download(&token, sha256).await?
             }
             other => other?,
@@ -239,7 +239,7 @@ impl SyncEngine {
             .await
         {
             Err(SyncError::SignInNeeded(_)) => {
-                *token = self.token(client, true).await?;
+                *token = self.token(client, Some(&token.clone())).await?;
                 client
                     .photo_offset(token, &photo.sha256, photo.record_id)
                     .await?

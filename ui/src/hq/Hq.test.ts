@@ -84,6 +84,8 @@ function fakeApi(over: Partial<HqApi> = {}): HqApi {
     officers: async () => [],
     putOfficer: refuse,
     addOfficer: refuse,
+    disabledOfficers: async () => [],
+    setOfficerDisabled: refuse,
     addTeam: refuse,
     addArea: refuse,
     devices: async () => [],

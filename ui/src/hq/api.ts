@@ -28,6 +28,9 @@ import type { Decision } from './bindings/Decision';
 import type { DecisionRequest } from './bindings/DecisionRequest';
 import type { DecisionView } from './bindings/DecisionView';
 import type { DeviceView } from './bindings/DeviceView';
+import type { DisabledOfficer } from './bindings/DisabledOfficer';
+import type { OfficerAccess } from './bindings/OfficerAccess';
+import type { SetDisabled } from './bindings/SetDisabled';
 import type { Disseminate } from './bindings/Disseminate';
 import type { Disseminated } from './bindings/Disseminated';
 import type { EnrolmentCode } from './bindings/EnrolmentCode';
@@ -137,6 +140,10 @@ export interface HqApi {
   officers(): Promise<Officer[]>;
   putOfficer(o: Officer): Promise<void>;
   addOfficer(o: Officer, password: string): Promise<Officer>;
+  /** The officers who are disabled (leavers), and since when. */
+  disabledOfficers(): Promise<DisabledOfficer[]>;
+  /** Disable an officer (signing in refused, every session ended now) or enable them again. */
+  setOfficerDisabled(id: string, disabled: boolean): Promise<OfficerAccess>;
   addTeam(t: NewTeam): Promise<Team>;
   addArea(a: NewArea): Promise<Area>;
   devices(): Promise<DeviceView[]>;
@@ -260,6 +267,13 @@ export class HttpHqApi implements HqApi {
   addOfficer(officer: Officer, password: string) {
     const body: PutOfficer = { officer, password };
     return this.call<Officer>('POST', '/admin/officers/new', body);
+  }
+  disabledOfficers() {
+    return this.call<DisabledOfficer[]>('GET', '/admin/officers/disabled');
+  }
+  setOfficerDisabled(id: string, disabled: boolean) {
+    const body: SetDisabled = { disabled };
+    return this.call<OfficerAccess>('POST', `/admin/officers/${encodeURIComponent(id)}/disabled`, body);
   }
   addTeam(team: NewTeam) {
     return this.call<Team>('POST', '/admin/teams', team);

@@ -28,6 +28,8 @@ export function refusingApi(over: Partial<HqApi> = {}): HqApi {
     officers: async () => [],
     putOfficer: vi.fn(async () => {}),
     addOfficer: refuse,
+    disabledOfficers: async () => [],
+    setOfficerDisabled: refuse,
     addTeam: refuse,
     addArea: refuse,
     devices: async () => [],

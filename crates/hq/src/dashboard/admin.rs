@@ -209,6 +209,84 @@ pub async fn add_officer(
     Ok(Json(officer))
 }
 
+/// A disabled officer (a leaver): signing in refused, every session ended.
+#[derive(Serialize, ts_rs::TS, utoipa::ToSchema)]
+#[ts(export_to = "../../hq/bindings/")]
+pub struct DisabledOfficer {
+    pub officer_id: String,
+    pub disabled_at: DateTime<Utc>,
+}
+
+/// `GET /api/v1/hq/admin/officers/disabled`: the officers who are disabled, and since when.
+#[utoipa::path(get, path = "/api/v1/hq/admin/officers/disabled", tag = "hq", operation_id = "hq_admin_disabled_officers",
+    security(("hq_session" = []), ("bearer" = [])),
+    responses((status = 200, body = Vec<DisabledOfficer>), (status = 401, description = "Not signed in", body = ApiErrorBody), (status = 403, description = "Not an administrator", body = ApiErrorBody)))]
+pub async fn disabled_officers(
+    State(state): State<HqState>,
+    staff: Staff,
+) -> Result<Json<Vec<DisabledOfficer>>, ApiError> {
+    staff.require(HqAction::ManageDirectory)?;
+    Ok(Json(
+        state
+            .storage
+            .disabled_officers()
+            .await?
+            .into_iter()
+            .map(|(id, at)| DisabledOfficer {
+                officer_id: id.to_string(),
+                disabled_at: at,
+            })
+            .collect(),
+    ))
+}
+
+#[derive(Deserialize, ts_rs::TS, utoipa::ToSchema)]
+#[ts(export_to = "../../hq/bindings/")]
+pub struct SetDisabled {
+    /// `true`: disable the officer (a leaver); `false`: enable them again.
+    pub disabled: bool,
+}
+
+/// Whether an officer is disabled now.
+#[derive(Serialize, ts_rs::TS, utoipa::ToSchema)]
+#[ts(export_to = "../../hq/bindings/")]
+pub struct OfficerAccess {
+    pub officer_id: String,
+    /// Since when the officer is disabled; absent when they may sign in.
+    #[ts(optional)]
+    pub disabled_at: Option<DateTime<Utc>>,
+}
+
+/// `POST /api/v1/hq/admin/officers/{id}/disabled`: disable an officer (signing in refused, every
+/// session of theirs ended at once) or enable them again. Logged in the admin log.
+#[utoipa::path(post, path = "/api/v1/hq/admin/officers/{id}/disabled", tag = "hq", operation_id = "hq_admin_set_officer_disabled",
+    params(("id" = String, Path, description = "The officer")),
+    request_body = SetDisabled,
+    security(("hq_session" = []), ("bearer" = [])),
+    responses((status = 200, body = OfficerAccess), (status = 400, description = "Not valid, or your own account", body = ApiErrorBody), (status = 401, description = "Not signed in", body = ApiErrorBody), (status = 403, description = "Not an administrator", body = ApiErrorBody), (status = 404, description = "No such officer", body = ApiErrorBody)))]
+pub async fn set_officer_disabled(
+    State(state): State<HqState>,
+    staff: Staff,
+    Path(id): Path<String>,
+    b: Body<SetDisabled>,
+) -> Result<Json<OfficerAccess>, ApiError> {
+    staff.require(HqAction::ManageDirectory)?;
+    let req = body(b)?;
+    let id = beatbook_domain::OfficerId::new(id);
+    let row = ops::set_officer_disabled(
+        state.storage.as_ref(),
+        Some(&staff.officer.id),
+        &id,
+        req.disabled,
+    )
+    .await?;
+    tracing::info!(officer = %id, disabled = req.disabled, by = %staff.officer.id, "officer access set");
+    Ok(Json(OfficerAccess {
+        officer_id: row.officer.id.to_string(),
+        disabled_at: row.disabled_at,
+    }))
+}
+
 #[derive(Deserialize, Default, ts_rs::TS, utoipa::ToSchema)]
 #[serde(default)]
 #[ts(export_to = "../../hq/bindings/")]

@@ -83,6 +83,11 @@ pub fn routes() -> Router<HqState> {
             get(admin::officers).post(admin::put_officer),
         )
         .route("/admin/officers/new", post(admin::add_officer))
+        .route("/admin/officers/disabled", get(admin::disabled_officers))
+        .route(
+            "/admin/officers/{id}/disabled",
+            post(admin::set_officer_disabled),
+        )
         .route("/admin/enrolment-codes", post(admin::enrolment_code))
         .route("/admin/devices", get(admin::devices))
         .route("/admin/devices/{id}/revoke", post(admin::revoke))

@@ -107,6 +107,16 @@ pub trait Directory: Send + Sync {
     async fn officer_by_collar(&self, collar: &str) -> Result<Option<OfficerRow>>;
     /// Every officer, by collar number.
     async fn officers(&self) -> Result<Vec<Officer>>;
+    /// Replace an officer's password hash with `new`, only if it is still `old` (a password an
+    /// administrator set meanwhile stays). Whether it was replaced.
+    async fn upgrade_password_hash(&self, id: &OfficerId, old: &str, new: &str) -> Result<bool>;
+    /// Disable an officer from `at` (a leaver), ending every session of theirs (on devices and at
+    /// the dashboard) in the same transaction; or, with `None`, enable them again. `false` when
+    /// there is no such officer.
+    async fn set_officer_disabled(&self, id: &OfficerId, at: Option<DateTime<Utc>>)
+        -> Result<bool>;
+    /// The disabled officers and since when.
+    async fn disabled_officers(&self) -> Result<Vec<(OfficerId, DateTime<Utc>)>>;
 }
 
 /// Enrolled devices, and the one-time codes that enrol them.
@@ -137,6 +147,22 @@ pub trait Sessions: Send + Sync {
     async fn session_by_access(&self, access_hash: &str) -> Result<Option<SessionRow>>;
     async fn session_by_refresh(&self, refresh_hash: &str) -> Result<Option<SessionRow>>;
     async fn delete_session(&self, access_hash: &str) -> Result<()>;
+    /// Use the refresh token of the session `refresh_hash` (it works once) and add `next`, in one
+    /// transaction. `false`, with nothing written, when the token was already used: two refreshes
+    /// with one token at once cannot both succeed.
+    async fn rotate_session(
+        &self,
+        refresh_hash: &str,
+        at: DateTime<Utc>,
+        next: &SessionRow,
+    ) -> Result<bool>;
+    /// End every session of one sign-in's line; how many.
+    async fn end_session_line(&self, line_id: &str) -> Result<u64>;
+    /// End every session of a device (sign-out); how many.
+    async fn end_device_sessions(&self, device: DeviceId) -> Result<u64>;
+    /// Remove device sessions whose refresh token has expired and dashboard sessions that have
+    /// ended, as of `now`; how many.
+    async fn forget_expired_sessions(&self, now: DateTime<Utc>) -> Result<u64>;
     async fn put_hq_session(&self, session: &HqSessionRow) -> Result<()>;
     async fn hq_session(&self, token_hash: &str) -> Result<Option<HqSessionRow>>;
     async fn delete_hq_session(&self, token_hash: &str) -> Result<()>;

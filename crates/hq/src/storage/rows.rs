@@ -25,6 +25,9 @@ pub struct OfficerRow {
     pub officer: Officer,
     /// Argon2id PHC string; `None` until a password is set.
     pub password_hash: Option<String>,
+    /// When the officer was disabled (a leaver): sign-in and every request refused. `None`:
+    /// active.
+    pub disabled_at: Option<DateTime<Utc>>,
 }
 
 // Devices
@@ -54,6 +57,13 @@ pub struct SessionRow {
     pub device_id: DeviceId,
     pub access_expires_at: DateTime<Utc>,
     pub refresh_expires_at: DateTime<Utc>,
+    /// The sign-in this session descends from (every refresh hands it on): a refresh token used
+    /// twice ends every session of the line.
+    pub line_id: String,
+    /// When that sign-in was: the line's absolute lifetime counts from it.
+    pub signed_in_at: DateTime<Utc>,
+    /// When its refresh token was used (it works once); `None` while unused.
+    pub rotated_at: Option<DateTime<Utc>>,
 }
 
 /// A signed-in HQ staff member's browser session. Only the token's hash is kept.

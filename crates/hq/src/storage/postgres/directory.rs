@@ -1,11 +1,12 @@
 //! Areas, teams and officers, each kept as its JSON body.
 
-use super::PostgresStorage;
+use super::{ms, PostgresStorage};
 use crate::storage::{Directory, OfficerRow, Result, StorageError};
 use async_trait::async_trait;
 use beatbook_domain::area::Area;
 use beatbook_domain::people::{Officer, Team};
 use beatbook_domain::OfficerId;
+use chrono::{DateTime, Utc};
 use tokio_postgres::error::SqlState;
 use tokio_postgres::Row;
 
@@ -29,7 +30,7 @@ impl PostgresStorage {
         self.client()
             .await?
             .query_opt(
-                &format!("SELECT body::text, password_hash FROM officers WHERE {column} = $1"),
+                &format!("SELECT body::text, password_hash, disabled_at FROM officers WHERE {column} = $1"),
                 &[&value],
             )
             .await?
@@ -43,6 +44,7 @@ fn officer_row(row: &Row) -> Result<OfficerRow> {
     Ok(OfficerRow {
         officer: serde_json::from_str(row.get::<_, &str>(0))?,
         password_hash: row.get(1),
+        disabled_at: row.get(2),
     })
 }
 
@@ -123,5 +125,63 @@ impl Directory for PostgresStorage {
         rows.iter()
             .map(|r| Ok(serde_json::from_str(r.get::<_, &str>(0))?))
             .collect()
+    }
+
+    async fn upgrade_password_hash(&self, id: &OfficerId, old: &str, new: &str) -> Result<bool> {
+        let n = self
+            .client()
+            .await?
+            .execute(
+                "UPDATE officers SET password_hash = $3 WHERE id = $1 AND password_hash = $2",
+                &[&id.as_str(), &old, &new],
+            )
+            .await?;
+        Ok(n == 1)
+    }
+
+    async fn set_officer_disabled(
+        &self,
+        id: &OfficerId,
+        at: Option<DateTime<Utc>>,
+    ) -> Result<bool> {
+        let at = at.map(ms);
+        let mut client = self.client().await?;
+        let tx = client.transaction().await?;
+        let n = tx
+            .execute(
+                "UPDATE officers SET disabled_at = $2 WHERE id = $1",
+                &[&id.as_str(), &at],
+            )
+            .await?;
+        if n == 1 && at.is_some() {
+            tx.execute(
+                "DELETE FROM sessions WHERE officer_id = $1",
+                &[&id.as_str()],
+            )
+            .await?;
+            tx.execute(
+                "DELETE FROM hq_sessions WHERE officer_id = $1",
+                &[&id.as_str()],
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(n == 1)
+    }
+
+    async fn disabled_officers(&self) -> Result<Vec<(OfficerId, DateTime<Utc>)>> {
+        let rows = self
+            .client()
+            .await?
+            .query(
+                "SELECT id, disabled_at FROM officers WHERE disabled_at IS NOT NULL
+                 ORDER BY collar_number COLLATE \"C\"",
+                &[],
+            )
+            .await?;
+        Ok(rows
+            .iter()
+            .map(|r| (OfficerId::new(r.get::<_, String>(0)), r.get(1)))
+            .collect())
     }
 }

@@ -1,11 +1,12 @@
 //! Areas, teams and officers, each kept as its JSON body.
 
-use super::SqliteStorage;
+use super::{parse_t, t, SqliteStorage};
 use crate::storage::{Directory, OfficerRow, Result, StorageError};
 use async_trait::async_trait;
 use beatbook_domain::area::Area;
 use beatbook_domain::people::{Officer, Team};
 use beatbook_domain::OfficerId;
+use chrono::{DateTime, Utc};
 use rusqlite::OptionalExtension;
 
 impl SqliteStorage {
@@ -28,23 +29,26 @@ impl SqliteStorage {
         value: String,
     ) -> Result<Option<OfficerRow>> {
         self.call(move |c| {
-            let row: Option<(String, Option<String>)> = c
+            let row: Option<(String, Option<String>, Option<String>)> = c
                 .query_row(
-                    &format!("SELECT body, password_hash FROM officers WHERE {column} = ?1"),
+                    &format!(
+                        "SELECT body, password_hash, disabled_at FROM officers WHERE {column} = ?1"
+                    ),
                     [value],
-                    |r| Ok((r.get(0)?, r.get(1)?)),
+                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
                 )
                 .optional()?;
-            row.map(|(b, h)| officer_row(b, h)).transpose()
+            row.map(|(b, h, d)| officer_row(b, h, d)).transpose()
         })
         .await
     }
 }
 
-fn officer_row(body: String, hash: Option<String>) -> Result<OfficerRow> {
+fn officer_row(body: String, hash: Option<String>, disabled: Option<String>) -> Result<OfficerRow> {
     Ok(OfficerRow {
         officer: serde_json::from_str(&body)?,
         password_hash: hash,
+        disabled_at: disabled.as_deref().map(parse_t).transpose()?,
     })
 }
 
@@ -114,6 +118,55 @@ impl Directory for SqliteStorage {
             let mut stmt = c.prepare("SELECT body FROM officers ORDER BY collar_number")?;
             let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
             rows.map(|r| Ok(serde_json::from_str(&r?)?)).collect()
+        })
+        .await
+    }
+
+    async fn upgrade_password_hash(&self, id: &OfficerId, old: &str, new: &str) -> Result<bool> {
+        let (id, old, new) = (id.to_string(), old.to_owned(), new.to_owned());
+        self.call(move |c| {
+            let n = c.execute(
+                "UPDATE officers SET password_hash = ?3 WHERE id = ?1 AND password_hash = ?2",
+                (id, old, new),
+            )?;
+            Ok(n == 1)
+        })
+        .await
+    }
+
+    async fn set_officer_disabled(
+        &self,
+        id: &OfficerId,
+        at: Option<DateTime<Utc>>,
+    ) -> Result<bool> {
+        let id = id.to_string();
+        self.call(move |c| {
+            let tx = c.transaction()?;
+            let n = tx.execute(
+                "UPDATE officers SET disabled_at = ?2 WHERE id = ?1",
+                (&id, at.map(t)),
+            )?;
+            if n == 1 && at.is_some() {
+                tx.execute("DELETE FROM sessions WHERE officer_id = ?1", [&id])?;
+                tx.execute("DELETE FROM hq_sessions WHERE officer_id = ?1", [&id])?;
+            }
+            tx.commit()?;
+            Ok(n == 1)
+        })
+        .await
+    }
+
+    async fn disabled_officers(&self) -> Result<Vec<(OfficerId, DateTime<Utc>)>> {
+        self.call(|c| {
+            let mut stmt = c.prepare(
+                "SELECT id, disabled_at FROM officers WHERE disabled_at IS NOT NULL ORDER BY collar_number",
+            )?;
+            let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
+            rows.map(|r| {
+                let (id, at) = r?;
+                Ok((OfficerId::new(id), parse_t(&at)?))
+            })
+            .collect()
         })
         .await
     }

@@ -3,13 +3,25 @@
 use super::{device_id, parse_t, t, SqliteStorage};
 use crate::storage::{HqSessionRow, Result, SessionRow, Sessions};
 use async_trait::async_trait;
-use beatbook_domain::OfficerId;
+use beatbook_domain::{DeviceId, OfficerId};
+use chrono::{DateTime, Utc};
 use rusqlite::OptionalExtension;
 
 const SESSION_COLUMNS: &str =
-    "access_hash, refresh_hash, officer_id, device_id, access_expires_at, refresh_expires_at";
+    "access_hash, refresh_hash, officer_id, device_id, access_expires_at, \
+     refresh_expires_at, line_id, signed_in_at, rotated_at";
 
-type SessionColumns = (String, String, String, String, String, String);
+type SessionColumns = (
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    Option<String>,
+);
 
 fn session_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<SessionColumns> {
     Ok((
@@ -19,11 +31,15 @@ fn session_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<SessionColumns> {
         r.get(3)?,
         r.get(4)?,
         r.get(5)?,
+        r.get(6)?,
+        r.get(7)?,
+        r.get(8)?,
     ))
 }
 
 fn to_session(row: SessionColumns) -> Result<SessionRow> {
-    let (access_hash, refresh_hash, officer, device, access_exp, refresh_exp) = row;
+    let (access_hash, refresh_hash, officer, device, access_exp, refresh_exp, line, at, rotated) =
+        row;
     Ok(SessionRow {
         access_hash,
         refresh_hash,
@@ -31,7 +47,29 @@ fn to_session(row: SessionColumns) -> Result<SessionRow> {
         device_id: device_id(&device)?,
         access_expires_at: parse_t(&access_exp)?,
         refresh_expires_at: parse_t(&refresh_exp)?,
+        line_id: line,
+        signed_in_at: parse_t(&at)?,
+        rotated_at: rotated.as_deref().map(parse_t).transpose()?,
     })
+}
+
+fn insert_session(c: &rusqlite::Connection, s: &SessionRow) -> rusqlite::Result<usize> {
+    c.execute(
+        &format!(
+            "INSERT INTO sessions ({SESSION_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"
+        ),
+        (
+            &s.access_hash,
+            &s.refresh_hash,
+            s.officer_id.as_str(),
+            s.device_id.to_string(),
+            t(s.access_expires_at),
+            t(s.refresh_expires_at),
+            &s.line_id,
+            t(s.signed_in_at),
+            s.rotated_at.map(t),
+        ),
+    )
 }
 
 impl SqliteStorage {
@@ -59,19 +97,7 @@ impl Sessions for SqliteStorage {
     async fn put_session(&self, s: &SessionRow) -> Result<()> {
         let s = s.clone();
         self.call(move |c| {
-            c.execute(
-                &format!(
-                    "INSERT INTO sessions ({SESSION_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
-                ),
-                (
-                    s.access_hash,
-                    s.refresh_hash,
-                    s.officer_id.to_string(),
-                    s.device_id.to_string(),
-                    t(s.access_expires_at),
-                    t(s.refresh_expires_at),
-                ),
-            )?;
+            insert_session(c, &s)?;
             Ok(())
         })
         .await
@@ -92,6 +118,63 @@ impl Sessions for SqliteStorage {
         self.call(move |c| {
             c.execute("DELETE FROM sessions WHERE access_hash = ?1", [h])?;
             Ok(())
+        })
+        .await
+    }
+
+    async fn rotate_session(
+        &self,
+        refresh_hash: &str,
+        at: DateTime<Utc>,
+        next: &SessionRow,
+    ) -> Result<bool> {
+        let (h, next) = (refresh_hash.to_owned(), next.clone());
+        self.call(move |c| {
+            let tx = c.transaction()?;
+            let used = tx.execute(
+                "UPDATE sessions SET rotated_at = ?2 WHERE refresh_hash = ?1 AND rotated_at IS NULL",
+                (h, t(at)),
+            )?;
+            if used != 1 {
+                return Ok(false);
+            }
+            insert_session(&tx, &next)?;
+            tx.commit()?;
+            Ok(true)
+        })
+        .await
+    }
+
+    async fn end_session_line(&self, line_id: &str) -> Result<u64> {
+        let line = line_id.to_owned();
+        self.call(move |c| {
+            let n = c.execute("DELETE FROM sessions WHERE line_id = ?1", [line])?;
+            Ok(n as u64)
+        })
+        .await
+    }
+
+    async fn end_device_sessions(&self, device: DeviceId) -> Result<u64> {
+        self.call(move |c| {
+            let n = c.execute(
+                "DELETE FROM sessions WHERE device_id = ?1",
+                [device.to_string()],
+            )?;
+            Ok(n as u64)
+        })
+        .await
+    }
+
+    async fn forget_expired_sessions(&self, now: DateTime<Utc>) -> Result<u64> {
+        self.call(move |c| {
+            let tx = c.transaction()?;
+            let a = tx.execute(
+                "DELETE FROM sessions WHERE refresh_expires_at <= ?1",
+                [t(now)],
+            )?;
+            let b = tx.execute("DELETE FROM hq_sessions WHERE expires_at <= ?1", [t(now)])?;
+            tx.commit()?;
+            Ok((a + b) as u64)
         })
         .await
     }
