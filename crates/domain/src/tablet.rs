@@ -449,6 +449,9 @@ pub enum ErrorCode {
     Storage,
     /// A map tile is neither saved on the tablet nor reachable on the tile server.
     TileUnavailable,
+    /// HQ's certificate was refused: not from the authority this tablet was enrolled with (or,
+    /// without a pin, not from a public one), or not valid. Nothing was sent.
+    HqCertificate,
 }
 
 impl ErrorCode {

@@ -147,7 +147,7 @@ impl SyncEngine {
         let Some(url) = meta.hq_url else {
             return Err(SyncError::NotEnrolled);
         };
-        let client = self.client(&url)?;
+        let client = self.client(&url, meta.hq_ca_pin)?;
         let token = self.token(&client, false).await?;
         let bytes = match client.photo_download(&token, sha256).await {
             Err(SyncError::SignInNeeded(_)) => {
