@@ -28,6 +28,27 @@ enum HqCommand {
         /// Address to listen on, e.g. 127.0.0.1:8080 (port 0 picks a free one).
         #[arg(long)]
         listen: Option<std::net::SocketAddr>,
+        /// Serve plain HTTP on an address other machines can reach. Don't: officers' passwords,
+        /// device secrets and session tokens would cross the network in clear. Give HQ a
+        /// certificate ([tls] in the settings, see `tls-certs`) or put it behind a reverse proxy
+        /// that serves HTTPS on this machine.
+        #[arg(long)]
+        insecure_http: bool,
+    },
+    /// Make a certificate authority of HQ's own and a certificate it signs for HQ's names: writes
+    /// ca.pem, hq-chain.pem and hq-key.pem (readable by you only) into DIR, and prints the
+    /// settings' [tls] lines and the fingerprint enrolled tablets pin. Never overwrites them.
+    TlsCerts {
+        /// Where to write the files (made if missing).
+        #[arg(long)]
+        dir: PathBuf,
+        /// A name tablets reach HQ by: a DNS name or an IP address; repeatable.
+        /// Default: localhost and 127.0.0.1.
+        #[arg(long = "name", value_name = "HOST")]
+        names: Vec<String>,
+        /// How long HQ's certificate is valid, in days (the authority, ten years).
+        #[arg(long, default_value_t = 825)]
+        days: i64,
     },
     /// Administration, straight against HQ's database.
     Admin {
@@ -399,6 +420,9 @@ fn settings(args: &HqArgs) -> Result<HqSettings> {
 
 pub fn run(args: HqArgs) -> Result<ExitCode> {
     let mut settings = settings(&args)?;
+    if let HqCommand::TlsCerts { dir, names, days } = &args.command {
+        return tls_certs(&settings, dir, names, *days);
+    }
     let rt = tokio::runtime::Runtime::new()?;
     rt.block_on(async move {
         let storage = beatbook_hq::open_storage(&settings.db)
@@ -410,7 +434,10 @@ pub fn run(args: HqArgs) -> Result<ExitCode> {
                 )
             })?;
         match args.command {
-            HqCommand::Serve { listen } => {
+            HqCommand::Serve {
+                listen,
+                insecure_http,
+            } => {
                 tracing_subscriber::fmt()
                     .with_env_filter(
                         tracing_subscriber::EnvFilter::try_from_default_env()
@@ -420,22 +447,70 @@ pub fn run(args: HqArgs) -> Result<ExitCode> {
                 if let Some(l) = listen {
                     settings.listen = l;
                 }
+                settings.tls.insecure_http = insecure_http;
+                // Refused before the port opens: plain HTTP off loopback, or unusable [tls] files.
+                let transport =
+                    beatbook_hq::serve::Transport::prepare(&settings.tls, settings.listen)
+                        .map_err(anyhow::Error::msg)?;
+                if insecure_http && !settings.listen.ip().is_loopback() {
+                    eprintln!(
+                        "warning: serving plain HTTP on {} (--insecure-http): passwords, device \
+                         secrets and tokens cross the network in clear",
+                        settings.listen
+                    );
+                }
                 let listener = tokio::net::TcpListener::bind(settings.listen)
                     .await
                     .with_context(|| format!("cannot listen on {}", settings.listen))?;
                 // Printed for scripts and tests that start HQ on port 0.
                 println!(
-                    "HQ listening on http://{} ({} storage)",
+                    "HQ listening on {}://{} ({} storage)",
+                    transport.scheme(),
                     listener.local_addr()?,
                     storage.backend()
                 );
                 let state = HqState::new(storage, Arc::new(settings));
-                beatbook_hq::serve(listener, state).await?;
+                beatbook_hq::serve::serve_with(listener, state, transport).await?;
             }
             HqCommand::Admin { command } => admin_command(storage, settings, command).await?,
+            HqCommand::TlsCerts { .. } => unreachable!("tls-certs needs no database"),
         }
         Ok(ExitCode::SUCCESS)
     })
+}
+
+/// `beatbook hq tls-certs`: write the files, then say what to paste and what tablets pin.
+fn tls_certs(
+    settings: &HqSettings,
+    dir: &std::path::Path,
+    names: &[String],
+    days: i64,
+) -> Result<ExitCode> {
+    let names = if names.is_empty() {
+        vec!["localhost".to_owned(), "127.0.0.1".to_owned()]
+    } else {
+        names.to_vec()
+    };
+    let ca_name = format!("{} Beatbook HQ authority", settings.force_name);
+    let files =
+        beatbook_hq::tls_certs::write(dir, &ca_name, &names, days).map_err(anyhow::Error::msg)?;
+    println!(
+        "Wrote {} (HQ's certificate for {}, valid {days} days), {} (its private key: keep it \
+         secret) and {} (the authority).",
+        files.cert_file.display(),
+        names.join(", "),
+        files.key_file.display(),
+        files.ca_file.display()
+    );
+    println!(
+        "Put these lines in HQ's settings file:\n\n{}",
+        files.settings_lines()
+    );
+    println!(
+        "Tablets enrolled from now on pin this authority (the enrolment code carries it):\n  {}",
+        files.fingerprint_grouped()
+    );
+    Ok(ExitCode::SUCCESS)
 }
 
 /// Log an administration done at the command line in the admin log (nobody signed in: HQ).

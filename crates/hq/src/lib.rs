@@ -7,8 +7,8 @@
 pub mod actions;
 pub mod admin;
 pub mod admin_log;
-pub mod certs;
 pub mod auth;
+pub mod certs;
 pub mod chains;
 pub mod committee;
 pub mod dashboard;
@@ -31,6 +31,7 @@ pub mod records;
 pub mod rectify;
 pub mod retention;
 pub mod routes;
+pub mod serve;
 pub mod settings;
 pub mod sign_in;
 pub mod staff_sessions;
@@ -40,6 +41,7 @@ pub mod sync;
 #[cfg(test)]
 mod testing;
 pub mod throttle;
+pub mod tls_certs;
 
 use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderValue, Request};
@@ -48,6 +50,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use beatbook_domain::protocol::{HQ_TIME_HEADER, PROTOCOL_HEADER, PROTOCOL_VERSION};
+pub use serve::serve;
 pub use settings::HqSettings;
 use std::sync::Arc;
 pub use storage::{Storage, StorageError};
@@ -165,24 +168,4 @@ pub fn router(state: HqState) -> Router {
         // BENCHMARKS.md) at a fraction of the CPU.
         .layer(CompressionLayer::new().quality(tower_http::CompressionLevel::Fastest))
         .with_state(state)
-}
-
-/// Serve until the process ends.
-pub async fn serve(listener: tokio::net::TcpListener, state: HqState) -> std::io::Result<()> {
-    state.facts.warm(state.storage.clone());
-    // Finish any erasure a cut left, then sweep on the force's schedule (safe with several HQ
-    // processes: storage claims the work in transactions).
-    let sweep = retention::spawn_schedule(state.clone());
-    // The peer address reaches handlers as `ConnectInfo`: dashboard sign-in throttles by it.
-    let app = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
-    // Without TCP_NODELAY, the last small segment of an answer can wait for the device's
-    // delayed acknowledgement (Nagle's algorithm): a stall of about 40 ms, seen on pull pages.
-    let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
-        if let Err(e) = tcp.set_nodelay(true) {
-            tracing::warn!(error = %e, "could not set TCP_NODELAY on a connection");
-        }
-    });
-    let served = axum::serve(listener, app).await;
-    sweep.abort();
-    served
 }

@@ -47,11 +47,14 @@ pub struct HqSettings {
     /// HTTPS (`[tls]` in the TOML file): HQ's certificate chain and key, and the authority
     /// tablets pin at enrolment.
     pub tls: TlsSettings,
+    /// Connection-level time limits (`[connections]` in the TOML file): trickled headers and
+    /// stalled TLS handshakes.
+    pub connections: ConnectionSettings,
 }
 
 /// HQ's TLS (see `crate::serve`). Without `cert_file` and `key_file`, HQ serves plain HTTP, which
 /// it does only on a loopback address unless told `--insecure-http`.
-#[derive(Clone, Debug, Default, Deserialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
 #[serde(default, deny_unknown_fields)]
 pub struct TlsSettings {
     /// HQ's certificate chain, PEM: its own certificate first, then any intermediates, then
@@ -62,6 +65,101 @@ pub struct TlsSettings {
     /// The certificate authority tablets pin (PEM). Default: the last certificate of
     /// `cert_file`'s chain.
     pub ca_file: Option<std::path::PathBuf>,
+    /// `Strict-Transport-Security: max-age=...` on every answer over TLS, in seconds (default a
+    /// year): a browser that has seen HQ over HTTPS never tries plain HTTP to it again.
+    pub hsts_max_age_seconds: u64,
+    /// Serve plain HTTP on an address other machines can reach. Only `beatbook hq serve
+    /// --insecure-http` sets it, never the settings file: it is a decision to take in words at
+    /// start-up, not one to leave lying in a file.
+    #[serde(skip)]
+    pub insecure_http: bool,
+}
+
+impl Default for TlsSettings {
+    fn default() -> Self {
+        Self {
+            cert_file: None,
+            key_file: None,
+            ca_file: None,
+            hsts_max_age_seconds: 365 * 24 * 60 * 60,
+            insecure_http: false,
+        }
+    }
+}
+
+impl TlsSettings {
+    /// Overlay `BEATBOOK_TLS_CERT_FILE`, `BEATBOOK_TLS_KEY_FILE`, `BEATBOOK_TLS_CA_FILE` and
+    /// `BEATBOOK_TLS_HSTS_MAX_AGE_SECONDS` (as `var` reads them).
+    pub fn overlay_env(&mut self, var: impl Fn(&str) -> Option<String>) -> Result<(), String> {
+        for (name, field) in [
+            ("BEATBOOK_TLS_CERT_FILE", &mut self.cert_file),
+            ("BEATBOOK_TLS_KEY_FILE", &mut self.key_file),
+            ("BEATBOOK_TLS_CA_FILE", &mut self.ca_file),
+        ] {
+            if let Some(v) = var(name) {
+                *field = Some(v.into()).filter(|p: &std::path::PathBuf| !p.as_os_str().is_empty());
+            }
+        }
+        overlay(
+            &var,
+            "BEATBOOK_TLS_HSTS_MAX_AGE_SECONDS",
+            &mut self.hsts_max_age_seconds,
+        )
+    }
+}
+
+/// Connection-level time limits (`[connections]` in the TOML file; see `crate::serve`): what
+/// stops a client holding connections open by trickling. The time a request may take once its
+/// headers are in is the request time limit's business.
+#[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
+#[serde(default, deny_unknown_fields)]
+pub struct ConnectionSettings {
+    /// Seconds a client has to send a request's headers (from its first byte, or from the end of
+    /// the previous answer on a kept-alive connection): one that trickles them, or sits idle, is
+    /// closed. 1 to 300.
+    pub header_seconds: u64,
+    /// Seconds a client has to finish the TLS handshake. 1 to 300.
+    pub handshake_seconds: u64,
+}
+
+impl Default for ConnectionSettings {
+    fn default() -> Self {
+        Self {
+            header_seconds: 10,
+            handshake_seconds: 10,
+        }
+    }
+}
+
+impl ConnectionSettings {
+    /// Overlay `BEATBOOK_CONNECTIONS_HEADER_SECONDS` and `BEATBOOK_CONNECTIONS_HANDSHAKE_SECONDS`
+    /// (as `var` reads them), then check.
+    pub fn overlay_env(&mut self, var: impl Fn(&str) -> Option<String>) -> Result<(), String> {
+        overlay(
+            &var,
+            "BEATBOOK_CONNECTIONS_HEADER_SECONDS",
+            &mut self.header_seconds,
+        )?;
+        overlay(
+            &var,
+            "BEATBOOK_CONNECTIONS_HANDSHAKE_SECONDS",
+            &mut self.handshake_seconds,
+        )?;
+        self.check()
+    }
+
+    /// Refuse limits that make no sense, in words.
+    pub fn check(&self) -> Result<(), String> {
+        for (name, seconds) in [
+            ("header_seconds", self.header_seconds),
+            ("handshake_seconds", self.handshake_seconds),
+        ] {
+            if !(1..=300).contains(&seconds) {
+                return Err(format!("{name} is {seconds}: it must be 1 to 300 seconds"));
+            }
+        }
+        Ok(())
+    }
 }
 
 impl TlsSettings {
@@ -402,6 +500,7 @@ impl Default for HqSettings {
             access: AccessSettings::default(),
             max_clock_ahead_minutes: beatbook_domain::integrity::DEFAULT_MAX_AHEAD_MINUTES,
             tls: TlsSettings::default(),
+            connections: ConnectionSettings::default(),
         }
     }
 }
@@ -419,6 +518,7 @@ impl std::fmt::Debug for HqSettings {
             .field("framework", &self.framework)
             .field("access", &self.access)
             .field("tls", &self.tls)
+            .field("connections", &self.connections)
             .finish_non_exhaustive()
     }
 }
@@ -512,6 +612,12 @@ impl HqSettings {
             &mut s.max_clock_ahead_minutes,
         )?;
         s.check_clock()?;
+        s.tls
+            .overlay_env(|name| std::env::var(name).ok())
+            .map_err(|e| format!("[tls] {e}"))?;
+        s.connections
+            .overlay_env(|name| std::env::var(name).ok())
+            .map_err(|e| format!("[connections] {e}"))?;
         Ok(s)
     }
 

@@ -1,0 +1,150 @@
+//! `beatbook hq tls-certs`: a certificate authority of HQ's own and a certificate it signs for
+//! HQ's names, written as the files `[tls]` names, for a force without a PKI of its own (and for
+//! the demo). Tablets pin the authority at enrolment, so the files are never overwritten: a new
+//! authority would lock every enrolled tablet out.
+
+use crate::certs::LocalCa;
+use std::path::{Path, PathBuf};
+
+/// The authority's certificate (what tablets pin, and what a browser or proxy is told to trust).
+pub const CA_FILE: &str = "ca.pem";
+/// HQ's certificate, then the authority's: `[tls] cert_file`.
+pub const CHAIN_FILE: &str = "hq-chain.pem";
+/// HQ's private key, mode 0600: `[tls] key_file`.
+pub const KEY_FILE: &str = "hq-key.pem";
+
+/// What [`write`] made.
+#[derive(Debug)]
+pub struct TlsFiles {
+    pub ca_file: PathBuf,
+    pub cert_file: PathBuf,
+    pub key_file: PathBuf,
+    /// SHA-256 of the authority's certificate, lowercase hex: what tablets pin.
+    pub fingerprint: String,
+}
+
+impl TlsFiles {
+    /// The lines to paste into HQ's settings file.
+    pub fn settings_lines(&self) -> String {
+        format!(
+            "[tls]\ncert_file = {}\nkey_file = {}\n",
+            toml_string(&self.cert_file),
+            toml_string(&self.key_file)
+        )
+    }
+
+    /// The fingerprint in groups of four, as a person reads it aloud.
+    pub fn fingerprint_grouped(&self) -> String {
+        self.fingerprint
+            .as_bytes()
+            .chunks(4)
+            .map(|c| String::from_utf8_lossy(c).into_owned())
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+}
+
+fn toml_string(path: &Path) -> String {
+    toml::Value::String(path.display().to_string()).to_string()
+}
+
+/// Make an authority named `ca_name` and a certificate for `names` (DNS names or IP addresses)
+/// valid for `days` days, and write them into `dir` (made if missing). Refuses, in words, if any
+/// of the files is already there.
+pub fn write(dir: &Path, ca_name: &str, names: &[String], days: i64) -> Result<TlsFiles, String> {
+    if names.is_empty() {
+        return Err("give at least one name tablets reach HQ by (--name)".into());
+    }
+    if !(1..=3650).contains(&days) {
+        return Err(format!("--days is {days}: it must be 1 to 3650"));
+    }
+    std::fs::create_dir_all(dir).map_err(|e| format!("cannot make {}: {e}", dir.display()))?;
+    let dir = dir
+        .canonicalize()
+        .map_err(|e| format!("cannot find {}: {e}", dir.display()))?;
+    let files = TlsFiles {
+        ca_file: dir.join(CA_FILE),
+        cert_file: dir.join(CHAIN_FILE),
+        key_file: dir.join(KEY_FILE),
+        fingerprint: String::new(),
+    };
+    for path in [&files.ca_file, &files.cert_file, &files.key_file] {
+        if path.exists() {
+            return Err(format!(
+                "{} is already there: tablets enrolled with its authority would refuse a new one. \
+                 Keep using it, or move the files away first if no tablet uses them",
+                path.display()
+            ));
+        }
+    }
+    let ca = LocalCa::new(ca_name).map_err(|e| format!("cannot make an authority: {e}"))?;
+    let names: Vec<&str> = names.iter().map(String::as_str).collect();
+    let issued = ca
+        .issue(&names, days)
+        .map_err(|e| format!("cannot make HQ's certificate for {names:?}: {e}"))?;
+    write_new(&files.key_file, &issued.key_pem, true)?;
+    write_new(&files.cert_file, &issued.chain_pem, false)?;
+    write_new(&files.ca_file, &ca.cert_pem(), false)?;
+    Ok(TlsFiles {
+        fingerprint: ca.fingerprint_hex(),
+        ..files
+    })
+}
+
+/// Write a file that must not exist yet; `secret` ones readable by their owner only.
+fn write_new(path: &Path, text: &str, secret: bool) -> Result<(), String> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(if secret { 0o600 } else { 0o644 });
+    }
+    #[cfg(not(unix))]
+    let _ = secret;
+    let mut file = options
+        .open(path)
+        .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    file.write_all(text.as_bytes())
+        .and_then(|()| file.sync_all())
+        .map_err(|e| format!("cannot write {}: {e}", path.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn writes_an_authority_a_chain_and_a_private_key_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let names = vec!["localhost".to_owned(), "127.0.0.1".to_owned()];
+        let files = super::write(dir.path(), "Test CA", &names, 30).unwrap();
+        let chain = std::fs::read_to_string(&files.cert_file).unwrap();
+        let ca = std::fs::read_to_string(&files.ca_file).unwrap();
+        assert!(chain.ends_with(&ca));
+        assert!(std::fs::read_to_string(&files.key_file)
+            .unwrap()
+            .contains("PRIVATE KEY"));
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&files.key_file)
+                .unwrap()
+                .permissions()
+                .mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+        // The settings lines are what `[tls]` reads, and pin the authority written.
+        let settings: crate::HqSettings = toml::from_str(&files.settings_lines()).unwrap();
+        assert_eq!(settings.tls.cert_file.as_ref(), Some(&files.cert_file));
+        assert_eq!(
+            settings.tls.ca_fingerprint().unwrap(),
+            Some(files.fingerprint.clone())
+        );
+        assert_eq!(files.fingerprint_grouped().len(), 64 + 15);
+
+        // Never over an authority tablets may have pinned.
+        let again = super::write(dir.path(), "Test CA", &names, 30).unwrap_err();
+        assert!(again.contains("already there"), "{again}");
+        assert_eq!(std::fs::read_to_string(&files.ca_file).unwrap(), ca);
+    }
+}
