@@ -620,6 +620,13 @@ async fn admin_command(
         }
         AdminCommand::EnrolmentCode { hours } => {
             let code = admin::enrolment_code(storage, hours).await?;
+            let code = admin::enrolment_code_text(&code, &settings.tls)?;
+            if let Ok(Some(fingerprint)) = settings.tls.ca_fingerprint() {
+                eprintln!(
+                    "The code carries the pin of HQ's certificate authority (SHA-256 {fingerprint}): \
+                     a tablet enrolled with it trusts that authority only."
+                );
+            }
             cli_log(
                 storage,
                 "enrolment_code_issued",

@@ -121,9 +121,12 @@ enum DeviceCommand {
     /// on first run: set up the store (PIN from BEATBOOK_PIN or a prompt), enrol and sign in
     /// (password from BEATBOOK_PASSWORD or a prompt), leaving nothing behind if a step fails.
     Enrol {
-        /// HQ's address, e.g. http://127.0.0.1:8080
+        /// HQ's address, e.g. https://hq.example.police.uk:8443 (plain http:// only to this
+        /// machine: localhost, 127.0.0.1 or ::1).
         #[arg(long)]
         hq: String,
+        /// The code HQ gave: 12 characters, or 39 when HQ serves its own certificate (the rest
+        /// pins HQ's certificate authority: the device trusts it alone from then on).
         #[arg(long)]
         code: String,
         /// A name for the device in HQ's list.
@@ -487,6 +490,8 @@ pub fn run(args: DeviceArgs) -> Result<ExitCode> {
                 "areas": store.areas().len(),
                 "database": store.db_settings()?,
                 "hq": meta.hq_url,
+                // Whether HQ's certificate authority was pinned at enrolment (the code carried it).
+                "hq_ca_pinned": meta.hq_ca_pin.is_some(),
                 "enrolled": meta.device_secret.is_some(),
                 "signed_in": meta.refresh_token.is_some(),
                 "last_sync": meta.last_success,

@@ -79,6 +79,8 @@ impl DeviceError {
                 SyncError::VersionNotSupported => C::VersionNotSupported,
                 SyncError::Protocol(_) => C::Protocol,
                 SyncError::Store(e) => store_code(e),
+                SyncError::InsecureAddress(_) | SyncError::BadCode(_) => C::BadInput,
+                SyncError::Certificate(_) => C::HqCertificate,
             },
         }
     }

@@ -4,6 +4,7 @@
 use std::path::Path;
 use std::sync::{Arc, Mutex, MutexGuard};
 
+use beatbook_domain::enrolment_code::EnrolmentCode;
 use beatbook_domain::people::{Officer, Role};
 use beatbook_domain::reference::{demo_areas, demo_officers, demo_teams};
 use beatbook_domain::tablet::{EnrolInput, OfficerProfile, SyncProgress};
@@ -85,6 +86,11 @@ impl Session {
         if !missing.is_empty() {
             return Err(DeviceError::EnrolIncomplete(missing));
         }
+        // An address the tablet will not use, or a mistyped code: said before anything is set up
+        // or sent.
+        beatbook_sync::check_hq_url(&hq_url)?;
+        EnrolmentCode::parse(input.code.trim())
+            .map_err(|e| beatbook_sync::SyncError::BadCode(e.to_string()))?;
         let pin = Zeroizing::new(input.pin.clone());
         let init_dir = dir.to_path_buf();
         let store = tokio::task::spawn_blocking(move || {

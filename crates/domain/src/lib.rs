@@ -10,6 +10,7 @@ pub mod area;
 pub mod committee;
 pub mod concern;
 pub mod device_reads;
+pub mod enrolment_code;
 pub mod framework;
 pub mod gazetteer;
 pub mod hlc;

@@ -451,6 +451,9 @@ pub enum ErrorCode {
     TileUnavailable,
     /// The PIN chosen is too easy to guess (all one digit, digits in order, a common PIN).
     PinTooEasy,
+    /// HQ's certificate was refused: not from the authority this tablet was enrolled with (or,
+    /// without a pin, not from a public one), or not valid. Nothing was sent.
+    HqCertificate,
 }
 
 impl ErrorCode {

@@ -150,6 +150,23 @@ pub async fn enrolment_code(storage: &dyn Storage, hours: i64) -> Result<String,
     Ok(code)
 }
 
+/// The text HQ shows for a new one-time `code` (and draws as its QR code): with HQ serving TLS
+/// (`[tls]`), the code followed by the pin of the authority tablets then trust, alone, from
+/// enrolment on; otherwise the code alone (see [`beatbook_domain::enrolment_code`]).
+pub fn enrolment_code_text(
+    code: &str,
+    tls: &crate::settings::TlsSettings,
+) -> Result<String, AdminError> {
+    let fingerprint = tls.ca_fingerprint().map_err(|e| {
+        AdminError::Invalid(format!(
+            "HQ's certificate authority ([tls]) cannot be read, so the code cannot tell tablets \
+             which certificate to trust: {e}"
+        ))
+    })?;
+    beatbook_domain::enrolment_code::text_for(code, fingerprint.as_deref())
+        .map_err(|e| AdminError::Invalid(e.to_string()))
+}
+
 #[derive(Serialize, ts_rs::TS, utoipa::ToSchema)]
 #[ts(export_to = "../../hq/bindings/")]
 pub struct DeviceView {

@@ -31,6 +31,11 @@ pub struct SyncMeta {
     pub last_success: Option<String>,
     /// The last sync's error, in words, if it failed.
     pub last_error: Option<String>,
+    /// HQ's certificate authority, pinned at enrolment when the code carried it: every
+    /// connection to HQ (sign-in, refresh, sync, photos) trusts that authority and no other.
+    /// `None`: the public authorities (an HQ behind a proxy with a public certificate).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hq_ca_pin: Option<beatbook_domain::enrolment_code::CaPin>,
 }
 
 impl std::fmt::Debug for SyncMeta {
@@ -43,6 +48,7 @@ impl std::fmt::Debug for SyncMeta {
             .field("disposal_cursor", &self.disposal_cursor)
             .field("last_success", &self.last_success)
             .field("last_error", &self.last_error)
+            .field("hq_ca_pin", &self.hq_ca_pin)
             .finish()
     }
 }

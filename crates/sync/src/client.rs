@@ -1,6 +1,7 @@
 //! HTTP to HQ: `/api/v1`, JSON bodies, push bodies compressed with zstd, responses decompressed.
 
 use crate::SyncError;
+use beatbook_domain::enrolment_code::CaPin;
 use beatbook_domain::protocol::{
     codes, ApiErrorBody, DisposalsResponse, EnrolRequest, EnrolResponse, LoginRequest, PushRequest,
     PushResponse, ReadsRequest, ReadsResponse, RefreshRequest, Session, API_PREFIX, HQ_TIME_HEADER,
@@ -53,6 +54,8 @@ impl PushBody {
 pub struct HqClient {
     pub(crate) http: reqwest::Client,
     base: String,
+    /// HQ's certificate authority, when this tablet pinned it at enrolment (see `crate::tls`).
+    pin: Option<CaPin>,
     /// HQ's time from the latest answer that carried it, with this device's clock when it
     /// arrived (both ms since the epoch): see [`HqClient::take_hq_time`].
     hq_time: Arc<Mutex<Option<HqTime>>>,
@@ -77,14 +80,19 @@ fn local_now_ms() -> u64 {
 const COMPRESS_OVER: usize = 1024;
 
 impl HqClient {
-    pub fn new(hq_url: &str) -> Result<Self, SyncError> {
-        let base = hq_url.trim_end_matches('/').to_owned();
-        if !(base.starts_with("http://") || base.starts_with("https://")) {
-            return Err(SyncError::Refused(format!(
-                "{hq_url:?} is not an http(s) address"
-            )));
-        }
-        let http = reqwest::Client::builder()
+    /// A client for HQ at `hq_url`. Plain `http://` is refused except to this machine (see
+    /// [`crate::check_hq_url`]). With `pin`, HQ's certificate must verify to the pinned authority
+    /// and to it alone; without, to the public authorities.
+    pub fn new(hq_url: &str, pin: Option<CaPin>) -> Result<Self, SyncError> {
+        crate::check_hq_url(hq_url)?;
+        let base = hq_url.trim().trim_end_matches('/').to_owned();
+        let builder = match pin {
+            Some(pin) => {
+                reqwest::Client::builder().use_preconfigured_tls(crate::tls::pinned_config(pin)?)
+            }
+            None => reqwest::Client::builder(),
+        };
+        let http = builder
             .connect_timeout(Duration::from_secs(10))
             .timeout(Duration::from_secs(120))
             // The engine keeps its client between syncs. A connection left idle this long is not
@@ -97,6 +105,7 @@ impl HqClient {
         Ok(Self {
             http,
             base,
+            pin,
             hq_time: Arc::default(),
         })
     }
@@ -123,9 +132,9 @@ impl HqClient {
         self.hq_time.lock().ok().and_then(|mut t| t.take())
     }
 
-    /// Whether this client talks to `hq_url`.
-    pub(crate) fn is_for(&self, hq_url: &str) -> bool {
-        self.base == hq_url.trim_end_matches('/')
+    /// Whether this client talks to `hq_url`, trusting the authority `pin` (or the public ones).
+    pub(crate) fn is_for(&self, hq_url: &str, pin: Option<CaPin>) -> bool {
+        self.base == hq_url.trim().trim_end_matches('/') && self.pin == pin
     }
 
     pub(crate) fn url(&self, path: &str) -> String {
@@ -369,10 +378,13 @@ pub(crate) fn error_for(status: reqwest::StatusCode, bytes: &[u8]) -> (String, S
     (code, err)
 }
 
-/// A request that got no answer: HQ's machine refusing the connection means the network is up and
-/// HQ is down; anything else (no route, no name, timed out, cut off) is no signal.
+/// A request that got no answer: HQ's certificate refused is said as such (not a passing fault);
+/// HQ's machine refusing the connection means the network is up and HQ is down; anything else
+/// (no route, no name, timed out, cut off) is no signal.
 pub(crate) fn network_error(e: &reqwest::Error) -> SyncError {
-    if refused(e) {
+    if let Some(refusal) = crate::tls::certificate_refusal(e) {
+        refusal
+    } else if refused(e) {
         SyncError::HqUnreachable("HQ's server refused the connection".into())
     } else {
         SyncError::Offline(short(e))
@@ -465,7 +477,7 @@ mod tests {
     #[tokio::test]
     async fn hqs_time_is_taken_from_every_answer_even_a_refusal() {
         let hq_ms = 1_800_000_000_000;
-        let client = HqClient::new(&answering("401 Unauthorized", hq_ms)).unwrap();
+        let client = HqClient::new(&answering("401 Unauthorized", hq_ms), None).unwrap();
         assert_eq!(client.take_hq_time(), None);
         let before = local_now_ms();
         let e = client.disposals("token", 0, 10).await.unwrap_err();

@@ -5,6 +5,7 @@
 
 use crate::client::HqClient;
 use crate::SyncError;
+use beatbook_domain::enrolment_code::{CaPin, EnrolmentCode};
 use beatbook_domain::people::Officer;
 use beatbook_domain::protocol::{EnrolRequest, LoginRequest, PushResponse, Session};
 use beatbook_store::{Store, StoreError, SyncMeta};
@@ -166,17 +167,18 @@ impl SyncEngine {
         }
     }
 
-    /// The HTTP client for `hq_url`: the one kept from an earlier call when it is for the same
-    /// address, a new one otherwise.
-    pub(crate) fn client(&self, hq_url: &str) -> Result<HqClient, SyncError> {
+    /// The HTTP client for `hq_url`, trusting the authority `pin` (the one pinned at enrolment)
+    /// or, without, the public ones: the one kept from an earlier call when it is for the same,
+    /// a new one otherwise.
+    pub(crate) fn client(&self, hq_url: &str, pin: Option<CaPin>) -> Result<HqClient, SyncError> {
         let mut kept = self
             .client
             .lock()
             .map_err(|_| SyncError::Protocol("the HTTP client's lock was poisoned".into()))?;
-        if let Some(client) = kept.as_ref().filter(|c| c.is_for(hq_url)) {
+        if let Some(client) = kept.as_ref().filter(|c| c.is_for(hq_url, pin)) {
             return Ok(client.clone());
         }
-        let client = HqClient::new(hq_url)?;
+        let client = HqClient::new(hq_url, pin)?;
         *kept = Some(client.clone());
         Ok(client)
     }
@@ -234,18 +236,21 @@ impl SyncEngine {
         self.with_store(move |s| s.set_sync_meta(&meta)).await
     }
 
-    /// Enrol this device with HQ using a one-time code.
+    /// Enrol this device with HQ using a one-time code (see `beatbook_domain::enrolment_code`).
+    /// When the code carries the pin of HQ's certificate authority, enrolment itself already
+    /// trusts that authority alone, and so does every later connection (the pin is kept).
     pub async fn enrol(
         &self,
         hq_url: &str,
         code: &str,
         device_name: &str,
     ) -> Result<(), SyncError> {
-        let client = self.client(hq_url)?;
+        let code = EnrolmentCode::parse(code).map_err(|e| SyncError::BadCode(e.to_string()))?;
+        let client = self.client(hq_url, code.pin)?;
         let device_id = self.with_store(|s| Ok(s.device_id())).await?;
         let resp = client
             .enrol(&EnrolRequest {
-                code: code.to_owned(),
+                code: code.code.clone(),
                 device_id,
                 device_name: device_name.to_owned(),
                 app_version: env!("CARGO_PKG_VERSION").to_owned(),
@@ -257,7 +262,8 @@ impl SyncEngine {
             ));
         }
         let mut meta = self.meta().await?;
-        meta.hq_url = Some(hq_url.trim_end_matches('/').to_owned());
+        meta.hq_url = Some(hq_url.trim().trim_end_matches('/').to_owned());
+        meta.hq_ca_pin = code.pin;
         meta.device_secret = Some(resp.device_secret);
         meta.access_token = None;
         meta.refresh_token = None;
@@ -272,7 +278,7 @@ impl SyncEngine {
         };
         let device_id = self.with_store(|s| Ok(s.device_id())).await?;
         let session = self
-            .client(&url)?
+            .client(&url, meta.hq_ca_pin)?
             .login(&LoginRequest {
                 device_id,
                 device_secret: secret,
@@ -300,7 +306,11 @@ impl SyncEngine {
     pub async fn sign_out(&self) -> Result<bool, SyncError> {
         let meta = self.meta().await?;
         let told_hq = match (&meta.hq_url, &meta.access_token) {
-            (Some(url), Some(token)) => self.client(url)?.logout(token).await.is_ok(),
+            (Some(url), Some(token)) => self
+                .client(url, meta.hq_ca_pin)?
+                .logout(token)
+                .await
+                .is_ok(),
             _ => false,
         };
         self.with_store(|s| {
@@ -429,6 +439,8 @@ impl SyncEngine {
         let began = std::time::Instant::now();
         let client = self.client(&url)?;
         let mut token = self.token(&client, None).await?;
+        let client = self.client(&url, meta.hq_ca_pin)?;
+        let mut token = self.token(&client, false).await?;
         let token_at = began.elapsed();
         let mut report = SyncReport::default();
         // Disposals first, before anything is pushed or pulled: a tablet offline for weeks

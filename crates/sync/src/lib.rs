@@ -8,6 +8,7 @@
 mod client;
 mod engine;
 mod photos;
+mod tls;
 
 pub use client::{HqClient, HqTime};
 pub use engine::{
@@ -15,6 +16,7 @@ pub use engine::{
     SyncStatus,
 };
 pub use photos::{PhotoReport, PHOTO_CHUNK};
+pub use tls::check_hq_url;
 
 use beatbook_store::StoreError;
 
@@ -47,6 +49,17 @@ pub enum SyncError {
     /// after 14 days").
     #[error("{0}; capture carries on and what you record waits on this tablet")]
     SessionEnded(String),
+    /// An HQ address the tablet will not use (plain `http://` off this machine): refused before
+    /// any connection.
+    #[error("{0}")]
+    InsecureAddress(String),
+    /// An enrolment code mistyped (see `beatbook_domain::enrolment_code`), caught before HQ is
+    /// asked.
+    #[error("{0}")]
+    BadCode(String),
+    /// HQ's certificate refused: not the pinned authority's, or not valid. Not a passing fault.
+    #[error("{0}")]
+    Certificate(String),
 }
 
 impl SyncError {
@@ -62,6 +75,9 @@ impl SyncError {
             SyncError::Protocol(_) => "protocol",
             SyncError::Store(e) => e.code(),
             SyncError::SessionEnded(_) => "session_ended",
+            SyncError::InsecureAddress(_) => "insecure_address",
+            SyncError::BadCode(_) => "bad_code",
+            SyncError::Certificate(_) => "hq_certificate",
         }
     }
 

@@ -162,6 +162,8 @@ impl SyncEngine {
         };
         let client = self.client(&url)?;
         let token = self.token(&client, None).await?;
+        let client = self.client(&url, meta.hq_ca_pin)?;
+        let token = self.token(&client, false).await?;
         let bytes = match client.photo_download(&token, sha256).await {
             Err(SyncError::SignInNeeded(_)) => {
                 let token = self.token(&client, Some(&token)).await?;

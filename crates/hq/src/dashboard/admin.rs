@@ -299,11 +299,15 @@ pub struct NewCode {
 #[derive(Serialize, ts_rs::TS, utoipa::ToSchema)]
 #[ts(export_to = "../../hq/bindings/")]
 pub struct EnrolmentCode {
-    /// Shown once: HQ keeps only its hash.
+    /// Shown once: HQ keeps only its hash. When HQ serves TLS, followed by the pin of HQ's
+    /// certificate authority (39 characters in all): the tablet then trusts that authority alone.
     pub code: String,
     pub expires_at: DateTime<Utc>,
     /// The code as a QR code (SVG), for the tablet's camera.
     pub qr_svg: String,
+    /// SHA-256 of the certificate authority the code pins (hex), when HQ serves TLS: what
+    /// `beatbook hq tls-certs` printed, to compare.
+    pub ca_fingerprint: Option<String>,
 }
 
 /// `POST /api/v1/hq/admin/enrolment-codes`: a one-time code to enrol a device.
@@ -321,6 +325,8 @@ pub async fn enrolment_code(
         .hours
         .unwrap_or(state.settings.enrolment_code_hours);
     let code = ops::enrolment_code(state.storage.as_ref(), hours).await?;
+    let code = ops::enrolment_code_text(&code, &state.settings.tls)?;
+    let ca_fingerprint = state.settings.tls.ca_fingerprint().ok().flatten();
     tracing::info!(by = %staff.officer.id, hours, "enrolment code issued");
     admin_log::record(
         &state,
@@ -338,6 +344,7 @@ pub async fn enrolment_code(
         qr_svg: super::qr::svg(&code),
         code,
         expires_at: Utc::now() + Duration::hours(hours),
+        ca_fingerprint,
     }))
 }
 

@@ -2,10 +2,16 @@
 
 export type EnrolmentCode = { 
 /**
- * Shown once: HQ keeps only its hash.
+ * Shown once: HQ keeps only its hash. When HQ serves TLS, followed by the pin of HQ's
+ * certificate authority (39 characters in all): the tablet then trusts that authority alone.
  */
 code: string, expires_at: string, 
 /**
  * The code as a QR code (SVG), for the tablet's camera.
  */
-qr_svg: string, };
+qr_svg: string, 
+/**
+ * SHA-256 of the certificate authority the code pins (hex), when HQ serves TLS: what
+ * `beatbook hq tls-certs` printed, to compare.
+ */
+ca_fingerprint: string | null, };
