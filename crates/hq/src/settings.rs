@@ -47,6 +47,8 @@ pub struct HqSettings {
     /// HTTPS (`[tls]` in the TOML file): HQ's certificate chain and key, and the authority
     /// tablets pin at enrolment.
     pub tls: TlsSettings,
+    /// Enrolment (`[enrolment]` in the TOML file): how wrong enrolment codes are throttled.
+    pub enrolment: EnrolmentSettings,
 }
 
 /// HQ's TLS (see `crate::serve`). Without `cert_file` and `key_file`, HQ serves plain HTTP, which
@@ -402,6 +404,7 @@ impl Default for HqSettings {
             access: AccessSettings::default(),
             max_clock_ahead_minutes: beatbook_domain::integrity::DEFAULT_MAX_AHEAD_MINUTES,
             tls: TlsSettings::default(),
+            enrolment: EnrolmentSettings::default(),
         }
     }
 }
@@ -419,7 +422,51 @@ impl std::fmt::Debug for HqSettings {
             .field("framework", &self.framework)
             .field("access", &self.access)
             .field("tls", &self.tls)
+            .field("enrolment", &self.enrolment)
             .finish_non_exhaustive()
+    }
+}
+
+/// Throttling wrong enrolment codes (`POST /api/v1/enrol`, unauthenticated): per network address
+/// and over all addresses together, counted and paused as sign-ins are (the window, pauses and
+/// their doubling are `[sign_in]`'s). An enrolment never followed by a sign-in lapses after
+/// `enrolment_code_hours`.
+#[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
+#[serde(default, deny_unknown_fields)]
+pub struct EnrolmentSettings {
+    /// Wrong codes from one network address before enrolment from there is paused.
+    pub address_max_failures: u32,
+    /// Wrong codes from anywhere before all enrolment is paused (someone guessing from many
+    /// addresses).
+    pub max_failures: u32,
+}
+
+impl Default for EnrolmentSettings {
+    fn default() -> Self {
+        Self {
+            address_max_failures: 10,
+            max_failures: 100,
+        }
+    }
+}
+
+impl EnrolmentSettings {
+    /// Overlay `BEATBOOK_ENROLMENT_ADDRESS_MAX_FAILURES` and `BEATBOOK_ENROLMENT_MAX_FAILURES`.
+    pub fn overlay_env(&mut self, var: impl Fn(&str) -> Option<String>) -> Result<(), String> {
+        overlay(
+            &var,
+            "BEATBOOK_ENROLMENT_ADDRESS_MAX_FAILURES",
+            &mut self.address_max_failures,
+        )?;
+        overlay(
+            &var,
+            "BEATBOOK_ENROLMENT_MAX_FAILURES",
+            &mut self.max_failures,
+        )?;
+        if self.address_max_failures == 0 || self.max_failures == 0 {
+            return Err("address_max_failures and max_failures must be at least 1".into());
+        }
+        Ok(())
     }
 }
 
@@ -512,6 +559,9 @@ impl HqSettings {
             &mut s.max_clock_ahead_minutes,
         )?;
         s.check_clock()?;
+        s.enrolment
+            .overlay_env(|name| std::env::var(name).ok())
+            .map_err(|e| format!("[enrolment] {e}"))?;
         Ok(s)
     }
 
