@@ -7,8 +7,8 @@
 pub mod actions;
 pub mod admin;
 pub mod admin_log;
-pub mod auth;
 pub mod certs;
+pub mod auth;
 pub mod chains;
 pub mod committee;
 pub mod dashboard;
