@@ -437,13 +437,40 @@ pub fn run(args: DeviceArgs) -> Result<ExitCode> {
             ..
         } => {
             let session = session(dir)?;
-            runtime()?.block_on(session.engine().enrol(&hq, &code, &name))?;
+            let retry = beatbook_device::retry::Retry::COMMAND;
+            // A lost answer is tried again with the same device id, which HQ answers as before.
+            let tried = runtime()?.block_on(beatbook_device::retry::transient(
+                retry,
+                || session.engine().enrol(&hq, &code, &name),
+                |next, e, wait| {
+                    eprintln!(
+                        "Enrolment failed ({e}); trying again in {:.1} s (try {next} of {}).",
+                        wait.as_secs_f64(),
+                        retry.tries
+                    );
+                },
+            ));
+            if let Err(e) = tried.result {
+                bail!(
+                    "{}",
+                    beatbook_device::DeviceError::set_up(beatbook_device::SetUpStep::Enrol, e)
+                        .message()
+                );
+            }
             println!("Enrolled with {hq}. Sign in with `beatbook device login --collar ...`.");
         }
         DeviceCommand::Login { collar } => {
             let password = read_pin("BEATBOOK_PASSWORD", "Password: ")?;
             let session = session(dir)?;
-            let officer = runtime()?.block_on(session.engine().login(&collar, &password))?;
+            let officer = runtime()?
+                .block_on(session.engine().login(&collar, &password))
+                .map_err(|e| {
+                    anyhow::anyhow!(
+                        "{}",
+                        beatbook_device::DeviceError::set_up(beatbook_device::SetUpStep::SignIn, e)
+                            .message()
+                    )
+                })?;
             println!("Signed in as {} ({}).", officer.name, officer.id);
         }
         DeviceCommand::EndOfShift { json } => {
@@ -460,12 +487,41 @@ pub fn run(args: DeviceArgs) -> Result<ExitCode> {
         }
         DeviceCommand::Sync { json } => {
             let session = session(dir)?;
-            let report = runtime()?.block_on(session.sync(&|_| {}))?;
+            let retry = beatbook_device::retry::Retry::COMMAND;
+            // A dropped request, a restarting HQ or a server error is tried again here, a few
+            // times with growing waits; what needs a person (sign in, revoked) is not.
+            let tried = runtime()?.block_on(beatbook_device::retry::transient(
+                retry,
+                || session.sync(&|_| {}),
+                |next, e, wait| {
+                    eprintln!(
+                        "Sync failed ({e}); trying again in {:.1} s (try {next} of {}).",
+                        wait.as_secs_f64(),
+                        retry.tries
+                    );
+                },
+            ));
+            let tries = tried.tries;
+            let report = match tried.result {
+                Ok(r) => r,
+                Err(e) if e.is_transient() => bail!(
+                    "{} Gave up after {tries} tries; run `beatbook device sync` again later.",
+                    beatbook_device::DeviceError::from(e).message()
+                ),
+                Err(e) => return Err(e.into()),
+            };
             if json {
-                println!("{}", serde_json::to_string(&report)?);
+                let mut value = serde_json::to_value(&report)?;
+                value["tries"] = serde_json::json!(tries);
+                println!("{value}");
             } else {
+                let after = if tries == 1 {
+                    String::new()
+                } else {
+                    format!(" (after {tries} tries)")
+                };
                 println!(
-                    "Sent {} change(s) ({} accepted, {} refused); received {} record(s); {} still waiting.",
+                    "Sent {} change(s) ({} accepted, {} refused); received {} record(s); {} still waiting{after}.",
                     report.pushed, report.acked, report.rejected, report.pulled, report.pending
                 );
                 if let Some(line) = lifecycle_words(report.disposed, report.dropped) {

@@ -50,6 +50,85 @@ pub enum DeviceError {
     Store(#[from] StoreError),
     #[error(transparent)]
     Sync(#[from] SyncError),
+    /// A step of setting the tablet up with HQ failed: said for that step (nothing waits on a
+    /// tablet that is not enrolled yet), with the cause's code.
+    #[error("{}", enrol_words(*step, cause))]
+    SetUp {
+        step: SetUpStep,
+        #[source]
+        cause: SyncError,
+    },
+}
+
+/// Which step of setting a tablet up with HQ failed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SetUpStep {
+    /// `POST /enrol`: the one-time code.
+    Enrol,
+    /// `POST /login`: the officer's collar number and password, once enrolled.
+    SignIn,
+}
+
+impl DeviceError {
+    /// A failed enrolment (`step` Enrol) or first sign-in (`step` SignIn), worded for it.
+    pub fn set_up(step: SetUpStep, cause: SyncError) -> DeviceError {
+        match cause {
+            // A store error reads as the store's.
+            SyncError::Store(e) => DeviceError::Store(e),
+            cause => DeviceError::SetUp { step, cause },
+        }
+    }
+}
+
+/// What happened and what to do, for a failed enrolment or first sign-in. Never "changes wait
+/// on this device": nothing is waiting yet.
+fn enrol_words(step: SetUpStep, cause: &SyncError) -> String {
+    let not_yet = match step {
+        SetUpStep::Enrol => "this tablet is not enrolled with HQ yet",
+        SetUpStep::SignIn => "you are not signed in yet",
+    };
+    let again = match step {
+        SetUpStep::Enrol => "try again with the same code",
+        SetUpStep::SignIn => "try again",
+    };
+    match cause {
+        SyncError::Offline(_) => format!(
+            "No connection to HQ, so {not_yet}. Check the tablet's signal and the HQ address, then {again}."
+        ),
+        SyncError::HqUnreachable(_) => format!(
+            "HQ is not answering, so {not_yet}. Wait a few minutes, then {again}; if it keeps happening, tell HQ."
+        ),
+        SyncError::Protocol(_) => format!(
+            "HQ's answer did not arrive whole, so {not_yet}. {}.",
+            capitalise_first(again)
+        ),
+        SyncError::Refused(why) | SyncError::SignInNeeded(why) => match step {
+            SetUpStep::Enrol => format!("HQ refused to enrol this tablet: {}", sentence(why)),
+            SetUpStep::SignIn => format!("HQ refused to sign you in: {}", sentence(why)),
+        },
+        SyncError::NotEnrolled => {
+            "This tablet is not enrolled with HQ: enrol it with a code from HQ.".to_owned()
+        }
+        other => capitalise(&other.to_string()),
+    }
+}
+
+fn capitalise_first(s: &str) -> String {
+    let mut chars = s.chars();
+    chars
+        .next()
+        .map(|c| c.to_uppercase().collect::<String>() + chars.as_str())
+        .unwrap_or_default()
+}
+
+/// HQ's words as the end of a sentence: full stop added.
+fn sentence(s: &str) -> String {
+    let s = s.trim();
+    if s.ends_with('.') {
+        s.to_owned()
+    } else {
+        format!("{s}.")
+    }
 }
 
 impl DeviceError {
@@ -69,7 +148,7 @@ impl DeviceError {
             DeviceError::SettingsNotSaved(_) | DeviceError::Interrupted { .. } => C::Storage,
             DeviceError::TileUnreachable | DeviceError::NotATile => C::TileUnavailable,
             DeviceError::Store(e) => store_code(e),
-            DeviceError::Sync(e) => match e {
+            DeviceError::Sync(e) | DeviceError::SetUp { cause: e, .. } => match e {
                 SyncError::Offline(_) => C::Offline,
                 SyncError::HqUnreachable(_) => C::HqUnreachable,
                 SyncError::NotEnrolled => C::NotEnrolled,
@@ -230,6 +309,54 @@ mod tests {
             "{}",
             e.message()
         );
+    }
+
+    #[test]
+    fn a_failed_enrolment_or_sign_in_says_what_to_do_and_that_nothing_waits() {
+        let offline = DeviceError::set_up(SetUpStep::Enrol, SyncError::Offline("timed out".into()));
+        assert_eq!(offline.code(), ErrorCode::Offline);
+        let m = offline.message();
+        assert!(m.contains("not enrolled with HQ yet"), "{m}");
+        assert!(m.contains("same code"), "{m}");
+        let down = DeviceError::set_up(
+            SetUpStep::SignIn,
+            SyncError::HqUnreachable("HTTP 503".into()),
+        );
+        assert_eq!(down.code(), ErrorCode::HqUnreachable);
+        assert!(
+            down.message().contains("not signed in yet"),
+            "{}",
+            down.message()
+        );
+        let refused = DeviceError::set_up(
+            SetUpStep::Enrol,
+            SyncError::Refused(
+                "the enrolment code is unknown, already used or expired: ask HQ for a new one"
+                    .into(),
+            ),
+        );
+        assert_eq!(refused.code(), ErrorCode::Refused);
+        assert_eq!(
+            refused.message(),
+            "HQ refused to enrol this tablet: the enrolment code is unknown, already used or expired: ask HQ for a new one."
+        );
+        let wrong = DeviceError::set_up(
+            SetUpStep::SignIn,
+            SyncError::SignInNeeded("the collar number or password is wrong".into()),
+        );
+        assert_eq!(wrong.code(), ErrorCode::SignInNeeded);
+        assert!(
+            wrong.message().starts_with("HQ refused to sign you in"),
+            "{}",
+            wrong.message()
+        );
+        for e in [offline, down, refused, wrong] {
+            let m = e.message().to_lowercase();
+            assert!(
+                !m.contains("wait on this device") && !m.contains("wipe"),
+                "{m}"
+            );
+        }
     }
 
     #[test]

@@ -23,11 +23,12 @@ mod briefing;
 mod error;
 pub mod photos;
 pub mod records;
+pub mod retry;
 mod session;
 mod sync;
 mod tablet;
 pub mod tiles;
 
-pub use error::{CommandError, DeviceError, ErrorCode};
+pub use error::{CommandError, DeviceError, ErrorCode, SetUpStep};
 pub use session::{profile_of, Session};
 pub use tablet::{Tablet, TabletSettings};

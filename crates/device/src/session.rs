@@ -14,7 +14,8 @@ use beatbook_sync::SyncEngine;
 use tokio::sync::{watch, Notify};
 use zeroize::Zeroizing;
 
-use crate::DeviceError;
+use crate::retry::Retry;
+use crate::{DeviceError, SetUpStep};
 
 /// Live sync facts the engine does not keep: whether a sync is running, its progress, and the
 /// code of the last error.
@@ -116,21 +117,39 @@ impl Session {
             .filter(|n| !n.trim().is_empty())
             .unwrap_or_else(|| "Beatbook tablet".to_owned());
         // Signing in keeps the officer and their teams as HQ names them (the store's profile).
+        // A lost answer is tried again from the same device id: HQ answers a repeated
+        // enrolment as it answered the first.
         let signed_in = async {
-            session
-                .engine
-                .enrol(&hq_url, input.code.trim(), &device_name)
-                .await?;
-            session
-                .engine
-                .login(input.collar_number.trim(), &input.password)
-                .await
+            crate::retry::transient(
+                Retry::COMMAND,
+                || {
+                    session
+                        .engine
+                        .enrol(&hq_url, input.code.trim(), &device_name)
+                },
+                |_, _, _| {},
+            )
+            .await
+            .result
+            .map_err(|e| DeviceError::set_up(SetUpStep::Enrol, e))?;
+            crate::retry::transient(
+                Retry::COMMAND,
+                || {
+                    session
+                        .engine
+                        .login(input.collar_number.trim(), &input.password)
+                },
+                |_, _, _| {},
+            )
+            .await
+            .result
+            .map_err(|e| DeviceError::set_up(SetUpStep::SignIn, e))
         }
         .await;
         if let Err(e) = signed_in {
             drop(session);
             let _ = Store::wipe(dir);
-            return Err(e.into());
+            return Err(e);
         }
         Ok(session)
     }

@@ -53,6 +53,8 @@ pub struct HqSettings {
     /// Connection-level time limits (`[connections]` in the TOML file): trickled headers and
     /// stalled TLS handshakes.
     pub connections: ConnectionSettings,
+    /// Enrolment (`[enrolment]` in the TOML file): how wrong enrolment codes are throttled.
+    pub enrolment: EnrolmentSettings,
 }
 
 /// How long a device's sign-in lasts (see `crate::device_sessions`).
@@ -556,6 +558,7 @@ impl Default for HqSettings {
             tls: TlsSettings::default(),
             sessions: SessionSettings::default(),
             connections: ConnectionSettings::default(),
+            enrolment: EnrolmentSettings::default(),
         }
     }
 }
@@ -575,7 +578,51 @@ impl std::fmt::Debug for HqSettings {
             .field("tls", &self.tls)
             .field("sessions", &self.sessions)
             .field("connections", &self.connections)
+            .field("enrolment", &self.enrolment)
             .finish_non_exhaustive()
+    }
+}
+
+/// Throttling wrong enrolment codes (`POST /api/v1/enrol`, unauthenticated): per network address
+/// and over all addresses together, counted and paused as sign-ins are (the window, pauses and
+/// their doubling are `[sign_in]`'s). An enrolment never followed by a sign-in lapses after
+/// `enrolment_code_hours`.
+#[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
+#[serde(default, deny_unknown_fields)]
+pub struct EnrolmentSettings {
+    /// Wrong codes from one network address before enrolment from there is paused.
+    pub address_max_failures: u32,
+    /// Wrong codes from anywhere before all enrolment is paused (someone guessing from many
+    /// addresses).
+    pub max_failures: u32,
+}
+
+impl Default for EnrolmentSettings {
+    fn default() -> Self {
+        Self {
+            address_max_failures: 10,
+            max_failures: 100,
+        }
+    }
+}
+
+impl EnrolmentSettings {
+    /// Overlay `BEATBOOK_ENROLMENT_ADDRESS_MAX_FAILURES` and `BEATBOOK_ENROLMENT_MAX_FAILURES`.
+    pub fn overlay_env(&mut self, var: impl Fn(&str) -> Option<String>) -> Result<(), String> {
+        overlay(
+            &var,
+            "BEATBOOK_ENROLMENT_ADDRESS_MAX_FAILURES",
+            &mut self.address_max_failures,
+        )?;
+        overlay(
+            &var,
+            "BEATBOOK_ENROLMENT_MAX_FAILURES",
+            &mut self.max_failures,
+        )?;
+        if self.address_max_failures == 0 || self.max_failures == 0 {
+            return Err("address_max_failures and max_failures must be at least 1".into());
+        }
+        Ok(())
     }
 }
 
@@ -678,6 +725,9 @@ impl HqSettings {
         s.connections
             .overlay_env(|name| std::env::var(name).ok())
             .map_err(|e| format!("[connections] {e}"))?;
+        s.enrolment
+            .overlay_env(|name| std::env::var(name).ok())
+            .map_err(|e| format!("[enrolment] {e}"))?;
         Ok(s)
     }
 

@@ -33,6 +33,16 @@ pub async fn check_password(
     collar_number: &str,
     password: String,
 ) -> Result<OfficerRow, ApiError> {
+    if let Some(device) = client.device() {
+        crate::enrolment::refuse_reserved(device)?;
+        // A device nobody signed in on in time has lapsed (and is gone).
+        crate::enrolment::lapse(state, chrono::Utc::now()).await?;
+        if state.storage.device(device).await?.is_none() {
+            return Err(ApiError::Unauthorised(crate::enrolment::lapsed_words(
+                state,
+            )));
+        }
+    }
     let where_ = client_words(state, via, &client).await;
     let attempt = match Attempt::begin(state, via, collar_number, client).await {
         Ok(a) => a,
@@ -83,5 +93,9 @@ pub async fn check_password(
     attempt.succeeded().await?;
     // A disabled officer is refused; a password hashed at a lower cost is hashed again.
     crate::officer_status::admit(state, &row, &kept, &where_).await?;
+    if let Some(device) = client.device() {
+        // The device has its secret: HQ need not keep it sealed for a retried enrolment.
+        crate::enrolment::confirm(state, device).await?;
+    }
     Ok(row)
 }

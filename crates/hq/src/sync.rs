@@ -29,6 +29,8 @@ pub async fn push(
     req: RawPushRequest,
 ) -> Result<PushResponse, ApiError> {
     let started = std::time::Instant::now();
+    // HQ's own review chain is written by HQ alone.
+    crate::enrolment::refuse_reserved(authed.device)?;
     if req.ops.len() > state.settings.max_push_ops {
         return Err(ApiError::BadRequest(format!(
             "at most {} ops in one push",

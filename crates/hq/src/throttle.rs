@@ -14,7 +14,10 @@
 //! - While paused, HQ answers `too_many_attempts` (429, `Retry-After`, and when in words) without
 //!   checking the password, so a guess made then is never tested.
 //! - An attempt is counted *before* its password is checked and given back if it was right, so
-//!   attempts sent all at once cannot get past the limit together.
+//!   attempts sent all at once cannot get past the limit together. Attempts beyond the limit
+//!   while others are being checked wait for them (briefly, then `too_many_attempts` with a
+//!   one-second `Retry-After`) instead of pausing anything: only wrong passwords pause, so a
+//!   shift starting on several tablets at once is never taken for guessing.
 //! - An unknown collar number is counted and answered exactly like a known one, and its password
 //!   is checked against a stand-in hash: neither the answer nor its timing says whether the collar
 //!   number exists.
@@ -146,20 +149,19 @@ impl Policy {
         r.updated_at = now;
     }
 
-    /// Count an attempt before its password is checked. A paused row stays as it is; an attempt
-    /// past the limit (attempts sent together) pauses the row instead of being counted.
-    pub fn attempt(&self, row: Option<ThrottleRow>, now: DateTime<Utc>) -> ThrottleRow {
+    /// Count an attempt before its password is checked, answering whether it was counted. A
+    /// paused row stays as it is. An attempt past the limit (attempts sent together, whose
+    /// passwords are still being checked) is not counted and pauses nothing: it waits for those
+    /// to finish (see [`admit`]), so that many right passwords at once are never taken for
+    /// guessing, and wrong ones still get no more than the limit's worth of checks.
+    pub fn attempt(&self, row: Option<ThrottleRow>, now: DateTime<Utc>) -> (ThrottleRow, bool) {
         let mut r = self.live(row, now);
-        if is_locked(&r, now) {
-            return r;
+        if is_locked(&r, now) || r.failures >= self.max_failures {
+            return (r, false);
         }
-        if r.failures >= self.max_failures {
-            self.lock(&mut r, now);
-        } else {
-            r.failures += 1;
-            r.updated_at = now;
-        }
-        r
+        r.failures += 1;
+        r.updated_at = now;
+        (r, true)
     }
 
     /// A counted attempt's password was wrong: at the limit, pause.
@@ -311,6 +313,73 @@ fn paused(whose: &str, how: &str, until: DateTime<Utc>, now: DateTime<Utc>) -> A
     }
 }
 
+/// How long an attempt waits for attempts before it to be checked, before answering "busy".
+const ADMIT_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// What [`admit`] found.
+pub enum Admission {
+    /// Counted: go on and check.
+    Counted(ThrottleRow),
+    /// The key is paused.
+    Paused(ThrottleRow),
+}
+
+/// Count an attempt under `key`. While the attempts being checked fill the key's limit, wait for
+/// them to finish (they free their place, or pause the key); after [`ADMIT_WAIT`], answer `busy`
+/// (`too_many_attempts`, one second) without counting anything.
+pub async fn admit(
+    state: &HqState,
+    key: &str,
+    policy: Policy,
+    busy: impl Fn() -> ApiError,
+) -> Result<Admission, ApiError> {
+    let started = std::time::Instant::now();
+    let mut pause = std::time::Duration::from_millis(20);
+    loop {
+        let now = state.sign_in_clock.now();
+        let counted = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let flag = counted.clone();
+        let row = state
+            .storage
+            .update_throttle(
+                key,
+                Arc::new(move |r| {
+                    let (row, was_counted) = policy.attempt(r, now);
+                    flag.store(was_counted, std::sync::atomic::Ordering::SeqCst);
+                    Some(row)
+                }),
+            )
+            .await?
+            .unwrap_or_else(|| ThrottleRow {
+                key: key.to_owned(),
+                failures: 0,
+                since: now,
+                lockouts: 0,
+                locked_until: None,
+                updated_at: now,
+            });
+        if is_locked(&row, now) {
+            return Ok(Admission::Paused(row));
+        }
+        if counted.load(std::sync::atomic::Ordering::SeqCst) {
+            return Ok(Admission::Counted(row));
+        }
+        if started.elapsed() >= ADMIT_WAIT {
+            return Err(busy());
+        }
+        tokio::time::sleep(pause).await;
+        pause = (pause * 2).min(std::time::Duration::from_millis(250));
+    }
+}
+
+/// The answer to an attempt that waited too long for others to be checked.
+pub fn busy(what: &str) -> ApiError {
+    ApiError::TooManyAttempts {
+        message: format!("HQ is checking several {what} at this moment: try again in a second"),
+        retry_after_seconds: 1,
+    }
+}
+
 /// The hash a password is checked against when there is no officer (or no password), so a wrong
 /// collar number takes as long to answer as a wrong password.
 fn stand_in_hash() -> &'static str {
@@ -357,18 +426,34 @@ impl<'a> Attempt<'a> {
             a.refuse_if_locked(&row)?;
         }
         if let Some(key) = &a.client_key {
-            let policy = a.client_policy;
-            let now = a.now;
-            let row = a.update(key, move |r| Some(policy.attempt(r, now))).await?;
+            if let Admission::Paused(row) =
+                admit(state, key, a.client_policy, || busy("sign-ins")).await?
+            {
+                a.refuse_if_locked(&row)?;
+            }
+        }
+        let collar = admit(state, &a.collar_key, a.collar_policy, || busy("sign-ins")).await;
+        let collar = match collar {
+            Ok(c) => c,
+            Err(e) => {
+                a.give_back_client().await?;
+                return Err(e);
+            }
+        };
+        if let Admission::Paused(row) = collar {
+            a.give_back_client().await?;
             a.refuse_if_locked(&row)?;
         }
-        let policy = a.collar_policy;
-        let now = a.now;
-        let row = a
-            .update(&a.collar_key, move |r| Some(policy.attempt(r, now)))
-            .await?;
-        a.refuse_if_locked(&row)?;
         Ok(a)
+    }
+
+    /// The client's counted attempt, given back when the collar number refuses it unchecked.
+    async fn give_back_client(&self) -> Result<(), ApiError> {
+        if let Some(key) = &self.client_key {
+            let (policy, now) = (self.client_policy, self.now);
+            self.update(key, move |r| policy.refund(r, now)).await?;
+        }
+        Ok(())
     }
 
     /// Check `password` against the officer's hash; with no officer or no password, against a
@@ -560,7 +645,7 @@ mod tests {
     /// `n` attempts at `t`, each failing.
     fn fail_n(p: &Policy, mut row: Option<ThrottleRow>, n: u32, t: DateTime<Utc>) -> ThrottleRow {
         for _ in 0..n {
-            let r = p.attempt(row, t);
+            let (r, _) = p.attempt(row, t);
             row = Some(p.failed(Some(r), t));
         }
         row.unwrap()
@@ -575,8 +660,9 @@ mod tests {
         let r = fail_n(&p, Some(r), 1, at(1));
         assert_eq!(r.locked_until, Some(at(61)));
         // While paused nothing is counted.
-        let same = p.attempt(Some(r.clone()), at(30));
+        let (same, counted) = p.attempt(Some(r.clone()), at(30));
         assert_eq!(same, r);
+        assert!(!counted);
         let mut r = r;
         let mut t = 61;
         for expected in [120, 240, 480, 960, 1920, 3600, 3600] {
@@ -600,26 +686,30 @@ mod tests {
     }
 
     #[test]
-    fn attempts_sent_together_cannot_pass_the_limit() {
+    fn attempts_sent_together_cannot_pass_the_limit_and_pause_nothing_until_they_fail() {
         let p = policy();
         let mut row = None;
         let mut admitted = 0;
         for _ in 0..50 {
-            let r = p.attempt(row, at(0));
-            if !is_locked(&r, at(0)) {
+            let (r, counted) = p.attempt(row, at(0));
+            if counted {
                 admitted += 1;
             }
             row = Some(r);
         }
         assert_eq!(admitted, 5);
-        assert!(is_locked(row.as_ref().unwrap(), at(0)));
+        // Not paused: the five may be right.
+        assert!(!is_locked(row.as_ref().unwrap(), at(0)));
+        // They were wrong: now it is.
+        let r = p.failed(row, at(1));
+        assert!(is_locked(&r, at(1)));
     }
 
     #[test]
     fn a_refund_gives_back_one_attempt() {
         let p = policy();
         let r = fail_n(&p, None, 3, at(0));
-        let r = p.attempt(Some(r), at(1));
+        let (r, _) = p.attempt(Some(r), at(1));
         assert_eq!(r.failures, 4);
         assert_eq!(p.refund(Some(r), at(1)).unwrap().failures, 3);
         assert_eq!(p.refund(None, at(1)), None);

@@ -137,6 +137,22 @@ pub trait Devices: Send + Sync {
     /// `device_revoked` (and the device wipes itself). `false` when there is no such device.
     async fn revoke_device(&self, id: DeviceId, now: DateTime<Utc>) -> Result<bool>;
     async fn touch_device(&self, id: DeviceId, now: DateTime<Utc>) -> Result<()>;
+    /// Use up an enrolment code and register the device, keeping `pending` (its sealed secret)
+    /// until the first sign-in, atomically. An earlier enrolment of the same device id that was
+    /// never signed in on is replaced (its answer never arrived, or this is a new code for it).
+    async fn enrol_pending(
+        &self,
+        code_hash: &str,
+        device: &DeviceRow,
+        pending: &PendingEnrolment,
+        now: DateTime<Utc>,
+    ) -> Result<EnrolOutcome>;
+    /// The enrolment of this device, while nobody has signed in on it.
+    async fn pending_enrolment(&self, id: DeviceId) -> Result<Option<PendingEnrolment>>;
+    /// Someone signed in on the device: its sealed secret is dropped, it no longer lapses.
+    async fn confirm_enrolment(&self, id: DeviceId) -> Result<()>;
+    /// Remove the devices whose enrolment lapsed at `now` (never signed in on), and answer them.
+    async fn lapse_enrolments(&self, now: DateTime<Utc>) -> Result<Vec<DeviceRow>>;
 }
 
 /// Sign-in sessions: an officer on a device (access and refresh tokens), and HQ staff in a

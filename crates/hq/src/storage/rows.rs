@@ -46,6 +46,38 @@ pub struct DeviceRow {
     pub next_seq: u64,
 }
 
+/// A device enrolled but not yet signed in on (see [`crate::enrolment`]): what HQ needs to give
+/// a retry of the same enrolment the same answer, kept until the first sign-in or until it lapses.
+#[derive(Clone, PartialEq, Eq)]
+pub struct PendingEnrolment {
+    pub device_id: DeviceId,
+    /// SHA-256 of the code it was enrolled with (normalised).
+    pub code_hash: String,
+    /// The device secret, sealed under a key only HQ and the code's holder can make (hex).
+    pub sealed_secret: String,
+    /// When the device row goes if nobody has signed in on it.
+    pub lapses_at: DateTime<Utc>,
+}
+
+impl std::fmt::Debug for PendingEnrolment {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PendingEnrolment")
+            .field("device_id", &self.device_id)
+            .field("lapses_at", &self.lapses_at)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What [`super::Devices::enrol_pending`] did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EnrolOutcome {
+    Enrolled,
+    /// The code is unknown, used or expired.
+    CodeRefused,
+    /// A device with this id is enrolled and has been signed in on (or is HQ's own).
+    DeviceTaken,
+}
+
 // Sessions
 
 /// A device's sign-in: an officer on a device. Only the tokens' hashes are kept.

@@ -33,6 +33,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations/postgres/0011_device_reads.sql"),
     include_str!("../../../migrations/postgres/0012_subject_access.sql"),
     include_str!("../../../migrations/postgres/0013_sessions.sql"),
+    include_str!("../../../migrations/postgres/0014_enrolment.sql"),
 ];
 
 /// The advisory lock migrations take: one for the whole database.

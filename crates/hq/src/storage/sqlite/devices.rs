@@ -2,7 +2,7 @@
 
 use super::{device_id, parse_t, t, to_u64, SqliteStorage};
 use crate::push::GENESIS;
-use crate::storage::{DeviceRow, Devices, Result};
+use crate::storage::{DeviceRow, Devices, EnrolOutcome, PendingEnrolment, Result};
 use async_trait::async_trait;
 use beatbook_domain::DeviceId;
 use chrono::{DateTime, Utc};
@@ -134,6 +134,119 @@ impl Devices for SqliteStorage {
                 (id.to_string(), t(now)),
             )?;
             Ok(())
+        })
+        .await
+    }
+
+    async fn enrol_pending(
+        &self,
+        code_hash: &str,
+        device: &DeviceRow,
+        pending: &PendingEnrolment,
+        now: DateTime<Utc>,
+    ) -> Result<EnrolOutcome> {
+        let (h, d, p, now) = (
+            code_hash.to_owned(),
+            device.clone(),
+            pending.clone(),
+            t(now),
+        );
+        self.call(move |c| {
+            let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let id = d.id.to_string();
+            let exists: bool = tx
+                .query_row("SELECT 1 FROM devices WHERE id = ?1", [&id], |_| Ok(()))
+                .optional()?
+                .is_some();
+            let pending_before: bool = tx
+                .query_row(
+                    "SELECT 1 FROM pending_enrolments WHERE device_id = ?1",
+                    [&id],
+                    |_| Ok(()),
+                )
+                .optional()?
+                .is_some();
+            if exists && !pending_before {
+                return Ok(EnrolOutcome::DeviceTaken);
+            }
+            let used = tx.execute(
+                "UPDATE enrolment_codes SET used_at = ?2, device_id = ?3 WHERE code_hash = ?1 AND used_at IS NULL AND expires_at > ?2",
+                (&h, &now, &id),
+            )?;
+            if used != 1 {
+                return Ok(EnrolOutcome::CodeRefused);
+            }
+            if exists {
+                // An earlier enrolment of this device nobody signed in on: replaced.
+                tx.execute("DELETE FROM pending_enrolments WHERE device_id = ?1", [&id])?;
+                tx.execute("DELETE FROM devices WHERE id = ?1", [&id])?;
+            }
+            tx.execute(
+                "INSERT INTO devices (id, name, secret_hash, app_version, enrolled_at, chain_head) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                (&id, d.name, d.secret_hash, d.app_version, t(d.enrolled_at), GENESIS),
+            )?;
+            tx.execute(
+                "INSERT INTO pending_enrolments (device_id, code_hash, sealed_secret, lapses_at) VALUES (?1, ?2, ?3, ?4)",
+                (&id, p.code_hash, p.sealed_secret, t(p.lapses_at)),
+            )?;
+            tx.commit()?;
+            Ok(EnrolOutcome::Enrolled)
+        })
+        .await
+    }
+
+    async fn pending_enrolment(&self, id: DeviceId) -> Result<Option<PendingEnrolment>> {
+        self.call(move |c| {
+            let row: Option<(String, String, String)> = c
+                .query_row(
+                    "SELECT code_hash, sealed_secret, lapses_at FROM pending_enrolments WHERE device_id = ?1",
+                    [id.to_string()],
+                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+                )
+                .optional()?;
+            row.map(|(code_hash, sealed_secret, lapses)| {
+                Ok(PendingEnrolment {
+                    device_id: id,
+                    code_hash,
+                    sealed_secret,
+                    lapses_at: parse_t(&lapses)?,
+                })
+            })
+            .transpose()
+        })
+        .await
+    }
+
+    async fn confirm_enrolment(&self, id: DeviceId) -> Result<()> {
+        self.call(move |c| {
+            c.execute(
+                "DELETE FROM pending_enrolments WHERE device_id = ?1",
+                [id.to_string()],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn lapse_enrolments(&self, now: DateTime<Utc>) -> Result<Vec<DeviceRow>> {
+        let now = t(now);
+        self.call(move |c| {
+            let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let lapsed: Vec<DeviceRow> = {
+                let mut stmt = tx.prepare(&format!(
+                    "SELECT {DEVICE_COLUMNS} FROM devices WHERE id IN (SELECT device_id FROM pending_enrolments WHERE lapses_at <= ?1)"
+                ))?;
+                let rows = stmt.query_map([&now], device_row)?;
+                rows.map(|r| to_device(r?)).collect::<Result<_>>()?
+            };
+            for d in &lapsed {
+                let id = d.id.to_string();
+                tx.execute("DELETE FROM pending_enrolments WHERE device_id = ?1", [&id])?;
+                // Nobody signed in on it, so it has no sessions, ops or reads: only its row.
+                tx.execute("DELETE FROM devices WHERE id = ?1", [&id])?;
+            }
+            tx.commit()?;
+            Ok(lapsed)
         })
         .await
     }

@@ -27,6 +27,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations/sqlite/0011_device_reads.sql"),
     include_str!("../../../migrations/sqlite/0012_subject_access.sql"),
     include_str!("../../../migrations/sqlite/0013_sessions.sql"),
+    include_str!("../../../migrations/sqlite/0014_enrolment.sql"),
 ];
 
 /// Rows read at a time by the migration's own step.
