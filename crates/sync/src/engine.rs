@@ -437,10 +437,8 @@ impl SyncEngine {
             return Err(SyncError::NotEnrolled);
         };
         let began = std::time::Instant::now();
-        let client = self.client(&url)?;
-        let mut token = self.token(&client, None).await?;
         let client = self.client(&url, meta.hq_ca_pin)?;
-        let mut token = self.token(&client, false).await?;
+        let mut token = self.token(&client, None).await?;
         let token_at = began.elapsed();
         let mut report = SyncReport::default();
         // Disposals first, before anything is pushed or pulled: a tablet offline for weeks

@@ -160,10 +160,8 @@ impl SyncEngine {
         let Some(url) = meta.hq_url else {
             return Err(SyncError::NotEnrolled);
         };
-        let client = self.client(&url)?;
-        let token = self.token(&client, None).await?;
         let client = self.client(&url, meta.hq_ca_pin)?;
-        let token = self.token(&client, false).await?;
+        let token = self.token(&client, None).await?;
         let bytes = match client.photo_download(&token, sha256).await {
             Err(SyncError::SignInNeeded(_)) => {
                 let token = self.token(&client, Some(&token)).await?;
