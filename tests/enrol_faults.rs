@@ -116,12 +116,23 @@ async fn a_lost_enrol_answer_is_tried_again_and_the_device_signs_in_and_syncs() 
     let code = hq.enrolment_code().await;
     let out = run(
         dir,
-        &["enrol", "--hq", &url, "--code", &code, "--name", "Tablet 14"],
+        &[
+            "enrol",
+            "--hq",
+            &url,
+            "--code",
+            &code,
+            "--name",
+            "Tablet 14",
+        ],
     )
     .await;
     let (stdout, stderr) = ok(&out);
     assert!(stdout.contains("Enrolled with"), "{stdout}");
-    assert!(stderr.contains("trying again"), "the retry is said: {stderr}");
+    assert!(
+        stderr.contains("trying again"),
+        "the retry is said: {stderr}"
+    );
     assert!(!stderr.to_lowercase().contains("wipe"), "{stderr}");
     let stats = proxy.stats();
     assert!(stats.cut_response >= 1, "the answer was lost: {stats:?}");
@@ -137,7 +148,10 @@ async fn a_lost_enrol_answer_is_tried_again_and_the_device_signs_in_and_syncs() 
     let (stdout, _) = ok(&run(dir, &["sync", "--json"]).await);
     let report: Value = serde_json::from_str(stdout.trim()).unwrap();
     assert_eq!(report["pending"], 0, "{report}");
-    assert_eq!(report["acked"], 1, "the record logged before enrolment is on HQ: {report}");
+    assert_eq!(
+        report["acked"], 1,
+        "the record logged before enrolment is on HQ: {report}"
+    );
     assert_eq!(report["tries"], 1, "{report}");
     // Signed in: HQ dropped the sealed secret.
     assert!(hq
@@ -220,9 +234,15 @@ async fn a_failed_enrolment_says_what_to_do_and_not_that_changes_wait() {
     .await;
     assert!(!out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("HQ refused to enrol this tablet"), "{stderr}");
+    assert!(
+        stderr.contains("HQ refused to enrol this tablet"),
+        "{stderr}"
+    );
     assert!(stderr.contains("ask HQ for a new one"), "{stderr}");
-    assert!(!stderr.contains("trying again"), "a refusal is not retried: {stderr}");
+    assert!(
+        !stderr.contains("trying again"),
+        "a refusal is not retried: {stderr}"
+    );
     // Nobody listening: said as a set-up failure, after a few tries.
     let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let dead = format!("http://{}", closed.local_addr().unwrap());
