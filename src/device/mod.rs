@@ -444,7 +444,8 @@ pub fn run(args: DeviceArgs) -> Result<ExitCode> {
                 || session.engine().enrol(&hq, &code, &name),
                 |next, e, wait| {
                     eprintln!(
-                        "Enrolment failed ({e}); trying again in {:.1} s (try {next} of {}).",
+                        "Enrolment failed ({}); trying again in {:.1} s (try {next} of {}).",
+                        beatbook_device::retry::reason(e),
                         wait.as_secs_f64(),
                         retry.tries
                     );
@@ -495,7 +496,8 @@ pub fn run(args: DeviceArgs) -> Result<ExitCode> {
                 || session.sync(&|_| {}),
                 |next, e, wait| {
                     eprintln!(
-                        "Sync failed ({e}); trying again in {:.1} s (try {next} of {}).",
+                        "Sync failed ({}); trying again in {:.1} s (try {next} of {}).",
+                        beatbook_device::retry::reason(e),
                         wait.as_secs_f64(),
                         retry.tries
                     );

@@ -52,6 +52,17 @@ fn random() -> u64 {
     h.finish()
 }
 
+/// Why a try failed, in a few words for a "trying again" line (the error's own words may say
+/// that changes wait, which is untrue while enrolling).
+pub fn reason(e: &SyncError) -> &'static str {
+    match e {
+        SyncError::Offline(_) => "no connection to HQ",
+        SyncError::HqUnreachable(_) => "HQ is not answering",
+        SyncError::Protocol(_) => "HQ's answer did not arrive whole",
+        _ => "HQ refused",
+    }
+}
+
 /// What [`transient`] did: the last answer and how many tries it took.
 #[derive(Debug)]
 pub struct Tried<T> {

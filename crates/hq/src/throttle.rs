@@ -156,7 +156,15 @@ impl Policy {
     /// guessing, and wrong ones still get no more than the limit's worth of checks.
     pub fn attempt(&self, row: Option<ThrottleRow>, now: DateTime<Utc>) -> (ThrottleRow, bool) {
         let mut r = self.live(row, now);
-        if is_locked(&r, now) || r.failures >= self.max_failures {
+        if is_locked(&r, now) {
+            return (r, false);
+        }
+        if r.failures >= self.max_failures {
+            // Nothing counted for a while: the checks filling the limit were abandoned (a
+            // request cut off mid-check never gives its attempt back). They count as failures.
+            if now - r.updated_at >= Duration::seconds(ABANDONED_AFTER_SECONDS) {
+                self.lock(&mut r, now);
+            }
             return (r, false);
         }
         r.failures += 1;
@@ -312,6 +320,9 @@ fn paused(whose: &str, how: &str, until: DateTime<Utc>, now: DateTime<Utc>) -> A
         retry_after_seconds,
     }
 }
+
+/// Attempts counted this long ago and neither given back nor failed were abandoned.
+const ABANDONED_AFTER_SECONDS: i64 = 20;
 
 /// How long an attempt waits for attempts before it to be checked, before answering "busy".
 const ADMIT_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
@@ -701,8 +712,13 @@ mod tests {
         // Not paused: the five may be right.
         assert!(!is_locked(row.as_ref().unwrap(), at(0)));
         // They were wrong: now it is.
-        let r = p.failed(row, at(1));
+        let r = p.failed(row.clone(), at(1));
         assert!(is_locked(&r, at(1)));
+        // Or they were never finished (requests cut off mid-check): then they count as wrong.
+        let (r, counted) = p.attempt(row.clone(), at(10));
+        assert!(!counted && !is_locked(&r, at(10)));
+        let (r, counted) = p.attempt(row, at(ABANDONED_AFTER_SECONDS));
+        assert!(!counted && is_locked(&r, at(ABANDONED_AFTER_SECONDS)));
     }
 
     #[test]
