@@ -34,6 +34,15 @@ pub enum ApiErrorCode {
     SessionEnded,
     /// The officer is disabled at HQ (a leaver): sign-in is refused.
     OfficerDisabled,
+    /// The request took longer to arrive than HQ waits (408).
+    Timeout,
+    /// HQ is at its limit of requests in progress, or could not answer in time (503, with
+    /// `Retry-After`): try again after it.
+    Busy,
+    /// The endpoint exists but not with this method (405).
+    MethodNotAllowed,
+    /// A body in an encoding or type HQ does not take (415).
+    UnsupportedMediaType,
 }
 
 impl ApiErrorCode {
@@ -54,6 +63,10 @@ impl ApiErrorCode {
             ApiErrorCode::Internal => "internal",
             ApiErrorCode::SessionEnded => codes::SESSION_ENDED,
             ApiErrorCode::OfficerDisabled => codes::OFFICER_DISABLED,
+            ApiErrorCode::Timeout => "timeout",
+            ApiErrorCode::Busy => "busy",
+            ApiErrorCode::MethodNotAllowed => "method_not_allowed",
+            ApiErrorCode::UnsupportedMediaType => "unsupported_media_type",
         }
     }
 }
@@ -99,6 +112,21 @@ pub enum ApiError {
     SessionEnded(String),
     #[error("this officer is disabled at HQ, so signing in is refused: if that is wrong, ask an HQ administrator")]
     OfficerDisabled,
+    /// The body did not arrive within the time HQ gives a request (see `crate::limits`).
+    #[error(
+        "the request took longer than {0} seconds to arrive: send it again on a better connection"
+    )]
+    Timeout(u64),
+    /// Too many requests in progress, or no answer in time: try again after `Retry-After`.
+    #[error("{message}")]
+    Busy {
+        message: String,
+        retry_after_seconds: u64,
+    },
+    #[error("{0}")]
+    MethodNotAllowed(String),
+    #[error("{0}")]
+    UnsupportedMediaType(String),
 }
 
 impl ApiError {
@@ -119,10 +147,14 @@ impl ApiError {
             ApiError::Internal(_) => C::Internal,
             ApiError::SessionEnded(_) => C::SessionEnded,
             ApiError::OfficerDisabled => C::OfficerDisabled,
+            ApiError::Timeout(_) => C::Timeout,
+            ApiError::Busy { .. } => C::Busy,
+            ApiError::MethodNotAllowed(_) => C::MethodNotAllowed,
+            ApiError::UnsupportedMediaType(_) => C::UnsupportedMediaType,
         }
     }
 
-    fn status(&self) -> StatusCode {
+    pub fn status(&self) -> StatusCode {
         match self {
             ApiError::BadRequest(_) | ApiError::Invalid(_) | ApiError::PurposeRequired(_) => {
                 StatusCode::BAD_REQUEST
@@ -137,6 +169,10 @@ impl ApiError {
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
             ApiError::SessionEnded(_) => StatusCode::UNAUTHORIZED,
             ApiError::OfficerDisabled => StatusCode::FORBIDDEN,
+            ApiError::Timeout(_) => StatusCode::REQUEST_TIMEOUT,
+            ApiError::Busy { .. } => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
+            ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
         }
     }
 }
@@ -201,6 +237,10 @@ impl IntoResponse for ApiError {
             _ => (self.status(), Json(body)).into_response(),
         };
         if let ApiError::TooManyAttempts {
+            retry_after_seconds,
+            ..
+        }
+        | ApiError::Busy {
             retry_after_seconds,
             ..
         } = self

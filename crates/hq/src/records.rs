@@ -267,9 +267,11 @@ pub struct ListQuery {
     #[ts(optional)]
     pub q: Option<String>,
     #[ts(optional)]
+    #[serde(default, deserialize_with = "crate::extract::ranged::<_, 1, 1000>")]
     pub limit: Option<u32>,
     /// Only records older than this: the `next_before` of the page before ("load more").
     #[ts(optional, type = "number")]
+    #[serde(default, deserialize_with = "crate::extract::opt_cursor")]
     pub before: Option<u64>,
 }
 

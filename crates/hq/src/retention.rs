@@ -92,6 +92,7 @@ pub struct QueueQuery {
     pub to: Option<NaiveDate>,
     /// At most this many rows (1 to 1000, default 100); `total` says how many match.
     #[ts(optional)]
+    #[serde(default, deserialize_with = "crate::extract::ranged::<_, 1, 1000>")]
     pub limit: Option<u32>,
 }
 

@@ -76,6 +76,7 @@ pub async fn decide(
 #[into_params(parameter_in = Query)]
 pub struct DecisionsQuery {
     /// At most this many (1 to 1000, default 50).
+    #[serde(deserialize_with = "crate::extract::ranged::<_, 1, 1000>")]
     pub limit: Option<u32>,
 }
 
