@@ -73,7 +73,10 @@ impl LocalCa {
         let mut params = rcgen::CertificateParams::new(names.clone())?;
         params.distinguished_name.push(
             rcgen::DnType::CommonName,
-            names.first().cloned().unwrap_or_else(|| "Beatbook HQ".into()),
+            names
+                .first()
+                .cloned()
+                .unwrap_or_else(|| "Beatbook HQ".into()),
         );
         params.is_ca = rcgen::IsCa::ExplicitNoCa;
         params.extended_key_usages = vec![rcgen::ExtendedKeyUsagePurpose::ServerAuth];

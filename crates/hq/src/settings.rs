@@ -47,6 +47,11 @@ pub struct HqSettings {
     /// HTTPS (`[tls]` in the TOML file): HQ's certificate chain and key, and the authority
     /// tablets pin at enrolment.
     pub tls: TlsSettings,
+    /// HQ's key for data at rest (the embedded database, photo files): a file holding 64 hex
+    /// digits, mode 0600 (`BEATBOOK_HQ_KEY_FILE`; or the key itself in `BEATBOOK_HQ_KEY`, never a
+    /// flag). Default: `<db>.key` beside an embedded database, made for a new one (see
+    /// `crate::keys::HqKey::load`).
+    pub db_key_file: Option<std::path::PathBuf>,
 }
 
 /// HQ's TLS (see `crate::serve`). Without `cert_file` and `key_file`, HQ serves plain HTTP, which
@@ -402,6 +407,7 @@ impl Default for HqSettings {
             access: AccessSettings::default(),
             max_clock_ahead_minutes: beatbook_domain::integrity::DEFAULT_MAX_AHEAD_MINUTES,
             tls: TlsSettings::default(),
+            db_key_file: None,
         }
     }
 }
@@ -419,6 +425,7 @@ impl std::fmt::Debug for HqSettings {
             .field("framework", &self.framework)
             .field("access", &self.access)
             .field("tls", &self.tls)
+            .field("db_key_file", &self.db_key_file)
             .finish_non_exhaustive()
     }
 }
@@ -480,6 +487,10 @@ impl HqSettings {
         }
         if let Ok(v) = std::env::var("BEATBOOK_PHOTOS_DIR") {
             s.photos_dir = Some(v.into());
+        }
+        if let Ok(v) = std::env::var("BEATBOOK_HQ_KEY_FILE") {
+            s.db_key_file =
+                Some(v.into()).filter(|p: &std::path::PathBuf| !p.as_os_str().is_empty());
         }
         s.sign_in.overlay_env(|name| std::env::var(name).ok())?;
         if let Ok(v) = std::env::var("BEATBOOK_TABLET_MAX_AUTO_LOCK_MINUTES") {
