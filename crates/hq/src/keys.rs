@@ -170,24 +170,35 @@ impl HqKey {
         HqKey::from_hex(&text).map_err(|why| format!("HQ's key file {}: {why}", path.display()))
     }
 
-    /// Write this key to a new file only its owner can read; never over an existing file.
+    /// Write this key to a new file only its owner can read; never over an existing file. The
+    /// file appears whole or not at all (written aside, then linked into place), so another HQ
+    /// process starting at the same moment never reads half a key.
     pub fn write_new_file(&self, path: &std::path::Path) -> Result<(), String> {
         use std::io::Write;
+        let failed =
+            |e: std::io::Error| format!("cannot write HQ's key file {}: {e}", path.display());
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir)
                 .map_err(|e| format!("cannot make {}: {e}", dir.display()))?;
         }
+        if path.exists() {
+            return Err(failed(std::io::ErrorKind::AlreadyExists.into()));
+        }
+        let mut aside = path.as_os_str().to_owned();
+        aside.push(format!(".{:016x}.new", rand::random::<u64>()));
+        let aside = std::path::PathBuf::from(aside);
         let mut options = std::fs::OpenOptions::new();
         options.write(true).create_new(true);
         #[cfg(unix)]
         std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-        let mut file = options
-            .open(path)
-            .map_err(|e| format!("cannot write HQ's key file {}: {e}", path.display()))?;
-        let text = Zeroizing::new(format!("{}\n", hex::encode(self.0.as_ref())));
-        file.write_all(text.as_bytes())
-            .and_then(|()| file.sync_all())
-            .map_err(|e| format!("cannot write HQ's key file {}: {e}", path.display()))
+        let written = options.open(&aside).and_then(|mut file| {
+            let text = Zeroizing::new(format!("{}\n", hex::encode(self.0.as_ref())));
+            file.write_all(text.as_bytes())?;
+            file.sync_all()
+        });
+        let linked = written.and_then(|()| std::fs::hard_link(&aside, path));
+        let _ = std::fs::remove_file(&aside);
+        linked.map_err(failed)
     }
 
     /// The raw bytes, for the tests.
