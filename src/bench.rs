@@ -416,9 +416,11 @@ pub mod sync {
                 .try_init();
         }
         let tmp = tempfile::tempdir_in(dir.unwrap_or_else(std::env::temp_dir))?;
-        let storage =
-            beatbook_hq::open_storage(&format!("sqlite:{}", tmp.path().join("hq.db").display()))
-                .await?;
+        let storage = beatbook_hq::open_storage(
+            &format!("sqlite:{}", tmp.path().join("hq.db").display()),
+            &beatbook_hq::keys::HqKey::random(),
+        )
+        .await?;
         beatbook_hq::admin::seed_demo(storage.as_ref(), PASSWORD).await?;
         let t = Instant::now();
         fill(storage.as_ref(), hq_records).await?;
@@ -565,7 +567,7 @@ pub mod lifecycle {
     ) -> Result<()> {
         let tmp = tempfile::tempdir_in(dir.unwrap_or_else(std::env::temp_dir))?;
         let db = db.unwrap_or_else(|| format!("sqlite:{}", tmp.path().join("hq.db").display()));
-        let storage = beatbook_hq::open_storage(&db).await?;
+        let storage = beatbook_hq::open_storage(&db, &beatbook_hq::keys::HqKey::random()).await?;
         beatbook_hq::admin::seed_demo(storage.as_ref(), PASSWORD).await?;
         let t = Instant::now();
         let ids = fill(storage.as_ref(), hq_records).await?;
@@ -619,9 +621,11 @@ pub mod lifecycle {
         json: bool,
     ) -> Result<()> {
         let tmp = tempfile::tempdir_in(dir.unwrap_or_else(std::env::temp_dir))?;
-        let storage =
-            beatbook_hq::open_storage(&format!("sqlite:{}", tmp.path().join("hq.db").display()))
-                .await?;
+        let storage = beatbook_hq::open_storage(
+            &format!("sqlite:{}", tmp.path().join("hq.db").display()),
+            &beatbook_hq::keys::HqKey::random(),
+        )
+        .await?;
         beatbook_hq::admin::seed_demo(storage.as_ref(), PASSWORD).await?;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let url = format!("http://{}", listener.local_addr()?);

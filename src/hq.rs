@@ -121,6 +121,21 @@ enum AdminCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Bring HQ's database up to date (every command does on opening it; this does only that).
+    /// On PostgreSQL, run it with the owner's URL when HQ runs as an app role.
+    Migrate,
+    /// Encrypt a plain (pre-encryption) embedded database in place, with HQ's key (db_key_file,
+    /// BEATBOOK_HQ_KEY_FILE or BEATBOOK_HQ_KEY; with none, a new key file `<db>.key`). Stop HQ
+    /// first. Backups made before stay plain: replace them.
+    EncryptDb,
+    /// Give a PostgreSQL role what HQ needs to run as it, and no more: it may add to the op,
+    /// access and admin logs but never change or delete them. Run with `--db` the owner's URL;
+    /// later upgrades keep the role's grants up to date (see the README's "PostgreSQL: TLS and
+    /// the app role").
+    GrantAppRole {
+        /// The role HQ runs as (it must exist: `CREATE ROLE beatbook_app LOGIN PASSWORD ...`).
+        role: String,
+    },
     /// Verify every device's op-log hash chain.
     VerifyChains {
         #[arg(long)]
@@ -427,14 +442,69 @@ fn settings(args: &HqArgs) -> Result<HqSettings> {
     Ok(s)
 }
 
+/// `admin encrypt-db`: the one command that opens the database without going through the storage.
+fn encrypt_db(settings: &HqSettings) -> Result<()> {
+    use beatbook_hq::storage::sqlite;
+    let Some(path) = settings.db.strip_prefix("sqlite:") else {
+        bail!("encrypt-db is for the embedded SQLite database; PostgreSQL's encryption at rest is the database server's (see the README)");
+    };
+    let path = std::path::Path::new(path);
+    match sqlite::file_kind(path) {
+        sqlite::FileKind::Missing => bail!("there is no database at {}", path.display()),
+        sqlite::FileKind::Encrypted => {
+            println!("{} is already encrypted.", path.display());
+            return Ok(());
+        }
+        sqlite::FileKind::Plain => {}
+    }
+    let key = match beatbook_hq::keys::HqKey::from_settings_or_env(settings, |n| {
+        std::env::var(n).ok()
+    })
+    .map_err(anyhow::Error::msg)?
+    {
+        Some(key) => key,
+        None => {
+            let file = beatbook_hq::keys::default_key_file(settings);
+            let key = beatbook_hq::keys::HqKey::random();
+            key.write_new_file(&file).map_err(anyhow::Error::msg)?;
+            eprintln!(
+                "warning: the new key is in {}. Keep a copy somewhere other than beside the database, and point db_key_file (or BEATBOOK_HQ_KEY_FILE) at it",
+                file.display()
+            );
+            key
+        }
+    };
+    sqlite::encrypt_plain(path, &key)
+        .with_context(|| format!("{} was not encrypted", path.display()))?;
+    println!(
+        "Encrypted {}. Copies made before (backups) are still plain: replace them, then destroy them.",
+        path.display()
+    );
+    Ok(())
+}
+
 pub fn run(args: HqArgs) -> Result<ExitCode> {
     let mut settings = settings(&args)?;
     if let HqCommand::TlsCerts { dir, names, days } = &args.command {
         return tls_certs(&settings, dir, names, *days);
     }
+    if let HqCommand::Admin {
+        command: AdminCommand::EncryptDb,
+    } = &args.command
+    {
+        encrypt_db(&settings)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    // HQ's key for data at rest: never from a flag (see `beatbook_hq::keys`).
+    let loaded = beatbook_hq::keys::HqKey::load(&settings, |n| std::env::var(n).ok())
+        .map_err(anyhow::Error::msg)?;
+    if let Some(warning) = &loaded.warning {
+        eprintln!("warning: {warning}");
+    }
+    let key = loaded.key;
     let rt = tokio::runtime::Runtime::new()?;
     rt.block_on(async move {
-        let storage = beatbook_hq::open_storage(&settings.db)
+        let storage = beatbook_hq::open_storage(&settings.db, &key)
             .await
             .with_context(|| {
                 format!(
@@ -483,6 +553,10 @@ pub fn run(args: HqArgs) -> Result<ExitCode> {
             }
             HqCommand::Admin { command } => admin_command(storage, settings, command).await?,
             HqCommand::TlsCerts { .. } => unreachable!("tls-certs needs no database"),
+                let state = HqState::new(storage, Arc::new(settings)).with_key(key);
+                beatbook_hq::serve(listener, state).await?;
+            }
+            HqCommand::Admin { command } => admin_command(storage, settings, key, command).await?,
         }
         Ok(ExitCode::SUCCESS)
     })
@@ -539,9 +613,12 @@ async fn cli_log(
 async fn admin_command(
     db: Arc<dyn beatbook_hq::Storage>,
     settings: HqSettings,
+    key: beatbook_hq::keys::HqKey,
     command: AdminCommand,
 ) -> Result<()> {
     let storage = db.as_ref();
+    let state =
+        |settings: HqSettings| HqState::new(db.clone(), Arc::new(settings)).with_key(key.clone());
     match command {
         AdminCommand::SeedDemo {
             password,
@@ -550,7 +627,7 @@ async fn admin_command(
             admin::seed_demo(storage, &password).await?;
             println!("Loaded the demo areas, teams and officers.");
             if !no_activity {
-                let state = HqState::new(db.clone(), Arc::new(settings));
+                let state = state(settings);
                 let seeded = beatbook_hq::demo::seed_story(&state, &password).await?;
                 println!("{}", seeded.describe());
             }
@@ -710,16 +787,30 @@ async fn admin_command(
             }
         }
         AdminCommand::Retention(args) => {
-            let state = HqState::new(db.clone(), Arc::new(settings));
+            let state = state(settings);
             retention_command(&state, args).await?;
         }
         AdminCommand::ImportCrime { file, json } => {
-            let state = HqState::new(db.clone(), Arc::new(settings));
+            let state = state(settings);
             import_command(&state, ImportKind::Crime, &file, json).await?;
         }
         AdminCommand::ImportSurvey { file, json } => {
-            let state = HqState::new(db.clone(), Arc::new(settings));
+            let state = state(settings);
             import_command(&state, ImportKind::Survey, &file, json).await?;
+        }
+        AdminCommand::Migrate => println!("HQ's database is up to date."),
+        AdminCommand::EncryptDb => bail!("encrypt-db runs before the database is opened"),
+        AdminCommand::GrantAppRole { role } => {
+            if storage.backend() != "postgres" {
+                bail!("grant-app-role is for PostgreSQL: the embedded database has no roles");
+            }
+            beatbook_hq::storage::postgres::PostgresStorage::connect(&settings.db)
+                .await?
+                .grant_app_role(&role)
+                .await?;
+            println!(
+                "{role} may now run HQ: it adds to the op, access and admin logs but cannot change or delete them. Serve HQ with a URL that signs in as {role}."
+            );
         }
         AdminCommand::VerifyChains { json } => {
             let chains = beatbook_hq::chains::verify_every_chain(storage).await?;

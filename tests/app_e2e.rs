@@ -784,7 +784,7 @@ fn a_record_opened_in_the_app_reaches_hqs_access_log_with_the_shift_as_purpose()
 
             // With the shift as the purpose.
             hq.stop();
-            let storage = beatbook_hq::open_storage(&hq.db).await.unwrap();
+            let storage = beatbook_hq::open_storage(&hq.db, &hq.key()).await.unwrap();
             let log = storage
                 .access_log(&beatbook_hq::storage::AccessQuery {
                     officer_id: Some(beatbook_domain::OfficerId::new(COLLAR)),

@@ -70,20 +70,38 @@ fn needles(word: &str) -> Vec<Vec<u8>> {
     vec![word.as_bytes().to_vec(), word.as_bytes()[4..].to_vec()]
 }
 
-/// Where a needle is on HQ: files of its SQLite database (raw bytes, it is not encrypted), or
-/// PostgreSQL's tables as `pg_dump` reads them.
+/// Where a needle is on HQ: files of its SQLite database (raw bytes, which are encrypted, and
+/// what they hold decrypted, copied out to a plain file by `sqlcipher_export`), or PostgreSQL's
+/// tables as `pg_dump` reads them.
 fn hq_places(hq: &Hq, backend: &Backend, needle: &[u8]) -> Vec<String> {
     let mut found = Vec::new();
+    let holds =
+        |bytes: &[u8]| contains(bytes, needle) || contains(&bytes.to_ascii_lowercase(), needle);
     match backend {
         Backend::Sqlite => {
             for name in ["hq.db", "hq.db-wal", "hq.db-journal"] {
                 let path = hq.dir.path().join(name);
-                if let Ok(bytes) = std::fs::read(&path) {
-                    let lower = bytes.to_ascii_lowercase();
-                    if contains(&bytes, needle) || contains(&lower, needle) {
-                        found.push(name.to_owned());
-                    }
+                if std::fs::read(&path).is_ok_and(|bytes| holds(&bytes)) {
+                    found.push(name.to_owned());
                 }
+            }
+            let plain = tempfile::tempdir().unwrap();
+            let copy = plain.path().join("decrypted.db");
+            let c = beatbook_hq::storage::sqlite::connect(
+                &hq.dir.path().join("hq.db"),
+                &support::hq_key(),
+            )
+            .unwrap();
+            c.execute(
+                "ATTACH DATABASE ?1 AS plain KEY ''",
+                [copy.to_string_lossy()],
+            )
+            .unwrap();
+            c.execute_batch("SELECT sqlcipher_export('plain'); DETACH DATABASE plain;")
+                .unwrap();
+            drop(c);
+            if std::fs::read(&copy).is_ok_and(|bytes| holds(&bytes)) {
+                found.push("hq.db (decrypted)".to_owned());
             }
         }
         Backend::Postgres(schema) => {

@@ -665,14 +665,17 @@ async fn a_tablet_carries_on_after_hq_is_restored_from_an_older_backup() {
         db: &str,
         port: u16,
     ) -> (Arc<dyn beatbook_hq::Storage>, tokio::task::JoinHandle<()>) {
-        let storage = beatbook_hq::open_storage(db).await.unwrap();
+        let storage = beatbook_hq::open_storage(db, &support::hq_key())
+            .await
+            .unwrap();
         beatbook_hq::admin::seed_demo(storage.as_ref(), support::DEMO_PASSWORD)
             .await
             .unwrap();
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
             .await
             .unwrap();
-        let state = HqState::new(storage.clone(), Arc::new(HqSettings::default()));
+        let state = HqState::new(storage.clone(), Arc::new(HqSettings::default()))
+            .with_key(support::hq_key());
         let server = tokio::spawn(async move {
             let _ = beatbook_hq::serve(listener, state).await;
         });

@@ -48,6 +48,17 @@ fn beatbook() -> Command {
     Command::new(env!("CARGO_BIN_EXE_beatbook"))
 }
 
+/// HQ's key for data at rest, the same for the seeding done here and the HQ processes.
+const KEY_BYTES: [u8; 32] = [0x3c; 32];
+
+fn hq_key() -> beatbook_hq::keys::HqKey {
+    beatbook_hq::keys::HqKey::from_bytes(KEY_BYTES)
+}
+
+fn hex_key() -> String {
+    KEY_BYTES.iter().map(|b| format!("{b:02x}")).collect()
+}
+
 struct HqProcess {
     child: Child,
     addr: SocketAddr,
@@ -57,6 +68,7 @@ impl HqProcess {
     fn start(db: &str) -> HqProcess {
         let mut child = beatbook()
             .args(["hq", "--db", db, "serve", "--listen", "127.0.0.1:0"])
+            .env("BEATBOOK_HQ_KEY", hex_key())
             .env("RUST_LOG", "warn")
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
@@ -213,7 +225,7 @@ async fn run_seed(backend: Backend, seed: u64) -> Result<String, String> {
             )
         }
     };
-    let storage = beatbook_hq::open_storage(&db)
+    let storage = beatbook_hq::open_storage(&db, &hq_key())
         .await
         .map_err(|e| format!("open HQ storage: {e}"))?;
     beatbook_hq::admin::seed_demo(storage.as_ref(), DEMO_PASSWORD)

@@ -25,10 +25,10 @@ impl Hq {
     fn start() -> Hq {
         tauri::async_runtime::block_on(async {
             let dir = tempfile::tempdir().unwrap();
-            let storage = beatbook_hq::open_storage(&format!(
-                "sqlite:{}",
-                dir.path().join("hq.db").display()
-            ))
+            let storage = beatbook_hq::open_storage(
+                &format!("sqlite:{}", dir.path().join("hq.db").display()),
+                &beatbook_hq::keys::HqKey::random(),
+            )
             .await
             .unwrap();
             beatbook_hq::admin::seed_demo(storage.as_ref(), PASSWORD)

@@ -844,6 +844,16 @@ impl Hq {
         format!("http://{}", self.addr)
     }
 
+    /// HQ's key for data at rest: with none configured, HQ made `<db>.key` beside the database
+    /// when it was seeded (see `beatbook_hq::keys`).
+    pub fn key(&self) -> beatbook_hq::keys::HqKey {
+        let db = self
+            .db
+            .strip_prefix("sqlite:")
+            .expect("an embedded database");
+        beatbook_hq::keys::HqKey::read_file(Path::new(&format!("{db}.key"))).unwrap()
+    }
+
     /// `beatbook hq --db DB admin ARGS...`, which must succeed; its stdout.
     pub fn admin(&self, args: &[&str]) -> String {
         let mut cmd = Command::new(beatbook_bin());

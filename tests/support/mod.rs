@@ -39,6 +39,11 @@ impl Drop for Hq {
     }
 }
 
+/// The key the in-process HQs' embedded databases are encrypted with (HQ's store always is).
+pub fn hq_key() -> beatbook_hq::keys::HqKey {
+    beatbook_hq::keys::HqKey::from_bytes([0xa5; 32])
+}
+
 pub async fn start_hq(settings: HqSettings) -> Hq {
     let dir = tempfile::tempdir().unwrap();
     let db = format!("sqlite:{}", dir.path().join("hq.db").display());
@@ -47,13 +52,13 @@ pub async fn start_hq(settings: HqSettings) -> Hq {
 
 /// An HQ on the database `db` (`sqlite:PATH` or a PostgreSQL URL), keeping `dir` for its files.
 pub async fn start_hq_in(dir: tempfile::TempDir, db: &str, settings: HqSettings) -> Hq {
-    let storage = beatbook_hq::open_storage(db).await.unwrap();
+    let storage = beatbook_hq::open_storage(db, &hq_key()).await.unwrap();
     beatbook_hq::admin::seed_demo(storage.as_ref(), DEMO_PASSWORD)
         .await
         .unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
-    let state = HqState::new(storage.clone(), Arc::new(settings));
+    let state = HqState::new(storage.clone(), Arc::new(settings)).with_key(hq_key());
     let server = tokio::spawn(async move {
         let _ = beatbook_hq::serve(listener, state).await;
     });

@@ -27,10 +27,12 @@ impl Hq {
 
     async fn start_with(settings: beatbook_hq::HqSettings) -> Hq {
         let dir = tempfile::tempdir().unwrap();
-        let storage =
-            beatbook_hq::open_storage(&format!("sqlite:{}", dir.path().join("hq.db").display()))
-                .await
-                .unwrap();
+        let storage = beatbook_hq::open_storage(
+            &format!("sqlite:{}", dir.path().join("hq.db").display()),
+            &beatbook_hq::keys::HqKey::random(),
+        )
+        .await
+        .unwrap();
         beatbook_hq::admin::seed_demo(storage.as_ref(), PASSWORD)
             .await
             .unwrap();

@@ -311,7 +311,11 @@ fn main() {
     rt.block_on(async {
         let dir = tempfile::tempdir().unwrap();
         let sqlite = Arc::new(
-            beatbook_hq::storage::sqlite::SqliteStorage::open(&dir.path().join("hq.db")).unwrap(),
+            beatbook_hq::storage::sqlite::SqliteStorage::open(
+                &dir.path().join("hq.db"),
+                &beatbook_hq::keys::HqKey::random(),
+            )
+            .unwrap(),
         );
         measure("sqlite", sqlite, records).await;
         let url = std::env::var("BEATBOOK_TEST_POSTGRES")

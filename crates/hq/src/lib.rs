@@ -98,12 +98,18 @@ impl HqState {
     }
 }
 
-/// Open the storage a `--db` value names: `sqlite:PATH` or `postgres://...`.
-pub async fn open_storage(db: &str) -> Result<Arc<dyn Storage>, StorageError> {
+/// Open the storage a `--db` value names: `sqlite:PATH` (encrypted with SQLCipher under a key
+/// derived from `key`) or `postgres://...` (TLS and the role as the URL says: see
+/// [`storage::postgres`]).
+pub async fn open_storage(db: &str, key: &keys::HqKey) -> Result<Arc<dyn Storage>, StorageError> {
     if let Some(path) = db.strip_prefix("sqlite:") {
-        Ok(Arc::new(storage::sqlite::SqliteStorage::open(
-            std::path::Path::new(path),
-        )?))
+        let path = std::path::PathBuf::from(path);
+        let key = key.clone();
+        // Opening may run migrations: off the async workers.
+        let storage =
+            tokio::task::spawn_blocking(move || storage::sqlite::SqliteStorage::open(&path, &key))
+                .await??;
+        Ok(Arc::new(storage))
     } else if db.starts_with("postgres://") || db.starts_with("postgresql://") {
         Ok(Arc::new(
             storage::postgres::PostgresStorage::connect(db).await?,

@@ -55,6 +55,11 @@ pub struct HqSettings {
     pub connections: ConnectionSettings,
     /// Enrolment (`[enrolment]` in the TOML file): how wrong enrolment codes are throttled.
     pub enrolment: EnrolmentSettings,
+    /// HQ's key for data at rest (the embedded database, photo files): a file holding 64 hex
+    /// digits, mode 0600 (`BEATBOOK_HQ_KEY_FILE`; or the key itself in `BEATBOOK_HQ_KEY`, never a
+    /// flag). Default: `<db>.key` beside an embedded database, made for a new one (see
+    /// `crate::keys::HqKey::load`).
+    pub db_key_file: Option<std::path::PathBuf>,
 }
 
 /// How long a device's sign-in lasts (see `crate::device_sessions`).
@@ -630,6 +635,7 @@ impl Default for HqSettings {
             connections: ConnectionSettings::default(),
             enrolment: EnrolmentSettings::default(),
             requests: RequestSettings::default(),
+            db_key_file: None,
         }
     }
 }
@@ -651,6 +657,7 @@ impl std::fmt::Debug for HqSettings {
             .field("connections", &self.connections)
             .field("enrolment", &self.enrolment)
             .field("requests", &self.requests)
+            .field("db_key_file", &self.db_key_file)
             .finish_non_exhaustive()
     }
 }
@@ -755,6 +762,10 @@ impl HqSettings {
         }
         if let Ok(v) = std::env::var("BEATBOOK_PHOTOS_DIR") {
             s.photos_dir = Some(v.into());
+        }
+        if let Ok(v) = std::env::var("BEATBOOK_HQ_KEY_FILE") {
+            s.db_key_file =
+                Some(v.into()).filter(|p: &std::path::PathBuf| !p.as_os_str().is_empty());
         }
         s.sign_in.overlay_env(|name| std::env::var(name).ok())?;
         if let Ok(v) = std::env::var("BEATBOOK_TABLET_MAX_AUTO_LOCK_MINUTES") {

@@ -30,7 +30,7 @@ pub struct TestHq {
 pub async fn hq() -> TestHq {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("hq.db");
-    let storage = Arc::new(SqliteStorage::open(&db).unwrap());
+    let storage = Arc::new(SqliteStorage::open(&db, &crate::keys::HqKey::random()).unwrap());
     admin::seed_demo(storage.as_ref(), PASSWORD).await.unwrap();
     let settings = HqSettings {
         db: format!("sqlite:{}", db.display()),

@@ -546,7 +546,7 @@ async fn migration_0010_chains_the_rows_an_access_log_already_holds(db: Db) {
     // to do), with three access-log rows, one of them already cleared by the log's retention.
     let rows = match &db {
         Db::Sqlite(path) => {
-            let c = rusqlite::Connection::open(path).unwrap();
+            let c = support::sqlite_conn(path);
             for sql in SQLITE_BEFORE {
                 c.execute_batch(sql).unwrap();
             }

@@ -715,10 +715,7 @@ async fn a_log_chained_under_the_old_formula_verifies_after_migration_0007(db: D
         if sqlite { "'1'" } else { "1" }
     ));
     match &db {
-        Db::Sqlite(path) => rusqlite::Connection::open(path)
-            .unwrap()
-            .execute_batch(&sql)
-            .unwrap(),
+        Db::Sqlite(path) => support::sqlite_conn(path).execute_batch(&sql).unwrap(),
         Db::Postgres { .. } => {
             let client = support::pg_client(&support::pg_url()).await;
             client.batch_execute(&sql).await.unwrap();
@@ -765,11 +762,11 @@ fn holds(path: &std::path::Path, needle: &str) -> bool {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn sqlite_after_disposal_and_compaction_no_byte_of_the_text_is_in_the_files() {
+async fn sqlite_no_byte_of_the_text_is_ever_in_the_files_in_clear_and_disposal_erases_it() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("hq.db");
     let wal = dir.path().join("hq.db-wal");
-    let s = SqliteStorage::open(&path).unwrap();
+    let s = SqliteStorage::open(&path, &support::key()).unwrap();
     let s: &dyn Storage = &s;
     const SECRET: &str = "Pangolin-Marmalade-Lighthouse-90210";
     const KEPT: &str = "Otter-Teapot-Harbour-31337";
@@ -787,9 +784,24 @@ async fn sqlite_after_disposal_and_compaction_no_byte_of_the_text_is_in_the_file
         all_applied(&push(s, id, "PC4127", &[edit]).await);
     }
     s.compact_after_disposal().await.unwrap();
+    // HQ's database is encrypted: the text is in it, but never in clear in its files.
+    let in_db = |needle: &str| -> i64 {
+        support::sqlite_conn(&path)
+            .query_row(
+                "SELECT (SELECT count(*) FROM op_log WHERE op LIKE ?1)
+                      + (SELECT count(*) FROM records WHERE state LIKE ?1)",
+                [format!("%{needle}%")],
+                |r| r.get(0),
+            )
+            .unwrap()
+    };
     assert!(
-        holds(&path, SECRET),
-        "the text is in the file before disposal"
+        in_db(SECRET) > 0,
+        "the text is in the database before disposal"
+    );
+    assert!(
+        !holds(&path, SECRET) && !holds(&wal, SECRET),
+        "the text is in the files in clear"
     );
 
     s.decide(&decision(
@@ -807,7 +819,9 @@ async fn sqlite_after_disposal_and_compaction_no_byte_of_the_text_is_in_the_file
         "the erased text is still in the database file"
     );
     assert!(!holds(&wal, SECRET), "the erased text is still in the WAL");
+    assert_eq!(in_db(SECRET), 0, "the erased text is still in the database");
     // What was not disposed of is still there, so the search does find text that is present.
-    assert!(holds(&path, KEPT) || holds(&wal, KEPT));
+    assert!(in_db(KEPT) > 0);
+    assert!(!holds(&path, KEPT) && !holds(&wal, KEPT));
     chains_verify(s).await;
 }

@@ -63,7 +63,13 @@ async fn document(router: &axum::Router) -> Value {
 #[tokio::test]
 async fn every_dashboard_route_is_in_the_openapi_document() {
     let dir = tempfile::tempdir().unwrap();
-    let storage = Arc::new(SqliteStorage::open(&dir.path().join("hq.db")).unwrap());
+    let storage = Arc::new(
+        SqliteStorage::open(
+            &dir.path().join("hq.db"),
+            &beatbook_hq::keys::HqKey::random(),
+        )
+        .unwrap(),
+    );
     let router = beatbook_hq::router(HqState::new(storage, Arc::new(HqSettings::default())));
     let doc = document(&router).await;
 
@@ -190,7 +196,13 @@ fn json_request(method: Method, uri: &str, token: Option<&str>, body: Value) -> 
 #[tokio::test]
 async fn the_targets_answer_is_the_targets_set_and_the_defaults_by_scope_and_measure() {
     let dir = tempfile::tempdir().unwrap();
-    let storage = Arc::new(SqliteStorage::open(&dir.path().join("hq.db")).unwrap());
+    let storage = Arc::new(
+        SqliteStorage::open(
+            &dir.path().join("hq.db"),
+            &beatbook_hq::keys::HqKey::random(),
+        )
+        .unwrap(),
+    );
     beatbook_hq::admin::seed_demo(storage.as_ref(), "demo-password-1")
         .await
         .unwrap();

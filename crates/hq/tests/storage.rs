@@ -901,9 +901,10 @@ async fn processes_starting_together_migrate_once(db: Db) {
     use beatbook_hq::storage::prelude::*;
     let url = db.url();
     // Two HQ processes starting at once on an empty schema (one through `open_storage`).
+    let key = support::key();
     let (a, b) = tokio::join!(
         PostgresStorage::connect(&url),
-        beatbook_hq::open_storage(&url)
+        beatbook_hq::open_storage(&url, &key)
     );
     let (a, b) = (a.unwrap(), b.unwrap());
     assert_eq!(b.backend(), "postgres");

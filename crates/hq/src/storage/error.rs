@@ -44,6 +44,19 @@ pub enum StorageError {
     /// Something the request names is not there (a record a decision names).
     #[error("{0}")]
     NotFound(String),
+    /// HQ's key does not decrypt its embedded database (the path is kept, never the key).
+    #[error("the key does not open this database ({0}): give HQ the key it was made with (db_key_file, BEATBOOK_HQ_KEY_FILE or BEATBOOK_HQ_KEY)")]
+    WrongKey(String),
+    /// An embedded database written before HQ encrypted its store.
+    #[error("HQ's database {0} is not encrypted: stop HQ and encrypt it once with `beatbook hq admin encrypt-db`")]
+    NotEncrypted(String),
+    /// TLS to PostgreSQL as the URL asks cannot be set up (a bad `sslmode`, a missing or
+    /// unreadable `sslrootcert`).
+    #[error("{0}")]
+    Tls(String),
+    /// The database needs migrating, and the role HQ signs in as may not (the app role).
+    #[error("HQ's database needs upgrading (schema {found} to {supported}) and the role HQ signs in as may not change it: run `beatbook hq admin migrate` with --db the owner's URL, then start HQ again")]
+    NeedsOwner { found: i64, supported: i64 },
 }
 
 pub type Result<T> = std::result::Result<T, StorageError>;

@@ -10,12 +10,23 @@
 pub mod device;
 pub mod http;
 
+use beatbook_hq::keys::HqKey;
 use beatbook_hq::storage::postgres::PostgresStorage;
 use beatbook_hq::storage::sqlite::SqliteStorage;
 use beatbook_hq::Storage;
 use std::future::Future;
 use std::path::PathBuf;
 use std::sync::Arc;
+
+/// The key the tests' embedded databases are encrypted with (HQ's store is always encrypted).
+pub fn key() -> HqKey {
+    HqKey::from_bytes([0x5a; 32])
+}
+
+/// A connection straight to a test's embedded database, keyed, behind the storage's back.
+pub fn sqlite_conn(path: &std::path::Path) -> rusqlite::Connection {
+    beatbook_hq::storage::sqlite::connect(path, &key()).unwrap()
+}
 
 /// One test per backend for a story told the same way to both.
 macro_rules! story {
@@ -48,7 +59,7 @@ impl Db {
     /// A storage handle on the database: a fresh one each time, as another HQ process would have.
     pub async fn open(&self) -> Arc<dyn Storage> {
         let storage: Arc<dyn Storage> = match self {
-            Db::Sqlite(path) => Arc::new(SqliteStorage::open(path).unwrap()),
+            Db::Sqlite(path) => Arc::new(SqliteStorage::open(path, &key()).unwrap()),
             Db::Postgres { .. } => Arc::new(PostgresStorage::connect(&self.url()).await.unwrap()),
         };
         let backend = match self {
@@ -71,7 +82,8 @@ impl Db {
     pub async fn exec(&self, sql: &str) -> Result<(), String> {
         match self {
             Db::Sqlite(path) => {
-                let c = rusqlite::Connection::open(path).map_err(|e| e.to_string())?;
+                let c = beatbook_hq::storage::sqlite::connect(path, &key())
+                    .map_err(|e| e.to_string())?;
                 c.execute_batch(sql).map_err(|e| e.to_string())
             }
             Db::Postgres { schema } => {

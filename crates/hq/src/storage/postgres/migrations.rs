@@ -34,7 +34,95 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations/postgres/0012_subject_access.sql"),
     include_str!("../../../migrations/postgres/0013_sessions.sql"),
     include_str!("../../../migrations/postgres/0014_enrolment.sql"),
+    include_str!("../../../migrations/postgres/0016_app_role.sql"),
 ];
+
+/// The logs HQ's app role may add to but never change or delete (see [`apply_grants`]).
+pub(super) const APPEND_ONLY: &[&str] = &[
+    "op_log",
+    "access_log",
+    "admin_log",
+    "device_reads",
+    "retention_decisions",
+    "subject_redactions",
+];
+
+/// The functions through which the app role clears log text (migration 0016).
+const OWNER_FUNCTIONS: &[&str] = &[
+    "beatbook_clear_disposed_ops(UUID[])",
+    "beatbook_forget_old_log_text(TIMESTAMPTZ, TIMESTAMPTZ)",
+];
+
+/// A role name as SQL: quoted, so any name is taken as it is.
+fn ident(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}
+
+/// Give every app role (`app_roles`) what HQ needs in the current schema and no more: read and
+/// write HQ's tables, but only read and add to the logs; clear log text through the owner's
+/// functions. Run after every upgrade, so new tables are covered.
+pub(super) async fn apply_grants(tx: &Transaction<'_>) -> Result<()> {
+    let roles: Vec<String> = tx
+        .query("SELECT role FROM app_roles ORDER BY role", &[])
+        .await?
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    let schema: String = tx.query_one("SELECT current_schema()", &[]).await?.get(0);
+    let schema = ident(&schema);
+    let logs = APPEND_ONLY.join(", ");
+    for role in roles {
+        let role = ident(&role);
+        let mut sql = format!(
+            "GRANT USAGE ON SCHEMA {schema} TO {role};
+             GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA {schema} TO {role};
+             GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA {schema} TO {role};
+             REVOKE UPDATE, DELETE, TRUNCATE ON {logs} FROM {role};
+             REVOKE ALL ON app_roles, schema_migrations FROM {role};
+             GRANT SELECT ON schema_migrations TO {role};"
+        );
+        for f in OWNER_FUNCTIONS {
+            sql.push_str(&format!("GRANT EXECUTE ON FUNCTION {f} TO {role};"));
+        }
+        tx.batch_execute(&sql).await?;
+    }
+    Ok(())
+}
+
+/// Record `role` as an app role and grant it what it needs (see [`apply_grants`]).
+pub(super) async fn grant_app_role(
+    client: &mut deadpool_postgres::Object,
+    role: &str,
+) -> Result<()> {
+    let tx = client.transaction().await?;
+    tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])
+        .await?;
+    let exists: bool = tx
+        .query_one(
+            "SELECT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = $1)",
+            &[&role],
+        )
+        .await?
+        .get(0);
+    if !exists {
+        return Err(StorageError::NotFound(format!(
+            "there is no PostgreSQL role {role:?}: create it first (CREATE ROLE {role} LOGIN PASSWORD '...')"
+        )));
+    }
+    tx.execute(
+        "INSERT INTO app_roles (role) VALUES ($1) ON CONFLICT DO NOTHING",
+        &[&role],
+    )
+    .await?;
+    apply_grants(&tx).await?;
+    Ok(tx.commit().await?)
+}
+
+/// Whether a failure is PostgreSQL refusing the role a right.
+fn refused(e: &StorageError) -> bool {
+    matches!(e, StorageError::Postgres(pg)
+        if pg.code() == Some(&tokio_postgres::error::SqlState::INSUFFICIENT_PRIVILEGE))
+}
 
 /// The advisory lock migrations take: one for the whole database.
 const MIGRATION_LOCK: i64 = 0x6265_6174_626f_6f6b; // "beatbook"
@@ -48,19 +136,32 @@ pub(super) async fn run(
     let tx = client.transaction().await?;
     tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])
         .await?;
+    // Read first: a database already up to date needs nothing HQ's app role may not do.
     if let Some(name) = schema {
-        tx.batch_execute(&format!(
-            "CREATE SCHEMA IF NOT EXISTS \"{name}\"; SET search_path TO \"{name}\";"
-        ))
+        let exists: bool = tx
+            .query_one("SELECT to_regnamespace($1) IS NOT NULL", &[&ident(name)])
+            .await?
+            .get(0);
+        if !exists {
+            tx.batch_execute(&format!("CREATE SCHEMA IF NOT EXISTS \"{name}\""))
+                .await?;
+        }
+        tx.batch_execute(&format!("SET search_path TO \"{name}\""))
+            .await?;
+    }
+    let has_table: bool = tx
+        .query_one("SELECT to_regclass('schema_migrations') IS NOT NULL", &[])
+        .await?
+        .get(0);
+    if !has_table {
+        tx.batch_execute(
+            "CREATE TABLE IF NOT EXISTS schema_migrations (
+                version    BIGINT PRIMARY KEY,
+                applied_at TIMESTAMPTZ NOT NULL DEFAULT now()
+            )",
+        )
         .await?;
     }
-    tx.batch_execute(
-        "CREATE TABLE IF NOT EXISTS schema_migrations (
-            version    BIGINT PRIMARY KEY,
-            applied_at TIMESTAMPTZ NOT NULL DEFAULT now()
-        )",
-    )
-    .await?;
     let found: i64 = tx
         .query_one(
             "SELECT coalesce(max(version), 0) FROM schema_migrations",
@@ -72,6 +173,25 @@ pub(super) async fn run(
     if found > supported {
         return Err(StorageError::NewerSchema { found, supported });
     }
+    if found == supported {
+        return Ok(tx.commit().await?);
+    }
+    let migrated = migrate(&tx, found).await;
+    match migrated {
+        Err(e) if refused(&e) => Err(StorageError::NeedsOwner { found, supported }),
+        Err(e) => Err(e),
+        Ok(()) => Ok(tx.commit().await?),
+    }
+}
+
+/// Apply the migrations after `found`, then bring the app roles' grants up to date.
+async fn migrate(tx: &Transaction<'_>, found: i64) -> Result<()> {
+    // Functions made SECURITY DEFINER keep this path (`SET search_path FROM CURRENT`): HQ's own
+    // schema, and temporary tables last, so nobody's temporary table stands in for HQ's.
+    tx.batch_execute(
+        "SELECT set_config('search_path', quote_ident(current_schema()) || ', pg_temp', true)",
+    )
+    .await?;
     for (i, sql) in MIGRATIONS
         .iter()
         .enumerate()
@@ -81,8 +201,8 @@ pub(super) async fn run(
             Some((before, step, after)) => {
                 tx.batch_execute(before).await?;
                 match step {
-                    "rechain" => lifecycle_step(&tx).await?,
-                    "access_chain" => access_chain_step(&tx).await?,
+                    "rechain" => lifecycle_step(tx).await?,
+                    "access_chain" => access_chain_step(tx).await?,
                     other => {
                         return Err(StorageError::Corrupt(format!("no migration step {other}")))
                     }
@@ -97,7 +217,7 @@ pub(super) async fn run(
         )
         .await?;
     }
-    Ok(tx.commit().await?)
+    apply_grants(tx).await
 }
 
 /// Migration 0007's own step: re-chain every device's op log with the new formula (each op's

@@ -8,6 +8,14 @@
 //! whatever its size (binary COPY for the op log and new records, arrays for the rest). See
 //! [`feed`].
 //!
+//! TLS is chosen in the URL as libpq's clients choose it (`sslmode`, `sslrootcert`: see [`tls`]).
+//!
+//! HQ may run as a role that can add to the op, access and admin logs but never change or delete
+//! them (see [`PostgresStorage::grant_app_role`] and the README's "PostgreSQL: TLS and the app
+//! role"): the two changes HQ makes to those logs (clearing a disposed record's op text, and the
+//! logs' own retention clearing old text) go through functions that run as the owner and do only
+//! that.
+//!
 //! The URL may carry `schema=NAME`: HQ then keeps its tables in that schema (created if missing)
 //! and sets `search_path` on every pooled connection. Tests use it to isolate themselves.
 
@@ -24,6 +32,7 @@ mod sessions;
 mod subject_access;
 mod targets;
 mod throttle;
+pub mod tls;
 
 use super::{Change, Counts, Result, StorageError, Summary};
 use async_trait::async_trait;
@@ -32,7 +41,7 @@ use beatbook_domain::RecordId;
 use chrono::{DateTime, SubsecRound, Utc};
 use deadpool_postgres::{Hook, HookError, Manager, ManagerConfig, Pool, RecyclingMethod, Runtime};
 use std::time::Duration;
-use tokio_postgres::{NoTls, Row};
+use tokio_postgres::Row;
 
 const POOL_SIZE: usize = 8;
 
@@ -96,15 +105,38 @@ fn split_schema(url: &str) -> Result<(String, Option<String>)> {
     Ok((url, schema))
 }
 
+/// Split `sslmode` and `sslrootcert` off a connection URL's query string.
+fn split_tls(url: &str) -> Result<(String, tls::TlsChoice)> {
+    let (base, query) = url.split_once('?').unwrap_or((url, ""));
+    let mut pairs: Vec<(String, String)> = query
+        .split('&')
+        .filter(|p| !p.is_empty())
+        .map(|p| match p.split_once('=') {
+            Some((k, v)) => (k.to_owned(), v.to_owned()),
+            None => (p.to_owned(), String::new()),
+        })
+        .collect();
+    let choice = tls::TlsChoice::take(&mut pairs)?;
+    let url = if pairs.is_empty() {
+        base.to_owned()
+    } else {
+        let rest: Vec<String> = pairs.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        format!("{base}?{}", rest.join("&"))
+    };
+    Ok((url, choice))
+}
+
 impl PostgresStorage {
-    /// Connect a pool to `url` (`postgres://...`, optionally `?schema=NAME`) and bring the schema
-    /// up to date.
+    /// Connect a pool to `url` (`postgres://...`, optionally `?schema=NAME`, `sslmode=...`,
+    /// `sslrootcert=PATH`) and bring the schema up to date.
     pub async fn connect(url: &str) -> Result<Self> {
         let (url, schema) = split_schema(url)?;
-        let pg_config: tokio_postgres::Config = url.parse().map_err(StorageError::Url)?;
+        let (url, tls) = split_tls(&url)?;
+        let mut pg_config: tokio_postgres::Config = url.parse().map_err(StorageError::Url)?;
+        pg_config.ssl_mode(tls.pg_mode());
         let manager = Manager::from_config(
             pg_config,
-            NoTls,
+            tls.connector()?,
             ManagerConfig {
                 recycling_method: RecyclingMethod::Fast,
             },
@@ -128,6 +160,14 @@ impl PostgresStorage {
         };
         migrations::run(&mut storage.client().await?, schema.as_deref()).await?;
         Ok(storage)
+    }
+
+    /// Let `role` run HQ (run as the owner): it may read and write HQ's tables, but only read
+    /// and add to the op, access and admin logs (and the other append-only logs); it clears log
+    /// text only through the owner's functions. Kept in `app_roles`, so every later upgrade
+    /// grants the role what new tables need.
+    pub async fn grant_app_role(&self, role: &str) -> Result<()> {
+        migrations::grant_app_role(&mut self.client().await?, role).await
     }
 
     async fn client(&self) -> Result<deadpool_postgres::Object> {
@@ -187,7 +227,7 @@ mod tests {
             let shown = everything_shown(&e);
             assert!(!shown.contains("s3cret"), "{shown}");
         }
-        let e = crate::open_storage("mysql://hq:s3cret@db/hq")
+        let e = crate::open_storage("mysql://hq:s3cret@db/hq", &crate::keys::HqKey::random())
             .await
             .err()
             .unwrap();

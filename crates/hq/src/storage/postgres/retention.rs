@@ -355,11 +355,11 @@ impl Retention for PostgresStorage {
         .await?;
         tx.execute("DELETE FROM records WHERE id = ANY($1)", &[&erased_ids])
             .await?;
-        tx.execute(
-            "UPDATE op_log AS l SET op = NULL, disposed = t.seq
-             FROM UNNEST($1::uuid[], $2::bigint[]) AS t(id, seq)
-             WHERE l.record_id = t.id AND (l.op IS NOT NULL OR l.disposed = 0)",
-            &[&erased_ids, &erased_seqs],
+        // As the owner (HQ's app role may not change the op log): only the text, only of records
+        // whose disposal is on record (see migration 0016).
+        tx.query_one(
+            "SELECT beatbook_clear_disposed_ops($1::uuid[])",
+            &[&erased_ids],
         )
         .await?;
         tx.commit().await?;
@@ -498,23 +498,17 @@ impl Retention for PostgresStorage {
         op_before: DateTime<Utc>,
         access_before: DateTime<Utc>,
     ) -> Result<u64> {
-        let mut client = self.client().await?;
-        let tx = client.transaction().await?;
-        let ops = tx
-            .execute(
-                "UPDATE op_log SET op = NULL, disposed = 0 WHERE received_at < $1 AND op IS NOT NULL",
-                &[&op_before],
+        // As the owner, only clearing (see migration 0016).
+        let cleared: i64 = self
+            .client()
+            .await?
+            .query_one(
+                "SELECT beatbook_forget_old_log_text($1, $2)",
+                &[&op_before, &access_before],
             )
-            .await?;
-        let reads = tx
-            .execute(
-                "UPDATE access_log SET record_ids = '{}', detail = ''
-                 WHERE at < $1 AND (cardinality(record_ids) > 0 OR detail <> '')",
-                &[&access_before],
-            )
-            .await?;
-        tx.commit().await?;
-        Ok(ops + reads)
+            .await?
+            .get(0);
+        Ok(to_u64(cleared))
     }
 
     async fn compact_after_disposal(&self) -> Result<()> {

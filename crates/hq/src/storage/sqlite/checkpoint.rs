@@ -37,8 +37,8 @@ pub struct Checkpointer {
 }
 
 impl Checkpointer {
-    pub fn start(path: &Path) -> Result<Self> {
-        let conn = Connection::open(path)?;
+    pub fn start(path: &Path, key: &crate::keys::HqKey) -> Result<Self> {
+        let conn = super::connect(path, key)?;
         // Every connection zeroes what it frees (see `SqliteStorage::open`).
         conn.execute_batch("PRAGMA busy_timeout = 10000; PRAGMA secure_delete = ON;")?;
         let signal: Arc<(Mutex<Signal>, Condvar)> = Arc::default();
