@@ -41,7 +41,7 @@ pub mod codes {
     pub const TOO_MANY_ATTEMPTS: &str = "too_many_attempts";
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
 pub struct EnrolRequest {
     /// The one-time code HQ gave (typed, or scanned as text).
     pub code: String,
@@ -54,7 +54,7 @@ pub struct EnrolRequest {
     pub app_version: String,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
 pub struct EnrolResponse {
     #[schema(value_type = String, format = Uuid)]
     pub device_id: DeviceId,
@@ -62,7 +62,7 @@ pub struct EnrolResponse {
     pub device_secret: String,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
 pub struct LoginRequest {
     #[schema(value_type = String, format = Uuid)]
     pub device_id: DeviceId,
@@ -71,7 +71,7 @@ pub struct LoginRequest {
     pub password: String,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
 pub struct RefreshRequest {
     #[schema(value_type = String, format = Uuid)]
     pub device_id: DeviceId,
@@ -81,7 +81,7 @@ pub struct RefreshRequest {
 }
 
 /// Tokens are bound to one officer on one device.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS, ToSchema)]
+#[derive(Clone, PartialEq, Serialize, Deserialize, TS, ToSchema)]
 pub struct Session {
     pub access_token: String,
     pub access_expires_at: DateTime<Utc>,
@@ -98,6 +98,64 @@ pub struct Session {
     #[serde(default)]
     #[schema(value_type = Object)]
     pub tablets: TabletPolicy,
+}
+
+/// Written in place of a secret in `Debug` output: passwords, device secrets, enrolment codes and
+/// tokens never reach a log.
+const REDACTED: &str = "<redacted>";
+
+impl std::fmt::Debug for EnrolRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EnrolRequest")
+            .field("code", &REDACTED)
+            .field("device_id", &self.device_id)
+            .field("device_name", &self.device_name)
+            .field("app_version", &self.app_version)
+            .finish_non_exhaustive()
+    }
+}
+
+impl std::fmt::Debug for EnrolResponse {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EnrolResponse")
+            .field("device_id", &self.device_id)
+            .field("device_secret", &REDACTED)
+            .finish_non_exhaustive()
+    }
+}
+
+impl std::fmt::Debug for LoginRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LoginRequest")
+            .field("device_id", &self.device_id)
+            .field("device_secret", &REDACTED)
+            .field("collar_number", &self.collar_number)
+            .field("password", &REDACTED)
+            .finish_non_exhaustive()
+    }
+}
+
+impl std::fmt::Debug for RefreshRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RefreshRequest")
+            .field("device_id", &self.device_id)
+            .field("device_secret", &REDACTED)
+            .field("refresh_token", &REDACTED)
+            .finish_non_exhaustive()
+    }
+}
+
+impl std::fmt::Debug for Session {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Session")
+            .field("access_token", &REDACTED)
+            .field("access_expires_at", &self.access_expires_at)
+            .field("refresh_token", &REDACTED)
+            .field("refresh_expires_at", &self.refresh_expires_at)
+            .field("officer", &self.officer)
+            .field("tablets", &self.tablets)
+            .finish_non_exhaustive()
+    }
 }
 
 /// What HQ decides for every tablet, not the officer: the longest auto-lock an officer may choose
@@ -263,6 +321,50 @@ pub struct PullResponse {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn secrets_never_show_in_debug_output() {
+        let id = crate::DeviceId::new();
+        let shown = [
+            format!(
+                "{:?}",
+                EnrolRequest {
+                    code: "SECRET-CODE".into(),
+                    device_id: id,
+                    device_name: "Tablet 1".into(),
+                    app_version: "1".into(),
+                }
+            ),
+            format!(
+                "{:?}",
+                EnrolResponse {
+                    device_id: id,
+                    device_secret: "SECRET-DEVICE".into(),
+                }
+            ),
+            format!(
+                "{:?}",
+                LoginRequest {
+                    device_id: id,
+                    device_secret: "SECRET-DEVICE".into(),
+                    collar_number: "PC1".into(),
+                    password: "SECRET-PASSWORD".into(),
+                }
+            ),
+            format!(
+                "{:?}",
+                RefreshRequest {
+                    device_id: id,
+                    device_secret: "SECRET-DEVICE".into(),
+                    refresh_token: "SECRET-REFRESH".into(),
+                }
+            ),
+        ];
+        for text in shown {
+            assert!(!text.contains("SECRET"), "{text}");
+            assert!(text.contains("<redacted>"), "{text}");
+        }
+    }
 
     #[test]
     fn a_tablet_policy_always_locks_and_names_a_usable_tile_server() {

@@ -46,7 +46,7 @@ pub struct SessionStatus {
 }
 
 /// First run: enrol with HQ, sign the officer in, and choose the PIN that unlocks the device.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
+#[derive(Clone, PartialEq, Serialize, Deserialize, TS)]
 pub struct EnrolInput {
     pub hq_url: String,
     pub code: String,
@@ -55,6 +55,20 @@ pub struct EnrolInput {
     pub pin: String,
     #[serde(default)]
     pub device_name: Option<String>,
+}
+
+/// The code, password and PIN never reach a log.
+impl std::fmt::Debug for EnrolInput {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EnrolInput")
+            .field("hq_url", &self.hq_url)
+            .field("code", &"<redacted>")
+            .field("collar_number", &self.collar_number)
+            .field("password", &"<redacted>")
+            .field("pin", &"<redacted>")
+            .field("device_name", &self.device_name)
+            .finish_non_exhaustive()
+    }
 }
 
 /// An area in one line: for pickers, chips and the map legend.

@@ -228,9 +228,10 @@ async fn measure(name: &str, storage: Arc<dyn Storage>, records: usize) {
 /// The records page (`GET /api/v1/hq/records`, called as its handler, access log and all) for a
 /// supervisor: pages of 50 as the dashboard asks, the median of 5 runs each.
 async fn measure_records(name: &str, state: &HqState) {
-    use axum::extract::{Query, State};
+    use axum::extract::State;
     use beatbook_hq::dashboard::auth::Staff;
     use beatbook_hq::dashboard::records::{list, ListQuery};
+    use beatbook_hq::extract::Query;
     let staff = || Staff {
         officer: Officer {
             id: OfficerId::new("PS1"),

@@ -29,6 +29,15 @@ pub enum ApiErrorCode {
     /// dashboard asks for one and tries again.
     PurposeRequired,
     Internal,
+    /// The request took longer to arrive than HQ waits (408).
+    Timeout,
+    /// HQ is at its limit of requests in progress, or could not answer in time (503, with
+    /// `Retry-After`): try again after it.
+    Busy,
+    /// The endpoint exists but not with this method (405).
+    MethodNotAllowed,
+    /// A body in an encoding or type HQ does not take (415).
+    UnsupportedMediaType,
 }
 
 impl ApiErrorCode {
@@ -47,6 +56,10 @@ impl ApiErrorCode {
             ApiErrorCode::VersionNotSupported => codes::VERSION_NOT_SUPPORTED,
             ApiErrorCode::PurposeRequired => "purpose_required",
             ApiErrorCode::Internal => "internal",
+            ApiErrorCode::Timeout => "timeout",
+            ApiErrorCode::Busy => "busy",
+            ApiErrorCode::MethodNotAllowed => "method_not_allowed",
+            ApiErrorCode::UnsupportedMediaType => "unsupported_media_type",
         }
     }
 }
@@ -87,6 +100,21 @@ pub enum ApiError {
     PurposeRequired(String),
     #[error("HQ could not complete the request; it has been logged. Try again shortly")]
     Internal(String),
+    /// The body did not arrive within the time HQ gives a request (see `crate::limits`).
+    #[error(
+        "the request took longer than {0} seconds to arrive: send it again on a better connection"
+    )]
+    Timeout(u64),
+    /// Too many requests in progress, or no answer in time: try again after `Retry-After`.
+    #[error("{message}")]
+    Busy {
+        message: String,
+        retry_after_seconds: u64,
+    },
+    #[error("{0}")]
+    MethodNotAllowed(String),
+    #[error("{0}")]
+    UnsupportedMediaType(String),
 }
 
 impl ApiError {
@@ -105,10 +133,14 @@ impl ApiError {
             ApiError::VersionNotSupported(_) => C::VersionNotSupported,
             ApiError::PurposeRequired(_) => C::PurposeRequired,
             ApiError::Internal(_) => C::Internal,
+            ApiError::Timeout(_) => C::Timeout,
+            ApiError::Busy { .. } => C::Busy,
+            ApiError::MethodNotAllowed(_) => C::MethodNotAllowed,
+            ApiError::UnsupportedMediaType(_) => C::UnsupportedMediaType,
         }
     }
 
-    fn status(&self) -> StatusCode {
+    pub fn status(&self) -> StatusCode {
         match self {
             ApiError::BadRequest(_) | ApiError::Invalid(_) | ApiError::PurposeRequired(_) => {
                 StatusCode::BAD_REQUEST
@@ -121,6 +153,10 @@ impl ApiError {
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::VersionNotSupported(_) => StatusCode::UPGRADE_REQUIRED,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            ApiError::Timeout(_) => StatusCode::REQUEST_TIMEOUT,
+            ApiError::Busy { .. } => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
+            ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
         }
     }
 }
@@ -185,6 +221,10 @@ impl IntoResponse for ApiError {
             _ => (self.status(), Json(body)).into_response(),
         };
         if let ApiError::TooManyAttempts {
+            retry_after_seconds,
+            ..
+        }
+        | ApiError::Busy {
             retry_after_seconds,
             ..
         } = self

@@ -7,8 +7,8 @@
 pub mod actions;
 pub mod admin;
 pub mod admin_log;
-pub mod certs;
 pub mod auth;
+pub mod certs;
 pub mod chains;
 pub mod committee;
 pub mod dashboard;
@@ -17,8 +17,10 @@ pub mod device_reads;
 pub mod device_sessions;
 pub mod enrolment;
 pub mod error;
+pub mod extract;
 pub mod intel_review;
 pub mod keys;
+pub mod limits;
 pub mod outcomes;
 pub mod overlaps;
 pub mod pdf;
@@ -129,6 +131,7 @@ async fn not_found() -> error::ApiError {
 
 pub fn router(state: HqState) -> Router {
     let max_body = state.settings.max_body_bytes;
+    let limits = limits::Limits::new(&state.settings);
     let api = Router::new()
         .route("/health", get(routes::health))
         .route("/openapi.json", get(routes::openapi))
@@ -160,7 +163,12 @@ pub fn router(state: HqState) -> Router {
         .layer(axum::middleware::from_fn(check_protocol))
         // The limit applies to the decompressed body, so a small zstd bomb cannot get past it.
         .layer(DefaultBodyLimit::max(max_body))
+        // Per-route body limits counted as the body expands, the time limit, requests in
+        // progress, the dashboard's Origin check (see `limits`).
+        .layer(axum::middleware::from_fn_with_state(limits, limits::guard))
         .layer(RequestDecompressionLayer::new())
+        // Every error as `{code, message}`, and every answer's headers (see `limits::answer`).
+        .layer(axum::middleware::from_fn(limits::answer))
         // Sync pages are large and repetitive: the fastest level keeps most of the saving (see
         // BENCHMARKS.md) at a fraction of the CPU.
         .layer(CompressionLayer::new().quality(tower_http::CompressionLevel::Fastest))

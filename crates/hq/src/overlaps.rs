@@ -108,6 +108,9 @@ pub async fn list(
     to: Option<NaiveDate>,
 ) -> Result<Vec<Overlap>, ApiError> {
     let today = Utc::now().date_naive();
+    for day in [from, to].into_iter().flatten() {
+        beatbook_domain::framework::check_day(day).map_err(ApiError::BadRequest)?;
+    }
     let to = to.unwrap_or(today) + chrono::Duration::days(1);
     let from = from.unwrap_or(to - chrono::Duration::days(28));
     let period: (DateTime<Utc>, DateTime<Utc>) = (

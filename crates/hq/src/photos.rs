@@ -2,11 +2,12 @@
 //! appends a chunk at exactly that offset, `GET` reads a photo back. The work, and who may, is in
 //! [`crate::photo_files`].
 
+use crate::extract::{Path, Query};
 use crate::photo_files::{self, Chunk};
 use crate::routes::Authed;
 use crate::HqState;
 use axum::body::Bytes;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;

@@ -268,9 +268,11 @@ pub struct ListQuery {
     pub q: Option<String>,
     #[ts(optional)]
     #[param(minimum = 1, maximum = 1000)]
+    #[serde(default, deserialize_with = "crate::extract::ranged::<_, 1, 1000>")]
     pub limit: Option<u32>,
     /// Only records older than this: the `next_before` of the page before ("load more").
     #[ts(optional, type = "number")]
+    #[serde(default, deserialize_with = "crate::extract::opt_cursor")]
     pub before: Option<u64>,
 }
 

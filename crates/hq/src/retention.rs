@@ -94,6 +94,7 @@ pub struct QueueQuery {
     /// At most this many rows (1 to 1000, default 100); `total` says how many match.
     #[ts(optional)]
     #[param(minimum = 1, maximum = 1000)]
+    #[serde(default, deserialize_with = "crate::extract::ranged::<_, 1, 1000>")]
     pub limit: Option<u32>,
 }
 

@@ -2,8 +2,9 @@
 //! ([`crate::enrolment`], [`crate::device_sessions`], [`crate::sync`]) and answers.
 
 use crate::error::ApiError;
+use crate::extract::Query;
 use crate::HqState;
-use axum::extract::{FromRequestParts, Query, State};
+use axum::extract::{FromRequestParts, State};
 use axum::http::request::Parts;
 use axum::Json;
 use beatbook_domain::protocol::{
@@ -94,8 +95,9 @@ pub async fn push(
 
 #[derive(Deserialize)]
 pub struct PullQuery {
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::extract::cursor")]
     after: u64,
+    #[serde(default, deserialize_with = "crate::extract::ranged::<_, 1, 5000>")]
     limit: Option<u32>,
 }
 

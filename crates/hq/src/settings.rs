@@ -47,6 +47,79 @@ pub struct HqSettings {
     /// HTTPS (`[tls]` in the TOML file): HQ's certificate chain and key, and the authority
     /// tablets pin at enrolment.
     pub tls: TlsSettings,
+    /// What one request may take of HQ (`[requests]` in the TOML file): body sizes, time,
+    /// requests in progress, and the origins the dashboard may send changes from.
+    pub requests: RequestSettings,
+}
+
+/// What one request may take of HQ (see `crate::limits`). Defaults: sign-in, enrolment and
+/// refresh bodies of 16 KiB, other dashboard changes of 4 MiB, pushes, photos and imports up to
+/// `max_body_bytes` (all counted after decompression); 60 seconds a request; 256 requests in
+/// progress, beyond which HQ answers 503 with `Retry-After`.
+#[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
+#[serde(default, deny_unknown_fields)]
+pub struct RequestSettings {
+    /// Largest body of a sign-in, enrolment, token refresh or sign-out (device or dashboard).
+    pub small_body_bytes: usize,
+    /// Largest body of any other dashboard change (pushes, photos and imports take
+    /// `max_body_bytes`).
+    pub form_body_bytes: usize,
+    /// Longest a request may take, from its headers to its answer: a body that arrives too
+    /// slowly is answered 408, an answer HQ could not give in time 503.
+    pub request_seconds: u64,
+    /// Most requests in progress at once; beyond it HQ answers 503 with `Retry-After`.
+    pub max_in_flight: usize,
+    /// The `Retry-After` HQ sends with that 503, in seconds.
+    pub retry_after_seconds: u64,
+    /// Origins besides HQ's own address (`https://hq.force.example`) the dashboard may send
+    /// changes from, e.g. when a proxy in front of HQ rewrites the `Host` header.
+    pub dashboard_origins: Vec<String>,
+}
+
+impl Default for RequestSettings {
+    fn default() -> Self {
+        Self {
+            small_body_bytes: 16 * 1024,
+            form_body_bytes: 4 * 1024 * 1024,
+            request_seconds: 60,
+            max_in_flight: 256,
+            retry_after_seconds: 2,
+            dashboard_origins: Vec::new(),
+        }
+    }
+}
+
+impl RequestSettings {
+    /// Overlay `BEATBOOK_REQUEST_SECONDS` and `BEATBOOK_MAX_IN_FLIGHT` (as `var` reads them),
+    /// then check.
+    pub fn overlay_env(&mut self, var: impl Fn(&str) -> Option<String>) -> Result<(), String> {
+        overlay(&var, "BEATBOOK_REQUEST_SECONDS", &mut self.request_seconds)?;
+        overlay(&var, "BEATBOOK_MAX_IN_FLIGHT", &mut self.max_in_flight)?;
+        self.check()
+    }
+
+    /// Refuse settings that make no sense, in words.
+    pub fn check(&self) -> Result<(), String> {
+        if self.small_body_bytes < 1024 {
+            return Err("small_body_bytes must be at least 1024".into());
+        }
+        if self.form_body_bytes < self.small_body_bytes {
+            return Err("form_body_bytes must be at least small_body_bytes".into());
+        }
+        if !(1..=3600).contains(&self.request_seconds) {
+            return Err(format!(
+                "request_seconds is {}: it must be 1 to 3600",
+                self.request_seconds
+            ));
+        }
+        if self.max_in_flight == 0 {
+            return Err("max_in_flight must be at least 1".into());
+        }
+        if !(1..=3600).contains(&self.retry_after_seconds) {
+            return Err("retry_after_seconds must be 1 to 3600".into());
+        }
+        Ok(())
+    }
 }
 
 /// HQ's TLS (see `crate::serve`). Without `cert_file` and `key_file`, HQ serves plain HTTP, which
@@ -402,6 +475,7 @@ impl Default for HqSettings {
             access: AccessSettings::default(),
             max_clock_ahead_minutes: beatbook_domain::integrity::DEFAULT_MAX_AHEAD_MINUTES,
             tls: TlsSettings::default(),
+            requests: RequestSettings::default(),
         }
     }
 }
@@ -419,6 +493,7 @@ impl std::fmt::Debug for HqSettings {
             .field("framework", &self.framework)
             .field("access", &self.access)
             .field("tls", &self.tls)
+            .field("requests", &self.requests)
             .finish_non_exhaustive()
     }
 }
@@ -512,6 +587,9 @@ impl HqSettings {
             &mut s.max_clock_ahead_minutes,
         )?;
         s.check_clock()?;
+        s.requests
+            .overlay_env(|name| std::env::var(name).ok())
+            .map_err(|e| format!("[requests] {e}"))?;
         Ok(s)
     }
 

@@ -143,20 +143,35 @@ impl HqClient {
     /// Send, and answer the body of a success or the error HQ gave.
     async fn send_for_bytes(
         &self,
-        req: reqwest::RequestBuilder,
+        mut req: reqwest::RequestBuilder,
     ) -> Result<impl AsRef<[u8]>, SyncError> {
-        let resp = req
-            .header(PROTOCOL_HEADER, PROTOCOL_VERSION.to_string())
-            .send()
-            .await
-            .map_err(|e| network_error(&e))?;
-        self.note_hq_time(resp.headers());
-        let status = resp.status();
-        let bytes = resp.bytes().await.map_err(|e| network_error(&e))?;
-        if status.is_success() {
-            return Ok(bytes);
+        let mut busy = 0;
+        loop {
+            let again = req.try_clone();
+            let resp = req
+                .header(PROTOCOL_HEADER, PROTOCOL_VERSION.to_string())
+                .send()
+                .await
+                .map_err(|e| network_error(&e))?;
+            self.note_hq_time(resp.headers());
+            let status = resp.status();
+            let wait = crate::engine::retry_after(status, resp.headers());
+            let bytes = resp.bytes().await.map_err(|e| network_error(&e))?;
+            if status.is_success() {
+                return Ok(bytes);
+            }
+            // HQ busy (503 with `Retry-After`): wait as it asks, with jitter, a few times.
+            match (wait, again) {
+                (Some(wait), Some(next)) if busy < crate::engine::BUSY_RETRIES => {
+                    busy += 1;
+                    let delay = crate::engine::busy_delay(wait, &mut rand::thread_rng());
+                    tracing::info!(?delay, try_no = busy, "HQ is busy: waiting as it asked");
+                    tokio::time::sleep(delay).await;
+                    req = next;
+                }
+                _ => return Err(error_for(status, &bytes).1),
+            }
         }
-        Err(error_for(status, &bytes).1)
     }
 
     fn json_body<B: serde::Serialize>(
@@ -477,6 +492,82 @@ mod tests {
         let e = client.logout("token").await.unwrap_err();
         assert!(matches!(e, SyncError::SignInNeeded(_)), "{e:?}");
         assert_eq!(client.take_hq_time().map(|t| t.hq_ms), Some(hq_ms));
+    }
+
+    /// An HQ that answers its first `busy` requests with 503 and `Retry-After: 0` (a tenth of a second at least), then 204;
+    /// and how many requests it has had.
+    fn busy_then_free(busy: usize) -> (String, Arc<std::sync::atomic::AtomicUsize>) {
+        use std::io::{Read, Write};
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        let seen = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let count = seen.clone();
+        std::thread::spawn(move || {
+            for mut sock in listener.incoming().flatten() {
+                let mut buf = [0u8; 4096];
+                let _ = sock.read(&mut buf);
+                let n = count.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                let answer = if n < busy {
+                    let body = r#"{"code":"busy","message":"HQ is busy with other requests: try again in 1 second"}"#;
+                    format!(
+                        "HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/json\r\nretry-after: 0\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                        body.len()
+                    )
+                } else {
+                    "HTTP/1.1 204 No Content\r\nconnection: close\r\n\r\n".to_owned()
+                };
+                let _ = sock.write_all(answer.as_bytes());
+            }
+        });
+        (format!("http://{addr}"), seen)
+    }
+
+    #[tokio::test]
+    async fn a_busy_hq_is_waited_out_as_it_asks_a_few_times_then_left_to_the_sync_loop() {
+        let (url, seen) = busy_then_free(2);
+        let client = HqClient::new(&url).unwrap();
+        client.logout("token").await.unwrap();
+        assert_eq!(seen.load(std::sync::atomic::Ordering::SeqCst), 3);
+
+        let (url, seen) = busy_then_free(usize::MAX);
+        let client = HqClient::new(&url).unwrap();
+        let e = client.logout("token").await.unwrap_err();
+        assert_eq!(
+            seen.load(std::sync::atomic::Ordering::SeqCst),
+            1 + crate::engine::BUSY_RETRIES as usize
+        );
+        assert!(matches!(e, SyncError::HqUnreachable(_)), "{e:?}");
+        assert!(e.is_transient());
+        assert!(e.to_string().contains("HQ is busy"), "{e}");
+    }
+
+    #[test]
+    fn the_wait_after_busy_is_never_sooner_than_asked_and_spread_out() {
+        use rand::SeedableRng;
+        let mut rng = rand::rngs::StdRng::seed_from_u64(7);
+        let waits: Vec<Duration> = (0..50)
+            .map(|_| crate::engine::busy_delay(Duration::from_secs(2), &mut rng))
+            .collect();
+        assert!(waits
+            .iter()
+            .all(|w| *w >= Duration::from_secs(2) && *w < Duration::from_secs(3)));
+        assert!(waits.iter().any(|w| *w != waits[0]), "jitter: {waits:?}");
+        let mut h = reqwest::header::HeaderMap::new();
+        h.insert(reqwest::header::RETRY_AFTER, "5".parse().unwrap());
+        let busy = reqwest::StatusCode::SERVICE_UNAVAILABLE;
+        assert_eq!(
+            crate::engine::retry_after(busy, &h),
+            Some(Duration::from_secs(5))
+        );
+        assert_eq!(
+            crate::engine::retry_after(reqwest::StatusCode::BAD_GATEWAY, &h),
+            None
+        );
+        h.insert(reqwest::header::RETRY_AFTER, "86400".parse().unwrap());
+        assert_eq!(
+            crate::engine::retry_after(busy, &h),
+            Some(crate::engine::LONGEST_RETRY_AFTER)
+        );
     }
 
     #[test]

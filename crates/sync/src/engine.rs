@@ -153,6 +153,39 @@ pub fn backoff_delay(attempt: u32, base: Duration, max: Duration, rng: &mut impl
     exp.min(max).mul_f64(rng.gen_range(0.5..1.0))
 }
 
+/// How many times one request waits out HQ's `503` + `Retry-After` before the sync gives up
+/// (and the background loop's backoff takes over).
+pub const BUSY_RETRIES: u32 = 3;
+
+/// The longest `Retry-After` honoured as given; a longer one is waited out by the sync loop.
+pub const LONGEST_RETRY_AFTER: Duration = Duration::from_secs(60);
+
+/// HQ's `Retry-After` (in seconds) on a `503`: when to try again. `None` for any other answer,
+/// or one without it (a proxy's 503 is a server error like any other).
+pub fn retry_after(
+    status: reqwest::StatusCode,
+    headers: &reqwest::header::HeaderMap,
+) -> Option<Duration> {
+    if status != reqwest::StatusCode::SERVICE_UNAVAILABLE {
+        return None;
+    }
+    let seconds: u64 = headers
+        .get(reqwest::header::RETRY_AFTER)?
+        .to_str()
+        .ok()?
+        .trim()
+        .parse()
+        .ok()?;
+    Some(Duration::from_secs(seconds).min(LONGEST_RETRY_AFTER))
+}
+
+/// How long to wait after HQ said `Retry-After: wait`: never sooner, and up to half as long
+/// again at random, so tablets told the same do not all come back at once.
+pub fn busy_delay(wait: Duration, rng: &mut impl Rng) -> Duration {
+    wait.max(Duration::from_millis(100))
+        .mul_f64(rng.gen_range(1.0..1.5))
+}
+
 impl SyncEngine {
     pub fn new(store: Arc<Mutex<Store>>) -> Self {
         Self {

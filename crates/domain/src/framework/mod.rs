@@ -17,5 +17,5 @@ mod tally;
 pub use fact::{contribution, Fact, Item, Measured, Seen};
 pub use london::{peak_hours, uk_summer_time};
 pub use measure::{default_targets, kind_scope, Change, Measure, Rag, TargetTable};
-pub use period::{Period, Preset};
+pub use period::{check_day, Period, Preset};
 pub use tally::{tally, tally_by_author, units, Tally, Unit};

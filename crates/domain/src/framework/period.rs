@@ -35,6 +35,24 @@ fn midnight(day: NaiveDate) -> DateTime<Utc> {
     day.and_time(NaiveTime::MIN).and_utc()
 }
 
+/// The years a period's days may fall in, as months and quarters (see `crate::outcomes::Month`).
+pub const YEARS: std::ops::RangeInclusive<i32> = 1900..=9999;
+
+/// A day a period may start or end on: one in [`YEARS`], refused in words otherwise (a date far
+/// in the future is a mistake, and would overflow the arithmetic on it).
+pub fn check_day(day: NaiveDate) -> Result<NaiveDate, String> {
+    if YEARS.contains(&day.year()) {
+        Ok(day)
+    } else {
+        Err(format!(
+            "the year {} is out of range: give a date from the year {} to {}",
+            day.year(),
+            YEARS.start(),
+            YEARS.end()
+        ))
+    }
+}
+
 /// The first day of the month `months` months after the month of `day` (negative: before).
 fn month_start(day: NaiveDate, months: i32) -> Option<NaiveDate> {
     let index = day.year() * 12 + day.month0() as i32 + months;
@@ -49,8 +67,14 @@ impl Period {
         last: Option<NaiveDate>,
         now: DateTime<Utc>,
     ) -> Option<Period> {
-        let to = last.unwrap_or(now.date_naive()) + Duration::days(1);
-        let from = first.unwrap_or(to - Duration::days(DEFAULT_DAYS));
+        // Checked: a day at the end of the calendar has no day after it (see [`check_day`]).
+        let to = last
+            .unwrap_or(now.date_naive())
+            .checked_add_signed(Duration::days(1))?;
+        let from = match first {
+            Some(first) => first,
+            None => to.checked_sub_signed(Duration::days(DEFAULT_DAYS))?,
+        };
         (from < to).then(|| Period {
             from: midnight(from),
             to: midnight(to),
@@ -126,6 +150,17 @@ mod tests {
 
     fn noon(s: &str) -> DateTime<Utc> {
         d(s).and_hms_opt(12, 0, 0).unwrap().and_utc()
+    }
+
+    #[test]
+    fn days_at_the_ends_of_the_calendar_are_refused_in_words_and_never_overflow() {
+        let now = noon("2026-11-30");
+        assert!(check_day(d("2026-11-30")).is_ok());
+        let e = check_day(NaiveDate::MAX).unwrap_err();
+        assert!(e.contains("out of range"), "{e}");
+        assert!(check_day(NaiveDate::MIN).is_err());
+        assert_eq!(Period::days(None, Some(NaiveDate::MAX), now), None);
+        assert_eq!(Period::days(None, Some(NaiveDate::MIN), now), None);
     }
 
     #[test]

@@ -3,8 +3,9 @@
 
 use super::auth::Staff;
 use crate::error::ApiError;
+use crate::extract::Query;
 use crate::HqState;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::Json;
 use beatbook_domain::access::HqAction;
 use beatbook_domain::protocol::ApiErrorBody;
@@ -71,6 +72,7 @@ pub struct AuditQuery {
     pub to: Option<DateTime<Utc>>,
     /// At most this many of each log (1 to 5000, default 200).
     #[param(minimum = 1, maximum = 5000)]
+    #[serde(deserialize_with = "crate::extract::ranged::<_, 1, 5000>")]
     pub limit: Option<u32>,
     /// Words the admin log's entries contain (the admin log only).
     pub text: Option<String>,

@@ -4,8 +4,9 @@
 
 use super::auth::Staff;
 use crate::error::ApiError;
+use crate::extract::Query;
 use crate::{committee, HqState};
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::Json;

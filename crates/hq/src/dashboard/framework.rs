@@ -5,8 +5,9 @@
 
 use super::auth::Staff;
 use crate::error::ApiError;
+use crate::extract::Query;
 use crate::{performance, HqState};
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -113,6 +114,9 @@ pub struct BoardQuery {
 impl BoardQuery {
     pub(crate) fn period(&self) -> Result<Period, ApiError> {
         let now = Utc::now();
+        for day in [self.from, self.to].into_iter().flatten() {
+            beatbook_domain::framework::check_day(day).map_err(ApiError::BadRequest)?;
+        }
         match self.period {
             Some(p) => Period::preset(p, now),
             None => Period::days(self.from, self.to, now),
@@ -228,6 +232,7 @@ pub struct TrendQuery {
     pub measure: String,
     /// How many weeks back from today (default 12, at most 104).
     #[param(minimum = 1, maximum = 104)]
+    #[serde(default, deserialize_with = "crate::extract::ranged::<_, 1, 104>")]
     pub weeks: Option<u32>,
     /// `team` (default) or `area`.
     #[param(pattern = "^(team|area)$")]

@@ -2,8 +2,9 @@
 
 use super::auth::Staff;
 use crate::error::ApiError;
+use crate::extract::Query;
 use crate::HqState;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::Json;
 use beatbook_domain::access::HqAction;
 use beatbook_domain::protocol::ApiErrorBody;

@@ -5,8 +5,9 @@
 use super::auth::Staff;
 use super::purpose::Purposed;
 use crate::error::ApiError;
+use crate::extract::{Path, Query};
 use crate::HqState;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::Json;
 use beatbook_domain::access::HqAction;
 use beatbook_domain::protocol::ApiErrorBody;

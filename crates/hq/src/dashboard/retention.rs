@@ -77,6 +77,7 @@ pub async fn decide(
 pub struct DecisionsQuery {
     /// At most this many (1 to 1000, default 50).
     #[param(minimum = 1, maximum = 1000)]
+    #[serde(deserialize_with = "crate::extract::ranged::<_, 1, 1000>")]
     pub limit: Option<u32>,
 }
 

@@ -4,9 +4,10 @@
 use super::auth::Staff;
 use super::purpose::Purposed;
 use crate::error::ApiError;
+use crate::extract::Path;
 use crate::records::Look;
 use crate::HqState;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::Json;
 use beatbook_domain::access::HqAction;
 use beatbook_domain::protocol::ApiErrorBody;

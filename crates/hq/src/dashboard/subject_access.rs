@@ -7,15 +7,15 @@
 use super::auth::Staff;
 use super::purpose::Purposed;
 use crate::error::ApiError;
+use crate::extract::{Json, Path, Query};
 use crate::subject_access::{
     self as sar, NewSubjectRequest, RedactionQueue, RedactionRequest, SubjectAccessPack,
     SubjectRequestSummary, SubjectRequestView, SubjectResults, SubjectSearchParams,
 };
 use crate::HqState;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::Json;
 use beatbook_domain::access::HqAction;
 use beatbook_domain::protocol::ApiErrorBody;
 use uuid::Uuid;
