@@ -32,6 +32,8 @@ step "UI end-to-end tests (the web build in Chromium, on the fake backend)"
 (cd ui && npm run e2e --silent) 2>&1 | tee "$logs/e2e"
 step "HQ dashboard end-to-end tests (Chromium against a real HQ and headless devices)"
 (cd ui && node e2e/hq/run.mjs) 2>&1 | tee "$logs/hq-e2e"
+step "API property tests (schemathesis from HQ's OpenAPI document, as a device and each staff role)"
+bash scripts/api-props.sh 2>&1 | tee "$logs/api-props"
 
 # One closing line for CI: every test counted, none failed (a failure stops the script above).
 strip() { sed 's/\x1b\[[0-9;]*m//g' "$1"; }
@@ -39,5 +41,6 @@ rust=$(strip "$logs/cargo" | grep -oE 'test result: ok\. [0-9]+ passed' | awk '{
 ui=$(strip "$logs/ui" | grep -oE 'Tests +[0-9]+ passed' | awk '{s += $2} END {print s + 0}')
 e2e=$(strip "$logs/e2e" | grep -oE '^e2e: [0-9]+ passed' | awk '{s += $2} END {print s + 0}')
 hq_e2e=$(strip "$logs/hq-e2e" | grep -oE '^(# |ℹ )pass [0-9]+' | awk '{s += $NF} END {print s + 0}')
+api_props=$(strip "$logs/api-props" | grep -oE '^api-props: [0-9]+ passed' | awk '{s += $2} END {print s + 0}')
 echo
-echo "tests: $((rust + ui + e2e + hq_e2e)) passed, 0 failed"
+echo "tests: $((rust + ui + e2e + hq_e2e + api_props)) passed, 0 failed"

@@ -54,7 +54,9 @@ impl ReadAction {
 /// The shift the officer was on when they read: their teams and those teams' areas, by name.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
 pub struct Shift {
+    #[schema(max_items = 50)]
     pub teams: Vec<String>,
+    #[schema(max_items = 50)]
     pub areas: Vec<String>,
 }
 
@@ -97,13 +99,15 @@ impl Shift {
 pub struct DeviceRead {
     /// This device's sequence of reads, from 1: HQ logs each (device, seq) once.
     #[ts(type = "number")]
+    #[schema(minimum = 1)]
     pub seq: u64,
     /// When the officer read, by the tablet's clock.
     pub at: DateTime<Utc>,
     pub action: ReadAction,
-    #[schema(value_type = Vec<String>)]
+    #[schema(value_type = Vec<uuid::Uuid>, max_items = 2000)]
     pub record_ids: Vec<RecordId>,
     /// The search words, or the list's filter in words; empty for a view.
+    #[schema(max_length = 500)]
     pub detail: String,
     pub shift: Shift,
 }

@@ -67,6 +67,7 @@ pub enum Progress {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ActionUpdate {
+    #[schema(min_length = 1, max_length = 5000, pattern = r"\S")]
     pub note: String,
     /// On or off track; none leaves the status as it was.
     #[serde(default)]

@@ -54,6 +54,7 @@ pub struct EnrolRequest {
     #[schema(value_type = String, format = Uuid)]
     pub device_id: DeviceId,
     /// A name for the device in HQ's list ("Tablet 14, Camden").
+    #[schema(min_length = 1, max_length = 100, pattern = r"\S")]
     pub device_name: String,
     pub app_version: String,
 }

@@ -53,6 +53,7 @@ pub struct PutQuery {
 #[utoipa::path(head, path = "/api/v1/photos/{sha256}", tag = "photos",
     params(("sha256" = String, Path, description = "SHA-256 of the photo, lower-case hex"),
            ("photo-record" = Option<String>, Header, description = "The record the device uploads the photo for: `photo-verified` is `true` only when HQ holds the photo for that record")),
+    params(("sha256" = String, Path, pattern = "^[0-9a-f]{64}$", description = "SHA-256 of the photo, lower-case hex")),
     security(("bearer" = [])),
     responses((status = 200, description = "`upload-offset`: bytes of this device's upload HQ holds (the whole photo when verified); `photo-verified`: whole, hash checked, and the officer may see it"),
               (status = 400, body = ApiErrorBody), (status = 401, body = ApiErrorBody),
@@ -81,13 +82,14 @@ pub async fn head(
 }
 
 #[utoipa::path(put, path = "/api/v1/photos/{sha256}", tag = "photos",
-    params(("sha256" = String, Path, description = "SHA-256 of the photo, lower-case hex"),
+    params(("sha256" = String, Path, pattern = "^[0-9a-f]{64}$", description = "SHA-256 of the photo, lower-case hex"),
            ("offset" = u64, Query, description = "Where this chunk starts: must equal the bytes HQ holds"),
-           ("photo-size" = u64, Header, description = "The whole photo's size in bytes"),
-           ("photo-record" = String, Header, description = "The record that lists the photo; HQ must have it, and the officer must be able to see it")),
+           ("photo-size" = u64, Header, minimum = 1, maximum = 15728640, description = "The whole photo's size in bytes (at most 15 MiB)"),
+           ("photo-record" = uuid::Uuid, Header, description = "The record that lists the photo; HQ must have it, and the officer must be able to see it")),
     request_body(content = Vec<u8>, content_type = "application/octet-stream"),
     security(("bearer" = [])),
     responses((status = 200, body = PhotoUploadStatus),
+              (status = 400, description = "Not a SHA-256 in lower-case hex, or a size or record header missing or not valid", body = ApiErrorBody),
               (status = 409, description = "`photo_offset_mismatch`: the chunk does not start where HQ's copy ends (see `upload-offset`)", body = ApiErrorBody),
               (status = 422, description = "`photo_hash_mismatch`: the bytes do not hash to the name; HQ discarded them", body = ApiErrorBody),
               (status = 413, description = "`photo_too_large`", body = ApiErrorBody),
@@ -115,10 +117,11 @@ pub async fn put(
 }
 
 #[utoipa::path(get, path = "/api/v1/photos/{sha256}", tag = "photos",
-    params(("sha256" = String, Path, description = "SHA-256 of the photo, lower-case hex")),
+    params(("sha256" = String, Path, pattern = "^[0-9a-f]{64}$", description = "SHA-256 of the photo, lower-case hex")),
     security(("bearer" = [])),
     responses((status = 200, description = "The photo's bytes", content_type = "image/*"),
               (status = 404, description = "No photo by this name that the officer may see now (the same answer for a photo HQ does not hold)", body = ApiErrorBody), (status = 401, body = ApiErrorBody)))]
+              (status = 400, description = "Not a SHA-256 in lower-case hex", body = ApiErrorBody), (status = 403, body = ApiErrorBody), (status = 404, body = ApiErrorBody), (status = 401, body = ApiErrorBody)))]
 pub async fn get(
     auth: Authed,
     State(state): State<HqState>,

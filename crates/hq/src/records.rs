@@ -249,7 +249,7 @@ pub async fn log_disclosure_for(
 #[ts(export_to = "../../hq/bindings/")]
 pub struct ListQuery {
     #[ts(optional)]
-    #[param(value_type = Option<String>)]
+    #[param(value_type = Option<String>, pattern = "^(concern|intel_report|intel_source|meeting|priority|patrol_log|engagement|action)$")]
     pub kind: Option<RecordKind>,
     #[ts(optional)]
     #[param(value_type = Option<String>)]
@@ -267,6 +267,7 @@ pub struct ListQuery {
     #[ts(optional)]
     pub q: Option<String>,
     #[ts(optional)]
+    #[param(minimum = 1, maximum = 1000)]
     #[serde(default, deserialize_with = "crate::extract::ranged::<_, 1, 1000>")]
     pub limit: Option<u32>,
     /// Only records older than this: the `next_before` of the page before ("load more").

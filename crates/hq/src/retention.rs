@@ -70,9 +70,10 @@ pub const MAX_WITHIN_DAYS: u32 = 3_650;
 pub struct QueueQuery {
     /// Due within this many days from today; 0 (the default) lists records due today or overdue.
     #[ts(optional)]
+    #[param(minimum = 0, maximum = 3650)]
     pub within_days: Option<u32>,
     #[ts(optional)]
-    #[param(value_type = Option<String>)]
+    #[param(value_type = Option<String>, pattern = "^(concern|intel_report|intel_source|meeting|priority|patrol_log|engagement|action)$")]
     #[schema(value_type = Option<String>)]
     pub kind: Option<RecordKind>,
     /// A team: records in any of its areas.
@@ -92,6 +93,7 @@ pub struct QueueQuery {
     pub to: Option<NaiveDate>,
     /// At most this many rows (1 to 1000, default 100); `total` says how many match.
     #[ts(optional)]
+    #[param(minimum = 1, maximum = 1000)]
     #[serde(default, deserialize_with = "crate::extract::ranged::<_, 1, 1000>")]
     pub limit: Option<u32>,
 }

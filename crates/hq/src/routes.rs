@@ -40,6 +40,7 @@ pub(crate) fn bad_json(e: axum::extract::rejection::JsonRejection) -> ApiError {
 #[utoipa::path(post, path = "/api/v1/enrol", tag = "devices",
     request_body = EnrolRequest,
     responses((status = 200, body = EnrolResponse), (status = 403, description = "Code unknown, used or expired", body = ApiErrorBody), (status = 409, description = "Device id already enrolled and signed in on, or revoked", body = ApiErrorBody), (status = 429, description = "Too many wrong codes: enrolment paused (Retry-After)", body = ApiErrorBody), (status = 400, description = "Malformed body", body = ApiErrorBody), (status = 413, description = "Body too large", body = ApiErrorBody), (status = 426, description = "Protocol version not supported", body = ApiErrorBody)))]
+    responses((status = 200, body = EnrolResponse), (status = 403, description = "Code unknown, used or expired", body = ApiErrorBody), (status = 409, description = "Device id already enrolled", body = ApiErrorBody), (status = 400, description = "Malformed body", body = ApiErrorBody), (status = 413, description = "Body too large", body = ApiErrorBody), (status = 426, description = "Protocol version not supported", body = ApiErrorBody), (status = 429, description = "Too many attempts from this address: try again later (`Retry-After`)", body = ApiErrorBody)))]
 pub async fn enrol(
     State(state): State<HqState>,
     client: crate::throttle::ClientAddr,
@@ -53,7 +54,7 @@ pub async fn enrol(
 
 #[utoipa::path(post, path = "/api/v1/login", tag = "devices",
     request_body = LoginRequest,
-    responses((status = 200, body = Session), (status = 401, description = "Wrong collar number or password, or unknown device", body = ApiErrorBody), (status = 403, description = "Device revoked", body = ApiErrorBody), (status = 400, description = "Malformed body", body = ApiErrorBody), (status = 413, description = "Body too large", body = ApiErrorBody), (status = 426, description = "Protocol version not supported", body = ApiErrorBody)))]
+    responses((status = 200, body = Session), (status = 401, description = "Wrong collar number or password, or unknown device", body = ApiErrorBody), (status = 403, description = "Device revoked", body = ApiErrorBody), (status = 400, description = "Malformed body", body = ApiErrorBody), (status = 413, description = "Body too large", body = ApiErrorBody), (status = 426, description = "Protocol version not supported", body = ApiErrorBody), (status = 429, description = "Too many failed sign-ins: try again later (`Retry-After`)", body = ApiErrorBody)))]
 pub async fn login(
     State(state): State<HqState>,
     body: Result<Json<LoginRequest>, axum::extract::rejection::JsonRejection>,
@@ -121,9 +122,9 @@ impl axum::response::IntoResponse for PullBody {
 }
 
 #[utoipa::path(get, path = "/api/v1/sync/pull", tag = "sync",
-    params(("after" = Option<u64>, Query, description = "Cursor: the last server sequence seen"), ("limit" = Option<u32>, Query, description = "At most this many changes (1..=5000, default 1000)")),
+    params(("after" = Option<u64>, Query, minimum = 0, description = "Cursor: the last server sequence seen"), ("limit" = Option<u32>, Query, minimum = 1, maximum = 5000, description = "At most this many changes (1..=5000, default 1000)")),
     security(("bearer" = [])),
-    responses((status = 200, description = "Changes after the cursor that this officer may see", body = beatbook_domain::protocol::PullResponse), (status = 401, body = ApiErrorBody), (status = 403, description = "Device revoked: wipe", body = ApiErrorBody), (status = 400, description = "Malformed body", body = ApiErrorBody), (status = 413, description = "Body too large", body = ApiErrorBody), (status = 426, description = "Protocol version not supported", body = ApiErrorBody)))]
+    responses((status = 200, description = "Changes after the cursor that this officer may see", body = beatbook_domain::protocol::PullResponse), (status = 401, body = ApiErrorBody), (status = 403, description = "Device revoked: wipe", body = ApiErrorBody), (status = 400, description = "A cursor or limit out of range, or not a number", body = ApiErrorBody), (status = 426, description = "Protocol version not supported", body = ApiErrorBody)))]
 pub async fn pull(
     State(state): State<HqState>,
     authed: Authed,
@@ -133,9 +134,9 @@ pub async fn pull(
 }
 
 #[utoipa::path(get, path = "/api/v1/sync/disposals", tag = "sync",
-    params(("after" = Option<u64>, Query, description = "Cursor: the last disposal sequence seen"), ("limit" = Option<u32>, Query, description = "At most this many (1..=5000, default 1000)")),
+    params(("after" = Option<u64>, Query, minimum = 0, description = "Cursor: the last disposal sequence seen"), ("limit" = Option<u32>, Query, minimum = 1, maximum = 5000, description = "At most this many (1..=5000, default 1000)")),
     security(("bearer" = [])),
-    responses((status = 200, description = "Records disposed of at HQ after the cursor, oldest first: the device removes each one it holds, before anything else in the sync", body = beatbook_domain::protocol::DisposalsResponse), (status = 401, body = ApiErrorBody), (status = 403, description = "Device revoked: wipe", body = ApiErrorBody), (status = 426, description = "Protocol version not supported", body = ApiErrorBody)))]
+    responses((status = 200, description = "Records disposed of at HQ after the cursor, oldest first: the device removes each one it holds, before anything else in the sync", body = beatbook_domain::protocol::DisposalsResponse), (status = 400, description = "A cursor or limit out of range, or not a number", body = ApiErrorBody), (status = 401, body = ApiErrorBody), (status = 403, description = "Device revoked: wipe", body = ApiErrorBody), (status = 426, description = "Protocol version not supported", body = ApiErrorBody)))]
 pub async fn disposals(
     State(state): State<HqState>,
     _authed: Authed,

@@ -48,14 +48,16 @@ pub struct SubjectSearchParams {
     pub email: Option<String>,
     /// `YYYY-MM-DD`.
     #[ts(optional)]
-    #[param(value_type = Option<String>)]
+    #[param(value_type = Option<String>, format = Date)]
     pub date_of_birth: Option<NaiveDate>,
     #[ts(optional)]
     pub description: Option<String>,
     /// 1, 2, ...
     #[ts(optional)]
+    #[param(minimum = 1)]
     pub page: Option<u32>,
     #[ts(optional)]
+    #[param(minimum = 1, maximum = 100)]
     pub per_page: Option<u32>,
 }
 

@@ -248,3 +248,71 @@ async fn the_targets_answer_is_the_targets_set_and_the_defaults_by_scope_and_mea
         assert!(measures["patrol_hours_peak"].is_f64(), "{scope}");
     }
 }
+
+/// What a property test from the document needs: every numeric query parameter says its range
+/// (so `limit=2147483648` is out of it), every operation that takes parameters or a body lists
+/// the `400` it answers to one not valid, and every operation behind a credential lists `401`.
+#[tokio::test]
+async fn the_document_states_ranges_and_the_refusals_a_property_test_expects() {
+    let dir = tempfile::tempdir().unwrap();
+    let storage = Arc::new(SqliteStorage::open(&dir.path().join("hq.db")).unwrap());
+    let router = beatbook_hq::router(HqState::new(storage, Arc::new(HqSettings::default())));
+    let doc = document(&router).await;
+
+    let mut problems = Vec::new();
+    for (path, ops) in doc["paths"].as_object().unwrap() {
+        for (method, op) in ops.as_object().unwrap() {
+            let name = format!("{} {path}", method.to_uppercase());
+            let params = op["parameters"].as_array().cloned().unwrap_or_default();
+            for p in &params {
+                let schema = &p["schema"];
+                if p["in"] == "query" && schema["type"] == "integer" {
+                    if schema["minimum"].is_null() {
+                        problems.push(format!("{name}: `{}` has no minimum", p["name"]));
+                    }
+                    let bounded = ["limit", "per_page", "weeks"];
+                    if bounded.contains(&p["name"].as_str().unwrap()) && schema["maximum"].is_null()
+                    {
+                        problems.push(format!("{name}: `{}` has no maximum", p["name"]));
+                    }
+                }
+            }
+            let responses = &op["responses"];
+            let takes_input = !params.is_empty() || !op["requestBody"].is_null();
+            if takes_input && responses["400"].is_null() {
+                problems.push(format!("{name}: takes input but lists no 400"));
+            }
+            let secured = op["security"].as_array().is_some_and(|s| !s.is_empty());
+            if secured && responses["401"].is_null() {
+                problems.push(format!("{name}: needs a credential but lists no 401"));
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{problems:#?}");
+
+    // The example, and the purpose every read of personal data carries.
+    let pull = &doc["paths"]["/api/v1/sync/pull"]["get"]["parameters"];
+    let limit = pull
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "limit")
+        .unwrap();
+    assert_eq!(limit["schema"]["minimum"], 1, "{limit}");
+    assert_eq!(limit["schema"]["maximum"], 5000, "{limit}");
+    let record = &doc["paths"]["/api/v1/hq/records/{id}"]["get"]["parameters"];
+    let purpose = record
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "beatbook-purpose")
+        .unwrap();
+    assert_eq!(purpose["in"], "header");
+    assert!(
+        purpose["schema"]["pattern"]
+            .as_str()
+            .unwrap()
+            .contains("investigation"),
+        "{purpose}"
+    );
+}

@@ -80,6 +80,7 @@ pub struct ActionsQuery {
     pub team: Option<TeamId>,
     /// `open`, `closed` or `all` (the default).
     #[ts(optional, type = "\"open\" | \"closed\" | \"all\"")]
+    #[param(pattern = "^(open|closed|all)$")]
     pub state: Option<String>,
 }
 
@@ -129,7 +130,7 @@ pub async fn list(
 #[utoipa::path(get, path = "/api/v1/hq/actions/{id}", tag = "hq", operation_id = "hq_actions_get",
     params(("id" = uuid::Uuid, Path, description = "The improvement action")),
     security(("hq_session" = []), ("bearer" = [])),
-    responses((status = 200, body = ActionView), (status = 401, description = "Not signed in", body = ApiErrorBody), (status = 403, description = "Not a role that sees the framework", body = ApiErrorBody), (status = 404, description = "No such improvement action", body = ApiErrorBody)))]
+    responses((status = 200, body = ActionView), (status = 400, description = "Not valid", body = ApiErrorBody), (status = 401, description = "Not signed in", body = ApiErrorBody), (status = 403, description = "Not a role that sees the framework", body = ApiErrorBody), (status = 404, description = "No such improvement action", body = ApiErrorBody)))]
 pub async fn get(
     State(state): State<HqState>,
     staff: Staff,

@@ -294,6 +294,7 @@ pub async fn set_officer_disabled(
 pub struct NewCode {
     /// How long the code works, in hours (1 to 168; HQ's setting when absent).
     #[ts(optional, as = "Option<i32>")]
+    #[schema(minimum = 1, maximum = 168)]
     pub hours: Option<i64>,
 }
 

@@ -70,6 +70,8 @@ pub struct AuditQuery {
     pub record: Option<RecordId>,
     pub from: Option<DateTime<Utc>>,
     pub to: Option<DateTime<Utc>>,
+    /// At most this many of each log (1 to 5000, default 200).
+    #[param(minimum = 1, maximum = 5000)]
     #[serde(deserialize_with = "crate::extract::ranged::<_, 1, 5000>")]
     pub limit: Option<u32>,
     /// Words the admin log's entries contain (the admin log only).

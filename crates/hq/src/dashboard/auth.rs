@@ -84,7 +84,7 @@ fn cookie(value: &str, max_age: i64, secure: bool) -> HeaderValue {
 
 #[utoipa::path(post, path = "/api/v1/hq/login", tag = "hq", operation_id = "hq_login",
     request_body = StaffLogin,
-    responses((status = 200, body = StaffSession), (status = 401, description = "Wrong collar number or password", body = beatbook_domain::protocol::ApiErrorBody), (status = 403, description = "Not an HQ role", body = beatbook_domain::protocol::ApiErrorBody)))]
+    responses((status = 200, body = StaffSession), (status = 401, description = "Wrong collar number or password", body = beatbook_domain::protocol::ApiErrorBody), (status = 403, description = "Not an HQ role", body = beatbook_domain::protocol::ApiErrorBody), (status = 400, description = "Not valid", body = beatbook_domain::protocol::ApiErrorBody), (status = 413, description = "Body too large", body = beatbook_domain::protocol::ApiErrorBody), (status = 429, description = "Too many failed sign-ins: try again later (`Retry-After`)", body = beatbook_domain::protocol::ApiErrorBody)))]
 pub async fn login(
     State(state): State<HqState>,
     headers: HeaderMap,

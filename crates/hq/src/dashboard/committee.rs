@@ -20,7 +20,8 @@ use serde::Deserialize;
 #[serde(default)]
 #[into_params(parameter_in = Query)]
 pub struct ReportQuery {
-    /// The quarter (`2026-Q4`); the last complete one when left out.
+    /// The quarter (`2026-Q4`), up to the current one; the last complete one when left out.
+    #[param(pattern = r"^\s*(\+?(19|[2-9][0-9])[0-9]{2}-[Qq][1-4])?\s*$")]
     pub quarter: Option<String>,
 }
 

@@ -29,7 +29,7 @@ fn body<T>(b: Body<T>) -> Result<T, ApiError> {
 /// are refused (`403`, in words). Logged with the purpose.
 #[utoipa::path(get, path = "/api/v1/hq/data-protection/records/{id}", tag = "hq", operation_id = "hq_dp_record",
     params(("id" = uuid::Uuid, Path, description = "The record"),
-        ("beatbook-purpose" = String, Header, description = "The purpose, form-encoded: `code=..&reference=..&note=..`")),
+        super::records::PurposeHeader),
     security(("hq_session" = []), ("bearer" = [])),
     responses((status = 200, body = DpRecord), (status = 400, description = "No purpose given (`purpose_required`)", body = ApiErrorBody), (status = 401, description = "Not signed in", body = ApiErrorBody), (status = 403, description = "Not the data protection officer, or a source or raw intelligence", body = ApiErrorBody), (status = 404, description = "No such record", body = ApiErrorBody)))]
 pub async fn get(
@@ -51,7 +51,7 @@ pub async fn get(
 /// then.
 #[utoipa::path(post, path = "/api/v1/hq/data-protection/records/{id}/rectify", tag = "hq", operation_id = "hq_dp_rectify",
     params(("id" = uuid::Uuid, Path, description = "The record"),
-        ("beatbook-purpose" = String, Header, description = "The purpose, form-encoded")),
+        super::records::PurposeHeader),
     request_body = RectifyRequest,
     security(("hq_session" = []), ("bearer" = [])),
     responses((status = 200, body = DpRecord), (status = 400, description = "Not valid (field by field), or no purpose", body = ApiErrorBody), (status = 401, description = "Not signed in", body = ApiErrorBody), (status = 403, description = "Not the data protection officer, or a source or raw intelligence", body = ApiErrorBody), (status = 404, description = "No such record", body = ApiErrorBody)))]
@@ -74,7 +74,7 @@ pub async fn rectify(
 /// is kept, but leaves every list, search, drill-down, framework figure and tablet until lifted.
 #[utoipa::path(post, path = "/api/v1/hq/data-protection/records/{id}/restrict", tag = "hq", operation_id = "hq_dp_restrict",
     params(("id" = uuid::Uuid, Path, description = "The record"),
-        ("beatbook-purpose" = String, Header, description = "The purpose, form-encoded")),
+        super::records::PurposeHeader),
     request_body = RestrictRequest,
     security(("hq_session" = []), ("bearer" = [])),
     responses((status = 200, body = DpRecord), (status = 400, description = "No reason, already restricted, or no purpose", body = ApiErrorBody), (status = 401, description = "Not signed in", body = ApiErrorBody), (status = 403, description = "Not the data protection officer, or a source or raw intelligence", body = ApiErrorBody), (status = 404, description = "No such record", body = ApiErrorBody)))]
@@ -97,7 +97,7 @@ pub async fn restrict(
 /// record returns to lists, figures and the tablets that may hold it.
 #[utoipa::path(post, path = "/api/v1/hq/data-protection/records/{id}/lift", tag = "hq", operation_id = "hq_dp_lift",
     params(("id" = uuid::Uuid, Path, description = "The record"),
-        ("beatbook-purpose" = String, Header, description = "The purpose, form-encoded")),
+        super::records::PurposeHeader),
     request_body = RestrictRequest,
     security(("hq_session" = []), ("bearer" = [])),
     responses((status = 200, body = DpRecord), (status = 400, description = "No note, not restricted, or no purpose", body = ApiErrorBody), (status = 401, description = "Not signed in", body = ApiErrorBody), (status = 403, description = "Not the data protection officer, or a source or raw intelligence", body = ApiErrorBody), (status = 404, description = "No such record", body = ApiErrorBody)))]

@@ -97,7 +97,7 @@ pub struct BoardQuery {
     /// A period by name (a calendar month or quarter, or the last 28 days): `from` and `to` are
     /// then not read.
     #[ts(optional)]
-    #[param(value_type = Option<String>)]
+    #[param(value_type = Option<String>, pattern = "^(last_28_days|this_month|last_month|this_quarter|last_quarter)$")]
     pub period: Option<Preset>,
     /// The first day included (default 28 days before `to`).
     #[ts(optional)]
@@ -107,6 +107,7 @@ pub struct BoardQuery {
     pub to: Option<NaiveDate>,
     /// `team` (default) or `area`.
     #[ts(optional, type = "\"team\" | \"area\"")]
+    #[param(pattern = "^(team|area)$")]
     pub by: Option<String>,
 }
 
@@ -186,13 +187,17 @@ pub struct CellQuery {
     /// The row: a team id, or an area id with `by=area`.
     pub unit: String,
     /// A measure id.
+    #[param(
+        pattern = "^(patrol_hours_peak|concerns_answered_72h|priorities_reviewed|engagements_per_month|intel_per_month|concerns_closed)$"
+    )]
     pub measure: String,
     /// A period by name (see [`BoardQuery::period`]).
-    #[param(value_type = Option<String>)]
+    #[param(value_type = Option<String>, pattern = "^(last_28_days|this_month|last_month|this_quarter|last_quarter)$")]
     pub period: Option<Preset>,
     pub from: Option<NaiveDate>,
     pub to: Option<NaiveDate>,
     /// `team` (default) or `area`.
+    #[param(pattern = "^(team|area)$")]
     pub by: Option<String>,
 }
 
@@ -221,11 +226,16 @@ pub struct TrendQuery {
     /// The row: a team id, or an area id with `by=area`.
     pub unit: String,
     /// A measure id.
+    #[param(
+        pattern = "^(patrol_hours_peak|concerns_answered_72h|priorities_reviewed|engagements_per_month|intel_per_month|concerns_closed)$"
+    )]
     pub measure: String,
     /// How many weeks back from today (default 12, at most 104).
+    #[param(minimum = 1, maximum = 104)]
     #[serde(default, deserialize_with = "crate::extract::ranged::<_, 1, 104>")]
     pub weeks: Option<u32>,
     /// `team` (default) or `area`.
+    #[param(pattern = "^(team|area)$")]
     pub by: Option<String>,
 }
 
@@ -291,7 +301,7 @@ pub struct OfficersQuery {
     /// A team id.
     pub team: String,
     /// A period by name (see [`BoardQuery::period`]).
-    #[param(value_type = Option<String>)]
+    #[param(value_type = Option<String>, pattern = "^(last_28_days|this_month|last_month|this_quarter|last_quarter)$")]
     pub period: Option<Preset>,
     pub from: Option<NaiveDate>,
     pub to: Option<NaiveDate>,

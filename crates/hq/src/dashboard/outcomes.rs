@@ -135,6 +135,7 @@ pub struct OutcomesBoard {
 pub struct QuarterQuery {
     /// `2026-Q4` (default: the last complete quarter).
     #[ts(optional)]
+    #[param(pattern = r"^\s*(\+?(19|[2-9][0-9])[0-9]{2}-[Qq][1-4])?\s*$")]
     pub quarter: Option<String>,
 }
 

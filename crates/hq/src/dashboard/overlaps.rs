@@ -28,7 +28,7 @@ pub struct OverlapQuery {
 #[utoipa::path(get, path = "/api/v1/hq/framework/overlaps", tag = "hq", operation_id = "hq_framework_overlaps",
     params(OverlapQuery),
     security(("hq_session" = []), ("bearer" = [])),
-    responses((status = 200, description = "One per town centre of each Town Centre Team", body = Vec<Overlap>), (status = 401, description = "Not signed in", body = ApiErrorBody), (status = 403, description = "Not a role that sees the framework", body = ApiErrorBody)))]
+    responses((status = 200, description = "One per town centre of each Town Centre Team", body = Vec<Overlap>), (status = 400, description = "Not valid", body = ApiErrorBody), (status = 401, description = "Not signed in", body = ApiErrorBody), (status = 403, description = "Not a role that sees the framework", body = ApiErrorBody)))]
 pub async fn get(
     State(state): State<HqState>,
     staff: Staff,

@@ -76,7 +76,12 @@ pub async fn get(
 pub struct PurposeHeader {
     /// Why: form-encoded `code=...&reference=...&note=...`, `code` one of
     /// `GET /api/v1/hq/purposes` (e.g. `code=investigation&reference=CAD+1234`). Without it, or
-    /// with one the force does not allow, the answer is `400 purpose_required`.
-    #[param(rename = "beatbook-purpose")]
+    /// with one the force does not allow, the answer is `400 purpose_required`. The pattern is
+    /// the default list's (`[access] purposes` may change it): investigation, safeguarding,
+    /// subject access and audit need a reference (at most 60 characters).
+    #[param(
+        rename = "beatbook-purpose",
+        pattern = "^code=(performance_review|supervision)$|^code=(investigation|safeguarding|subject_access|audit)&reference=[A-Za-z0-9]{1,60}$"
+    )]
     pub purpose: String,
 }

@@ -76,6 +76,7 @@ pub async fn decide(
 #[into_params(parameter_in = Query)]
 pub struct DecisionsQuery {
     /// At most this many (1 to 1000, default 50).
+    #[param(minimum = 1, maximum = 1000)]
     #[serde(deserialize_with = "crate::extract::ranged::<_, 1, 1000>")]
     pub limit: Option<u32>,
 }
@@ -84,7 +85,7 @@ pub struct DecisionsQuery {
 #[utoipa::path(get, path = "/api/v1/hq/retention/decisions", tag = "hq", operation_id = "hq_retention_decisions",
     params(DecisionsQuery),
     security(("hq_session" = []), ("bearer" = [])),
-    responses((status = 200, body = Vec<DecisionView>), (status = 401, description = "Not signed in", body = ApiErrorBody), (status = 403, description = "Not a records manager", body = ApiErrorBody)))]
+    responses((status = 200, body = Vec<DecisionView>), (status = 400, description = "Not valid", body = ApiErrorBody), (status = 401, description = "Not signed in", body = ApiErrorBody), (status = 403, description = "Not a records manager", body = ApiErrorBody)))]
 pub async fn decisions(
     State(state): State<HqState>,
     staff: Staff,

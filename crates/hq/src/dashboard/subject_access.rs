@@ -23,7 +23,7 @@ use uuid::Uuid;
 /// `GET /api/v1/hq/subject-access`: a page of the records about a person. Data protection only,
 /// with a purpose; logged.
 #[utoipa::path(get, path = "/api/v1/hq/subject-access", tag = "hq", operation_id = "hq_subject_access",
-    params(SubjectSearchParams, ("beatbook-purpose" = String, Header, description = "The purpose, form-encoded: code=..&reference=..&note=..")),
+    params(SubjectSearchParams, super::records::PurposeHeader),
     security(("hq_session" = []), ("bearer" = [])),
     responses((status = 200, body = SubjectResults), (status = 400, description = "Nothing to look for, a name part too short, a phone number too short, or no purpose (`purpose_required`)", body = ApiErrorBody), (status = 401, description = "Not signed in", body = ApiErrorBody), (status = 403, description = "Not the data protection officer", body = ApiErrorBody)))]
 pub async fn search(
@@ -53,7 +53,7 @@ pub async fn requests(
 /// for); the withheld records go to the intelligence unit. Data protection only, with a purpose.
 #[utoipa::path(post, path = "/api/v1/hq/subject-access/requests", tag = "hq", operation_id = "hq_subject_request_new",
     request_body = NewSubjectRequest,
-    params(("beatbook-purpose" = String, Header, description = "The purpose, form-encoded")),
+    params(super::records::PurposeHeader),
     security(("hq_session" = []), ("bearer" = [])),
     responses((status = 200, body = SubjectRequestView), (status = 400, description = "Not valid (field errors), too many records, or no purpose", body = ApiErrorBody), (status = 401, description = "Not signed in", body = ApiErrorBody), (status = 403, description = "Not the data protection officer", body = ApiErrorBody)))]
 pub async fn create(
@@ -71,7 +71,7 @@ pub async fn create(
 
 /// `GET /api/v1/hq/subject-access/requests/{id}`: a request with its records as they stand.
 #[utoipa::path(get, path = "/api/v1/hq/subject-access/requests/{id}", tag = "hq", operation_id = "hq_subject_request",
-    params(("id" = uuid::Uuid, Path, description = "The request"), ("beatbook-purpose" = String, Header, description = "The purpose, form-encoded")),
+    params(("id" = uuid::Uuid, Path, description = "The request"), super::records::PurposeHeader),
     security(("hq_session" = []), ("bearer" = [])),
     responses((status = 200, body = SubjectRequestView), (status = 400, description = "No purpose", body = ApiErrorBody), (status = 401, description = "Not signed in", body = ApiErrorBody), (status = 403, description = "Not the data protection officer", body = ApiErrorBody), (status = 404, description = "No such request", body = ApiErrorBody)))]
 pub async fn request(
@@ -90,7 +90,7 @@ pub async fn request(
 #[utoipa::path(get, path = "/api/v1/hq/subject-access/requests/{id}/pack.json", tag = "hq", operation_id = "hq_subject_pack_json",
     params(("id" = uuid::Uuid, Path, description = "The request")),
     security(("hq_session" = []), ("bearer" = [])),
-    responses((status = 200, body = SubjectAccessPack), (status = 401, description = "Not signed in", body = ApiErrorBody), (status = 403, description = "Not the data protection officer", body = ApiErrorBody), (status = 404, description = "No such request", body = ApiErrorBody)))]
+    responses((status = 200, body = SubjectAccessPack), (status = 400, description = "Not valid", body = ApiErrorBody), (status = 401, description = "Not signed in", body = ApiErrorBody), (status = 403, description = "Not the data protection officer", body = ApiErrorBody), (status = 404, description = "No such request", body = ApiErrorBody)))]
 pub async fn pack_json(
     State(state): State<HqState>,
     staff: Staff,
@@ -109,7 +109,7 @@ pub async fn pack_json(
 #[utoipa::path(get, path = "/api/v1/hq/subject-access/requests/{id}/pack.html", tag = "hq", operation_id = "hq_subject_pack_html",
     params(("id" = uuid::Uuid, Path, description = "The request")),
     security(("hq_session" = []), ("bearer" = [])),
-    responses((status = 200, description = "The printable pack", content_type = "text/html"), (status = 401, description = "Not signed in", body = ApiErrorBody), (status = 403, description = "Not the data protection officer", body = ApiErrorBody), (status = 404, description = "No such request", body = ApiErrorBody)))]
+    responses((status = 200, description = "The printable pack", content_type = "text/html"), (status = 400, description = "Not valid", body = ApiErrorBody), (status = 401, description = "Not signed in", body = ApiErrorBody), (status = 403, description = "Not the data protection officer", body = ApiErrorBody), (status = 404, description = "No such request", body = ApiErrorBody)))]
 pub async fn pack_html(
     State(state): State<HqState>,
     staff: Staff,
