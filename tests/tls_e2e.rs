@@ -79,6 +79,10 @@ impl HqFiles {
         let key = self.dir.path().join(format!("{tag}-key.pem"));
         std::fs::write(&chain, issued.chain_pem).unwrap();
         std::fs::write(&key, issued.key_pem).unwrap();
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o600)).unwrap();
+        }
         std::fs::write(
             self.config(),
             format!(
@@ -111,15 +115,22 @@ impl HqFiles {
             .stderr(Stdio::null())
             .spawn()
             .expect("start HQ");
+        // The line that says where HQ listens (warnings may come first).
+        let mut out = BufReader::new(child.stdout.take().unwrap());
         let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let url = line
-            .split_whitespace()
-            .find(|w| w.starts_with("https://") || w.starts_with("http://"))
-            .map(|w| w.trim_end_matches(['.', ',', ')']).to_owned())
-            .unwrap_or_else(|| panic!("HQ did not say where it listens: {line:?}"));
+        let url = loop {
+            line.clear();
+            assert!(
+                out.read_line(&mut line).unwrap() > 0,
+                "HQ did not say where it listens"
+            );
+            if let Some(url) = line
+                .split_whitespace()
+                .find(|w| w.starts_with("https://") || w.starts_with("http://"))
+            {
+                break url.trim_end_matches(['.', ',', ')']).to_owned();
+            }
+        };
         assert!(
             url.starts_with("https://"),
             "HQ is not serving TLS: {line:?}"

@@ -194,22 +194,21 @@ fn certificate_words(e: &CertificateError) -> &'static str {
 }
 
 /// The certificate error somewhere in a request error's chain. An `io::Error`'s `source()` skips
-/// the error it wraps, so that is looked into as well.
+/// the error it wraps (and the connector wraps one `io::Error` in another), so the wrapped error
+/// is followed instead.
 fn certificate_error(e: &(dyn std::error::Error + 'static)) -> Option<CertificateError> {
     let mut cause = Some(e);
     while let Some(c) = cause {
-        let inner = c
+        if let Some(rustls::Error::InvalidCertificate(cert)) = c.downcast_ref::<rustls::Error>() {
+            return Some(cert.clone());
+        }
+        cause = match c
             .downcast_ref::<std::io::Error>()
             .and_then(|io| io.get_ref())
-            .map(|inner| inner as &(dyn std::error::Error + 'static));
-        for candidate in std::iter::once(c).chain(inner) {
-            if let Some(rustls::Error::InvalidCertificate(cert)) =
-                candidate.downcast_ref::<rustls::Error>()
-            {
-                return Some(cert.clone());
-            }
-        }
-        cause = c.source();
+        {
+            Some(inner) => Some(inner as &(dyn std::error::Error + 'static)),
+            None => c.source(),
+        };
     }
     None
 }
@@ -344,10 +343,11 @@ mod tests {
 
     #[test]
     fn a_refused_certificate_is_found_inside_an_io_error_and_is_not_transient() {
-        let e = std::io::Error::new(
+        // As the connector gives it: an io::Error inside an io::Error.
+        let e = std::io::Error::other(std::io::Error::new(
             std::io::ErrorKind::InvalidData,
             rustls::Error::InvalidCertificate(CertificateError::UnknownIssuer),
-        );
+        ));
         let err = certificate_refusal(&e).unwrap();
         assert!(matches!(err, SyncError::Certificate(_)), "{err:?}");
         assert!(!err.is_transient());
