@@ -548,15 +548,11 @@ pub fn run(args: HqArgs) -> Result<ExitCode> {
                     listener.local_addr()?,
                     storage.backend()
                 );
-                let state = HqState::new(storage, Arc::new(settings));
+                let state = HqState::new(storage, Arc::new(settings)).with_key(key);
                 beatbook_hq::serve::serve_with(listener, state, transport).await?;
             }
-            HqCommand::Admin { command } => admin_command(storage, settings, command).await?,
-            HqCommand::TlsCerts { .. } => unreachable!("tls-certs needs no database"),
-                let state = HqState::new(storage, Arc::new(settings)).with_key(key);
-                beatbook_hq::serve(listener, state).await?;
-            }
             HqCommand::Admin { command } => admin_command(storage, settings, key, command).await?,
+            HqCommand::TlsCerts { .. } => unreachable!("tls-certs needs no database"),
         }
         Ok(ExitCode::SUCCESS)
     })

@@ -51,9 +51,8 @@ pub struct PutQuery {
 }
 
 #[utoipa::path(head, path = "/api/v1/photos/{sha256}", tag = "photos",
-    params(("sha256" = String, Path, description = "SHA-256 of the photo, lower-case hex"),
-           ("photo-record" = Option<String>, Header, description = "The record the device uploads the photo for: `photo-verified` is `true` only when HQ holds the photo for that record")),
-    params(("sha256" = String, Path, pattern = "^[0-9a-f]{64}$", description = "SHA-256 of the photo, lower-case hex")),
+    params(("sha256" = String, Path, pattern = "^[0-9a-f]{64}$", description = "SHA-256 of the photo, lower-case hex"),
+           ("photo-record" = Option<uuid::Uuid>, Header, description = "The record the device uploads the photo for: `photo-verified` is `true` only when HQ holds the photo for that record")),
     security(("bearer" = [])),
     responses((status = 200, description = "`upload-offset`: bytes of this device's upload HQ holds (the whole photo when verified); `photo-verified`: whole, hash checked, and the officer may see it"),
               (status = 400, body = ApiErrorBody), (status = 401, body = ApiErrorBody),
@@ -120,8 +119,8 @@ pub async fn put(
     params(("sha256" = String, Path, pattern = "^[0-9a-f]{64}$", description = "SHA-256 of the photo, lower-case hex")),
     security(("bearer" = [])),
     responses((status = 200, description = "The photo's bytes", content_type = "image/*"),
-              (status = 404, description = "No photo by this name that the officer may see now (the same answer for a photo HQ does not hold)", body = ApiErrorBody), (status = 401, body = ApiErrorBody)))]
-              (status = 400, description = "Not a SHA-256 in lower-case hex", body = ApiErrorBody), (status = 403, body = ApiErrorBody), (status = 404, body = ApiErrorBody), (status = 401, body = ApiErrorBody)))]
+              (status = 404, description = "No photo by this name that the officer may see now (the same answer for a photo HQ does not hold)", body = ApiErrorBody),
+              (status = 400, description = "Not a SHA-256 in lower-case hex", body = ApiErrorBody), (status = 403, body = ApiErrorBody), (status = 401, body = ApiErrorBody)))]
 pub async fn get(
     auth: Authed,
     State(state): State<HqState>,

@@ -40,7 +40,6 @@ pub(crate) fn bad_json(e: axum::extract::rejection::JsonRejection) -> ApiError {
 #[utoipa::path(post, path = "/api/v1/enrol", tag = "devices",
     request_body = EnrolRequest,
     responses((status = 200, body = EnrolResponse), (status = 403, description = "Code unknown, used or expired", body = ApiErrorBody), (status = 409, description = "Device id already enrolled and signed in on, or revoked", body = ApiErrorBody), (status = 429, description = "Too many wrong codes: enrolment paused (Retry-After)", body = ApiErrorBody), (status = 400, description = "Malformed body", body = ApiErrorBody), (status = 413, description = "Body too large", body = ApiErrorBody), (status = 426, description = "Protocol version not supported", body = ApiErrorBody)))]
-    responses((status = 200, body = EnrolResponse), (status = 403, description = "Code unknown, used or expired", body = ApiErrorBody), (status = 409, description = "Device id already enrolled", body = ApiErrorBody), (status = 400, description = "Malformed body", body = ApiErrorBody), (status = 413, description = "Body too large", body = ApiErrorBody), (status = 426, description = "Protocol version not supported", body = ApiErrorBody), (status = 429, description = "Too many attempts from this address: try again later (`Retry-After`)", body = ApiErrorBody)))]
 pub async fn enrol(
     State(state): State<HqState>,
     client: crate::throttle::ClientAddr,

@@ -60,6 +60,9 @@ pub struct HqSettings {
     /// flag). Default: `<db>.key` beside an embedded database, made for a new one (see
     /// `crate::keys::HqKey::load`).
     pub db_key_file: Option<std::path::PathBuf>,
+    /// What one request may take of HQ (`[requests]` in the TOML file): body sizes, time,
+    /// requests in progress, and the origins the dashboard may send changes from.
+    pub requests: RequestSettings,
 }
 
 /// How long a device's sign-in lasts (see `crate::device_sessions`).
@@ -108,9 +111,9 @@ impl SessionSettings {
                  since a sign-in ends after absolute_days however it is refreshed",
                 self.absolute_days
             ));
-    /// What one request may take of HQ (`[requests]` in the TOML file): body sizes, time,
-    /// requests in progress, and the origins the dashboard may send changes from.
-    pub requests: RequestSettings,
+        }
+        Ok(())
+    }
 }
 
 /// What one request may take of HQ (see `crate::limits`). Defaults: sign-in, enrolment and

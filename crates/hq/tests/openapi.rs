@@ -255,7 +255,13 @@ async fn the_targets_answer_is_the_targets_set_and_the_defaults_by_scope_and_mea
 #[tokio::test]
 async fn the_document_states_ranges_and_the_refusals_a_property_test_expects() {
     let dir = tempfile::tempdir().unwrap();
-    let storage = Arc::new(SqliteStorage::open(&dir.path().join("hq.db")).unwrap());
+    let storage = Arc::new(
+        SqliteStorage::open(
+            &dir.path().join("hq.db"),
+            &beatbook_hq::keys::HqKey::random(),
+        )
+        .unwrap(),
+    );
     let router = beatbook_hq::router(HqState::new(storage, Arc::new(HqSettings::default())));
     let doc = document(&router).await;
 

@@ -538,12 +538,12 @@ mod tests {
     #[tokio::test]
     async fn a_busy_hq_is_waited_out_as_it_asks_a_few_times_then_left_to_the_sync_loop() {
         let (url, seen) = busy_then_free(2);
-        let client = HqClient::new(&url).unwrap();
+        let client = HqClient::new(&url, None).unwrap();
         client.logout("token").await.unwrap();
         assert_eq!(seen.load(std::sync::atomic::Ordering::SeqCst), 3);
 
         let (url, seen) = busy_then_free(usize::MAX);
-        let client = HqClient::new(&url).unwrap();
+        let client = HqClient::new(&url, None).unwrap();
         let e = client.logout("token").await.unwrap_err();
         assert_eq!(
             seen.load(std::sync::atomic::Ordering::SeqCst),
