@@ -36,8 +36,9 @@ enum HqCommand {
         insecure_http: bool,
     },
     /// Make a certificate authority of HQ's own and a certificate it signs for HQ's names: writes
-    /// ca.pem, hq-chain.pem and hq-key.pem (readable by you only) into DIR, and prints the
-    /// settings' [tls] lines and the fingerprint enrolled tablets pin. Never overwrites them.
+    /// ca.pem, ca-key.pem, hq-chain.pem and hq-key.pem (the keys readable by you only) into DIR,
+    /// and prints the settings' [tls] lines and the fingerprint enrolled tablets pin. Never
+    /// overwrites the authority; --renew makes HQ a new certificate from it.
     TlsCerts {
         /// Where to write the files (made if missing).
         #[arg(long)]
@@ -49,6 +50,10 @@ enum HqCommand {
         /// How long HQ's certificate is valid, in days (the authority, ten years).
         #[arg(long, default_value_t = 825)]
         days: i64,
+        /// A new certificate for HQ from the authority already in DIR (ca.pem and ca-key.pem):
+        /// enrolled tablets keep trusting HQ.
+        #[arg(long)]
+        renew: bool,
     },
     /// Administration, straight against HQ's database.
     Admin {
@@ -485,8 +490,14 @@ fn encrypt_db(settings: &HqSettings) -> Result<()> {
 
 pub fn run(args: HqArgs) -> Result<ExitCode> {
     let mut settings = settings(&args)?;
-    if let HqCommand::TlsCerts { dir, names, days } = &args.command {
-        return tls_certs(&settings, dir, names, *days);
+    if let HqCommand::TlsCerts {
+        dir,
+        names,
+        days,
+        renew,
+    } = &args.command
+    {
+        return tls_certs(&settings, dir, names, *days, *renew);
     }
     if let HqCommand::Admin {
         command: AdminCommand::EncryptDb,
@@ -564,29 +575,45 @@ fn tls_certs(
     dir: &std::path::Path,
     names: &[String],
     days: i64,
+    renew: bool,
 ) -> Result<ExitCode> {
     let names = if names.is_empty() {
         vec!["localhost".to_owned(), "127.0.0.1".to_owned()]
     } else {
         names.to_vec()
     };
-    let ca_name = format!("{} Beatbook HQ authority", settings.force_name);
-    let files =
-        beatbook_hq::tls_certs::write(dir, &ca_name, &names, days).map_err(anyhow::Error::msg)?;
+    let files = if renew {
+        beatbook_hq::tls_certs::renew(dir, &names, days)
+    } else {
+        let ca_name = format!("{} Beatbook HQ authority", settings.force_name);
+        beatbook_hq::tls_certs::write(dir, &ca_name, &names, days)
+    }
+    .map_err(anyhow::Error::msg)?;
     println!(
-        "Wrote {} (HQ's certificate for {}, valid {days} days), {} (its private key: keep it \
-         secret) and {} (the authority).",
+        "Wrote {} (HQ's certificate for {}, valid {days} days) and {} (its private key: keep it \
+         secret).",
         files.cert_file.display(),
         names.join(", "),
         files.key_file.display(),
-        files.ca_file.display()
     );
+    if renew {
+        println!(
+            "Restart HQ to serve it. Enrolled tablets keep trusting HQ: the authority is the same."
+        );
+    } else {
+        println!(
+            "The authority: {} (its certificate) and {} (its key: only renewing HQ's certificate \
+             needs it, with --renew; keep it offline, not on HQ).",
+            files.ca_file.display(),
+            files.ca_key_file.display()
+        );
+        println!(
+            "Put these lines in HQ's settings file:\n\n{}",
+            files.settings_lines()
+        );
+    }
     println!(
-        "Put these lines in HQ's settings file:\n\n{}",
-        files.settings_lines()
-    );
-    println!(
-        "Tablets enrolled from now on pin this authority (the enrolment code carries it):\n  {}",
+        "Tablets enrolled with HQ pin this authority (the enrolment code carries it):\n  {}",
         files.fingerprint_grouped()
     );
     Ok(ExitCode::SUCCESS)

@@ -32,6 +32,18 @@ impl std::fmt::Debug for IssuedCert {
 impl LocalCa {
     /// A new authority named `name` (e.g. "Metropolitan Police Beatbook HQ CA").
     pub fn new(name: &str) -> Result<LocalCa, rcgen::Error> {
+        LocalCa::with_key(name, rcgen::KeyPair::generate()?)
+    }
+
+    /// The authority named `name` whose key is `key_pem` (from [`LocalCa::key_pem`]), to sign
+    /// with again: certificates it issues verify to the authority first made with that name and
+    /// key, whose certificate tablets pinned (its own certificate here is made anew, so send the
+    /// original in chains, not [`LocalCa::cert_pem`]).
+    pub fn from_key(name: &str, key_pem: &str) -> Result<LocalCa, rcgen::Error> {
+        LocalCa::with_key(name, rcgen::KeyPair::from_pem(key_pem)?)
+    }
+
+    fn with_key(name: &str, key: rcgen::KeyPair) -> Result<LocalCa, rcgen::Error> {
         let mut params = rcgen::CertificateParams::new(Vec::<String>::new())?;
         params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
         params
@@ -46,7 +58,6 @@ impl LocalCa {
         params.not_before = rcgen::date_time_ymd(y, mo, d);
         let (y, mo, d) = ymd(3650);
         params.not_after = rcgen::date_time_ymd(y, mo, d);
-        let key = rcgen::KeyPair::generate()?;
         let cert = params.self_signed(&key)?;
         Ok(LocalCa { cert, key })
     }
@@ -59,6 +70,12 @@ impl LocalCa {
     /// The authority's certificate, DER.
     pub fn cert_der(&self) -> Vec<u8> {
         self.cert.der().to_vec()
+    }
+
+    /// The authority's private key, PKCS#8 PEM: what renewing HQ's certificate under the same
+    /// pin needs (`beatbook hq tls-certs --renew`). Keep it away from HQ.
+    pub fn key_pem(&self) -> String {
+        self.key.serialize_pem()
     }
 
     /// SHA-256 of the authority's certificate (DER), lowercase hex: what a tablet pins.

@@ -1,7 +1,8 @@
 //! `beatbook hq tls-certs`: a certificate authority of HQ's own and a certificate it signs for
 //! HQ's names, written as the files `[tls]` names, for a force without a PKI of its own (and for
-//! the demo). Tablets pin the authority at enrolment, so the files are never overwritten: a new
-//! authority would lock every enrolled tablet out.
+//! the demo). Tablets pin the authority at enrolment, so the authority is never overwritten: a new
+//! one would lock every enrolled tablet out. HQ's certificate is renewed under the same authority
+//! with its key ([`renew`]), which belongs offline, not on HQ.
 
 use crate::certs::LocalCa;
 use std::path::{Path, PathBuf};
@@ -12,11 +13,14 @@ pub const CA_FILE: &str = "ca.pem";
 pub const CHAIN_FILE: &str = "hq-chain.pem";
 /// HQ's private key, mode 0600: `[tls] key_file`.
 pub const KEY_FILE: &str = "hq-key.pem";
+/// The authority's private key, mode 0600: only renewing HQ's certificate needs it.
+pub const CA_KEY_FILE: &str = "ca-key.pem";
 
 /// What [`write`] made.
 #[derive(Debug)]
 pub struct TlsFiles {
     pub ca_file: PathBuf,
+    pub ca_key_file: PathBuf,
     pub cert_file: PathBuf,
     pub key_file: PathBuf,
     /// SHA-256 of the authority's certificate, lowercase hex: what tablets pin.
@@ -52,27 +56,23 @@ fn toml_string(path: &Path) -> String {
 /// valid for `days` days, and write them into `dir` (made if missing). Refuses, in words, if any
 /// of the files is already there.
 pub fn write(dir: &Path, ca_name: &str, names: &[String], days: i64) -> Result<TlsFiles, String> {
-    if names.is_empty() {
-        return Err("give at least one name tablets reach HQ by (--name)".into());
-    }
-    if !(1..=3650).contains(&days) {
-        return Err(format!("--days is {days}: it must be 1 to 3650"));
-    }
+    check_request(names, days)?;
     std::fs::create_dir_all(dir).map_err(|e| format!("cannot make {}: {e}", dir.display()))?;
     let dir = dir
         .canonicalize()
         .map_err(|e| format!("cannot find {}: {e}", dir.display()))?;
-    let files = TlsFiles {
-        ca_file: dir.join(CA_FILE),
-        cert_file: dir.join(CHAIN_FILE),
-        key_file: dir.join(KEY_FILE),
-        fingerprint: String::new(),
-    };
-    for path in [&files.ca_file, &files.cert_file, &files.key_file] {
+    let files = TlsFiles::in_dir(&dir);
+    for path in [
+        &files.ca_file,
+        &files.ca_key_file,
+        &files.cert_file,
+        &files.key_file,
+    ] {
         if path.exists() {
             return Err(format!(
                 "{} is already there: tablets enrolled with its authority would refuse a new one. \
-                 Keep using it, or move the files away first if no tablet uses them",
+                 Renew HQ's certificate with --renew, or move the files away first if no tablet \
+                 uses them",
                 path.display()
             ));
         }
@@ -82,6 +82,7 @@ pub fn write(dir: &Path, ca_name: &str, names: &[String], days: i64) -> Result<T
     let issued = ca
         .issue(&names, days)
         .map_err(|e| format!("cannot make HQ's certificate for {names:?}: {e}"))?;
+    write_new(&files.ca_key_file, &ca.key_pem(), true)?;
     write_new(&files.key_file, &issued.key_pem, true)?;
     write_new(&files.cert_file, &issued.chain_pem, false)?;
     write_new(&files.ca_file, &ca.cert_pem(), false)?;
@@ -89,6 +90,100 @@ pub fn write(dir: &Path, ca_name: &str, names: &[String], days: i64) -> Result<T
         fingerprint: ca.fingerprint_hex(),
         ..files
     })
+}
+
+/// A new certificate for HQ (`names`, `days`) from the authority in `dir` (`ca.pem` and
+/// `ca-key.pem`), replacing `hq-chain.pem` and `hq-key.pem`: tablets keep their pin.
+pub fn renew(dir: &Path, names: &[String], days: i64) -> Result<TlsFiles, String> {
+    check_request(names, days)?;
+    let dir = dir
+        .canonicalize()
+        .map_err(|e| format!("cannot find {}: {e}", dir.display()))?;
+    let files = TlsFiles::in_dir(&dir);
+    let read = |path: &Path| {
+        std::fs::read_to_string(path).map_err(|e| {
+            format!(
+                "cannot read {} ({e}): renewing needs the authority's certificate and key \
+                 that `tls-certs` wrote there",
+                path.display()
+            )
+        })
+    };
+    let ca_pem = read(&files.ca_file)?;
+    let ca_key_pem = read(&files.ca_key_file)?;
+    let ca_der = {
+        use rustls::pki_types::pem::PemObject;
+        rustls::pki_types::CertificateDer::from_pem_slice(ca_pem.as_bytes())
+            .map_err(|e| format!("{} holds no certificate: {e}", files.ca_file.display()))?
+    };
+    let name = common_name(ca_der.as_ref())
+        .ok_or_else(|| format!("{} has no common name", files.ca_file.display()))?;
+    let ca = LocalCa::from_key(&name, &ca_key_pem)
+        .map_err(|e| format!("{} is not a private key: {e}", files.ca_key_file.display()))?;
+    let names: Vec<&str> = names.iter().map(String::as_str).collect();
+    let issued = ca
+        .issue(&names, days)
+        .map_err(|e| format!("cannot make HQ's certificate for {names:?}: {e}"))?;
+    // The chain ends in the authority tablets pinned, as first written.
+    let own = issued
+        .chain_pem
+        .strip_suffix(&ca.cert_pem())
+        .ok_or("the issued chain does not end in its authority")?;
+    let chain = format!("{own}{ca_pem}");
+    replace(&files.key_file, &issued.key_pem, true)?;
+    replace(&files.cert_file, &chain, false)?;
+    Ok(TlsFiles {
+        fingerprint: crate::certs::fingerprint_hex(ca_der.as_ref()),
+        ..files
+    })
+}
+
+impl TlsFiles {
+    fn in_dir(dir: &Path) -> TlsFiles {
+        TlsFiles {
+            ca_file: dir.join(CA_FILE),
+            ca_key_file: dir.join(CA_KEY_FILE),
+            cert_file: dir.join(CHAIN_FILE),
+            key_file: dir.join(KEY_FILE),
+            fingerprint: String::new(),
+        }
+    }
+}
+
+fn check_request(names: &[String], days: i64) -> Result<(), String> {
+    if names.is_empty() {
+        return Err("give at least one name tablets reach HQ by (--name)".into());
+    }
+    if !(1..=3650).contains(&days) {
+        return Err(format!("--days is {days}: it must be 1 to 3650"));
+    }
+    Ok(())
+}
+
+/// Replace a file whole: written beside it, then renamed over it.
+fn replace(path: &Path, text: &str, secret: bool) -> Result<(), String> {
+    let new = path.with_extension("pem.new");
+    let _ = std::fs::remove_file(&new);
+    write_new(&new, text, secret)?;
+    std::fs::rename(&new, path).map_err(|e| format!("cannot replace {}: {e}", path.display()))
+}
+
+/// The first common name (OID 2.5.4.3) in a certificate's DER: the issuer's, which for an
+/// authority's own certificate is its name.
+fn common_name(der: &[u8]) -> Option<String> {
+    const CN: [u8; 5] = [0x06, 0x03, 0x55, 0x04, 0x03];
+    let at = der.windows(CN.len()).position(|w| w == CN)? + CN.len();
+    let (_tag, rest) = der.get(at..)?.split_first()?;
+    let (len, rest) = match rest.split_first()? {
+        (&n, rest) if n < 0x80 => (usize::from(n), rest),
+        (0x81, rest) => (usize::from(*rest.first()?), rest.get(1..)?),
+        (0x82, rest) => (
+            usize::from(*rest.first()?) << 8 | usize::from(*rest.get(1)?),
+            rest.get(2..)?,
+        ),
+        _ => return None,
+    };
+    String::from_utf8(rest.get(..len)?.to_vec()).ok()
 }
 
 /// Write a file that must not exist yet; `secret` ones readable by their owner only.
@@ -146,5 +241,25 @@ mod tests {
         let again = super::write(dir.path(), "Test CA", &names, 30).unwrap_err();
         assert!(again.contains("already there"), "{again}");
         assert_eq!(std::fs::read_to_string(&files.ca_file).unwrap(), ca);
+
+        // Renewed: a new certificate and key, the same authority at the end of the chain.
+        let old_key = std::fs::read_to_string(&files.key_file).unwrap();
+        let renewed = super::renew(dir.path(), &names, 60).unwrap();
+        assert_eq!(renewed.fingerprint, files.fingerprint);
+        let new_chain = std::fs::read_to_string(&renewed.cert_file).unwrap();
+        assert_ne!(new_chain, chain);
+        assert!(new_chain.ends_with(&ca));
+        assert_ne!(std::fs::read_to_string(&renewed.key_file).unwrap(), old_key);
+        assert_eq!(std::fs::read_to_string(&files.ca_file).unwrap(), ca);
+    }
+
+    #[test]
+    fn an_authoritys_name_is_read_back_from_its_certificate() {
+        let ca = crate::certs::LocalCa::new("Metropolitan Police Service Beatbook HQ authority")
+            .unwrap();
+        assert_eq!(
+            super::common_name(&ca.cert_der()).as_deref(),
+            Some("Metropolitan Police Service Beatbook HQ authority")
+        );
     }
 }

@@ -354,3 +354,41 @@ fn tls_and_connection_limits_come_from_the_settings_file_or_environment() {
     .unwrap();
     assert_eq!(t.key_file.as_deref(), Some(Path::new("/run/key.pem")));
 }
+
+/// `tls-certs --renew`: HQ's new certificate verifies to the authority tablets already pinned.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_renewed_certificate_is_trusted_under_the_same_pin() {
+    let dir = tempfile::tempdir().unwrap();
+    let tls_dir = dir.path().join("tls");
+    let names = vec!["127.0.0.1".to_owned()];
+    let first = beatbook_hq::tls_certs::write(&tls_dir, "Test authority", &names, 30).unwrap();
+    let pinned = std::fs::read(&first.ca_file).unwrap();
+    let renewed = beatbook_hq::tls_certs::renew(&tls_dir, &names, 60).unwrap();
+    assert_eq!(renewed.fingerprint, first.fingerprint);
+
+    let settings = HqSettings {
+        tls: TlsSettings {
+            cert_file: Some(renewed.cert_file),
+            key_file: Some(renewed.key_file),
+            ..TlsSettings::default()
+        },
+        ..HqSettings::default()
+    };
+    assert_eq!(
+        settings.tls.ca_fingerprint().unwrap(),
+        Some(first.fingerprint)
+    );
+    let addr = start(dir.path(), settings).await;
+    let client = reqwest::Client::builder()
+        .use_rustls_tls()
+        .tls_built_in_root_certs(false)
+        .add_root_certificate(reqwest::Certificate::from_pem(&pinned).unwrap())
+        .build()
+        .unwrap();
+    let health = client
+        .get(format!("https://127.0.0.1:{}/api/v1/health", addr.port()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(health.status(), 200);
+}
