@@ -462,10 +462,22 @@ pub async fn read(
     Ok((meta.mime, bytes))
 }
 
-/// Seal every verified photo file written before photos were sealed; how many were. Run when
-/// HQ starts (the retention schedule, before its first sweep); safe to run again.
+/// Seal every verified photo file written before photos were sealed; how many were. Uploads
+/// left half-done by an earlier HQ (one shared `partial/<sha256>` per photo, not sealed) are
+/// shredded: no device resumes them any more (each starts its own upload from the beginning).
+/// Run when HQ starts (the retention schedule, before its first sweep); safe to run again.
 pub async fn seal_plain_photos(state: &HqState) -> Result<u64, PhotoError> {
     let dir = state.settings.photos_dir();
+    if let Ok(mut entries) = tokio::fs::read_dir(dir.join("partial")).await {
+        while let Some(e) = entries.next_entry().await? {
+            let name = e.file_name().to_string_lossy().into_owned();
+            let photo = name.strip_suffix(".json").unwrap_or(&name);
+            if is_sha256_hex(photo) && e.file_type().await?.is_file() {
+                let _one_at_a_time = lock_for(photo).lock().await;
+                shred(&e.path()).await?;
+            }
+        }
+    }
     let mut entries = match tokio::fs::read_dir(&dir).await {
         Ok(e) => e,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(0),

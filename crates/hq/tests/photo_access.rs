@@ -432,13 +432,18 @@ async fn photo_files_are_sealed_at_rest_and_older_plain_ones_are_sealed_when_rea
     assert_eq!(camden.download(&hq, &sha(&older[0])).await.bytes, older[0]);
     assert!(!holds_any_of(&std::fs::read(&first).unwrap(), &older[0]));
     assert_eq!(camden.download(&hq, &sha(&older[0])).await.bytes, older[0]);
-    // The rest are sealed when HQ starts (the retention schedule runs this first).
+    // An upload an earlier HQ left half-done, in the one shared place it kept them.
+    let left = hq.photos().join("partial").join(sha(&older[1]));
+    std::fs::write(&left, &older[1][..3000]).unwrap();
+    // The rest are sealed when HQ starts (the retention schedule runs this first), and the
+    // half-done upload is gone (the device uploads it again, in an upload of its own).
     assert_eq!(
         beatbook_hq::photo_files::seal_plain_photos(&hq.state)
             .await
             .unwrap(),
         1
     );
+    assert!(!left.exists());
     let second = hq.photos().join(sha(&older[1]));
     assert!(!holds_any_of(&std::fs::read(&second).unwrap(), &older[1]));
     assert_eq!(camden.download(&hq, &sha(&older[1])).await.bytes, older[1]);
