@@ -54,8 +54,13 @@ pub struct SubjectSearchParams {
     pub description: Option<String>,
     /// 1, 2, ...
     #[ts(optional)]
+    #[serde(
+        default,
+        deserialize_with = "crate::extract::ranged::<_, 1, 4294967295>"
+    )]
     pub page: Option<u32>,
     #[ts(optional)]
+    #[serde(default, deserialize_with = "crate::extract::ranged::<_, 1, 100>")]
     pub per_page: Option<u32>,
 }
 
