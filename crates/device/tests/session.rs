@@ -102,12 +102,24 @@ async fn a_failed_enrolment_leaves_nothing_behind_and_can_be_retried() {
     let e = Session::enrol(
         &dir,
         KdfSettings::INSECURE_FAST,
-        enrolment(&hq, "nope".into()),
+        enrolment(&hq, "ABCD-EFGH-JKMN".into()),
     )
     .await
     .unwrap_err();
     assert_eq!(e.code(), ErrorCode::Refused, "{e}");
     assert!(!Store::exists(&dir), "the store made for it is wiped");
+
+    // A code that cannot be one is said before anything is set up or sent.
+    let e = Session::enrol(
+        &dir,
+        KdfSettings::INSECURE_FAST,
+        enrolment(&hq, "nope".into()),
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(e.code(), ErrorCode::BadInput, "{e}");
+    assert!(e.message().contains("12 characters"), "{}", e.message());
+    assert!(!Store::exists(&dir));
 
     let mut missing = enrolment(&hq, " ".into());
     missing.hq_url = String::new();

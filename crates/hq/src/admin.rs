@@ -481,4 +481,25 @@ mod tests {
         assert_eq!(found.ops[0].record_id, id);
         assert_eq!(found.access[0].action, "pull");
     }
+
+    #[test]
+    fn the_code_carries_the_pin_of_hqs_authority_only_when_hq_serves_tls() {
+        use beatbook_domain::enrolment_code::EnrolmentCode;
+        let code = crate::auth::new_enrolment_code();
+        let plain = super::enrolment_code_text(&code, &Default::default()).unwrap();
+        assert_eq!(plain, code);
+
+        let ca = crate::certs::LocalCa::new("Test CA").unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let chain = dir.path().join("chain.pem");
+        std::fs::write(&chain, ca.issue(&["localhost"], 30).unwrap().chain_pem).unwrap();
+        let tls = crate::settings::TlsSettings {
+            cert_file: Some(chain),
+            ..Default::default()
+        };
+        let text = super::enrolment_code_text(&code, &tls).unwrap();
+        let read = EnrolmentCode::parse(&text).unwrap();
+        assert_eq!(read.code, code.replace('-', ""));
+        assert_eq!(read.pin.unwrap().to_hex(), ca.fingerprint_hex()[..32]);
+    }
 }
