@@ -86,6 +86,8 @@ PROSE_RULES = {
     "POST /api/v1/hq/intel/{id}/grade": "the grade's 3x5x2 parts are documented as an object, not field by field (to do)",
     "POST /api/v1/hq/intel/{id}/disseminate": "the grade's 3x5x2 parts are documented as an object, not field by field (to do)",
     "POST /api/v1/hq/subject-access/redactions": "the decision is flattened into the request (`disclose`, `disclose_redacted`, `withhold`), not documented as an enum (to do)",
+    "GET /api/v1/hq/retention/queue": "the team and area must be ones HQ holds",
+    "POST /api/v1/hq/retention/decisions": "the decision is flattened into the request (retain with a date, dispose, hold, release), not documented as an enum (to do)",
     "GET /api/v1/hq/committee/report": "the quarter must have begun",
     "GET /api/v1/hq/committee/report.pdf": "the quarter must have begun",
 }
