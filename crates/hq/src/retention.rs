@@ -87,9 +87,11 @@ pub struct QueueQuery {
     pub area: Option<AreaId>,
     /// Created on or after this day (`2026-12-06`).
     #[ts(optional)]
+    #[param(pattern = r"^(19|[2-9][0-9])[0-9]{2}-[0-9]{2}-[0-9]{2}$")]
     pub from: Option<NaiveDate>,
     /// Created on or before this day.
     #[ts(optional)]
+    #[param(pattern = r"^(19|[2-9][0-9])[0-9]{2}-[0-9]{2}-[0-9]{2}$")]
     pub to: Option<NaiveDate>,
     /// At most this many rows (1 to 1000, default 100); `total` says how many match.
     #[ts(optional)]

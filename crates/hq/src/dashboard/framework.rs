@@ -101,9 +101,11 @@ pub struct BoardQuery {
     pub period: Option<Preset>,
     /// The first day included (default 28 days before `to`).
     #[ts(optional)]
+    #[param(pattern = r"^(19|[2-9][0-9])[0-9]{2}-[0-9]{2}-[0-9]{2}$")]
     pub from: Option<NaiveDate>,
     /// The last day included (default today).
     #[ts(optional)]
+    #[param(pattern = r"^(19|[2-9][0-9])[0-9]{2}-[0-9]{2}-[0-9]{2}$")]
     pub to: Option<NaiveDate>,
     /// `team` (default) or `area`.
     #[ts(optional, type = "\"team\" | \"area\"")]
@@ -194,7 +196,9 @@ pub struct CellQuery {
     /// A period by name (see [`BoardQuery::period`]).
     #[param(value_type = Option<String>, pattern = "^(last_28_days|this_month|last_month|this_quarter|last_quarter)$")]
     pub period: Option<Preset>,
+    #[param(pattern = r"^(19|[2-9][0-9])[0-9]{2}-[0-9]{2}-[0-9]{2}$")]
     pub from: Option<NaiveDate>,
+    #[param(pattern = r"^(19|[2-9][0-9])[0-9]{2}-[0-9]{2}-[0-9]{2}$")]
     pub to: Option<NaiveDate>,
     /// `team` (default) or `area`.
     #[param(pattern = "^(team|area)$")]
@@ -303,7 +307,9 @@ pub struct OfficersQuery {
     /// A period by name (see [`BoardQuery::period`]).
     #[param(value_type = Option<String>, pattern = "^(last_28_days|this_month|last_month|this_quarter|last_quarter)$")]
     pub period: Option<Preset>,
+    #[param(pattern = r"^(19|[2-9][0-9])[0-9]{2}-[0-9]{2}-[0-9]{2}$")]
     pub from: Option<NaiveDate>,
+    #[param(pattern = r"^(19|[2-9][0-9])[0-9]{2}-[0-9]{2}-[0-9]{2}$")]
     pub to: Option<NaiveDate>,
 }
 

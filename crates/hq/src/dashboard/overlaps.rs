@@ -18,8 +18,10 @@ pub use crate::overlaps::Overlap;
 #[into_params(parameter_in = Query)]
 pub struct OverlapQuery {
     /// The first day included (default 28 days before `to`).
+    #[param(pattern = r"^(19|[2-9][0-9])[0-9]{2}-[0-9]{2}-[0-9]{2}$")]
     pub from: Option<NaiveDate>,
     /// The last day included (default today).
+    #[param(pattern = r"^(19|[2-9][0-9])[0-9]{2}-[0-9]{2}-[0-9]{2}$")]
     pub to: Option<NaiveDate>,
 }
 

@@ -55,7 +55,7 @@ pub async fn requests(
     request_body = NewSubjectRequest,
     params(super::records::PurposeHeader),
     security(("hq_session" = []), ("bearer" = [])),
-    responses((status = 200, body = SubjectRequestView), (status = 400, description = "Not valid (field errors), too many records, or no purpose", body = ApiErrorBody), (status = 401, description = "Not signed in", body = ApiErrorBody), (status = 403, description = "Not the data protection officer", body = ApiErrorBody)))]
+    responses((status = 200, body = SubjectRequestView), (status = 400, description = "Not valid (field errors), too many records, or no purpose", body = ApiErrorBody), (status = 415, description = "The body is not sent as JSON", body = ApiErrorBody), (status = 401, description = "Not signed in", body = ApiErrorBody), (status = 403, description = "Not the data protection officer", body = ApiErrorBody)))]
 pub async fn create(
     State(state): State<HqState>,
     staff: Staff,
@@ -162,7 +162,7 @@ pub async fn redactions(
 #[utoipa::path(post, path = "/api/v1/hq/subject-access/redactions", tag = "hq", operation_id = "hq_subject_redaction",
     request_body = RedactionRequest,
     security(("hq_session" = []), ("bearer" = [])),
-    responses((status = 204, description = "Decided"), (status = 400, description = "Not valid (field errors)", body = ApiErrorBody), (status = 401, description = "Not signed in", body = ApiErrorBody), (status = 403, description = "Not the intelligence unit", body = ApiErrorBody), (status = 404, description = "No such request, or a record it did not withhold", body = ApiErrorBody)))]
+    responses((status = 204, description = "Decided"), (status = 400, description = "Not valid (field errors)", body = ApiErrorBody), (status = 401, description = "Not signed in", body = ApiErrorBody), (status = 403, description = "Not the intelligence unit", body = ApiErrorBody), (status = 404, description = "No such request, or a record it did not withhold", body = ApiErrorBody), (status = 415, description = "The body is not sent as JSON", body = ApiErrorBody)))]
 pub async fn decide(
     State(state): State<HqState>,
     staff: Staff,
