@@ -205,7 +205,11 @@ async fn accept_loop(
     http.timer(TokioTimer::new())
         .header_read_timeout(Duration::from_secs(limits.header_seconds));
     let handshake = Duration::from_secs(limits.handshake_seconds);
+    // The connections belong to this loop: when serving stops (the task is aborted, or the
+    // future dropped), every open connection ends with it, kept-alive ones included.
+    let mut open = tokio::task::JoinSet::new();
     loop {
+        while open.try_join_next().is_some() {}
         let (tcp, peer) = match listener.accept().await {
             Ok(accepted) => accepted,
             Err(e) => {
@@ -225,7 +229,7 @@ async fn accept_loop(
         let app = app.clone();
         let http = http.clone();
         let tls = transport.tls.clone();
-        tokio::spawn(async move {
+        open.spawn(async move {
             match tls {
                 None => serve_connection(&http, tcp, peer, app).await,
                 Some(acceptor) => match tokio::time::timeout(handshake, acceptor.accept(tcp)).await
