@@ -10,9 +10,6 @@ pub fn too_easy(pin: &str) -> Option<&'static str> {
     if chars.iter().all(|&c| c == first) {
         return Some("every digit is the same");
     }
-    if COMMON.contains(&pin) {
-        return Some("it is one of the PINs people choose most often");
-    }
     let digits: Option<Vec<i32>> = chars
         .iter()
         .map(|c| c.to_digit(10).and_then(|d| i32::try_from(d).ok()))
@@ -22,6 +19,9 @@ pub fn too_easy(pin: &str) -> Option<&'static str> {
         if steps.iter().all(|&s| s == 1) || steps.iter().all(|&s| s == 9) {
             return Some("its digits run in order, like 123456 or 987654");
         }
+    }
+    if COMMON.contains(&pin) {
+        return Some("it is one of the PINs people choose most often");
     }
     // A short block said again: 121212, 123123, 1212.
     let n = chars.len();

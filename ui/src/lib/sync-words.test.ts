@@ -48,6 +48,18 @@ describe('the sync badge in words', () => {
     );
   });
 
+  it('says why sync waits when HQ ended the sign-in, and what waits', () => {
+    const ended = view({
+      state: 'not_signed_in',
+      pending: 2,
+      last_error_code: 'session_ended',
+      last_error: 'sign in to sync: your session ended after 14 days; capture carries on and what you record waits on this tablet',
+    });
+    expect(syncViewWords(ended)).toBe(
+      'Sign in to sync: your session ended after 14 days; capture carries on and what you record waits on this tablet. 2 changes waiting.',
+    );
+  });
+
   it('follows a sync as it goes', () => {
     expect(syncViewWords(view({ state: 'syncing' }))).toBe('Syncing with HQ…');
     expect(syncViewWords(view({ state: 'syncing', progress: { phase: 'pushing', sent: 500, total: 1200 } }))).toBe(

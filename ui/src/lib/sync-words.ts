@@ -37,8 +37,13 @@ function clause(message: string | null): string {
 export function syncViewWords(view: SyncView): string {
   const last = view.last_success ? ` Last sync ${clock(view.last_success)}.` : '';
   switch (view.state) {
-    case 'not_signed_in':
+    case 'not_signed_in': {
+      // HQ ended the sign-in (after its absolute lifetime, say): its words, and what waits.
+      const ended = view.last_error_code === 'session_ended' || view.last_error_code === 'sign_in_needed';
+      const why = ended ? clause(view.last_error) : '';
+      if (why) return `${why.charAt(0).toUpperCase()}${why.slice(1)} ${changes(view.pending)} waiting.`;
       return 'Not signed in to HQ: records stay on this device.';
+    }
     case 'syncing': {
       const p = view.progress;
       if (p?.phase === 'pushing') return `Syncing: sent ${p.sent} of ${p.total}.`;

@@ -59,6 +59,39 @@ describe('Administration', () => {
     expect(await screen.findByText('PC Tom Walsh is now an intelligence unit.')).toBeInTheDocument();
   });
 
+  it('disables a leaver only after asking, and enables them again', async () => {
+    let off: Record<string, string> = {};
+    const setOfficerDisabled = vi.fn(async (id: string, disabled: boolean) => {
+      const at = '2026-12-07T10:00:00Z';
+      off = disabled ? { ...off, [id]: at } : {};
+      return disabled ? { officer_id: id, disabled_at: at } : { officer_id: id };
+    });
+    const api = fakeApi({
+      disabledOfficers: async () => Object.entries(off).map(([officer_id, disabled_at]) => ({ officer_id, disabled_at })),
+      setOfficerDisabled,
+    });
+    render(Admin, { props: { api, self: admin } });
+    const user = userEvent.setup();
+    // No button to disable yourself.
+    await screen.findByRole('button', { name: 'Disable PC Tom Walsh' });
+    expect(screen.queryByRole('button', { name: `Disable ${admin.name}` })).toBeNull();
+
+    await user.click(screen.getByRole('button', { name: 'Disable PC Tom Walsh' }));
+    let dialog = await screen.findByRole('dialog', { name: 'Disable PC Tom Walsh?' });
+    expect(dialog).toHaveTextContent('every session of theirs ends at once');
+    await user.click(within(dialog).getByRole('button', { name: 'Keep PC Tom Walsh' }));
+    expect(setOfficerDisabled).not.toHaveBeenCalled();
+
+    await user.click(screen.getByRole('button', { name: 'Disable PC Tom Walsh' }));
+    dialog = await screen.findByRole('dialog', { name: 'Disable PC Tom Walsh?' });
+    await user.click(within(dialog).getByRole('button', { name: 'Disable PC Tom Walsh' }));
+    expect(setOfficerDisabled).toHaveBeenCalledWith(walsh.id, true);
+    expect(await screen.findByText(/PC Tom Walsh is disabled/)).toBeInTheDocument();
+    await user.click(await screen.findByRole('button', { name: 'Enable PC Tom Walsh' }));
+    expect(setOfficerDisabled).toHaveBeenLastCalledWith(walsh.id, false);
+    expect(await screen.findByText('PC Tom Walsh may sign in again.')).toBeInTheDocument();
+  });
+
   it('offers every role by name, the records manager and the committee member among them', async () => {
     render(Admin, { props: { api: fakeApi(), self: admin } });
     const picker = await screen.findByRole('combobox', { name: 'Role of PC Tom Walsh' });
