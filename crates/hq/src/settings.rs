@@ -863,6 +863,25 @@ mod tests {
     }
 
     #[test]
+    fn a_refresh_token_may_not_outlive_the_sign_in() {
+        let s = SessionSettings::default();
+        assert_eq!(s.absolute_days, 14);
+        assert_eq!(HqSettings::default().refresh_token_days, 14);
+        s.check(14).unwrap();
+        let e = s.check(30).unwrap_err();
+        assert!(
+            e.contains("refresh_token_days is 30") && e.contains("absolute_days (14)"),
+            "{e}"
+        );
+        let mut s = SessionSettings::default();
+        s.overlay_env(env(&[("BEATBOOK_SESSIONS_ABSOLUTE_DAYS", "30")]), 30)
+            .unwrap();
+        assert_eq!(s.absolute_days, 30);
+        let e = SessionSettings { absolute_days: 0 }.check(1).unwrap_err();
+        assert!(e.contains("1 to 90"), "{e}");
+    }
+
+    #[test]
     fn database_passwords_never_reach_debug_output() {
         let s = HqSettings {
             db: "postgres://hq:s3cret@db.internal:5432/beatbook".into(),

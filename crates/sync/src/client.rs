@@ -584,6 +584,22 @@ mod tests {
     }
 
     #[test]
+    fn a_session_hq_ended_is_its_own_error_in_hqs_words() {
+        let body = br#"{"code":"session_ended","message":"sign in to sync: your session ended after 14 days"}"#;
+        let (code, err) = error_for(reqwest::StatusCode::UNAUTHORIZED, body);
+        assert_eq!(code, "session_ended");
+        assert!(matches!(err, SyncError::SessionEnded(_)), "{err:?}");
+        assert_eq!(err.code(), "session_ended");
+        assert!(!err.is_transient());
+        assert!(
+            err.to_string().starts_with(
+                "sign in to sync: your session ended after 14 days; capture carries on"
+            ),
+            "{err}"
+        );
+    }
+
+    #[test]
     fn a_server_error_or_a_proxy_page_is_hq_unreachable() {
         let (_, err) = error_for(
             reqwest::StatusCode::BAD_GATEWAY,
