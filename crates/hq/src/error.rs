@@ -102,7 +102,7 @@ pub enum ApiError {
     Internal(String),
     /// The body did not arrive within the time HQ gives a request (see `crate::limits`).
     #[error(
-        "the request took longer than {0} seconds to arrive: send it again on a better connection"
+        "the request took longer than {n} second{s} to arrive: send it again on a better connection", n = .0, s = if *.0 == 1 { "" } else { "s" }
     )]
     Timeout(u64),
     /// Too many requests in progress, or no answer in time: try again after `Retry-After`.

@@ -93,8 +93,11 @@ pub fn json_rejection(e: JsonRejection) -> ApiError {
         return ApiError::TooLarge;
     }
     if e.status() == StatusCode::UNSUPPORTED_MEDIA_TYPE {
-        return ApiError::UnsupportedMediaType(
-            "send the body as JSON, with the header Content-Type: application/json".into(),
+        // A body that is not valid, as every endpoint documents it (400), in words.
+        return ApiError::BadRequest(
+            "the request body is not valid: send it as JSON, with the header Content-Type: \
+             application/json"
+                .into(),
         );
     }
     ApiError::BadRequest(format!(

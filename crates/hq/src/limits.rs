@@ -489,6 +489,13 @@ async fn as_json(resp: Response, method: &Method) -> Response {
         .and_then(|b| String::from_utf8(b.to_vec()).ok())
         .map(|t| crate::extract::words(&t))
         .unwrap_or_default();
+    // axum answers a JSON body of the wrong shape 422, and one without its content type 415:
+    // every endpoint documents a body that is not valid as 400.
+    if parts.status == StatusCode::UNPROCESSABLE_ENTITY
+        || (parts.status == StatusCode::UNSUPPORTED_MEDIA_TYPE && text.contains("Content-Type"))
+    {
+        parts.status = StatusCode::BAD_REQUEST;
+    }
     let status = parts.status;
     let (code, default) = match status {
         StatusCode::BAD_REQUEST => (ApiErrorCode::BadRequest, "the request is not valid".into()),

@@ -55,9 +55,14 @@ pub struct SubjectSearchParams {
     /// 1, 2, ...
     #[ts(optional)]
     #[param(minimum = 1)]
+    #[serde(
+        default,
+        deserialize_with = "crate::extract::ranged::<_, 1, 4294967295>"
+    )]
     pub page: Option<u32>,
     #[ts(optional)]
     #[param(minimum = 1, maximum = 100)]
+    #[serde(default, deserialize_with = "crate::extract::ranged::<_, 1, 100>")]
     pub per_page: Option<u32>,
 }
 
