@@ -88,6 +88,11 @@ PROSE_RULES = {
     "POST /api/v1/hq/subject-access/redactions": "the decision is flattened into the request (`disclose`, `disclose_redacted`, `withhold`), not documented as an enum (to do)",
     "GET /api/v1/hq/retention/queue": "the team and area must be ones HQ holds",
     "POST /api/v1/hq/retention/decisions": "the decision is flattened into the request (retain with a date, dispose, hold, release), not documented as an enum (to do)",
+    "GET /api/v1/hq/framework": "`from` no later than `to` (today when left out)",
+    "GET /api/v1/hq/framework.csv": "`from` no later than `to` (today when left out)",
+    "GET /api/v1/hq/framework/cell": "`from` no later than `to` (today when left out)",
+    "GET /api/v1/hq/framework/officers": "`from` no later than `to` (today when left out)",
+    "GET /api/v1/hq/framework/overlaps": "`from` no later than `to` (today when left out)",
     "GET /api/v1/hq/committee/report": "the quarter must have begun",
     "GET /api/v1/hq/committee/report.pdf": "the quarter must have begun",
 }
