@@ -38,6 +38,12 @@ cat > "$HQ_CONFIG" <<TOML
 cert_file = "$TLS_DIR/hq-chain.pem"
 key_file = "$TLS_DIR/hq-key.pem"
 TOML
+# HQ's database is encrypted under the key in hq.db.key (made with a new database); a demo
+# database from before encryption is encrypted in place first.
+if [ -f "$DATA/hq.db" ] && [ ! -f "$DATA/hq.db.key" ]; then
+  echo "run: encrypting the demo's HQ database (made before HQ encrypted its store)"
+  $B hq --db "$HQ_DB" admin encrypt-db
+fi
 if [ ! -f "$DATA/hq.db" ]; then
   echo "run: creating HQ's demo database in $DATA/hq.db (every demo officer's password: $BEATBOOK_PASSWORD)"
   $B hq --db "$HQ_DB" admin seed-demo --password "$BEATBOOK_PASSWORD"
