@@ -31,9 +31,12 @@ struct Signal {
     stop: bool,
 }
 
-/// Stops the thread when the storage is dropped.
+/// Stops the thread when the storage is dropped, and waits for it: the thread's connection must
+/// be closed before the process exits, or SQLCipher's crypto can run while OpenSSL is being torn
+/// down at exit (a crash seen after `beatbook hq admin` commands).
 pub struct Checkpointer {
     signal: Arc<(Mutex<Signal>, Condvar)>,
+    thread: Option<std::thread::JoinHandle<()>>,
 }
 
 impl Checkpointer {
@@ -43,14 +46,17 @@ impl Checkpointer {
         conn.execute_batch("PRAGMA busy_timeout = 10000; PRAGMA secure_delete = ON;")?;
         let signal: Arc<(Mutex<Signal>, Condvar)> = Arc::default();
         let theirs = signal.clone();
-        std::thread::Builder::new()
+        let thread = std::thread::Builder::new()
             .name("hq-wal-checkpoint".into())
             .spawn(move || run(conn, &theirs))
             .map_err(|source| StorageError::Io {
                 action: "starting the WAL checkpoint thread".into(),
                 source,
             })?;
-        Ok(Self { signal })
+        Ok(Self {
+            signal,
+            thread: Some(thread),
+        })
     }
 
     /// Something was committed: checkpoint once HQ is quiet.
@@ -69,6 +75,10 @@ impl Drop for Checkpointer {
         if let Ok(mut s) = lock.lock() {
             s.stop = true;
             cv.notify_one();
+        }
+        if let Some(thread) = self.thread.take() {
+            // At most one checkpoint in progress: it finishes, then the thread returns.
+            let _ = thread.join();
         }
     }
 }
