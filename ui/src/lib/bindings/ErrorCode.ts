@@ -3,5 +3,4 @@
 /**
  * Stable error codes of the tablet app's commands: the UI switches on these, never on messages.
  */
-export type ErrorCode = "data_dir_not_utf8" | "not_enrolled" | "already_enrolled" | "locked" | "pin_too_short" | "wrong_pin" | "last_attempt" | "wiped" | "invalid" | "not_found" | "not_editable" | "bad_input" | "offline" | "hq_unreachable" | "sign_in_needed" | "revoked" | "refused" | "version_not_supported" | "protocol" | "other_officer" | "storage" | "tile_unavailable" | "pin_too_easy";
-export type ErrorCode = "data_dir_not_utf8" | "not_enrolled" | "already_enrolled" | "locked" | "pin_too_short" | "wrong_pin" | "last_attempt" | "wiped" | "invalid" | "not_found" | "not_editable" | "bad_input" | "offline" | "hq_unreachable" | "sign_in_needed" | "revoked" | "refused" | "version_not_supported" | "protocol" | "other_officer" | "storage" | "tile_unavailable" | "hq_certificate";
+export type ErrorCode = "data_dir_not_utf8" | "not_enrolled" | "already_enrolled" | "locked" | "pin_too_short" | "wrong_pin" | "last_attempt" | "wiped" | "invalid" | "not_found" | "not_editable" | "bad_input" | "offline" | "hq_unreachable" | "sign_in_needed" | "revoked" | "refused" | "version_not_supported" | "protocol" | "other_officer" | "storage" | "tile_unavailable" | "pin_too_easy" | "hq_certificate";
