@@ -755,7 +755,7 @@ async fn a_failed_enrolment_leaves_nothing_and_end_of_shift_says_what_is_left() 
             .output()
             .expect("run beatbook")
     };
-    let err = refused(enrol("not-a-code"));
+    let err = refused(enrol("ABCD-EFGH-JKMN"));
     assert!(err.contains("HQ refused"), "{err}");
     assert!(
         !dir.exists() || std::fs::read_dir(&dir).unwrap().next().is_none(),

@@ -262,7 +262,7 @@ fn a_failed_enrolment_leaves_nothing_behind() {
     let d = Device::new();
     let e = d.err(
         "enrol",
-        json!({"input": {"hq_url": hq.url, "code": "not-a-code", "collar_number": "PC4127",
+        json!({"input": {"hq_url": hq.url, "code": "ABCD-EFGH-JKMN", "collar_number": "PC4127",
                          "password": PASSWORD, "pin": PIN}}),
     );
     assert_eq!(e["code"], "refused", "{e}");

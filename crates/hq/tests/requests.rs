@@ -385,7 +385,7 @@ async fn beyond_the_requests_in_progress_hq_is_busy_and_says_when_to_try_again()
     support::on_sqlite(|hq: Hq| async move {
         let hq = hq.with_settings(|s| s.requests.max_in_flight = 1);
         // One request holds the only place while its body stalls...
-        let slow = {
+        let stall = || {
             let hq = hq.clone();
             tokio::spawn(async move {
                 hq.send(
@@ -397,10 +397,15 @@ async fn beyond_the_requests_in_progress_hq_is_busy_and_says_when_to_try_again()
                 .await
             })
         };
+        let mut slow = stall();
         // ...so another is told HQ is busy, and when to try again (asked until the first has
-        // taken its place: the test does not guess how long that takes).
+        // taken its place: the test does not guess how long that takes). A stalled request that
+        // came in while a question held the place was itself told HQ is busy: send it again.
         let mut busy = None;
         for _ in 0..2000 {
+            if slow.is_finished() {
+                slow = stall();
+            }
             let a = hq.call(Method::GET, "/api/v1/health", None, None).await;
             if a.status == StatusCode::SERVICE_UNAVAILABLE {
                 busy = Some(a);

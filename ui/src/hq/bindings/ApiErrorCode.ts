@@ -5,4 +5,4 @@
  * message. Generated into TypeScript for the dashboard; the codes a device acts on are also
  * constants in `beatbook_domain::protocol::codes`.
  */
-export type ApiErrorCode = "bad_request" | "too_large" | "unauthorised" | "token_expired" | "device_revoked" | "forbidden" | "too_many_attempts" | "not_found" | "conflict" | "version_not_supported" | "purpose_required" | "internal" | "session_ended" | "officer_disabled";
+export type ApiErrorCode = "bad_request" | "too_large" | "unauthorised" | "token_expired" | "device_revoked" | "forbidden" | "too_many_attempts" | "not_found" | "conflict" | "version_not_supported" | "purpose_required" | "internal" | "session_ended" | "officer_disabled" | "timeout" | "busy" | "method_not_allowed" | "unsupported_media_type";
