@@ -72,6 +72,7 @@ PROSE_RULES = {
     "POST /api/v1/hq/admin/areas": "the boundary is GeoJSON text, parsed and checked as a polygon",
     "POST /api/v1/hq/admin/teams": "a team's areas must be areas HQ holds",
     "POST /api/v1/hq/admin/officers": "the officer's teams must be teams HQ holds; an administrator cannot demote themself",
+    "POST /api/v1/hq/admin/officers/{id}/disabled": "an administrator cannot disable themself",
     "POST /api/v1/hq/admin/officers/new": "the officer's teams must be teams HQ holds; the collar number must be new",
     "POST /api/v1/hq/framework/targets": "the scope's team must be one HQ holds; an outcome measure's lowest target depends on the measure",
     "POST /api/v1/hq/outcomes/costs": "the team must be one HQ holds",
