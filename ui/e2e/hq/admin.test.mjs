@@ -10,6 +10,7 @@ import { describe, it } from 'node:test';
 import { audit, usePage } from '../browser.mjs';
 import { api, staffToken, submitWithSource } from './hq-api.mjs';
 import { givePurpose } from './purpose.mjs';
+import { shot } from './shots.mjs';
 
 const HQ = process.env.HQ_URL ?? 'http://127.0.0.1:8080';
 const PASSWORD = 'demo-password-1';
@@ -104,6 +105,43 @@ describe('HQ administration', () => {
     await picker.selectOption({ label: 'Officer' });
     await dialog.getByRole('button', { name: 'Change to Officer' }).click();
     await page.getByRole('status').filter({ hasText: 'PC Luis Ferreira is now an officer.' }).waitFor();
+  });
+
+  it('disables a leaver after asking: their sign-in is refused until they are enabled again', async () => {
+    const page = ctx.page;
+    await signIn('AD0001');
+    await page.getByRole('link', { name: 'Administration' }).click();
+    // No button to disable yourself.
+    await page.getByRole('button', { name: 'Disable PC Jo Bright' }).waitFor();
+    const officers = await api('/api/v1/hq/admin/officers', await staffToken('AD0001'));
+    const self = officers.find((/** @type {{ id: string }} */ o) => o.id === 'AD0001');
+    assert.ok(self?.name);
+    assert.equal(await page.getByRole('button', { name: `Disable ${self.name}`, exact: true }).count(), 0);
+    await page.getByRole('button', { name: 'Disable PC Jo Bright' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Disable PC Jo Bright?' });
+    await dialog.waitFor();
+    assert.match((await dialog.textContent()) ?? '', /every session of theirs ends at once/);
+    await shot(dialog, 'admin-disable');
+    await dialog.getByRole('button', { name: 'Disable PC Jo Bright' }).click();
+    await page.getByRole('status').filter({ hasText: 'PC Jo Bright is disabled' }).waitFor();
+    const row = page.getByRole('row').filter({ hasText: 'PC Jo Bright' });
+    assert.match((await row.textContent()) ?? '', /Disabled/);
+    await assertReadable('Administration with a disabled officer');
+    /** @param {string} collar */
+    const signInCode = async (collar) => {
+      const r = await fetch(`${HQ}/api/v1/hq/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ collar_number: collar, password: PASSWORD }),
+      });
+      return (await r.json()).code;
+    };
+    assert.equal(await signInCode('PC6001'), 'officer_disabled');
+
+    await page.getByRole('button', { name: 'Enable PC Jo Bright' }).click();
+    await page.getByRole('status').filter({ hasText: 'PC Jo Bright may sign in again.' }).waitFor();
+    // Enabled again: an officer's password is taken (the dashboard is then refused for the role).
+    assert.notEqual(await signInCode('PC6001'), 'officer_disabled');
   });
 
   it('shows the audit trail, records and intelligence review in words, names and dates', async () => {
