@@ -11,6 +11,24 @@ use tokio_postgres::Row;
 const DEVICE_COLUMNS: &str =
     "id, name, secret_hash, app_version, enrolled_at, revoked_at, last_seen_at, next_seq";
 
+/// Register `device` inside the transaction, its op-log chain at the start.
+async fn insert_device(tx: &tokio_postgres::Transaction<'_>, device: &DeviceRow) -> Result<()> {
+    tx.execute(
+        "INSERT INTO devices (id, name, secret_hash, app_version, enrolled_at, chain_head)
+         VALUES ($1, $2, $3, $4, $5, $6)",
+        &[
+            &device.id.0,
+            &device.name,
+            &device.secret_hash,
+            &device.app_version,
+            &ms(device.enrolled_at),
+            &GENESIS,
+        ],
+    )
+    .await?;
+    Ok(())
+}
+
 fn to_device(r: &Row) -> DeviceRow {
     DeviceRow {
         id: DeviceId(r.get(0)),
@@ -58,19 +76,7 @@ impl Devices for PostgresStorage {
             tx.rollback().await?;
             return Ok(false);
         }
-        tx.execute(
-            "INSERT INTO devices (id, name, secret_hash, app_version, enrolled_at, chain_head)
-             VALUES ($1, $2, $3, $4, $5, $6)",
-            &[
-                &device.id.0,
-                &device.name,
-                &device.secret_hash,
-                &device.app_version,
-                &ms(device.enrolled_at),
-                &GENESIS,
-            ],
-        )
-        .await?;
+        insert_device(&tx, device).await?;
         tx.commit().await?;
         Ok(true)
     }
@@ -174,19 +180,7 @@ impl Devices for PostgresStorage {
             tx.execute("DELETE FROM devices WHERE id = $1", &[&device.id.0])
                 .await?;
         }
-        tx.execute(
-            "INSERT INTO devices (id, name, secret_hash, app_version, enrolled_at, chain_head)
-             VALUES ($1, $2, $3, $4, $5, $6)",
-            &[
-                &device.id.0,
-                &device.name,
-                &device.secret_hash,
-                &device.app_version,
-                &ms(device.enrolled_at),
-                &GENESIS,
-            ],
-        )
-        .await?;
+        insert_device(&tx, device).await?;
         tx.execute(
             "INSERT INTO pending_enrolments (device_id, code_hash, sealed_secret, lapses_at)
              VALUES ($1, $2, $3, $4)",
