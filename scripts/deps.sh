@@ -10,6 +10,8 @@ APT_PACKAGES=(
   xvfb xauth webkit2gtk-driver sqlite3 curl
   # End-to-end tests: Debian's Chromium runs the web build under Playwright (no browser download).
   chromium
+  # The API's property tests (scripts/api-props.sh): schemathesis in a virtualenv, from PyPI.
+  python3-venv
 )
 
 missing=()
